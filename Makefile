@@ -1,0 +1,33 @@
+# Two commands do all set-up: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test bench data clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+run: install
+	$(VENV)/bin/explorer
+
+test: install
+	$(PY) -m pytest -q
+
+bench: install
+	$(PY) benchmarks/totals.py
+
+# Rebuild the bundled basemap and demo data (needs the build-data extras).
+data: install
+	$(PY) -m pip install --quiet -e ".[build-data]"
+	$(PY) scripts/build_basemap.py
+	$(PY) scripts/build_demo_sites.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,1 @@
+"""Qt-free domain model: sites, chip catalogue, store, commands, validation."""

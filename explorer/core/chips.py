@@ -1,0 +1,116 @@
+"""The chip catalogue: per-model throughput, power and export-control status.
+
+The figures live in ``geodata/chips.csv`` with a citation for each; this module
+only loads and serves them.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from explorer import GEODATA
+
+CATALOGUE_FILE = GEODATA / "chips.csv"
+
+#: The reference chip for "H100-equivalents".
+REFERENCE_MODEL = "H100"
+
+
+@dataclass(frozen=True)
+class ChipModel:
+    """One row of the chip catalogue."""
+
+    model: str
+    vendor: str
+    bf16_dense_tflops: float
+    board_power_w: float
+    memory_gb: float
+    memory_type: str
+    restricted: bool
+    licence_required_since: str
+    rule: str
+    source_perf: str
+    source_power: str
+    source_export: str
+    notes: str = ""
+
+
+class ChipCatalogue:
+    """Lookup of chip models by their exact key (``"H100"``, ``"Ascend 910C"``...)."""
+
+    def __init__(self, models: list[ChipModel]):
+        if not models:
+            raise ValueError("chip catalogue is empty")
+        self._models = {m.model: m for m in models}
+        if len(self._models) != len(models):
+            raise ValueError("chip catalogue has duplicate model keys")
+        if REFERENCE_MODEL not in self._models:
+            raise ValueError(f"chip catalogue lacks the reference model {REFERENCE_MODEL!r}")
+
+    @classmethod
+    def load(cls, path: Path | str = CATALOGUE_FILE) -> ChipCatalogue:
+        """Read a catalogue CSV (see ``geodata/PROVENANCE.md`` for the columns)."""
+        path = Path(path)
+        models = []
+        with path.open(newline="", encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                licence = row["export_licence_required_china"].strip().lower()
+                if licence not in ("yes", "no"):
+                    raise ValueError(
+                        f"{path.name}: export_licence_required_china must be yes or no, "
+                        f"got {licence!r} for {row['model']!r}"
+                    )
+                models.append(
+                    ChipModel(
+                        model=row["model"].strip(),
+                        vendor=row["vendor"].strip(),
+                        bf16_dense_tflops=float(row["bf16_dense_tflops"] or 0),
+                        board_power_w=float(row["board_power_w"] or 0),
+                        memory_gb=float(row["memory_gb"] or 0),
+                        memory_type=row.get("memory_type", "").strip(),
+                        restricted=licence == "yes",
+                        licence_required_since=row.get("licence_required_since", "").strip(),
+                        rule=row.get("rule", "").strip(),
+                        source_perf=row.get("source_perf", "").strip(),
+                        source_power=row.get("source_power", "").strip(),
+                        source_export=row.get("source_export", "").strip(),
+                        notes=row.get("notes", "").strip(),
+                    )
+                )
+        return cls(models)
+
+    def __contains__(self, model: object) -> bool:
+        return model in self._models
+
+    def __getitem__(self, model: str) -> ChipModel:
+        return self._models[model]
+
+    def __iter__(self) -> Iterator[ChipModel]:
+        return iter(self._models.values())
+
+    def __len__(self) -> int:
+        return len(self._models)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Model keys in catalogue order."""
+        return tuple(self._models)
+
+    def h100e_factor(self, model: str) -> float:
+        """Dense BF16 throughput of ``model`` relative to the H100."""
+        ref = self._models[REFERENCE_MODEL].bf16_dense_tflops
+        return self._models[model].bf16_dense_tflops / ref if ref else 0.0
+
+
+_default: ChipCatalogue | None = None
+
+
+def default_catalogue() -> ChipCatalogue:
+    """The bundled catalogue, loaded once per process (read-only, so sharing is safe)."""
+    global _default
+    if _default is None:
+        _default = ChipCatalogue.load()
+    return _default

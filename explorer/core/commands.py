@@ -1,0 +1,76 @@
+"""Undoable commands. Plain Python: ``ui/`` wraps them for ``QUndoStack``.
+
+Every user action that changes data is one of these. ``do`` may be called again
+after ``undo`` (redo) and must give exactly the same result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from explorer.core.schema import Site, check_site
+from explorer.core.store import SiteStore
+
+
+class Command:
+    """Base class: ``text`` is shown in the Edit menu ("Undo <text>")."""
+
+    text: str = ""
+
+    def do(self) -> None:
+        raise NotImplementedError
+
+    def undo(self) -> None:
+        raise NotImplementedError
+
+
+@dataclass
+class AddSites(Command):
+    store: SiteStore
+    sites: list[Site]
+    text: str = "Add site"
+
+    def __post_init__(self) -> None:
+        for s in self.sites:
+            check_site(s)
+
+    def do(self) -> None:
+        self.store.insert(list(self.sites))
+
+    def undo(self) -> None:
+        self.store.remove([s.id for s in self.sites])
+
+
+@dataclass
+class DeleteSites(Command):
+    store: SiteStore
+    ids: list[str]
+    text: str = "Delete site"
+    _removed: list[tuple[int, Site]] = field(default_factory=list, repr=False)
+
+    def do(self) -> None:
+        self._removed = self.store.remove(list(self.ids))
+
+    def undo(self) -> None:
+        self.store.insert([s for _, s in self._removed], [p for p, _ in self._removed])
+
+
+@dataclass
+class EditSite(Command):
+    """Replace one site's value (any attribute, including its location)."""
+
+    store: SiteStore
+    old: Site
+    new: Site
+    text: str = "Edit site"
+
+    def __post_init__(self) -> None:
+        if self.old.id != self.new.id:
+            raise ValueError("EditSite cannot change a site's id")
+        check_site(self.new)
+
+    def do(self) -> None:
+        self.store.replace(self.new)
+
+    def undo(self) -> None:
+        self.store.replace(self.old)

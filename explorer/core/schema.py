@@ -1,0 +1,355 @@
+"""The site model: immutable records plus parsing and validation.
+
+A :class:`Site` is a frozen value. Edits create a new ``Site`` (``dataclasses.replace``)
+which a command hands to the store, so undo simply puts the old value back.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from explorer.core.chips import ChipCatalogue, default_catalogue
+from explorer.core.errors import Problem, ValidationError
+
+STATUSES: tuple[str, ...] = ("planned", "under construction", "operational", "cancelled", "unknown")
+CONFIDENCES: tuple[str, ...] = ("low", "medium", "high", "illustrative")
+PROVINCES: tuple[str, ...] = ("Xinjiang", "Qinghai")
+
+_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
+_DATE_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+MAX_TEXT = 10_000
+MAX_CHIPS_PER_LINE = 10_000_000
+
+
+@dataclass(frozen=True)
+class HardwareLine:
+    """One hardware line of a site: so many chips of one model, in one phase."""
+
+    chip_model: str
+    chips: int
+    servers: int | None = None
+    gpus_per_server: int | None = None
+    phase: str = ""
+
+
+@dataclass(frozen=True)
+class Source:
+    """A citation for a site's figures."""
+
+    title: str
+    url: str = ""
+    date: str = ""
+    quote: str = ""
+
+
+@dataclass(frozen=True)
+class Site:
+    """A planned or existing data centre.
+
+    Location is WGS84 longitude/latitude in degrees. ``chips`` is derived from the
+    hardware lines, never stored separately.
+    """
+
+    id: str
+    name: str
+    lon: float
+    lat: float
+    operator: str = ""
+    tenant: str = ""
+    province: str = ""
+    prefecture: str = ""
+    status: str = "planned"
+    hardware: tuple[HardwareLine, ...] = ()
+    power_mw: float | None = None
+    confidence: str = "low"
+    sources: tuple[Source, ...] = ()
+    notes: str = ""
+    updated_at: str = ""
+
+    @property
+    def chips(self) -> int:
+        """Total chips over all hardware lines."""
+        return sum(h.chips for h in self.hardware)
+
+    def chips_by_model(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for h in self.hardware:
+            out[h.chip_model] = out.get(h.chip_model, 0) + h.chips
+        return out
+
+    @property
+    def is_illustrative(self) -> bool:
+        return self.confidence == "illustrative"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict (the GeoJSON ``properties`` plus lon/lat)."""
+        d = asdict(self)
+        d["hardware"] = [asdict(h) for h in self.hardware]
+        d["sources"] = [asdict(s) for s in self.sources]
+        d["chips"] = self.chips
+        return d
+
+    def with_changes(self, **changes: Any) -> Site:
+        """A copy with ``changes`` applied and ``updated_at`` set to now (UTC)."""
+        changes.setdefault("updated_at", now_iso())
+        return replace(self, **changes)
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def _int_or_problem(value: Any, fld: str, problems: list[Problem], *, optional: bool) -> int | None:
+    """Parse a whole number >= 0; record a problem quoting ``value`` otherwise."""
+    if value is None or (isinstance(value, str) and value.strip() == ""):
+        if optional:
+            return None
+        problems.append(Problem(fld, value, f"{_leaf(fld)} is required"))
+        return None
+    if isinstance(value, bool):
+        problems.append(Problem(fld, value, f"{_leaf(fld)} must be a whole number >= 0, got {value!r}"))
+        return None
+    num: float | None
+    if isinstance(value, int):
+        num = value
+    elif isinstance(value, float):
+        num = value
+    elif isinstance(value, str):
+        try:
+            num = float(value.strip())
+        except ValueError:
+            num = None
+    else:
+        num = None
+    if num is None or not math.isfinite(num) or num < 0 or num != int(num):
+        shown = value if isinstance(value, str) else repr(value)
+        problems.append(
+            Problem(fld, value, f"{_leaf(fld)} must be a whole number >= 0, got '{shown}'")
+        )
+        return None
+    return int(num)
+
+
+def _float_or_problem(
+    value: Any, fld: str, problems: list[Problem], *, lo: float, hi: float, optional: bool
+) -> float | None:
+    if value is None or (isinstance(value, str) and value.strip() == ""):
+        if optional:
+            return None
+        problems.append(Problem(fld, value, f"{_leaf(fld)} is required"))
+        return None
+    try:
+        if isinstance(value, bool):
+            raise ValueError
+        num = float(value)
+    except (TypeError, ValueError):
+        problems.append(Problem(fld, value, f"{_leaf(fld)} must be a number, got '{value}'"))
+        return None
+    if not math.isfinite(num) or num < lo or num > hi:
+        problems.append(
+            Problem(fld, value, f"{_leaf(fld)} must be between {lo:g} and {hi:g}, got '{value}'")
+        )
+        return None
+    return num
+
+
+def _text(value: Any, fld: str, problems: list[Problem], *, limit: int = MAX_TEXT) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        value = str(value)
+    if len(value) > limit:
+        problems.append(Problem(fld, value[:40] + "...", f"{_leaf(fld)} is longer than {limit} characters"))
+        return value[:limit]
+    return value
+
+
+def _leaf(fld: str) -> str:
+    return fld.rsplit(".", 1)[-1].split("[", 1)[0]
+
+
+def parse_hardware(raw: Any, problems: list[Problem], catalogue: ChipCatalogue) -> tuple[HardwareLine, ...]:
+    if raw is None or raw == "":
+        return ()
+    if not isinstance(raw, list | tuple):
+        problems.append(Problem("hardware", raw, f"hardware must be a list of lines, got {type(raw).__name__}"))
+        return ()
+    lines = []
+    for i, item in enumerate(raw):
+        fld = f"hardware[{i}]"
+        if isinstance(item, HardwareLine):
+            item = asdict(item)
+        if not isinstance(item, Mapping):
+            problems.append(Problem(fld, item, f"hardware line must be an object, got {item!r}"))
+            continue
+        model = _text(item.get("chip_model"), f"{fld}.chip_model", problems, limit=64).strip()
+        if model not in catalogue:
+            problems.append(
+                Problem(
+                    f"{fld}.chip_model",
+                    model,
+                    f"unknown chip model '{model}' (known: {', '.join(catalogue.names)})",
+                )
+            )
+        chips = _int_or_problem(item.get("chips"), f"{fld}.chips", problems, optional=False)
+        if chips is not None and chips > MAX_CHIPS_PER_LINE:
+            problems.append(Problem(f"{fld}.chips", chips, f"chips must be at most {MAX_CHIPS_PER_LINE}, got '{chips}'"))
+            chips = None
+        servers = _int_or_problem(item.get("servers"), f"{fld}.servers", problems, optional=True)
+        gps = _int_or_problem(item.get("gpus_per_server"), f"{fld}.gpus_per_server", problems, optional=True)
+        phase = _text(item.get("phase"), f"{fld}.phase", problems, limit=64)
+        if chips is not None:
+            lines.append(HardwareLine(model, chips, servers, gps, phase))
+    return tuple(lines)
+
+
+def parse_sources(raw: Any, problems: list[Problem]) -> tuple[Source, ...]:
+    if raw is None or raw == "":
+        return ()
+    if not isinstance(raw, list | tuple):
+        problems.append(Problem("sources", raw, f"sources must be a list, got {type(raw).__name__}"))
+        return ()
+    out = []
+    for i, item in enumerate(raw):
+        fld = f"sources[{i}]"
+        if isinstance(item, Source):
+            item = asdict(item)
+        if not isinstance(item, Mapping):
+            problems.append(Problem(fld, item, f"source must be an object, got {item!r}"))
+            continue
+        title = _text(item.get("title"), f"{fld}.title", problems, limit=500).strip()
+        if not title:
+            problems.append(Problem(f"{fld}.title", item.get("title"), "source title must not be empty"))
+        url = _text(item.get("url"), f"{fld}.url", problems, limit=2000).strip()
+        if url and not re.match(r"^https?://", url):
+            problems.append(Problem(f"{fld}.url", url, f"source url must start with http:// or https://, got '{url}'"))
+        date = _text(item.get("date"), f"{fld}.date", problems, limit=32).strip()
+        if date and not _DATE_RE.match(date):
+            problems.append(Problem(f"{fld}.date", date, f"source date must be YYYY, YYYY-MM or YYYY-MM-DD, got '{date}'"))
+        quote = _text(item.get("quote"), f"{fld}.quote", problems)
+        out.append(Source(title, url, date, quote))
+    return tuple(out)
+
+
+def parse_site(
+    props: Mapping[str, Any],
+    lon: Any,
+    lat: Any,
+    *,
+    where: str = "",
+    catalogue: ChipCatalogue | None = None,
+) -> Site:
+    """Build a :class:`Site` from loosely-typed values; raise with *every* problem found.
+
+    Parameters
+    ----------
+    props : mapping
+        Attribute values as found in a file (GeoJSON properties, a CSV row...).
+    lon, lat : number or str
+        WGS84 degrees.
+    where : str
+        Label for the record in error messages (e.g. ``"feature 3"``).
+    """
+    catalogue = catalogue or default_catalogue()
+    problems: list[Problem] = []
+    sid = props.get("id")
+    sid_s = "" if sid is None else str(sid).strip()
+    if not _ID_RE.match(sid_s):
+        problems.append(
+            Problem("id", sid, f"id must be 1-64 letters, digits or . _ : - (starting with a letter or digit), got '{sid_s}'")
+        )
+    label = where or sid_s
+    name = _text(props.get("name"), "name", problems, limit=300).strip()
+    if not name:
+        problems.append(Problem("name", props.get("name"), "name must not be empty"))
+    x = _float_or_problem(lon, "lon", problems, lo=-180, hi=180, optional=False)
+    y = _float_or_problem(lat, "lat", problems, lo=-90, hi=90, optional=False)
+    status = _text(props.get("status") or "unknown", "status", problems, limit=40).strip()
+    if status not in STATUSES:
+        problems.append(Problem("status", status, f"status must be one of {', '.join(STATUSES)}; got '{status}'"))
+    confidence = _text(props.get("confidence") or "low", "confidence", problems, limit=40).strip()
+    if confidence not in CONFIDENCES:
+        problems.append(
+            Problem("confidence", confidence, f"confidence must be one of {', '.join(CONFIDENCES)}; got '{confidence}'")
+        )
+    power = _float_or_problem(props.get("power_mw"), "power_mw", problems, lo=0, hi=100_000, optional=True)
+    hardware = parse_hardware(props.get("hardware"), problems, catalogue)
+    sources = parse_sources(props.get("sources"), problems)
+    flat = props.get("chips")
+    if flat not in (None, "") and not problems:
+        flat_n = _int_or_problem(flat, "chips", problems, optional=True)
+        total = sum(h.chips for h in hardware)
+        if flat_n is not None and flat_n != total:
+            problems.append(
+                Problem("chips", flat, f"chips '{flat}' does not equal the sum of the hardware lines ({total})")
+            )
+    if problems:
+        raise ValidationError([replace(p, where=label) for p in problems])
+    assert x is not None and y is not None
+    return Site(
+        id=sid_s,
+        name=name,
+        lon=x,
+        lat=y,
+        operator=_text(props.get("operator"), "operator", problems, limit=300).strip(),
+        tenant=_text(props.get("tenant"), "tenant", problems, limit=300).strip(),
+        province=_text(props.get("province"), "province", problems, limit=100).strip(),
+        prefecture=_text(props.get("prefecture"), "prefecture", problems, limit=100).strip(),
+        status=status,
+        hardware=hardware,
+        power_mw=power,
+        confidence=confidence,
+        sources=sources,
+        notes=_text(props.get("notes"), "notes", problems),
+        updated_at=_text(props.get("updated_at"), "updated_at", problems, limit=40).strip(),
+    )
+
+
+def validate_site(site: Site, catalogue: ChipCatalogue | None = None) -> list[Problem]:
+    """Problems with an already-built ``Site`` (e.g. one edited in the UI)."""
+    try:
+        parse_site(site.to_dict(), site.lon, site.lat, catalogue=catalogue)
+    except ValidationError as exc:
+        return exc.problems
+    return []
+
+
+def check_site(site: Site, catalogue: ChipCatalogue | None = None) -> Site:
+    """Return ``site`` if valid, else raise :class:`ValidationError`."""
+    problems = validate_site(site, catalogue)
+    if problems:
+        raise ValidationError(problems)
+    return site
+
+
+def duplicate_id_problems(sites: Iterable[Site]) -> list[Problem]:
+    seen: set[str] = set()
+    problems = []
+    for s in sites:
+        if s.id in seen:
+            problems.append(Problem("id", s.id, f"duplicate id '{s.id}'", where=s.id))
+        seen.add(s.id)
+    return problems
+
+
+__all__ = [
+    "CONFIDENCES",
+    "STATUSES",
+    "HardwareLine",
+    "Site",
+    "Source",
+    "check_site",
+    "duplicate_id_problems",
+    "field",
+    "now_iso",
+    "parse_site",
+    "validate_site",
+]
