@@ -1,0 +1,529 @@
+"""Regions: boundary rules, geodesic circles, Mercator-drawn edges, GeoJSON I/O.
+
+Every expected answer here is known independently of the code under test: points are
+placed exactly on vertices and edges of tiny shapes, or at known geodesic distances
+with pyproj's forward problem.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import shapely
+from pyproj import Geod
+from shapely.geometry import MultiPolygon, Polygon
+
+import explorer.geo.regions as regions_module
+from explorer.core.errors import DataFileError
+from explorer.geo.regions import (
+    CircleRegion,
+    PolygonRegion,
+    Region,
+    densify_mercator_ring,
+    load_regions,
+    mercator_polygon,
+    rectangle,
+    region_from_feature,
+    regions_to_feature_collection,
+    save_regions,
+)
+
+GEOD = Geod(ellps="WGS84")
+UNIT = Polygon([(0, 0), (1, 0), (1, 1), (0, 1)])
+
+
+def inside(region: Region, *points: tuple[float, float]) -> list[bool]:
+    lon = np.array([p[0] for p in points], dtype=float)
+    lat = np.array([p[1] for p in points], dtype=float)
+    return region.mask(lon, lat).tolist()
+
+
+# --------------------------------------------------------------------------- polygons
+
+
+def test_polygon_vertices_and_edges_count_as_inside() -> None:
+    r = PolygonRegion("unit", UNIT)
+    assert inside(r, (0, 0), (1, 1), (1, 0), (0, 1)) == [True] * 4  # vertices
+    assert inside(r, (0.5, 0), (1, 0.5), (0.5, 1), (0, 0.5)) == [True] * 4  # edge midpoints
+    assert inside(r, (0.5, 0.5)) == [True]
+
+
+def test_polygon_just_outside_is_outside() -> None:
+    r = PolygonRegion("unit", UNIT)
+    eps = 1e-9
+    assert (
+        inside(r, (-eps, 0.5), (1 + eps, 0.5), (0.5, -eps), (0.5, 1 + eps), (1 + eps, 1 + eps))
+        == [False] * 5
+    )
+    # The smallest representable step outside still counts as outside.
+    assert inside(r, (float(np.nextafter(1.0, 2.0)), 0.5)) == [False]
+
+
+def test_point_on_diagonal_edge_is_inside() -> None:
+    # (1, 1) lies exactly on the hypotenuse x + y = 2, and is exactly representable.
+    tri = PolygonRegion("tri", Polygon([(0, 0), (2, 0), (0, 2)]))
+    assert inside(tri, (1, 1), (0.5, 1.5), (1.0, 1.0 + 1e-9)) == [True, True, False]
+
+
+def test_multipolygon() -> None:
+    mp = MultiPolygon([UNIT, Polygon([(2, 0), (3, 0), (3, 1), (2, 1)])])
+    r = PolygonRegion("two", mp)
+    assert inside(r, (0.5, 0.5), (2.5, 0.5), (1.5, 0.5), (2, 1)) == [True, True, False, True]
+
+
+def test_polygon_with_hole() -> None:
+    shell = [(0, 0), (4, 0), (4, 4), (0, 4)]
+    hole = [(1, 1), (3, 1), (3, 3), (1, 3)]
+    r = PolygonRegion("donut", Polygon(shell, [hole]))
+    # In the ring, in the hole, and on the hole's edge (part of the boundary: inside).
+    assert inside(r, (0.5, 0.5), (2, 2), (1, 2), (3, 3)) == [True, False, True, True]
+
+
+def test_rectangle() -> None:
+    r = rectangle("box", 80, 35, 90, 45)
+    assert r.kind == "rectangle"
+    assert r.bounds == (80, 35, 90, 45)
+    assert inside(r, (80, 35), (85, 45), (85, 40), (79.999, 40), (85, 45.001)) == [
+        True,
+        True,
+        True,
+        False,
+        False,
+    ]
+
+
+def test_rectangle_across_antimeridian() -> None:
+    r = rectangle("dateline", 170, -10, -170, 10)
+    assert isinstance(r.geometry, MultiPolygon)
+    assert inside(r, (175, 0), (-175, 0), (180, 0), (0, 0)) == [True, True, True, False]
+
+
+def test_rectangle_validation() -> None:
+    with pytest.raises(ValueError, match="south edge must be below"):
+        rectangle("r", 0, 10, 5, 10)
+    with pytest.raises(ValueError, match="got '200'"):
+        rectangle("r", 0, 0, 200, 5)
+
+
+def test_mask_keeps_shape_and_rejects_nan() -> None:
+    r = PolygonRegion("unit", UNIT)
+    lon = np.array([[0.5, np.nan], [2.0, 0.25]])
+    lat = np.array([[0.5, 0.5], [0.5, np.nan]])
+    assert r.mask(lon, lat).tolist() == [[True, False], [False, False]]
+    with pytest.raises(ValueError, match="same shape"):
+        r.mask(np.zeros(2), np.zeros(3))
+
+
+def test_scalar_contains_point() -> None:
+    r = PolygonRegion("unit", UNIT)
+    assert r.contains_point(1, 1) and not r.contains_point(2, 2)
+
+
+@pytest.mark.parametrize(
+    ("geom", "message"),
+    [
+        (Polygon([(0, 0), (1, 1), (1, 0), (0, 1)]), "invalid: Self-intersection"),
+        (Polygon(), "empty geometry"),
+        (
+            Polygon([(170, 0), (181, 0), (181, 1)]),
+            "longitude must be between -180 and 180, got '181",
+        ),
+        (Polygon([(0, 80), (1, 91), (0, 91)]), "latitude must be between -90 and 90, got '91"),
+        (Polygon([(0, 0), (1, np.inf), (1, 0)]), "non-finite"),
+        (shapely.LineString([(0, 0), (1, 1)]), "got 'LineString'"),
+    ],
+)
+def test_polygon_validation(geom: object, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        PolygonRegion("bad", geom)  # type: ignore[arg-type]
+
+
+def test_polygon_name_and_kind_validation() -> None:
+    with pytest.raises(ValueError, match="must not be empty"):
+        PolygonRegion("  ", UNIT)
+    with pytest.raises(ValueError, match="got 'circle'"):
+        PolygonRegion("x", UNIT, kind="circle")
+
+
+def test_z_coordinates_are_dropped() -> None:
+    r = PolygonRegion("z", Polygon([(0, 0, 5), (1, 0, 5), (1, 1, 5)]))
+    assert not shapely.has_z(r.geometry)
+    assert inside(r, (1, 1)) == [True]
+
+
+def _brute(region: PolygonRegion, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    return shapely.intersects_xy(region.geometry, lon, lat)
+
+
+@pytest.mark.parametrize(
+    "geom",
+    [
+        # A wobbly 30-vertex polygon.
+        Polygon(
+            [
+                (88 + 6 * math.cos(t) * (1 + 0.3 * math.sin(3 * t)), 41 + 4 * math.sin(t))
+                for t in np.linspace(0, 2 * math.pi, 31)[:-1]
+            ]
+        ),
+        # A comb whose edges sit on round numbers, the likeliest place for a coarse
+        # cell grid to line up with an edge.
+        Polygon(
+            [
+                (0, 0),
+                (8, 0),
+                (8, 8),
+                (7, 8),
+                (7, 1),
+                (5, 1),
+                (5, 8),
+                (3, 8),
+                (3, 1),
+                (1, 1),
+                (1, 8),
+                (0, 8),
+            ]
+        ),
+        MultiPolygon(
+            [
+                UNIT,
+                Polygon(
+                    [(2, 0), (3, 0), (3, 1), (2, 1)], [[(2.25, 0.25), (2.75, 0.25), (2.5, 0.75)]]
+                ),
+            ]
+        ),
+    ],
+)
+def test_fast_path_matches_per_point_test(
+    geom: Polygon | MultiPolygon, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Force the cell-grid path (normally taken only for large inputs) and compare it
+    # with GEOS testing every point, on random points and on points placed on purpose
+    # on vertices, along edges and on the grid's round numbers.
+    monkeypatch.setattr(regions_module, "_GRID_MIN_CANDIDATES", 1000)
+    r = PolygonRegion("g", geom)
+    rng = np.random.default_rng(7)
+    minx, miny, maxx, maxy = geom.bounds
+    n = 50_000
+    lon = rng.uniform(minx - 0.5, maxx + 0.5, n)
+    lat = rng.uniform(miny - 0.5, maxy + 0.5, n)
+    verts = shapely.get_coordinates(geom)
+    # Points along every edge (exactly representable ones at the vertices, and
+    # interpolated ones that may fall a hair either side) and on the grid's round numbers.
+    t = rng.uniform(0, 1, (len(verts) - 1, 20))
+    ex = verts[:-1, :1] + t * (verts[1:, :1] - verts[:-1, :1])
+    ey = verts[:-1, 1:] + t * (verts[1:, 1:] - verts[:-1, 1:])
+    gx, gy = np.meshgrid(np.linspace(minx, maxx, 41), np.linspace(miny, maxy, 41))
+    lon = np.concatenate([lon, verts[:, 0], ex.ravel(), gx.ravel()])
+    lat = np.concatenate([lat, verts[:, 1], ey.ravel(), gy.ravel()])
+    got = r.mask(lon, lat)
+    assert "_grid" in vars(r)  # the grid path really ran
+    np.testing.assert_array_equal(got, _brute(r, lon, lat))
+    assert got[n : n + len(verts)].all()  # every vertex is inside
+
+
+# --------------------------------------------------------------------------- circles
+
+
+@pytest.mark.parametrize(
+    ("clon", "clat"), [(88.0, 41.0), (94.7, 43.3), (20.0, 75.0), (-70.0, -60.0), (0.0, 0.0)]
+)
+def test_circle_just_inside_and_just_outside(clon: float, clat: float) -> None:
+    c = CircleRegion("c", clon, clat, 200_000)
+    az = np.arange(0, 360, 30.0)
+    n = az.size
+    lon_in, lat_in, _ = GEOD.fwd(np.full(n, clon), np.full(n, clat), az, np.full(n, 199_900.0))
+    lon_out, lat_out, _ = GEOD.fwd(np.full(n, clon), np.full(n, clat), az, np.full(n, 200_100.0))
+    assert c.mask(np.asarray(lon_in), np.asarray(lat_in)).all()
+    assert not c.mask(np.asarray(lon_out), np.asarray(lat_out)).any()
+    assert c.contains_point(clon, clat)
+
+
+def test_circle_is_not_a_circle_in_degrees() -> None:
+    # At 60 N a degree of longitude is about 55.8 km, so a point 3 degrees east is
+    # about 167 km away: inside 200 km, though 3 degrees north (about 334 km) is not.
+    c = CircleRegion("c", 10.0, 60.0, 200_000)
+    assert inside(c, (13.0, 60.0), (10.0, 63.0)) == [True, False]
+
+
+def test_circle_across_antimeridian_and_pole() -> None:
+    c = CircleRegion("dateline", 179.9, 0.0, 50_000)
+    assert inside(c, (-179.9, 0.0), (179.0, 0.0)) == [True, False]
+    polar = CircleRegion("pole", 0.0, 89.5, 200_000)
+    # About 56 km beyond the pole on the opposite meridian, and 167 km away at 90 E.
+    assert inside(polar, (180.0, 89.5), (90.0, 88.5), (0.0, 87.0)) == [True, True, False]
+    assert polar.bounds[0] == -180 and polar.bounds[2] == 180
+
+
+def test_circle_agrees_with_exact_geodesic_everywhere() -> None:
+    rng = np.random.default_rng(3)
+    n = 50_000
+    lon = rng.uniform(-180, 180, n)
+    lat = np.degrees(np.arcsin(rng.uniform(-1, 1, n)))
+    for clon, clat, r in [
+        (88, 41, 200_000),
+        (179.5, 10, 3e5),
+        (10, -88.5, 4e5),
+        (50, 0, 9e6),
+        (100, 45, 1.5e7),
+    ]:
+        c = CircleRegion("c", clon, clat, r)
+        _, _, d = GEOD.inv(np.full(n, clon), np.full(n, clat), lon, lat)
+        np.testing.assert_array_equal(c.mask(lon, lat), np.asarray(d) <= r)
+
+
+@pytest.mark.parametrize("radius", [0, -5, float("nan"), float("inf"), True, "100"])
+def test_circle_radius_validation(radius: object) -> None:
+    with pytest.raises(ValueError, match="radius_m must be a positive number"):
+        CircleRegion("c", 0, 0, radius)  # type: ignore[arg-type]
+
+
+def test_circle_centre_validation() -> None:
+    with pytest.raises(ValueError, match="latitude must be between -90 and 90, got '95'"):
+        CircleRegion("c", 0, 95, 1000)
+
+
+def test_circle_outline_and_feature() -> None:
+    c = CircleRegion("Yiwu 200 km", 94.7, 43.3, 200_000)
+    assert isinstance(c.geometry, Polygon)
+    assert len(c.geometry.exterior.coords) == 129  # 128 vertices + closing vertex
+    _, north, _ = GEOD.fwd(94.7, 43.3, 0.0, 200_000)
+    assert c.bounds[3] == pytest.approx(north)
+    assert c.to_feature() == {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [94.7, 43.3]},
+        "properties": {"name": "Yiwu 200 km", "kind": "circle", "radius_m": 200000.0},
+    }
+
+
+# --------------------------------------------------------------------------- Mercator
+
+
+def test_mercator_densified_edge_matches_the_drawn_line() -> None:
+    # Drawn on a Mercator map: a triangle under the straight edge (60, 40)-(110, 55).
+    ring = [(60.0, 40.0), (110.0, 55.0), (110.0, 40.0)]
+    naive = PolygonRegion("naive", Polygon(ring))
+    drawn = mercator_polygon("drawn", ring)
+    # Independent check of where the on-screen line crosses lon 85 (halfway in x):
+    # y = (y(40) + y(55)) / 2, lat = 2 atan(e^y) - 90 degrees, about 48.04 N, while the
+    # planar lon/lat chord crosses at 47.5 N.
+    y = (
+        math.log(math.tan(math.radians(45 + 20))) + math.log(math.tan(math.radians(45 + 27.5)))
+    ) / 2
+    lat_screen = math.degrees(2 * math.atan(math.exp(y))) - 90
+    assert lat_screen == pytest.approx(48.04, abs=0.01)
+    p = (85.0, 47.9)  # below the drawn line, above the naive chord
+    assert inside(naive, p) == [False]
+    assert inside(drawn, p) == [True]
+    assert inside(drawn, (85.0, lat_screen + 0.01)) == [False]
+
+
+def test_densify_keeps_vertices_and_closure() -> None:
+    ring = [(60.0, 40.0), (110.0, 55.0), (110.0, 40.0), (60.0, 40.0)]
+    out = densify_mercator_ring(ring, max_step_deg=1.0)
+    assert out[0] == out[-1] == (60.0, 40.0)
+    for v in ring:
+        assert v in out
+    # 50 degrees of longitude at 1 degree steps adds 49 vertices on the diagonal;
+    # the meridian and the parallel edges add none.
+    assert len(out) == len(ring) + 49
+    open_out = densify_mercator_ring(ring[:-1], max_step_deg=1.0)
+    assert open_out == out[:-1]
+
+
+def test_densify_rejects_polar_latitudes() -> None:
+    with pytest.raises(ValueError, match="Web Mercator"):
+        densify_mercator_ring([(0, 0), (10, 86), (20, 0)])
+
+
+def test_mercator_polygon_with_hole() -> None:
+    r = mercator_polygon(
+        "ring", [[(0, 0), (10, 0), (10, 10), (0, 10)], [(4, 4), (6, 4), (6, 6), (4, 6)]]
+    )
+    assert inside(r, (1, 1), (5, 5)) == [True, False]
+
+
+# --------------------------------------------------------------------------- GeoJSON
+
+
+def _poly_feature(**props: object) -> dict:
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]},
+        "properties": props,
+    }
+
+
+def test_region_from_feature_polygon_and_circle() -> None:
+    r = region_from_feature(_poly_feature(name="tri", kind="rectangle"))
+    assert isinstance(r, PolygonRegion) and r.name == "tri" and r.kind == "rectangle"
+    c = region_from_feature(
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [88, 41]},
+            "properties": {"radius_m": 5000},
+        },
+        index=2,
+    )
+    assert isinstance(c, CircleRegion) and c.name == "region 3" and c.radius_m == 5000
+
+
+@pytest.mark.parametrize(
+    ("feature", "message"),
+    [
+        (
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [1, 2]},
+                "properties": {"radius_m": -5},
+            },
+            "feature 2: Point region needs a positive radius_m, got '-5'",
+        ),
+        (
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [1, 2]},
+                "properties": {"radius_m": "5"},
+            },
+            "feature 2: Point region needs a positive radius_m, got '5'",
+        ),
+        (
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [1, 2]},
+                "properties": {},
+            },
+            "feature 2: Point region needs a positive radius_m, got none",
+        ),
+        (
+            {
+                "type": "Feature",
+                "geometry": {"type": "LineString", "coordinates": [[0, 0], [1, 1]]},
+            },
+            "feature 2: unsupported geometry type 'LineString'",
+        ),
+        (
+            {
+                "type": "Feature",
+                "geometry": {
+                    "type": "Polygon",
+                    "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]],
+                },
+            },
+            "feature 2: region 'region 3' geometry is invalid: Self-intersection",
+        ),
+        (
+            {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [[0, 0]]}},
+            "feature 2: Polygon coord",
+        ),
+        ({"type": "Feature", "geometry": None}, "feature 2: geometry must be an object, got none"),
+        ({"type": "Topology"}, "feature 2: expected type 'Feature', got 'Topology'"),
+        (_poly_feature(name=5), "feature 2: region name must be text, got 5"),
+    ],
+)
+def test_region_from_feature_errors(feature: dict, message: str) -> None:
+    with pytest.raises(ValueError) as info:
+        region_from_feature(feature, index=2)
+    assert str(info.value).startswith(message)
+    assert "\n" not in str(info.value)
+
+
+def test_save_load_round_trip(tmp_path) -> None:  # noqa: ANN001 - pytest fixture
+    hole = Polygon([(0, 0), (4, 0), (4, 4), (0, 4)], [[(1, 1), (1, 3), (3, 3), (3, 1)]])
+    regions: list[Region] = [
+        PolygonRegion("Hami 哈密", hole),
+        rectangle("box", 80, 35, 90, 45),
+        PolygonRegion("multi", MultiPolygon([UNIT, Polygon([(2, 0), (3, 0), (3, 1)])])),
+        CircleRegion("Yiwu 200 km", 94.7, 43.3, 200_000),
+    ]
+    path = tmp_path / "regions.geojson"
+    save_regions(path, regions)
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    assert doc == regions_to_feature_collection(regions) | {"features": doc["features"]}
+    assert [f["properties"]["kind"] for f in doc["features"]] == [
+        "polygon",
+        "rectangle",
+        "polygon",
+        "circle",
+    ]
+    # RFC 7946: exterior counter-clockwise, holes clockwise.
+    ext = Polygon(doc["features"][0]["geometry"]["coordinates"][0])
+    assert ext.exterior.is_ccw
+    assert not Polygon(doc["features"][0]["geometry"]["coordinates"][1]).exterior.is_ccw
+    back = load_regions(path)
+    assert [r.name for r in back] == [r.name for r in regions]
+    for a, b in zip(regions, back, strict=True):
+        assert type(a) is type(b)
+        if isinstance(a, PolygonRegion):
+            assert (
+                isinstance(b, PolygonRegion) and a.kind == b.kind and a.geometry.equals(b.geometry)
+            )
+        else:
+            assert a == b
+
+
+def test_load_single_feature_and_bare_geometry(tmp_path) -> None:  # noqa: ANN001
+    p = tmp_path / "one.geojson"
+    p.write_text(json.dumps(_poly_feature(name="one")))
+    assert [r.name for r in load_regions(p)] == ["one"]
+    p.write_text(json.dumps({"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]}))
+    assert [r.name for r in load_regions(p)] == ["region 1"]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{not json", "bad.geojson: not valid JSON"),
+        ('{"type": "FeatureCollection", "features": []}', "bad.geojson: contains no features"),
+        ("[1, 2]", "bad.geojson: expected a GeoJSON object, got list"),
+        (
+            json.dumps(
+                {
+                    "type": "FeatureCollection",
+                    "features": [
+                        _poly_feature(),
+                        {
+                            "type": "Feature",
+                            "geometry": {"type": "LineString", "coordinates": [[0, 0], [1, 1]]},
+                        },
+                    ],
+                }
+            ),
+            "bad.geojson: feature 1: unsupported geometry type 'LineString'",
+        ),
+    ],
+)
+def test_load_errors(tmp_path, content: str, message: str) -> None:  # noqa: ANN001
+    p = tmp_path / "bad.geojson"
+    p.write_text(content)
+    with pytest.raises(DataFileError) as info:
+        load_regions(p)
+    assert str(info.value).startswith(message)
+    assert "\n" not in str(info.value)
+
+
+def test_load_missing_file(tmp_path) -> None:  # noqa: ANN001
+    with pytest.raises(DataFileError, match="nope.geojson: cannot read regions file"):
+        load_regions(tmp_path / "nope.geojson")
+
+
+def test_regions_are_hashable_values() -> None:
+    a = PolygonRegion("unit", UNIT)
+    assert a == PolygonRegion("unit", Polygon(UNIT.exterior.coords))
+    assert len({a, PolygonRegion("unit", UNIT), CircleRegion("c", 1, 2, 3)}) == 2
+
+
+def test_geo_package_does_not_import_qt() -> None:
+    code = (
+        "import sys, explorer.geo, explorer.geo.regions, explorer.geo.totals, explorer.geo.admin; "
+        "bad = [m for m in sys.modules if m.startswith(('PySide6', 'PyQt'))]; "
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
