@@ -1,0 +1,10 @@
+"""Qt-free file formats: the project GeoPackage and site import/export.
+
+``explorer.io.formats`` reads and writes sites files by extension (GeoJSON, CSV,
+GeoPackage); ``explorer.io.project`` is the GeoPackage project file. GDAL is only
+imported when a GeoPackage is actually touched.
+"""
+
+from explorer.io.formats import SiteFile, check_file, read_sites, write_sites
+
+__all__ = ["SiteFile", "check_file", "read_sites", "write_sites"]

@@ -1,0 +1,276 @@
+"""Headless sub-commands: ``explorer totals`` and ``explorer validate``.
+
+Each sub-command is one ``_add_<name>`` function that registers its arguments and
+handler on the argparse sub-parsers, so adding a command (snapshot, report...) is
+one function plus one entry in :data:`SUBCOMMANDS`.
+
+Exit status: 0 success; 1 ``validate`` found problems; 2 bad input (missing or
+unreadable file, invalid sites or regions, bad arguments). Bad input is reported as
+one line on stderr, ``explorer: error: <what, naming the file>``, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any, TextIO
+
+from explorer import __version__
+from explorer.core.errors import Problem, ValidationError
+
+#: Sub-command names; ``explorer/__main__.py`` sends these to :func:`run_cli`.
+SUBCOMMANDS: tuple[str, ...] = ("totals", "validate")
+
+PROG = "explorer"
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+class CliError(Exception):
+    """Bad input: reported as one ``explorer: error:`` line, exit status 2."""
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every sub-command registered."""
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description=(
+            "Compute Site Explorer: planned AI data centres and their GPUs. "
+            "Run without a command to open the window."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for add in (_add_totals, _add_validate):
+        add(sub)
+    return parser
+
+
+def run_cli(argv: Sequence[str] | None = None) -> int:
+    """Run one sub-command.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Arguments without the program name (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        The exit status (see the module docstring).
+    """
+    parser = build_parser()
+    try:
+        args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    except SystemExit as exc:  # --help, --version, usage errors: argparse has printed
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except BrokenPipeError:
+        # Output piped into `head` and closed early: not an error worth a traceback.
+        _silence_stdout()
+        return 0
+    except CliError as exc:
+        _error(str(exc))
+        return 2
+    except ValidationError as exc:
+        _error(_validation_summary(exc.problems))
+        return 2
+    except (ValueError, OSError) as exc:  # DataFileError is a ValueError
+        _error(_reason(exc))
+        return 2
+
+
+def _error(message: str) -> None:
+    print(f"{PROG}: error: {one_line(message)}", file=sys.stderr)
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f"{exc.filename}: " if exc.filename else ""
+        return f"{where}{exc.strerror}"
+    return str(exc) or type(exc).__name__
+
+
+def _silence_stdout() -> None:
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
+def one_line(text: str) -> str:
+    """``text`` with line breaks shown as ``\\n`` so a message stays on one line."""
+    return text.replace("\r", "\\r").replace("\n", "\\n")
+
+
+def _validation_summary(problems: Sequence[Problem]) -> str:
+    # Fallback for a ValidationError a handler did not turn into a CliError itself.
+    first = str(problems[0]) if problems else "invalid input"
+    more = f" (and {_plural(len(problems) - 1, 'more problem')})" if len(problems) > 1 else ""
+    return f"{first}{more}"
+
+
+def _read(path: str) -> Any:
+    """Read a sites file for a command; invalid sites become one CliError line."""
+    from explorer.io.formats import read_sites
+
+    try:
+        return read_sites(path)
+    except ValidationError as exc:
+        n = len(exc.problems)
+        more = f" (run '{PROG} validate {path}' to list them all)" if n > 1 else ""
+        raise CliError(f"{path}: {_plural(n, 'problem')}; first: {exc.problems[0]}{more}") from None
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+# --------------------------------------------------------------------------- totals
+
+
+def _add_totals(sub: Any) -> None:
+    p = sub.add_parser(
+        "totals",
+        help="total chips, H100-equivalents and power per region",
+        description=(
+            "Total the sites in SITES, per region of REGIONS (or over all sites). "
+            "A site on a region's boundary counts as inside."
+        ),
+    )
+    p.add_argument("sites", metavar="SITES", help="sites file (.geojson, .json, .gpkg or .csv)")
+    p.add_argument(
+        "--regions",
+        metavar="REGIONS",
+        help="GeoJSON FeatureCollection of Polygon/MultiPolygon, or Point features with radius_m",
+    )
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.set_defaults(handler=_cmd_totals)
+
+
+def _cmd_totals(args: argparse.Namespace) -> int:
+    from explorer.geo.regions import load_regions
+    from explorer.geo.totals import totals, totals_many
+
+    site_file = _read(args.sites)
+    sites = site_file.sites
+    if args.regions:
+        regions = load_regions(args.regions)
+        results = totals_many(sites, regions)
+    else:
+        results = [totals(sites, name="all")]
+    illustrative = sum(1 for s in sites if s.is_illustrative)
+    note = (
+        f"note: {illustrative} of {len(sites)} sites in {args.sites} are an illustrative "
+        "scenario, not reported facts"
+        if illustrative
+        else ""
+    )
+    if args.json:
+        doc = {"regions": [t.to_json() for t in results]}
+        print(json.dumps(doc, ensure_ascii=False, indent=2))
+        if note:
+            print(note, file=sys.stderr)
+    else:
+        print(format_totals_table(results))
+        factors = results[0].factors
+        print(
+            f"\nIT and facility power are estimates: board power x {factors.server_overhead:g} "
+            f"server overhead, x {factors.pue:g} PUE."
+        )
+        if note:
+            print(note)
+    return 0
+
+
+def format_totals_table(results: Sequence[Any]) -> str:
+    """Aligned text table of :class:`~explorer.geo.totals.Totals`, then a by-model table.
+
+    Parameters
+    ----------
+    results : sequence of Totals
+
+    Returns
+    -------
+    str
+        Two tables separated by a blank line (no trailing newline).
+    """
+    head = ("region", "sites", "chips", "restricted", "H100e", "IT MW", "facility MW")
+    rows = [
+        (
+            t.region,
+            f"{t.site_count:,}",
+            f"{t.chips:,}",
+            f"{t.restricted_chips:,}",
+            f"{t.h100e:,.1f}",
+            f"{t.it_power_mw:,.1f}",
+            f"{t.facility_power_mw:,.1f}",
+        )
+        for t in results
+    ]
+    out = [_align(head, rows)]
+    models: list[str] = []
+    for t in results:
+        models.extend(m for m in t.by_model_dict() if m not in models)
+    out.append("")
+    if models:
+        out.append("chips by model")
+        by_rows = [
+            (t.region, *(f"{t.by_model_dict().get(m, 0):,}" for m in models)) for t in results
+        ]
+        out.append(_align(("region", *models), by_rows))
+    else:
+        out.append("chips by model: none")
+    return "\n".join(out)
+
+
+def _align(head: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """First column left-aligned, the (numeric) rest right-aligned."""
+    widths = [max(len(r[i]) for r in (head, *rows)) for i in range(len(head))]
+
+    def fmt(cells: Sequence[str]) -> str:
+        first = cells[0].ljust(widths[0])
+        rest = (c.rjust(w) for c, w in zip(cells[1:], widths[1:], strict=True))
+        return "  ".join((first, *rest)).rstrip()
+
+    return "\n".join(fmt(r) for r in (head, *rows))
+
+
+# --------------------------------------------------------------------------- validate
+
+
+def _add_validate(sub: Any) -> None:
+    p = sub.add_parser(
+        "validate",
+        help="list every problem in a sites file",
+        description=(
+            "Check every record of FILE and list each problem on its own line. "
+            "Exit status 0 when valid, 1 when there are problems."
+        ),
+    )
+    p.add_argument("file", metavar="FILE", help="sites file (.geojson, .json, .gpkg or .csv)")
+    p.set_defaults(handler=_cmd_validate)
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from explorer.io.formats import read_sites
+
+    path = args.file
+    result = read_sites(path, strict=False)
+    out: TextIO = sys.stdout
+    for problem in result.problems:
+        print(f"{path}: {one_line(str(problem))}", file=out)
+    if result.problems:
+        print(f"{path}: {_plural(len(result.problems), 'problem')}", file=sys.stderr)
+        return 1
+    print(f"{path}: {_plural(len(result.sites), 'site')}, no problems", file=out)
+    return 0
+
+
+__all__ = ["SUBCOMMANDS", "build_parser", "format_totals_table", "one_line", "run_cli"]
