@@ -201,7 +201,7 @@ def test_totals_of_no_sites(
                          "chips must be a whole number >= 0, got '12.5'"),
         ("two_invalid", "{sites}: 2 problems; first: feature 1 (a): name: name must not be empty "
                         "(run 'explorer validate {sites}' to list them all)"),
-        ("bad_region", "regions.geojson: feature 0: Point region needs a positive radius_m, "
+        ("bad_region", "regions.geojson: feature 1: Point region needs a positive radius_m, "
                        "got '-5'"),
         ("missing_region", "regions.geojson: cannot read regions file: No such file or directory"),
         ("bad_ext", "{sites}: unsupported file type '.txt' "

@@ -381,7 +381,7 @@ def test_region_from_feature_polygon_and_circle() -> None:
                 "geometry": {"type": "Point", "coordinates": [1, 2]},
                 "properties": {"radius_m": -5},
             },
-            "feature 2: Point region needs a positive radius_m, got '-5'",
+            "feature 3: Point region needs a positive radius_m, got '-5'",
         ),
         (
             {
@@ -389,7 +389,7 @@ def test_region_from_feature_polygon_and_circle() -> None:
                 "geometry": {"type": "Point", "coordinates": [1, 2]},
                 "properties": {"radius_m": "5"},
             },
-            "feature 2: Point region needs a positive radius_m, got '5'",
+            "feature 3: Point region needs a positive radius_m, got '5'",
         ),
         (
             {
@@ -397,14 +397,14 @@ def test_region_from_feature_polygon_and_circle() -> None:
                 "geometry": {"type": "Point", "coordinates": [1, 2]},
                 "properties": {},
             },
-            "feature 2: Point region needs a positive radius_m, got none",
+            "feature 3: Point region needs a positive radius_m, got none",
         ),
         (
             {
                 "type": "Feature",
                 "geometry": {"type": "LineString", "coordinates": [[0, 0], [1, 1]]},
             },
-            "feature 2: unsupported geometry type 'LineString'",
+            "feature 3: unsupported geometry type 'LineString'",
         ),
         (
             {
@@ -414,15 +414,15 @@ def test_region_from_feature_polygon_and_circle() -> None:
                     "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]],
                 },
             },
-            "feature 2: region 'region 3' geometry is invalid: Self-intersection",
+            "feature 3: region 'region 3' geometry is invalid: Self-intersection",
         ),
         (
             {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [[0, 0]]}},
-            "feature 2: Polygon coord",
+            "feature 3: Polygon coord",
         ),
-        ({"type": "Feature", "geometry": None}, "feature 2: geometry must be an object, got none"),
-        ({"type": "Topology"}, "feature 2: expected type 'Feature', got 'Topology'"),
-        (_poly_feature(name=5), "feature 2: region name must be text, got 5"),
+        ({"type": "Feature", "geometry": None}, "feature 3: geometry must be an object, got none"),
+        ({"type": "Topology"}, "feature 3: expected type 'Feature', got 'Topology'"),
+        (_poly_feature(name=5), "feature 3: region name must be text, got 5"),
     ],
 )
 def test_region_from_feature_errors(feature: dict, message: str) -> None:
@@ -493,7 +493,7 @@ def test_load_single_feature_and_bare_geometry(tmp_path) -> None:  # noqa: ANN00
                     ],
                 }
             ),
-            "bad.geojson: feature 1: unsupported geometry type 'LineString'",
+            "bad.geojson: feature 2: unsupported geometry type 'LineString'",
         ),
     ],
 )

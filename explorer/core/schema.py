@@ -7,6 +7,7 @@ which a command hands to the store, so undo simply puts the old value back.
 from __future__ import annotations
 
 import math
+import numbers
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
@@ -118,10 +119,10 @@ def _int_or_problem(value: Any, fld: str, problems: list[Problem], *, optional: 
         problems.append(Problem(fld, value, f"{_leaf(fld)} must be a whole number >= 0, got {value!r}"))
         return None
     num: float | None
-    if isinstance(value, int):
-        num = value
-    elif isinstance(value, float):
-        num = value
+    if isinstance(value, numbers.Integral):
+        num = int(value)
+    elif isinstance(value, numbers.Real):
+        num = float(value)
     elif isinstance(value, str):
         try:
             num = float(value.strip())
@@ -284,7 +285,8 @@ def parse_site(
     hardware = parse_hardware(props.get("hardware"), problems, catalogue)
     sources = parse_sources(props.get("sources"), problems)
     flat = props.get("chips")
-    if flat not in (None, "") and not problems:
+    hardware_ok = not any(p.field.startswith("hardware") for p in problems)
+    if flat not in (None, "") and hardware_ok:
         flat_n = _int_or_problem(flat, "chips", problems, optional=True)
         total = sum(h.chips for h in hardware)
         if flat_n is not None and flat_n != total:

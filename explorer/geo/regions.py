@@ -643,7 +643,7 @@ def region_from_feature(feature: Mapping[str, Any], index: int = 0) -> Region:
         One line naming the feature and quoting the bad value, e.g.
         ``feature 2: Point region needs a positive radius_m, got '-5'``.
     """
-    where = f"feature {index}"
+    where = f"feature {index + 1}"
     if not isinstance(feature, Mapping):
         raise ValueError(
             f"{where}: expected a GeoJSON Feature object, got {type(feature).__name__}"

@@ -1,0 +1,426 @@
+"""The main window: map in the centre, site panel and site table in docks.
+
+The window is the place where user intentions become commands: the map, table and
+panel report what the user asked for, and the window pushes the matching command
+onto the one :class:`QUndoStack`. Views then follow the store's events.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QUndoStack
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QWidget,
+)
+
+from explorer.core.chips import ChipCatalogue, default_catalogue
+from explorer.core.commands import AddSites, DeleteSites, EditSite
+from explorer.core.errors import DataFileError, ValidationError
+from explorer.core.schema import Site, now_iso
+from explorer.core.selection import Selection
+from explorer.core.store import SiteStore
+from explorer.io.formats import read_sites
+from explorer.io.project import Project, load_project, save_project
+from explorer.ui.site_panel import SitePanel
+from explorer.ui.site_table import SiteTable
+from explorer.ui.undo import push
+from explorer.web.view import MapController, MapView
+
+log = logging.getLogger(__name__)
+
+MAX_RECENT = 8
+PROJECT_FILTER = "Compute Site Explorer project (*.gpkg)"
+OPEN_FILTER = "Projects and site files (*.gpkg *.geojson *.json *.csv);;All files (*)"
+
+
+class MainWindow(QMainWindow):
+    """Top-level window. ``path`` is the project file, or None until first saved."""
+
+    projectOpened = Signal(str)
+
+    def __init__(
+        self,
+        *,
+        catalogue: ChipCatalogue | None = None,
+        settings: QSettings | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.catalogue = catalogue or default_catalogue()
+        self.settings = settings or QSettings()
+        self.store = SiteStore()
+        self.selection = Selection()
+        self.undo_stack = QUndoStack(self)
+        self.path: Path | None = None
+        self.display_name = "Untitled"
+        self.regions: list[dict] = []
+        self._province_lookup = _load_province_lookup()
+
+        self.map_view = MapView(self)
+        self.map = MapController(self.map_view, self.store, self.selection, self.catalogue)
+        self.setCentralWidget(self.map_view)
+
+        self.panel = SitePanel(
+            self.store,
+            self.selection,
+            undo_stack=self.undo_stack,
+            catalogue=self.catalogue,
+            province_lookup=self._province_lookup,
+        )
+        self.panel_dock = self._dock("Site", "site_dock", self.panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.table = SiteTable(self.store, self.selection, catalogue=self.catalogue)
+        self.table_dock = self._dock("Sites", "table_dock", self.table, Qt.DockWidgetArea.BottomDockWidgetArea)
+
+        self.provenance_label = QLabel()
+        self.provenance_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.provenance_label.setObjectName("provenance_label")
+        self.statusBar().addPermanentWidget(self.provenance_label)
+
+        self._build_actions()
+        self._build_menus()
+
+        self.undo_stack.cleanChanged.connect(self._on_clean_changed)
+        self.undo_stack.indexChanged.connect(lambda _i: self._update_title())
+        self.selection.changed.connect(self._on_selection_changed)
+        self.map.siteMoveRequested.connect(self._on_site_move_requested)
+        self.map.placeRequested.connect(self._on_place_requested)
+        self._restore_layout()
+        self._update_title()
+        self._on_selection_changed(None)
+
+    # ------------------------------------------------------------------ building
+    def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _action(self, text: str, slot, shortcut=None, *, name: str) -> QAction:  # noqa: ANN001
+        act = QAction(text, self)
+        act.setObjectName(name)
+        if shortcut is not None:
+            act.setShortcut(QKeySequence(shortcut))
+        act.triggered.connect(slot)
+        self.addAction(act)
+        return act
+
+    def _build_actions(self) -> None:
+        K = QKeySequence.StandardKey
+        self.act_new = self._action("&New", self.new_project, K.New, name="act_new")
+        self.act_open = self._action("&Open…", self._on_open, K.Open, name="act_open")
+        self.act_save = self._action("&Save", self.save, K.Save, name="act_save")
+        self.act_save_as = self._action("Save &As…", self.save_as, K.SaveAs, name="act_save_as")
+        self.act_quit = self._action("&Quit", self.close, K.Quit, name="act_quit")
+        self.act_undo = self.undo_stack.createUndoAction(self, "&Undo")
+        self.act_undo.setShortcut(QKeySequence("Ctrl+Z"))
+        self.act_redo = self.undo_stack.createRedoAction(self, "&Redo")
+        self.act_redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        self.addAction(self.act_undo)
+        self.addAction(self.act_redo)
+        self.act_delete = self._action("&Delete Site…", self.delete_selected, K.Delete, name="act_delete")
+        self.act_find = self._action("&Find…", self._on_find, K.Find, name="act_find")
+        self.act_place = self._action("&Place Site on Map", self._on_place_toggled, "Ctrl+Shift+N", name="act_place")
+        self.act_place.setCheckable(True)
+        self.color_group = QActionGroup(self)
+        self.act_color_export = QAction("Colour by &Export Control", self, checkable=True)
+        self.act_color_model = QAction("Colour by Chip &Model", self, checkable=True)
+        for act, mode in ((self.act_color_export, "export"), (self.act_color_model, "model")):
+            self.color_group.addAction(act)
+            act.triggered.connect(lambda _c=False, m=mode: self.map.set_color_mode(m))
+        self.act_color_export.setChecked(True)
+        self.act_about_data = self._action("About the &Data…", self.show_data_provenance, None, name="act_about_data")
+
+    def _build_menus(self) -> None:
+        mb = self.menuBar()
+        file_menu = mb.addMenu("&File")
+        file_menu.addActions([self.act_new, self.act_open])
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        file_menu.addSeparator()
+        file_menu.addActions([self.act_save, self.act_save_as])
+        file_menu.addSeparator()
+        file_menu.addAction(self.act_quit)
+        edit = mb.addMenu("&Edit")
+        edit.addActions([self.act_undo, self.act_redo])
+        edit.addSeparator()
+        edit.addActions([self.act_place, self.act_delete])
+        edit.addSeparator()
+        edit.addAction(self.act_find)
+        view = mb.addMenu("&View")
+        view.addActions([self.act_color_export, self.act_color_model])
+        view.addSeparator()
+        view.addAction(self.panel_dock.toggleViewAction())
+        view.addAction(self.table_dock.toggleViewAction())
+        help_menu = mb.addMenu("&Help")
+        help_menu.addAction(self.act_about_data)
+
+    # ------------------------------------------------------------------ title & state
+    def _update_title(self) -> None:
+        self.setWindowTitle(f"{self.display_name}[*] — Compute Site Explorer")
+        self.setWindowModified(not self.undo_stack.isClean())
+
+    def _on_clean_changed(self, _clean: bool) -> None:
+        self._update_title()
+
+    def _on_selection_changed(self, sid: str | None) -> None:
+        self.act_delete.setEnabled(sid is not None and sid in self.store)
+
+    def _update_provenance(self) -> None:
+        illustrative = sum(1 for s in self.store if s.is_illustrative)
+        scenario = str(self.store.metadata.get("scenario", ""))
+        if illustrative or scenario == "illustrative":
+            text = (
+                f"Illustrative scenario: {illustrative} of {len(self.store)} sites are not reported facts"
+            )
+            self.provenance_label.setStyleSheet("color: #9a5b00; font-weight: bold;")
+        else:
+            text = f"{len(self.store)} sites"
+            self.provenance_label.setStyleSheet("")
+        self.provenance_label.setText(text)
+
+    # ------------------------------------------------------------------ project files
+    def load_project_value(self, project: Project, *, path: Path | None, display_name: str) -> None:
+        """Replace the open project (after the caller has read it successfully)."""
+        self.selection.clear()
+        self.store.reset(project.sites, project.metadata)
+        self.regions = list(project.regions)
+        self.undo_stack.clear()
+        self.undo_stack.setClean()
+        self.path = path
+        self.display_name = display_name
+        self._update_title()
+        self._update_provenance()
+        self.projectOpened.emit(display_name)
+
+    def open_path(self, path: Path | str, *, interactive: bool = True) -> bool:
+        """Open a project or sites file. On failure the current project is untouched."""
+        path = Path(path)
+        try:
+            if path.suffix.lower() == ".gpkg":
+                project = load_project(path)
+                project_path: Path | None = path
+            else:
+                loaded = read_sites(path)
+                project = Project(sites=loaded.sites, metadata=loaded.metadata, regions=[])
+                project_path = None  # saving writes a project, so ask where
+        except (DataFileError, ValidationError, OSError) as exc:
+            message = str(exc) if not isinstance(exc, OSError) else f"{path}: {exc.strerror or exc}"
+            log.warning("could not open %s: %s", path, message)
+            if interactive:
+                QMessageBox.critical(self, "Could not open file", f"Could not open {path.name}:\n\n{message}")
+            self.last_error = message
+            return False
+        self.load_project_value(project, path=project_path, display_name=path.name)
+        self._add_recent(path)
+        return True
+
+    def _on_open(self) -> None:
+        if not self._maybe_save():
+            return
+        start = str(self.path.parent) if self.path else str(Path.home())
+        name, _ = QFileDialog.getOpenFileName(self, "Open", start, OPEN_FILTER)
+        if name:
+            self.open_path(name)
+
+    def new_project(self) -> None:
+        if not self._maybe_save():
+            return
+        self.load_project_value(Project(sites=[], metadata={}, regions=[]), path=None, display_name="Untitled")
+
+    def current_project(self) -> Project:
+        meta = dict(self.store.metadata)
+        meta["saved_at"] = now_iso()
+        return Project(sites=self.store.sites(), metadata=meta, regions=list(self.regions))
+
+    def save(self) -> bool:
+        if self.path is None:
+            return self.save_as()
+        return self.save_to(self.path)
+
+    def save_as(self) -> bool:
+        start = str(self.path) if self.path else str(Path.home() / "sites.gpkg")
+        name, _ = QFileDialog.getSaveFileName(self, "Save Project As", start, PROJECT_FILTER)
+        if not name:
+            return False
+        path = Path(name)
+        if path.suffix.lower() != ".gpkg":
+            path = path.with_suffix(".gpkg")
+        return self.save_to(path)
+
+    def save_to(self, path: Path | str, *, interactive: bool = True) -> bool:
+        """Write the project atomically; on failure the previous file is intact."""
+        path = Path(path)
+        try:
+            save_project(path, self.current_project())
+        except (DataFileError, OSError, ValueError) as exc:
+            log.warning("could not save %s: %s", path, exc)
+            if interactive:
+                QMessageBox.critical(self, "Could not save", f"Could not save {path.name}:\n\n{exc}")
+            self.last_error = str(exc)
+            return False
+        self.path = path
+        self.display_name = path.name
+        self.undo_stack.setClean()
+        self._update_title()
+        self._add_recent(path)
+        return True
+
+    def _ask_unsaved(self) -> QMessageBox.StandardButton:
+        """Ask what to do with unsaved changes (tests replace this method)."""
+        return QMessageBox.question(
+            self,
+            "Unsaved changes",
+            f"Save changes to {self.display_name} before closing?",
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Save,
+        )
+
+    def _maybe_save(self) -> bool:
+        """True when it is fine to drop the current project."""
+        if self.undo_stack.isClean():
+            return True
+        answer = self._ask_unsaved()
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        if not self._maybe_save():
+            event.ignore()
+            return
+        self._save_layout()
+        event.accept()
+
+    # ------------------------------------------------------------------ recent files & layout
+    def recent_files(self) -> list[str]:
+        value = self.settings.value("recent_files", [])
+        if isinstance(value, str):
+            value = [value]
+        return [str(v) for v in (value or [])]
+
+    def _add_recent(self, path: Path) -> None:
+        entry = str(path.resolve())
+        files = [f for f in self.recent_files() if f != entry]
+        self.settings.setValue("recent_files", [entry, *files][:MAX_RECENT])
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        files = self.recent_files()
+        if not files:
+            self.recent_menu.addAction("(none)").setEnabled(False)
+        for f in files:
+            act = self.recent_menu.addAction(Path(f).name)
+            act.setToolTip(f)
+            act.triggered.connect(lambda _c=False, p=f: self._maybe_save() and self.open_path(p))
+
+    def _save_layout(self) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+
+    def _restore_layout(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        state = self.settings.value("window/state")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1400, 900)
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+
+    # ------------------------------------------------------------------ editing
+    def delete_selected(self) -> None:
+        sid = self.selection.current
+        if sid is None or sid not in self.store:
+            return
+        site = self.store.get(sid)
+        if not self._confirm_delete(site):
+            return
+        self.selection.clear()
+        push(self.undo_stack, DeleteSites(self.store, [sid], text=f"Delete {site.name}"))
+
+    def _confirm_delete(self, site: Site) -> bool:
+        """Ask before deleting (tests replace this method)."""
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Delete site")
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setText(f"Delete the site “{site.name}”? You can undo this.")
+        box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+        return box.exec() == QMessageBox.StandardButton.Yes
+
+    def _on_find(self) -> None:
+        self.table_dock.show()
+        self.table_dock.raise_()
+        self.table.focus_filter()
+
+    def _on_place_toggled(self, checked: bool) -> None:
+        self.map.set_place_mode(bool(checked))
+
+    def _province_for(self, lon: float, lat: float) -> str:
+        if self._province_lookup is None:
+            return ""
+        return self._province_lookup(lon, lat) or ""
+
+    def _on_place_requested(self, lon: float, lat: float) -> None:
+        site = Site(
+            id=self.store.new_id("site"),
+            name="New site",
+            lon=round(lon, 5),
+            lat=round(lat, 5),
+            province=self._province_for(lon, lat),
+            status="planned",
+            confidence="low",
+            updated_at=now_iso(),
+        )
+        self.act_place.setChecked(False)
+        self.map.set_place_mode(False)
+        push(self.undo_stack, AddSites(self.store, [site], text=f"Add {site.name}"))
+        self.selection.set(site.id)
+
+    def _on_site_move_requested(self, sid: str, lon: float, lat: float) -> None:
+        if sid not in self.store:
+            return
+        old = self.store.get(sid)
+        province = self._province_for(lon, lat) if self._province_lookup else old.province
+        new = old.with_changes(lon=round(lon, 5), lat=round(lat, 5), province=province)
+        push(self.undo_stack, EditSite(self.store, old, new, text=f"Move {old.name}"))
+
+    # ------------------------------------------------------------------ help
+    def show_data_provenance(self) -> None:
+        meta = self.store.metadata
+        lines = [
+            str(meta.get("title", "Sites")),
+            "",
+            str(meta.get("description", "")),
+            "",
+            "Basemap: Natural Earth (public domain); towns: GeoNames (CC BY 4.0).",
+            "Province boundaries are approximate (Natural Earth 10m).",
+        ]
+        box = QMessageBox(self)
+        box.setWindowTitle("About the data")
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setText("\n".join(lines))
+        box.exec()
+
+
+def _load_province_lookup():  # noqa: ANN202 - Callable[[float, float], str | None] | None
+    """Province lookup from the bundled boundaries, or None if they are missing."""
+    try:
+        from explorer.geo.admin import AdminAreas
+
+        areas = AdminAreas.load()
+    except (OSError, DataFileError, ValueError) as exc:
+        log.warning("province lookup unavailable: %s", exc)
+        return None
+    return areas.province_at
