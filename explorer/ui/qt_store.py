@@ -1,0 +1,105 @@
+"""Qt signal adapters for the Qt-free :class:`SiteStore` and :class:`Selection` events.
+
+Views subscribe to the store through one of these rather than directly, for two reasons:
+
+* lifetime: the adapter is a child ``QObject`` of the view and unsubscribes from the core
+  events when Qt destroys it, so the store never calls into a deleted widget;
+* Qt semantics: connections can be queued, blocked or disconnected like any Qt signal.
+
+Signals are emitted synchronously (direct connections within the GUI thread), so a view
+sees a store change before the store call returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from explorer.core.events import Event
+from explorer.core.schema import Site
+from explorer.core.selection import Selection
+from explorer.core.store import SiteStore
+
+
+class _EventBridge(QObject):
+    """Base: subscribe ``(event, callback)`` pairs now, unsubscribe on ``detach``/destroy."""
+
+    def __init__(self, parent: QObject | None) -> None:
+        super().__init__(parent)
+        self._links: list[tuple[Event, Callable[..., Any]]] = []
+        links = self._links
+
+        # A plain closure (not a bound method): it must still run while Qt is
+        # tearing this object down.
+        def _unsubscribe(*_: object) -> None:
+            for event, callback in links:
+                event.disconnect(callback)
+            links.clear()
+
+        self._unsubscribe = _unsubscribe
+        self.destroyed.connect(_unsubscribe)
+
+    def _link(self, event: Event, callback: Callable[..., Any]) -> None:
+        event.connect(callback)
+        self._links.append((event, callback))
+
+    def detach(self) -> None:
+        """Stop relaying core events (also done automatically when destroyed)."""
+        self._unsubscribe()
+
+
+class StoreSignals(_EventBridge):
+    """Relay a :class:`SiteStore`'s events as Qt signals.
+
+    Signals
+    -------
+    inserted(list[Site])
+    removed(list[Site])
+    changed(Site, Site)
+        ``(old, new)``.
+    reset_done()
+    """
+
+    inserted = Signal(object)
+    removed = Signal(object)
+    changed = Signal(object, object)
+    reset_done = Signal()
+
+    def __init__(self, store: SiteStore, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self._link(store.inserted, self._on_inserted)
+        self._link(store.removed, self._on_removed)
+        self._link(store.changed, self._on_changed)
+        self._link(store.reset_done, self._on_reset_done)
+
+    def _on_inserted(self, sites: list[Site]) -> None:
+        self.inserted.emit(list(sites))
+
+    def _on_removed(self, sites: list[Site]) -> None:
+        self.removed.emit(list(sites))
+
+    def _on_changed(self, old: Site, new: Site) -> None:
+        self.changed.emit(old, new)
+
+    def _on_reset_done(self) -> None:
+        self.reset_done.emit()
+
+
+class SelectionSignals(_EventBridge):
+    """Relay :class:`Selection` changes as the Qt signal ``changed(str | None)``."""
+
+    changed = Signal(object)
+
+    def __init__(self, selection: Selection, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.selection = selection
+        self._link(selection.changed, self._on_changed)
+
+    def _on_changed(self, sid: str | None) -> None:
+        self.changed.emit(sid)
+
+
+__all__ = ["SelectionSignals", "StoreSignals"]

@@ -1,0 +1,648 @@
+"""The site table: an item model over the store, a filter proxy, and the widget.
+
+:class:`SiteTableModel` is a thin adapter: it mirrors the store's order and values,
+keyed by site id, and turns store events into the matching Qt model notifications. It
+never changes the store. :class:`SiteTable` binds the view's row selection to the shared
+:class:`~explorer.core.selection.Selection` in both directions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QItemSelection,
+    QItemSelectionModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from explorer.core.chips import ChipCatalogue
+from explorer.core.schema import PROVINCES, STATUSES, Site
+from explorer.core.selection import Selection
+from explorer.core.store import SiteStore
+from explorer.ui.qt_store import SelectionSignals, StoreSignals
+
+_USER = int(Qt.ItemDataRole.UserRole)
+#: Role returning the site id (str) of a row, in any column.
+SiteIdRole = _USER + 1
+#: Role the proxy sorts by: numbers for numeric columns, case-folded text otherwise.
+SortRole = _USER + 2
+#: Role returning the :class:`Site` value of a row, in any column.
+SiteRole = _USER + 3
+
+ILLUSTRATIVE_TEXT = "Illustrative scenario — not a reported fact"
+
+#: (key, header) per column, in display order.
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("name", "Name"),
+    ("operator", "Operator"),
+    ("tenant", "Tenant"),
+    ("province", "Province"),
+    ("prefecture", "Prefecture"),
+    ("status", "Status"),
+    ("chips", "Chips"),
+    ("models", "Models"),
+    ("power_mw", "Power MW"),
+    ("confidence", "Confidence"),
+)
+_NUMERIC = frozenset({"chips", "power_mw"})
+
+_AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+def column_of(key: str) -> int:
+    """Column number of the column ``key`` (e.g. ``"chips"``); raises ``KeyError``."""
+    for i, (k, _) in enumerate(COLUMNS):
+        if k == key:
+            return i
+    raise KeyError(key)
+
+
+def models_text(site: Site) -> str:
+    """Chip models of ``site`` in hardware-line order without repeats, e.g. ``"H100, H200"``."""
+    return ", ".join(site.chips_by_model())
+
+
+def _runs(rows: Iterable[int]) -> list[tuple[int, int]]:
+    """Group sorted row numbers into contiguous ``(first, last)`` runs."""
+    out: list[tuple[int, int]] = []
+    for r in rows:
+        if out and r == out[-1][1] + 1:
+            out[-1] = (out[-1][0], r)
+        else:
+            out.append((r, r))
+    return out
+
+
+class SiteTableModel(QAbstractTableModel):
+    """Read-only table of the store's sites, one row per site, in store order.
+
+    Parameters
+    ----------
+    store : SiteStore
+        The store to mirror. The model keeps its own id list and values so that it can
+        answer Qt's questions consistently while it is announcing a change that the
+        store has already made.
+    parent : QObject, optional
+    """
+
+    def __init__(self, store: SiteStore, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self._ids: list[str] = []
+        self._sites: dict[str, Site] = {}
+        self._rows: dict[str, int] = {}
+        self._italic = QFont()
+        self._italic.setItalic(True)
+        self._load()
+        self._events = StoreSignals(store, self)
+        self._events.inserted.connect(self._on_inserted)
+        self._events.removed.connect(self._on_removed)
+        self._events.changed.connect(self._on_changed)
+        self._events.reset_done.connect(self._on_reset_done)
+
+    # ------------------------------------------------------------------ lookups
+    def row_of(self, sid: str) -> int | None:
+        """Row of site ``sid``, or None when it is not in the table."""
+        return self._rows.get(sid)
+
+    def site_id_at(self, row: int) -> str:
+        """Id of the site in ``row``."""
+        return self._ids[row]
+
+    def site_at(self, row: int) -> Site:
+        """Value of the site in ``row``."""
+        return self._sites[self._ids[row]]
+
+    # ------------------------------------------------------------------ Qt model API
+    def rowCount(self, parent: _AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        """Number of sites (0 under a valid parent: this is a flat table)."""
+        return 0 if parent.isValid() else len(self._ids)
+
+    def columnCount(self, parent: _AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        """Number of columns in :data:`COLUMNS`."""
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(  # noqa: N802
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        """Column titles; row headers are not shown."""
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            if 0 <= section < len(COLUMNS):
+                return COLUMNS[section][1]
+        return None
+
+    def flags(self, index: _AnyIndex) -> Qt.ItemFlag:
+        """Selectable and enabled, never editable (edits go through the site panel)."""
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEnabled
+
+    def data(self, index: _AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """Cell values for the display, sort, font, alignment and custom roles."""
+        if not index.isValid() or not (0 <= index.row() < len(self._ids)):
+            return None
+        site = self._sites[self._ids[index.row()]]
+        key = COLUMNS[index.column()][0]
+        role = int(role)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(site, key)
+        if role == SortRole:
+            return self._sort_value(site, key)
+        if role == SiteIdRole:
+            return site.id
+        if role == SiteRole:
+            return site
+        if role == Qt.ItemDataRole.FontRole and site.is_illustrative:
+            return self._italic
+        if role == Qt.ItemDataRole.ToolTipRole and site.is_illustrative:
+            return ILLUSTRATIVE_TEXT
+        if role == Qt.ItemDataRole.TextAlignmentRole and key in _NUMERIC:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    @staticmethod
+    def _display(site: Site, key: str) -> str:
+        if key == "chips":
+            return f"{site.chips:,}"
+        if key == "models":
+            return models_text(site)
+        if key == "power_mw":
+            return "" if site.power_mw is None else f"{site.power_mw:,.6g}"
+        if key == "confidence" and site.is_illustrative:
+            return "illustrative"
+        return str(getattr(site, key))
+
+    @staticmethod
+    def _sort_value(site: Site, key: str) -> Any:
+        if key == "chips":
+            return site.chips
+        if key == "power_mw":
+            # Blank power sorts before every real figure (including 0 MW).
+            return -1.0 if site.power_mw is None else float(site.power_mw)
+        if key == "models":
+            return models_text(site).casefold()
+        return str(getattr(site, key)).casefold()
+
+    # ------------------------------------------------------------------ store events
+    def _load(self) -> None:
+        sites = self.store.sites()
+        self._ids = [s.id for s in sites]
+        self._sites = {s.id: s for s in sites}
+        self._reindex()
+
+    def _reindex(self) -> None:
+        self._rows = {sid: i for i, sid in enumerate(self._ids)}
+
+    def _on_inserted(self, sites: Sequence[Site]) -> None:
+        # Place each new row where the store put it (undoing a delete restores positions).
+        order = {sid: i for i, sid in enumerate(self.store.ids())}
+        new = sorted((s for s in sites if s.id not in self._rows), key=lambda s: order[s.id])
+        by_pos = {order[s.id]: s for s in new}
+        for first, last in _runs(sorted(by_pos)):
+            self.beginInsertRows(QModelIndex(), first, last)
+            for pos in range(first, last + 1):
+                s = by_pos[pos]
+                self._ids.insert(pos, s.id)
+                self._sites[s.id] = s
+            self._reindex()
+            self.endInsertRows()
+
+    def _on_removed(self, sites: Sequence[Site]) -> None:
+        rows = sorted(self._rows[s.id] for s in sites if s.id in self._rows)
+        for first, last in reversed(_runs(rows)):
+            self.beginRemoveRows(QModelIndex(), first, last)
+            for sid in self._ids[first : last + 1]:
+                del self._sites[sid]
+            del self._ids[first : last + 1]
+            self._reindex()
+            self.endRemoveRows()
+
+    def _on_changed(self, old: Site, new: Site) -> None:
+        row = self._rows.get(new.id)
+        if row is None:
+            return
+        self._sites[new.id] = new
+        self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+
+    def _on_reset_done(self) -> None:
+        self.beginResetModel()
+        self._load()
+        self.endResetModel()
+
+
+class SiteFilterProxy(QSortFilterProxyModel):
+    """Filters rows of a :class:`SiteTableModel` and sorts by :data:`SortRole`.
+
+    Each filter is a string; ``""`` means "any". All filters must match.
+
+    * text: case-insensitive substring of name, operator, tenant, prefecture or notes;
+    * status: exact status;
+    * chip model: the site has a hardware line of that model;
+    * province: exact province.
+    """
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._text = ""
+        self._status = ""
+        self._chip_model = ""
+        self._province = ""
+        self.setSortRole(SortRole)
+        self.setDynamicSortFilter(True)
+
+    @property
+    def text(self) -> str:
+        """Current text filter."""
+        return self._text
+
+    @property
+    def status(self) -> str:
+        """Current status filter."""
+        return self._status
+
+    @property
+    def chip_model(self) -> str:
+        """Current chip-model filter."""
+        return self._chip_model
+
+    @property
+    def province(self) -> str:
+        """Current province filter."""
+        return self._province
+
+    def set_text(self, text: str) -> None:
+        """Show only sites whose name/operator/tenant/prefecture/notes contain ``text``."""
+        self._set_filter("_text", text.strip().casefold())
+
+    def set_status(self, status: str) -> None:
+        """Show only sites with this status (``""``: any)."""
+        self._set_filter("_status", status)
+
+    def set_chip_model(self, model: str) -> None:
+        """Show only sites with a hardware line of this chip model (``""``: any)."""
+        self._set_filter("_chip_model", model)
+
+    def set_province(self, province: str) -> None:
+        """Show only sites in this province (``""``: any)."""
+        self._set_filter("_province", province)
+
+    def _set_filter(self, attr: str, value: str) -> None:
+        if getattr(self, attr) == value:
+            return
+        # beginFilterChange/endFilterChange (Qt >= 6.9) replace invalidateFilter().
+        if hasattr(self, "beginFilterChange"):
+            self.beginFilterChange()
+            setattr(self, attr, value)
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:  # pragma: no cover - older Qt
+            setattr(self, attr, value)
+            self.invalidateFilter()
+
+    def accepts(self, site: Site) -> bool:
+        """Whether ``site`` passes every active filter."""
+        if self._status and site.status != self._status:
+            return False
+        if self._province and site.province != self._province:
+            return False
+        if self._chip_model and all(h.chip_model != self._chip_model for h in site.hardware):
+            return False
+        if self._text:
+            hay = (site.name, site.operator, site.tenant, site.prefecture, site.notes)
+            if not any(self._text in s.casefold() for s in hay):
+                return False
+        return True
+
+    def filterAcceptsRow(self, source_row: int, source_parent: _AnyIndex) -> bool:  # noqa: N802
+        """Qt hook: apply :meth:`accepts` to the row's site."""
+        model = self.sourceModel()
+        site = model.data(model.index(source_row, 0, source_parent), SiteRole)
+        return site is not None and self.accepts(site)
+
+    def site_id_at(self, row: int) -> str:
+        """Id of the site shown in proxy ``row``."""
+        return str(self.data(self.index(row, 0), SiteIdRole))
+
+    def visible_sites(self) -> list[Site]:
+        """The sites that pass the filters, in displayed order."""
+        return [self.data(self.index(r, 0), SiteRole) for r in range(self.rowCount())]
+
+
+class _SiteTableView(QTableView):
+    """A table view that never moves its selection by itself.
+
+    In single-selection mode Qt selects a neighbouring row when the selected row goes
+    away (filtered out, deleted). For a view bound to the shared selection that would
+    silently re-point the map and panel at another site, so the view just drops its
+    selection instead; the shared selection is left alone.
+    """
+
+    def rowsAboutToBeRemoved(self, parent: _AnyIndex, start: int, end: int) -> None:  # noqa: N802
+        """Clear the selection first when its row is among those being removed."""
+        current = self.currentIndex()
+        if current.isValid() and not parent.isValid() and start <= current.row() <= end:
+            sel_model = self.selectionModel()
+            sel_model.clearSelection()
+            sel_model.clearCurrentIndex()
+        super().rowsAboutToBeRemoved(parent, start, end)
+
+
+class SiteTable(QWidget):
+    """Filter bar, sortable site table and footer, bound to the shared selection.
+
+    Selecting a row sets ``selection.current``; a selection made elsewhere (map, panel)
+    selects and scrolls to its row. Rows hidden by a filter are not selected, and hiding
+    the selected row does not clear the shared selection.
+
+    Parameters
+    ----------
+    store : SiteStore
+    selection : Selection
+    catalogue : ChipCatalogue, optional
+        Supplies the chip-model filter choices (models present in the store are always
+        offered too).
+    parent : QWidget, optional
+
+    Attributes
+    ----------
+    model : SiteTableModel
+    proxy : SiteFilterProxy
+    view : QTableView
+    filter_edit : QLineEdit
+    status_combo, model_combo, province_combo : QComboBox
+        Item data is the filter value, ``""`` for "any".
+    footer : QLabel
+        ``"N of M sites · X chips shown"``.
+    """
+
+    def __init__(
+        self,
+        store: SiteStore,
+        selection: Selection,
+        *,
+        catalogue: ChipCatalogue | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("site_table")
+        self.store = store
+        self.selection = selection
+        self._catalogue_models: tuple[str, ...] = catalogue.names if catalogue else ()
+        self._syncing = False
+
+        self.model = SiteTableModel(store, self)
+        self.proxy = SiteFilterProxy(self)
+        self.proxy.setSourceModel(self.model)
+
+        self.filter_edit = QLineEdit(self)
+        self.filter_edit.setObjectName("filter_text")
+        self.filter_edit.setPlaceholderText("Filter sites…")
+        self.filter_edit.setClearButtonEnabled(True)
+        self.status_combo = self._combo("filter_status", "Any status", STATUSES)
+        self.model_combo = self._combo("filter_model", "Any chip model", ())
+        self.province_combo = self._combo("filter_province", "Any province", ())
+        self._refresh_choices()
+
+        self.view = _SiteTableView(self)
+        self.view.setObjectName("site_table_view")
+        self.view.setModel(self.proxy)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setAlternatingRowColors(True)
+        self.view.setWordWrap(False)
+        self.view.verticalHeader().setVisible(False)
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        # Start in store order; clicking a header sorts by that column.
+        header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.view.setSortingEnabled(True)
+        self.view.resizeColumnsToContents()
+
+        self.footer = QLabel(self)
+        self.footer.setObjectName("footer")
+        self.footer.setTextFormat(Qt.TextFormat.PlainText)
+
+        bar = QHBoxLayout()
+        bar.addWidget(self.filter_edit, 2)
+        bar.addWidget(self.status_combo)
+        bar.addWidget(self.model_combo)
+        bar.addWidget(self.province_combo)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(bar)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.footer)
+
+        self.filter_edit.textChanged.connect(self._on_filter_text_changed)
+        self.status_combo.currentIndexChanged.connect(self._on_status_filter_changed)
+        self.model_combo.currentIndexChanged.connect(self._on_model_filter_changed)
+        self.province_combo.currentIndexChanged.connect(self._on_province_filter_changed)
+
+        self.view.selectionModel().selectionChanged.connect(self._on_view_selection_changed)
+        for sig in (
+            self.proxy.rowsInserted,
+            self.proxy.modelReset,
+            self.proxy.layoutChanged,
+        ):
+            sig.connect(self._on_proxy_rows_changed)
+        # The proxy drops rows while the source is still *about* to remove them, so
+        # the footer's "of M" must also follow the source model.
+        for sig in (
+            self.proxy.rowsRemoved,
+            self.proxy.dataChanged,
+            self.model.rowsRemoved,
+            self.model.rowsInserted,
+        ):
+            sig.connect(self._on_model_values_changed)
+
+        self._store_events = StoreSignals(store, self)
+        for sig in (
+            self._store_events.inserted,
+            self._store_events.changed,
+            self._store_events.reset_done,
+        ):
+            sig.connect(self._on_store_contents_changed)
+        self._selection_events = SelectionSignals(selection, self)
+        self._selection_events.changed.connect(self._on_selection_changed)
+
+        self._update_footer()
+        self._select_id(selection.current, scroll=True)
+
+    # ------------------------------------------------------------------ public API
+    def focus_filter(self) -> None:
+        """Put the keyboard focus in the filter box with its text selected (Ctrl+F)."""
+        self.filter_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.filter_edit.selectAll()
+
+    def selected_id(self) -> str | None:
+        """Id of the row selected in the view, or None."""
+        rows = self.view.selectionModel().selectedRows()
+        return str(rows[0].data(SiteIdRole)) if rows else None
+
+    def set_filters(
+        self,
+        *,
+        text: str | None = None,
+        status: str | None = None,
+        chip_model: str | None = None,
+        province: str | None = None,
+    ) -> None:
+        """Set any of the filters through their widgets (``""``: any; None: unchanged)."""
+        if text is not None:
+            self.filter_edit.setText(text)
+        for combo, value in (
+            (self.status_combo, status),
+            (self.model_combo, chip_model),
+            (self.province_combo, province),
+        ):
+            if value is not None:
+                i = combo.findData(value)
+                if i < 0:
+                    raise ValueError(f"no filter choice {value!r} in {combo.objectName()}")
+                combo.setCurrentIndex(i)
+
+    # ------------------------------------------------------------------ building
+    def _combo(self, name: str, any_text: str, values: Iterable[str]) -> QComboBox:
+        combo = QComboBox(self)
+        combo.setObjectName(name)
+        combo.addItem(any_text, "")
+        for v in values:
+            combo.addItem(v, v)
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        return combo
+
+    def _refresh_choices(self) -> None:
+        """Offer catalogue models / known provinces plus any value found in the store."""
+        models = list(self._catalogue_models)
+        provinces = list(PROVINCES)
+        for site in self.store:
+            for m in site.chips_by_model():
+                if m not in models:
+                    models.append(m)
+            if site.province and site.province not in provinces:
+                provinces.append(site.province)
+        self._set_choices(self.model_combo, models)
+        self._set_choices(self.province_combo, provinces)
+
+    @staticmethod
+    def _set_choices(combo: QComboBox, values: list[str]) -> None:
+        current = [combo.itemData(i) for i in range(1, combo.count())]
+        if current == values:
+            return
+        chosen = combo.currentData() or ""
+        combo.blockSignals(True)
+        try:
+            while combo.count() > 1:
+                combo.removeItem(1)
+            for v in values:
+                combo.addItem(v, v)
+            if chosen and chosen not in values:
+                # Keep an active filter choosable even if no site uses it any more.
+                combo.addItem(chosen, chosen)
+            combo.setCurrentIndex(max(combo.findData(chosen), 0))
+        finally:
+            combo.blockSignals(False)
+
+    # ------------------------------------------------------------------ filter handlers
+    def _on_filter_text_changed(self, text: str) -> None:
+        self.proxy.set_text(text)
+
+    def _on_status_filter_changed(self, _index: int) -> None:
+        self.proxy.set_status(self.status_combo.currentData() or "")
+
+    def _on_model_filter_changed(self, _index: int) -> None:
+        self.proxy.set_chip_model(self.model_combo.currentData() or "")
+
+    def _on_province_filter_changed(self, _index: int) -> None:
+        self.proxy.set_province(self.province_combo.currentData() or "")
+
+    # ------------------------------------------------------------------ model handlers
+    def _on_store_contents_changed(self, *_: object) -> None:
+        self._refresh_choices()
+
+    def _on_proxy_rows_changed(self, *_: object) -> None:
+        # Rows appeared or moved (filter relaxed, undo of a delete, reset, sort):
+        # re-select the shared selection if its row is visible again.
+        self._select_id(self.selection.current, scroll=False)
+        self._update_footer()
+
+    def _on_model_values_changed(self, *_: object) -> None:
+        self._update_footer()
+
+    def _update_footer(self) -> None:
+        shown = self.proxy.visible_sites()
+        chips = sum(s.chips for s in shown)
+        self.footer.setText(
+            f"{len(shown):,} of {self.model.rowCount():,} sites · {chips:,} chips shown"
+        )
+
+    # ------------------------------------------------------------------ selection sync
+    def _on_view_selection_changed(self, _sel: QItemSelection, _desel: QItemSelection) -> None:
+        if self._syncing:
+            return
+        sid = self.selected_id()
+        # An empty view selection comes from filtering, removal or reset, not from the
+        # user choosing "nothing": leave the shared selection alone then.
+        if sid is not None:
+            self.selection.set(sid)
+
+    def _on_selection_changed(self, sid: str | None) -> None:
+        self._select_id(sid, scroll=True)
+
+    def _select_id(self, sid: str | None, *, scroll: bool) -> None:
+        """Make the view show ``sid`` as its selected row without echoing back."""
+        sel_model = self.view.selectionModel()
+        proxy_index = QModelIndex()
+        if sid is not None:
+            row = self.model.row_of(sid)
+            if row is not None:
+                proxy_index = self.proxy.mapFromSource(self.model.index(row, 0))
+        self._syncing = True
+        try:
+            if proxy_index.isValid():
+                if self.selected_id() != sid or sel_model.currentIndex().row() != proxy_index.row():
+                    sel_model.setCurrentIndex(
+                        proxy_index,
+                        QItemSelectionModel.SelectionFlag.ClearAndSelect
+                        | QItemSelectionModel.SelectionFlag.Rows,
+                    )
+                if scroll:
+                    self.view.scrollTo(proxy_index)
+            elif sel_model.hasSelection() or sel_model.currentIndex().isValid():
+                sel_model.clearSelection()
+                sel_model.clearCurrentIndex()
+        finally:
+            self._syncing = False
+
+
+__all__ = [
+    "COLUMNS",
+    "ILLUSTRATIVE_TEXT",
+    "SiteFilterProxy",
+    "SiteIdRole",
+    "SiteRole",
+    "SiteTable",
+    "SiteTableModel",
+    "SortRole",
+    "column_of",
+    "models_text",
+]

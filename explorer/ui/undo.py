@@ -1,0 +1,71 @@
+"""Wrap the plain core commands for :class:`QUndoStack`.
+
+The commands in :mod:`explorer.core.commands` know nothing about Qt; this module is the
+only place that turns one into a ``QUndoCommand``. Everything that changes the store from
+the UI goes through :func:`push`.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QUndoCommand, QUndoStack
+
+from explorer.core.commands import Command
+
+
+class UndoCommand(QUndoCommand):
+    """A ``QUndoCommand`` that delegates to a core :class:`~explorer.core.commands.Command`.
+
+    Parameters
+    ----------
+    command : Command
+        The core command; its ``text`` becomes the undo text ("Undo Edit site").
+    already_done : bool
+        True when ``command.do()`` has already run (see :func:`push`); the first
+        ``redo()`` that ``QUndoStack.push`` makes is then skipped.
+    """
+
+    def __init__(self, command: Command, *, already_done: bool = False) -> None:
+        super().__init__(command.text)
+        self.command = command
+        self._skip_next_redo = already_done
+
+    def redo(self) -> None:
+        """Apply the command (skipped once if it was applied before being pushed)."""
+        if self._skip_next_redo:
+            self._skip_next_redo = False
+            return
+        self.command.do()
+
+    def undo(self) -> None:
+        """Revert the command."""
+        self.command.undo()
+
+
+def push(stack: QUndoStack, cmd: Command) -> UndoCommand:
+    """Apply ``cmd`` and put it on ``stack``.
+
+    The command is applied *before* it is pushed, so an exception raised by
+    ``cmd.do()`` (say, a site that fails validation) reaches the caller as an ordinary
+    Python exception and nothing is pushed. Letting ``QUndoStack.push`` call ``redo()``
+    instead would raise inside a Qt virtual, where the exception cannot propagate and
+    the broken command would still land on the stack.
+
+    Parameters
+    ----------
+    stack : QUndoStack
+        The application's undo stack.
+    cmd : Command
+        A core command, not yet applied.
+
+    Returns
+    -------
+    UndoCommand
+        The wrapper now owned by ``stack``.
+    """
+    cmd.do()
+    wrapper = UndoCommand(cmd, already_done=True)
+    stack.push(wrapper)
+    return wrapper
+
+
+__all__ = ["UndoCommand", "push"]
