@@ -1,0 +1,14 @@
+"""The map: a folium/Leaflet page with local assets only, its QWebChannel bridge, and the
+QtWebEngine view that shows it.
+
+- :mod:`explorer.web.page` — ``build_map_html`` / ``write_map_page`` (no Qt)
+- :mod:`explorer.web.payload` — what the page is told about a site (no Qt)
+- :mod:`explorer.web.bridge` — ``MapBridge``, the one object on the web channel
+- :mod:`explorer.web.controller` — ``MapController``: store + selection ⇄ bridge
+- :mod:`explorer.web.view` — ``MapView``, ``MapPage``, ``LocalOnlyInterceptor``,
+  ``prepare_application``
+
+Nothing here changes the store: drags and placements are emitted as requests
+(``MapController.siteMoveRequested`` / ``placeRequested``) for the main window to turn
+into commands.
+"""

@@ -1,0 +1,297 @@
+"""The one object the map page talks to over the QWebChannel.
+
+Python → page: signals carrying JSON strings ``{"seq": n, "data": ...}``. The ``post_*``
+methods build them, number them and hold them back until the page says it is ready.
+
+Page → Python: slots. Every argument is checked (type, size, finite, in range, known
+site id) and a bad message is dropped with a warning; good ones are re-emitted as the
+``…OnMap`` / ``mapClickedAt`` / ``ready`` / ``renderedSeq`` signals for Python code.
+
+Why the slots are declared with ``QVariant`` parameters: QWebChannel converts a JS
+argument to a ``double`` or ``int`` parameter silently and lossily — ``NaN`` arrives as
+``0.0`` (a valid coordinate) and a string as an uninitialised number. With ``QVariant``
+Python receives the JSON value as sent (``None``, ``str``, ``float``...) and can reject
+it. The documented types (``str``, ``float``, ``int``) are what is accepted.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from explorer.web.payload import COLOR_MODES, MODES, to_json
+
+log = logging.getLogger(__name__)
+
+MAX_ID_LENGTH = 64
+#: Messages held for a page that is not ready; beyond this the site messages are
+#: dropped and the page gets a full reset when it is ready (see ``resync_needed``).
+MAX_QUEUE = 500
+#: Messages that describe the site set; a queued reset makes older ones pointless.
+_SITE_MESSAGES = frozenset({"sitesReset", "siteUpserted", "siteRemoved"})
+#: Messages where only the newest queued one matters.
+_LATEST_ONLY = frozenset({"selectionChanged", "modeChanged", "colorModeChanged", "flyTo", "sync"})
+
+
+@dataclass(frozen=True)
+class _Message:
+    signal: str
+    seq: int
+    json: str
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def check_lon_lat(lon: Any, lat: Any) -> tuple[float, float] | None:
+    """``(lon, lat)`` as floats if both are finite numbers in range, else ``None``."""
+    if not (_is_number(lon) and _is_number(lat)):
+        return None
+    x, y = float(lon), float(lat)
+    if not (math.isfinite(x) and math.isfinite(y) and -180.0 <= x <= 180.0 and -90.0 <= y <= 90.0):
+        return None
+    return x, y
+
+
+class MapBridge(QObject):
+    """The object registered as ``bridge`` on the map page's QWebChannel.
+
+    Signals to the page (JSON ``{"seq", "data"}``)
+    ---------------------------------------------
+    sitesReset(str)
+        ``data = {"sites": [site...], "models": [{"name", "restricted"}...]}``.
+    siteUpserted(str)
+        ``data = [site...]`` (added or changed sites).
+    siteRemoved(str)
+        ``data = [id...]``.
+    selectionChanged(str)
+        ``data`` = the selected id, ``""`` for none.
+    modeChanged(str)
+        ``data = "browse" | "place"``.
+    colorModeChanged(str)
+        ``data = "export" | "model"``.
+    flyTo(str)
+        ``data = {"lon", "lat", "zoom"}`` (zoom may be null).
+    sync(str)
+        ``data = null``: changes nothing; the page acks it after its next paint (so a
+        snapshot can wait for a fresh frame after a pan/zoom done in the page).
+
+    Signals for Python (validated page events)
+    ------------------------------------------
+    ready()
+        The page connected and can take messages (again, after a reload).
+    siteClickedOnMap(str)
+    siteMovedOnMap(str, float, float)
+        id, lon, lat where the user dropped a dragged marker.
+    mapClickedAt(float, float)
+        lon, lat of a click in "place" mode.
+    cursorMovedOnMap(float, float)
+    renderedSeq(int)
+        The page painted every message up to this seq.
+    """
+
+    # Python -> page
+    sitesReset = Signal(str)
+    siteUpserted = Signal(str)
+    siteRemoved = Signal(str)
+    selectionChanged = Signal(str)
+    modeChanged = Signal(str)
+    colorModeChanged = Signal(str)
+    flyTo = Signal(str)
+    sync = Signal(str)
+
+    # validated page events, for Python
+    ready = Signal()
+    siteClickedOnMap = Signal(str)
+    siteMovedOnMap = Signal(str, float, float)
+    mapClickedAt = Signal(float, float)
+    cursorMovedOnMap = Signal(float, float)
+    renderedSeq = Signal(int)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._page_ready = False
+        self._queue: list[_Message] = []
+        self._seq = 0
+        self._rendered_seq = 0
+        self._known_ids: set[str] = set()
+        self.dropped_messages = 0
+        #: Set when queued site messages were dropped: the page needs a full reset.
+        self.resync_needed = False
+
+    # ------------------------------------------------------------------ state
+    @property
+    def is_page_ready(self) -> bool:
+        """True between the page's ``pageReady()`` and the next page load."""
+        return self._page_ready
+
+    @property
+    def last_sent_seq(self) -> int:
+        """Seq of the newest message posted (sent or still queued)."""
+        return self._seq
+
+    @property
+    def last_rendered_seq(self) -> int:
+        """Highest seq the page reported as painted."""
+        return self._rendered_seq
+
+    @property
+    def known_ids(self) -> frozenset[str]:
+        """Site ids the page has been told about; page events may only name these."""
+        return frozenset(self._known_ids)
+
+    def page_unloaded(self) -> None:
+        """Hold messages again: the page is (re)loading and has lost its state."""
+        self._page_ready = False
+
+    # ------------------------------------------------------------------ posting
+    def post_reset(self, sites: list[dict[str, Any]], models: list[dict[str, Any]]) -> int:
+        """Replace every site on the page; returns the message's seq."""
+        seq = self._post("sitesReset", {"sites": sites, "models": models})
+        self._known_ids = {s["id"] for s in sites}
+        return seq
+
+    def post_upserts(self, sites: list[dict[str, Any]]) -> int:
+        """Add or update sites on the page."""
+        seq = self._post("siteUpserted", sites)
+        self._known_ids.update(s["id"] for s in sites)
+        return seq
+
+    def post_removals(self, ids: list[str]) -> int:
+        """Remove sites from the page."""
+        seq = self._post("siteRemoved", list(ids))
+        self._known_ids.difference_update(ids)
+        return seq
+
+    def post_selection(self, sid: str | None) -> int:
+        """Highlight ``sid`` (``None`` clears the highlight)."""
+        return self._post("selectionChanged", sid or "")
+
+    def post_mode(self, mode: str) -> int:
+        """Switch the page between ``"browse"`` and ``"place"``."""
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+        return self._post("modeChanged", mode)
+
+    def post_color_mode(self, mode: str) -> int:
+        """Colour markers by ``"export"`` control status or by chip ``"model"``."""
+        if mode not in COLOR_MODES:
+            raise ValueError(f"colour mode must be one of {', '.join(COLOR_MODES)}, got {mode!r}")
+        return self._post("colorModeChanged", mode)
+
+    def post_fly_to(self, lon: float, lat: float, zoom: int | None = None) -> int:
+        """Animate the map to ``(lon, lat)`` (and ``zoom`` if given)."""
+        checked = check_lon_lat(lon, lat)
+        if checked is None:
+            raise ValueError(f"fly_to needs finite lon/lat in range, got ({lon!r}, {lat!r})")
+        if zoom is not None and (
+            isinstance(zoom, bool) or not isinstance(zoom, int) or not 0 <= zoom <= 20
+        ):
+            raise ValueError(f"zoom must be a whole number from 0 to 20, got {zoom!r}")
+        return self._post("flyTo", {"lon": checked[0], "lat": checked[1], "zoom": zoom})
+
+    def post_sync(self) -> int:
+        """Ask for a ``rendered`` ack after the page's next paint."""
+        return self._post("sync", None)
+
+    def _post(self, signal: str, data: Any) -> int:
+        seq = self._seq + 1
+        message = _Message(signal, seq, to_json({"seq": seq, "data": data}))  # raises on NaN
+        self._seq = seq
+        if self._page_ready:
+            getattr(self, signal).emit(message.json)
+        else:
+            self._enqueue(message)
+        return message.seq
+
+    def _enqueue(self, message: _Message) -> None:
+        # Keep the queue short: a reset supersedes earlier site messages, and only the
+        # newest selection/mode/colour/flyTo matters. Order is otherwise preserved.
+        if message.signal == "sitesReset":
+            self._queue = [m for m in self._queue if m.signal not in _SITE_MESSAGES]
+        elif message.signal in _LATEST_ONLY:
+            self._queue = [m for m in self._queue if m.signal != message.signal]
+        self._queue.append(message)
+        if len(self._queue) > MAX_QUEUE:
+            # A page that stays unready must not make us hold every edit forever.
+            self._queue = [m for m in self._queue if m.signal not in _SITE_MESSAGES]
+            self.resync_needed = True
+            log.warning("map page not ready; dropped queued site updates (a reset will follow)")
+
+    def _flush(self) -> None:
+        queued, self._queue = self._queue, []
+        for message in queued:
+            getattr(self, message.signal).emit(message.json)
+
+    # ------------------------------------------------------------------ page → Python
+    def _drop(self, what: str, *args: Any) -> None:
+        self.dropped_messages += 1
+        shown = ", ".join(repr(a)[:80] for a in args)
+        log.warning("map page: dropped %s(%s)", what, shown)
+
+    def _known_id(self, sid: Any) -> str | None:
+        if isinstance(sid, str) and 0 < len(sid) <= MAX_ID_LENGTH and sid in self._known_ids:
+            return sid
+        return None
+
+    @Slot()
+    def pageReady(self) -> None:  # noqa: N802 - name seen by the page
+        """The page is connected: send what was held back, then announce ``ready``."""
+        self._page_ready = True
+        self._flush()
+        self.ready.emit()
+
+    @Slot("QVariant")
+    def siteClicked(self, sid: Any) -> None:  # noqa: N802
+        """A marker was clicked (``sid``: str)."""
+        checked = self._known_id(sid)
+        if checked is None:
+            self._drop("siteClicked", sid)
+            return
+        self.siteClickedOnMap.emit(checked)
+
+    @Slot("QVariant", "QVariant", "QVariant")
+    def siteMoved(self, sid: Any, lon: Any, lat: Any) -> None:  # noqa: N802
+        """A marker was dragged to ``(lon, lat)`` (str, float, float)."""
+        checked = self._known_id(sid)
+        where = check_lon_lat(lon, lat)
+        if checked is None or where is None:
+            self._drop("siteMoved", sid, lon, lat)
+            return
+        self.siteMovedOnMap.emit(checked, where[0], where[1])
+
+    @Slot("QVariant", "QVariant")
+    def mapClicked(self, lon: Any, lat: Any) -> None:  # noqa: N802
+        """The map was clicked in "place" mode at ``(lon, lat)`` (float, float)."""
+        where = check_lon_lat(lon, lat)
+        if where is None:
+            self._drop("mapClicked", lon, lat)
+            return
+        self.mapClickedAt.emit(where[0], where[1])
+
+    @Slot("QVariant", "QVariant")
+    def cursorMoved(self, lon: Any, lat: Any) -> None:  # noqa: N802
+        """The mouse is over ``(lon, lat)`` (float, float); throttled by the page."""
+        where = check_lon_lat(lon, lat)
+        if where is None:
+            self._drop("cursorMoved", lon, lat)
+            return
+        self.cursorMovedOnMap.emit(where[0], where[1])
+
+    @Slot("QVariant")
+    def rendered(self, seq: Any) -> None:
+        """Everything up to ``seq`` (int) is painted."""
+        if isinstance(seq, float) and seq.is_integer():
+            seq = int(seq)
+        if isinstance(seq, bool) or not isinstance(seq, int) or not 0 < seq <= self._seq:
+            self._drop("rendered", seq)
+            return
+        if seq <= self._rendered_seq:
+            return  # a late duplicate: nothing new is on screen
+        self._rendered_seq = seq
+        self.renderedSeq.emit(seq)

@@ -1,0 +1,289 @@
+"""Keeps the map page in step with the site store and the selection.
+
+The controller is a view adapter: store and selection events become bridge messages
+(an edit is one ``siteUpserted``, never a page reload), and page events become either
+a selection change (a click) or a *request* signal (a drag, a placement) that the main
+window turns into an undoable command. The web layer never edits the store.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Signal
+
+from explorer.core.chips import ChipCatalogue, default_catalogue
+from explorer.core.schema import Site
+from explorer.core.selection import Selection
+from explorer.core.store import SiteStore
+from explorer.web.bridge import MapBridge
+from explorer.web.payload import COLOR_MODES, MODES, catalogue_payload, site_payload, sites_payload
+
+if TYPE_CHECKING:
+    from explorer.web.view import MapView
+
+log = logging.getLogger(__name__)
+
+
+class MapController(QObject):
+    """Binds a :class:`SiteStore` and a :class:`Selection` to a map view's bridge.
+
+    Parameters
+    ----------
+    view : MapView
+        The map view (its ``bridge`` is used). The controller becomes its child.
+    store : SiteStore
+        Sites to show; observed, never modified.
+    selection : Selection
+        Highlighted on the map; set when the user clicks a marker.
+    catalogue : ChipCatalogue, optional
+        Decides which chips are export-restricted; defaults to the bundled one.
+
+    Signals
+    -------
+    siteMoveRequested(str, float, float)
+        The user dropped a dragged marker at (lon, lat). Nothing has changed yet; the
+        receiver decides (normally by pushing an ``EditSite`` command). If the store does
+        not change, the marker goes back to where the store has it.
+    placeRequested(float, float)
+        In place mode the user clicked the map at (lon, lat). The map is back in browse
+        mode when this is emitted.
+    rendered(int)
+        The page painted every message up to this seq (compare with ``last_sent_seq``).
+    ready()
+        The page is connected (again, after a reload) and shows the current state.
+    """
+
+    siteMoveRequested = Signal(str, float, float)
+    placeRequested = Signal(float, float)
+    rendered = Signal(int)
+    ready = Signal()
+
+    def __init__(
+        self,
+        view: MapView,
+        store: SiteStore,
+        selection: Selection,
+        catalogue: ChipCatalogue | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent if parent is not None else view)
+        self._view = view
+        self._bridge: MapBridge = view.bridge
+        self._store = store
+        self._selection = selection
+        self._catalogue = catalogue if catalogue is not None else default_catalogue()
+        self._mode = "browse"
+        self._color_mode = "export"
+        self._ready_count = 0
+        self._move_pending: str | None = None
+        self._move_applied = False
+        self._when_rendered: list[tuple[int, Callable[[], None]]] = []
+
+        self._subscriptions: list[tuple[object, Callable[..., None]]] = [
+            (store.inserted, self._on_sites_inserted),
+            (store.removed, self._on_sites_removed),
+            (store.changed, self._on_site_changed),
+            (store.reset_done, self._on_store_reset),
+            (selection.changed, self._on_selection_changed),
+        ]
+        for event, callback in self._subscriptions:
+            event.connect(callback)  # type: ignore[attr-defined]
+        # The core's events hold strong references: unhook when the page goes away so
+        # a closed map never receives (or keeps alive) store updates.
+        subscriptions = list(self._subscriptions)
+        self._bridge.destroyed.connect(lambda *_: _unsubscribe(subscriptions))
+
+        self._bridge.ready.connect(self._on_page_ready)
+        self._bridge.siteClickedOnMap.connect(self._on_site_clicked)
+        self._bridge.siteMovedOnMap.connect(self._on_site_moved)
+        self._bridge.mapClickedAt.connect(self._on_map_clicked)
+        self._bridge.renderedSeq.connect(self._on_rendered)
+
+        # Queued by the bridge until the page is ready.
+        self._send_everything()
+
+    # ------------------------------------------------------------------ state
+    @property
+    def bridge(self) -> MapBridge:
+        """The bridge this controller drives."""
+        return self._bridge
+
+    @property
+    def mode(self) -> str:
+        """``"browse"`` or ``"place"``."""
+        return self._mode
+
+    @property
+    def color_mode(self) -> str:
+        """``"export"`` or ``"model"``."""
+        return self._color_mode
+
+    @property
+    def last_sent_seq(self) -> int:
+        """Seq of the newest message sent to the page (or queued for it)."""
+        return self._bridge.last_sent_seq
+
+    @property
+    def last_rendered_seq(self) -> int:
+        """Highest seq the page has painted."""
+        return self._bridge.last_rendered_seq
+
+    @property
+    def is_rendered(self) -> bool:
+        """True when the page has painted everything sent so far."""
+        return self.last_rendered_seq >= self.last_sent_seq
+
+    def request_frame(self) -> int:
+        """Ask the page to ack its next paint; returns the seq to wait for.
+
+        Needed before a snapshot when the page changed on its own (the user panned or
+        zoomed): those changes send no message, so there is nothing else to wait for.
+        """
+        return self._bridge.post_sync()
+
+    def call_when_rendered(self, callback: Callable[[], None], *, fresh_frame: bool = True) -> None:
+        """Call ``callback`` once everything sent so far is on screen in the widget.
+
+        For snapshots: ``controller.call_when_rendered(lambda: view.grab().save(path))``.
+        With ``fresh_frame`` (the default) it also waits for a new paint, so pans and
+        zooms the user made in the page are included. After the page's ack the view is
+        made to draw its newest frame (:meth:`MapView.present_frame`) before the call.
+        """
+        target = self.request_frame() if fresh_frame else self.last_sent_seq
+
+        def presented() -> None:
+            self._view.present_frame(callback)
+
+        if self.last_rendered_seq >= target:
+            presented()
+        else:
+            self._when_rendered.append((target, presented))
+
+    # ------------------------------------------------------------------ commands to the page
+    def set_mode(self, mode: str) -> None:
+        """``"browse"`` (click selects, drag moves the selected site) or ``"place"``."""
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+        if mode == self._mode:
+            return
+        self._mode = mode
+        self._bridge.post_mode(mode)
+
+    def set_place_mode(self, on: bool) -> None:
+        """Switch place mode on (crosshair; the next map click asks to place a site) or off."""
+        self.set_mode("place" if on else "browse")
+
+    def set_color_mode(self, mode: str) -> None:
+        """Colour markers by ``"export"`` control status or by chip ``"model"``."""
+        if mode not in COLOR_MODES:
+            raise ValueError(f"colour mode must be one of {', '.join(COLOR_MODES)}, got {mode!r}")
+        if mode == self._color_mode:
+            return
+        self._color_mode = mode
+        self._bridge.post_color_mode(mode)
+
+    def fly_to(self, lon: float, lat: float, zoom: int | None = None) -> None:
+        """Animate the map to ``(lon, lat)``; keeps the zoom unless ``zoom`` is given."""
+        self._bridge.post_fly_to(lon, lat, zoom)
+
+    def fly_to_site(self, sid: str, zoom: int | None = None) -> None:
+        """Animate the map to a site of the store."""
+        site = self._store.get(sid)
+        self.fly_to(site.lon, site.lat, zoom)
+
+    def resync(self) -> None:
+        """Send the full state again (sites, selection, modes)."""
+        self._send_everything()
+
+    def detach(self) -> None:
+        """Stop following the store and the selection."""
+        _unsubscribe(self._subscriptions)
+
+    # ------------------------------------------------------------------ store → page
+    def _payload(self, site: Site) -> dict[str, object]:
+        return site_payload(site, self._catalogue)
+
+    def _send_everything(self) -> None:
+        self._bridge.post_reset(
+            sites_payload(self._store, self._catalogue), catalogue_payload(self._catalogue)
+        )
+        self._bridge.post_selection(self._selection.current)
+        self._bridge.post_mode(self._mode)
+        self._bridge.post_color_mode(self._color_mode)
+
+    def _on_sites_inserted(self, sites: list[Site]) -> None:
+        self._bridge.post_upserts([self._payload(s) for s in sites])
+        if self._selection.current in {s.id for s in sites}:
+            self._bridge.post_selection(self._selection.current)
+
+    def _on_sites_removed(self, sites: list[Site]) -> None:
+        self._bridge.post_removals([s.id for s in sites])
+
+    def _on_site_changed(self, old: Site, new: Site) -> None:
+        if new.id == self._move_pending:
+            self._move_applied = True
+        self._bridge.post_upserts([self._payload(new)])
+
+    def _on_store_reset(self) -> None:
+        self._bridge.post_reset(
+            sites_payload(self._store, self._catalogue), catalogue_payload(self._catalogue)
+        )
+        self._bridge.post_selection(self._selection.current)
+
+    def _on_selection_changed(self, sid: str | None) -> None:
+        self._bridge.post_selection(sid)
+
+    # ------------------------------------------------------------------ page → Python
+    def _on_page_ready(self) -> None:
+        self._ready_count += 1
+        if self._ready_count > 1 or self._bridge.resync_needed:
+            # The page was reloaded (or its renderer restarted) and starts empty, or
+            # updates queued for it were dropped: send the full state again.
+            log.info("map page (re)connected; sending the full state again")
+            self._bridge.resync_needed = False
+            self._send_everything()
+        self.ready.emit()
+
+    def _on_site_clicked(self, sid: str) -> None:
+        if sid in self._store:
+            self._selection.set(sid)
+
+    def _on_site_moved(self, sid: str, lon: float, lat: float) -> None:
+        if sid not in self._store:
+            return
+        self._move_pending, self._move_applied = sid, False
+        try:
+            self.siteMoveRequested.emit(sid, lon, lat)
+        finally:
+            applied = self._move_applied
+            self._move_pending, self._move_applied = None, False
+        if not applied and sid in self._store:
+            # Nobody moved it (no receiver, or the move was refused): put the marker
+            # back where the store has the site.
+            self._bridge.post_upserts([self._payload(self._store.get(sid))])
+
+    def _on_map_clicked(self, lon: float, lat: float) -> None:
+        if self._mode != "place":
+            log.warning("map page: dropped mapClicked outside place mode")
+            return
+        # The page has already left place mode; keep Python's view of it in step first,
+        # so a receiver that turns place mode on again is not undone.
+        self._mode = "browse"
+        self._bridge.post_mode("browse")
+        self.placeRequested.emit(lon, lat)
+
+    def _on_rendered(self, seq: int) -> None:
+        self.rendered.emit(seq)
+        if self._when_rendered:
+            due = [cb for target, cb in self._when_rendered if target <= seq]
+            self._when_rendered = [(t, cb) for t, cb in self._when_rendered if t > seq]
+            for callback in due:
+                callback()
+
+
+def _unsubscribe(subscriptions: list[tuple[object, Callable[..., None]]]) -> None:
+    for event, callback in subscriptions:
+        event.disconnect(callback)  # type: ignore[attr-defined]

@@ -1,0 +1,445 @@
+"""The map page: a folium-built Leaflet map that references local assets only.
+
+:func:`build_map_html` renders the page; :func:`write_map_page` puts it, with the
+assets it references (Leaflet from xstatic-leaflet, our ``resources/map`` files), into
+a directory that :class:`explorer.web.view.MapView` loads with a ``file://`` URL.
+
+Why a directory and ``file://`` rather than ``setHtml`` or a custom URL scheme:
+``setHtml`` is limited to 2 MB (the basemap alone is over 1 MB) and a custom scheme
+has to be registered before any QtWebEngine object exists, which makes start-up order
+fragile for every caller (tests, the app, tools). A private directory per view has
+neither problem; the view's request interceptor only lets the page read that directory.
+
+The basemap GeoJSON is inlined into ``index.html`` (as escaped JSON, via folium), so
+the page needs no ``fetch`` and works without any network permission.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import logging
+import math
+import re
+import shutil
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import folium
+import xstatic.pkg.leaflet as xstatic_leaflet
+from branca.element import MacroElement
+from folium.template import Template
+from folium.utilities import JsCode
+
+from explorer import GEODATA, RESOURCES
+
+log = logging.getLogger(__name__)
+
+#: Default basemap layers (written by ``scripts/build_basemap.py``).
+BASEMAP_DIR = GEODATA / "basemap"
+#: Our own JS/CSS for the page.
+MAP_RESOURCES = RESOURCES / "map"
+#: Leaflet as shipped by xstatic-leaflet.
+LEAFLET_DIR = Path(xstatic_leaflet.BASE_DIR)
+#: Qt's WebChannel client, served from Qt's own resources.
+QWEBCHANNEL_URL = "qrc:///qtwebchannel/qwebchannel.js"
+#: Offered (never active by default) when ``online_tiles=True``.
+OSM_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+OSM_TILE_ORIGIN = "https://tile.openstreetmap.org/"
+OSM_ATTRIBUTION = "© OpenStreetMap contributors"
+
+ATTRIBUTION = "Natural Earth (public domain) · GeoNames (CC BY 4.0)"
+PROVINCE_NOTE = "Province boundaries approximate"
+PAGE_FILE = "index.html"
+DEFAULT_CENTER: tuple[float, float] = (39.5, 90.0)
+DEFAULT_ZOOM = 5
+MIN_ZOOM = 3
+MAX_ZOOM = 13
+
+#: Files the page references, as (path relative to the page directory, source file).
+_LEAFLET_FILES = ("leaflet.js", "leaflet.css")
+_LEAFLET_IMAGES = ("layers.png", "layers-2x.png", "marker-icon.png", "marker-icon-2x.png")
+_OUR_JS = ("basemap.js", "sites.js")
+_OUR_CSS = ("map.css",)
+
+# ---------------------------------------------------------------------- basemap styles
+# A quiet reference map: pale land, grey borders, the two focus provinces emphasised.
+COUNTRY_STYLE: dict[str, Any] = {
+    "color": "#8f8f8f",
+    "weight": 1.0,
+    "fillColor": "#f3f1ec",
+    "fillOpacity": 1.0,
+}
+PROVINCE_STYLE: dict[str, Any] = {
+    "color": "#b3aba0",
+    "weight": 0.7,
+    "dashArray": "4 3",
+    "fillOpacity": 0.0,
+}
+FOCUS_PROVINCE_STYLE: dict[str, Any] = {
+    "color": "#8a5a2b",
+    "weight": 2.2,
+    "fillColor": "#e9c994",
+    "fillOpacity": 0.16,
+}
+LAKE_STYLE: dict[str, Any] = {
+    "color": "#86aecb",
+    "weight": 0.6,
+    "fillColor": "#bcd6ea",
+    "fillOpacity": 1.0,
+}
+
+
+@dataclass(frozen=True)
+class BasemapLayer:
+    """One basemap layer: its file, label in the layer switcher and what to keep.
+
+    Attributes
+    ----------
+    key : str
+        Short name used by the page (``countries``, ``towns``...).
+    label : str
+        Label in the layer switcher.
+    filename : str
+        File in the basemap directory.
+    properties : tuple of str
+        Feature properties kept in the page (everything else is dropped, which keeps
+        the page small and keeps unvetted text out of it).
+    geometry_types : tuple of str
+        Geometry types accepted; other features are skipped.
+    """
+
+    key: str
+    label: str
+    filename: str
+    properties: tuple[str, ...]
+    geometry_types: tuple[str, ...]
+
+
+_POLYGONS = ("Polygon", "MultiPolygon")
+BASEMAP_LAYERS: tuple[BasemapLayer, ...] = (
+    BasemapLayer(
+        "countries", "Countries", "countries.geojson", ("name", "name_zh", "iso_a3"), _POLYGONS
+    ),
+    BasemapLayer(
+        "provinces",
+        "Provinces",
+        "provinces.geojson",
+        ("name", "name_zh", "country", "focus", "approximate"),
+        _POLYGONS,
+    ),
+    BasemapLayer("lakes", "Lakes", "lakes.geojson", ("name", "name_zh"), _POLYGONS),
+    BasemapLayer(
+        "towns",
+        "Towns",
+        "towns.geojson",
+        ("name", "population", "country_code", "min_zoom"),
+        ("Point",),
+    ),
+    BasemapLayer(
+        "physical_labels",
+        "Physical labels",
+        "physical_labels.geojson",
+        ("name", "name_zh", "kind"),
+        ("Point",),
+    ),
+)
+
+
+def load_basemap_layer(directory: Path, layer: BasemapLayer) -> dict[str, Any] | None:
+    """Read one basemap layer as a trimmed FeatureCollection, or ``None`` if unusable.
+
+    A missing file is normal (the layer is skipped, logged at INFO); an unreadable one
+    is logged as a warning and skipped too, so a broken basemap never stops the map.
+    """
+    path = directory / layer.filename
+    if not path.is_file():
+        log.info("basemap layer %s not found at %s; skipping it", layer.key, path)
+        return None
+    try:
+        with path.open(encoding="utf-8") as fh:
+            data = json.load(fh)
+    except (OSError, ValueError) as exc:
+        log.warning("basemap layer %s: cannot read %s (%s); skipping it", layer.key, path, exc)
+        return None
+    if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
+        log.warning(
+            "basemap layer %s: %s is not a GeoJSON FeatureCollection; skipping it", layer.key, path
+        )
+        return None
+    features = []
+    skipped = 0
+    for feat in data.get("features") or []:
+        geom = feat.get("geometry") if isinstance(feat, dict) else None
+        if not isinstance(geom, dict) or geom.get("type") not in layer.geometry_types:
+            skipped += 1
+            continue
+        if not _finite_coordinates(geom.get("coordinates")):
+            skipped += 1
+            continue
+        props = feat.get("properties") or {}
+        kept = {k: props[k] for k in layer.properties if k in props and _json_scalar(props[k])}
+        features.append({"type": "Feature", "geometry": geom, "properties": kept})
+    if skipped:
+        log.warning("basemap layer %s: skipped %d features with bad geometry", layer.key, skipped)
+    if not features:
+        log.warning("basemap layer %s: %s has no usable features; skipping it", layer.key, path)
+        return None
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _json_scalar(value: Any) -> bool:
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return value is None or isinstance(value, str | int | bool)
+
+
+def _finite_coordinates(coords: Any, depth: int = 0) -> bool:
+    """True when ``coords`` is a (nested) list of finite numbers and not empty."""
+    if depth > 4 or not isinstance(coords, list) or not coords:
+        return False
+    if all(isinstance(c, int | float) and not isinstance(c, bool) for c in coords):
+        return len(coords) >= 2 and all(math.isfinite(c) for c in coords)
+    return all(_finite_coordinates(c, depth + 1) for c in coords)
+
+
+# ---------------------------------------------------------------------- page hooks
+class _PageCall(MacroElement):
+    """Calls one of our page functions with the map and a JS config object.
+
+    ``config`` goes through folium's ``tojavascript``: plain values are escaped JSON,
+    folium elements become their JS variable names (so the page can find its layers).
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            {{ this.function }}({{ this._parent.get_name() }}, {{ this.config|tojavascript }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, function: str, config: Mapping[str, Any]) -> None:
+        super().__init__()
+        if not re.fullmatch(r"CSE\.[A-Za-z]+", function):
+            raise ValueError(f"page function must be CSE.<name>, got {function!r}")
+        self._name = "PageCall"
+        self.function = function
+        self.config = dict(config)
+
+
+def _style_function(style: Mapping[str, Any]) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    fixed = dict(style)
+    return lambda _feature: fixed
+
+
+def _province_style(feature: dict[str, Any]) -> dict[str, Any]:
+    focus = (feature.get("properties") or {}).get("focus") is True
+    return dict(FOCUS_PROVINCE_STYLE if focus else PROVINCE_STYLE)
+
+
+def build_map_html(
+    *,
+    center: Sequence[float] = DEFAULT_CENTER,
+    zoom: int = DEFAULT_ZOOM,
+    online_tiles: bool = False,
+    basemap_dir: Path | None = None,
+) -> str:
+    """Render the map page.
+
+    Parameters
+    ----------
+    center : (lat, lon)
+        Initial centre in WGS84 degrees.
+    zoom : int
+        Initial zoom level.
+    online_tiles : bool
+        Offer an OpenStreetMap tile layer in the layer switcher (off until the user
+        ticks it). When False (the default) the page contains no remote URL at all.
+    basemap_dir : Path, optional
+        Where the basemap GeoJSON files are; defaults to ``geodata/basemap``. Missing
+        files are skipped.
+
+    Returns
+    -------
+    str
+        ``index.html``; it references ``leaflet/…`` and ``map/…`` relative to itself
+        (see :func:`write_map_page`) and Qt's ``qwebchannel.js`` by its ``qrc:`` URL.
+    """
+    lat, lon = (float(center[0]), float(center[1]))
+    if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
+        raise ValueError(f"center must be (lat, lon) in degrees, got {tuple(center)!r}")
+    if isinstance(zoom, bool) or not isinstance(zoom, int) or not MIN_ZOOM <= zoom <= MAX_ZOOM:
+        raise ValueError(f"zoom must be a whole number from {MIN_ZOOM} to {MAX_ZOOM}, got {zoom!r}")
+    directory = BASEMAP_DIR if basemap_dir is None else Path(basemap_dir)
+
+    m = folium.Map(
+        location=(lat, lon),
+        zoom_start=zoom,
+        tiles=None,
+        control_scale=False,  # our metric-only scale bar is added by CSE.setupMap
+        minZoom=MIN_ZOOM,
+        maxZoom=MAX_ZOOM,
+        worldCopyJump=False,
+    )
+    # Instance attributes: folium's class-level lists are shared module state.
+    m.default_js = [
+        ("leaflet", "leaflet/leaflet.js"),
+        ("qwebchannel", QWEBCHANNEL_URL),
+        ("cse_basemap", "map/basemap.js"),
+        ("cse_sites", "map/sites.js"),
+    ]
+    m.default_css = [("leaflet_css", "leaflet/leaflet.css"), ("cse_css", "map/map.css")]
+
+    loaded = {layer.key: load_basemap_layer(directory, layer) for layer in BASEMAP_LAYERS}
+    _PageCall(
+        "CSE.setupMap",
+        {
+            "attribution": ATTRIBUTION,
+            "provinceNote": PROVINCE_NOTE if loaded["provinces"] is not None else "",
+        },
+    ).add_to(m)
+
+    layers: dict[str, folium.GeoJson] = {}
+    labels = {layer.key: layer.label for layer in BASEMAP_LAYERS}
+    polygon_styles: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+        "countries": _style_function(COUNTRY_STYLE),
+        "provinces": _province_style,
+        "lakes": _style_function(LAKE_STYLE),
+    }
+    for key, style in polygon_styles.items():
+        data = loaded[key]
+        if data is None:
+            continue
+        layers[key] = folium.GeoJson(
+            data,
+            name=labels[key],
+            style_function=style,
+            overlay=True,
+            control=True,
+            show=True,
+            interactive=False,
+            smooth_factor=1.0,
+        ).add_to(m)
+    point_builders = {
+        "towns": "CSE.basemap.townPoint",
+        "physical_labels": "CSE.basemap.physicalPoint",
+    }
+    for key, builder in point_builders.items():
+        data = loaded[key]
+        if data is None:
+            continue
+        layers[key] = folium.GeoJson(
+            data,
+            name=labels[key],
+            overlay=True,
+            control=True,
+            show=True,
+            point_to_layer=JsCode(builder),
+        ).add_to(m)
+
+    sites = folium.FeatureGroup(name="Sites", overlay=True, control=True, show=True).add_to(m)
+    if online_tiles:
+        folium.TileLayer(
+            tiles=OSM_TILE_URL,
+            attr=OSM_ATTRIBUTION,
+            name="OpenStreetMap (online)",
+            overlay=True,
+            control=True,
+            show=False,
+            max_zoom=MAX_ZOOM,
+        ).add_to(m)
+    folium.LayerControl(position="topright", collapsed=True).add_to(m)
+    # A list of {key, layer}: folium would camelCase the keys of a dict.
+    basemap_refs = [{"key": key, "layer": layer} for key, layer in layers.items()]
+    _PageCall("CSE.start", {"sitesLayer": sites, "basemap": basemap_refs}).add_to(m)
+
+    html = m.get_root().render()
+    return _with_content_security_policy(html)
+
+
+_INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
+
+
+def _with_content_security_policy(html: str) -> str:
+    """Insert a CSP that lets only our local scripts and the page's own inline ones run.
+
+    Inline scripts (folium's) are allowed by hash, so an injected inline event handler
+    (``onerror=…``) or a remote script would not run even if some text ever reached
+    ``innerHTML``. Other requests (images, fetch, styles) are deliberately left to the
+    view's request interceptor, which blocks and records them; a CSP refusal would
+    stop them before the interceptor could see them, hiding them from its record.
+    """
+    hashes = sorted(
+        {
+            "'sha256-"
+            + base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest()).decode()
+            + "'"
+            for body in _INLINE_SCRIPT.findall(html)
+        }
+    )
+    policy = "; ".join(
+        [
+            "script-src file: qrc: " + " ".join(hashes),
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'none'",
+            "frame-src 'none'",
+            "worker-src 'none'",
+        ]
+    )
+    meta = f'<meta http-equiv="Content-Security-Policy" content="{policy}">'
+    head = "<head>"
+    at = html.index(head) + len(head)
+    return f"{html[:at]}\n    {meta}{html[at:]}"
+
+
+def page_assets() -> dict[str, Path]:
+    """The files :func:`build_map_html` references: relative URL path → source file."""
+    assets: dict[str, Path] = {}
+    for name in _LEAFLET_FILES:
+        assets[f"leaflet/{name}"] = LEAFLET_DIR / name
+    for name in _LEAFLET_IMAGES:
+        assets[f"leaflet/images/{name}"] = LEAFLET_DIR / "images" / name
+    for name in (*_OUR_JS, *_OUR_CSS):
+        assets[f"map/{name}"] = MAP_RESOURCES / name
+    return assets
+
+
+def write_map_page(directory: Path, html: str) -> Path:
+    """Write ``html`` as ``index.html`` in ``directory`` with copies of its assets.
+
+    Copies, not links: the page directory is private to one view and must not change
+    if the installed package is upgraded underneath a running app.
+
+    Returns
+    -------
+    Path
+        The written ``index.html``.
+    """
+    directory = Path(directory)
+    for rel, src in page_assets().items():
+        dest = directory / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src, dest)
+    index = directory / PAGE_FILE
+    index.write_text(html, encoding="utf-8")
+    return index
+
+
+__all__ = [
+    "ATTRIBUTION",
+    "BASEMAP_DIR",
+    "BASEMAP_LAYERS",
+    "OSM_TILE_ORIGIN",
+    "PROVINCE_NOTE",
+    "QWEBCHANNEL_URL",
+    "BasemapLayer",
+    "build_map_html",
+    "load_basemap_layer",
+    "page_assets",
+    "write_map_page",
+]

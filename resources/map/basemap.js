@@ -1,0 +1,276 @@
+/*
+ * Compute Site Explorer — basemap helpers for the map page.
+ *
+ * Loaded before the folium-generated script. Provides:
+ *   CSE.setupMap(map, config)      panes, metric scale bar, attribution, province note,
+ *                                  cursor lat/lon readout (called right after L.map)
+ *   CSE.basemap.townPoint          pointToLayer for towns: dot and label from min_zoom,
+ *                                  labels decluttered (bigger towns win)
+ *   CSE.basemap.physicalPoint      pointToLayer for physical labels (italic text)
+ *   CSE.textElement(tag, cls, txt) DOM element whose text is set with textContent
+ *
+ * All basemap and user text reaches the DOM through textContent, never innerHTML.
+ */
+(function () {
+  'use strict';
+
+  var CSE = (window.CSE = window.CSE || {});
+  var basemap = (CSE.basemap = {});
+
+  /* Pane stacking: basemap polygons live in Leaflet's overlayPane (z 400). */
+  var PANES = [
+    ['cse-towns', 410],
+    ['cse-labels', 420],
+    ['cse-sites', 450]
+  ];
+  var PHYSICAL_KINDS = { desert: true, basin: true, range: true, plateau: true };
+  var TOWN_LABEL_DEFAULT_MIN_ZOOM = 7;
+
+  function textElement(tag, className, text) {
+    var el = document.createElement(tag);
+    if (className) {
+      el.className = className;
+    }
+    el.textContent = text === null || text === undefined ? '' : String(text);
+    return el;
+  }
+  CSE.textElement = textElement;
+
+  /* For the one place Leaflet insists on an HTML string (attribution). */
+  function escapeHtml(text) {
+    return String(text)
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/"/g, '&quot;')
+      .replace(/'/g, '&#39;');
+  }
+
+  function formatLatLng(latlng) {
+    var lat = latlng.lat;
+    var lng = latlng.lng;
+    var ns = lat >= 0 ? 'N' : 'S';
+    var ew = lng >= 0 ? 'E' : 'W';
+    return Math.abs(lat).toFixed(4) + '\u00b0 ' + ns + '  ' + Math.abs(lng).toFixed(4) + '\u00b0 ' + ew;
+  }
+  CSE.formatLatLng = formatLatLng;
+
+  var TextControl = L.Control.extend({
+    options: { position: 'bottomleft', className: '', text: '' },
+    onAdd: function () {
+      var div = L.DomUtil.create('div', 'leaflet-control ' + this.options.className);
+      div.textContent = this.options.text;
+      this._div = div;
+      return div;
+    },
+    setText: function (text) {
+      if (this._div) {
+        this._div.textContent = text;
+      }
+    }
+  });
+
+  CSE.setupMap = function (map, config) {
+    config = config || {};
+    CSE.map = map;
+    PANES.forEach(function (p) {
+      var pane = map.createPane(p[0]);
+      pane.style.zIndex = String(p[1]);
+      if (p[0] !== 'cse-sites') {
+        pane.style.pointerEvents = 'none';
+      }
+    });
+    map.attributionControl.setPrefix('Leaflet');
+    if (config.attribution) {
+      map.attributionControl.addAttribution(escapeHtml(config.attribution));
+    }
+    L.control.scale({ metric: true, imperial: false, position: 'bottomleft', maxWidth: 140 }).addTo(map);
+    if (config.provinceNote) {
+      new TextControl({ className: 'cse-note', text: config.provinceNote }).addTo(map);
+    }
+    var readout = new TextControl({ position: 'bottomright', className: 'cse-readout', text: '\u2014' });
+    readout.addTo(map);
+    CSE.cursorReadout = readout;
+    map.on('mousemove', function (e) {
+      readout.setText(formatLatLng(e.latlng.wrap()));
+    });
+    map.on('mouseout', function () {
+      readout.setText('\u2014');
+    });
+  };
+
+  /*
+   * Towns. Each town is a TownMarker: a dot once the zoom reaches its min_zoom, and a
+   * name label from then on too unless it would overlap a more important town's label
+   * (larger population wins). One declutter pass runs per zoom change for all towns.
+   */
+  var townsOnMap = new Set();
+  var declutterScheduled = false;
+  var LABEL_CHAR_PX = 6.2;
+  var LABEL_HEIGHT_PX = 14;
+  var GRID_PX = 64;
+
+  function scheduleDeclutter() {
+    if (declutterScheduled) {
+      return;
+    }
+    declutterScheduled = true;
+    setTimeout(function () {
+      declutterScheduled = false;
+      declutterTowns();
+    }, 0);
+  }
+
+  function declutterTowns() {
+    var towns = Array.from(townsOnMap);
+    if (!towns.length) {
+      return;
+    }
+    var map = towns[0]._owner;
+    var zoom = map.getZoom();
+    towns.sort(function (a, b) {
+      return a._minZoom - b._minZoom || b._population - a._population;
+    });
+    var grid = new Map();
+    function cells(r) {
+      var out = [];
+      for (var gx = Math.floor(r.x1 / GRID_PX); gx <= Math.floor(r.x2 / GRID_PX); gx++) {
+        for (var gy = Math.floor(r.y1 / GRID_PX); gy <= Math.floor(r.y2 / GRID_PX); gy++) {
+          out.push(gx + ':' + gy);
+        }
+      }
+      return out;
+    }
+    function overlaps(a, b) {
+      return a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2;
+    }
+    towns.forEach(function (town) {
+      var dot = zoom >= town._minZoom;
+      var label = false;
+      if (dot && town._townName !== '') {
+        var p = map.project(town._latlng, zoom);
+        var w = town._townName.length * LABEL_CHAR_PX * (town._major ? 1.1 : 1);
+        var rect = { x1: p.x - 3, y1: p.y - LABEL_HEIGHT_PX / 2, x2: p.x + 6 + w, y2: p.y + LABEL_HEIGHT_PX / 2 };
+        var keys = cells(rect);
+        label = keys.every(function (k) {
+          var bucket = grid.get(k);
+          return !bucket || bucket.every(function (other) {
+            return !overlaps(rect, other);
+          });
+        });
+        if (label) {
+          keys.forEach(function (k) {
+            if (!grid.has(k)) {
+              grid.set(k, []);
+            }
+            grid.get(k).push(rect);
+          });
+        }
+      }
+      town._show(dot, label);
+    });
+  }
+  basemap.declutterTowns = declutterTowns;
+
+  var TownMarker = L.Layer.extend({
+    initialize: function (latlng, props) {
+      this._latlng = latlng;
+      this._townName = typeof props.name === 'string' ? props.name : '';
+      var mz = Number(props.min_zoom);
+      this._minZoom = isFinite(mz) ? mz : TOWN_LABEL_DEFAULT_MIN_ZOOM;
+      var pop = Number(props.population);
+      this._population = isFinite(pop) ? pop : 0;
+      this._major = this._population >= 1000000;
+      this._dot = null;
+      this._label = null;
+      this._owner = null;
+    },
+    onAdd: function (map) {
+      this._owner = map;
+      townsOnMap.add(this);
+      if (townsOnMap.size === 1) {
+        map.on('zoomend', scheduleDeclutter);
+      }
+      scheduleDeclutter();
+    },
+    onRemove: function (map) {
+      this._show(false, false);
+      townsOnMap.delete(this);
+      if (townsOnMap.size === 0) {
+        map.off('zoomend', scheduleDeclutter);
+      }
+      this._owner = null;
+    },
+    _show: function (dot, label) {
+      var map = this._owner;
+      if (!map) {
+        return;
+      }
+      if (dot && !this._dot) {
+        this._dot = L.circleMarker(this._latlng, {
+          pane: 'cse-towns',
+          interactive: false,
+          radius: this._major ? 2.8 : 2.0,
+          color: '#5d5d5d',
+          weight: 0.8,
+          opacity: 0.9,
+          fillColor: '#ffffff',
+          fillOpacity: 1
+        });
+      }
+      if (this._dot) {
+        if (dot && !map.hasLayer(this._dot)) {
+          map.addLayer(this._dot);
+        } else if (!dot && map.hasLayer(this._dot)) {
+          map.removeLayer(this._dot);
+        }
+      }
+      if (label && !this._label) {
+        this._label = L.marker(this._latlng, {
+          pane: 'cse-labels',
+          interactive: false,
+          keyboard: false,
+          icon: L.divIcon({
+            className: 'cse-town-label' + (this._major ? ' cse-town-major' : ''),
+            html: textElement('span', '', this._townName),
+            iconSize: null
+          })
+        });
+      }
+      if (this._label) {
+        if (label && !map.hasLayer(this._label)) {
+          map.addLayer(this._label);
+        } else if (!label && map.hasLayer(this._label)) {
+          map.removeLayer(this._label);
+        }
+      }
+    },
+    /* For tests: is the dot / label on the map now? */
+    visibleParts: function () {
+      var map = this._owner;
+      return {
+        dot: !!(map && this._dot && map.hasLayer(this._dot)),
+        label: !!(map && this._label && map.hasLayer(this._label))
+      };
+    }
+  });
+
+  basemap.townPoint = function (feature, latlng) {
+    return new TownMarker(latlng, (feature && feature.properties) || {});
+  };
+
+  basemap.physicalPoint = function (feature, latlng) {
+    var props = (feature && feature.properties) || {};
+    var kind = PHYSICAL_KINDS[props.kind] === true ? props.kind : 'other';
+    return L.marker(latlng, {
+      pane: 'cse-labels',
+      interactive: false,
+      keyboard: false,
+      icon: L.divIcon({
+        className: 'cse-physical-label cse-kind-' + kind,
+        html: textElement('span', '', typeof props.name === 'string' ? props.name : ''),
+        iconSize: null
+      })
+    });
+  };
+})();

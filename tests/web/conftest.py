@@ -1,0 +1,242 @@
+"""Fixtures for the map page tests: a real QtWebEngine page, offscreen.
+
+The environment must be set before Qt is imported, and QtWebEngine must be imported
+before the QApplication exists, so both happen at import time of this conftest.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Chromium will not start its sandbox as root; only then, and only for tests, turn it off.
+if hasattr(os, "geteuid") and os.geteuid() == 0:
+    os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
+
+import pytest  # noqa: E402
+from PySide6 import QtWebEngineWidgets  # noqa: E402,F401  - must precede the QApplication
+
+from explorer.core import chips as chips_module  # noqa: E402
+from explorer.core.chips import CATALOGUE_FILE, ChipCatalogue, ChipModel  # noqa: E402
+from explorer.core.schema import HardwareLine, Site  # noqa: E402
+from explorer.web.page import BASEMAP_DIR, BASEMAP_LAYERS  # noqa: E402
+from explorer.web.view import prepare_application  # noqa: E402
+
+prepare_application()
+
+#: Colours the page uses in "export" mode (resources/map/sites.js).
+RESTRICTED = "#c62828"
+UNRESTRICTED = "#1f5fa8"
+NO_CHIPS = "#8d8d8d"
+
+
+def _model(name: str, restricted: bool, tflops: float = 100.0) -> ChipModel:
+    return ChipModel(
+        model=name,
+        vendor="test",
+        bf16_dense_tflops=tflops,
+        board_power_w=500.0,
+        memory_gb=80.0,
+        memory_type="HBM",
+        restricted=restricted,
+        licence_required_since="",
+        rule="",
+        source_perf="",
+        source_power="",
+        source_export="",
+    )
+
+
+def hand_catalogue() -> ChipCatalogue:
+    """A small catalogue whose export status we state here, independent of chips.csv."""
+    return ChipCatalogue(
+        [
+            _model("H100", True, 989.0),
+            _model("H200", True, 989.0),
+            _model("Ascend 910B", False, 320.0),
+            _model("Ascend 910C", False, 800.0),
+        ]
+    )
+
+
+@pytest.fixture(scope="session")
+def catalogue() -> Iterator[ChipCatalogue]:
+    """The hand-built catalogue; also the process default while chips.csv is absent
+    (the store validates sites against the default catalogue)."""
+    cat = hand_catalogue()
+    if CATALOGUE_FILE.is_file():
+        yield cat
+        return
+    mp = pytest.MonkeyPatch()
+    mp.setattr(chips_module, "_default", cat)
+    yield cat
+    mp.undo()
+
+
+def make_sites() -> list[Site]:
+    """Four sites around Xinjiang/Qinghai with chip mixes whose colours we know."""
+    return [
+        Site(
+            id="a-urumqi",
+            name="Urumqi test centre",
+            lon=87.60,
+            lat=43.80,
+            province="Xinjiang",
+            hardware=(HardwareLine("H100", 2000),),
+            confidence="high",
+        ),
+        Site(
+            id="b-hami",
+            name="Hami test centre",
+            lon=93.50,
+            lat=42.80,
+            province="Xinjiang",
+            hardware=(HardwareLine("Ascend 910B", 5000),),
+            confidence="medium",
+        ),
+        Site(id="c-golmud", name="Golmud empty plot", lon=94.90, lat=36.40, province="Qinghai"),
+        Site(
+            id="d-kashgar",
+            name="Kashgar mixed",
+            lon=75.99,
+            lat=39.47,
+            province="Xinjiang",
+            hardware=(HardwareLine("H200", 100), HardwareLine("Ascend 910C", 900)),
+            confidence="illustrative",
+        ),
+    ]
+
+
+def _write_fallback_basemap(directory: Path) -> Path:
+    """A tiny basemap for when geodata/basemap has not been built."""
+    square = lambda x, y, d: [[[x, y], [x + d, y], [x + d, y + d], [x, y + d], [x, y]]]  # noqa: E731
+    layers = {
+        "countries.geojson": [
+            ({"name": "China", "name_zh": "中国", "iso_a3": "CHN"}, "Polygon", square(73, 25, 40))
+        ],
+        "provinces.geojson": [
+            (
+                {"name": "Xinjiang", "country": "China", "focus": True, "approximate": True},
+                "Polygon",
+                square(74, 35, 20),
+            ),
+            (
+                {"name": "Gansu", "country": "China", "focus": False, "approximate": True},
+                "Polygon",
+                square(94, 35, 10),
+            ),
+        ],
+        "lakes.geojson": [({"name": "Bosten"}, "Polygon", square(86.7, 41.8, 0.5))],
+        "towns.geojson": [
+            (
+                {"name": "Urumqi", "population": 3500000, "country_code": "CN", "min_zoom": 4},
+                "Point",
+                [87.6, 43.8],
+            ),
+            (
+                {"name": "Korla", "population": 500000, "country_code": "CN", "min_zoom": 6},
+                "Point",
+                [86.1, 41.7],
+            ),
+            (
+                {"name": "Hotan", "population": 400000, "country_code": "CN", "min_zoom": 7},
+                "Point",
+                [79.9, 37.1],
+            ),
+        ],
+        "physical_labels.geojson": [
+            ({"name": "Taklamakan Desert", "kind": "desert"}, "Point", [83.0, 39.0])
+        ],
+    }
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, feats in layers.items():
+        fc = {
+            "type": "FeatureCollection",
+            "features": [
+                {"type": "Feature", "properties": p, "geometry": {"type": t, "coordinates": c}}
+                for p, t, c in feats
+            ],
+        }
+        (directory / name).write_text(json.dumps(fc), encoding="utf-8")
+    return directory
+
+
+@pytest.fixture(scope="session")
+def basemap_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled basemap if it has been built, else a tiny hand-made one."""
+    if (BASEMAP_DIR / "countries.geojson").is_file():
+        return BASEMAP_DIR
+    return _write_fallback_basemap(tmp_path_factory.mktemp("basemap"))
+
+
+def expected_basemap_keys(directory: Path) -> set[str]:
+    """Basemap layers whose file exists in ``directory``."""
+    return {layer.key for layer in BASEMAP_LAYERS if (directory / layer.filename).is_file()}
+
+
+# ---------------------------------------------------------------------- waiting helpers
+def call_js(qtbot: Any, fn: Callable[..., None], *args: Any, timeout: int = 5000) -> Any:
+    """Call a callback-style MapView method and return what it passes to its callback."""
+    box: list[Any] = []
+    fn(*args, box.append)
+    qtbot.waitUntil(lambda: len(box) > 0, timeout=timeout)
+    return box[0]
+
+
+def wait_rendered(qtbot: Any, controller: Any, timeout: int = 5000) -> int:
+    """Wait until the page has painted every message sent so far; returns that seq."""
+    target = controller.last_sent_seq
+    if controller.last_rendered_seq < target:
+        with qtbot.waitSignal(
+            controller.rendered, timeout=timeout, check_params_cb=lambda s: s >= target
+        ):
+            pass
+    return target
+
+
+@dataclass
+class MapEnv:
+    """One live map: view, controller, store and selection."""
+
+    view: Any
+    controller: Any
+    store: Any
+    selection: Any
+    basemap_dir: Path
+
+
+def open_map(
+    qtbot_or_none: Any, store: Any, selection: Any, catalogue: ChipCatalogue, basemap: Path
+) -> MapEnv:
+    """Create, show and wait for a map view bound to ``store`` and ``selection``."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    from explorer.web.view import MapController, MapView
+
+    view = MapView(center=(40.0, 86.0), zoom=5, basemap_dir=basemap)
+    view.resize(900, 650)
+    controller = MapController(view, store, selection, catalogue)
+    view.show()
+    # Module-scoped fixtures have no qtbot: wait on the ``rendered`` signal with a local
+    # event loop (bounded by a timeout, never a fixed sleep).
+    loop = QEventLoop()
+    timer = QTimer()
+    timer.setSingleShot(True)
+    timer.timeout.connect(loop.quit)
+
+    def check(_seq: int = 0) -> None:
+        if controller.is_rendered and controller.bridge.is_page_ready:
+            loop.quit()
+
+    controller.rendered.connect(check)
+    timer.start(30_000)
+    loop.exec()
+    controller.rendered.disconnect(check)
+    if not (controller.is_rendered and controller.bridge.is_page_ready):
+        raise RuntimeError(f"map page did not become ready; JS errors: {view.js_errors}")
+    return MapEnv(view, controller, store, selection, basemap)

@@ -1,0 +1,199 @@
+"""MapBridge: message queueing, numbering, and validation of what the page sends.
+
+These call the slots directly, with the values QWebChannel hands over for what a page
+might send (``NaN`` and ``Infinity`` arrive as ``None`` through JSON).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import pytest
+
+from explorer.web.bridge import MAX_ID_LENGTH, MapBridge
+
+
+class Recorder:
+    """Collects emissions of every signal of a bridge."""
+
+    def __init__(self, bridge: MapBridge) -> None:
+        self.events: list[tuple[str, tuple[Any, ...]]] = []
+        for name in (
+            "sitesReset",
+            "siteUpserted",
+            "siteRemoved",
+            "selectionChanged",
+            "modeChanged",
+            "colorModeChanged",
+            "flyTo",
+            "ready",
+            "siteClickedOnMap",
+            "siteMovedOnMap",
+            "mapClickedAt",
+            "cursorMovedOnMap",
+            "renderedSeq",
+        ):
+            getattr(bridge, name).connect(lambda *args, _n=name: self.events.append((_n, args)))
+
+    def names(self) -> list[str]:
+        return [n for n, _ in self.events]
+
+
+def _site(sid: str) -> dict[str, Any]:
+    return {"id": sid, "name": sid, "lon": 87.0, "lat": 43.0}
+
+
+@pytest.fixture
+def bridge(qapp: Any) -> MapBridge:
+    b = MapBridge()
+    b.post_reset([_site("a"), _site("b")], [])
+    b.pageReady()
+    return b
+
+
+def test_messages_wait_for_page_ready_then_flush_in_order(qapp: Any) -> None:
+    b = MapBridge()
+    rec = Recorder(b)
+    s1 = b.post_reset([_site("a")], [{"name": "H100", "restricted": True}])
+    s2 = b.post_upserts([_site("b")])
+    s3 = b.post_selection("b")
+    assert (s1, s2, s3) == (1, 2, 3)
+    assert rec.events == []  # nothing reaches the page before it is ready
+    b.pageReady()
+    assert rec.names() == ["sitesReset", "siteUpserted", "selectionChanged", "ready"]
+    payloads = [json.loads(args[0]) for _, args in rec.events[:3]]
+    assert [p["seq"] for p in payloads] == [1, 2, 3]
+    assert payloads[2]["data"] == "b"
+    # After ready, messages go straight out.
+    b.post_selection(None)
+    assert rec.events[-1][0] == "selectionChanged"
+    assert json.loads(rec.events[-1][1][0]) == {"seq": 4, "data": ""}
+
+
+def test_queue_is_compacted_by_reset_and_latest_only_messages(qapp: Any) -> None:
+    b = MapBridge()
+    rec = Recorder(b)
+    b.post_upserts([_site("a")])
+    b.post_mode("place")
+    b.post_removals(["a"])
+    b.post_reset([_site("c")], [])
+    b.post_mode("browse")
+    b.pageReady()
+    assert rec.names() == ["sitesReset", "modeChanged", "ready"]
+    assert json.loads(rec.events[1][1][0])["data"] == "browse"
+
+
+def test_a_long_unready_queue_drops_site_updates_and_asks_for_a_reset(qapp: Any) -> None:
+    from explorer.web.bridge import MAX_QUEUE
+
+    b = MapBridge()
+    rec = Recorder(b)
+    for i in range(MAX_QUEUE + 1):
+        b.post_upserts([_site(f"s{i}")])
+    b.post_selection("s1")
+    assert b.resync_needed is True
+    b.pageReady()
+    assert rec.names() == ["selectionChanged", "ready"]
+
+
+def test_page_reload_holds_messages_again(bridge: MapBridge) -> None:
+    rec = Recorder(bridge)
+    bridge.page_unloaded()
+    bridge.post_upserts([_site("c")])
+    assert rec.events == []
+    bridge.pageReady()
+    assert rec.names() == ["siteUpserted", "ready"]
+
+
+def test_valid_page_events_are_reemitted(bridge: MapBridge) -> None:
+    rec = Recorder(bridge)
+    bridge.siteClicked("a")
+    bridge.siteMoved("b", 88.5, 44)
+    bridge.mapClicked(90, 40.25)
+    bridge.cursorMoved(-180, 90)
+    assert rec.events == [
+        ("siteClickedOnMap", ("a",)),
+        ("siteMovedOnMap", ("b", 88.5, 44.0)),
+        ("mapClickedAt", (90.0, 40.25)),
+        ("cursorMovedOnMap", (-180.0, 90.0)),
+    ]
+    assert bridge.dropped_messages == 0
+
+
+@pytest.mark.parametrize(
+    "sid",
+    ["nope", "", None, 5, ["a"], {"id": "a"}, "a" * (MAX_ID_LENGTH + 1), True],
+)
+def test_clicks_on_unknown_or_malformed_ids_are_dropped(
+    bridge: MapBridge, sid: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    rec = Recorder(bridge)
+    with caplog.at_level(logging.WARNING, logger="explorer.web.bridge"):
+        bridge.siteClicked(sid)
+        bridge.siteMoved(sid, 88.0, 44.0)
+    assert rec.events == []
+    assert bridge.dropped_messages == 2
+    assert "dropped siteClicked" in caplog.text and "dropped siteMoved" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("lon", "lat"),
+    [
+        (None, 40.0),  # NaN or Infinity from JS arrive as null
+        (90.0, None),
+        (float("nan"), 40.0),
+        (float("inf"), 40.0),
+        (90.0, float("-inf")),
+        ("90", 40.0),
+        (True, 40.0),
+        (180.5, 40.0),
+        (90.0, -90.01),
+        ([90.0], 40.0),
+    ],
+)
+def test_bad_coordinates_are_dropped(bridge: MapBridge, lon: Any, lat: Any) -> None:
+    rec = Recorder(bridge)
+    bridge.siteMoved("a", lon, lat)
+    bridge.mapClicked(lon, lat)
+    bridge.cursorMoved(lon, lat)
+    assert rec.events == []
+    assert bridge.dropped_messages == 3
+
+
+def test_removed_sites_become_unknown(bridge: MapBridge) -> None:
+    rec = Recorder(bridge)
+    bridge.post_removals(["a"])
+    bridge.siteClicked("a")
+    assert "siteClickedOnMap" not in rec.names()
+    assert bridge.known_ids == frozenset({"b"})
+
+
+def test_rendered_accepts_only_sent_seqs(bridge: MapBridge) -> None:
+    rec = Recorder(bridge)
+    last = bridge.post_selection("a")
+    for bad in (None, "1", 0, -1, last + 1, 1.5, True, float("nan")):
+        bridge.rendered(bad)
+    assert [n for n in rec.names() if n == "renderedSeq"] == []
+    bridge.rendered(float(last))  # JS numbers may arrive as floats
+    bridge.rendered(last - 1)  # late, already covered: ignored without a warning
+    assert rec.events[-1] == ("renderedSeq", (last,))
+    assert bridge.last_rendered_seq == last
+    assert bridge.dropped_messages == 8
+
+
+def test_invalid_posts_raise(bridge: MapBridge) -> None:
+    with pytest.raises(ValueError, match="mode must be one of"):
+        bridge.post_mode("edit")
+    with pytest.raises(ValueError, match="colour mode"):
+        bridge.post_color_mode("rainbow")
+    with pytest.raises(ValueError, match="fly_to"):
+        bridge.post_fly_to(float("nan"), 40.0)
+    with pytest.raises(ValueError, match="zoom"):
+        bridge.post_fly_to(90.0, 40.0, zoom=99)
+
+
+def test_payloads_are_strict_json(bridge: MapBridge) -> None:
+    with pytest.raises(ValueError):
+        bridge.post_upserts([{"id": "x", "name": "x", "lon": float("nan"), "lat": 1.0}])

@@ -1,0 +1,477 @@
+"""The map as the user sees it: a real QtWebEngine page, driven with real mouse events.
+
+One view is shared by the module (start-up is the slow part); tests that change the
+store put it back. Every wait is on a signal or a page callback, never a fixed sleep.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QPoint
+from PySide6.QtTest import QTest
+
+from explorer.core.chips import ChipCatalogue
+from explorer.core.schema import HardwareLine, Site
+from explorer.core.selection import Selection
+from explorer.core.store import SiteStore
+from explorer.web.page import ATTRIBUTION, PROVINCE_NOTE
+from tests.web.conftest import (
+    NO_CHIPS,
+    RESTRICTED,
+    UNRESTRICTED,
+    MapEnv,
+    call_js,
+    expected_basemap_keys,
+    make_sites,
+    open_map,
+    wait_rendered,
+)
+
+pytestmark = pytest.mark.gui
+
+XSS_NAME = "<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture(scope="module")
+def env(qapp: Any, catalogue: ChipCatalogue, basemap_dir: Path) -> Iterator[MapEnv]:
+    store = SiteStore(make_sites())
+    env = open_map(None, store, Selection(), catalogue, basemap_dir)
+    yield env
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    env.controller.detach()
+    env.view.close()
+    env.view.deleteLater()
+    # Delete now (page before its profile), not at interpreter exit in any order.
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+@pytest.fixture
+def m(env: MapEnv, qtbot: Any) -> Iterator[MapEnv]:
+    """The shared map, with selection cleared and browse mode on after each test."""
+    yield env
+    env.controller.set_mode("browse")
+    env.selection.clear()
+    call_js(qtbot, env.view.evaluate, "CSE.map.setView([40.0, 86.0], 5, {animate: false}) && true")
+    wait_rendered(qtbot, env.controller)
+
+
+def state(qtbot: Any, env: MapEnv) -> dict[str, Any]:
+    return call_js(qtbot, env.view.page_state)
+
+
+def marker(qtbot: Any, env: MapEnv, sid: str) -> dict[str, Any] | None:
+    return call_js(qtbot, env.view.marker_state, sid)
+
+
+def js(qtbot: Any, env: MapEnv, expression: str) -> Any:
+    return call_js(qtbot, env.view.evaluate, expression)
+
+
+# ---------------------------------------------------------------------- loading
+def test_page_loads_connects_and_shows_every_site(qtbot: Any, m: MapEnv) -> None:
+    st = state(qtbot, m)
+    assert st["connected"] is True
+    assert st["sites"] == len(m.store)
+    assert st["mode"] == "browse" and st["color_mode"] == "export"
+    assert m.view.js_errors == []
+
+
+def test_basemap_layers_and_controls_are_present(qtbot: Any, m: MapEnv) -> None:
+    st = state(qtbot, m)
+    keys = expected_basemap_keys(m.basemap_dir)
+    assert set(st["basemap"]) == keys
+    for key in keys:
+        assert st["basemap"][key]["features"] > 0
+        assert st["basemap"][key]["on_map"] is True
+    assert st["layer_control"][-1] == "Sites"
+    assert "Countries" in st["layer_control"] and "Provinces" in st["layer_control"]
+    attribution = js(qtbot, m, "document.querySelector('.leaflet-control-attribution').textContent")
+    assert ATTRIBUTION in attribution
+    note = js(qtbot, m, "document.querySelector('.cse-note').textContent")
+    assert note == PROVINCE_NOTE
+    scale = js(qtbot, m, "document.querySelector('.leaflet-control-scale-line').textContent")
+    assert scale.endswith("km") or scale.endswith(" m")
+    assert (
+        js(qtbot, m, "document.querySelectorAll('.leaflet-control-scale-line').length") == 1
+    )  # metric only
+    # The focus provinces are drawn heavier than the others.
+    weights = js(
+        qtbot,
+        m,
+        "Array.from(document.querySelectorAll('.leaflet-overlay-pane path'))"
+        ".map(function (p) { return Number(p.getAttribute('stroke-width')); })",
+    )
+    assert max(weights) >= 2.0
+
+
+def test_town_labels_appear_as_you_zoom_in(qtbot: Any, m: MapEnv) -> None:
+    before = state(qtbot, m)
+    js(qtbot, m, "CSE.map.setZoom(7, {animate: false}) || true")
+    qtbot.waitUntil(lambda: state(qtbot, m)["zoom"] == 7, timeout=5000)
+    # Labels are decluttered right after the zoom; wait for that pass.
+    qtbot.waitUntil(lambda: state(qtbot, m)["town_dots"] > before["town_dots"], timeout=5000)
+    after = state(qtbot, m)
+    assert after["town_labels"] > before["town_labels"]
+    js(qtbot, m, "CSE.map.setView([40.0, 86.0], 5, {animate: false}) || true")
+    qtbot.waitUntil(lambda: state(qtbot, m)["town_labels"] == before["town_labels"], timeout=5000)
+
+
+def test_markers_are_drawn_where_the_sites_are(qtbot: Any, m: MapEnv) -> None:
+    radii = {}
+    for site in m.store:
+        ms = marker(qtbot, m, site.id)
+        assert ms is not None, site.id
+        assert ms["on_map"] and ms["drawn"]
+        assert ms["lat"] == pytest.approx(site.lat) and ms["lon"] == pytest.approx(site.lon)
+        assert ms["tooltip_text"].split("\n")[0] == site.name
+        radii[site.id] = ms["radius"]
+    # Radius follows sqrt(chips): 5000 > 2000 > 1000 > 0 chips.
+    assert radii["b-hami"] > radii["a-urumqi"] > radii["d-kashgar"] > radii["c-golmud"]
+    colours = {sid: marker(qtbot, m, sid)["color"] for sid in m.store.ids()}
+    assert colours == {
+        "a-urumqi": RESTRICTED,
+        "b-hami": UNRESTRICTED,
+        "c-golmud": NO_CHIPS,
+        "d-kashgar": RESTRICTED,  # 100 of its 1000 chips need a licence
+    }
+    assert marker(qtbot, m, "d-kashgar")["dashed"] is True  # illustrative
+    assert marker(qtbot, m, "a-urumqi")["dashed"] is False
+
+
+def test_screenshot_shows_the_markers(qtbot: Any, m: MapEnv, tmp_path: Path) -> None:
+    shots: list[Any] = []
+    m.controller.call_when_rendered(lambda: shots.append(m.view.grab().toImage()))
+    qtbot.waitUntil(lambda: len(shots) == 1, timeout=5000)
+    out = Path(os.environ.get("CSE_SCREENSHOT_DIR", tmp_path)) / "map_view.png"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    assert shots[0].save(str(out))
+    # What the user sees: the pixel at the Hami marker's centre is its blue fill.
+    point = call_js(qtbot, m.view.evaluate, "CSE.markerPoint('b-hami')")
+    x, y = round(point["x"]), round(point["y"])
+
+    def blue(image: Any) -> bool:
+        c = image.pixelColor(x, y)
+        return c.blue() > 120 and c.red() < 100
+
+    if not blue(shots[0]):
+        # The widget draws Chromium's frames on its own schedule; allow it to catch up.
+        qtbot.waitUntil(lambda: blue(m.view.grab().toImage()), timeout=5000)
+
+
+# ---------------------------------------------------------------------- interaction
+def test_clicking_a_marker_selects_the_site(qtbot: Any, m: MapEnv) -> None:
+    with qtbot.waitSignal(m.view.bridge.siteClickedOnMap, timeout=5000) as blocker:
+        call_js(qtbot, m.view.click_marker, "b-hami")
+    assert blocker.args == ["b-hami"]
+    assert m.selection.current == "b-hami"
+    wait_rendered(qtbot, m.controller)
+    ms = marker(qtbot, m, "b-hami")
+    assert ms["selected"] is True and ms["outline"] == "#000000"
+    assert marker(qtbot, m, "a-urumqi")["selected"] is False
+
+
+def test_selection_from_python_highlights_the_marker(qtbot: Any, m: MapEnv) -> None:
+    m.selection.set("a-urumqi")
+    wait_rendered(qtbot, m.controller)
+    assert marker(qtbot, m, "a-urumqi")["selected"] is True
+    m.selection.clear()
+    wait_rendered(qtbot, m.controller)
+    assert marker(qtbot, m, "a-urumqi")["selected"] is False
+
+
+def test_store_edit_updates_the_marker_without_reloading(qtbot: Any, m: MapEnv) -> None:
+    load_id = state(qtbot, m)["load_id"]
+    reloads: list[bool] = []
+    m.view.loadStarted.connect(lambda: reloads.append(True))
+    old = m.store.get("a-urumqi")
+    before = marker(qtbot, m, "a-urumqi")
+    new = dataclasses.replace(old, hardware=(HardwareLine("H100", 20000),))
+    try:
+        m.store.replace(new)
+        wait_rendered(qtbot, m.controller)
+        after = marker(qtbot, m, "a-urumqi")
+        assert after["radius"] > before["radius"]
+        assert after["tooltip_text"].split("\n")[1].startswith("20,000 chips")
+        assert state(qtbot, m)["load_id"] == load_id
+        assert reloads == []
+    finally:
+        m.store.replace(old)
+        wait_rendered(qtbot, m.controller)
+    assert marker(qtbot, m, "a-urumqi")["radius"] == before["radius"]
+
+
+def test_insert_and_remove_follow_the_store(qtbot: Any, m: MapEnv) -> None:
+    site = Site(
+        id="e-new", name="New one", lon=90.0, lat=41.0, hardware=(HardwareLine("H200", 10),)
+    )
+    m.store.insert([site])
+    wait_rendered(qtbot, m.controller)
+    assert marker(qtbot, m, "e-new")["on_map"] is True
+    m.store.remove(["e-new"])
+    wait_rendered(qtbot, m.controller)
+    assert marker(qtbot, m, "e-new") is None
+    assert state(qtbot, m)["sites"] == len(m.store)
+
+
+def test_a_hostile_name_is_shown_as_text(qtbot: Any, m: MapEnv) -> None:
+    site = Site(
+        id="x-xss", name=XSS_NAME, lon=84.0, lat=42.0, hardware=(HardwareLine("H100", 500),)
+    )
+    m.store.insert([site])
+    try:
+        wait_rendered(qtbot, m.controller)
+        assert marker(qtbot, m, "x-xss")["tooltip_text"].split("\n")[0] == XSS_NAME
+        # Hover the marker like a user so its tooltip is in the document.
+        point = call_js(qtbot, m.view.evaluate, "CSE.markerPoint('x-xss')")
+        QTest.mouseMove(m.view.focusProxy(), QPoint(round(point["x"]), round(point["y"])))
+        qtbot.waitUntil(
+            lambda: js(qtbot, m, "document.querySelectorAll('.cse-site-tooltip').length") > 0,
+            timeout=5000,
+        )
+        shown = js(
+            qtbot, m, "document.querySelector('.cse-site-tooltip .cse-tip-name').textContent"
+        )
+        assert shown == XSS_NAME
+        assert js(qtbot, m, "document.querySelectorAll('img').length") == 0
+        assert m.view.js_dialogs == []
+    finally:
+        m.store.remove(["x-xss"])
+        wait_rendered(qtbot, m.controller)
+
+
+def test_dragging_the_selected_marker_requests_a_move(qtbot: Any, m: MapEnv) -> None:
+    m.selection.set("b-hami")
+    wait_rendered(qtbot, m.controller)
+    original = m.store.get("b-hami")
+    target_lon, target_lat = 95.0, 41.0
+    with qtbot.waitSignal(m.controller.siteMoveRequested, timeout=5000) as blocker:
+        call_js(qtbot, m.view.drag_marker, "b-hami", target_lon, target_lat)
+    sid, lon, lat = blocker.args
+    assert sid == "b-hami"
+    # One screen pixel at zoom 5 is about 0.04 degrees.
+    assert lon == pytest.approx(target_lon, abs=0.1) and lat == pytest.approx(target_lat, abs=0.1)
+    # Nobody applied the move: the store is unchanged and the marker goes back.
+    assert m.store.get("b-hami") == original
+    wait_rendered(qtbot, m.controller)
+    ms = marker(qtbot, m, "b-hami")
+    assert (ms["lon"], ms["lat"]) == pytest.approx((original.lon, original.lat))
+
+
+def test_an_applied_move_keeps_the_marker_at_the_drop(qtbot: Any, m: MapEnv) -> None:
+    m.selection.set("a-urumqi")
+    wait_rendered(qtbot, m.controller)
+    original = m.store.get("a-urumqi")
+
+    def apply(sid: str, lon: float, lat: float) -> None:  # what the main window's command does
+        m.store.replace(m.store.get(sid).with_changes(lon=round(lon, 5), lat=round(lat, 5)))
+
+    m.controller.siteMoveRequested.connect(apply)
+    try:
+        with qtbot.waitSignal(m.controller.siteMoveRequested, timeout=5000):
+            call_js(qtbot, m.view.drag_marker, "a-urumqi", 86.0, 44.5)
+        wait_rendered(qtbot, m.controller)
+        moved = m.store.get("a-urumqi")
+        assert (moved.lon, moved.lat) == pytest.approx((86.0, 44.5), abs=0.1)
+        ms = marker(qtbot, m, "a-urumqi")
+        assert (ms["lon"], ms["lat"]) == pytest.approx((moved.lon, moved.lat))
+    finally:
+        m.controller.siteMoveRequested.disconnect(apply)
+        m.store.replace(original)
+        wait_rendered(qtbot, m.controller)
+
+
+def test_dragging_an_unselected_marker_pans_instead(qtbot: Any, m: MapEnv) -> None:
+    moves: list[tuple[Any, ...]] = []
+    m.controller.siteMoveRequested.connect(lambda *a: moves.append(a))
+    call_js(qtbot, m.view.drag_marker, "c-golmud", 96.0, 37.0)
+    wait_rendered(qtbot, m.controller)
+    assert moves == []
+    assert m.store.get("c-golmud").lon == 94.90
+    js(qtbot, m, "CSE.map.setView([40.0, 86.0], 5, {animate: false}) || true")
+
+
+def test_place_mode_turns_the_next_click_into_a_place_request(qtbot: Any, m: MapEnv) -> None:
+    m.controller.set_place_mode(True)
+    wait_rendered(qtbot, m.controller)
+    st = state(qtbot, m)
+    assert st["mode"] == "place"
+    cursor = js(qtbot, m, "getComputedStyle(CSE.map.getContainer()).cursor")
+    assert cursor == "crosshair"
+    with qtbot.waitSignal(m.controller.placeRequested, timeout=5000) as blocker:
+        call_js(qtbot, m.view.click_map_at, 89.0, 38.0)
+    lon, lat = blocker.args
+    assert lon == pytest.approx(89.0, abs=0.1) and lat == pytest.approx(38.0, abs=0.1)
+    assert m.controller.mode == "browse"
+    wait_rendered(qtbot, m.controller)
+    assert state(qtbot, m)["mode"] == "browse"
+    assert len(m.store) == 4  # the web layer itself adds nothing
+
+
+def test_colour_by_chip_model(qtbot: Any, m: MapEnv) -> None:
+    m.controller.set_color_mode("model")
+    try:
+        wait_rendered(qtbot, m.controller)
+        colours = {sid: marker(qtbot, m, sid)["color"] for sid in m.store.ids()}
+        assert colours["c-golmud"] == NO_CHIPS
+        assert len({colours["a-urumqi"], colours["b-hami"], colours["d-kashgar"]}) == 3
+        legend = state(qtbot, m)["legend"]
+        assert "H100" in legend and "Ascend 910B" in legend and "Ascend 910C" in legend
+    finally:
+        m.controller.set_color_mode("export")
+        wait_rendered(qtbot, m.controller)
+    assert marker(qtbot, m, "a-urumqi")["color"] == RESTRICTED
+
+
+def test_fly_to_moves_the_map(qtbot: Any, m: MapEnv) -> None:
+    m.controller.fly_to(95.0, 37.0, zoom=6)
+    wait_rendered(qtbot, m.controller)
+    qtbot.waitUntil(lambda: state(qtbot, m)["zoom"] == 6, timeout=5000)
+    qtbot.waitUntil(
+        lambda: abs(js(qtbot, m, "CSE.map.getCenter().lng") - 95.0) < 0.01, timeout=5000
+    )
+
+
+def test_cursor_readout_follows_the_mouse(qtbot: Any, m: MapEnv) -> None:
+    point = call_js(qtbot, m.view.evaluate, "CSE.viewportPoint(41.0, 88.0)")
+    with qtbot.waitSignal(m.view.bridge.cursorMovedOnMap, timeout=5000) as blocker:
+        QTest.mouseMove(m.view.focusProxy(), QPoint(round(point["x"]), round(point["y"])))
+    lon, lat = blocker.args
+    assert lon == pytest.approx(88.0, abs=0.1) and lat == pytest.approx(41.0, abs=0.1)
+    readout = state(qtbot, m)["readout"]
+    assert "N" in readout and "E" in readout
+
+
+# ---------------------------------------------------------------------- lock-down
+def test_no_remote_requests_navigation_or_errors(qtbot: Any, m: MapEnv) -> None:
+    assert m.view.external_requests == []
+    assert m.view.blocked_requests == []
+    assert m.view.blocked_navigations == []
+    assert m.view.js_errors == []
+    assert m.view.js_dialogs == []
+
+
+def test_the_interceptor_blocks_and_records_remote_requests(qtbot: Any, m: MapEnv) -> None:
+    before = len(m.view.external_requests)
+    js(qtbot, m, "fetch('http://example.com/cse-probe').catch(function () {}) && true")
+    qtbot.waitUntil(lambda: len(m.view.external_requests) > before, timeout=5000)
+    assert m.view.external_requests[-1] == "http://example.com/cse-probe"
+    assert m.view.blocked_requests[-1] == "http://example.com/cse-probe"
+    m.view.external_requests.clear()
+    m.view.blocked_requests.clear()
+
+
+def test_the_page_cannot_read_local_files_outside_its_directory(qtbot: Any, m: MapEnv) -> None:
+    js(
+        qtbot,
+        m,
+        "(function () { var i = new Image(); i.src = 'file:///etc/hostname'; return true; })()",
+    )
+    qtbot.waitUntil(lambda: len(m.view.blocked_requests) > 0, timeout=5000)
+    assert m.view.blocked_requests[-1] == "file:///etc/hostname"
+    assert m.view.external_requests == []  # local, but refused
+    m.view.blocked_requests.clear()
+
+
+def test_injected_inline_handlers_do_not_run(qtbot: Any, m: MapEnv) -> None:
+    """Even markup that reached the DOM could not run script: the CSP forbids inline
+    handlers (the page itself only ever uses textContent)."""
+    js(
+        qtbot,
+        m,
+        "(function () { var d = document.createElement('div');"
+        ' d.innerHTML = \'<img src="data:,x" onerror="window.CSE_PWNED = 1">\';'
+        " document.body.appendChild(d); return true; })()",
+    )
+    qtbot.waitUntil(lambda: any("Refused to execute" in e for e in m.view.js_errors), timeout=5000)
+    assert js(qtbot, m, "window.CSE_PWNED === undefined") is True
+    js(
+        qtbot,
+        m,
+        "(function () { document.querySelectorAll('body > div:not(.folium-map)').forEach("
+        "function (d) { if (d.querySelector('img')) { d.remove(); } }); return true; })()",
+    )
+    m.view.js_errors.clear()
+
+
+def test_navigation_away_and_new_windows_are_refused(qtbot: Any, m: MapEnv) -> None:
+    load_id = state(qtbot, m)["load_id"]
+    windows = m.view.page().blocked_windows
+    js(qtbot, m, "(window.open('https://example.org/popup'), true)")
+    qtbot.waitUntil(lambda: m.view.page().blocked_windows > windows, timeout=5000)
+    js(qtbot, m, "(window.location.href = 'https://example.org/landing') && true")
+    qtbot.waitUntil(lambda: len(m.view.blocked_navigations) > 0, timeout=5000)
+    assert m.view.blocked_navigations[-1].startswith("https://example.org/landing")
+    assert state(qtbot, m)["load_id"] == load_id
+    assert m.view.external_requests == []  # neither the pop-up nor the page loaded
+    m.view.blocked_navigations.clear()
+    m.view.js_errors.clear()  # Chromium logs the refused navigation
+
+
+def test_malformed_messages_from_the_page_are_dropped(qtbot: Any, m: MapEnv) -> None:
+    """Calls through a second channel client in an isolated world, so the page's own
+    client (main world) keeps working."""
+    from PySide6.QtWebEngineCore import QWebEngineScript
+
+    clicks: list[Any] = []
+    m.view.bridge.siteClickedOnMap.connect(lambda *a: clicks.append(a))
+    m.view.bridge.siteMovedOnMap.connect(lambda *a: clicks.append(a))
+    m.view.bridge.mapClickedAt.connect(lambda *a: clicks.append(a))
+    dropped = m.view.bridge.dropped_messages
+    script = """
+        (function () {
+          if (typeof QWebChannel === 'undefined' || !window.qt) { return false; }
+          new QWebChannel(qt.webChannelTransport, function (ch) {
+            var b = ch.objects.bridge;
+            b.siteClicked('no-such-site');
+            b.siteClicked('x'.repeat(200));
+            b.siteMoved('a-urumqi', NaN, 40);
+            b.siteMoved('a-urumqi', 'east', 40);
+            b.mapClicked(Infinity, 1);
+            b.mapClicked(500, 1);
+          });
+          return true;
+        })()
+    """
+    ok: list[Any] = []
+    try:
+        m.view.page().runJavaScript(
+            script, QWebEngineScript.ScriptWorldId.MainWorld.value, ok.append
+        )
+        qtbot.waitUntil(lambda: m.view.bridge.dropped_messages >= dropped + 6, timeout=5000)
+        assert ok == [True]
+        assert clicks == []
+        assert m.store.get("a-urumqi").lon == 87.60
+    finally:
+        # The second client took over the page's transport: reload, which also shows
+        # that a reloaded page is sent the full state again.
+        with qtbot.waitSignal(m.controller.ready, timeout=15000):
+            m.view.reload()
+        wait_rendered(qtbot, m.controller)
+    st = state(qtbot, m)
+    assert st["connected"] is True and st["sites"] == len(m.store)
+    assert st["color_mode"] == m.controller.color_mode
+
+
+def test_online_tiles_are_offered_but_off(
+    qtbot: Any, qapp: Any, catalogue: ChipCatalogue, basemap_dir: Path
+) -> None:
+    from explorer.web.view import MapController, MapView
+
+    view = MapView(online_tiles=True, basemap_dir=basemap_dir)
+    qtbot.addWidget(view)
+    controller = MapController(view, SiteStore(make_sites()), Selection(), catalogue)
+    view.resize(600, 400)
+    with qtbot.waitSignal(controller.ready, timeout=15000):
+        view.show()
+    wait_rendered(qtbot, controller)
+    st = call_js(qtbot, view.page_state)
+    assert "OpenStreetMap (online)" in st["layer_control"]
+    assert call_js(qtbot, view.evaluate, "document.querySelectorAll('.leaflet-tile').length") == 0
+    assert view.external_requests == []  # offered, not active: nothing was fetched

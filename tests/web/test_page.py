@@ -1,0 +1,228 @@
+"""The page builder and the site payload: no Qt needed."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from explorer.core.schema import HardwareLine, Site
+from explorer.web.page import (
+    ATTRIBUTION,
+    BASEMAP_LAYERS,
+    OSM_TILE_ORIGIN,
+    PROVINCE_NOTE,
+    QWEBCHANNEL_URL,
+    build_map_html,
+    load_basemap_layer,
+    write_map_page,
+)
+from explorer.web.payload import catalogue_payload, site_payload
+from tests.web.conftest import expected_basemap_keys, hand_catalogue
+
+SRC_OR_HREF = re.compile(r'<(?:script|link)\b[^>]*?\b(?:src|href)="([^"]+)"')
+
+
+def test_page_references_local_assets_only(basemap_dir: Path) -> None:
+    html = build_map_html(basemap_dir=basemap_dir)
+    assert "http://" not in html and "https://" not in html
+    refs = SRC_OR_HREF.findall(html)
+    assert refs == [
+        "leaflet/leaflet.js",
+        QWEBCHANNEL_URL,
+        "map/basemap.js",
+        "map/sites.js",
+        "leaflet/leaflet.css",
+        "map/map.css",
+    ]
+    for cdn in ("jquery", "bootstrap", "awesome", "cdn"):
+        assert cdn not in html.lower()
+
+
+def test_page_scripts_are_limited_by_a_content_security_policy(basemap_dir: Path) -> None:
+    html = build_map_html(basemap_dir=basemap_dir)
+    match = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">', html)
+    assert match is not None
+    directives = dict(d.strip().split(" ", 1) for d in match.group(1).split(";"))
+    script_src = directives["script-src"].split()
+    # Local files, Qt's resources and the page's own inline scripts by hash: no
+    # 'unsafe-inline' (so no inline event handlers) and no remote origin.
+    assert script_src[:2] == ["file:", "qrc:"]
+    assert all(s.startswith("'sha256-") for s in script_src[2:])
+    assert len(script_src[2:]) == html.count("<script>")
+    assert directives["object-src"] == "'none'"
+    # The CSP must come before any script.
+    assert html.index("Content-Security-Policy") < html.index("<script")
+
+
+def test_online_tiles_are_offered_only_when_asked(basemap_dir: Path) -> None:
+    html = build_map_html(basemap_dir=basemap_dir, online_tiles=True)
+    assert "tile.openstreetmap.org" in html
+    assert html.count(OSM_TILE_ORIGIN) == 1  # only as the tile layer's URL
+    assert "OpenStreetMap (online)" in html
+    assert "tile.openstreetmap.org" not in build_map_html(basemap_dir=basemap_dir)
+
+
+def test_attribution_and_province_note_are_in_the_page(basemap_dir: Path) -> None:
+    html = build_map_html(basemap_dir=basemap_dir)
+    assert json.dumps(ATTRIBUTION) in html  # passed to the page as JSON, not as markup
+    assert PROVINCE_NOTE in html
+
+
+def test_missing_basemap_is_tolerated(tmp_path: Path) -> None:
+    html = build_map_html(basemap_dir=tmp_path / "nowhere")
+    assert "L.geoJson" not in html
+    assert PROVINCE_NOTE not in html  # no provinces, no note about them
+    assert "CSE.start(" in html
+
+
+def test_each_basemap_file_becomes_a_layer(basemap_dir: Path) -> None:
+    html = build_map_html(basemap_dir=basemap_dir)
+    keys = expected_basemap_keys(basemap_dir)
+    assert html.count("L.geoJson(") == len(keys)
+    labels = {layer.key: layer.label for layer in BASEMAP_LAYERS}
+    for key in keys:
+        assert json.dumps(labels[key]) in html
+
+
+def test_basemap_loader_trims_properties_and_skips_bad_features(tmp_path: Path) -> None:
+    layer = next(lay for lay in BASEMAP_LAYERS if lay.key == "towns")
+    fc = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {
+                    "name": "Korla",
+                    "min_zoom": 6,
+                    "secret": "drop me",
+                    "population": 1,
+                },
+                "geometry": {"type": "Point", "coordinates": [86.1, 41.7]},
+            },
+            {
+                "type": "Feature",
+                "properties": {"name": "bad"},
+                "geometry": {"type": "Point", "coordinates": [None, 1]},
+            },
+            {
+                "type": "Feature",
+                "properties": {"name": "poly"},
+                "geometry": {"type": "Polygon", "coordinates": []},
+            },
+        ],
+    }
+    (tmp_path / layer.filename).write_text(json.dumps(fc), encoding="utf-8")
+    data = load_basemap_layer(tmp_path, layer)
+    assert data is not None
+    assert [f["properties"] for f in data["features"]] == [
+        {"name": "Korla", "min_zoom": 6, "population": 1}
+    ]
+
+
+def test_basemap_loader_skips_unreadable_files(tmp_path: Path) -> None:
+    layer = BASEMAP_LAYERS[0]
+    (tmp_path / layer.filename).write_text("{not json", encoding="utf-8")
+    assert load_basemap_layer(tmp_path, layer) is None
+    assert load_basemap_layer(tmp_path / "missing", layer) is None
+
+
+def test_user_text_cannot_break_out_of_the_page_script(tmp_path: Path) -> None:
+    layer = next(lay for lay in BASEMAP_LAYERS if lay.key == "physical_labels")
+    evil = "</script><script>alert(1)</script>"
+    fc = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"name": evil, "kind": "desert"},
+                "geometry": {"type": "Point", "coordinates": [83, 39]},
+            }
+        ],
+    }
+    (tmp_path / layer.filename).write_text(json.dumps(fc), encoding="utf-8")
+    html = build_map_html(basemap_dir=tmp_path)
+    assert evil not in html
+    assert html.count("</script>") == html.count("<script")
+
+
+def test_written_page_has_every_asset_it_references(tmp_path: Path, basemap_dir: Path) -> None:
+    html = build_map_html(basemap_dir=basemap_dir)
+    index = write_map_page(tmp_path, html)
+    assert index.read_text(encoding="utf-8") == html
+    for ref in SRC_OR_HREF.findall(html):
+        if ref.startswith("qrc:"):
+            continue
+        assert (tmp_path / ref).is_file(), ref
+    assert (tmp_path / "leaflet" / "images" / "layers.png").is_file()
+
+
+@pytest.mark.parametrize(
+    ("center", "zoom"),
+    [((float("nan"), 90.0), 5), ((39.5, 200.0), 5), ((39.5, 90.0), 99), ((39.5, 90.0), True)],
+)
+def test_bad_view_parameters_are_refused(
+    center: tuple[float, float], zoom: int, tmp_path: Path
+) -> None:
+    with pytest.raises(ValueError):
+        build_map_html(center=center, zoom=zoom, basemap_dir=tmp_path)
+
+
+# ---------------------------------------------------------------------- payload
+def test_site_payload_counts_restricted_chips_from_the_catalogue() -> None:
+    cat = hand_catalogue()
+    site = Site(
+        id="s1",
+        name="Mixed",
+        lon=87.0,
+        lat=43.0,
+        hardware=(
+            HardwareLine("Ascend 910C", 900),
+            HardwareLine("H200", 100),
+            HardwareLine("H200", 50),
+        ),
+        confidence="illustrative",
+    )
+    p = site_payload(site, cat)
+    assert p == {
+        "id": "s1",
+        "name": "Mixed",
+        "lon": 87.0,
+        "lat": 43.0,
+        "chips": 1050,
+        "restricted_chips": 150,
+        "restricted": True,
+        "models": ["Ascend 910C", "H200"],
+        "primary_model": "Ascend 910C",
+        "status": "planned",
+        "confidence": "illustrative",
+        "illustrative": True,
+    }
+
+
+def test_site_payload_without_chips() -> None:
+    p = site_payload(Site(id="s2", name="Empty", lon=90.0, lat=40.0), hand_catalogue())
+    assert (
+        p["chips"],
+        p["restricted_chips"],
+        p["restricted"],
+        p["models"],
+        p["primary_model"],
+    ) == (
+        0,
+        0,
+        False,
+        [],
+        None,
+    )
+
+
+def test_catalogue_payload_keeps_catalogue_order() -> None:
+    assert catalogue_payload(hand_catalogue()) == [
+        {"name": "H100", "restricted": True},
+        {"name": "H200", "restricted": True},
+        {"name": "Ascend 910B", "restricted": False},
+        {"name": "Ascend 910C", "restricted": False},
+    ]
