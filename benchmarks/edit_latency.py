@@ -4,11 +4,11 @@ Loads the demo sites (``geodata/demo_sites.geojson``) into a :class:`MapView`, t
 N times changes one site's chip count with ``store.replace`` and measures:
 
 - **ack**: ``store.replace`` → the page's ``rendered(seq)`` ack for that edit (the page
-  applied the update and painted it: two animation frames after applying);
-- **presented**: → additionally the Qt widget has drawn that frame
-  (:meth:`MapView.present_frame`), i.e. what ``view.grab()`` would show;
+  applied the update and the next animation frame was painted);
+- **presented**: → the Qt widget's pixels show that edit (the page's frame marker,
+  :meth:`MapView.present_frame`), i.e. what ``view.grab()`` returns;
 - **baseline**: a no-op ``sync`` message acked the same way, i.e. the cost of the
-  round trip and the two animation frames the page waits before acking.
+  round trip and the animation frame the page waits for before acking.
 
 Run headless (as root, Chromium also needs its sandbox turned off)::
 
@@ -101,11 +101,11 @@ def main(argv: list[str] | None = None) -> int:
         if not done():
             raise TimeoutError("the map page did not acknowledge in time")
 
-    def presented_at() -> float:
-        """When the widget has drawn its newest frame (``perf_counter`` seconds)."""
+    def presented_at(seq: int) -> float:
+        """When the widget's pixels show message ``seq`` (``perf_counter`` seconds)."""
         shown: list[float] = []
         loop = QEventLoop()
-        view.present_frame(lambda: (shown.append(time.perf_counter()), loop.quit()))
+        view.present_frame(lambda: (shown.append(time.perf_counter()), loop.quit()), seq)
         if not shown:
             QTimer.singleShot(5000, loop.quit)
             loop.exec()
@@ -132,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         seq = controller.last_sent_seq
         wait_for(lambda s=seq: controller.last_rendered_seq >= s)
         t1 = time.perf_counter()
-        t2 = presented_at()
+        t2 = presented_at(seq)
         store.replace(old)  # back, so every edit is a real change
         wait_for(lambda: controller.is_rendered)
         if i >= args.warmup:

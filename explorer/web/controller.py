@@ -150,12 +150,12 @@ class MapController(QObject):
         For snapshots: ``controller.call_when_rendered(lambda: view.grab().save(path))``.
         With ``fresh_frame`` (the default) it also waits for a new paint, so pans and
         zooms the user made in the page are included. After the page's ack the view is
-        made to draw its newest frame (:meth:`MapView.present_frame`) before the call.
+        waited on until its pixels show that frame (:meth:`MapView.present_frame`).
         """
         target = self.request_frame() if fresh_frame else self.last_sent_seq
 
         def presented() -> None:
-            self._view.present_frame(callback)
+            self._view.present_frame(callback, target)
 
         if self.last_rendered_seq >= target:
             presented()

@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QObject, QPoint, Qt, QUrl
+from PySide6.QtCore import QCoreApplication, QObject, QPoint, QRect, Qt, QTimer, QUrl
 from PySide6.QtQuickWidgets import QQuickWidget
 from PySide6.QtTest import QTest
 from PySide6.QtWebChannel import QWebChannel
@@ -56,6 +56,10 @@ log = logging.getLogger(__name__)
 LOCAL_SCHEMES = frozenset({"qrc", "data", "blob"})
 #: Cap on each recorded-URL list (online tiles can make many requests).
 MAX_RECORDED = 1000
+#: The page's frame marker holds a seq modulo this (4 bits per colour channel).
+FRAME_SEQ_MODULUS = 4096
+#: Upper bound for :meth:`MapView.present_frame` (a safety net, not a delay).
+PRESENT_TIMEOUT_MS = 3000
 
 JsCallback = Callable[[Any], None]
 
@@ -345,23 +349,74 @@ class MapView(QWebEngineView):
         self.bridge.page_unloaded()
         self.load(self.page_url)
 
-    def present_frame(self, callback: Callable[[], None]) -> None:
-        """Have the widget draw the newest frame Chromium gave it, then call ``callback``.
+    def frame_seq(self) -> int | None:
+        """The seq shown by the page's frame marker in the widget's pixels now.
 
-        The page's ``rendered`` ack means Chromium painted; the Qt widget that shows the
-        page draws that frame a little later on its own schedule (tens of ms offscreen),
-        so ``grab()`` right at the ack can still show the previous frame. This forces
-        the widget to draw now and calls back once it has.
+        The page colours a 2x2 px marker in its top-left corner with the newest message
+        seq it applied (12 bits, in the same task as the change), so the widget's pixels
+        say which messages are really on screen. ``None`` if it is not readable.
         """
+        image = self.grab(QRect(0, 0, 2, 2)).toImage()
+        if image.isNull():
+            return None
+        c = image.pixelColor(0, 0)
+        parts = [round(v / 17) for v in (c.red(), c.green(), c.blue())]
+        if any(
+            abs(v * 17 - raw) > 3
+            for v, raw in zip(parts, (c.red(), c.green(), c.blue()), strict=True)
+        ):
+            return None  # not a marker colour (the marker is not drawn yet)
+        return (parts[0] << 8) | (parts[1] << 4) | parts[2]
+
+    def shows_seq(self, seq: int) -> bool:
+        """True when the widget's pixels include every message up to ``seq``."""
+        shown = self.frame_seq()
+        if shown is None:
+            return False
+        return (shown - seq) % FRAME_SEQ_MODULUS < FRAME_SEQ_MODULUS // 2
+
+    def present_frame(self, callback: Callable[[], None], seq: int | None = None) -> None:
+        """Call ``callback`` once the widget shows every message up to ``seq``.
+
+        ``seq`` defaults to the newest the page acknowledged. The page's ``rendered``
+        ack means Chromium painted; the Qt widget gets that frame a little later (one
+        or more frames, on its own schedule), so ``grab()`` right at the ack can still
+        show the previous frame. This makes the widget draw now and, while the frame
+        marker is behind, again on every new frame from Chromium, until it shows
+        ``seq``. (A hidden view, or no frame within ``PRESENT_TIMEOUT_MS``, calls back
+        anyway, with a warning for the latter.)
+        """
+        target = self.bridge.last_rendered_seq if seq is None else seq
         proxy = self.focusProxy()
         window = proxy.quickWindow() if isinstance(proxy, QQuickWidget) else None
-        if proxy is None or window is None or not self.isVisible():
+        if proxy is None or window is None or not self.isVisible() or target <= 0:
             callback()
             return
-        once = Qt.ConnectionType(
-            Qt.ConnectionType.QueuedConnection.value | Qt.ConnectionType.SingleShotConnection.value
-        )
-        window.afterRendering.connect(callback, once)
+        done = False
+        timer = QTimer(self)
+        timer.setSingleShot(True)
+
+        def finish(on_screen: bool) -> None:
+            nonlocal done
+            if done:
+                return
+            done = True
+            timer.stop()
+            timer.deleteLater()
+            window.afterRendering.disconnect(check)
+            if not on_screen:
+                log.warning(
+                    "map view: seq %d not seen on screen in time; calling back anyway", target
+                )
+            callback()
+
+        def check() -> None:
+            if not done and self.shows_seq(target):
+                finish(True)
+
+        window.afterRendering.connect(check, Qt.ConnectionType.QueuedConnection)
+        timer.timeout.connect(lambda: finish(False))
+        timer.start(PRESENT_TIMEOUT_MS)
         proxy.triggerUpdate()
 
     # ------------------------------------------------------------------ page access

@@ -509,7 +509,28 @@
     }
   }
 
-  /* ------------------------------------------------------------------ acks */
+  /* ------------------------------------------------------------------ acks
+   * Two signals that a message is on screen:
+   * - bridge.rendered(seq): after the next animation frame, i.e. the renderer has
+   *   painted the DOM with the change (the page cannot see further than that);
+   * - the frame marker: a 2x2 px element in the top-left corner whose colour encodes
+   *   the newest seq applied, changed in the same task as the change itself. When
+   *   the Qt widget's pixels show that colour, that frame (and everything before it)
+   *   has reached the widget; MapView.present_frame waits for it.
+   */
+  var frameMarker = null;
+
+  function markFrame(seq) {
+    if (!frameMarker) {
+      frameMarker = document.createElement('div');
+      frameMarker.id = 'cse-frame-seq';
+      document.body.appendChild(frameMarker);
+    }
+    var s = seq % 4096;
+    frameMarker.style.backgroundColor =
+      'rgb(' + ((s >> 8) & 15) * 17 + ',' + ((s >> 4) & 15) * 17 + ',' + (s & 15) * 17 + ')';
+  }
+
   function afterPaint(callback) {
     var done = false;
     function run() {
@@ -523,12 +544,10 @@
       setTimeout(run, 0);
       return;
     }
-    // The first rAF runs just before the frame with our changes is painted; the second
-    // once that frame has gone to the compositor. The task after it reports back.
+    // rAF runs just before the frame with our changes is painted; the task queued
+    // from it runs once that paint is done.
     requestAnimationFrame(function () {
-      requestAnimationFrame(function () {
-        setTimeout(run, 0);
-      });
+      setTimeout(run, 0);
     });
     setTimeout(run, ACK_FALLBACK_MS);
   }
@@ -536,6 +555,7 @@
   function scheduleAck(seq) {
     if (seq > S.ackSeq) {
       S.ackSeq = seq;
+      markFrame(seq);
     }
     if (S.ackPending) {
       return;

@@ -156,13 +156,22 @@ def test_screenshot_shows_the_markers(qtbot: Any, m: MapEnv, tmp_path: Path) -> 
     point = call_js(qtbot, m.view.evaluate, "CSE.markerPoint('b-hami')")
     x, y = round(point["x"]), round(point["y"])
 
-    def blue(image: Any) -> bool:
-        c = image.pixelColor(x, y)
-        return c.blue() > 120 and c.red() < 100
+    colour = shots[0].pixelColor(x, y)
+    assert colour.blue() > 120 and colour.red() < 100, colour.name()
 
-    if not blue(shots[0]):
-        # The widget draws Chromium's frames on its own schedule; allow it to catch up.
-        qtbot.waitUntil(lambda: blue(m.view.grab().toImage()), timeout=5000)
+
+def test_snapshots_wait_for_the_frame_to_reach_the_widget(qtbot: Any, m: MapEnv) -> None:
+    """A heavy page-side change (a zoom redraws every town) still shows in the snapshot."""
+    wait_rendered(qtbot, m.controller)
+    before = m.view.grab().toImage()
+    js(qtbot, m, "CSE.map.setZoom(7, {animate: false}) && true")
+    shots: list[Any] = []
+    m.controller.call_when_rendered(lambda: shots.append(m.view.grab().toImage()))
+    qtbot.waitUntil(lambda: len(shots) == 1, timeout=5000)
+    assert shots[0] != before
+    assert m.view.shows_seq(m.controller.last_rendered_seq)
+    scale = js(qtbot, m, "document.querySelector('.leaflet-control-scale-line').textContent")
+    assert scale in ("100 km", "200 km")  # zoom 7 at this latitude
 
 
 # ---------------------------------------------------------------------- interaction
