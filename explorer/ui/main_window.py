@@ -259,6 +259,7 @@ class MainWindow(QMainWindow):
     def save_to(self, path: Path | str, *, interactive: bool = True) -> bool:
         """Write the project atomically; on failure the previous file is intact."""
         path = Path(path)
+        self.panel.commit()  # an edit still being typed belongs in the saved file
         try:
             save_project(path, self.current_project())
         except (DataFileError, OSError, ValueError) as exc:
