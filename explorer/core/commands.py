@@ -74,3 +74,55 @@ class EditSite(Command):
 
     def undo(self) -> None:
         self.store.replace(self.old)
+
+
+# --------------------------------------------------------------------------- regions
+# Imported here, not at the top, so site commands stay usable without geo loaded.
+from explorer.core.region_store import RegionEntry, RegionStore  # noqa: E402
+
+
+@dataclass
+class AddRegions(Command):
+    store: RegionStore
+    entries: list[RegionEntry]
+    text: str = "Add region"
+
+    def do(self) -> None:
+        self.store.insert(list(self.entries))
+
+    def undo(self) -> None:
+        self.store.remove([e.id for e in self.entries])
+
+
+@dataclass
+class DeleteRegions(Command):
+    store: RegionStore
+    ids: list[str]
+    text: str = "Delete region"
+    _removed: list[tuple[int, RegionEntry]] = field(default_factory=list, repr=False)
+
+    def do(self) -> None:
+        self._removed = self.store.remove(list(self.ids))
+
+    def undo(self) -> None:
+        self.store.insert([e for _, e in self._removed], [p for p, _ in self._removed])
+
+
+@dataclass
+class EditRegion(Command):
+    """Replace a region's shape or name (rename, vertex drag, radius change)."""
+
+    store: RegionStore
+    old: RegionEntry
+    new: RegionEntry
+    text: str = "Edit region"
+
+    def __post_init__(self) -> None:
+        if self.old.id != self.new.id:
+            raise ValueError("EditRegion cannot change a region's id")
+
+    def do(self) -> None:
+        self.store.replace(self.new)
+
+    def undo(self) -> None:
+        self.store.replace(self.old)
