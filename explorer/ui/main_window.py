@@ -88,7 +88,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
 
         self.undo_stack.cleanChanged.connect(self._on_clean_changed)
-        self.undo_stack.indexChanged.connect(lambda _i: self._update_title())
+        self.undo_stack.indexChanged.connect(self._on_index_changed)
         self.selection.changed.connect(self._on_selection_changed)
         self.map.siteMoveRequested.connect(self._on_site_move_requested)
         self.map.placeRequested.connect(self._on_place_requested)
@@ -169,6 +169,9 @@ class MainWindow(QMainWindow):
         self.setWindowModified(not self.undo_stack.isClean())
 
     def _on_clean_changed(self, _clean: bool) -> None:
+        self._update_title()
+
+    def _on_index_changed(self, _index: int) -> None:
         self._update_title()
 
     def _on_selection_changed(self, sid: str | None) -> None:
