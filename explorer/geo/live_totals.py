@@ -1,0 +1,426 @@
+"""Region totals kept up to date as sites and regions change.
+
+:class:`LiveTotals` listens to a :class:`~explorer.core.store.SiteStore` and a
+:class:`~explorer.core.region_store.RegionStore` and keeps one
+:class:`~explorer.geo.totals.Totals` per region. Views (the region panel, the map)
+read the cache instead of re-totalling, and redraw on :attr:`LiveTotals.updated`.
+
+How the cache is kept current (all in the caller's thread, synchronously, so a view
+sees new totals before the store call that caused them returns):
+
+* It holds its own columnar copy of the sites (ids, lon, lat, a sites x models chip
+  matrix in catalogue order, reported power), in store order, and one boolean mask
+  per region over those rows.
+* A site edit patches that site's row. Only if the site moved is each region asked
+  about that one point (a 1-point ``mask`` call); the regions that held the site
+  before or after the edit are re-totalled from their masks. Other edits (name,
+  status, notes...) cost a tuple comparison.
+* Inserting or removing sites splices rows into or out of the arrays and masks; only
+  the new rows are tested against the regions.
+* A region edit recomputes that region's mask over all sites, except a pure rename
+  (same shape), which keeps the mask.
+* Either store's ``reset`` rebuilds everything.
+
+Totals are computed by :func:`explorer.geo.totals.totals` on a snapshot of the rows
+inside the region, so the numbers (and the ``site_ids`` order: store order) are exactly
+what ``totals(SiteArrays.from_sites(store), region)`` gives.
+
+No Qt here: the Qt side re-emits :attr:`LiveTotals.updated` as a signal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from explorer.core.chips import ChipCatalogue, default_catalogue
+from explorer.core.events import Event
+from explorer.core.region_store import RegionEntry, RegionStore
+from explorer.core.schema import Site
+from explorer.core.store import SiteStore
+from explorer.geo.regions import CircleRegion, PolygonRegion, Region
+from explorer.geo.totals import PowerFactors, SiteArrays, Totals, totals
+
+#: Name on the result of :meth:`LiveTotals.union`.
+UNION_NAME = "union"
+
+
+@dataclass
+class _RegionCache:
+    """What the cache holds for one region.
+
+    ``entry`` is the value the mask and totals were computed for; comparing it (by
+    identity) with the store's current entry tells whether the cache is current.
+    """
+
+    entry: RegionEntry
+    mask: np.ndarray
+    totals: Totals
+
+
+def same_shape(a: Region, b: Region) -> bool:
+    """True when ``a`` and ``b`` contain exactly the same points (names may differ).
+
+    Used to keep a region's mask across a rename. Cheap: a rename keeps the very same
+    geometry object, so the identity test usually decides.
+    """
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, CircleRegion) and isinstance(b, CircleRegion):
+        return (a.lon, a.lat, a.radius_m) == (b.lon, b.lat, b.radius_m)
+    if isinstance(a, PolygonRegion) and isinstance(b, PolygonRegion):
+        return a.geometry is b.geometry or bool(a.geometry.equals_exact(b.geometry, 0.0))
+    return a == b
+
+
+def _site_key(site: Site) -> tuple[object, ...]:
+    """The attributes of a site that totals depend on."""
+    return (site.lon, site.lat, site.hardware, site.power_mw)
+
+
+class LiveTotals:
+    """Per-region totals that follow the site and region stores.
+
+    Parameters
+    ----------
+    sites : SiteStore
+    regions : RegionStore
+    catalogue : ChipCatalogue, optional
+        Chip figures; defaults to the bundled catalogue (resolved once, here).
+    factors : PowerFactors
+        Server overhead and PUE for the power estimates.
+    incremental : bool, default True
+        Patch the cache on each change (see the module docstring). ``False`` rebuilds
+        the snapshot and every mask on every site change; it exists so the benchmark
+        can measure what patching saves.
+
+    Events
+    ------
+    updated(list[str])
+        Ids of the regions whose :class:`Totals` changed (any field, the name included),
+        in region-store order. Fired after the cache is current; never fired with an
+        empty list, nor for a change that leaves every region's totals as they were.
+        A region that was just inserted is reported; a removed one is not (listen to
+        the region store for removals).
+
+    Raises
+    ------
+    ValueError
+        If a site uses a chip model the catalogue does not know.
+    """
+
+    def __init__(
+        self,
+        sites: SiteStore,
+        regions: RegionStore,
+        catalogue: ChipCatalogue | None = None,
+        factors: PowerFactors = PowerFactors(),  # noqa: B008 - frozen, so sharing is safe
+        *,
+        incremental: bool = True,
+    ) -> None:
+        if not isinstance(factors, PowerFactors):
+            raise TypeError(f"factors must be a PowerFactors, got {type(factors).__name__}")
+        self._sites = sites
+        self._regions = regions
+        self._catalogue = catalogue if catalogue is not None else default_catalogue()
+        self._factors = factors
+        self._models: tuple[str, ...] = self._catalogue.names
+        self._col = {m: j for j, m in enumerate(self._models)}
+        self.incremental = incremental
+        self.updated = Event("totals_updated")
+        self._cache: dict[str, _RegionCache] = {}
+        # The totals last announced per region: `updated` reports a difference from
+        # these, so a cache entry refreshed early by a read (see _current) still counts.
+        self._reported: dict[str, Totals] = {}
+        self._rebuild_sites()
+        for entry in regions:
+            c = self._compute(entry)
+            self._cache[entry.id] = c
+            self._reported[entry.id] = c.totals
+        self._links: list[tuple[Event, Callable[..., object]]] = [
+            (sites.inserted, self._on_sites_inserted),
+            (sites.removed, self._on_sites_removed),
+            (sites.changed, self._on_site_changed),
+            (sites.reset_done, self._on_sites_reset),
+            (regions.inserted, self._on_regions_inserted),
+            (regions.removed, self._on_regions_removed),
+            (regions.changed, self._on_region_changed),
+            (regions.reset_done, self._on_regions_reset),
+        ]
+        for event, callback in self._links:
+            event.connect(callback)
+
+    # ------------------------------------------------------------------ public API
+    @property
+    def catalogue(self) -> ChipCatalogue:
+        """The catalogue the totals use."""
+        return self._catalogue
+
+    @property
+    def factors(self) -> PowerFactors:
+        """The power factors the totals use."""
+        return self._factors
+
+    @property
+    def models(self) -> tuple[str, ...]:
+        """Chip models in catalogue order (the ``by_model`` order of every result)."""
+        return self._models
+
+    def totals(self, rid: str) -> Totals:
+        """Totals of region ``rid``.
+
+        Raises
+        ------
+        KeyError
+            No region with that id in the region store.
+        """
+        return self._current(rid).totals
+
+    def site_ids(self, rid: str) -> tuple[str, ...]:
+        """Ids of the sites inside region ``rid``, in store order."""
+        return self._current(rid).totals.site_ids
+
+    def union(self, rids: Iterable[str], name: str = UNION_NAME) -> Totals:
+        """Totals of the sites inside any of ``rids``, each site counted once.
+
+        Parameters
+        ----------
+        rids : iterable of str
+            Region ids; an empty iterable gives zero totals.
+        name : str
+            Name on the result.
+        """
+        mask = np.zeros(len(self._ids), dtype=bool)
+        for rid in rids:
+            # OR of the masks: a site in two overlapping regions is still one site.
+            mask |= self._current(rid).mask
+        return self._totals_of(mask, name)
+
+    def all_totals(self) -> list[Totals]:
+        """Totals of every region, in region-store order."""
+        return [self.totals(rid) for rid in self._regions.ids()]
+
+    def snapshot(self) -> SiteArrays:
+        """A read-only copy of the sites as a :class:`SiteArrays` (store order)."""
+        return self._arrays_of(np.arange(len(self._ids)))
+
+    def set_factors(self, factors: PowerFactors) -> None:
+        """Use other power factors; re-totals every region and reports the changes."""
+        if not isinstance(factors, PowerFactors):
+            raise TypeError(f"factors must be a PowerFactors, got {type(factors).__name__}")
+        if factors == self._factors:
+            return
+        self._factors = factors
+        self._retotal(list(self._cache))
+        self._announce(self._cache)
+
+    def detach(self) -> None:
+        """Stop following the stores (the cache then stays as it is)."""
+        for event, callback in self._links:
+            event.disconnect(callback)
+        self._links.clear()
+
+    # ------------------------------------------------------------------ the snapshot
+    def _chip_row(self, site: Site) -> np.ndarray:
+        row = np.zeros(len(self._models), dtype=np.int64)
+        for h in site.hardware:
+            j = self._col.get(h.chip_model)
+            if j is None:
+                raise ValueError(f"site '{site.id}': unknown chip model '{h.chip_model}'")
+            row[j] += h.chips
+        return row
+
+    def _columns(self, sites: Sequence[Site]) -> tuple[np.ndarray, ...]:
+        """(ids, lon, lat, chips, power) for ``sites``; chips is column-major."""
+        n = len(sites)
+        ids = np.empty(n, dtype=object)
+        lon = np.empty(n, dtype=np.float64)
+        lat = np.empty(n, dtype=np.float64)
+        power = np.full(n, np.nan, dtype=np.float64)
+        chips = np.zeros((n, len(self._models)), dtype=np.int64, order="F")
+        for i, s in enumerate(sites):
+            ids[i] = s.id
+            lon[i] = s.lon
+            lat[i] = s.lat
+            if s.power_mw is not None:
+                power[i] = s.power_mw
+            chips[i] = self._chip_row(s)
+        return ids, lon, lat, chips, power
+
+    def _rebuild_sites(self) -> None:
+        sites = self._sites.sites()
+        self._ids, self._lon, self._lat, self._chips, self._power = self._columns(sites)
+        self._reindex()
+
+    def _reindex(self) -> None:
+        self._row = {sid: i for i, sid in enumerate(self._ids.tolist())}
+
+    def _arrays_of(self, idx: np.ndarray) -> SiteArrays:
+        return SiteArrays.from_arrays(
+            self._ids[idx],
+            self._lon[idx],
+            self._lat[idx],
+            self._chips[idx],
+            self._models,
+            self._power[idx],
+            self._catalogue,
+        )
+
+    def _totals_of(self, mask: np.ndarray, name: str) -> Totals:
+        # The rows inside, in store order, totalled by the one public totals() so the
+        # arithmetic (and rounding) is exactly that of `explorer totals`.
+        sub = self._arrays_of(np.flatnonzero(mask))
+        return totals(sub, None, catalogue=self._catalogue, factors=self._factors, name=name)
+
+    # ------------------------------------------------------------------ the cache
+    def _compute(self, entry: RegionEntry) -> _RegionCache:
+        mask = np.asarray(entry.region.mask(self._lon, self._lat), dtype=bool)
+        return _RegionCache(entry, mask, self._totals_of(mask, entry.name))
+
+    def _current(self, rid: str) -> _RegionCache:
+        """The cache of ``rid``, recomputed first if the store holds another value.
+
+        Normally the event handlers keep the cache current; this also makes reads
+        correct from inside a region-store callback that runs before ours.
+        """
+        entry = self._regions.get(rid)  # KeyError for an unknown id
+        c = self._cache.get(rid)
+        if c is None or c.entry is not entry:
+            c = self._recompute_entry(entry, c)
+            self._cache[rid] = c
+        return c
+
+    def _recompute_entry(self, entry: RegionEntry, old: _RegionCache | None) -> _RegionCache:
+        if old is not None and same_shape(old.entry.region, entry.region):
+            t = old.totals
+            if t.region != entry.name:
+                t = replace(t, region=entry.name)
+            return _RegionCache(entry, old.mask, t)
+        return self._compute(entry)
+
+    def _announce(self, candidates: Iterable[str]) -> None:
+        """Fire ``updated`` for the candidates whose totals differ from those last told."""
+        changed = set()
+        for rid in candidates:
+            c = self._cache.get(rid)
+            if c is not None and self._reported.get(rid) != c.totals:
+                self._reported[rid] = c.totals
+                changed.add(rid)
+        if changed:
+            self.updated.emit([rid for rid in self._regions.ids() if rid in changed])
+
+    def _retotal(self, rids: Iterable[str]) -> list[str]:
+        """Re-total ``rids`` from their masks; return them."""
+        done = []
+        for rid in rids:
+            c = self._cache[rid]
+            c.totals = self._totals_of(c.mask, c.entry.name)
+            done.append(rid)
+        return done
+
+    def _rebuild_all(self) -> None:
+        """Rebuild the snapshot and every region; report what changed."""
+        self._rebuild_sites()
+        self._cache = {e.id: self._compute(e) for e in self._regions}
+        self._announce(self._cache)
+
+    # ------------------------------------------------------------------ site events
+    def _on_site_changed(self, old: Site, new: Site) -> None:
+        if _site_key(old) == _site_key(new):
+            return  # a name, status or notes edit: no total can change
+        row = self._row.get(new.id)
+        if not self.incremental or row is None:
+            self._rebuild_all()
+            return
+        moved = (old.lon, old.lat) != (new.lon, new.lat)
+        self._chips[row] = self._chip_row(new)
+        self._power[row] = np.nan if new.power_mw is None else new.power_mw
+        affected = []
+        if moved:
+            self._lon[row] = new.lon
+            self._lat[row] = new.lat
+            x = self._lon[row : row + 1]
+            y = self._lat[row : row + 1]
+            for rid, c in self._cache.items():
+                was = bool(c.mask[row])
+                now = bool(c.entry.region.mask(x, y)[0])
+                if was or now:
+                    affected.append(rid)
+                c.mask[row] = now
+        else:
+            affected = [rid for rid, c in self._cache.items() if c.mask[row]]
+        self._announce(self._retotal(affected))
+
+    def _on_sites_inserted(self, sites: list[Site]) -> None:
+        if not self.incremental or not sites:
+            self._rebuild_all()
+            return
+        order = {sid: i for i, sid in enumerate(self._sites.ids())}
+        new = sorted(sites, key=lambda s: order[s.id])
+        final = np.array([order[s.id] for s in new], dtype=np.int64)
+        # np.insert takes positions in the *old* array: the k-th new row (ascending
+        # final position p_k) goes before old row p_k - k.
+        at = final - np.arange(len(new))
+        ids, lon, lat, chips, power = self._columns(new)
+        self._ids = np.insert(self._ids, at, ids)
+        self._lon = np.insert(self._lon, at, lon)
+        self._lat = np.insert(self._lat, at, lat)
+        self._chips = np.asfortranarray(np.insert(self._chips, at, chips, axis=0))
+        self._power = np.insert(self._power, at, power)
+        self._reindex()
+        affected = []
+        for rid, c in self._cache.items():
+            inside = np.asarray(c.entry.region.mask(lon, lat), dtype=bool)
+            c.mask = np.insert(c.mask, at, inside)
+            if inside.any():
+                affected.append(rid)
+        self._announce(self._retotal(affected))
+
+    def _on_sites_removed(self, sites: list[Site]) -> None:
+        rows = [self._row[s.id] for s in sites if s.id in self._row]
+        if not self.incremental or len(rows) != len(sites):
+            self._rebuild_all()
+            return
+        gone = np.array(sorted(rows), dtype=np.int64)
+        self._ids = np.delete(self._ids, gone)
+        self._lon = np.delete(self._lon, gone)
+        self._lat = np.delete(self._lat, gone)
+        self._chips = np.asfortranarray(np.delete(self._chips, gone, axis=0))
+        self._power = np.delete(self._power, gone)
+        self._reindex()
+        affected = []
+        for rid, c in self._cache.items():
+            if c.mask[gone].any():
+                affected.append(rid)
+            c.mask = np.delete(c.mask, gone)
+        self._announce(self._retotal(affected))
+
+    def _on_sites_reset(self) -> None:
+        self._rebuild_all()
+
+    # ------------------------------------------------------------------ region events
+    def _on_regions_inserted(self, entries: list[RegionEntry]) -> None:
+        for e in entries:
+            c = self._cache.get(e.id)
+            if c is None or c.entry is not e:  # not already computed by an early read
+                self._cache[e.id] = self._compute(e)
+        self._announce(e.id for e in entries)
+
+    def _on_regions_removed(self, entries: list[RegionEntry]) -> None:
+        for e in entries:
+            self._cache.pop(e.id, None)
+            self._reported.pop(e.id, None)
+
+    def _on_region_changed(self, old: RegionEntry, new: RegionEntry) -> None:
+        self._current(new.id)
+        self._announce([new.id])
+
+    def _on_regions_reset(self) -> None:
+        self._cache = {e.id: self._compute(e) for e in self._regions}
+        self._reported = {rid: t for rid, t in self._reported.items() if rid in self._cache}
+        self._announce(self._cache)
+
+
+__all__ = ["UNION_NAME", "LiveTotals", "same_shape"]
