@@ -339,6 +339,8 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1400, 900)
+            self.resizeDocks([self.panel_dock], [440], Qt.Orientation.Horizontal)
+            self.resizeDocks([self.table_dock], [240], Qt.Orientation.Vertical)
         if isinstance(state, QByteArray):
             self.restoreState(state)
 

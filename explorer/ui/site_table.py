@@ -432,10 +432,15 @@ class SiteTable(QWidget):
         header = self.view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
+        # Names and operators are what people scan for: give them room from the start.
+        self.view.resizeColumnsToContents()
+        widths = (("name", 280), ("operator", 200), ("tenant", 130), ("prefecture", 110),
+                  ("status", 110), ("chips", 80), ("models", 110), ("power_mw", 80))
+        for key, width in widths:
+            self.view.setColumnWidth(column_of(key), width)
         # Start in store order; clicking a header sorts by that column.
         header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.view.setSortingEnabled(True)
-        self.view.resizeColumnsToContents()
 
         self.footer = QLabel(self)
         self.footer.setObjectName("footer")
