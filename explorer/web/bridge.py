@@ -7,6 +7,11 @@ Page → Python: slots. Every argument is checked (type, size, finite, in range,
 site id) and a bad message is dropped with a warning; good ones are re-emitted as the
 ``…OnMap`` / ``mapClickedAt`` / ``ready`` / ``renderedSeq`` signals for Python code.
 
+Regions (see :mod:`explorer.web.region_payload`) follow the same rules: the page may
+only name regions it was told about, vertex lists are bounded (``MAX_VERTICES``), every
+coordinate must be finite and inside Web Mercator's world (lon -180..180, lat within
++-85.0511) and a circle's radius within 1 m..5000 km.
+
 Why the slots are declared with ``QVariant`` parameters: QWebChannel converts a JS
 argument to a ``double`` or ``int`` parameter silently and lossily — ``NaN`` arrives as
 ``0.0`` (a valid coordinate) and a string as an uninitialised number. With ``QVariant``
@@ -24,6 +29,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal, Slot
 
 from explorer.web.payload import COLOR_MODES, MODES, to_json
+from explorer.web.region_payload import DRAW_KINDS, DRAW_MODES, check_drawing
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +39,22 @@ MAX_ID_LENGTH = 64
 MAX_QUEUE = 500
 #: Messages that describe the site set; a queued reset makes older ones pointless.
 _SITE_MESSAGES = frozenset({"sitesReset", "siteUpserted", "siteRemoved"})
+#: The same for the region set.
+_REGION_MESSAGES = frozenset({"regionsReset", "regionUpserted", "regionRemoved"})
 #: Messages where only the newest queued one matters.
-_LATEST_ONLY = frozenset({"selectionChanged", "modeChanged", "colorModeChanged", "flyTo", "sync"})
+_LATEST_ONLY = frozenset(
+    {
+        "selectionChanged",
+        "modeChanged",
+        "colorModeChanged",
+        "flyTo",
+        "sync",
+        "regionSelected",
+        "drawModeChanged",
+        "sitesHighlighted",
+        "fitBounds",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -80,6 +100,20 @@ class MapBridge(QObject):
     sync(str)
         ``data = null``: changes nothing; the page acks it after its next paint (so a
         snapshot can wait for a fresh frame after a pan/zoom done in the page).
+    regionsReset(str)
+        ``data = [region...]`` (see :func:`~explorer.web.region_payload.region_payload`).
+    regionUpserted(str)
+        ``data = [region...]`` (added or changed regions).
+    regionRemoved(str)
+        ``data = [id...]``.
+    regionSelected(str)
+        ``data`` = the selected region id, ``""`` for none.
+    drawModeChanged(str)
+        ``data = "none" | "polygon" | "rectangle" | "circle" | "pick"``.
+    sitesHighlighted(str)
+        ``data = [site id...]`` (sites inside the selected region).
+    fitBounds(str)
+        ``data = {"west", "south", "east", "north"}``: show this box (no animation).
 
     Signals for Python (validated page events)
     ------------------------------------------
@@ -93,6 +127,19 @@ class MapBridge(QObject):
     cursorMovedOnMap(float, float)
     renderedSeq(int)
         The page painted every message up to this seq.
+    regionDrawnOnMap(str, object)
+        kind, shape: a finished drawing, ``{"vertices": [(lon, lat)...]}`` or
+        ``{"center": (lon, lat), "radius_m": float}`` (see ``check_drawing``).
+    regionEditedOnMap(str, object)
+        id of a known region, and its edited shape (same forms, matching its kind).
+    regionClickedOnMap(str)
+        A known region was clicked (browse mode).
+    areaPickedOnMap(float, float)
+        lon, lat of a click in "pick" mode.
+    drawCancelledOnMap()
+        The user cancelled a drawing (Esc).
+    drawModeRequestedOnMap(str)
+        The user chose a tool in the page's toolbar (one of ``DRAW_MODES``).
     """
 
     # Python -> page
@@ -104,6 +151,13 @@ class MapBridge(QObject):
     colorModeChanged = Signal(str)
     flyTo = Signal(str)
     sync = Signal(str)
+    regionsReset = Signal(str)
+    regionUpserted = Signal(str)
+    regionRemoved = Signal(str)
+    regionSelected = Signal(str)
+    drawModeChanged = Signal(str)
+    sitesHighlighted = Signal(str)
+    fitBounds = Signal(str)
 
     # validated page events, for Python
     ready = Signal()
@@ -112,6 +166,12 @@ class MapBridge(QObject):
     mapClickedAt = Signal(float, float)
     cursorMovedOnMap = Signal(float, float)
     renderedSeq = Signal(int)
+    regionDrawnOnMap = Signal(str, object)
+    regionEditedOnMap = Signal(str, object)
+    regionClickedOnMap = Signal(str)
+    areaPickedOnMap = Signal(float, float)
+    drawCancelledOnMap = Signal()
+    drawModeRequestedOnMap = Signal(str)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -120,9 +180,13 @@ class MapBridge(QObject):
         self._seq = 0
         self._rendered_seq = 0
         self._known_ids: set[str] = set()
+        #: Region ids the page has been told about, with their kind.
+        self._region_kinds: dict[str, str] = {}
         self.dropped_messages = 0
         #: Set when queued site messages were dropped: the page needs a full reset.
         self.resync_needed = False
+        #: The same for queued region messages.
+        self.region_resync_needed = False
 
     # ------------------------------------------------------------------ state
     @property
@@ -144,6 +208,11 @@ class MapBridge(QObject):
     def known_ids(self) -> frozenset[str]:
         """Site ids the page has been told about; page events may only name these."""
         return frozenset(self._known_ids)
+
+    @property
+    def known_region_ids(self) -> frozenset[str]:
+        """Region ids the page has been told about; page events may only name these."""
+        return frozenset(self._region_kinds)
 
     def page_unloaded(self) -> None:
         """Hold messages again: the page is (re)loading and has lost its state."""
@@ -199,6 +268,54 @@ class MapBridge(QObject):
         """Ask for a ``rendered`` ack after the page's next paint."""
         return self._post("sync", None)
 
+    # ------------------------------------------------------------------ posting: regions
+    def post_regions_reset(self, regions: list[dict[str, Any]]) -> int:
+        """Replace every region on the page (``region_payload`` dicts)."""
+        seq = self._post("regionsReset", regions)
+        self._region_kinds = {r["id"]: r["kind"] for r in regions}
+        return seq
+
+    def post_region_upserts(self, regions: list[dict[str, Any]]) -> int:
+        """Add or update regions on the page."""
+        seq = self._post("regionUpserted", regions)
+        self._region_kinds.update((r["id"], r["kind"]) for r in regions)
+        return seq
+
+    def post_region_removals(self, ids: list[str]) -> int:
+        """Remove regions from the page."""
+        seq = self._post("regionRemoved", list(ids))
+        for rid in ids:
+            self._region_kinds.pop(rid, None)
+        return seq
+
+    def post_region_selection(self, rid: str | None) -> int:
+        """Emphasise region ``rid`` and offer its handles (``None``: no region)."""
+        return self._post("regionSelected", rid or "")
+
+    def post_draw_mode(self, mode: str) -> int:
+        """Switch the page's drawing tool (``"none"`` ends drawing)."""
+        if mode not in DRAW_MODES:
+            raise ValueError(f"draw mode must be one of {', '.join(DRAW_MODES)}, got {mode!r}")
+        return self._post("drawModeChanged", mode)
+
+    def post_sites_highlighted(self, ids: list[str]) -> int:
+        """Highlight these sites (e.g. the ones inside the selected region)."""
+        if not all(isinstance(i, str) for i in ids):
+            raise ValueError(f"site ids must be text, got {ids!r:.80}")
+        return self._post("sitesHighlighted", list(ids))
+
+    def post_fit_bounds(self, west: float, south: float, east: float, north: float) -> int:
+        """Show the box ``west..east`` x ``south..north`` (degrees), without animation."""
+        sw, ne = check_lon_lat(west, south), check_lon_lat(east, north)
+        if sw is None or ne is None or not (sw[0] <= ne[0] and sw[1] <= ne[1]):
+            raise ValueError(
+                f"fit_bounds needs west <= east and south <= north in range, "
+                f"got ({west!r}, {south!r}, {east!r}, {north!r})"
+            )
+        return self._post(
+            "fitBounds", {"west": sw[0], "south": sw[1], "east": ne[0], "north": ne[1]}
+        )
+
     def _post(self, signal: str, data: Any) -> int:
         seq = self._seq + 1
         message = _Message(signal, seq, to_json({"seq": seq, "data": data}))  # raises on NaN
@@ -214,14 +331,20 @@ class MapBridge(QObject):
         # newest selection/mode/colour/flyTo matters. Order is otherwise preserved.
         if message.signal == "sitesReset":
             self._queue = [m for m in self._queue if m.signal not in _SITE_MESSAGES]
+        elif message.signal == "regionsReset":
+            self._queue = [m for m in self._queue if m.signal not in _REGION_MESSAGES]
         elif message.signal in _LATEST_ONLY:
             self._queue = [m for m in self._queue if m.signal != message.signal]
         self._queue.append(message)
         if len(self._queue) > MAX_QUEUE:
             # A page that stays unready must not make us hold every edit forever.
-            self._queue = [m for m in self._queue if m.signal not in _SITE_MESSAGES]
+            dropped = _SITE_MESSAGES | _REGION_MESSAGES
+            self._queue = [m for m in self._queue if m.signal not in dropped]
             self.resync_needed = True
-            log.warning("map page not ready; dropped queued site updates (a reset will follow)")
+            self.region_resync_needed = True
+            log.warning(
+                "map page not ready; dropped queued site and region updates (a reset will follow)"
+            )
 
     def _flush(self) -> None:
         queued, self._queue = self._queue, []
@@ -295,3 +418,62 @@ class MapBridge(QObject):
             return  # a late duplicate: nothing new is on screen
         self._rendered_seq = seq
         self.renderedSeq.emit(seq)
+
+    # ------------------------------------------------------------------ page → Python: regions
+    def _known_region(self, rid: Any) -> str | None:
+        if isinstance(rid, str) and 0 < len(rid) <= MAX_ID_LENGTH and rid in self._region_kinds:
+            return rid
+        return None
+
+    @Slot("QVariant", "QVariant")
+    def regionDrawn(self, kind: Any, payload: Any) -> None:  # noqa: N802
+        """A shape was finished: ``kind`` (``"polygon"``, ``"rectangle"``, ``"circle"``)
+        and ``{vertices: [[lon, lat]...]}`` or ``{center: [lon, lat], radius_m}``."""
+        shape = check_drawing(kind, payload)
+        if shape is None:
+            self._drop("regionDrawn", kind, payload)
+            return
+        self.regionDrawnOnMap.emit(kind, shape)
+
+    @Slot("QVariant", "QVariant")
+    def regionEdited(self, rid: Any, payload: Any) -> None:  # noqa: N802
+        """A region's handles were dragged: its id and new shape (same forms as
+        ``regionDrawn``, matching the region's kind)."""
+        checked = self._known_region(rid)
+        kind = self._region_kinds.get(checked) if checked is not None else None
+        shape = check_drawing(kind, payload) if kind in DRAW_KINDS else None
+        if checked is None or shape is None:
+            self._drop("regionEdited", rid, payload)
+            return
+        self.regionEditedOnMap.emit(checked, shape)
+
+    @Slot("QVariant")
+    def regionClicked(self, rid: Any) -> None:  # noqa: N802
+        """A region was clicked (``rid``: str)."""
+        checked = self._known_region(rid)
+        if checked is None:
+            self._drop("regionClicked", rid)
+            return
+        self.regionClickedOnMap.emit(checked)
+
+    @Slot("QVariant", "QVariant")
+    def areaPicked(self, lon: Any, lat: Any) -> None:  # noqa: N802
+        """The map was clicked in "pick" mode at ``(lon, lat)`` (float, float)."""
+        where = check_lon_lat(lon, lat)
+        if where is None:
+            self._drop("areaPicked", lon, lat)
+            return
+        self.areaPickedOnMap.emit(where[0], where[1])
+
+    @Slot()
+    def drawCancelled(self) -> None:  # noqa: N802
+        """The user cancelled the shape being drawn."""
+        self.drawCancelledOnMap.emit()
+
+    @Slot("QVariant")
+    def drawModeRequested(self, mode: Any) -> None:  # noqa: N802
+        """A toolbar button asks for drawing ``mode`` (str, one of ``DRAW_MODES``)."""
+        if not isinstance(mode, str) or mode not in DRAW_MODES:
+            self._drop("drawModeRequested", mode)
+            return
+        self.drawModeRequestedOnMap.emit(mode)

@@ -62,7 +62,7 @@ MAX_ZOOM = 13
 #: Files the page references, as (path relative to the page directory, source file).
 _LEAFLET_FILES = ("leaflet.js", "leaflet.css")
 _LEAFLET_IMAGES = ("layers.png", "layers-2x.png", "marker-icon.png", "marker-icon-2x.png")
-_OUR_JS = ("basemap.js", "sites.js")
+_OUR_JS = ("basemap.js", "sites.js", "draw.js", "regions.js")
 _OUR_CSS = ("map.css",)
 
 # ---------------------------------------------------------------------- basemap styles
@@ -291,6 +291,9 @@ def build_map_html(
         ("qwebchannel", QWEBCHANNEL_URL),
         ("cse_basemap", "map/basemap.js"),
         ("cse_sites", "map/sites.js"),
+        # Drawing tools and regions plug into sites.js (CSE.plugins) before CSE.start.
+        ("cse_draw", "map/draw.js"),
+        ("cse_regions", "map/regions.js"),
     ]
     m.default_css = [("leaflet_css", "leaflet/leaflet.css"), ("cse_css", "map/map.css")]
 

@@ -10,7 +10,10 @@
   a selection to the view.
 
 ``MapView.marker_state`` / ``click_marker`` / ``drag_marker`` / ``click_map_at`` drive
-the page the way a user does (real mouse events at a marker's pixel) for GUI tests.
+the page the way a user does (real mouse events at a marker's pixel) for GUI tests;
+``draw_polygon`` / ``draw_rectangle`` / ``draw_circle`` / ``drag_region_handle`` /
+``click_draw_tool`` / ``press_escape`` do the same for the drawing tools, and
+``region_state`` / ``draw_state`` read back what the page drew.
 """
 
 from __future__ import annotations
@@ -62,6 +65,9 @@ FRAME_SEQ_MODULUS = 4096
 PRESENT_TIMEOUT_MS = 3000
 
 JsCallback = Callable[[Any], None]
+DoneCallback = Callable[[bool], None]
+#: How a test polygon is finished (see :meth:`MapView.draw_polygon`).
+POLYGON_FINISHES = ("first", "double", "escape", "none")
 
 
 def prepare_application() -> None:
@@ -534,6 +540,27 @@ class MapView(QWebEngineView):
         script = (
             f"[CSE.markerPoint({to_json(sid)}), CSE.viewportPoint({to_json(lat)}, {to_json(lon)})]"
         )
+        self._press_drag_release(script, done, steps)
+
+    # ------------------------------------------------------------------ regions (tests)
+    def region_state(self, rid: str, callback: JsCallback) -> None:
+        """``callback`` gets region ``rid`` as drawn by the page, or ``None``.
+
+        The dict has ``name, kind, drawn`` (its SVG path is painted), ``on_map``,
+        ``latlngs`` (vertex count of the drawn outline), ``selected``, ``label_text``,
+        ``label_shown``, ``handles`` (editing handles shown), ``color``, ``weight``.
+        """
+        self.evaluate(f"CSE.regionState({to_json(rid)})", callback)
+
+    def draw_state(self, callback: JsCallback) -> None:
+        """``callback`` gets the drawing tools' state: ``mode, vertices, pressing,
+        preview_layers, dragging, double_click_zoom, tip, hint, active_tool, sent``
+        (``sent``: the page's last few drawing messages to Python)."""
+        self.evaluate("CSE.drawState()", callback)
+
+    def _press_drag_release(self, script: str, done: DoneCallback | None, steps: int) -> None:
+        """Evaluate ``script`` (``[startPoint, endPoint]`` in viewport pixels), then press
+        at the start, move in ``steps`` real mouse moves to the end and release there."""
 
         def at(points: list[dict[str, float]] | None) -> None:
             start = self._widget_point(points[0]) if points else None
@@ -546,21 +573,162 @@ class MapView(QWebEngineView):
                 none = Qt.KeyboardModifier.NoModifier
                 QTest.mouseMove(target, start)
                 QTest.mousePress(target, left, none, start)
-                n = max(1, steps)
-                for i in range(1, n + 1):
-                    p = QPoint(
-                        round(start.x() + (end.x() - start.x()) * i / n),
-                        round(start.y() + (end.y() - start.y()) * i / n),
-                    )
-                    QTest.mouseMove(target, p)
+                self._move_mouse(start, end, steps, from_first=False)
                 QTest.mouseRelease(target, left, none, end)
             if done is not None:
                 done(ok)
 
         self.evaluate(script, at)
 
+    def _move_mouse(self, start: QPoint, end: QPoint, steps: int, *, from_first: bool) -> None:
+        """Real mouse moves from ``start`` to ``end`` (inclusive), ``steps`` of them."""
+        target = self._input_widget()
+        n = max(1, steps)
+        for i in range(0 if from_first else 1, n + 1):
+            QTest.mouseMove(
+                target,
+                QPoint(
+                    round(start.x() + (end.x() - start.x()) * i / n),
+                    round(start.y() + (end.y() - start.y()) * i / n),
+                ),
+            )
+
+    @staticmethod
+    def _points_script(lonlats: Sequence[Sequence[float]]) -> str:
+        calls = [
+            f"CSE.viewportPoint({to_json(float(p[1]))}, {to_json(float(p[0]))})" for p in lonlats
+        ]
+        return "[" + ", ".join(calls) + "]"
+
+    def draw_polygon(
+        self,
+        vertices_lonlat: Sequence[Sequence[float]],
+        done: DoneCallback | None = None,
+        *,
+        finish: str = "first",
+        steps: int = 4,
+    ) -> None:
+        """Click a polygon's vertices with the real mouse (polygon tool on).
+
+        Parameters
+        ----------
+        vertices_lonlat : sequence of (lon, lat)
+        done : callable, optional
+            ``done(True)`` once every event was sent; ``done(False)`` (nothing sent) if
+            a vertex is off screen.
+        finish : {"first", "double", "escape", "none"}
+            Click the first vertex again; double-click the last vertex; press Esc
+            after the last vertex; or leave the polygon open.
+        steps : int
+            Mouse moves between vertices (the rubber band follows them).
+        """
+        if finish not in POLYGON_FINISHES:
+            raise ValueError(f"finish must be one of {', '.join(POLYGON_FINISHES)}, got {finish!r}")
+
+        def at(points: list[dict[str, float]] | None) -> None:
+            pts = [self._widget_point(p) for p in points or []]
+            ok = bool(pts) and all(p is not None for p in pts)
+            if ok:
+                target = self._input_widget()
+                left = Qt.MouseButton.LeftButton
+                none = Qt.KeyboardModifier.NoModifier
+                path: list[QPoint] = [p for p in pts if p is not None]
+                QTest.mouseMove(target, path[0])
+                for i, p in enumerate(path):
+                    if i:
+                        self._move_mouse(path[i - 1], p, steps, from_first=False)
+                    if finish == "double" and i == len(path) - 1:
+                        QTest.mouseDClick(target, left, none, p)
+                    else:
+                        QTest.mouseClick(target, left, none, p)
+                if finish == "first":
+                    self._move_mouse(path[-1], path[0], steps, from_first=False)
+                    QTest.mouseClick(target, left, none, path[0])
+                elif finish == "escape":
+                    self.press_escape()
+            if done is not None:
+                done(ok)
+
+        self.evaluate(self._points_script(vertices_lonlat), at)
+
+    def draw_rectangle(
+        self,
+        corner1: Sequence[float],
+        corner2: Sequence[float],
+        done: DoneCallback | None = None,
+        steps: int = 8,
+    ) -> None:
+        """Press at ``corner1`` (lon, lat), drag to ``corner2`` and release (rectangle tool)."""
+        self._press_drag_release(self._points_script([corner1, corner2]), done, steps)
+
+    def draw_circle(
+        self,
+        center: Sequence[float],
+        edge_point: Sequence[float],
+        done: DoneCallback | None = None,
+        steps: int = 8,
+    ) -> None:
+        """Press at ``center`` (lon, lat), drag to ``edge_point`` and release (circle tool)."""
+        self._press_drag_release(self._points_script([center, edge_point]), done, steps)
+
+    def drag_region_handle(
+        self,
+        rid: str,
+        handle_index: int,
+        lon: float,
+        lat: float,
+        done: DoneCallback | None = None,
+        steps: int = 8,
+    ) -> None:
+        """Drag editing handle ``handle_index`` of the selected region ``rid`` to
+        ``(lon, lat)``; ``done(False)`` if that handle is not shown."""
+        script = (
+            f"[CSE.regionHandlePoint({to_json(rid)}, {to_json(int(handle_index))}),"
+            f" CSE.viewportPoint({to_json(float(lat))}, {to_json(float(lon))})]"
+        )
+        self._press_drag_release(script, done, steps)
+
+    def click_region(self, rid: str, done: DoneCallback | None = None) -> None:
+        """Left-click the middle of region ``rid`` (Leaflet's centre of its outline)."""
+
+        def at(point: dict[str, float] | None) -> None:
+            pos = self._widget_point(point)
+            if pos is not None:
+                target = self._input_widget()
+                QTest.mouseMove(target, pos)
+                QTest.mouseClick(
+                    target, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pos
+                )
+            if done is not None:
+                done(pos is not None)
+
+        self.evaluate(f"CSE.regionPoint({to_json(rid)})", at)
+
+    def click_draw_tool(self, mode: str, done: DoneCallback | None = None) -> None:
+        """Click the toolbar button of drawing tool ``mode`` (``"polygon"``...)."""
+
+        def at(point: dict[str, float] | None) -> None:
+            pos = self._widget_point(point)
+            if pos is not None:
+                target = self._input_widget()
+                QTest.mouseMove(target, pos)
+                QTest.mouseClick(
+                    target, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pos
+                )
+            if done is not None:
+                done(pos is not None)
+
+        self.evaluate(f"CSE.drawToolPoint({to_json(mode)})", at)
+
+    def press_escape(self) -> None:
+        """Press and release Esc in the page (cancels a drawing or a handle drag)."""
+        target = self._input_widget()
+        target.setFocus()
+        QTest.keyClick(target, Qt.Key.Key_Escape)
+
 
 __all__ = [
+    "POLYGON_FINISHES",
     "LocalOnlyInterceptor",
     "MapController",
     "MapPage",

@@ -20,6 +20,12 @@
  * Page -> Python (slots): pageReady(), siteClicked(id), siteMoved(id, lon, lat),
  *   mapClicked(lon, lat), cursorMoved(lon, lat), rendered(seq).
  *
+ * Other page scripts (draw.js, regions.js) plug in by pushing {start(map, config),
+ * connect(bridge, receiver)} onto CSE.plugins before CSE.start runs: start() right
+ * after the sites layer exists, connect() with the channel's bridge and the message
+ * receiver (which acks like ours) before pageReady(). CSE.highlightSites(ids) gives
+ * the listed sites a highlight ring (the selection outline still wins).
+ *
  * Site text (names) is only ever set with textContent.
  */
 (function () {
@@ -33,7 +39,8 @@
     none: '#8d8d8d',
     outline: '#ffffff',
     illustrativeOutline: '#303030',
-    selectedOutline: '#000000'
+    selectedOutline: '#000000',
+    highlightOutline: '#ff8f00'
   };
   var PALETTE = [
     '#1b9e77', '#d95f02', '#7570b3', '#e7298a', '#66a61e', '#e6ab02',
@@ -54,6 +61,7 @@
     models: [],
     modelIndex: new Map(),
     selected: null,
+    highlighted: new Set(),
     mode: 'browse',
     colorMode: 'export',
     ackSeq: 0,
@@ -122,6 +130,11 @@
       style.color = COLORS.illustrativeOutline;
       style.weight = 1.3;
       style.dashArray = '3 2';
+    }
+    if (S.highlighted.has(site.id)) {
+      style.color = COLORS.highlightOutline;
+      style.weight = 3;
+      style.dashArray = null;
     }
     if (selected) {
       style.color = COLORS.selectedOutline;
@@ -362,6 +375,32 @@
       }
     }
   }
+
+  /* Highlight hook: a ring on the listed sites (e.g. those inside the selected region). */
+  function setHighlighted(ids) {
+    var next = new Set((Array.isArray(ids) ? ids : []).filter(function (id) {
+      return typeof id === 'string';
+    }));
+    var changed = [];
+    S.highlighted.forEach(function (id) {
+      if (!next.has(id)) {
+        changed.push(id);
+      }
+    });
+    next.forEach(function (id) {
+      if (!S.highlighted.has(id)) {
+        changed.push(id);
+      }
+    });
+    S.highlighted = next;
+    changed.forEach(function (id) {
+      var entry = S.markers.get(id);
+      if (entry) {
+        applyStyle(entry);
+      }
+    });
+  }
+  CSE.highlightSites = setHighlighted;
 
   function setMode(mode) {
     if (mode !== 'browse' && mode !== 'place') {
@@ -606,6 +645,12 @@
     S.legend.addTo(map);
     map.on('click', onMapClick);
     map.on('mousemove', onMapMouseMove);
+    var plugins = CSE.plugins || [];
+    plugins.forEach(function (p) {
+      if (p.start) {
+        p.start(map, config);
+      }
+    });
     // Set once per page load: tests check it to prove edits did not reload the page.
     window.CSE_LOAD_ID = String(Date.now()) + '-' + String(Math.random()).slice(2);
 
@@ -628,6 +673,11 @@
       bridge.colorModeChanged.connect(receiver('colorModeChanged', setColorMode));
       bridge.flyTo.connect(receiver('flyTo', flyTo));
       bridge.sync.connect(receiver('sync', function () {}));
+      plugins.forEach(function (p) {
+        if (p.connect) {
+          p.connect(bridge, receiver);
+        }
+      });
       S.connected = true;
       bridge.pageReady();
     });
@@ -650,6 +700,7 @@
       radius: entry.marker.getRadius(),
       tooltip_text: tooltipText(entry.tip),
       selected: S.selected === id,
+      highlighted: S.highlighted.has(id),
       color: o.fillColor,
       outline: o.color,
       dashed: !!o.dashArray,

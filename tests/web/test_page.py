@@ -34,6 +34,8 @@ def test_page_references_local_assets_only(basemap_dir: Path) -> None:
         QWEBCHANNEL_URL,
         "map/basemap.js",
         "map/sites.js",
+        "map/draw.js",
+        "map/regions.js",
         "leaflet/leaflet.css",
         "map/map.css",
     ]

@@ -1,0 +1,300 @@
+"""Keeps the map page's regions in step with the region store, and runs the drawing tools.
+
+Like :class:`~explorer.web.controller.MapController` for sites, this is a view adapter:
+
+* store events become bridge messages (an edit is one ``regionUpserted``, never a page
+  reload);
+* what the user does on the page becomes a *request* signal carrying a ready
+  :class:`~explorer.core.region_store.RegionEntry`, which the main window turns into an
+  undoable command (``AddRegions``, ``EditRegion``). The controller never changes the
+  store.
+
+Shapes are built here, in Python, from the checked page payloads (see
+:mod:`explorer.web.region_payload`): a drawn polygon is densified along its on-screen
+(Web Mercator) edges so what the user sees is what is totalled, a rectangle is a
+lon/lat box, and a circle is geodesic. The page then draws the region's own geometry.
+
+Drawing modes follow the site "place" mode: the page leaves a drawing mode by itself
+when a shape is finished, picked or cancelled, and this controller keeps its mode in
+step before it emits the request. The window keeps the site place mode and the drawing
+modes apart (turning one on should turn the other off).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Signal
+
+from explorer.core.region_store import RegionEntry, RegionStore
+from explorer.web.bridge import MapBridge
+from explorer.web.region_payload import DRAW_MODES, region_from_drawing, region_payload
+
+if TYPE_CHECKING:
+    from explorer.web.view import MapView
+
+log = logging.getLogger(__name__)
+
+
+class RegionMapController(QObject):
+    """Binds a :class:`RegionStore` to a map view's bridge and its drawing tools.
+
+    Parameters
+    ----------
+    view : MapView
+        The map view (its ``bridge`` is used).
+    regions : RegionStore
+        Regions to draw; observed, never modified.
+    parent : QObject, optional
+        Defaults to ``view``.
+
+    Signals
+    -------
+    regionCreateRequested(object)
+        A shape was drawn: a ready ``RegionEntry`` with a new id
+        (``regions.new_id()``) and name (``regions.new_name(kind)``). Nothing has
+        changed yet; the receiver normally pushes ``AddRegions``. The page is back in
+        draw mode ``"none"`` when this is emitted.
+    regionEditRequested(object, object)
+        ``old_entry, new_entry``: handles of a region were dragged. The receiver
+        normally pushes ``EditRegion``; if the store does not change, the page puts the
+        region back as the store has it.
+    areaPicked(float, float)
+        lon, lat clicked in "pick" mode; the receiver looks the province up (e.g.
+        ``AdminAreas.province_at``) and builds the region from ``AdminAreas.region``.
+    regionClicked(str)
+        A region was clicked on the map in browse mode; it is already selected on the
+        map (as by ``select_region``) when this is emitted.
+    drawModeChanged(str)
+        The drawing mode changed (from Python or from the page's toolbar, or because a
+        shape was finished or cancelled): one of ``DRAW_MODES``.
+    drawRejected(str)
+        A finished drawing or edit was not a valid region (e.g. crossing edges); the
+        message says why. Nothing was requested.
+    """
+
+    regionCreateRequested = Signal(object)
+    regionEditRequested = Signal(object, object)
+    areaPicked = Signal(float, float)
+    regionClicked = Signal(str)
+    drawModeChanged = Signal(str)
+    drawRejected = Signal(str)
+
+    def __init__(self, view: MapView, regions: RegionStore, parent: QObject | None = None) -> None:
+        super().__init__(parent if parent is not None else view)
+        self._view = view
+        self._bridge: MapBridge = view.bridge
+        self._regions = regions
+        self._mode = "none"
+        self._selected: str | None = None
+        self._highlighted: list[str] = []
+        self._edit_pending: str | None = None
+        self._edit_applied = False
+        # Initial state sent while the page is not ready is queued and flushed by its
+        # first ``ready``; any later ``ready`` is a reload that lost the regions.
+        self._initial_pending = not self._bridge.is_page_ready
+
+        self._subscriptions: list[tuple[object, Callable[..., None]]] = [
+            (regions.inserted, self._on_regions_inserted),
+            (regions.removed, self._on_regions_removed),
+            (regions.changed, self._on_region_changed),
+            (regions.reset_done, self._on_regions_reset),
+        ]
+        for event, callback in self._subscriptions:
+            event.connect(callback)  # type: ignore[attr-defined]
+        subscriptions = list(self._subscriptions)
+        self._bridge.destroyed.connect(lambda *_: _unsubscribe(subscriptions))
+
+        self._bridge.ready.connect(self._on_page_ready)
+        self._bridge.regionDrawnOnMap.connect(self._on_region_drawn)
+        self._bridge.regionEditedOnMap.connect(self._on_region_edited)
+        self._bridge.regionClickedOnMap.connect(self._on_region_clicked)
+        self._bridge.areaPickedOnMap.connect(self._on_area_picked)
+        self._bridge.drawCancelledOnMap.connect(self._on_draw_cancelled)
+        self._bridge.drawModeRequestedOnMap.connect(self.set_draw_mode)
+
+        self._send_everything()
+
+    # ------------------------------------------------------------------ state
+    @property
+    def draw_mode(self) -> str:
+        """``"none"``, ``"polygon"``, ``"rectangle"``, ``"circle"`` or ``"pick"``."""
+        return self._mode
+
+    @property
+    def selected_region(self) -> str | None:
+        """The region emphasised on the map (with its handles), or ``None``."""
+        return self._selected
+
+    @property
+    def highlighted_sites(self) -> tuple[str, ...]:
+        """Site ids currently highlighted on the map."""
+        return tuple(self._highlighted)
+
+    # ------------------------------------------------------------------ commands to the page
+    def set_draw_mode(self, mode: str) -> None:
+        """Turn a drawing tool on (``"polygon"``, ``"rectangle"``, ``"circle"``,
+        ``"pick"``) or off (``"none"``); a shape being drawn is discarded."""
+        if mode not in DRAW_MODES:
+            raise ValueError(f"draw mode must be one of {', '.join(DRAW_MODES)}, got {mode!r}")
+        if mode == self._mode:
+            return
+        self._mode = mode
+        self._bridge.post_draw_mode(mode)
+        self.drawModeChanged.emit(mode)
+
+    def select_region(self, rid: str | None) -> None:
+        """Emphasise region ``rid`` and show its editing handles (``None``: none)."""
+        if rid is not None and rid not in self._regions:
+            raise KeyError(f"no region with id {rid!r}")
+        if rid == self._selected:
+            return
+        self._selected = rid
+        self._bridge.post_region_selection(rid)
+
+    def highlight_sites(self, ids: Iterable[str]) -> None:
+        """Highlight these sites on the map (normally those inside the selected region)."""
+        wanted = list(dict.fromkeys(ids))
+        if wanted == self._highlighted:
+            return
+        self._highlighted = wanted
+        self._bridge.post_sites_highlighted(wanted)
+
+    def fit_regions(self) -> int | None:
+        """Show every region (no animation, so a snapshot can follow at once).
+
+        Returns
+        -------
+        int or None
+            The message's seq (wait for it with ``MapController.call_when_rendered``),
+            or ``None`` when there are no regions (the map is left as it is).
+        """
+        boxes = [e.region.bounds for e in self._regions]
+        if not boxes:
+            return None
+        west = max(-180.0, min(b[0] for b in boxes))
+        south = max(-90.0, min(b[1] for b in boxes))
+        east = min(180.0, max(b[2] for b in boxes))
+        north = min(90.0, max(b[3] for b in boxes))
+        return self._bridge.post_fit_bounds(west, south, east, north)
+
+    def resync(self) -> None:
+        """Send every region and the selection, highlight and mode again."""
+        self._send_everything()
+
+    def detach(self) -> None:
+        """Stop following the store."""
+        _unsubscribe(self._subscriptions)
+
+    # ------------------------------------------------------------------ store → page
+    def _send_everything(self) -> None:
+        self._bridge.post_regions_reset([region_payload(e) for e in self._regions])
+        if self._selected is not None and self._selected not in self._regions:
+            self._selected = None
+        self._bridge.post_region_selection(self._selected)
+        self._bridge.post_sites_highlighted(self._highlighted)
+        self._bridge.post_draw_mode(self._mode)
+
+    def _on_regions_inserted(self, entries: list[RegionEntry]) -> None:
+        self._bridge.post_region_upserts([region_payload(e) for e in entries])
+        if self._selected in {e.id for e in entries}:
+            self._bridge.post_region_selection(self._selected)
+
+    def _on_regions_removed(self, entries: list[RegionEntry]) -> None:
+        ids = [e.id for e in entries]
+        self._bridge.post_region_removals(ids)
+        if self._selected in ids:
+            self._selected = None
+            self._bridge.post_region_selection(None)
+
+    def _on_region_changed(self, old: RegionEntry, new: RegionEntry) -> None:
+        if new.id == self._edit_pending:
+            self._edit_applied = True
+        self._bridge.post_region_upserts([region_payload(new)])
+
+    def _on_regions_reset(self) -> None:
+        self._send_everything()
+
+    # ------------------------------------------------------------------ page → Python
+    def _on_page_ready(self) -> None:
+        if self._initial_pending and not self._bridge.region_resync_needed:
+            self._initial_pending = False
+            return
+        # The page was reloaded and starts empty, or queued updates were dropped.
+        self._initial_pending = False
+        self._bridge.region_resync_needed = False
+        log.info("map page (re)connected; sending the regions again")
+        self._send_everything()
+
+    def _leave_mode(self) -> None:
+        """The page has left its drawing mode by itself: follow it."""
+        self._mode = "none"
+        self._bridge.post_draw_mode("none")
+        self.drawModeChanged.emit("none")
+
+    def _on_region_drawn(self, kind: str, shape: Mapping[str, Any]) -> None:
+        if self._mode != kind:
+            log.warning("map page: dropped a %s drawing in draw mode %r", kind, self._mode)
+            return
+        self._leave_mode()
+        try:
+            entry = region_from_drawing(
+                self._regions.new_id(), self._regions.new_name(kind), kind, shape
+            )
+        except ValueError as exc:
+            log.warning("map page: the drawn %s is not a valid region: %s", kind, exc)
+            self.drawRejected.emit(f"The drawn {kind} is not a valid region: {exc}")
+            return
+        self.regionCreateRequested.emit(entry)
+
+    def _on_region_edited(self, rid: str, shape: Mapping[str, Any]) -> None:
+        if rid not in self._regions:
+            return
+        old = self._regions.get(rid)
+        try:
+            new = region_from_drawing(rid, old.name, old.kind, shape)
+        except ValueError as exc:
+            log.warning("map page: the edited region %s is not valid: %s", rid, exc)
+            self.drawRejected.emit(f"'{old.name}' cannot take that shape: {exc}")
+            new = None
+        if new is not None and new != old:
+            self._edit_pending, self._edit_applied = rid, False
+            try:
+                self.regionEditRequested.emit(old, new)
+            finally:
+                applied = self._edit_applied
+                self._edit_pending, self._edit_applied = None, False
+            if applied:
+                return
+        if rid in self._regions:
+            # Nobody applied the edit (no receiver, refused, or invalid): the page shows
+            # the dragged shape, so put the region back as the store has it.
+            self._bridge.post_region_upserts([region_payload(self._regions.get(rid))])
+
+    def _on_region_clicked(self, rid: str) -> None:
+        if self._mode != "none" or rid not in self._regions:
+            return
+        # Show the selection at once; the window mirrors it in the regions panel.
+        self.select_region(rid)
+        self.regionClicked.emit(rid)
+
+    def _on_area_picked(self, lon: float, lat: float) -> None:
+        if self._mode != "pick":
+            log.warning("map page: dropped areaPicked outside pick mode")
+            return
+        self._leave_mode()
+        self.areaPicked.emit(lon, lat)
+
+    def _on_draw_cancelled(self) -> None:
+        if self._mode != "none":
+            self._leave_mode()
+
+
+def _unsubscribe(subscriptions: list[tuple[object, Callable[..., None]]]) -> None:
+    for event, callback in subscriptions:
+        event.disconnect(callback)  # type: ignore[attr-defined]
+
+
+__all__ = ["RegionMapController"]
