@@ -228,3 +228,26 @@ def test_close_with_unsaved_changes_asks_first(qtbot, make_window) -> None:  # n
     assert window.isVisible()
     answers.append(QMessageBox.StandardButton.Discard)
     assert window.close()
+
+
+def test_layout_and_recent_files_persist(qtbot, make_window, settings, tmp_path: Path) -> None:  # noqa: ANN001
+    window = make_window()
+    window.table_dock.hide()
+    target = tmp_path / "kept.gpkg"
+    assert window.save_to(target, interactive=False)
+    assert window.close()
+    settings.sync()
+
+    again = make_window(None)
+    assert again.table_dock.isHidden()
+    assert again.recent_files()[0] == str(target.resolve())
+
+
+def test_find_shortcut_focuses_the_filter(qtbot, make_window) -> None:  # noqa: ANN001
+    window = make_window()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
+    QTest.keySequence(window, "Ctrl+F")
+    qtbot.waitUntil(window.table.filter_edit.hasFocus, timeout=5_000)
+    qtbot.keyClicks(window.table.filter_edit, "Nyocor")
+    qtbot.waitUntil(lambda: window.table.proxy.rowCount() == 1, timeout=5_000)
