@@ -23,11 +23,23 @@ import logging
 import math
 import os
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QObject, QPoint, QRect, Qt, QTimer, QUrl
+from PySide6.QtCore import (
+    QCoreApplication,
+    QEvent,
+    QObject,
+    QPoint,
+    QPointF,
+    QRect,
+    Qt,
+    QTimer,
+    QUrl,
+)
+from PySide6.QtGui import QMouseEvent
 from PySide6.QtQuickWidgets import QQuickWidget
 from PySide6.QtTest import QTest
 from PySide6.QtWebChannel import QWebChannel
@@ -40,7 +52,7 @@ from PySide6.QtWebEngineCore import (
     QWebEngineUrlRequestInterceptor,
 )
 from PySide6.QtWebEngineWidgets import QWebEngineView
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 
 from explorer.web.bridge import MapBridge
 from explorer.web.controller import MapController
@@ -546,16 +558,22 @@ class MapView(QWebEngineView):
     def region_state(self, rid: str, callback: JsCallback) -> None:
         """``callback`` gets region ``rid`` as drawn by the page, or ``None``.
 
-        The dict has ``name, kind, drawn`` (its SVG path is painted), ``on_map``,
+        The dict has ``name, kind``, ``drawn`` (its SVG path is painted), ``on_map``,
         ``latlngs`` (vertex count of the drawn outline), ``selected``, ``label_text``,
-        ``label_shown``, ``handles`` (editing handles shown), ``color``, ``weight``.
+        ``label_shown``, ``label_dom_text`` (the label element's text in the page),
+        ``handles`` (editing handles shown), ``color``, ``weight``.
         """
         self.evaluate(f"CSE.regionState({to_json(rid)})", callback)
 
     def draw_state(self, callback: JsCallback) -> None:
-        """``callback`` gets the drawing tools' state: ``mode, vertices, pressing,
-        preview_layers, dragging, double_click_zoom, tip, hint, active_tool, sent``
-        (``sent``: the page's last few drawing messages to Python)."""
+        """``callback`` gets the drawing tools' state.
+
+        The dict has ``mode``, ``vertices`` (polygon vertices placed), ``vertex_list``,
+        ``pressing``, ``press`` (``{start, current}`` as ``[lon, lat]`` during a
+        rectangle/circle drag), ``preview_layers``, ``dragging``, ``double_click_zoom``,
+        ``tip`` (the live label), ``hint``, ``active_tool`` and ``sent`` (the page's last
+        few drawing messages to Python).
+        """
         self.evaluate("CSE.drawState()", callback)
 
     def _press_drag_release(self, script: str, done: DoneCallback | None, steps: int) -> None:
@@ -595,9 +613,8 @@ class MapView(QWebEngineView):
 
     @staticmethod
     def _points_script(lonlats: Sequence[Sequence[float]]) -> str:
-        calls = [
-            f"CSE.viewportPoint({to_json(float(p[1]))}, {to_json(float(p[0]))})" for p in lonlats
-        ]
+        # mapPoint: null where a control (legend, toolbar...) would take the click.
+        calls = [f"CSE.mapPoint({to_json(float(p[1]))}, {to_json(float(p[0]))})" for p in lonlats]
         return "[" + ", ".join(calls) + "]"
 
     def draw_polygon(
@@ -615,7 +632,7 @@ class MapView(QWebEngineView):
         vertices_lonlat : sequence of (lon, lat)
         done : callable, optional
             ``done(True)`` once every event was sent; ``done(False)`` (nothing sent) if
-            a vertex is off screen.
+            a vertex is off screen or under a map control (the legend...).
         finish : {"first", "double", "escape", "none"}
             Click the first vertex again; double-click the last vertex; press Esc
             after the last vertex; or leave the polygon open.
@@ -638,7 +655,7 @@ class MapView(QWebEngineView):
                     if i:
                         self._move_mouse(path[i - 1], p, steps, from_first=False)
                     if finish == "double" and i == len(path) - 1:
-                        QTest.mouseDClick(target, left, none, p)
+                        self._double_click(p)
                     else:
                         QTest.mouseClick(target, left, none, p)
                 if finish == "first":
@@ -684,7 +701,7 @@ class MapView(QWebEngineView):
         ``(lon, lat)``; ``done(False)`` if that handle is not shown."""
         script = (
             f"[CSE.regionHandlePoint({to_json(rid)}, {to_json(int(handle_index))}),"
-            f" CSE.viewportPoint({to_json(float(lat))}, {to_json(float(lon))})]"
+            f" CSE.mapPoint({to_json(float(lat))}, {to_json(float(lon))})]"
         )
         self._press_drag_release(script, done, steps)
 
@@ -719,6 +736,35 @@ class MapView(QWebEngineView):
                 done(pos is not None)
 
         self.evaluate(f"CSE.drawToolPoint({to_json(mode)})", at)
+
+    def _double_click(self, pos: QPoint) -> None:
+        """A left double-click at ``pos`` as a user makes it: press, release, press,
+        release, 20 ms apart.
+
+        Not ``QTest.mouseDClick``: QtWebEngine counts clicks itself from the presses'
+        timestamps and ignores Qt's synthetic double-click event, and QTest spaces its
+        presses a double-click interval apart (so two ``mouseClick`` never make one).
+        """
+        target = self._input_widget()
+        left = Qt.MouseButton.LeftButton
+        stamp = int(time.monotonic() * 1000)
+        sequence = (
+            (QEvent.Type.MouseButtonPress, left),
+            (QEvent.Type.MouseButtonRelease, Qt.MouseButton.NoButton),
+            (QEvent.Type.MouseButtonPress, left),
+            (QEvent.Type.MouseButtonRelease, Qt.MouseButton.NoButton),
+        )
+        for i, (kind, buttons) in enumerate(sequence):
+            event = QMouseEvent(
+                kind,
+                QPointF(pos),
+                QPointF(target.mapToGlobal(pos)),
+                left,
+                buttons,
+                Qt.KeyboardModifier.NoModifier,
+            )
+            event.setTimestamp(stamp + 20 * i)
+            QApplication.sendEvent(target, event)
 
     def press_escape(self) -> None:
         """Press and release Esc in the page (cancels a drawing or a handle drag)."""

@@ -631,7 +631,9 @@
     return {
       mode: D.mode,
       vertices: D.vertices.length,
+      vertex_list: D.vertices.map(lonLat),
       pressing: !!D.press,
+      press: D.press ? { start: lonLat(D.press.start), current: lonLat(D.press.current) } : null,
       preview_layers: D.layer ? D.layer.getLayers().length : 0,
       dragging: map.dragging.enabled(),
       double_click_zoom: map.doubleClickZoom.enabled(),
@@ -643,6 +645,17 @@
       })(),
       sent: D.sent.slice()
     };
+  };
+
+  /* CSE.viewportPoint, or null where a click would not reach the map: outside it, or
+   * on one of its controls (legend, toolbar, layer switcher...). */
+  CSE.mapPoint = function (lat, lon) {
+    var p = CSE.viewportPoint(lat, lon);
+    var el = document.elementFromPoint(p.x, p.y);
+    if (!el || !D.map.getContainer().contains(el) || el.closest('.leaflet-control')) {
+      return null;
+    }
+    return p;
   };
 
   CSE.drawToolPoint = function (mode) {

@@ -373,7 +373,8 @@
       latlngs: countLatLngs(entry.layer.getLatLngs()),
       selected: R.selected === id,
       label_text: entry.label.textContent,
-      label_shown: !!(tipEl && tipEl.isConnected),
+      label_shown: !!(tipEl && tipEl.isConnected && tooltip.isOpen()),
+      label_dom_text: tipEl ? tipEl.textContent : null,
       handles: R.selected === id ? R.handles.length : 0,
       color: o.color,
       weight: o.weight

@@ -245,10 +245,20 @@
       if (anyIllustrative) {
         rows.push({ color: '#ffffff', dashed: true, text: 'Dashed outline: illustrative site' });
       }
+      var anyHighlighted = false;
+      S.highlighted.forEach(function (id) {
+        anyHighlighted = anyHighlighted || S.markers.has(id);
+      });
+      if (anyHighlighted) {
+        rows.push({ color: '#ffffff', ring: COLORS.highlightOutline, text: 'Orange ring: in the selected region' });
+      }
       rows.forEach(function (row) {
         var line = L.DomUtil.create('div', 'cse-legend-row', div);
         var swatch = L.DomUtil.create('span', 'cse-legend-swatch' + (row.dashed ? ' cse-legend-dashed' : ''), line);
         swatch.style.backgroundColor = row.color;
+        if (row.ring) {
+          swatch.style.border = '2px solid ' + row.ring;
+        }
         line.appendChild(CSE.textElement('span', 'cse-legend-label', row.text));
       });
       div.appendChild(CSE.textElement('div', 'cse-legend-note', 'Circle area \u221d chips'));
@@ -399,6 +409,9 @@
         applyStyle(entry);
       }
     });
+    if (changed.length) {
+      renderLegend();
+    }
   }
   CSE.highlightSites = setHighlighted;
 
