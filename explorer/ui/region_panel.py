@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractItemModel,
     QItemSelection,
     QItemSelectionModel,
     QModelIndex,
@@ -33,7 +32,15 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QAction, QFocusEvent, QFont, QKeySequence, QUndoStack
+from PySide6.QtGui import (
+    QAction,
+    QFocusEvent,
+    QFont,
+    QKeySequence,
+    QStandardItem,
+    QStandardItemModel,
+    QUndoStack,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -67,10 +74,6 @@ _USER = int(Qt.ItemDataRole.UserRole)
 RegionIdRole = _USER + 11
 #: Role returning the site id of a site row (None on region rows).
 SiteIdRole = _USER + 12
-#: Role returning the :class:`Totals` of a region row.
-TotalsRole = _USER + 13
-#: Role for sorting: numbers for numeric columns, case-folded text otherwise.
-SortRole = _USER + 14
 
 ILLUSTRATIVE_TEXT = "Illustrative scenario — not a reported fact"
 
@@ -100,6 +103,7 @@ TSV_HEADER: tuple[str, ...] = (
 )
 
 _AnyIndex = QModelIndex | QPersistentModelIndex
+_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
 
 def column_of(key: str) -> int:
@@ -359,8 +363,38 @@ class LiveTotalsSignals(_EventBridge):
 # =========================================================================== the model
 
 
-class RegionTreeModel(QAbstractItemModel):
+def _cell(text: str = "", *, numeric: bool = False) -> QStandardItem:
+    item = QStandardItem(text)
+    item.setEditable(False)
+    if numeric:
+        item.setTextAlignment(_RIGHT)
+    return item
+
+
+def _set_text(item: QStandardItem | None, text: str) -> None:
+    # Only a real change reaches the view (each setText is a dataChanged).
+    if item is not None and item.text() != text:
+        item.setText(text)
+
+
+def _set_tooltip(item: QStandardItem | None, text: str) -> None:
+    if item is not None and item.toolTip() != text:
+        item.setToolTip(text)
+
+
+class RegionTreeModel(QStandardItemModel):
     """Regions (top level) and the sites inside each (children), with live totals.
+
+    An adapter kept in step with the region store, the site store and
+    :class:`LiveTotals`, keyed by region id and site id. The cells live in C++
+    (``QStandardItem``), so painting and laying out an expanded tree of thousands of
+    site rows runs no Python at all; an update touches only the cells whose text
+    changed. (A Python ``QAbstractItemModel`` answered every paint through several
+    ``data()`` calls per visible cell, which made one repaint cost 3-5 frames.)
+
+    The model never changes a store. :meth:`setData` on a region's name hands the
+    typed text to :attr:`rename_handler` (the panel pushes an ``EditRegion``); the
+    cell then shows whatever the store says.
 
     Parameters
     ----------
@@ -373,14 +407,8 @@ class RegionTreeModel(QAbstractItemModel):
     Attributes
     ----------
     rename_handler : callable(str, str) -> bool, optional
-        Called with ``(region_id, typed_text)`` when the user edits a name; it applies
-        the rename (through a command) and returns whether it did. Without a handler
-        names are read-only.
-
-    Notes
-    -----
-    Top-level indexes have internal id 0; a site row's internal id is a stable
-    integer key of its region, so a child finds its parent after rows move.
+        Called with ``(region_id, typed_text)``; applies the rename and returns
+        whether it did. Without it, typed names are ignored.
     """
 
     def __init__(
@@ -390,20 +418,21 @@ class RegionTreeModel(QAbstractItemModel):
         live: LiveTotals,
         parent: QObject | None = None,
     ) -> None:
-        super().__init__(parent)
+        super().__init__(0, len(COLUMNS), parent)
+        self.setHorizontalHeaderLabels([h for _, h in COLUMNS])
+        kind_header = self.horizontalHeaderItem(column_of("kind"))
+        kind_header.setToolTip(
+            "Region kind (circles show their radius); a site's status on site rows"
+        )
         self.sites = sites
         self.regions = regions
         self.live = live
         self.rename_handler: Callable[[str, str], bool] | None = None
-        self._ids: list[str] = []
-        self._rows: dict[str, int] = {}
+        self._items: dict[str, QStandardItem] = {}  # region id -> its name cell
         self._entries: dict[str, RegionEntry] = {}
         self._totals: dict[str, Totals] = {}
         self._children: dict[str, list[str]] = {}
-        self._child_rows: dict[str, dict[str, int]] = {}
-        self._key_of: dict[str, int] = {}
-        self._rid_of_key: dict[int, str] = {}
-        self._next_key = 1
+        self._child_rows: dict[str, dict[str, int]] = {}  # region id -> site id -> row
         self._italic = QFont()
         self._italic.setItalic(True)
         self._load()
@@ -421,16 +450,18 @@ class RegionTreeModel(QAbstractItemModel):
     # ------------------------------------------------------------------ lookups
     def region_ids(self) -> list[str]:
         """Region ids in row order."""
-        return list(self._ids)
+        root = self.invisibleRootItem()
+        return [str(root.child(r, 0).data(RegionIdRole)) for r in range(root.rowCount())]
 
     def row_of(self, rid: str) -> int | None:
         """Row of region ``rid``, or None."""
-        return self._rows.get(rid)
+        item = self._items.get(rid)
+        return None if item is None else item.row()
 
     def region_index(self, rid: str, column: int = 0) -> QModelIndex:
         """Index of region ``rid``'s row (invalid if unknown)."""
-        row = self._rows.get(rid)
-        return QModelIndex() if row is None else self.createIndex(row, column, 0)
+        row = self.row_of(rid)
+        return QModelIndex() if row is None else self.index(row, column)
 
     def child_ids(self, rid: str) -> list[str]:
         """Ids of the site rows under region ``rid``."""
@@ -442,147 +473,23 @@ class RegionTreeModel(QAbstractItemModel):
 
     def region_id_at(self, index: _AnyIndex) -> str | None:
         """Region id of a top-level index; None for site rows and invalid indexes."""
-        if not index.isValid() or index.internalId() != 0:
+        if not index.isValid() or index.parent().isValid():
             return None
-        return self._ids[index.row()] if 0 <= index.row() < len(self._ids) else None
+        rid = index.siblingAtColumn(0).data(RegionIdRole)
+        return None if rid is None else str(rid)
 
     def site_id_at(self, index: _AnyIndex) -> str | None:
         """Site id of a site row; None for region rows and invalid indexes."""
-        if not index.isValid() or index.internalId() == 0:
+        if not index.isValid() or not index.parent().isValid():
             return None
-        rid = self._rid_of_key.get(int(index.internalId()))
-        kids = self._children.get(rid, []) if rid is not None else []
-        return kids[index.row()] if 0 <= index.row() < len(kids) else None
+        sid = index.siblingAtColumn(0).data(SiteIdRole)
+        return None if sid is None else str(sid)
 
-    # ------------------------------------------------------------------ Qt model API
-    def index(self, row: int, column: int, parent: _AnyIndex = QModelIndex()) -> QModelIndex:  # noqa: B008
-        """Index of a region row (no parent) or of a site row under a region."""
-        if not (0 <= column < len(COLUMNS)) or row < 0:
-            return QModelIndex()
-        if not parent.isValid():
-            return self.createIndex(row, column, 0) if row < len(self._ids) else QModelIndex()
-        if parent.internalId() != 0 or not (0 <= parent.row() < len(self._ids)):
-            return QModelIndex()  # site rows have no children
-        rid = self._ids[parent.row()]
-        if row >= len(self._children[rid]):
-            return QModelIndex()
-        return self.createIndex(row, column, self._key_of[rid])
-
-    def parent(self, *args: Any) -> Any:  # type: ignore[override]
-        """The region row of a site row; invalid for region rows.
-
-        Called without arguments this is :meth:`QObject.parent`.
-        """
-        if not args:
-            return super().parent()
-        child = args[0]
-        if not child.isValid() or child.internalId() == 0:
-            return QModelIndex()
-        rid = self._rid_of_key.get(int(child.internalId()))
-        if rid is None or rid not in self._rows:
-            return QModelIndex()
-        return self.createIndex(self._rows[rid], 0, 0)
-
-    def rowCount(self, parent: _AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        """Regions at the top; a region's sites under it; nothing under a site."""
-        if not parent.isValid():
-            return len(self._ids)
-        if parent.internalId() != 0 or parent.column() != 0:
-            return 0
-        return len(self._children[self._ids[parent.row()]])
-
-    def columnCount(self, parent: _AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        """Number of :data:`COLUMNS`."""
-        return len(COLUMNS)
-
-    def headerData(  # noqa: N802
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        """Column titles (a tooltip explains the Kind column's two uses)."""
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(COLUMNS):
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section][1]
-        if role == Qt.ItemDataRole.ToolTipRole and COLUMNS[section][0] == "kind":
-            return "Region kind (circles show their radius); a site's status on site rows"
-        return None
-
-    def flags(self, index: _AnyIndex) -> Qt.ItemFlag:
-        """Selectable; a region's name is editable when a rename handler is set."""
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        flags = Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEnabled
-        if index.internalId() == 0 and index.column() == 0 and self.rename_handler is not None:
-            flags |= Qt.ItemFlag.ItemIsEditable
-        return flags
-
-    def data(self, index: _AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        """Cell values for display, edit, tooltip, alignment, font and custom roles."""
-        if not index.isValid():
-            return None
-        role = int(role)
-        key = COLUMNS[index.column()][0]
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            if key in NUMERIC_COLUMNS:
-                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            return None
-        if index.internalId() == 0:
-            rid = self.region_id_at(index)
-            return None if rid is None else self._region_data(rid, key, role)
-        sid = self.site_id_at(index)
-        return None if sid is None else self._site_data(sid, key, role)
-
-    def _region_data(self, rid: str, key: str, role: int) -> Any:
-        entry = self._entries[rid]
-        t = self._totals[rid]
-        if role == Qt.ItemDataRole.DisplayRole:
-            if key == "name":
-                return entry.name
-            if key == "kind":
-                return kind_text(entry.region, entry.kind)
-            return totals_cells(t)[key]
-        if role == Qt.ItemDataRole.EditRole and key == "name":
-            return entry.name
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return entry.name if key == "name" else totals_tooltip(t)
-        if role == RegionIdRole:
-            return rid
-        if role == TotalsRole:
-            return t
-        if role == SortRole:
-            if key in NUMERIC_COLUMNS:
-                return totals_sort_value(t, key)
-            return str(self._region_data(rid, key, Qt.ItemDataRole.DisplayRole)).casefold()
-        return None
-
-    def _site_data(self, sid: str, key: str, role: int) -> Any:
-        site: Site | None = self.sites.get(sid) if sid in self.sites else None
-        if role == SiteIdRole:
-            return sid
-        if site is None:
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            if key == "name":
-                return site.name
-            if key == "kind":
-                return site.status
-            if key == "chips":
-                return f"{site.chips:,}"
-            if key == "by_model":
-                return by_model_text(site.chips_by_model().items())
-            return None
-        if role == Qt.ItemDataRole.FontRole and site.is_illustrative:
-            return self._italic
-        if role == Qt.ItemDataRole.ToolTipRole and site.is_illustrative:
-            return ILLUSTRATIVE_TEXT
-        if role == SortRole:
-            return site.chips if key == "chips" else site.name.casefold()
-        return None
-
+    # ------------------------------------------------------------------ edits from the view
     def setData(  # noqa: N802
         self, index: _AnyIndex, value: Any, role: int = Qt.ItemDataRole.EditRole
     ) -> bool:
-        """Hand a typed region name to :attr:`rename_handler` (the store is not touched here)."""
+        """Hand a typed region name to :attr:`rename_handler`; never write the cell."""
         if role != Qt.ItemDataRole.EditRole or index.column() != 0:
             return False
         rid = self.region_id_at(index)
@@ -590,81 +497,117 @@ class RegionTreeModel(QAbstractItemModel):
             return False
         return bool(self.rename_handler(rid, "" if value is None else str(value)))
 
+    # ------------------------------------------------------------------ building rows
+    def _region_row(self, rid: str) -> list[QStandardItem]:
+        entry = self._entries[rid]
+        name = QStandardItem(entry.name)
+        name.setEditable(True)
+        name.setData(rid, RegionIdRole)
+        name.setToolTip(entry.name)
+        row = [name, _cell(kind_text(entry.region, entry.kind))]
+        row += [_cell(numeric=key in NUMERIC_COLUMNS) for key, _ in COLUMNS[2:]]
+        self._fill_totals(row, self._totals[rid])
+        for sid in self._children[rid]:
+            name.appendRow(self._site_row(sid))
+        return row
+
+    @staticmethod
+    def _fill_totals(row: Sequence[QStandardItem | None], t: Totals) -> None:
+        cells = totals_cells(t)
+        tip = totals_tooltip(t)
+        for col, (key, _) in enumerate(COLUMNS[2:], start=2):
+            _set_text(row[col], cells[key])
+            _set_tooltip(row[col], tip)
+
+    def _site_row(self, sid: str) -> list[QStandardItem]:
+        name = _cell()
+        name.setData(sid, SiteIdRole)
+        row = [name, _cell(), _cell(), _cell(numeric=True), _cell()]
+        self._fill_site(row, sid)
+        return row
+
+    def _fill_site(self, row: Sequence[QStandardItem | None], sid: str) -> None:
+        site: Site | None = self.sites.get(sid) if sid in self.sites else None
+        if site is None:
+            return
+        _set_text(row[0], site.name)
+        _set_text(row[1], site.status)
+        _set_text(row[3], f"{site.chips:,}")
+        _set_text(row[4], by_model_text(site.chips_by_model().items()))
+        name = row[0]
+        if name is not None:
+            illustrative = site.is_illustrative
+            if name.font().italic() != illustrative:
+                name.setFont(self._italic if illustrative else QFont())
+            _set_tooltip(name, ILLUSTRATIVE_TEXT if illustrative else "")
+
+    def _row_items(self, parent: QStandardItem, row: int) -> list[QStandardItem | None]:
+        return [parent.child(row, c) for c in range(len(COLUMNS))]
+
     # ------------------------------------------------------------------ keeping up
+    def _take_region(self, entry: RegionEntry) -> None:
+        rid = entry.id
+        self._entries[rid] = entry
+        self._totals[rid] = self.live.totals(rid)
+        self._children[rid] = list(self._totals[rid].site_ids)
+        self._child_rows[rid] = {sid: i for i, sid in enumerate(self._children[rid])}
+
     def _load(self) -> None:
-        self._ids = self.regions.ids()
-        self._entries = {e.id: e for e in self.regions}
-        self._totals = {rid: self.live.totals(rid) for rid in self._ids}
-        self._children = {rid: list(self._totals[rid].site_ids) for rid in self._ids}
-        self._child_rows = {
-            rid: {sid: i for i, sid in enumerate(kids)} for rid, kids in self._children.items()
-        }
-        self._key_of = {}
-        self._rid_of_key = {}
-        for rid in self._ids:
-            self._assign_key(rid)
-        self._reindex()
-
-    def _assign_key(self, rid: str) -> None:
-        key = self._next_key
-        self._next_key += 1
-        self._key_of[rid] = key
-        self._rid_of_key[key] = rid
-
-    def _reindex(self) -> None:
-        self._rows = {rid: i for i, rid in enumerate(self._ids)}
+        self.setRowCount(0)
+        self._items.clear()
+        self._entries.clear()
+        self._totals.clear()
+        self._children.clear()
+        self._child_rows.clear()
+        root = self.invisibleRootItem()
+        for entry in self.regions:
+            self._take_region(entry)
+            row = self._region_row(entry.id)
+            self._items[entry.id] = row[0]
+            root.appendRow(row)
 
     def _on_regions_inserted(self, entries: Sequence[RegionEntry]) -> None:
         # Place each new row where the store put it (undoing a delete restores positions).
         order = {rid: i for i, rid in enumerate(self.regions.ids())}
-        new = [e for e in entries if e.id not in self._rows and e.id in order]
-        by_pos = {order[e.id]: e for e in new}
-        for first, last in _runs(sorted(by_pos)):
-            self.beginInsertRows(QModelIndex(), first, last)
-            for pos in range(first, last + 1):
-                e = by_pos[pos]
-                self._ids.insert(pos, e.id)
-                self._entries[e.id] = e
-                self._totals[e.id] = self.live.totals(e.id)
-                kids = list(self._totals[e.id].site_ids)
-                self._children[e.id] = kids
-                self._child_rows[e.id] = {sid: i for i, sid in enumerate(kids)}
-                self._assign_key(e.id)
-            self._reindex()
-            self.endInsertRows()
+        new = sorted(
+            (e for e in entries if e.id not in self._items and e.id in order),
+            key=lambda e: order[e.id],
+        )
+        root = self.invisibleRootItem()
+        for e in new:
+            self._take_region(e)
+            row = self._region_row(e.id)
+            self._items[e.id] = row[0]
+            root.insertRow(order[e.id], row)
 
     def _on_regions_removed(self, entries: Sequence[RegionEntry]) -> None:
-        rows = sorted(self._rows[e.id] for e in entries if e.id in self._rows)
+        rows = sorted(self._items[e.id].row() for e in entries if e.id in self._items)
+        for e in entries:
+            for d in (self._items, self._entries, self._totals, self._children, self._child_rows):
+                d.pop(e.id, None)
         for first, last in reversed(_runs(rows)):
-            self.beginRemoveRows(QModelIndex(), first, last)
-            for rid in self._ids[first : last + 1]:
-                for d in (self._entries, self._totals, self._children, self._child_rows):
-                    d.pop(rid, None)
-                self._rid_of_key.pop(self._key_of.pop(rid), None)
-            del self._ids[first : last + 1]
-            self._reindex()
-            self.endRemoveRows()
+            self.removeRows(first, last - first + 1)
 
     def _on_region_changed(self, old: RegionEntry, new: RegionEntry) -> None:
-        row = self._rows.get(new.id)
-        if row is None:
+        item = self._items.get(new.id)
+        if item is None:
             return
         self._entries[new.id] = new
-        self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+        _set_text(item, new.name)
+        _set_tooltip(item, new.name)
+        _set_text(self.item(item.row(), column_of("kind")), kind_text(new.region, new.kind))
         self._refresh(new.id)
 
     def _on_regions_reset(self) -> None:
-        self.beginResetModel()
         self._load()
-        self.endResetModel()
 
     def _on_sites_reset(self) -> None:
         # Every site value may differ, not only the totals: rebuild.
-        self._on_regions_reset()
+        self._load()
 
     def _on_totals_updated(self, rids: Sequence[str]) -> None:
         for rid in rids:
-            if rid in self._rows:
+            if rid in self._items:
                 self._refresh(rid)
 
     def _on_site_changed(self, old: Site, new: Site) -> None:
@@ -672,50 +615,42 @@ class RegionTreeModel(QAbstractItemModel):
         for rid, rows in self._child_rows.items():
             row = rows.get(new.id)
             if row is not None:
-                parent = self.region_index(rid)
-                self.dataChanged.emit(
-                    self.index(row, 0, parent), self.index(row, len(COLUMNS) - 1, parent)
-                )
+                self._fill_site(self._row_items(self._items[rid], row), new.id)
 
     def _refresh(self, rid: str) -> None:
-        """Take region ``rid``'s current totals from LiveTotals and announce the change."""
+        """Take region ``rid``'s current totals from LiveTotals; touch changed cells."""
         new = self.live.totals(rid)
         old = self._totals[rid]
         if new == old:
             return
         self._totals[rid] = new
-        row = self._rows[rid]
-        self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+        item = self._items[rid]
+        self._fill_totals([self.item(item.row(), c) for c in range(len(COLUMNS))], new)
         if new.site_ids != old.site_ids:
             self._set_children(rid, list(new.site_ids))
 
     def _set_children(self, rid: str, new: list[str]) -> None:
-        """Turn the site rows of ``rid`` into ``new`` with minimal row moves.
+        """Turn the site rows of ``rid`` into ``new`` with minimal row changes.
 
         Both lists are in store order, so removing the sites that left and then
         inserting those that arrived (ascending) yields ``new``; if the orders ever
         disagree, all rows are replaced instead.
         """
-        parent = self.region_index(rid)
+        parent = self._items[rid]
         kids = self._children[rid]
         new_set, old_set = set(new), set(kids)
         gone = [i for i, sid in enumerate(kids) if sid not in new_set]
         for first, last in reversed(_runs(gone)):
-            self.beginRemoveRows(parent, first, last)
+            parent.removeRows(first, last - first + 1)
             del kids[first : last + 1]
-            self.endRemoveRows()
         if kids != [sid for sid in new if sid in old_set]:
-            if kids:
-                self.beginRemoveRows(parent, 0, len(kids) - 1)
-                kids.clear()
-                self.endRemoveRows()
+            parent.removeRows(0, len(kids))
+            kids.clear()
             old_set = set()
-        added = [i for i, sid in enumerate(new) if sid not in old_set]
-        for first, last in _runs(added):
-            self.beginInsertRows(parent, first, last)
-            kids[first:first] = new[first : last + 1]
-            self._child_rows[rid] = {sid: i for i, sid in enumerate(kids)}
-            self.endInsertRows()
+        for i, sid in enumerate(new):
+            if sid not in old_set:
+                parent.insertRow(i, self._site_row(sid))
+                kids.insert(i, sid)
         self._child_rows[rid] = {sid: i for i, sid in enumerate(kids)}
 
 
@@ -874,13 +809,17 @@ class RegionPanel(QWidget):
 
     # ------------------------------------------------------------------ public API
     def selected_ids(self) -> list[str]:
-        """Ids of the selected region rows, in region-store order."""
+        """Ids of the selected region rows, in region-store order.
+
+        Only regions still in the store: while several rows are being removed, the
+        view may report rows whose region is already gone.
+        """
         chosen = {
             rid
             for idx in self.view.selectionModel().selectedRows(0)
             if (rid := self.model.region_id_at(idx)) is not None
         }
-        return [rid for rid in self.model.region_ids() if rid in chosen]
+        return [rid for rid in self.regions.ids() if rid in chosen]
 
     def select_regions(self, rids: Sequence[str]) -> None:
         """Select exactly the region rows ``rids`` (unknown ids are ignored)."""
@@ -1195,8 +1134,6 @@ __all__ = [
     "RegionStoreSignals",
     "RegionTreeModel",
     "SiteIdRole",
-    "SortRole",
-    "TotalsRole",
     "by_model_text",
     "column_of",
     "kind_text",
