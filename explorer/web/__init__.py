@@ -5,10 +5,15 @@ QtWebEngine view that shows it.
 - :mod:`explorer.web.payload` — what the page is told about a site (no Qt)
 - :mod:`explorer.web.bridge` — ``MapBridge``, the one object on the web channel
 - :mod:`explorer.web.controller` — ``MapController``: store + selection ⇄ bridge
+- :mod:`explorer.web.region_payload` — what the page is told about a region, and the
+  region built from a drawing (no Qt)
+- :mod:`explorer.web.region_controller` — ``RegionMapController``: region store ⇄
+  bridge, drawing tools (polygon, rectangle, geodesic circle, pick area)
 - :mod:`explorer.web.view` — ``MapView``, ``MapPage``, ``LocalOnlyInterceptor``,
   ``prepare_application``
 
-Nothing here changes the store: drags and placements are emitted as requests
-(``MapController.siteMoveRequested`` / ``placeRequested``) for the main window to turn
-into commands.
+Nothing here changes the store: drags, placements and drawings are emitted as requests
+(``MapController.siteMoveRequested`` / ``placeRequested``,
+``RegionMapController.regionCreateRequested`` / ``regionEditRequested`` / ``areaPicked``)
+for the main window to turn into commands.
 """

@@ -92,15 +92,15 @@ def region_payload(entry: RegionEntry) -> dict[str, Any]:
         outline); ``center``/``radius_m`` are set for circles only, else ``None``.
     """
     region = entry.region
-    circle = isinstance(region, CircleRegion)
+    circle = region if isinstance(region, CircleRegion) else None
     return {
         "id": entry.id,
         "name": region.name,
         "kind": entry.kind,
         "polygons": _polygon_rings(region.geometry),
         "handles": region_handles(entry),
-        "center": [region.lon, region.lat] if circle else None,
-        "radius_m": region.radius_m if circle else None,
+        "center": [circle.lon, circle.lat] if circle else None,
+        "radius_m": circle.radius_m if circle else None,
     }
 
 

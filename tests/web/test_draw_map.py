@@ -585,6 +585,42 @@ def test_dragging_the_radius_handle_resizes_the_circle(qtbot: Any, m: Env) -> No
     assert moved.region.radius_m == pytest.approx(200_000.0)
 
 
+def test_escape_during_a_handle_drag_puts_the_region_back(qtbot: Any, m: Env) -> None:
+    entry = _draw_and_add(qtbot, m, "polygon", (82.0, 38.0), (88.0, 44.0), (92.0, 38.0))
+    m.rc.select_region(entry.id)
+    m.rendered(qtbot)
+    edits: list[Any] = []
+    m.rc.regionEditRequested.connect(lambda *a: edits.append(a))
+    handle = m.js(qtbot, f"CSE.regionHandlePoint({entry.id!r}, 1)")
+    start = QPoint(round(handle["x"]), round(handle["y"]))
+    target = m.view.focusProxy()
+    left, none = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    QTest.mouseMove(target, start)
+    QTest.mousePress(target, left, none, start)
+    for i in range(1, 6):
+        QTest.mouseMove(target, QPoint(start.x() + 10 * i, start.y() - 8 * i))
+    qtbot.waitUntil(lambda: m.js(qtbot, "CSE.regionsState().dragging_handle") is True, timeout=5000)
+    m.view.press_escape()
+    qtbot.waitUntil(lambda: m.js(qtbot, "CSE.regionsState().dragging_handle") is False, timeout=5000)
+    QTest.mouseRelease(target, left, none, QPoint(start.x() + 50, start.y() - 40))
+    m.rendered(qtbot)
+    assert edits == []
+    back = m.js(qtbot, f"CSE.regionHandlePoint({entry.id!r}, 1)")
+    assert (back["x"], back["y"]) == pytest.approx((handle["x"], handle["y"]), abs=0.5)
+    assert m.region(qtbot, entry.id)["latlngs"] == len(entry.region.geometry.exterior.coords) - 1
+    assert m.draw(qtbot)["dragging"] is True  # map panning is back
+
+
+def test_deleting_the_selected_region_clears_the_selection(qtbot: Any, m: Env) -> None:
+    entry = _draw_and_add(qtbot, m, "rectangle", (84.0, 38.0), (90.0, 42.0))
+    m.rc.select_region(entry.id)
+    DeleteRegions(m.regions, [entry.id]).do()
+    m.rendered(qtbot)
+    assert m.rc.selected_region is None
+    assert m.js(qtbot, "CSE.regionsState()")["selected"] is None
+    assert m.js(qtbot, "document.querySelectorAll('.leaflet-cse-handles-pane path').length") == 0
+
+
 # ---------------------------------------------------------------------- pick area
 def test_pick_area_reports_the_click_and_python_finds_the_province(qtbot: Any, m: Env) -> None:
     m.tool(qtbot, "pick")
@@ -699,6 +735,45 @@ def test_no_remote_requests_and_no_errors(qtbot: Any, m: Env) -> None:
     assert m.view.blocked_requests == []
     assert m.view.js_errors == []
     assert m.view.js_dialogs == []
+
+
+def test_a_controller_made_before_the_page_is_ready_shows_the_store(
+    qtbot: Any, qapp: Any, catalogue: ChipCatalogue, basemap_dir: Path
+) -> None:
+    """How the app builds it: store filled, controllers made, then the page loads."""
+    from explorer.web.view import MapController, MapView
+
+    regions = RegionStore()
+    regions.reset(
+        [
+            RegionEntry("a", CircleRegion("Hami ring", 93.5, 42.8, 80_000.0)),
+            RegionEntry("b", mercator_polygon("Golmud", [(94, 36), (96, 36), (95, 37.5)])),
+        ]
+    )
+    view = MapView(center=VIEW, zoom=ZOOM, basemap_dir=basemap_dir)
+    qtbot.addWidget(view)
+    view.resize(700, 500)
+    sites = MapController(view, SiteStore(make_sites()), Selection(), catalogue)
+    rc = RegionMapController(view, regions)
+    rc.set_draw_mode("circle")
+    rc.select_region("b")
+    with qtbot.waitSignal(sites.ready, timeout=15000):
+        view.show()
+    wait_rendered(qtbot, sites)
+    for rid in ("a", "b"):
+        st = call_js(qtbot, view.region_state, rid)
+        assert st is not None and st["drawn"] is True
+    assert call_js(qtbot, view.region_state, "b")["selected"] is True
+    assert call_js(qtbot, view.draw_state)["mode"] == "circle"
+    # A store reset (e.g. a project opened) replaces what the page shows, in place.
+    regions.reset([RegionEntry("c", CircleRegion("Other", 88.0, 40.0, 50_000.0))])
+    wait_rendered(qtbot, sites)
+    assert call_js(qtbot, view.region_state, "a") is None
+    assert call_js(qtbot, view.region_state, "c")["drawn"] is True
+    assert rc.selected_region is None
+    assert view.js_errors == [] and view.external_requests == []
+    rc.detach()
+    sites.detach()
 
 
 # ---------------------------------------------------------------------- screenshot
