@@ -145,6 +145,7 @@ class RegionStore:
         self.inserted.emit(list(entries))
 
     def remove(self, ids: list[str]) -> list[tuple[int, RegionEntry]]:
+        ids = list(dict.fromkeys(ids))  # the same id twice means remove it once
         order = list(self._entries)
         for rid in ids:
             if rid not in self._entries:
