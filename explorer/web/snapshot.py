@@ -77,6 +77,7 @@ from explorer.core.selection import Selection
 from explorer.core.store import SiteStore
 from explorer.geo.regions import MERCATOR_MAX_LAT, Region
 from explorer.io.atomic import atomic_target
+from explorer.web.html_export import caveat_text
 from explorer.web.page import ATTRIBUTION, DEFAULT_CENTER, DEFAULT_ZOOM, PROVINCE_NOTE
 from explorer.web.payload import COLOR_MODES, to_json
 
@@ -907,33 +908,6 @@ class OverlayContent:
         )
 
 
-def caveat_text(shown: Sequence[Site]) -> str:
-    """The caveat line for the sites shown, or ``""`` when none is illustrative or
-    low-confidence."""
-    n = len(shown)
-    ill = sum(1 for s in shown if s.is_illustrative)
-    low = sum(1 for s in shown if s.confidence == "low")
-    if not ill and not low:
-        return ""
-    parts = []
-    if ill:
-        if ill == n and n > 1:
-            parts.append(f"all {n} sites shown are illustrative (not reported projects)")
-        else:
-            verb = "is" if ill == 1 else "are"
-            parts.append(
-                f"{ill} of the {n} sites shown {verb} illustrative (not reported projects)"
-            )
-    if low:
-        verb = "has" if low == 1 else "have"
-        parts.append(
-            f"{low} {verb} low confidence"
-            if ill
-            else f"{low} of the {n} sites shown {verb} low confidence"
-        )
-    return f"Caveat: {' and '.join(parts)}; positions and figures are not evidence."
-
-
 def _font(point_px: float, size_pt: float, *, bold: bool = False) -> QFont:
     font = QFont()
     font.setFamilies(_FONT_FAMILIES)
@@ -1543,7 +1517,6 @@ __all__ = [
     "SnapshotPreset",
     "SnapshotResult",
     "SnapshotSpec",
-    "caveat_text",
     "check_extent",
     "format_distance",
     "nice_length",

@@ -24,6 +24,7 @@ from explorer.core.schema import HardwareLine, Site
 from explorer.geo.regions import GEOD, CircleRegion, rectangle
 from explorer.io.atomic import TEMP_PREFIX
 from explorer.web import snapshot as snap
+from explorer.web.html_export import caveat_text
 from explorer.web.page import COUNTRY_STYLE
 from explorer.web.snapshot import (
     MAX_PIXELS,
@@ -32,7 +33,6 @@ from explorer.web.snapshot import (
     MapFrame,
     SnapshotResult,
     SnapshotSpec,
-    caveat_text,
     format_distance,
     nice_length,
     run_snapshot,

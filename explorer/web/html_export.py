@@ -1,0 +1,352 @@
+"""The map as one self-contained, interactive HTML file that needs no network.
+
+:func:`export_html` renders the app's own map page (:func:`explorer.web.page.
+build_map_html`: folium, the same basemap layers and styles) and makes it standalone:
+
+* every file the page references (Leaflet from xstatic-leaflet, our ``resources/map``
+  scripts and styles) is inlined, and the images Leaflet's CSS names become ``data:``
+  URIs, so the file has no ``src``/``href`` to anything outside itself;
+* Qt's ``qwebchannel.js`` is replaced by ``resources/map/export.js``, a static bridge
+  that replays the saved state (the same JSON messages Python sends the live map:
+  sites, colour mode, regions) into the page's own code. So the exported map shows
+  exactly what the app shows: colours, legend, tooltips, region outlines, labels;
+  user text reaches the DOM only through ``textContent`` (a name such as
+  ``<img src=x onerror=alert(1)>`` shows literally);
+* the state is embedded as a ``<script type="application/json">`` block with ``<``,
+  ``>`` and ``&`` escaped, so no text can close it;
+* a Content-Security-Policy allows only the file's own inline scripts (by hash),
+  inline styles and ``data:`` images, and no connection at all.
+
+A header shows the title, the data's as-of date and, when any site is illustrative or
+low-confidence, a caveat. Qt-free: this runs headless.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import mimetypes
+import os
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from explorer.core.chips import ChipCatalogue, default_catalogue
+from explorer.core.region_store import RegionEntry
+from explorer.core.schema import Site
+from explorer.geo.regions import MERCATOR_MAX_LAT, Region
+from explorer.io.atomic import atomic_target
+from explorer.web.page import (
+    DEFAULT_CENTER,
+    DEFAULT_ZOOM,
+    MAP_RESOURCES,
+    QWEBCHANNEL_URL,
+    build_map_html,
+    page_assets,
+)
+from explorer.web.payload import COLOR_MODES, catalogue_payload, sites_payload
+from explorer.web.region_payload import region_payload
+
+#: Our static bridge, inlined in place of Qt's qwebchannel.js.
+STATIC_BRIDGE = MAP_RESOURCES / "export.js"
+#: Longest title accepted.
+MAX_TITLE = 300
+
+_SCRIPT_SRC = re.compile(r'<script src="(?P<src>[^"]+)"></script>')
+_STYLESHEET = re.compile(r'<link rel="stylesheet" href="(?P<href>[^"]+)"\s*/?>')
+_PAGE_CSP = re.compile(r'<meta http-equiv="Content-Security-Policy"[^>]*>\s*')
+_INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
+_CSS_URL = re.compile(r"url\((?P<q>['\"]?)(?P<url>[^)'\"]+)(?P=q)\)")
+
+#: Extra styles of the standalone page: its header, and no drawing toolbar (there is
+#: nothing to draw into in a file).
+_EXPORT_CSS = """
+.cse-draw-toolbar { display: none !important; }
+.cse-export-header {
+  position: absolute; top: 10px; left: 56px; z-index: 1000; max-width: min(60%, 720px);
+  background: rgba(255, 255, 255, 0.94); border: 1px solid #b7c0c9; border-radius: 4px;
+  padding: 6px 10px; font: 12px/1.35 "DejaVu Sans", "Helvetica Neue", Arial, sans-serif;
+  color: #1d2733; box-shadow: 0 1px 4px rgba(0, 0, 0, 0.15);
+}
+.cse-export-title { font-size: 16px; font-weight: bold; margin-bottom: 2px; }
+.cse-export-facts { color: #4d5966; }
+.cse-export-caveat {
+  margin-top: 4px; padding: 3px 6px; background: #fff5e1; border-left: 3px solid #d69a2d;
+  color: #7a4100; font-weight: bold;
+}
+"""
+
+
+def caveat_text(sites: Sequence[Site], *, where: str = "shown") -> str:
+    """The caveat for a set of sites, or ``""`` when none is illustrative or low-confidence.
+
+    Parameters
+    ----------
+    sites : sequence of Site
+    where : str
+        How the sites are described: ``"shown"`` gives "… of the 12 sites shown …".
+
+    Returns
+    -------
+    str
+        E.g. ``"Caveat: 38 of the 39 sites shown are illustrative (not reported
+        projects); positions and figures are not evidence."``
+    """
+    n = len(sites)
+    ill = sum(1 for s in sites if s.is_illustrative)
+    low = sum(1 for s in sites if s.confidence == "low")
+    if not ill and not low:
+        return ""
+    parts = []
+    if ill:
+        if ill == n and n > 1:
+            parts.append(f"all {n} sites {where} are illustrative (not reported projects)")
+        else:
+            verb = "is" if ill == 1 else "are"
+            parts.append(
+                f"{ill} of the {n} sites {where} {verb} illustrative (not reported projects)"
+            )
+    if low:
+        verb = "has" if low == 1 else "have"
+        parts.append(
+            f"{low} {verb} low confidence"
+            if ill
+            else f"{low} of the {n} sites {where} {verb} low confidence"
+        )
+    return f"Caveat: {' and '.join(parts)}; positions and figures are not evidence."
+
+
+def _entries(regions: Iterable[RegionEntry | Region] | None) -> list[RegionEntry]:
+    out: list[RegionEntry] = []
+    for i, r in enumerate(regions or ()):
+        if isinstance(r, RegionEntry):
+            out.append(r)
+        elif isinstance(r, Region):
+            out.append(RegionEntry(id=f"r{i + 1}", region=r))
+        else:
+            raise TypeError(f"regions[{i}] must be a RegionEntry or Region, got {type(r).__name__}")
+    return out
+
+
+def _bounds(sites: Sequence[Site], entries: Sequence[RegionEntry]) -> list[list[float]] | None:
+    """Leaflet bounds ``[[s, w], [n, e]]`` of the regions, else of the sites."""
+    if entries:
+        boxes = [e.region.bounds for e in entries]
+    elif sites:
+        boxes = [(s.lon, s.lat, s.lon, s.lat) for s in sites]
+    else:
+        return None
+    w = max(-180.0, min(b[0] for b in boxes))
+    s = max(-MERCATOR_MAX_LAT, min(b[1] for b in boxes))
+    e = min(180.0, max(b[2] for b in boxes))
+    n = min(MERCATOR_MAX_LAT, max(b[3] for b in boxes))
+    return [[s, w], [n, e]]
+
+
+def _json_block(value: Any) -> str:
+    """JSON that is safe inside ``<script type="application/json">``: no ``<``, ``>`` or
+    ``&`` (so no ``</script>``), no NaN."""
+    text = json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _inline_js(path: Path) -> str:
+    # "</script" cannot occur in JS except in strings, comments and regexes, where
+    # "<\/script" means the same: this keeps the inlined file from closing its tag.
+    text = path.read_text(encoding="utf-8")
+    return "<script>" + re.sub(r"</(script)", r"<\\/\1", text, flags=re.IGNORECASE) + "</script>"
+
+
+def _inline_css(path: Path) -> str:
+    """The stylesheet with every relative ``url(...)`` it names turned into ``data:``."""
+    text = path.read_text(encoding="utf-8")
+
+    def data_uri(m: re.Match[str]) -> str:
+        url = m.group("url")
+        if url.startswith(("data:", "#")):
+            return m.group(0)  # already inline, or an in-document reference (IE VML)
+        target = (path.parent / url).resolve()
+        if not target.is_file():
+            raise FileNotFoundError(f"{path.name} names {url}, which is missing at {target}")
+        mime = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        encoded = base64.b64encode(target.read_bytes()).decode("ascii")
+        return f"url(data:{mime};base64,{encoded})"
+
+    css = re.sub(r"</(style)", r"<\\/\1", _CSS_URL.sub(data_uri, text), flags=re.IGNORECASE)
+    return "<style>" + css + "</style>"
+
+
+def _content_security_policy(html: str) -> str:
+    hashes = sorted(
+        {
+            "'sha256-"
+            + base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest()).decode()
+            + "'"
+            for body in _INLINE_SCRIPT.findall(html)
+        }
+    )
+    policy = "; ".join(
+        [
+            "default-src 'none'",
+            "script-src " + " ".join(hashes),
+            "style-src 'unsafe-inline'",
+            "img-src data:",
+            "font-src data:",
+            "connect-src 'none'",
+            "base-uri 'none'",
+            "form-action 'none'",
+        ]
+    )
+    return f'<meta http-equiv="Content-Security-Policy" content="{policy}">'
+
+
+def build_html(
+    *,
+    sites: Sequence[Site],
+    regions: Iterable[RegionEntry | Region] | None = None,
+    metadata: Mapping[str, Any] | None = None,
+    title: str = "",
+    catalogue: ChipCatalogue | None = None,
+    color_mode: str = "export",
+    basemap_dir: Path | None = None,
+) -> str:
+    """The standalone page as text (see :func:`export_html`)."""
+    if not isinstance(title, str) or len(title) > MAX_TITLE:
+        raise ValueError(f"title must be text of at most {MAX_TITLE} characters, got {title!r:.60}")
+    if color_mode not in COLOR_MODES:
+        raise ValueError(f"colour mode must be one of {', '.join(COLOR_MODES)}, got {color_mode!r}")
+    sites = list(sites)
+    for i, s in enumerate(sites):
+        if not isinstance(s, Site):
+            raise TypeError(f"sites[{i}] must be a Site, got {type(s).__name__}")
+    entries = _entries(regions)
+    meta = dict(metadata or {})
+    cat = catalogue if catalogue is not None else default_catalogue()
+
+    html = build_map_html(center=DEFAULT_CENTER, zoom=DEFAULT_ZOOM, basemap_dir=basemap_dir)
+    html = _PAGE_CSP.sub("", html, count=1)
+    assets = page_assets()
+
+    def script(m: re.Match[str]) -> str:
+        src = m.group("src")
+        if src == QWEBCHANNEL_URL:
+            return _inline_js(STATIC_BRIDGE)
+        if src not in assets:
+            raise RuntimeError(f"the map page loads {src}, which cannot be inlined")
+        return _inline_js(assets[src])
+
+    def stylesheet(m: re.Match[str]) -> str:
+        href = m.group("href")
+        if href not in assets:
+            raise RuntimeError(f"the map page links {href}, which cannot be inlined")
+        return _inline_css(assets[href])
+
+    # Functions as replacements: inlined file text is never read as a regex template.
+    html = _SCRIPT_SRC.sub(script, html)
+    html = _STYLESHEET.sub(stylesheet, html)
+
+    n_chips = sum(s.chips for s in sites)
+    as_of = str(meta.get("as_of") or "").strip()
+    facts = " · ".join(
+        p
+        for p in (
+            f"Data as of {as_of}" if as_of else "",
+            f"{len(sites):,} sites, {n_chips:,} chips",
+            f"{len(entries)} region{'s' if len(entries) != 1 else ''}" if entries else "",
+            "hover a site for its details",
+        )
+        if p
+    )
+    state = {
+        "messages": [
+            ["sitesReset", {"sites": sites_payload(sites, cat), "models": catalogue_payload(cat)}],
+            ["colorModeChanged", color_mode],
+            ["regionsReset", [region_payload(e) for e in entries]],
+        ],
+        "bounds": _bounds(sites, entries),
+        "header": {
+            "title": title.strip() or str(meta.get("title") or "").strip(),
+            "facts": facts,
+            "caveat": caveat_text(sites, where="on this map"),
+        },
+    }
+    head_extra = (
+        f'<script type="application/json" id="cse-export-state">{_json_block(state)}</script>\n'
+        f"<style>{_EXPORT_CSS}</style>\n"
+    )
+    page_title = f"<title>{_html_text(state['header']['title'] or 'Compute sites map')}</title>\n"
+    at = html.index("<head>") + len("<head>")
+    html = f"{html[:at]}\n{page_title}{head_extra}{html[at:]}"
+    csp = _content_security_policy(html)
+    return f"{html[:at]}\n{csp}{html[at:]}"
+
+
+def _html_text(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def export_html(
+    path: str | os.PathLike[str],
+    *,
+    sites: Sequence[Site],
+    regions: Iterable[RegionEntry | Region] | None = None,
+    metadata: Mapping[str, Any] | None = None,
+    title: str = "",
+    catalogue: ChipCatalogue | None = None,
+    color_mode: str = "export",
+    basemap_dir: Path | None = None,
+) -> Path:
+    """Write the map as one self-contained HTML file, atomically.
+
+    Parameters
+    ----------
+    path : path-like
+        The ``.html`` file to write (replaced if it exists; never half-written).
+    sites : sequence of Site
+    regions : iterable of RegionEntry or Region, optional
+        Drawn as outlines with their names; the view fits them (else the sites).
+    metadata : mapping, optional
+        ``title`` (default title) and ``as_of`` (shown in the header).
+    title : str
+        Header and page title; empty: the data's title.
+    catalogue : ChipCatalogue, optional
+        Decides which chips are restricted (default: the bundled one).
+    color_mode : {"export", "model"}
+        Marker colours, as in the app.
+    basemap_dir : Path, optional
+        Basemap directory (default: the bundled one).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Raises
+    ------
+    ValueError
+        Bad title or colour mode.
+    TypeError
+        A site or region of the wrong type.
+    FileNotFoundError
+        The output folder does not exist.
+    """
+    out = Path(path)
+    if not out.parent.is_dir():
+        raise FileNotFoundError(f"{path}: output folder '{out.parent}' does not exist")
+    html = build_html(
+        sites=sites,
+        regions=regions,
+        metadata=metadata,
+        title=title,
+        catalogue=catalogue,
+        color_mode=color_mode,
+        basemap_dir=basemap_dir,
+    )
+    with atomic_target(out) as tmp:
+        tmp.write_text(html, encoding="utf-8")
+    return out
+
+
+__all__ = ["STATIC_BRIDGE", "build_html", "caveat_text", "export_html"]
