@@ -57,6 +57,7 @@ class RegionEntry:
         """GeoJSON feature of the region, with ``id`` and the drawn vertices kept."""
         feature = self.region.to_feature()
         feature["id"] = self.id
+        feature["properties"]["id"] = self.id  # files that drop feature ids keep this
         if self.drawn:
             feature["properties"]["drawn"] = [list(v) for v in self.drawn]
         return feature
@@ -69,7 +70,8 @@ class RegionEntry:
         drawn: tuple[Vertex, ...] = ()
         if isinstance(drawn_raw, list | tuple):
             drawn = tuple((float(v[0]), float(v[1])) for v in drawn_raw if isinstance(v, list | tuple) and len(v) >= 2)
-        return cls(id=str(rid or feature.get("id") or f"r{index + 1}"), region=region, drawn=drawn)
+        rid = rid or feature.get("id") or props.get("id") or f"r{index + 1}"
+        return cls(id=str(rid), region=region, drawn=drawn)
 
 
 class RegionStore:

@@ -25,10 +25,14 @@ from explorer.core.chips import ChipCatalogue, default_catalogue
 from explorer.core.commands import AddSites, DeleteSites, EditSite
 from explorer.core.errors import DataFileError, ValidationError
 from explorer.core.schema import Site, now_iso
+from explorer.core.region_store import RegionEntry, RegionStore
 from explorer.core.selection import Selection
 from explorer.core.store import SiteStore
+from explorer.geo.live_totals import LiveTotals
 from explorer.io.formats import read_sites
 from explorer.io.project import Project, load_project, save_project
+from explorer.ui.area_totals import AreaTotalsDialog
+from explorer.ui.region_panel import RegionPanel
 from explorer.ui.site_panel import SitePanel
 from explorer.ui.site_table import SiteTable
 from explorer.ui.undo import push
@@ -61,7 +65,9 @@ class MainWindow(QMainWindow):
         self.undo_stack = QUndoStack(self)
         self.path: Path | None = None
         self.display_name = "Untitled"
-        self.regions: list[dict] = []
+        self.region_store = RegionStore()
+        self.region_selection = Selection()
+        self.live_totals = LiveTotals(self.store, self.region_store, self.catalogue)
         self._province_lookup = _load_province_lookup()
 
         self.map_view = MapView(self)
@@ -78,6 +84,21 @@ class MainWindow(QMainWindow):
         self.panel_dock = self._dock("Site", "site_dock", self.panel, Qt.DockWidgetArea.RightDockWidgetArea)
         self.table = SiteTable(self.store, self.selection, catalogue=self.catalogue)
         self.table_dock = self._dock("Sites", "table_dock", self.table, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.region_panel = RegionPanel(
+            self.store,
+            self.region_store,
+            self.live_totals,
+            self.undo_stack,
+            self.selection,
+            self.region_selection,
+            catalogue=self.catalogue,
+        )
+        self.regions_dock = self._dock(
+            "Regions", "regions_dock", self.region_panel, Qt.DockWidgetArea.BottomDockWidgetArea
+        )
+        self.tabifyDockWidget(self.table_dock, self.regions_dock)
+        self.table_dock.raise_()
+        self._area_dialog: AreaTotalsDialog | None = None
 
         self.provenance_label = QLabel()
         self.provenance_label.setTextFormat(Qt.TextFormat.PlainText)
@@ -137,6 +158,9 @@ class MainWindow(QMainWindow):
             self.color_group.addAction(act)
             act.triggered.connect(lambda _c=False, m=mode: self.map.set_color_mode(m))
         self.act_color_export.setChecked(True)
+        self.act_area_totals = self._action(
+            "Totals by &Area…", self.show_area_totals, "Ctrl+Shift+A", name="act_area_totals"
+        )
         self.act_about_data = self._action("About the &Data…", self.show_data_provenance, None, name="act_about_data")
 
     def _build_menus(self) -> None:
@@ -155,11 +179,15 @@ class MainWindow(QMainWindow):
         edit.addActions([self.act_place, self.act_delete])
         edit.addSeparator()
         edit.addAction(self.act_find)
+        regions_menu = mb.addMenu("&Regions")
+        self.regions_menu = regions_menu
+        regions_menu.addAction(self.act_area_totals)
         view = mb.addMenu("&View")
         view.addActions([self.act_color_export, self.act_color_model])
         view.addSeparator()
         view.addAction(self.panel_dock.toggleViewAction())
         view.addAction(self.table_dock.toggleViewAction())
+        view.addAction(self.regions_dock.toggleViewAction())
         help_menu = mb.addMenu("&Help")
         help_menu.addAction(self.act_about_data)
 
@@ -192,10 +220,12 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ project files
     def load_project_value(self, project: Project, *, path: Path | None, display_name: str) -> None:
-        """Replace the open project (after the caller has read it successfully)."""
+        """Replace the open project; raises ``ValueError`` before changing anything."""
+        entries = [RegionEntry.from_feature(f, index=i) for i, f in enumerate(project.regions)]
         self.selection.clear()
+        self.region_selection.clear()
         self.store.reset(project.sites, project.metadata)
-        self.regions = list(project.regions)
+        self.region_store.reset(entries)
         self.undo_stack.clear()
         self.undo_stack.setClean()
         self.path = path
@@ -215,14 +245,14 @@ class MainWindow(QMainWindow):
                 loaded = read_sites(path)
                 project = Project(sites=loaded.sites, metadata=loaded.metadata, regions=[])
                 project_path = None  # saving writes a project, so ask where
-        except (DataFileError, ValidationError, OSError) as exc:
+            self.load_project_value(project, path=project_path, display_name=path.name)
+        except (DataFileError, ValidationError, ValueError, OSError) as exc:
             message = str(exc) if not isinstance(exc, OSError) else f"{path}: {exc.strerror or exc}"
             log.warning("could not open %s: %s", path, message)
             if interactive:
                 QMessageBox.critical(self, "Could not open file", f"Could not open {path.name}:\n\n{message}")
             self.last_error = message
             return False
-        self.load_project_value(project, path=project_path, display_name=path.name)
         self._add_recent(path)
         return True
 
@@ -242,7 +272,8 @@ class MainWindow(QMainWindow):
     def current_project(self) -> Project:
         meta = dict(self.store.metadata)
         meta["saved_at"] = now_iso()
-        return Project(sites=self.store.sites(), metadata=meta, regions=list(self.regions))
+        regions = [entry.to_feature() for entry in self.region_store]
+        return Project(sites=self.store.sites(), metadata=meta, regions=regions)
 
     def save(self) -> bool:
         if self.path is None:
@@ -401,6 +432,16 @@ class MainWindow(QMainWindow):
         province = self._province_for(lon, lat) if self._province_lookup else old.province
         new = old.with_changes(lon=round(lon, 5), lat=round(lat, 5), province=province)
         push(self.undo_stack, EditSite(self.store, old, new, text=f"Move {old.name}"))
+
+    # ------------------------------------------------------------------ regions
+    def show_area_totals(self) -> None:
+        """Open (or raise) the non-modal "Totals by area" window."""
+        if self._area_dialog is None:
+            self._area_dialog = AreaTotalsDialog(
+                self.store, self.region_store, self.undo_stack, catalogue=self.catalogue, parent=self
+            )
+        self._area_dialog.show()
+        self._area_dialog.raise_()
 
     # ------------------------------------------------------------------ help
     def show_data_provenance(self) -> None:
