@@ -16,8 +16,13 @@ lon/lat box, and a circle is geodesic. The page then draws the region's own geom
 
 Drawing modes follow the site "place" mode: the page leaves a drawing mode by itself
 when a shape is finished, picked or cancelled, and this controller keeps its mode in
-step before it emits the request. The window keeps the site place mode and the drawing
-modes apart (turning one on should turn the other off).
+step before it emits the request. Such a page event is only honoured if the page had
+applied Python's latest mode change when it sent it (its ``rendered`` ack has reached
+that message): one sent earlier belongs to a mode Python has since replaced, so it is
+dropped and the current mode is sent again, which keeps page and Python in step.
+
+The window keeps the site place mode and the drawing modes apart (turning one on should
+turn the other off).
 """
 
 from __future__ import annotations
@@ -88,6 +93,8 @@ class RegionMapController(QObject):
         self._bridge: MapBridge = view.bridge
         self._regions = regions
         self._mode = "none"
+        #: Seq of the last drawModeChanged posted (see ``_page_in_step``).
+        self._mode_seq = 0
         self._selected: str | None = None
         self._highlighted: list[str] = []
         self._edit_pending: str | None = None
@@ -142,7 +149,7 @@ class RegionMapController(QObject):
         if mode == self._mode:
             return
         self._mode = mode
-        self._bridge.post_draw_mode(mode)
+        self._post_mode(mode)
         self.drawModeChanged.emit(mode)
 
     def select_region(self, rid: str | None) -> None:
@@ -195,7 +202,7 @@ class RegionMapController(QObject):
             self._selected = None
         self._bridge.post_region_selection(self._selected)
         self._bridge.post_sites_highlighted(self._highlighted)
-        self._bridge.post_draw_mode(self._mode)
+        self._post_mode(self._mode)
 
     def _on_regions_inserted(self, entries: list[RegionEntry]) -> None:
         self._bridge.post_region_upserts([region_payload(e) for e in entries])
@@ -228,13 +235,32 @@ class RegionMapController(QObject):
         log.info("map page (re)connected; sending the regions again")
         self._send_everything()
 
+    def _post_mode(self, mode: str) -> None:
+        self._mode_seq = self._bridge.post_draw_mode(mode)
+
+    def _page_in_step(self, what: str) -> bool:
+        """True if the page had applied our latest mode when it sent ``what``.
+
+        Messages from the page arrive in the order it sent them, and it acks a message
+        only after applying it, so an event that arrives before the ack of our latest
+        ``drawModeChanged`` was sent in an older mode. Drop it and send our mode again
+        (the page may have left its mode by itself meanwhile).
+        """
+        if self._bridge.last_rendered_seq >= self._mode_seq:
+            return True
+        log.info("map page: ignored %s sent before the page took draw mode %r", what, self._mode)
+        self._post_mode(self._mode)
+        return False
+
     def _leave_mode(self) -> None:
         """The page has left its drawing mode by itself: follow it."""
         self._mode = "none"
-        self._bridge.post_draw_mode("none")
+        self._post_mode("none")
         self.drawModeChanged.emit("none")
 
     def _on_region_drawn(self, kind: str, shape: Mapping[str, Any]) -> None:
+        if not self._page_in_step("regionDrawn"):
+            return
         if self._mode != kind:
             log.warning("map page: dropped a %s drawing in draw mode %r", kind, self._mode)
             return
@@ -281,6 +307,8 @@ class RegionMapController(QObject):
         self.regionClicked.emit(rid)
 
     def _on_area_picked(self, lon: float, lat: float) -> None:
+        if not self._page_in_step("areaPicked"):
+            return
         if self._mode != "pick":
             log.warning("map page: dropped areaPicked outside pick mode")
             return
@@ -288,7 +316,7 @@ class RegionMapController(QObject):
         self.areaPicked.emit(lon, lat)
 
     def _on_draw_cancelled(self) -> None:
-        if self._mode != "none":
+        if self._page_in_step("drawCancelled") and self._mode != "none":
             self._leave_mode()
 
 

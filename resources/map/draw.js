@@ -257,9 +257,12 @@
           L.DomUtil.removeClass(buttons[mode], 'cse-active');
         }
       });
+      this.setHint(HINTS[D.mode] || '');
+    },
+    setHint: function (text) {
       if (this._hint) {
-        this._hint.textContent = HINTS[D.mode] || '';
-        this._hint.style.display = HINTS[D.mode] ? '' : 'none';
+        this._hint.textContent = text;
+        this._hint.style.display = text ? '' : 'none';
       }
     }
   });
@@ -546,6 +549,10 @@
       showTip(e.latlng, provinceName(layer));
     } else {
       CSE.hideDrawTip();
+    }
+    // The hint repeats the name: the label by the cursor can go under a control.
+    if (D.toolbar) {
+      D.toolbar.setHint(layer ? provinceName(layer) + ' \u2014 click to add it \u00b7 Esc cancels' : HINTS.pick);
     }
   }
 

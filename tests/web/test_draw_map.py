@@ -185,6 +185,33 @@ def test_python_sets_the_mode_and_pick_mode_keeps_panning(qtbot: Any, m: Env) ->
         m.rc.set_draw_mode("lasso")
 
 
+def test_a_cancel_sent_before_a_new_mode_arrived_does_not_end_it(qtbot: Any, m: Env) -> None:
+    """The page cancelled (Esc) just as Python chose another tool: the cancel belongs to
+    the old tool. Page and Python must end up agreeing on the new one."""
+    m.tool(qtbot, "circle")
+    m.rc.set_draw_mode("pick")
+    m.view.bridge.drawCancelled()  # as if sent by the page before it saw "pick"
+    assert m.rc.draw_mode == "pick"
+    m.rendered(qtbot)
+    assert m.draw(qtbot)["mode"] == "pick"
+    # Now in step: a cancel ends the tool.
+    with qtbot.waitSignal(m.rc.drawModeChanged, timeout=5000) as blocker:
+        m.view.press_escape()
+    assert blocker.args == ["none"]
+    m.rendered(qtbot)
+    assert m.draw(qtbot)["mode"] == "none"
+
+
+def test_escape_racing_a_new_tool_leaves_page_and_python_agreeing(qtbot: Any, m: Env) -> None:
+    m.tool(qtbot, "circle")
+    m.view.press_escape()  # both are in flight to the page; either may arrive first
+    m.rc.set_draw_mode("pick")
+    m.rendered(qtbot)
+    qtbot.waitUntil(lambda: m.draw(qtbot)["mode"] == m.rc.draw_mode, timeout=5000)
+    m.rendered(qtbot)
+    assert m.draw(qtbot)["mode"] == m.rc.draw_mode
+
+
 # ---------------------------------------------------------------------- polygon
 def _assert_vertices_near(
     got: tuple[tuple[float, float], ...], want: list[tuple[float, float]]
@@ -601,7 +628,9 @@ def test_escape_during_a_handle_drag_puts_the_region_back(qtbot: Any, m: Env) ->
         QTest.mouseMove(target, QPoint(start.x() + 10 * i, start.y() - 8 * i))
     qtbot.waitUntil(lambda: m.js(qtbot, "CSE.regionsState().dragging_handle") is True, timeout=5000)
     m.view.press_escape()
-    qtbot.waitUntil(lambda: m.js(qtbot, "CSE.regionsState().dragging_handle") is False, timeout=5000)
+    qtbot.waitUntil(
+        lambda: m.js(qtbot, "CSE.regionsState().dragging_handle") is False, timeout=5000
+    )
     QTest.mouseRelease(target, left, none, QPoint(start.x() + 50, start.y() - 40))
     m.rendered(qtbot)
     assert edits == []
@@ -628,6 +657,7 @@ def test_pick_area_reports_the_click_and_python_finds_the_province(qtbot: Any, m
     hover = call_js(qtbot, m.view.evaluate, f"CSE.viewportPoint({urumqi[1]}, {urumqi[0]})")
     QTest.mouseMove(m.view.focusProxy(), QPoint(round(hover["x"]), round(hover["y"])))
     qtbot.waitUntil(lambda: m.draw(qtbot)["tip"] == "Xinjiang", timeout=5000)
+    assert m.draw(qtbot)["hint"].startswith("Xinjiang")
     with qtbot.waitSignal(m.rc.areaPicked, timeout=5000) as blocker:
         call_js(qtbot, m.view.click_map_at, *urumqi)
     lon, lat = blocker.args
