@@ -1,12 +1,19 @@
-"""Headless sub-commands: ``explorer totals`` and ``explorer validate``.
+"""Headless sub-commands: ``explorer totals``, ``validate``, ``snapshot`` and ``report``.
 
 Each sub-command is one ``_add_<name>`` function that registers its arguments and
 handler on the argparse sub-parsers, so adding a command (snapshot, report...) is
 one function plus one entry in :data:`SUBCOMMANDS`.
 
-Exit status: 0 success; 1 ``validate`` found problems; 2 bad input (missing or
-unreadable file, invalid sites or regions, bad arguments). Bad input is reported as
-one line on stderr, ``explorer: error: <what, naming the file>``, never a traceback.
+Exit status: 0 success; 1 ``validate`` found problems, or the map could not be
+rendered (``snapshot``/``report``); 2 bad input (missing or unreadable file, invalid
+sites or regions, bad arguments, a size the map engine cannot render, no display).
+Errors are reported as one line on stderr, ``explorer: error: <what, naming the
+file>``, never a traceback.
+
+``snapshot`` and ``report`` render the map with QtWebEngine, so they create a
+QApplication. Headless (no display), run them with ``QT_QPA_PLATFORM=offscreen``; as
+root, Chromium also needs ``QTWEBENGINE_DISABLE_SANDBOX=1``. The commands check both
+before starting and say so instead of letting Qt abort.
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ from explorer import __version__
 from explorer.core.errors import Problem, ValidationError
 
 #: Sub-command names; ``explorer/__main__.py`` sends these to :func:`run_cli`.
-SUBCOMMANDS: tuple[str, ...] = ("totals", "validate")
+SUBCOMMANDS: tuple[str, ...] = ("totals", "validate", "snapshot", "report")
 
 PROG = "explorer"
 
@@ -31,6 +38,10 @@ Handler = Callable[[argparse.Namespace], int]
 
 class CliError(Exception):
     """Bad input: reported as one ``explorer: error:`` line, exit status 2."""
+
+
+class CliFailure(Exception):
+    """The command could not do its work (not the input's fault): one line, exit 1."""
 
 
 # --------------------------------------------------------------------------- entry point
@@ -47,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for add in (_add_totals, _add_validate):
+    for add in (_add_totals, _add_validate, _add_snapshot, _add_report):
         add(sub)
     return parser
 
@@ -80,6 +91,9 @@ def run_cli(argv: Sequence[str] | None = None) -> int:
     except CliError as exc:
         _error(str(exc))
         return 2
+    except CliFailure as exc:
+        _error(str(exc))
+        return 1
     except ValidationError as exc:
         _error(_validation_summary(exc.problems))
         return 2
@@ -273,4 +287,224 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
-__all__ = ["SUBCOMMANDS", "build_parser", "format_totals_table", "one_line", "run_cli"]
+# --------------------------------------------------------------------------- snapshot
+
+#: ``explorer snapshot`` size when neither a preset nor a size is given.
+DEFAULT_SNAPSHOT_SIZE = (1600, 1000)
+#: Map image in ``explorer report``: the report's text width (480 pt, A4 with its
+#: margins) at 300 dpi, so the snapshot's furniture prints at its own point size;
+#: 3:2 leaves room for the first region's table on the first page.
+REPORT_MAP_SIZE = (2000, 1333)
+REPORT_MAP_DPI = 300
+
+
+def _add_snapshot(sub: Any) -> None:
+    presets = ("a4-150", "a4-300", "letter-150", "letter-300")
+    p = sub.add_parser(
+        "snapshot",
+        help="render the map of a sites file or project as a PNG",
+        description=(
+            "Render the map of SITES_OR_PROJECT as a PNG at an exact pixel size, with "
+            "title, legend, scale bar, north arrow, the data's as-of date, a caveat for "
+            "illustrative sites and the attribution. With regions, they "
+            "are drawn and the view fits them; otherwise it fits the sites. Headless: set "
+            "QT_QPA_PLATFORM=offscreen."
+        ),
+    )
+    p.add_argument("sites", metavar="SITES_OR_PROJECT", help="sites file or .gpkg project")
+    p.add_argument("--out", required=True, metavar="FILE.png", help="PNG to write")
+    p.add_argument("--width", type=int, metavar="W", help="width in pixels (default 1600)")
+    p.add_argument("--height", type=int, metavar="H", help="height in pixels (default 1000)")
+    p.add_argument(
+        "--preset", choices=presets, help="paper size and resolution instead of --width/--height"
+    )
+    p.add_argument(
+        "--dpi", type=int, help="print resolution: labels and overlays at their point size"
+    )
+    p.add_argument(
+        "--regions",
+        metavar="REGIONS",
+        help="GeoJSON regions to draw and fit (default: a .gpkg project's own regions)",
+    )
+    p.add_argument("--title", help="title (default: the data set's title)")
+    p.add_argument(
+        "--color-by",
+        choices=("export", "model"),
+        default="export",
+        help="marker colour: export-control status (default) or main chip model",
+    )
+    p.set_defaults(handler=_cmd_snapshot)
+
+
+def _snapshot_spec(args: argparse.Namespace) -> Any:
+    from explorer.web.snapshot import SnapshotSpec
+
+    if args.preset and (args.width is not None or args.height is not None):
+        raise CliError("give either --preset or --width/--height, not both")
+    if args.preset:
+        spec = SnapshotSpec.from_preset(args.preset, title=args.title or "")
+        if args.dpi is not None:
+            raise CliError(f"--preset {args.preset} sets the dpi ({spec.dpi}); drop --dpi")
+    else:
+        width = args.width if args.width is not None else DEFAULT_SNAPSHOT_SIZE[0]
+        height = args.height if args.height is not None else DEFAULT_SNAPSHOT_SIZE[1]
+        spec = SnapshotSpec(width, height, title=args.title or "", dpi=args.dpi)
+    try:
+        spec.validate()
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    return spec
+
+
+def _read_regions(sites_path: str, regions_path: str | None) -> list[Any]:
+    """``--regions`` if given, else a ``.gpkg`` project's own regions, else none."""
+    from pathlib import Path
+
+    from explorer.core.errors import DataFileError
+    from explorer.geo.regions import load_regions, region_from_feature
+
+    if regions_path is not None:
+        return load_regions(regions_path)
+    if Path(sites_path).suffix.lower() != ".gpkg":
+        return []
+    from explorer.io.project import load_project
+
+    try:
+        return [region_from_feature(f, i) for i, f in enumerate(load_project(sites_path).regions)]
+    except ValueError as exc:
+        raise DataFileError(f"{sites_path}: regions: {exc}") from None
+
+
+def _check_output(path: str, suffix: str) -> None:
+    from pathlib import Path
+
+    out = Path(path)
+    if out.suffix.lower() != suffix:
+        raise CliError(f"{path}: the output must be a {suffix} file")
+    if not out.parent.is_dir():
+        raise CliError(f"{path}: output folder '{out.parent}' does not exist")
+
+
+def _check_can_render() -> None:
+    """Refuse, with the fix, what would make Qt or Chromium abort without a message."""
+    env = os.environ
+    if (
+        sys.platform.startswith("linux")
+        and not env.get("QT_QPA_PLATFORM")
+        and not env.get("DISPLAY")
+        and not env.get("WAYLAND_DISPLAY")
+    ):
+        raise CliError(
+            "no display to render the map on; for headless use set QT_QPA_PLATFORM=offscreen"
+        )
+    flags = env.get("QTWEBENGINE_CHROMIUM_FLAGS", "")
+    if (
+        hasattr(os, "geteuid")
+        and os.geteuid() == 0
+        and not env.get("QTWEBENGINE_DISABLE_SANDBOX")
+        and "--no-sandbox" not in flags
+    ):
+        raise CliError(
+            "the map engine (Chromium) does not run as root with its sandbox; run as a "
+            "normal user, or set QTWEBENGINE_DISABLE_SANDBOX=1 where that is acceptable"
+        )
+
+
+def _render(spec: Any, **kwargs: Any) -> Any:
+    """Render a snapshot in a QApplication made here; failures become CliFailure."""
+    from explorer.app import make_application
+    from explorer.web.snapshot import SnapshotError, run_snapshot
+
+    _check_can_render()
+    make_application([])
+    try:
+        return run_snapshot(spec, **kwargs)
+    except SnapshotError as exc:
+        raise CliFailure(f"could not render the map: {exc}") from None
+
+
+def _cmd_snapshot(args: argparse.Namespace) -> int:
+    from explorer.web.snapshot import save_png
+
+    spec = _snapshot_spec(args)
+    _check_output(args.out, ".png")
+    site_file = _read(args.sites)
+    regions = _read_regions(args.sites, args.regions)
+    result = _render(
+        spec,
+        sites=site_file.sites,
+        regions=regions,
+        metadata=site_file.metadata,
+        color_mode=args.color_by,
+    )
+    save_png(args.out, result.image, spec.dpi)
+    shown = len(result.shown_site_ids)
+    print(
+        f"{args.out}: {spec.width_px} × {spec.height_px} px, "
+        f"{_plural(shown, 'site')} of {len(site_file.sites)} in view, "
+        f"{_plural(len(regions), 'region')}"
+    )
+    if result.caveat:
+        print(f"note: {result.caveat}")
+    return 0
+
+
+# --------------------------------------------------------------------------- report
+
+
+def _add_report(sub: Any) -> None:
+    p = sub.add_parser(
+        "report",
+        help="PDF report of the sites in regions, with a map",
+        description=(
+            "Write a PDF report for the regions of REGIONS (default: a .gpkg project's own "
+            "regions; without any, all sites): a map snapshot with the regions drawn, then "
+            "per-region totals exactly as 'explorer totals' computes them, the sites, their "
+            "sources and the assumptions. Headless: set QT_QPA_PLATFORM=offscreen."
+        ),
+    )
+    p.add_argument("sites", metavar="SITES_OR_PROJECT", help="sites file or .gpkg project")
+    p.add_argument("--regions", metavar="REGIONS", help="GeoJSON regions to report on")
+    p.add_argument("--out", required=True, metavar="FILE.pdf", help="PDF to write")
+    p.add_argument("--title", help="report title (default: from the data set's title)")
+    p.set_defaults(handler=_cmd_report)
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from explorer.io.report import report_command
+    from explorer.web.snapshot import SnapshotSpec, png_bytes
+
+    _check_output(args.out, ".pdf")
+    site_file = _read(args.sites)
+    regions = _read_regions(args.sites, args.regions)
+    spec = SnapshotSpec(
+        *REPORT_MAP_SIZE,
+        title="Regions in this report" if regions else "Sites in this report",
+        dpi=REPORT_MAP_DPI,
+    )
+    result = _render(spec, sites=site_file.sites, regions=regions, metadata=site_file.metadata)
+    # The report reads its inputs itself, so its figures, regions and default title
+    # are exactly those of the report module (it re-reads two small files).
+    info = report_command(
+        args.sites,
+        args.regions,
+        args.out,
+        title=args.title,
+        map_png=png_bytes(result.image, spec.dpi),
+    )
+    print(
+        f"{args.out}: {_plural(info.pages, 'page')}, {_plural(len(info.region_names), 'region')}, "
+        f"{_plural(info.source_count, 'source')}"
+    )
+    return 0
+
+
+__all__ = [
+    "SUBCOMMANDS",
+    "CliError",
+    "CliFailure",
+    "build_parser",
+    "format_totals_table",
+    "one_line",
+    "run_cli",
+]

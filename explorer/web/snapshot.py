@@ -903,7 +903,7 @@ class OverlayContent:
             (
                 f"Data as of {self.as_of}" if self.as_of else "Data date not stated",
                 f"{len(self.shown):,} of {self.total_sites:,} sites in view",
-                f"{chips:,} chips at the sites in view",
+                f"{chips:,} chips",
             )
         )
 
@@ -1115,9 +1115,10 @@ class Furniture:
         mpp = frame.metres_per_pixel(lat)
         metres = nice_length(110 * u * mpp)
         bar_w = metres / mpp
-        end_label = format_distance(metres)
+        end_number, unit = format_distance(metres).split(" ")
         note = f"Scale true at {abs(lat):.1f}° {'N' if lat >= 0 else 'S'}"
-        inner = max(bar_w + fm_l.horizontalAdvance(end_label) / 2, fm_n.horizontalAdvance(note))
+        end_w = fm_l.horizontalAdvance(end_number) / 2 + fm_l.horizontalAdvance(f" {unit}")
+        inner = max(bar_w + end_w, fm_n.horizontalAdvance(note))
         box = (self.margin, top, bar_x - self.margin + inner + pad, box_h)
         self._panel(p, box)
 
@@ -1143,9 +1144,20 @@ class Furniture:
             p.drawRect(QRectF(bar_x + i * seg, bar_y, seg, bar_h))
         p.setFont(self.scale_font)
         p.setPen(_INK)
-        half = format_distance(metres / 2).split(" ")[0]
-        for x, text in ((bar_x, "0"), (bar_x + bar_w / 2, half), (bar_x + bar_w, end_label)):
-            p.drawText(QPointF(x - fm_l.horizontalAdvance(text) / 2, bar_y - 1.5 * u), text)
+        # Numbers centred on their ticks, the unit after the last; the middle number
+        # only where it does not run into its neighbours.
+        half = f"{(metres / 2) / (1000 if unit == 'km' else 1):g}"
+        base = bar_y - 1.5 * u
+        p.drawText(QPointF(bar_x - fm_l.horizontalAdvance("0") / 2, base), "0")
+        end_left = bar_x + bar_w - fm_l.horizontalAdvance(end_number) / 2
+        p.drawText(QPointF(end_left, base), f"{end_number} {unit}")
+        half_w = fm_l.horizontalAdvance(half)
+        mid_left = bar_x + bar_w / 2 - half_w / 2
+        spacing = fm_l.horizontalAdvance(" ")
+        if mid_left > bar_x + fm_l.horizontalAdvance("0") / 2 + spacing and (
+            mid_left + half_w + spacing < end_left
+        ):
+            p.drawText(QPointF(mid_left, base), half)
         p.setFont(self.note_font)
         p.setPen(_MUTED)
         p.drawText(QPointF(bar_x, bar_y + bar_h + 2 * u + fm_n.ascent()), note)
@@ -1200,13 +1212,19 @@ class Furniture:
         return f"Region outline ({n} region{'s' if n != 1 else ''}; totals use this shape)"
 
     def legend_box(
-        self, frame: MapFrame, content: OverlayContent, bottom: float, avoid: Sequence[Box]
+        self,
+        frame: MapFrame,
+        content: OverlayContent,
+        bottom: float,
+        avoid: Sequence[Box],
+        furniture: Sequence[Box] = (),
     ) -> Box:
         """Where the legend goes: the corner that hides the fewest shown markers.
 
         Tried in order bottom right, top right, bottom left (above the scale bar) and
-        top left (below the title); a marker under the box counts 1, and a region's
-        bounding box counts by the share of the legend it would hide.
+        top left (below the title); a marker under the box counts 1, a region's
+        bounding box (``avoid``) by the share of the legend it would hide, and covering
+        other furniture (title, scale bar) is ruled out unless every corner does.
         """
         w, h = self._legend_size(frame, content)
         m = self.margin
@@ -1226,7 +1244,9 @@ class Furniture:
         def cost(x: float, y: float) -> float:
             box = (x, y, w, h)
             hidden = sum(1 for mx, my in markers if x <= mx <= x + w and y <= my <= y + h)
-            return hidden + sum(_overlap(box, a) for a in avoid) / (w * h)
+            regions = sum(_overlap(box, a) for a in avoid) / (w * h)
+            covered = sum(_overlap(box, f) for f in furniture) / (w * h)
+            return 1000 * covered + hidden + regions
 
         best = min(candidates, key=lambda c: cost(*c))  # min keeps the first of equals
         return (best[0], best[1], w, h)
@@ -1249,7 +1269,8 @@ class Furniture:
         )
         sw, gap = 8 * u, 4 * u
         row_h = max(fm_b.lineSpacing(), sw + 2 * u)
-        box = self.legend_box(frame, content, bottom, avoid)
+        furniture = [b for b in (layout.title, layout.scale) if b is not None]
+        box = self.legend_box(frame, content, bottom, avoid, furniture)
         self._panel(p, box)
         x0, y = box[0] + pad, box[1] + pad
         p.setFont(self.head_font)
