@@ -22,12 +22,13 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.core.chips import ChipCatalogue, default_catalogue
-from explorer.core.commands import AddSites, DeleteSites, EditSite
+from explorer.core.commands import AddRegions, AddSites, DeleteSites, EditRegion, EditSite
 from explorer.core.errors import DataFileError, ValidationError
 from explorer.core.schema import Site, now_iso
 from explorer.core.region_store import RegionEntry, RegionStore
 from explorer.core.selection import Selection
 from explorer.core.store import SiteStore
+from explorer.geo.admin import AdminAreas
 from explorer.geo.live_totals import LiveTotals
 from explorer.io.formats import read_sites
 from explorer.io.project import Project, load_project, save_project
@@ -36,6 +37,7 @@ from explorer.ui.region_panel import RegionPanel
 from explorer.ui.site_panel import SitePanel
 from explorer.ui.site_table import SiteTable
 from explorer.ui.undo import push
+from explorer.web.region_controller import RegionMapController
 from explorer.web.view import MapController, MapView
 
 log = logging.getLogger(__name__)
@@ -63,15 +65,17 @@ class MainWindow(QMainWindow):
         self.store = SiteStore()
         self.selection = Selection()
         self.undo_stack = QUndoStack(self)
-        self.path: Path | None = None
-        self.display_name = "Untitled"
         self.region_store = RegionStore()
         self.region_selection = Selection()
         self.live_totals = LiveTotals(self.store, self.region_store, self.catalogue)
-        self._province_lookup = _load_province_lookup()
+        self.path: Path | None = None
+        self.display_name = "Untitled"
+        self.admin_areas = _load_admin_areas()
+        self._province_lookup = self.admin_areas.province_at if self.admin_areas else None
 
         self.map_view = MapView(self)
         self.map = MapController(self.map_view, self.store, self.selection, self.catalogue)
+        self.region_map = RegionMapController(self.map_view, self.region_store, self)
         self.setCentralWidget(self.map_view)
 
         self.panel = SitePanel(
@@ -113,6 +117,14 @@ class MainWindow(QMainWindow):
         self.selection.changed.connect(self._on_selection_changed)
         self.map.siteMoveRequested.connect(self._on_site_move_requested)
         self.map.placeRequested.connect(self._on_place_requested)
+        self.region_map.regionCreateRequested.connect(self._on_region_create_requested)
+        self.region_map.regionEditRequested.connect(self._on_region_edit_requested)
+        self.region_map.areaPicked.connect(self._on_area_picked)
+        self.region_map.regionClicked.connect(self.region_selection.set)
+        self.region_map.drawModeChanged.connect(self._on_draw_mode_changed)
+        self.region_map.drawRejected.connect(self._on_draw_rejected)
+        self.region_selection.changed.connect(self._on_region_selection_changed)
+        self.live_totals.updated.connect(self._on_region_totals_updated)
         self._restore_layout()
         self._update_title()
         self._on_selection_changed(None)
@@ -158,6 +170,19 @@ class MainWindow(QMainWindow):
             self.color_group.addAction(act)
             act.triggered.connect(lambda _c=False, m=mode: self.map.set_color_mode(m))
         self.act_color_export.setChecked(True)
+        self.draw_group = QActionGroup(self)
+        self.draw_group.setExclusionPolicy(QActionGroup.ExclusionPolicy.ExclusiveOptional)
+        self.draw_actions: dict[str, QAction] = {}
+        for mode, text, key in (
+            ("polygon", "Draw &Polygon", "Ctrl+Shift+P"),
+            ("rectangle", "Draw &Rectangle", "Ctrl+Shift+R"),
+            ("circle", "Draw &Circle", "Ctrl+Shift+C"),
+            ("pick", "Pick &Province", "Ctrl+Shift+K"),
+        ):
+            act = self._action(text, lambda checked=False, m=mode: self._on_draw_action(m, checked), key, name=f"act_draw_{mode}")
+            act.setCheckable(True)
+            self.draw_group.addAction(act)
+            self.draw_actions[mode] = act
         self.act_area_totals = self._action(
             "Totals by &Area…", self.show_area_totals, "Ctrl+Shift+A", name="act_area_totals"
         )
@@ -181,6 +206,8 @@ class MainWindow(QMainWindow):
         edit.addAction(self.act_find)
         regions_menu = mb.addMenu("&Regions")
         self.regions_menu = regions_menu
+        regions_menu.addActions(list(self.draw_actions.values()))
+        regions_menu.addSeparator()
         regions_menu.addAction(self.act_area_totals)
         view = mb.addMenu("&View")
         view.addActions([self.act_color_export, self.act_color_model])
@@ -402,6 +429,8 @@ class MainWindow(QMainWindow):
         self.table.focus_filter()
 
     def _on_place_toggled(self, checked: bool) -> None:
+        if checked:  # placing and drawing are exclusive ways of using a map click
+            self.region_map.set_draw_mode("none")
         self.map.set_place_mode(bool(checked))
 
     def _province_for(self, lon: float, lat: float) -> str:
@@ -434,6 +463,55 @@ class MainWindow(QMainWindow):
         push(self.undo_stack, EditSite(self.store, old, new, text=f"Move {old.name}"))
 
     # ------------------------------------------------------------------ regions
+    def _on_draw_action(self, mode: str, checked: bool) -> None:
+        if checked:
+            self.act_place.setChecked(False)
+            self.map.set_place_mode(False)
+        self.region_map.set_draw_mode(mode if checked else "none")
+
+    def _on_draw_mode_changed(self, mode: str) -> None:
+        for name, act in self.draw_actions.items():
+            act.setChecked(name == mode)
+        if mode != "none":
+            self.regions_dock.show()
+            self.regions_dock.raise_()
+
+    def _on_draw_rejected(self, reason: str) -> None:
+        self.statusBar().showMessage(f"Region not added: {reason}", 8000)
+
+    def _on_region_create_requested(self, entry: RegionEntry) -> None:
+        push(self.undo_stack, AddRegions(self.region_store, [entry], text=f"Add {entry.name}"))
+        self.region_selection.set(entry.id)
+
+    def _on_region_edit_requested(self, old: RegionEntry, new: RegionEntry) -> None:
+        if old.id in self.region_store:
+            push(self.undo_stack, EditRegion(self.region_store, old, new, text=f"Edit {old.name}"))
+
+    def _on_area_picked(self, lon: float, lat: float) -> None:
+        name = self._province_lookup(lon, lat) if self._province_lookup else None
+        if not name or self.admin_areas is None:
+            self.statusBar().showMessage("No province there: pick inside a province outline", 8000)
+            return
+        area = self.admin_areas.region(name)
+        entry = RegionEntry(id=self.region_store.new_id(), region=area)
+        push(self.undo_stack, AddRegions(self.region_store, [entry], text=f"Add {name}"))
+        self.region_selection.set(entry.id)
+
+    def _on_region_selection_changed(self, rid: str | None) -> None:
+        if rid is not None and rid not in self.region_store:
+            rid = None
+        self.region_map.select_region(rid)
+        self._highlight_region_sites()
+
+    def _on_region_totals_updated(self, rids: list[str]) -> None:
+        if self.region_selection.current in rids:
+            self._highlight_region_sites()
+
+    def _highlight_region_sites(self) -> None:
+        rid = self.region_selection.current
+        ids = self.live_totals.site_ids(rid) if rid is not None and rid in self.region_store else []
+        self.region_map.highlight_sites(list(ids))
+
     def show_area_totals(self) -> None:
         """Open (or raise) the non-modal "Totals by area" window."""
         if self._area_dialog is None:
@@ -461,13 +539,10 @@ class MainWindow(QMainWindow):
         box.exec()
 
 
-def _load_province_lookup():  # noqa: ANN202 - Callable[[float, float], str | None] | None
-    """Province lookup from the bundled boundaries, or None if they are missing."""
+def _load_admin_areas() -> AdminAreas | None:
+    """The bundled province boundaries, or None (with a log line) if they are missing."""
     try:
-        from explorer.geo.admin import AdminAreas
-
-        areas = AdminAreas.load()
+        return AdminAreas.load()
     except (OSError, DataFileError, ValueError) as exc:
         log.warning("province lookup unavailable: %s", exc)
         return None
-    return areas.province_at

@@ -1,0 +1,167 @@
+"""Regions in the main window: drawn with the mouse on the real page, totalled live.
+
+The panel's numbers must equal what ``explorer totals`` prints for the same sites and
+the regions the panel exports, so an analyst can reproduce any figure from a script.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from explorer import DEMO_SITES
+from explorer.core.commands import EditSite
+from explorer.geo.regions import GEOD
+from explorer.geo.totals import totals
+from explorer.ui.region_panel import COLUMNS
+from explorer.ui.undo import push
+
+from .conftest import js, wait_rendered
+
+# Around Hami and the Yiwu complex; Kashgar-Aksu polygon; about 220 km around the
+# Qaidam basin's north-east (Delingha). All clear of the map's controls and legend.
+HAMI_BOX = ((92.6, 42.3), (95.6, 44.2))
+WEST_POLYGON = [(74.5, 40.5), (81.0, 42.5), (81.5, 38.5), (76.0, 37.5)]
+QAIDAM = (96.5, 37.2)
+QAIDAM_EDGE = (99.0, 37.2)
+
+
+def _panel_cell(window, rid: str, key: str) -> str:  # noqa: ANN001
+    model = window.region_panel.model
+    row = model.row_of(rid)
+    col = [k for k, _ in COLUMNS].index(key)
+    return str(model.index(row, col).data())
+
+
+def _draw_all(qtbot, window) -> list[str]:  # noqa: ANN001
+    """Draw a rectangle, a polygon and a circle the way a user does; return their ids."""
+    view = window.map_view
+    results: list[bool] = []
+
+    window.draw_actions["rectangle"].trigger()
+    wait_rendered(qtbot, window)  # the page has taken the tool before the mouse goes down
+    view.draw_rectangle(HAMI_BOX[0], HAMI_BOX[1], results.append)
+    qtbot.waitUntil(lambda: len(window.region_store) == 1, timeout=10_000)
+
+    window.draw_actions["polygon"].trigger()
+    wait_rendered(qtbot, window)  # the page has taken the tool before the mouse goes down
+    view.draw_polygon(WEST_POLYGON, results.append, finish="first")
+    qtbot.waitUntil(lambda: len(window.region_store) == 2, timeout=10_000)
+
+    window.draw_actions["circle"].trigger()
+    wait_rendered(qtbot, window)  # the page has taken the tool before the mouse goes down
+    view.draw_circle(QAIDAM, QAIDAM_EDGE, results.append)
+    qtbot.waitUntil(lambda: len(window.region_store) == 3, timeout=10_000)
+    assert results == [True, True, True]
+    return window.region_store.ids()
+
+
+def test_drawn_regions_total_like_the_cli(qtbot, make_window, tmp_path: Path) -> None:  # noqa: ANN001
+    window = make_window()
+    rids = _draw_all(qtbot, window)
+    kinds = [window.region_store.get(r).kind for r in rids]
+    assert kinds == ["rectangle", "polygon", "circle"]
+    circle = window.region_store.get(rids[2]).region
+    _, _, expected_radius = GEOD.inv(*QAIDAM, *QAIDAM_EDGE)
+    assert circle.radius_m == pytest.approx(expected_radius, rel=0.02)
+
+    # What the panel shows is what totals() gives for the stored shapes...
+    sites = window.store.sites()
+    for rid in rids:
+        expected = totals(sites, window.region_store.get(rid).region, catalogue=window.catalogue)
+        assert expected.site_count > 0
+        assert _panel_cell(window, rid, "sites") == str(expected.site_count)
+        assert _panel_cell(window, rid, "chips") == f"{expected.chips:,}"
+        assert window.live_totals.totals(rid) == expected
+
+    # ...and what the CLI prints for the exported regions.
+    regions_file = tmp_path / "regions.geojson"
+    assert window.region_panel.export_regions_to(regions_file) == 3
+    out = subprocess.run(
+        [sys.executable, "-m", "explorer", "totals", str(DEMO_SITES), "--regions", str(regions_file), "--json"],
+        capture_output=True, text=True, check=True, timeout=120,
+    )
+    cli = json.loads(out.stdout)["regions"]
+    assert [r["name"] for r in cli] == [window.region_store.get(r).name for r in rids]
+    for rid, row in zip(rids, cli, strict=True):
+        mine = window.live_totals.totals(rid)
+        assert row["site_ids"] == list(mine.site_ids)
+        assert row["chips"] == mine.chips
+        assert row["restricted_chips"] == mine.restricted_chips
+        assert row["by_model"] == mine.by_model_dict()
+        assert row["h100e"] == pytest.approx(mine.h100e, abs=1e-3)
+
+    # The selected region's sites are highlighted on the map.
+    window.region_selection.set(rids[0])
+    wait_rendered(qtbot, window)
+    inside = window.live_totals.site_ids(rids[0])
+    state = js(qtbot, lambda cb: window.map_view.region_state(rids[0], cb))
+    assert state["selected"] is True
+    assert state["label_text"] == window.region_store.get(rids[0]).name
+    assert len(inside) > 0
+
+
+def test_moving_a_site_across_the_boundary_changes_totals_and_undo_restores(qtbot, make_window) -> None:  # noqa: ANN001
+    window = make_window()
+    rids = _draw_all(qtbot, window)
+    box = rids[0]
+    before = window.live_totals.totals(box)
+    sid = "xj-hami-nyocor"
+    assert sid in before.site_ids
+    site = window.store.get(sid)
+
+    window.selection.set(sid)
+    wait_rendered(qtbot, window)
+    window.map_view.drag_marker(sid, 90.0, 43.0)  # west, out of the box
+    qtbot.waitUntil(lambda: window.store.get(sid).lon < 91, timeout=10_000)
+    after = window.live_totals.totals(box)
+    assert sid not in after.site_ids
+    assert after.chips == before.chips - site.chips
+    assert _panel_cell(window, box, "chips") == f"{after.chips:,}"
+
+    window.undo_stack.undo()
+    assert window.live_totals.totals(box) == before
+    assert _panel_cell(window, box, "chips") == f"{before.chips:,}"
+
+    # An edit inside the region (not a move) changes its totals too.
+    push(window.undo_stack, EditSite(window.store, site, site.with_changes(
+        hardware=(site.hardware[0].__class__(**{**site.hardware[0].__dict__, "chips": 2400}),))))
+    assert window.live_totals.totals(box).chips == before.chips + 400
+
+
+def test_regions_survive_save_and_reopen(qtbot, make_window, tmp_path: Path) -> None:  # noqa: ANN001
+    window = make_window()
+    rids = _draw_all(qtbot, window)
+    saved = {window.region_store.get(r).name: window.live_totals.totals(r) for r in rids}
+    target = tmp_path / "with-regions.gpkg"
+    assert window.save_to(target, interactive=False)
+
+    reopened = make_window(target)
+    assert [e.name for e in reopened.region_store] == list(saved)
+    for entry in reopened.region_store:
+        assert reopened.live_totals.totals(entry.id) == saved[entry.name]
+        assert _panel_cell(reopened, entry.id, "chips") == f"{saved[entry.name].chips:,}"
+    wait_rendered(qtbot, reopened)
+    for entry in reopened.region_store:
+        state = js(qtbot, lambda cb, rid=entry.id: reopened.map_view.region_state(rid, cb))
+        assert state["on_map"] is True
+
+
+def test_pick_a_province_totals_it(qtbot, make_window) -> None:  # noqa: ANN001
+    window = make_window()
+    window.draw_actions["pick"].trigger()
+    wait_rendered(qtbot, window)  # the page has taken the tool before the mouse goes down
+    window.map_view.click_map_at(87.6, 43.8)  # Urumqi
+    qtbot.waitUntil(lambda: len(window.region_store) == 1, timeout=10_000)
+    entry = window.region_store.entries()[0]
+    assert entry.name == "Xinjiang"
+    in_xinjiang = [s for s in window.store if s.province == "Xinjiang"]
+    result = window.live_totals.totals(entry.id)
+    assert result.site_count == len(in_xinjiang)
+    assert result.chips == sum(s.chips for s in in_xinjiang)
+    window.undo_stack.undo()
+    assert len(window.region_store) == 0
