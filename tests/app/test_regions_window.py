@@ -165,3 +165,33 @@ def test_pick_a_province_totals_it(qtbot, make_window) -> None:  # noqa: ANN001
     assert result.chips == sum(s.chips for s in in_xinjiang)
     window.undo_stack.undo()
     assert len(window.region_store) == 0
+
+
+def test_dragging_a_region_handle_edits_it_undoably(qtbot, make_window) -> None:  # noqa: ANN001
+    window = make_window()
+    window.draw_actions["rectangle"].trigger()
+    wait_rendered(qtbot, window)
+    window.map_view.draw_rectangle(HAMI_BOX[0], HAMI_BOX[1])
+    qtbot.waitUntil(lambda: len(window.region_store) == 1, timeout=10_000)
+    rid = window.region_store.ids()[0]
+    before = window.live_totals.totals(rid)
+    assert any(s.startswith("xj-yiwu-") for s in before.site_ids)
+
+    # Pull the north-east corner (handle 2) west of the Yiwu complex (about 94.7 E).
+    window.region_selection.set(rid)
+    wait_rendered(qtbot, window)
+    moved: list[bool] = []
+    window.map_view.drag_region_handle(rid, 2, 94.0, 44.2, moved.append)
+    qtbot.waitUntil(lambda: window.undo_stack.count() == 2, timeout=10_000)
+    assert moved == [True]
+    west, _, east, _ = window.region_store.get(rid).region.bounds
+    assert east == pytest.approx(94.0, abs=0.1) and west == pytest.approx(HAMI_BOX[0][0], abs=0.1)
+    after = window.live_totals.totals(rid)
+    assert not any(s.startswith("xj-yiwu-") for s in after.site_ids)
+    assert _panel_cell(window, rid, "chips") == f"{after.chips:,}"
+
+    window.undo_stack.undo()
+    assert window.live_totals.totals(rid) == before
+    wait_rendered(qtbot, window)
+    state = js(qtbot, lambda cb: window.map_view.region_state(rid, cb))
+    assert state["on_map"] is True
