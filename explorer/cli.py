@@ -291,11 +291,6 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 #: ``explorer snapshot`` size when neither a preset nor a size is given.
 DEFAULT_SNAPSHOT_SIZE = (1600, 1000)
-#: Map image in ``explorer report``: the report's text width (480 pt, A4 with its
-#: margins) at 300 dpi, so the snapshot's furniture prints at its own point size;
-#: 3:2 leaves room for the first region's table on the first page.
-REPORT_MAP_SIZE = (2000, 1333)
-REPORT_MAP_DPI = 300
 
 
 def _add_snapshot(sub: Any) -> None:
@@ -472,16 +467,12 @@ def _add_report(sub: Any) -> None:
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from explorer.io.report import report_command
-    from explorer.web.snapshot import SnapshotSpec, png_bytes
+    from explorer.web.snapshot import png_bytes, report_map_spec
 
     _check_output(args.out, ".pdf")
     site_file = _read(args.sites)
     regions = _read_regions(args.sites, args.regions)
-    spec = SnapshotSpec(
-        *REPORT_MAP_SIZE,
-        title="Regions in this report" if regions else "Sites in this report",
-        dpi=REPORT_MAP_DPI,
-    )
+    spec = report_map_spec(with_regions=bool(regions))
     result = _render(spec, sites=site_file.sites, regions=regions, metadata=site_file.metadata)
     # The report reads its inputs itself, so its figures, regions and default title
     # are exactly those of the report module (it re-reads two small files).

@@ -250,6 +250,19 @@ class SnapshotSpec:
             check_extent(self.extent)
 
 
+#: The map in a PDF report: the report's text width (480 pt: A4 less its margins) at
+#: 300 dpi, so the furniture prints at its own point size; 3:2 leaves room for the
+#: first region's table on the report's first page.
+REPORT_MAP_SIZE = (2000, 1333)
+REPORT_MAP_DPI = 300
+
+
+def report_map_spec(*, with_regions: bool) -> SnapshotSpec:
+    """The snapshot a PDF report shows (regions fitted when there are any)."""
+    title = "Regions in this report" if with_regions else "Sites in this report"
+    return SnapshotSpec(*REPORT_MAP_SIZE, title=title, dpi=REPORT_MAP_DPI)
+
+
 def check_extent(extent: Any) -> Extent:
     """``extent`` as a float ``(west, south, east, north)`` box, or ValueError."""
     try:
@@ -1545,6 +1558,7 @@ __all__ = [
     "OverlayContent",
     "png_bytes",
     "render_snapshot",
+    "report_map_spec",
     "run_snapshot",
     "save_png",
     "snapshot_to_file",

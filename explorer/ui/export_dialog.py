@@ -1,0 +1,803 @@
+"""The export dialog: map snapshot (PNG), PDF report, interactive HTML, data files.
+
+The dialog is built from plain data and callables, so it needs no main window (and
+tests drive it directly)::
+
+    dialog = ExportDialog(
+        sites_provider=store.sites,                      # () -> sequence of Site
+        regions_provider=region_store.entries,           # () -> sequence of RegionEntry
+        metadata=metadata,                               # the data set's metadata
+        live_map=map_view,                               # MapView (or None)
+        filtered_ids_provider=lambda: [s.id for s in table.proxy.visible_sites()],
+        selected_region_ids_provider=region_panel.selected_ids,
+        parent=window,
+    )
+    dialog.finished_export.connect(lambda path: statusbar.showMessage(f"Exported {path}"))
+    dialog.open()
+
+``live_map`` is anything with ``width()``, ``height()`` and ``evaluate(expression,
+callback)`` (:class:`~explorer.web.view.MapView` has them): the dialog reads the current
+view's extent and colour mode from the page with it, and the "screen" size from its
+size. Without it, "current view" is not offered. Providers are called when an export
+starts, so the dialog always exports what the application holds at that moment; the
+dialog never changes any store.
+
+Every file is written atomically (never half-written; an existing file is replaced
+only when the new one is complete). Long work (rendering a map) shows progress in the
+dialog and can be cancelled; errors are shown in the dialog in one line and emitted as
+``failed(message)``; success emits ``finished_export(path)``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Collection, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QRadioButton,
+    QSpinBox,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from explorer.core.chips import ChipCatalogue
+from explorer.core.errors import ValidationError
+from explorer.core.region_store import RegionEntry
+from explorer.core.schema import Site, now_iso
+from explorer.web.snapshot import (
+    MAX_SIDE_PX,
+    MIN_SIDE_PX,
+    PRESETS,
+    SnapshotJob,
+    SnapshotResult,
+    SnapshotSpec,
+    check_extent,
+    png_bytes,
+    render_snapshot,
+    report_map_spec,
+    save_png,
+)
+
+log = logging.getLogger(__name__)
+
+#: What can be exported: key -> (menu label, file suffix, file-dialog filter).
+KINDS: dict[str, tuple[str, str, str]] = {
+    "snapshot": ("Map snapshot (PNG)", ".png", "PNG image (*.png)"),
+    "report": ("PDF report", ".pdf", "PDF document (*.pdf)"),
+    "html": ("Interactive map (HTML)", ".html", "HTML page (*.html)"),
+    "sites": ("Sites (data)", ".geojson", ""),
+    "regions": ("Regions (GeoJSON)", ".geojson", "GeoJSON (*.geojson)"),
+}
+#: Site data formats: suffix -> label.
+SITE_FORMATS: dict[str, str] = {
+    ".geojson": "GeoJSON",
+    ".gpkg": "GeoPackage",
+    ".csv": "CSV (no metadata)",
+}
+#: QSettings key of the folder last exported to.
+LAST_DIR_KEY = "export/last_dir"
+
+#: The page's view and colour mode, for "current view" (bounds clamped by the caller).
+_VIEW_STATE_JS = (
+    "(function () { var b = CSE.map.getBounds(); return {west: b.getWest(), "
+    "south: b.getSouth(), east: b.getEast(), north: b.getNorth(), "
+    "color_mode: CSE.pageState().color_mode}; })()"
+)
+_MERCATOR_LAT = 85.0511
+
+
+class LiveMap(Protocol):
+    """What the dialog needs from the application's map (``MapView`` has it)."""
+
+    def width(self) -> int: ...
+
+    def height(self) -> int: ...
+
+    def evaluate(self, expression: str, callback: Callable[[Any], None]) -> None: ...
+
+
+class ExportError(Exception):
+    """An export cannot start: the message says what to change."""
+
+
+def _clamped_extent(state: Mapping[str, Any]) -> tuple[float, float, float, float]:
+    """The page's bounds as a valid extent (a zoomed-out view can pass the poles/date line)."""
+    w = max(-180.0, float(state["west"]))
+    e = min(180.0, float(state["east"]))
+    s = max(-_MERCATOR_LAT, float(state["south"]))
+    n = min(_MERCATOR_LAT, float(state["north"]))
+    return check_extent((w, s, e, n))
+
+
+class ExportDialog(QDialog):
+    """Choose what to export and where; run it with progress; report the outcome.
+
+    Parameters
+    ----------
+    sites_provider : callable() -> sequence of Site
+        The sites to export (all of them; filters are chosen in the dialog).
+    regions_provider : callable() -> sequence of RegionEntry
+    metadata : mapping
+        The data set's metadata (``title``, ``as_of``...), written with data exports
+        and printed on maps and reports.
+    live_map : LiveMap, optional
+        The application's map: offers "current view" and the screen size.
+    filtered_ids_provider : callable() -> collection of str or None, optional
+        Ids of the sites the site table shows under its filter; ``None`` (or no
+        provider) when nothing is filtered, and the option is then not offered.
+    parent : QWidget, optional
+    selected_region_ids_provider : callable() -> sequence of str, optional
+        Region ids selected in the regions panel (offers "selected regions").
+    catalogue : ChipCatalogue, optional
+    basemap_dir : Path, optional
+
+    Signals
+    -------
+    finished_export(str)
+        The file was written (its path).
+    failed(str)
+        Nothing was written; the message is also shown in the dialog.
+    progress(int, str)
+        Percent done and what is happening.
+    """
+
+    finished_export = Signal(str)
+    failed = Signal(str)
+    progress = Signal(int, str)
+
+    def __init__(
+        self,
+        sites_provider: Callable[[], Sequence[Site]],
+        regions_provider: Callable[[], Sequence[RegionEntry]],
+        metadata: Mapping[str, Any],
+        live_map: LiveMap | None = None,
+        filtered_ids_provider: Callable[[], Collection[str] | None] | None = None,
+        parent: QWidget | None = None,
+        *,
+        selected_region_ids_provider: Callable[[], Sequence[str]] | None = None,
+        catalogue: ChipCatalogue | None = None,
+        basemap_dir: Path | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Export")
+        self._sites_provider = sites_provider
+        self._regions_provider = regions_provider
+        self._metadata = dict(metadata)
+        self._live_map = live_map
+        self._filtered_ids_provider = filtered_ids_provider
+        self._selected_regions_provider = selected_region_ids_provider
+        self._catalogue = catalogue
+        self._basemap_dir = basemap_dir
+        self._job: SnapshotJob | None = None
+        #: The last map rendered (snapshot or report map), for callers and tests.
+        self.last_snapshot: SnapshotResult | None = None
+        self._busy = False
+        self._title_edited = False
+        self._suggested_path = ""
+
+        self._build()
+        self._refresh_choices()
+        self._on_kind_changed()
+        if live_map is not None:
+            # Start from the colours the user is looking at.
+            live_map.evaluate(_VIEW_STATE_JS, self._on_initial_view_state)
+
+    # ================================================================== building
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        self.kind_combo = QComboBox()
+        for key, (label, _, _) in KINDS.items():
+            self.kind_combo.addItem(label, key)
+        self.kind_combo.currentIndexChanged.connect(self._on_kind_changed)
+        form.addRow("&Export:", self.kind_combo)
+        self.title_edit = QLineEdit()
+        self.title_edit.setMaxLength(300)
+        self.title_edit.textEdited.connect(self._on_title_edited)
+        form.addRow("&Title:", self.title_edit)
+        layout.addLayout(form)
+
+        self.pages = QStackedWidget()
+        self._page_index: dict[str, int] = {}
+        for key, page in (
+            ("snapshot", self._build_snapshot_page()),
+            ("report", self._build_report_page()),
+            ("html", self._build_html_page()),
+            ("sites", self._build_sites_page()),
+            ("regions", self._build_regions_page()),
+        ):
+            self._page_index[key] = self.pages.addWidget(page)
+        layout.addWidget(self.pages)
+
+        out = QHBoxLayout()
+        self.path_edit = QLineEdit()
+        self.path_edit.setPlaceholderText("Output file")
+        self.browse_button = QPushButton("&Browse…")
+        self.browse_button.clicked.connect(self._on_browse)
+        out.addWidget(self.path_edit, 1)
+        out.addWidget(self.browse_button)
+        out_label = QLabel("Save &to:")
+        out_label.setBuddy(self.path_edit)
+        layout.addWidget(out_label)
+        layout.addLayout(out)
+
+        self.status_label = QLabel("")
+        self.status_label.setWordWrap(True)
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setRange(0, 100)
+        self.progress_bar.setVisible(False)
+        self.error_label = QLabel("")
+        self.error_label.setWordWrap(True)
+        self.error_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.error_label.setStyleSheet("color: #b00020;")
+        self.error_label.setVisible(False)
+        layout.addWidget(self.progress_bar)
+        layout.addWidget(self.status_label)
+        layout.addWidget(self.error_label)
+
+        self.buttons = QDialogButtonBox()
+        self.export_button = self.buttons.addButton(
+            "E&xport", QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        self.close_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
+        self.export_button.setDefault(True)
+        self.export_button.clicked.connect(self.export)
+        self.close_button.clicked.connect(self._on_close_clicked)
+        layout.addWidget(self.buttons)
+        self.resize(520, 0)
+
+    def _build_snapshot_page(self) -> QWidget:
+        page = QWidget()
+        form = QFormLayout(page)
+        self.preset_combo = QComboBox()
+        for key, preset in PRESETS.items():
+            self.preset_combo.addItem(preset.label, key)
+        self.preset_combo.currentIndexChanged.connect(self._on_preset_changed)
+        form.addRow("&Size:", self.preset_combo)
+        size = QHBoxLayout()
+        self.width_spin = QSpinBox()
+        self.height_spin = QSpinBox()
+        for spin, value in ((self.width_spin, 1600), (self.height_spin, 1000)):
+            spin.setRange(MIN_SIDE_PX, MAX_SIDE_PX)
+            spin.setSuffix(" px")
+            spin.setValue(value)
+        size.addWidget(self.width_spin)
+        size.addWidget(QLabel("×"))
+        size.addWidget(self.height_spin)
+        size.addStretch(1)
+        form.addRow("Custom size:", size)
+        extent_box = QGroupBox("Area shown")
+        extent_layout = QVBoxLayout(extent_box)
+        self.extent_view = QRadioButton("&Current map view")
+        self.extent_regions = QRadioButton("Fit the &regions")
+        self.extent_sites = QRadioButton("Fit all &sites")
+        self.extent_group = QButtonGroup(self)
+        for button in (self.extent_view, self.extent_regions, self.extent_sites):
+            self.extent_group.addButton(button)
+            extent_layout.addWidget(button)
+        form.addRow(extent_box)
+        self.snapshot_color_combo = self._color_combo()
+        form.addRow("&Colour markers by:", self.snapshot_color_combo)
+        return page
+
+    def _build_report_page(self) -> QWidget:
+        page = QWidget()
+        box = QVBoxLayout(page)
+        group = QGroupBox("Regions in the report")
+        inner = QVBoxLayout(group)
+        self.report_all = QRadioButton("All regions")
+        self.report_selected = QRadioButton("Selected regions")
+        self.report_group = QButtonGroup(self)
+        for button in (self.report_all, self.report_selected):
+            self.report_group.addButton(button)
+            inner.addWidget(button)
+        self.report_note = QLabel("")
+        self.report_note.setWordWrap(True)
+        inner.addWidget(self.report_note)
+        box.addWidget(group)
+        box.addWidget(
+            QLabel("The report opens with a map of its regions (drawn at print resolution).")
+        )
+        box.addStretch(1)
+        return page
+
+    def _build_html_page(self) -> QWidget:
+        page = QWidget()
+        form = QFormLayout(page)
+        self.html_color_combo = self._color_combo()
+        form.addRow("Colour markers &by:", self.html_color_combo)
+        note = QLabel(
+            "One self-contained file with every site and region: it opens in any browser, "
+            "offline, and loads nothing from the network."
+        )
+        note.setWordWrap(True)
+        form.addRow(note)
+        return page
+
+    def _build_sites_page(self) -> QWidget:
+        page = QWidget()
+        form = QFormLayout(page)
+        group = QGroupBox("Sites")
+        inner = QVBoxLayout(group)
+        self.sites_all = QRadioButton("All sites")
+        self.sites_filtered = QRadioButton("Sites shown by the table's filter")
+        self.sites_in_region = QRadioButton("Sites inside a region:")
+        self.sites_group = QButtonGroup(self)
+        for button in (self.sites_all, self.sites_filtered, self.sites_in_region):
+            self.sites_group.addButton(button)
+            inner.addWidget(button)
+        self.region_combo = QComboBox()
+        # Picking a region means exporting the sites inside it.
+        self.region_combo.activated.connect(lambda _i: self.sites_in_region.setChecked(True))
+        inner.addWidget(self.region_combo)
+        form.addRow(group)
+        self.format_combo = QComboBox()
+        for suffix, label in SITE_FORMATS.items():
+            self.format_combo.addItem(label, suffix)
+        self.format_combo.currentIndexChanged.connect(self._sync_suffix)
+        form.addRow("&Format:", self.format_combo)
+        return page
+
+    def _build_regions_page(self) -> QWidget:
+        page = QWidget()
+        box = QVBoxLayout(page)
+        group = QGroupBox("Regions")
+        inner = QVBoxLayout(group)
+        self.regions_all = QRadioButton("All regions")
+        self.regions_selected = QRadioButton("Selected regions")
+        self.regions_group = QButtonGroup(self)
+        for button in (self.regions_all, self.regions_selected):
+            self.regions_group.addButton(button)
+            inner.addWidget(button)
+        box.addWidget(group)
+        box.addWidget(QLabel("As GeoJSON that 'explorer totals --regions' reads back."))
+        box.addStretch(1)
+        return page
+
+    @staticmethod
+    def _color_combo() -> QComboBox:
+        combo = QComboBox()
+        combo.addItem("Export-control status", "export")
+        combo.addItem("Main chip model", "model")
+        return combo
+
+    # ================================================================== state
+    @property
+    def kind(self) -> str:
+        """The chosen export: one of :data:`KINDS`."""
+        return str(self.kind_combo.currentData())
+
+    def set_kind(self, kind: str) -> None:
+        """Choose what to export (``"snapshot"``, ``"report"``, ``"html"``, ``"sites"``,
+        ``"regions"``)."""
+        index = self.kind_combo.findData(kind)
+        if index < 0:
+            raise ValueError(f"export kind must be one of {', '.join(KINDS)}, got {kind!r}")
+        self.kind_combo.setCurrentIndex(index)
+
+    @property
+    def is_busy(self) -> bool:
+        """True while an export runs."""
+        return self._busy
+
+    def _selected_region_ids(self) -> list[str]:
+        if self._selected_regions_provider is None:
+            return []
+        return list(self._selected_regions_provider())
+
+    def _filtered_ids(self) -> Collection[str] | None:
+        if self._filtered_ids_provider is None:
+            return None
+        return self._filtered_ids_provider()
+
+    def _refresh_choices(self) -> None:
+        """Offer only what applies to the data as it is now."""
+        entries = list(self._regions_provider())
+        selected = self._selected_region_ids()
+        n_regions, n_selected = len(entries), len(selected)
+        self.extent_view.setEnabled(self._live_map is not None)
+        self.extent_regions.setEnabled(n_regions > 0)
+        self.extent_regions.setText(f"Fit the &regions ({n_regions})")
+        default = (
+            self.extent_view
+            if self._live_map is not None
+            else self.extent_regions
+            if n_regions
+            else self.extent_sites
+        )
+        default.setChecked(True)
+        if self._live_map is None:
+            self.preset_combo.model().item(self.preset_combo.findData("screen")).setEnabled(False)
+            self.preset_combo.setCurrentIndex(self.preset_combo.findData("a4-150"))
+
+        for all_button, sel_button in (
+            (self.report_all, self.report_selected),
+            (self.regions_all, self.regions_selected),
+        ):
+            all_button.setText(f"All regions ({n_regions})")
+            sel_button.setText(f"Selected regions ({n_selected})")
+            sel_button.setEnabled(n_selected > 0)
+            all_button.setChecked(True)
+        self.regions_all.setEnabled(n_regions > 0)
+        self.report_note.setText(
+            "" if n_regions else "There are no regions: the report covers all sites."
+        )
+        self.report_all.setEnabled(n_regions > 0)
+
+        sites = list(self._sites_provider())
+        filtered = self._filtered_ids()
+        self.sites_all.setText(f"All sites ({len(sites)})")
+        self.sites_filtered.setEnabled(filtered is not None)
+        if filtered is not None:
+            self.sites_filtered.setText(f"Sites shown by the table's filter ({len(filtered)})")
+        self.region_combo.blockSignals(True)
+        self.region_combo.clear()
+        for e in entries:
+            self.region_combo.addItem(e.name, e.id)
+        self.region_combo.blockSignals(False)
+        self.sites_in_region.setEnabled(n_regions > 0)
+        self.region_combo.setEnabled(n_regions > 0)
+        self.sites_all.setChecked(True)
+
+    def _default_title(self, kind: str) -> str:
+        data_title = str(self._metadata.get("title") or "").strip()
+        if kind == "report":
+            return f"Region report: {data_title}" if data_title else "Region report"
+        return data_title
+
+    def _on_title_edited(self, _text: str) -> None:
+        self._title_edited = True
+
+    def _on_kind_changed(self, *_args: Any) -> None:
+        kind = self.kind
+        self.pages.setCurrentIndex(self._page_index[kind])
+        titled = kind in ("snapshot", "report", "html")
+        self.title_edit.setEnabled(titled)
+        if not self._title_edited:
+            self.title_edit.setText(self._default_title(kind) if titled else "")
+            self.title_edit.setCursorPosition(0)  # show the start of a long title
+        self._on_preset_changed()
+        self._sync_suffix()
+        self._clear_messages()
+
+    def _on_preset_changed(self, *_args: Any) -> None:
+        custom = self.preset_combo.currentData() == "custom"
+        self.width_spin.setEnabled(custom)
+        self.height_spin.setEnabled(custom)
+
+    def _on_initial_view_state(self, state: Any) -> None:
+        mode = state.get("color_mode") if isinstance(state, dict) else None
+        for combo in (self.snapshot_color_combo, self.html_color_combo):
+            index = combo.findData(mode)
+            if index >= 0:
+                combo.setCurrentIndex(index)
+
+    # ------------------------------------------------------------------ output path
+    def _suffix(self) -> str:
+        if self.kind == "sites":
+            return str(self.format_combo.currentData())
+        return KINDS[self.kind][1]
+
+    def _sync_suffix(self, *_args: Any) -> None:
+        """Keep the output file's extension in step with what is exported."""
+        suffix = self._suffix()
+        text = self.path_edit.text().strip()
+        if not text or text == self._suggested_path:
+            # Nothing typed yet (or only our suggestion): suggest a name for this kind.
+            folder = Path(str(QSettings().value(LAST_DIR_KEY, str(Path.home()))))
+            if text:
+                folder = Path(text).parent
+            stem = {"snapshot": "map", "report": "report", "html": "map"}.get(self.kind, self.kind)
+            self._suggested_path = str(folder / f"{stem}{suffix}")
+            self.path_edit.setText(self._suggested_path)
+            return
+        path = Path(text)
+        if path.suffix.lower() != suffix:
+            self.path_edit.setText(str(path.with_suffix(suffix)))
+
+    def set_output_path(self, path: str | os.PathLike[str]) -> None:
+        """Set where to write (as if typed)."""
+        self.path_edit.setText(os.fspath(path))
+
+    def _on_browse(self) -> None:
+        suffix = self._suffix()
+        name_filter = KINDS[self.kind][2] or f"{SITE_FORMATS[suffix]} (*{suffix})"
+        path, _ = QFileDialog.getSaveFileName(self, "Export to", self.path_edit.text(), name_filter)
+        if path:
+            if Path(path).suffix.lower() != suffix:
+                path = str(Path(path).with_suffix(suffix))
+            self.path_edit.setText(path)
+
+    # ================================================================== running
+    def export(self) -> None:
+        """Start the chosen export (what the Export button does)."""
+        if self._busy:
+            return
+        self._clear_messages()
+        try:
+            path = self._checked_path()
+            kind = self.kind
+            if kind == "snapshot":
+                self._start_snapshot(path)
+            elif kind == "report":
+                self._start_report(path)
+            elif kind == "html":
+                self._run_sync(path, self._write_html)
+            elif kind == "sites":
+                self._run_sync(path, self._write_sites)
+            else:
+                self._run_sync(path, self._write_regions)
+        except (ExportError, ValueError, TypeError, OSError) as exc:
+            self._fail(_message(exc))
+
+    def _checked_path(self) -> Path:
+        text = self.path_edit.text().strip()
+        if not text:
+            raise ExportError("choose a file to export to")
+        path = Path(text).expanduser()
+        suffix = self._suffix()
+        if path.suffix.lower() != suffix:
+            raise ExportError(f"{path.name}: a {KINDS[self.kind][0]} is saved as a {suffix} file")
+        if not path.parent.is_dir():
+            raise ExportError(f"{path}: the folder '{path.parent}' does not exist")
+        if path.is_dir():
+            raise ExportError(f"{path} is a folder")
+        return path
+
+    def _title(self) -> str:
+        return self.title_edit.text().strip()
+
+    def _set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        self.export_button.setEnabled(not busy)
+        for w in (self.kind_combo, self.pages, self.path_edit, self.browse_button):
+            w.setEnabled(not busy)
+        self.title_edit.setEnabled(not busy and self.kind in ("snapshot", "report", "html"))
+        self.close_button.setText("Cancel" if busy else "Close")
+        self.progress_bar.setVisible(busy)
+
+    def _on_progress(self, percent: int, message: str) -> None:
+        self.progress_bar.setValue(percent)
+        self.status_label.setText(message)
+        self.progress.emit(percent, message)
+
+    def _clear_messages(self) -> None:
+        self.error_label.clear()
+        self.error_label.setVisible(False)
+        self.status_label.clear()
+
+    def _succeed(self, path: Path) -> None:
+        self._job = None
+        self._set_busy(False)
+        self.status_label.setText(f"Exported to {path}")
+        QSettings().setValue(LAST_DIR_KEY, str(path.parent))
+        self.finished_export.emit(str(path))
+
+    def _fail(self, message: str) -> None:
+        self._job = None
+        self._set_busy(False)
+        self.status_label.clear()
+        self.error_label.setText(f"Nothing was exported: {message}")
+        self.error_label.setVisible(True)
+        log.warning("export failed: %s", message)
+        self.failed.emit(message)
+
+    def _on_close_clicked(self) -> None:
+        if self._busy and self._job is not None:
+            self._job.cancel()
+            return
+        self.reject()
+
+    def reject(self) -> None:
+        """Close (cancelling a running export first)."""
+        if self._busy and self._job is not None:
+            self._job.cancel()
+        super().reject()
+
+    # ------------------------------------------------------------------ synchronous kinds
+    def _run_sync(self, path: Path, write: Callable[[Path], None]) -> None:
+        self._set_busy(True)
+        self.progress_bar.setRange(0, 0)  # a short job: a busy bar while it runs
+        self._on_progress(0, "Writing…")
+        try:
+            write(path)
+        except (ExportError, ValueError, TypeError, OSError) as exc:
+            self.progress_bar.setRange(0, 100)
+            self._fail(_message(exc))
+            return
+        self.progress_bar.setRange(0, 100)
+        self._on_progress(100, "Done")
+        self._succeed(path)
+
+    def _write_html(self, path: Path) -> None:
+        from explorer.web.html_export import export_html
+
+        export_html(
+            path,
+            sites=list(self._sites_provider()),
+            regions=list(self._regions_provider()),
+            metadata=self._metadata,
+            title=self._title(),
+            catalogue=self._catalogue,
+            color_mode=str(self.html_color_combo.currentData()),
+            basemap_dir=self._basemap_dir,
+        )
+
+    def _write_sites(self, path: Path) -> None:
+        from explorer.io.exports import FILTER_KEY, export_sites
+
+        sites = list(self._sites_provider())
+        meta = dict(self._metadata)
+        if self.sites_filtered.isChecked():
+            ids = set(self._filtered_ids() or ())
+            chosen = [s for s in sites if s.id in ids]
+            meta[FILTER_KEY] = {
+                "kind": "table filter",
+                "site_count": len(chosen),
+                "unfiltered_site_count": len(sites),
+                "exported_at": now_iso(),
+            }
+            export_sites(path, chosen, metadata=meta)
+        elif self.sites_in_region.isChecked():
+            entry = self._entry(str(self.region_combo.currentData()))
+            export_sites(path, sites, region=entry.region, metadata=meta)
+        else:
+            export_sites(path, sites, metadata=meta)
+
+    def _write_regions(self, path: Path) -> None:
+        from explorer.io.exports import export_regions
+
+        entries = self._chosen_entries(self.regions_selected.isChecked())
+        if not entries:
+            raise ExportError("there are no regions to export")
+        export_regions(path, [e.region for e in entries])
+
+    def _entry(self, rid: str) -> RegionEntry:
+        for e in self._regions_provider():
+            if e.id == rid:
+                return e
+        raise ExportError(f"the region chosen is gone (id {rid!r})")
+
+    def _chosen_entries(self, selected_only: bool) -> list[RegionEntry]:
+        entries = list(self._regions_provider())
+        if not selected_only:
+            return entries
+        wanted = set(self._selected_region_ids())
+        return [e for e in entries if e.id in wanted]
+
+    # ------------------------------------------------------------------ map kinds
+    def _snapshot_spec(self, extent: tuple[float, float, float, float] | None) -> SnapshotSpec:
+        key = str(self.preset_combo.currentData())
+        size = None
+        if key == "screen":
+            if self._live_map is None:
+                raise ExportError("there is no map view to take the screen size from")
+            size = (self._live_map.width(), self._live_map.height())
+        elif key == "custom":
+            size = (self.width_spin.value(), self.height_spin.value())
+        spec = SnapshotSpec.from_preset(key, title=self._title(), extent=extent, size=size)
+        spec.validate()
+        return spec
+
+    def _start_snapshot(self, path: Path) -> None:
+        entries = list(self._regions_provider())
+        if self.extent_view.isChecked():
+            self._snapshot_spec(None)  # refuse a bad size before asking the page anything
+            self._set_busy(True)
+            self._on_progress(2, "Reading the current view")
+            assert self._live_map is not None
+            self._live_map.evaluate(
+                _VIEW_STATE_JS, lambda state: self._snapshot_with_view(path, entries, state)
+            )
+            return
+        self._render(path, self._snapshot_spec(None), entries, self._save_snapshot)
+
+    def _snapshot_with_view(self, path: Path, entries: list[RegionEntry], state: Any) -> None:
+        try:
+            if not isinstance(state, dict):
+                raise ExportError("could not read the current map view")
+            spec = self._snapshot_spec(_clamped_extent(state))
+        except (ExportError, ValueError, KeyError, TypeError) as exc:
+            self._fail(_message(exc))
+            return
+        self._render(path, spec, entries, self._save_snapshot)
+
+    def _start_report(self, path: Path) -> None:
+        selected = self.report_selected.isChecked()
+        entries = self._chosen_entries(selected)
+        if selected and not entries:
+            raise ExportError("no region is selected")
+        spec = report_map_spec(with_regions=bool(entries))
+        self._render(path, spec, entries, self._write_report)
+
+    def _render(
+        self,
+        path: Path,
+        spec: SnapshotSpec,
+        entries: Sequence[RegionEntry],
+        then: Callable[[Path, SnapshotResult, Sequence[RegionEntry]], None],
+    ) -> None:
+        self._set_busy(True)
+        color = (
+            str(self.snapshot_color_combo.currentData()) if self.kind == "snapshot" else "export"
+        )
+        job = render_snapshot(
+            spec,
+            sites=list(self._sites_provider()),
+            regions=entries,
+            metadata=self._metadata,
+            color_mode=color,
+            catalogue=self._catalogue,
+            basemap_dir=self._basemap_dir,
+            on_progress=lambda p, m: self._on_progress(round(p * 0.9), m),
+            parent=self,
+        )
+        self._job = job
+        job.failed.connect(self._fail)
+        job.finished.connect(lambda result: self._after_render(path, result, entries, then))
+
+    def _after_render(
+        self,
+        path: Path,
+        result: SnapshotResult,
+        entries: Sequence[RegionEntry],
+        then: Callable[[Path, SnapshotResult, Sequence[RegionEntry]], None],
+    ) -> None:
+        self.last_snapshot = result
+        self._on_progress(92, "Writing the file")
+        try:
+            then(path, result, entries)
+        except (ExportError, ValueError, TypeError, OSError) as exc:
+            self._fail(_message(exc))
+            return
+        self._on_progress(100, "Done")
+        self._succeed(path)
+
+    @staticmethod
+    def _save_snapshot(path: Path, result: SnapshotResult, _entries: Sequence[RegionEntry]) -> None:
+        save_png(path, result.image, result.spec.dpi)
+
+    def _write_report(
+        self, path: Path, result: SnapshotResult, entries: Sequence[RegionEntry]
+    ) -> None:
+        from explorer.io.report import build_report
+
+        build_report(
+            path,
+            sites=list(self._sites_provider()),
+            regions=[e.region for e in entries],
+            map_png=png_bytes(result.image, result.spec.dpi),
+            title=self._title() or self._default_title("report"),
+            metadata=self._metadata,
+            catalogue=self._catalogue,
+        )
+
+
+def _message(exc: BaseException) -> str:
+    if isinstance(exc, ValidationError):
+        first = exc.problems[0] if exc.problems else "invalid data"
+        return str(first)
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.filename}: {exc.strerror}" if exc.filename else exc.strerror
+    return str(exc) or type(exc).__name__
+
+
+__all__ = ["KINDS", "SITE_FORMATS", "ExportDialog", "ExportError", "LiveMap"]
