@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -425,7 +426,10 @@ class ExportDialog(QDialog):
         )
         default.setChecked(True)
         if self._live_map is None:
-            self.preset_combo.model().item(self.preset_combo.findData("screen")).setEnabled(False)
+            model = self.preset_combo.model()
+            assert isinstance(model, QStandardItemModel)  # a QComboBox's own model
+            item = model.item(self.preset_combo.findData("screen"))
+            item.setEnabled(False)
             self.preset_combo.setCurrentIndex(self.preset_combo.findData("a4-150"))
 
         for all_button, sel_button in (

@@ -259,6 +259,7 @@ def build_html(
         )
         if p
     )
+    header_title = title.strip() or str(meta.get("title") or "").strip()
     state = {
         "messages": [
             ["sitesReset", {"sites": sites_payload(sites, cat), "models": catalogue_payload(cat)}],
@@ -267,7 +268,7 @@ def build_html(
         ],
         "bounds": _bounds(sites, entries),
         "header": {
-            "title": title.strip() or str(meta.get("title") or "").strip(),
+            "title": header_title,
             "facts": facts,
             "caveat": caveat_text(sites, where="on this map"),
         },
@@ -276,7 +277,7 @@ def build_html(
         f'<script type="application/json" id="cse-export-state">{_json_block(state)}</script>\n'
         f"<style>{_EXPORT_CSS}</style>\n"
     )
-    page_title = f"<title>{_html_text(state['header']['title'] or 'Compute sites map')}</title>\n"
+    page_title = f"<title>{_html_text(header_title or 'Compute sites map')}</title>\n"
     at = html.index("<head>") + len("<head>")
     html = f"{html[:at]}\n{page_title}{head_extra}{html[at:]}"
     csp = _content_security_policy(html)

@@ -1455,7 +1455,8 @@ def png_bytes(image: QImage, dpi: float | None = None) -> bytes:
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    if not image.save(buffer, "PNG"):
+    # PySide6 takes the format as str here, whatever its type stubs say.
+    if not image.save(buffer, "PNG"):  # type: ignore[call-overload]
         raise OSError("could not encode the snapshot as PNG")
     buffer.close()
     return bytes(data.data())
