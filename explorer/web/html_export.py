@@ -118,7 +118,8 @@ def caveat_text(sites: Sequence[Site], *, where: str = "shown") -> str:
     return f"Caveat: {' and '.join(parts)}; positions and figures are not evidence."
 
 
-def _entries(regions: Iterable[RegionEntry | Region] | None) -> list[RegionEntry]:
+def region_entries(regions: Iterable[RegionEntry | Region] | None) -> list[RegionEntry]:
+    """``regions`` as store entries (a bare :class:`Region` gets the id ``r<n>``)."""
     out: list[RegionEntry] = []
     for i, r in enumerate(regions or ()):
         if isinstance(r, RegionEntry):
@@ -130,18 +131,29 @@ def _entries(regions: Iterable[RegionEntry | Region] | None) -> list[RegionEntry
     return out
 
 
-def _bounds(sites: Sequence[Site], entries: Sequence[RegionEntry]) -> list[list[float]] | None:
-    """Leaflet bounds ``[[s, w], [n, e]]`` of the regions, else of the sites."""
+def data_extent(
+    sites: Sequence[Site], entries: Sequence[RegionEntry]
+) -> tuple[float, float, float, float] | None:
+    """``(west, south, east, north)`` of the regions if there are any, else of the sites
+    (``None`` for neither), kept inside the Web Mercator map."""
     if entries:
         boxes = [e.region.bounds for e in entries]
     elif sites:
         boxes = [(s.lon, s.lat, s.lon, s.lat) for s in sites]
     else:
         return None
-    w = max(-180.0, min(b[0] for b in boxes))
-    s = max(-MERCATOR_MAX_LAT, min(b[1] for b in boxes))
-    e = min(180.0, max(b[2] for b in boxes))
-    n = min(MERCATOR_MAX_LAT, max(b[3] for b in boxes))
+    return (
+        max(-180.0, min(b[0] for b in boxes)),
+        max(-MERCATOR_MAX_LAT, min(b[1] for b in boxes)),
+        min(180.0, max(b[2] for b in boxes)),
+        min(MERCATOR_MAX_LAT, max(b[3] for b in boxes)),
+    )
+
+
+def _leaflet_bounds(extent: tuple[float, float, float, float] | None) -> Any:
+    if extent is None:
+        return None
+    w, s, e, n = extent
     return [[s, w], [n, e]]
 
 
@@ -221,7 +233,7 @@ def build_html(
     for i, s in enumerate(sites):
         if not isinstance(s, Site):
             raise TypeError(f"sites[{i}] must be a Site, got {type(s).__name__}")
-    entries = _entries(regions)
+    entries = region_entries(regions)
     meta = dict(metadata or {})
     cat = catalogue if catalogue is not None else default_catalogue()
 
@@ -266,7 +278,7 @@ def build_html(
             ["colorModeChanged", color_mode],
             ["regionsReset", [region_payload(e) for e in entries]],
         ],
-        "bounds": _bounds(sites, entries),
+        "bounds": _leaflet_bounds(data_extent(sites, entries)),
         "header": {
             "title": header_title,
             "facts": facts,
@@ -350,4 +362,11 @@ def export_html(
     return out
 
 
-__all__ = ["STATIC_BRIDGE", "build_html", "caveat_text", "export_html"]
+__all__ = [
+    "STATIC_BRIDGE",
+    "build_html",
+    "caveat_text",
+    "data_extent",
+    "export_html",
+    "region_entries",
+]

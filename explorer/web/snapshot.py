@@ -77,8 +77,14 @@ from explorer.core.selection import Selection
 from explorer.core.store import SiteStore
 from explorer.geo.regions import MERCATOR_MAX_LAT, Region
 from explorer.io.atomic import atomic_target
-from explorer.web.html_export import caveat_text
-from explorer.web.page import ATTRIBUTION, DEFAULT_CENTER, DEFAULT_ZOOM, PROVINCE_NOTE
+from explorer.web.html_export import caveat_text, data_extent, region_entries
+from explorer.web.page import (
+    ATTRIBUTION,
+    DEFAULT_CENTER,
+    DEFAULT_ZOOM,
+    MAX_ZOOM,
+    PROVINCE_NOTE,
+)
 from explorer.web.payload import COLOR_MODES, to_json
 
 log = logging.getLogger(__name__)
@@ -525,18 +531,6 @@ _MEASURE_JS = """
 # =========================================================================== the job
 
 
-def _region_entries(regions: Iterable[RegionEntry | Region] | None) -> list[RegionEntry]:
-    entries: list[RegionEntry] = []
-    for i, r in enumerate(regions or ()):
-        if isinstance(r, RegionEntry):
-            entries.append(r)
-        elif isinstance(r, Region):
-            entries.append(RegionEntry(id=f"r{i + 1}", region=r))
-        else:
-            raise TypeError(f"regions[{i}] must be a RegionEntry or Region, got {type(r).__name__}")
-    return entries
-
-
 class SnapshotJob(QObject):
     """One snapshot being rendered; made by :func:`render_snapshot`.
 
@@ -647,23 +641,9 @@ class SnapshotJob(QObject):
 
     def _view_config(self) -> dict[str, Any]:
         spec = self.spec
-        box: Extent | None = None
-        max_zoom: float = 13
-        if spec.extent is not None:
-            box = spec.extent
-        elif self._entries:
-            bounds = [e.region.bounds for e in self._entries]
-            box = (
-                max(-180.0, min(b[0] for b in bounds)),
-                max(-MERCATOR_MAX_LAT, min(b[1] for b in bounds)),
-                min(180.0, max(b[2] for b in bounds)),
-                min(MERCATOR_MAX_LAT, max(b[3] for b in bounds)),
-            )
-        elif self._sites:
-            lons = [s.lon for s in self._sites]
-            lats = [s.lat for s in self._sites]
-            box = (min(lons), min(lats), max(lons), max(lats))
-            max_zoom = SITES_FIT_MAX_ZOOM
+        box = spec.extent if spec.extent is not None else data_extent(self._sites, self._entries)
+        # A lone site (or a tight cluster) is shown with its surroundings.
+        max_zoom = MAX_ZOOM if spec.extent is not None or self._entries else SITES_FIT_MAX_ZOOM
         if box is None:
             return {"bounds": None, "center": list(DEFAULT_CENTER), "zoom": DEFAULT_ZOOM}
         if spec.extent is not None:
@@ -1417,7 +1397,7 @@ def render_snapshot(
     for i, s in enumerate(sites):
         if not isinstance(s, Site):
             raise TypeError(f"sites[{i}] must be a Site, got {type(s).__name__}")
-    entries = _region_entries(regions)
+    entries = region_entries(regions)
     if QCoreApplication.instance() is None:
         raise RuntimeError(
             "render_snapshot needs a QApplication (see explorer.app.make_application)"
