@@ -128,6 +128,9 @@ def region_entries(regions: Iterable[RegionEntry | Region] | None) -> list[Regio
             out.append(RegionEntry(id=f"r{i + 1}", region=r))
         else:
             raise TypeError(f"regions[{i}] must be a RegionEntry or Region, got {type(r).__name__}")
+    ids = [e.id for e in out]
+    if len(set(ids)) != len(ids):
+        raise ValueError(f"region ids must be unique, got {ids!r}")
     return out
 
 

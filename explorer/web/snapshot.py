@@ -40,6 +40,7 @@ Headless use needs ``QT_QPA_PLATFORM=offscreen`` (and, as root, Chromium needs
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import os
@@ -591,6 +592,13 @@ class SnapshotJob(QObject):
 
     def start(self) -> None:
         """Build the offscreen map and start rendering (returns at once)."""
+        try:
+            self._build_page()
+        except Exception:
+            self._finish()  # no offscreen page is left behind
+            raise
+
+    def _build_page(self) -> None:
         from explorer.web.view import MapController, MapView
 
         spec = self.spec
@@ -792,7 +800,8 @@ class SnapshotJob(QObject):
                 self._controller.detach()
             if self._region_controller is not None:
                 self._region_controller.detach()
-            view.page().renderProcessTerminated.disconnect(self._on_renderer_died)
+            with contextlib.suppress(RuntimeError, TypeError):  # not connected yet
+                view.page().renderProcessTerminated.disconnect(self._on_renderer_died)
             view.close()
             view.deleteLater()
 

@@ -190,6 +190,15 @@ def test_oversize_is_refused_before_any_work(
         snap.render_snapshot(SnapshotSpec(20_000, 20_000), sites=make_sites())
     with pytest.raises(ValueError, match="megapixels"):
         snapshot_to_file(tmp_path / "big.png", SnapshotSpec(16_000, 16_000), sites=make_sites())
+    with pytest.raises(ValueError, match="region ids must be unique"):
+        snap.render_snapshot(
+            SnapshotSpec(800, 600),
+            sites=make_sites(),
+            regions=[
+                RegionEntry("r2", rectangle("A", 90, 40, 91, 41)),
+                rectangle("B", 92, 40, 93, 41),
+            ],
+        )
     assert time.perf_counter() - started < 1.0
     assert len(QApplication.topLevelWidgets()) == before
     assert list(tmp_path.iterdir()) == []
