@@ -90,6 +90,18 @@ class BoundaryLayer:
     def __len__(self) -> int:
         return len(self.areas)
 
+    def area_at(self, lon: float, lat: float) -> PolygonRegion | None:
+        """The first area (in file order) covering the point ``(lon, lat)``, or None.
+
+        A point on an area's boundary is inside it (``covers``, as in totals), so on a
+        border shared by two areas the earlier one wins.
+        """
+        for area in self.areas:
+            w, s, e, n = area.bounds
+            if w <= lon <= e and s <= lat <= n and area.contains_point(lon, lat):
+                return area
+        return None
+
 
 # --------------------------------------------------------------------------- checks
 

@@ -30,6 +30,7 @@ from explorer.core.selection import Selection
 from explorer.core.store import SiteStore
 from explorer.geo.admin import AdminAreas
 from explorer.geo.live_totals import LiveTotals
+from explorer.io.boundaries import BoundaryLayer, load_boundary_layer
 from explorer.io.formats import read_sites
 from explorer.io.project import Project, load_project, save_project
 from explorer.ui.area_totals import AreaTotalsDialog
@@ -45,6 +46,7 @@ log = logging.getLogger(__name__)
 MAX_RECENT = 8
 PROJECT_FILTER = "Compute Site Explorer project (*.gpkg)"
 OPEN_FILTER = "Projects and site files (*.gpkg *.geojson *.json *.csv);;All files (*)"
+BOUNDARY_FILTER = "Boundary layers (*.gpkg *.geojson *.json *.shp *.zip);;All files (*)"
 
 
 class MainWindow(QMainWindow):
@@ -103,6 +105,10 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.table_dock, self.regions_dock)
         self.table_dock.raise_()
         self._area_dialog: AreaTotalsDialog | None = None
+        self.last_error = ""
+        #: The window-modal box that shows the last boundary-layer error (non-blocking).
+        self.boundary_message_box: QMessageBox | None = None
+        self._boundary_dir = ""
 
         self.provenance_label = QLabel()
         self.provenance_label.setTextFormat(Qt.TextFormat.PlainText)
@@ -183,6 +189,18 @@ class MainWindow(QMainWindow):
             act.setCheckable(True)
             self.draw_group.addAction(act)
             self.draw_actions[mode] = act
+        self.act_load_boundary = self._action(
+            "Load &Boundary Layer…", self._on_load_boundary, None, name="act_load_boundary"
+        )
+        self.act_load_boundary.setToolTip(
+            "Show a GeoPackage, Shapefile or GeoJSON of areas (e.g. prefectures) on the map "
+            "and pick its areas as regions"
+        )
+        self.act_use_provinces = self._action(
+            "Use Pro&vinces for Picking", self.use_provinces_for_picking, None,
+            name="act_use_provinces",
+        )
+        self.act_use_provinces.setEnabled(False)
         self.act_area_totals = self._action(
             "Totals by &Area…", self.show_area_totals, "Ctrl+Shift+A", name="act_area_totals"
         )
@@ -207,6 +225,8 @@ class MainWindow(QMainWindow):
         regions_menu = mb.addMenu("&Regions")
         self.regions_menu = regions_menu
         regions_menu.addActions(list(self.draw_actions.values()))
+        regions_menu.addSeparator()
+        regions_menu.addActions([self.act_load_boundary, self.act_use_provinces])
         regions_menu.addSeparator()
         regions_menu.addAction(self.act_area_totals)
         view = mb.addMenu("&View")
@@ -488,6 +508,10 @@ class MainWindow(QMainWindow):
             push(self.undo_stack, EditRegion(self.region_store, old, new, text=f"Edit {old.name}"))
 
     def _on_area_picked(self, lon: float, lat: float) -> None:
+        layer = self.boundary_layer
+        if layer is not None:
+            self._add_picked_area(layer, lon, lat)
+            return
         name = self._province_lookup(lon, lat) if self._province_lookup else None
         if not name or self.admin_areas is None:
             self.statusBar().showMessage("No province there: pick inside a province outline", 8000)
@@ -496,6 +520,91 @@ class MainWindow(QMainWindow):
         entry = RegionEntry(id=self.region_store.new_id(), region=area)
         push(self.undo_stack, AddRegions(self.region_store, [entry], text=f"Add {name}"))
         self.region_selection.set(entry.id)
+
+    def _add_picked_area(self, layer: BoundaryLayer, lon: float, lat: float) -> None:
+        area = layer.area_at(lon, lat)
+        if area is None:
+            self.statusBar().showMessage(
+                f"No area of {layer.name} there: pick inside one of its outlines", 8000
+            )
+            return
+        entry = RegionEntry(id=self.region_store.new_id(), region=area)
+        push(self.undo_stack, AddRegions(self.region_store, [entry], text=f"Add {area.name}"))
+        self.region_selection.set(entry.id)
+
+    # ------------------------------------------------------------------ boundary layers
+    @property
+    def boundary_layer(self) -> BoundaryLayer | None:
+        """The loaded boundary layer that picking uses, or None (provinces)."""
+        return self.region_map.boundary_layer
+
+    def load_boundary_layer(self, path: Path | str) -> bool:
+        """Read a boundary layer, show it on the map and pick its areas from now on.
+
+        "Totals by area" switches to the same layer. On failure (the one-line
+        ``DataFileError`` message, or a layer too large for the map) the message is shown
+        in a window-modal box that does not block the caller, kept in
+        :attr:`last_error`, and nothing changes.
+        """
+        path = Path(path)
+        try:
+            layer = load_boundary_layer(path)
+            self.region_map.set_boundary_layer(layer)
+        except DataFileError as exc:
+            return self._boundary_failed(path, " ".join(str(exc).split()))
+        except ValueError as exc:  # readable, but too large for the map even simplified
+            reason = " ".join(str(exc).split())
+            return self._boundary_failed(path, f"{path.name}: cannot show it on the map: {reason}")
+        self._boundary_dir = str(path.parent)
+        self.act_use_provinces.setEnabled(True)
+        self.draw_actions["pick"].setText(f"Pick &Area of {layer.name.replace('&', '&&')}")
+        if self._area_dialog is not None:
+            self._area_dialog.widget.set_layer(layer.name, layer.areas, layer.warnings)
+        n = len(layer.areas)
+        k = len(layer.warnings)
+        notes = f" ({k} note{'s' * (k != 1)}: {layer.warnings[0]})" if k else ""
+        self.statusBar().showMessage(
+            f"Boundary layer {layer.name}: {n:,} area{'s' * (n != 1)}{notes}; "
+            "Regions → Pick adds one of them",
+            10000,
+        )
+        return True
+
+    def use_provinces_for_picking(self) -> None:
+        """Remove the loaded boundary layer: the map and picking go back to provinces."""
+        if self.boundary_layer is None:
+            return
+        self.region_map.set_boundary_layer(None)
+        self.act_use_provinces.setEnabled(False)
+        self.draw_actions["pick"].setText("Pick &Province")
+        if self._area_dialog is not None:
+            self._area_dialog.widget.use_provinces()
+        self.statusBar().showMessage("Picking provinces again", 5000)
+
+    def _on_load_boundary(self) -> None:
+        start = self._boundary_dir or (str(self.path.parent) if self.path else str(Path.home()))
+        name, _ = QFileDialog.getOpenFileName(self, "Load Boundary Layer", start, BOUNDARY_FILTER)
+        if name:
+            self.load_boundary_layer(name)
+
+    def _boundary_failed(self, path: Path, message: str) -> bool:
+        log.warning("could not load boundary layer %s: %s", path, message)
+        self.last_error = message
+        self._show_boundary_error(message)
+        return False
+
+    def _show_boundary_error(self, message: str) -> None:
+        box = self.boundary_message_box
+        if box is None:
+            box = QMessageBox(self)
+            box.setObjectName("boundary_message")
+            box.setIcon(QMessageBox.Icon.Warning)
+            box.setWindowTitle("Could not load boundary layer")
+            box.setTextFormat(Qt.TextFormat.PlainText)
+            box.setStandardButtons(QMessageBox.StandardButton.Ok)
+            self.boundary_message_box = box
+        box.setText(message)
+        box.open()
 
     def _on_region_selection_changed(self, rid: str | None) -> None:
         if rid is not None and rid not in self.region_store:
@@ -515,8 +624,15 @@ class MainWindow(QMainWindow):
     def show_area_totals(self) -> None:
         """Open (or raise) the non-modal "Totals by area" window."""
         if self._area_dialog is None:
+            layer = self.boundary_layer  # the layer picking uses, so the two agree
             self._area_dialog = AreaTotalsDialog(
-                self.store, self.region_store, self.undo_stack, catalogue=self.catalogue, parent=self
+                self.store,
+                self.region_store,
+                self.undo_stack,
+                areas=layer.areas if layer is not None else None,
+                layer_name=layer.name if layer is not None else None,
+                catalogue=self.catalogue,
+                parent=self,
             )
         self._area_dialog.show()
         self._area_dialog.raise_()

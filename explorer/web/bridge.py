@@ -28,6 +28,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
+from explorer.web.boundary_payload import check_boundary_data
 from explorer.web.payload import COLOR_MODES, MODES, to_json
 from explorer.web.region_payload import DRAW_KINDS, DRAW_MODES, check_drawing
 
@@ -53,6 +54,7 @@ _LATEST_ONLY = frozenset(
         "drawModeChanged",
         "sitesHighlighted",
         "fitBounds",
+        "boundaryLayerSet",
     }
 )
 
@@ -114,6 +116,10 @@ class MapBridge(QObject):
         ``data = [site id...]`` (sites inside the selected region).
     fitBounds(str)
         ``data = {"west", "south", "east", "north"}``: show this box (no animation).
+    boundaryLayerSet(str)
+        ``data = {"name", "features": [{"name", "polygons"}...]}`` (a loaded boundary
+        layer's display copy, see :mod:`explorer.web.boundary_payload`) or ``null``
+        to remove it. Pick mode then picks among its areas instead of the provinces.
 
     Signals for Python (validated page events)
     ------------------------------------------
@@ -158,6 +164,7 @@ class MapBridge(QObject):
     drawModeChanged = Signal(str)
     sitesHighlighted = Signal(str)
     fitBounds = Signal(str)
+    boundaryLayerSet = Signal(str)
 
     # validated page events, for Python
     ready = Signal()
@@ -315,6 +322,19 @@ class MapBridge(QObject):
         return self._post(
             "fitBounds", {"west": sw[0], "south": sw[1], "east": ne[0], "north": ne[1]}
         )
+
+    def post_boundary_layer(self, data: dict[str, Any] | None) -> int:
+        """Show a boundary layer's display copy (``None``: remove the layer).
+
+        Raises
+        ------
+        ValueError
+            ``data`` is not a boundary payload or is over the page's bounds
+            (``MAX_FEATURES`` areas, ``MAX_VERTICES`` vertices): nothing is sent.
+        """
+        if data is not None:
+            check_boundary_data(data)
+        return self._post("boundaryLayerSet", data)
 
     def _post(self, signal: str, data: Any) -> int:
         seq = self._seq + 1

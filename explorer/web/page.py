@@ -62,7 +62,7 @@ MAX_ZOOM = 13
 #: Files the page references, as (path relative to the page directory, source file).
 _LEAFLET_FILES = ("leaflet.js", "leaflet.css")
 _LEAFLET_IMAGES = ("layers.png", "layers-2x.png", "marker-icon.png", "marker-icon-2x.png")
-_OUR_JS = ("basemap.js", "sites.js", "draw.js", "regions.js")
+_OUR_JS = ("basemap.js", "sites.js", "draw.js", "regions.js", "boundary.js")
 _OUR_CSS = ("map.css",)
 
 # ---------------------------------------------------------------------- basemap styles
@@ -294,6 +294,7 @@ def build_map_html(
         # Drawing tools and regions plug into sites.js (CSE.plugins) before CSE.start.
         ("cse_draw", "map/draw.js"),
         ("cse_regions", "map/regions.js"),
+        ("cse_boundary", "map/boundary.js"),
     ]
     m.default_css = [("leaflet_css", "leaflet/leaflet.css"), ("cse_css", "map/map.css")]
 
@@ -355,10 +356,14 @@ def build_map_html(
             show=False,
             max_zoom=MAX_ZOOM,
         ).add_to(m)
-    folium.LayerControl(position="topright", collapsed=True).add_to(m)
+    layer_control = folium.LayerControl(position="topright", collapsed=True).add_to(m)
     # A list of {key, layer}: folium would camelCase the keys of a dict.
     basemap_refs = [{"key": key, "layer": layer} for key, layer in layers.items()]
-    _PageCall("CSE.start", {"sitesLayer": sites, "basemap": basemap_refs}).add_to(m)
+    # The layer switcher too, so a boundary layer loaded later can be listed in it.
+    _PageCall(
+        "CSE.start",
+        {"sitesLayer": sites, "basemap": basemap_refs, "layerControl": layer_control},
+    ).add_to(m)
 
     html = m.get_root().render()
     return _with_content_security_policy(html)

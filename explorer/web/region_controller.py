@@ -23,6 +23,12 @@ dropped and the current mode is sent again, which keeps page and Python in step.
 
 The window keeps the site place mode and the drawing modes apart (turning one on should
 turn the other off).
+
+A boundary layer the user loaded (:meth:`RegionMapController.set_boundary_layer`) is
+drawn as a thin overlay and becomes what "pick" mode hovers instead of the provinces.
+The page gets a display copy (simplified when large, see
+:mod:`explorer.web.boundary_payload`); the receiver of ``areaPicked`` looks the click
+up in the full layer.
 """
 
 from __future__ import annotations
@@ -34,6 +40,8 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Signal
 
 from explorer.core.region_store import RegionEntry, RegionStore
+from explorer.io.boundaries import BoundaryLayer
+from explorer.web.boundary_payload import BoundaryDisplay, layer_display
 from explorer.web.bridge import MapBridge
 from explorer.web.region_payload import DRAW_MODES, region_from_drawing, region_payload
 
@@ -67,8 +75,9 @@ class RegionMapController(QObject):
         normally pushes ``EditRegion``; if the store does not change, the page puts the
         region back as the store has it.
     areaPicked(float, float)
-        lon, lat clicked in "pick" mode; the receiver looks the province up (e.g.
-        ``AdminAreas.province_at``) and builds the region from ``AdminAreas.region``.
+        lon, lat clicked in "pick" mode; the receiver looks the area up in
+        :attr:`boundary_layer` when one is set, else the province (e.g.
+        ``AdminAreas.province_at``), and builds the region from it.
     regionClicked(str)
         A region was clicked on the map in browse mode; it is already selected on the
         map (as by ``select_region``) when this is emitted.
@@ -99,6 +108,8 @@ class RegionMapController(QObject):
         self._highlighted: list[str] = []
         self._edit_pending: str | None = None
         self._edit_applied = False
+        self._boundary: BoundaryLayer | None = None
+        self._boundary_display: BoundaryDisplay | None = None
         # Initial state sent while the page is not ready is queued and flushed by its
         # first ``ready``; any later ``ready`` is a reload that lost the regions.
         self._initial_pending = not self._bridge.is_page_ready
@@ -136,6 +147,16 @@ class RegionMapController(QObject):
         return self._selected
 
     @property
+    def boundary_layer(self) -> BoundaryLayer | None:
+        """The loaded boundary layer shown on the map and picked from, or ``None``."""
+        return self._boundary
+
+    @property
+    def boundary_display(self) -> BoundaryDisplay | None:
+        """What the page was sent for :attr:`boundary_layer` (its display copy)."""
+        return self._boundary_display
+
+    @property
     def highlighted_sites(self) -> tuple[str, ...]:
         """Site ids currently highlighted on the map."""
         return tuple(self._highlighted)
@@ -151,6 +172,31 @@ class RegionMapController(QObject):
         self._mode = mode
         self._post_mode(mode)
         self.drawModeChanged.emit(mode)
+
+    def set_boundary_layer(self, layer: BoundaryLayer | None) -> None:
+        """Show ``layer`` on the map and pick among its areas (``None``: remove it, and
+        pick provinces again).
+
+        Raises
+        ------
+        ValueError
+            The layer is too large for the page even simplified (more than
+            ``MAX_FEATURES`` areas or ``MAX_VERTICES`` vertices); nothing changes.
+        """
+        if layer is not None and not isinstance(layer, BoundaryLayer):
+            raise TypeError(f"layer must be a BoundaryLayer or None, got {type(layer).__name__}")
+        if layer is self._boundary:
+            return
+        display = layer_display(layer) if layer is not None else None
+        self._boundary, self._boundary_display = layer, display
+        if display is not None and display.tolerance is not None:
+            log.info(
+                "boundary layer %r shown simplified at %g degrees (%d vertices)",
+                layer.name if layer else "",
+                display.tolerance,
+                display.vertices,
+            )
+        self._send_boundary()
 
     def select_region(self, rid: str | None) -> None:
         """Emphasise region ``rid`` and show its editing handles (``None``: none)."""
@@ -188,8 +234,10 @@ class RegionMapController(QObject):
         return self._bridge.post_fit_bounds(west, south, east, north)
 
     def resync(self) -> None:
-        """Send every region and the selection, highlight and mode again."""
+        """Send every region, the boundary layer, the selection, highlight and mode again."""
         self._send_everything()
+        if self._boundary_display is not None:
+            self._send_boundary()
 
     def detach(self) -> None:
         """Stop following the store."""
@@ -203,6 +251,10 @@ class RegionMapController(QObject):
         self._bridge.post_region_selection(self._selected)
         self._bridge.post_sites_highlighted(self._highlighted)
         self._post_mode(self._mode)
+
+    def _send_boundary(self) -> None:
+        display = self._boundary_display
+        self._bridge.post_boundary_layer(display.data if display is not None else None)
 
     def _on_regions_inserted(self, entries: list[RegionEntry]) -> None:
         self._bridge.post_region_upserts([region_payload(e) for e in entries])
@@ -234,6 +286,8 @@ class RegionMapController(QObject):
         self._bridge.region_resync_needed = False
         log.info("map page (re)connected; sending the regions again")
         self._send_everything()
+        if self._boundary_display is not None:
+            self._send_boundary()  # a reloaded page starts without it
 
     def _post_mode(self, mode: str) -> None:
         self._mode_seq = self._bridge.post_draw_mode(mode)

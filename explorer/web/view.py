@@ -13,7 +13,8 @@
 the page the way a user does (real mouse events at a marker's pixel) for GUI tests;
 ``draw_polygon`` / ``draw_rectangle`` / ``draw_circle`` / ``drag_region_handle`` /
 ``click_draw_tool`` / ``press_escape`` do the same for the drawing tools, and
-``region_state`` / ``draw_state`` read back what the page drew.
+``region_state`` / ``draw_state`` / ``boundary_state`` read back what the page drew, and
+``hover_map_at`` moves the real mouse over a point (the pick tool's hover).
 """
 
 from __future__ import annotations
@@ -540,6 +541,27 @@ class MapView(QWebEngineView):
 
         self.evaluate(f"CSE.viewportPoint({to_json(lat)}, {to_json(lon)})", at)
 
+    def hover_map_at(
+        self, lon: float, lat: float, done: Callable[[bool], None] | None = None
+    ) -> None:
+        """Move the mouse over the map at a geographic point (no click).
+
+        The mouse comes from one pixel to the left, so the page sees a move even when
+        the mouse was already there. ``done(False)`` if the point is off screen or
+        under a map control.
+        """
+
+        def at(point: dict[str, float] | None) -> None:
+            pos = self._widget_point(point)
+            if pos is not None:
+                target = self._input_widget()
+                QTest.mouseMove(target, QPoint(max(0, pos.x() - 1), pos.y()))
+                QTest.mouseMove(target, pos)
+            if done is not None:
+                done(pos is not None)
+
+        self.evaluate(f"CSE.mapPoint({to_json(float(lat))}, {to_json(float(lon))})", at)
+
     def drag_marker(
         self,
         sid: str,
@@ -571,10 +593,24 @@ class MapView(QWebEngineView):
         The dict has ``mode``, ``vertices`` (polygon vertices placed), ``vertex_list``,
         ``pressing``, ``press`` (``{start, current}`` as ``[lon, lat]`` during a
         rectangle/circle drag), ``preview_layers``, ``dragging``, ``double_click_zoom``,
-        ``tip`` (the live label), ``hint``, ``active_tool`` and ``sent`` (the page's last
-        few drawing messages to Python).
+        ``tip`` (the live label), ``hint``, ``pick_layer`` (``"boundary"`` or
+        ``"provinces"``: what pick mode picks from), ``hovered`` (the area name under the
+        mouse in pick mode), ``active_tool`` and ``sent`` (the page's last few drawing
+        messages to Python).
         """
         self.evaluate("CSE.drawState()", callback)
+
+    def boundary_state(self, callback: JsCallback) -> None:
+        """``callback`` gets the loaded boundary layer as the page shows it.
+
+        The dict has ``name`` (``None`` when no layer is loaded), ``features`` (areas
+        in the layer), ``drawn`` (areas projected into the current view), ``vertices``,
+        ``on_map``, ``pane``, ``dash``, ``color``, ``control_label`` (its item's text in
+        the layer switcher, ``None`` if not listed), ``control_label_elements``
+        (elements inside that item: 3 for Leaflet's own) and ``dropped`` (payloads the
+        page refused).
+        """
+        self.evaluate("CSE.boundaryState()", callback)
 
     def _press_drag_release(self, script: str, done: DoneCallback | None, steps: int) -> None:
         """Evaluate ``script`` (``[startPoint, endPoint]`` in viewport pixels), then press

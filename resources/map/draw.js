@@ -21,7 +21,9 @@
  *   circle     press at the centre, drag the radius (its length shows live, in km).
  *              The outline is the geodesic circle on WGS84 (CSE.geodesy), drawn as a
  *              polygon: an L.Circle would be a circle in Mercator pixels instead.
- *   pick       hovering shows the province under the mouse; a click reports lon/lat.
+ *   pick       hovering shows the area under the mouse: an area of the boundary layer
+ *              the user loaded (boundary.js, CSE.boundary) when there is one, else a
+ *              basemap province; a click reports lon/lat (Python looks the area up).
  * Map dragging and double-click zoom are off while polygon/rectangle/circle are on.
  * The map fires 'cse:drawmode' {mode} when the mode changes (regions.js listens).
  *
@@ -46,6 +48,7 @@
     circle: 'Press at the centre and drag the radius \u00b7 Esc cancels',
     pick: 'Click a province \u00b7 Esc cancels'
   };
+  var PICK_TITLE = { provinces: 'Pick a province as a region', boundary: 'Pick an area of the loaded boundary layer as a region' };
   var MAX_VERTICES = 5000;
   var MAX_LAT = 85.0511287798066;
   var MIN_RADIUS_M = 1;
@@ -194,7 +197,7 @@
     press: null, // rectangle/circle: {start, startPoint, current}
     tip: null, // live label (circle radius, picked province)
     provinces: null, // the basemap provinces layer, if any
-    hovered: null, // pick: province layer under the mouse
+    hovered: null, // pick: area (province or boundary-layer area) under the mouse
     toolbar: null,
     disabledDragging: false,
     disabledDblClick: false,
@@ -257,7 +260,10 @@
           L.DomUtil.removeClass(buttons[mode], 'cse-active');
         }
       });
-      this.setHint(HINTS[D.mode] || '');
+      if (buttons.pick) {
+        buttons.pick.title = boundaryLoaded() ? PICK_TITLE.boundary : PICK_TITLE.provinces;
+      }
+      this.setHint(hintFor(D.mode));
     },
     setHint: function (text) {
       if (this._hint) {
@@ -266,6 +272,18 @@
       }
     }
   });
+
+  /* Is a boundary layer loaded (boundary.js)? Pick mode then picks its areas. */
+  function boundaryLoaded() {
+    return !!(CSE.boundary && CSE.boundary.pickLayer());
+  }
+
+  function hintFor(mode) {
+    if (mode === 'pick' && boundaryLoaded()) {
+      return 'Click an area of ' + (CSE.boundary.name() || 'the loaded layer') + ' \u00b7 Esc cancels';
+    }
+    return HINTS[mode] || '';
+  }
 
   /* ------------------------------------------------------------------ modes */
   function clearPreview() {
@@ -518,12 +536,18 @@
     });
   }
 
-  function provinceAt(latlng) {
+  /* What pick mode picks from: the loaded boundary layer, else the provinces. */
+  function pickLayer() {
+    var boundary = CSE.boundary ? CSE.boundary.pickLayer() : null;
+    return boundary || D.provinces;
+  }
+
+  function areaAt(group, latlng) {
     var found = null;
-    if (!D.provinces) {
+    if (!group) {
       return null;
     }
-    D.provinces.eachLayer(function (layer) {
+    group.eachLayer(function (layer) {
       if (!found && layer.getBounds && layer.getBounds().contains(latlng) && polygonContains(layer.getLatLngs(), latlng.lng, latlng.lat)) {
         found = layer;
       }
@@ -531,13 +555,13 @@
     return found;
   }
 
-  function provinceName(layer) {
+  function areaName(layer) {
     var props = (layer && layer.feature && layer.feature.properties) || {};
     return typeof props.name === 'string' ? props.name : '';
   }
 
   function pickHover(e) {
-    var layer = provinceAt(e.latlng);
+    var layer = areaAt(pickLayer(), e.latlng);
     if (layer !== D.hovered) {
       D.hovered = layer;
       D.layer.clearLayers();
@@ -546,19 +570,38 @@
       }
     }
     if (layer) {
-      showTip(e.latlng, provinceName(layer));
+      showTip(e.latlng, areaName(layer));
     } else {
       CSE.hideDrawTip();
     }
     // The hint repeats the name: the label by the cursor can go under a control.
     if (D.toolbar) {
-      D.toolbar.setHint(layer ? provinceName(layer) + ' \u2014 click to add it \u00b7 Esc cancels' : HINTS.pick);
+      D.toolbar.setHint(layer ? areaName(layer) + ' \u2014 click to add it \u00b7 Esc cancels' : hintFor('pick'));
+    }
+  }
+
+  /* The boundary layer was replaced or removed: what was hovered may be gone. */
+  function onBoundaryLayer() {
+    if (D.mode === 'pick') {
+      D.hovered = null;
+      D.layer.clearLayers();
+      CSE.hideDrawTip();
+    }
+    if (D.toolbar) {
+      D.toolbar.update();
     }
   }
 
   function pickAt(e) {
     var ll = e.latlng.wrap();
-    record({ type: 'areaPicked', lon: ll.lng, lat: ll.lat, province: provinceName(provinceAt(ll)) });
+    record({
+      type: 'areaPicked',
+      lon: ll.lng,
+      lat: ll.lat,
+      area: areaName(areaAt(pickLayer(), ll)),
+      layer: boundaryLoaded() ? 'boundary' : 'provinces',
+      province: areaName(areaAt(D.provinces, ll))
+    });
     finish(function () {
       D.bridge.areaPicked(ll.lng, ll.lat);
     });
@@ -623,6 +666,7 @@
       map.on('dblclick', onDoubleClick);
       map.on('mousemove', onMouseMove);
       map.on('mousedown', onMouseDown);
+      map.on('cse:boundarylayer', onBoundaryLayer);
       document.addEventListener('keydown', onKeyDown, true);
     },
     connect: function (bridge, receiver) {
@@ -646,6 +690,8 @@
       double_click_zoom: map.doubleClickZoom.enabled(),
       tip: D.tip && D.tip.getElement() ? D.tip.getElement().textContent : null,
       hint: D.toolbar && D.toolbar._hint ? D.toolbar._hint.textContent : null,
+      pick_layer: boundaryLoaded() ? 'boundary' : D.provinces ? 'provinces' : null,
+      hovered: D.hovered ? areaName(D.hovered) : null,
       active_tool: (function () {
         var el = document.querySelector('.cse-draw-tool.cse-active');
         return el ? el.getAttribute('data-mode') : null;

@@ -36,6 +36,7 @@ def test_page_references_local_assets_only(basemap_dir: Path) -> None:
         "map/sites.js",
         "map/draw.js",
         "map/regions.js",
+        "map/boundary.js",
         "leaflet/leaflet.css",
         "map/map.css",
     ]
