@@ -247,6 +247,17 @@ def _lock_down(settings: QWebEngineSettings) -> None:
     settings.setAttribute(A.ErrorPageEnabled, False)
 
 
+def make_private_profile() -> QWebEngineProfile:
+    """An off-the-record profile owned by the application, not by a page.
+
+    Qt requires a profile to be destroyed after the pages that use it; parenting it to
+    a page (or leaving it to Python's garbage collector) can invert that order at exit
+    and crash Chromium. Callers connect ``page.destroyed`` to ``profile.deleteLater``.
+    """
+    profile = QWebEngineProfile(QCoreApplication.instance())
+    return profile
+
+
 class MapView(QWebEngineView):
     """The map: folium/Leaflet page, QWebChannel bridge, and a locked-down profile.
 
@@ -295,9 +306,10 @@ class MapView(QWebEngineView):
         self.page_url = QUrl.fromLocalFile(str(index))
 
         # A private, off-the-record profile per view: no disk cache, no cookies, and an
-        # interceptor that applies to this page only. The profile is parented to the page
-        # so it is destroyed after the page (Qt warns about the opposite order).
-        profile = QWebEngineProfile()
+        # interceptor that applies to this page only. A profile must outlive every page
+        # using it (Chromium crashes at exit otherwise), so it belongs to the application
+        # and is deleted from the event loop once its page is gone.
+        profile = make_private_profile()
         profile.setHttpCacheType(QWebEngineProfile.HttpCacheType.MemoryHttpCache)
         profile.setPersistentCookiesPolicy(
             QWebEngineProfile.PersistentCookiesPolicy.NoPersistentCookies
@@ -310,7 +322,7 @@ class MapView(QWebEngineView):
         profile.downloadRequested.connect(self._refuse_download)
 
         page = MapPage(profile, self)
-        profile.setParent(page)
+        page.destroyed.connect(profile.deleteLater)
         page.allowed_url = self.page_url
         _lock_down(page.settings())
         self._map_page = page

@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QCoreApplication, QEvent, QUrl
-from PySide6.QtWebEngineCore import QWebEngineProfile
 from PySide6.QtWebEngineWidgets import QWebEngineView
 
 from explorer.core.chips import ChipCatalogue
@@ -19,7 +18,7 @@ from explorer.geo.regions import CircleRegion, rectangle
 from explorer.io.atomic import TEMP_PREFIX
 from explorer.web.html_export import build_html, caveat_text, export_html
 from explorer.web.page import ATTRIBUTION, LEAFLET_DIR, PROVINCE_NOTE, QWEBCHANNEL_URL
-from explorer.web.view import LocalOnlyInterceptor, MapPage
+from explorer.web.view import LocalOnlyInterceptor, MapPage, make_private_profile
 from tests.web.conftest import make_sites
 
 XSS_NAME = "<img src=x onerror=alert(1)>"
@@ -114,12 +113,12 @@ class OfflineViewer:
     not the exported file itself, and whose page records console errors and dialogs."""
 
     def __init__(self, path: Path) -> None:
-        profile = QWebEngineProfile()
+        profile = make_private_profile()
         self.interceptor = LocalOnlyInterceptor(path.parent, (), parent=profile)
         profile.setUrlRequestInterceptor(self.interceptor)
         self.view = QWebEngineView()
         self.page = MapPage(profile, self.view)
-        profile.setParent(self.page)  # the profile goes after its page
+        self.page.destroyed.connect(profile.deleteLater)  # the profile goes after its page
         self.page.allowed_url = QUrl.fromLocalFile(str(path))
         self.view.setPage(self.page)
         self.view.resize(1100, 750)
