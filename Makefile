@@ -22,6 +22,9 @@ test: install
 
 bench: install
 	$(PY) benchmarks/totals.py
+	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/region_update.py
+	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/edit_latency.py
+	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/export.py
 
 # Rebuild the bundled basemap and demo data (needs the build-data extras).
 data: install

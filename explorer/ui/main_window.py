@@ -34,6 +34,7 @@ from explorer.io.boundaries import BoundaryLayer, load_boundary_layer
 from explorer.io.formats import read_sites
 from explorer.io.project import Project, load_project, save_project
 from explorer.ui.area_totals import AreaTotalsDialog
+from explorer.ui.export_dialog import ExportDialog
 from explorer.ui.region_panel import RegionPanel
 from explorer.ui.site_panel import SitePanel
 from explorer.ui.site_table import SiteTable
@@ -158,6 +159,7 @@ class MainWindow(QMainWindow):
         self.act_open = self._action("&Open…", self._on_open, K.Open, name="act_open")
         self.act_save = self._action("&Save", self.save, K.Save, name="act_save")
         self.act_save_as = self._action("Save &As…", self.save_as, K.SaveAs, name="act_save_as")
+        self.act_export = self._action("&Export…", self.show_export_dialog, "Ctrl+E", name="act_export")
         self.act_quit = self._action("&Quit", self.close, K.Quit, name="act_quit")
         self.act_undo = self.undo_stack.createUndoAction(self, "&Undo")
         self.act_undo.setShortcut(QKeySequence("Ctrl+Z"))
@@ -214,6 +216,8 @@ class MainWindow(QMainWindow):
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         file_menu.addSeparator()
         file_menu.addActions([self.act_save, self.act_save_as])
+        file_menu.addSeparator()
+        file_menu.addAction(self.act_export)
         file_menu.addSeparator()
         file_menu.addAction(self.act_quit)
         edit = mb.addMenu("&Edit")
@@ -636,6 +640,30 @@ class MainWindow(QMainWindow):
             )
         self._area_dialog.show()
         self._area_dialog.raise_()
+
+    # ------------------------------------------------------------------ export
+    def make_export_dialog(self) -> ExportDialog:
+        """The export dialog bound to what the window holds when an export starts."""
+        self.panel.commit()
+        dialog = ExportDialog(
+            sites_provider=self.store.sites,
+            regions_provider=self.region_store.entries,
+            metadata=self.store.metadata,
+            live_map=self.map_view,
+            filtered_ids_provider=lambda: [s.id for s in self.table.proxy.visible_sites()],
+            parent=self,
+            selected_region_ids_provider=self.region_panel.selected_ids,
+            catalogue=self.catalogue,
+        )
+        dialog.finished_export.connect(
+            lambda path: self.statusBar().showMessage(f"Exported {path}", 10000)
+        )
+        return dialog
+
+    def show_export_dialog(self) -> None:
+        dialog = self.make_export_dialog()
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
 
     # ------------------------------------------------------------------ help
     def show_data_provenance(self) -> None:

@@ -103,7 +103,8 @@
     var label = CSE.textElement('span', 'cse-region-name', data.name);
     layer.bindTooltip(label, {
       permanent: true,
-      direction: 'center',
+      direction: 'bottom',
+      offset: [0, 2],
       interactive: false,
       className: 'cse-region-label',
       opacity: 1
@@ -112,6 +113,10 @@
       onRegionClick(data.id, e);
     });
     layer.addTo(R.map);
+    // Name below the shape's southern edge, not in its middle, so the label never
+    // hides the sites the region is about (above it, a print title would cover it).
+    var b = layer.getBounds();
+    layer.openTooltip(L.latLng(b.getSouth(), b.getCenter().lng));
     R.regions.set(data.id, { data: data, layer: layer, label: label });
     if (R.selected === data.id) {
       layer.bringToFront();
