@@ -63,13 +63,19 @@ class RegionEntry:
         return feature
 
     @classmethod
-    def from_feature(cls, feature: dict[str, Any], *, index: int = 0, rid: str | None = None) -> RegionEntry:
+    def from_feature(
+        cls, feature: dict[str, Any], *, index: int = 0, rid: str | None = None
+    ) -> RegionEntry:
         region = region_from_feature(feature, index)
         props = feature.get("properties") or {}
         drawn_raw = props.get("drawn") or ()
         drawn: tuple[Vertex, ...] = ()
         if isinstance(drawn_raw, list | tuple):
-            drawn = tuple((float(v[0]), float(v[1])) for v in drawn_raw if isinstance(v, list | tuple) and len(v) >= 2)
+            drawn = tuple(
+                (float(v[0]), float(v[1]))
+                for v in drawn_raw
+                if isinstance(v, list | tuple) and len(v) >= 2
+            )
         rid = rid or feature.get("id") or props.get("id") or f"r{index + 1}"
         return cls(id=str(rid), region=region, drawn=drawn)
 

@@ -116,7 +116,9 @@ def _int_or_problem(value: Any, fld: str, problems: list[Problem], *, optional: 
         problems.append(Problem(fld, value, f"{_leaf(fld)} is required"))
         return None
     if isinstance(value, bool):
-        problems.append(Problem(fld, value, f"{_leaf(fld)} must be a whole number >= 0, got {value!r}"))
+        problems.append(
+            Problem(fld, value, f"{_leaf(fld)} must be a whole number >= 0, got {value!r}")
+        )
         return None
     num: float | None
     if isinstance(value, numbers.Integral):
@@ -168,7 +170,9 @@ def _text(value: Any, fld: str, problems: list[Problem], *, limit: int = MAX_TEX
     if not isinstance(value, str):
         value = str(value)
     if len(value) > limit:
-        problems.append(Problem(fld, value[:40] + "...", f"{_leaf(fld)} is longer than {limit} characters"))
+        problems.append(
+            Problem(fld, value[:40] + "...", f"{_leaf(fld)} is longer than {limit} characters")
+        )
         return value[:limit]
     return value
 
@@ -177,11 +181,15 @@ def _leaf(fld: str) -> str:
     return fld.rsplit(".", 1)[-1].split("[", 1)[0]
 
 
-def parse_hardware(raw: Any, problems: list[Problem], catalogue: ChipCatalogue) -> tuple[HardwareLine, ...]:
+def parse_hardware(
+    raw: Any, problems: list[Problem], catalogue: ChipCatalogue
+) -> tuple[HardwareLine, ...]:
     if raw is None or raw == "":
         return ()
     if not isinstance(raw, list | tuple):
-        problems.append(Problem("hardware", raw, f"hardware must be a list of lines, got {type(raw).__name__}"))
+        problems.append(
+            Problem("hardware", raw, f"hardware must be a list of lines, got {type(raw).__name__}")
+        )
         return ()
     lines = []
     for i, item in enumerate(raw):
@@ -202,10 +210,18 @@ def parse_hardware(raw: Any, problems: list[Problem], catalogue: ChipCatalogue) 
             )
         chips = _int_or_problem(item.get("chips"), f"{fld}.chips", problems, optional=False)
         if chips is not None and chips > MAX_CHIPS_PER_LINE:
-            problems.append(Problem(f"{fld}.chips", chips, f"chips must be at most {MAX_CHIPS_PER_LINE}, got '{chips}'"))
+            problems.append(
+                Problem(
+                    f"{fld}.chips",
+                    chips,
+                    f"chips must be at most {MAX_CHIPS_PER_LINE}, got '{chips}'",
+                )
+            )
             chips = None
         servers = _int_or_problem(item.get("servers"), f"{fld}.servers", problems, optional=True)
-        gps = _int_or_problem(item.get("gpus_per_server"), f"{fld}.gpus_per_server", problems, optional=True)
+        gps = _int_or_problem(
+            item.get("gpus_per_server"), f"{fld}.gpus_per_server", problems, optional=True
+        )
         phase = _text(item.get("phase"), f"{fld}.phase", problems, limit=64)
         if chips is not None:
             lines.append(HardwareLine(model, chips, servers, gps, phase))
@@ -216,7 +232,9 @@ def parse_sources(raw: Any, problems: list[Problem]) -> tuple[Source, ...]:
     if raw is None or raw == "":
         return ()
     if not isinstance(raw, list | tuple):
-        problems.append(Problem("sources", raw, f"sources must be a list, got {type(raw).__name__}"))
+        problems.append(
+            Problem("sources", raw, f"sources must be a list, got {type(raw).__name__}")
+        )
         return ()
     out = []
     for i, item in enumerate(raw):
@@ -228,13 +246,27 @@ def parse_sources(raw: Any, problems: list[Problem]) -> tuple[Source, ...]:
             continue
         title = _text(item.get("title"), f"{fld}.title", problems, limit=500).strip()
         if not title:
-            problems.append(Problem(f"{fld}.title", item.get("title"), "source title must not be empty"))
+            problems.append(
+                Problem(f"{fld}.title", item.get("title"), "source title must not be empty")
+            )
         url = _text(item.get("url"), f"{fld}.url", problems, limit=2000).strip()
         if url and not re.match(r"^https?://", url):
-            problems.append(Problem(f"{fld}.url", url, f"source url must start with http:// or https://, got '{url}'"))
+            problems.append(
+                Problem(
+                    f"{fld}.url",
+                    url,
+                    f"source url must start with http:// or https://, got '{url}'",
+                )
+            )
         date = _text(item.get("date"), f"{fld}.date", problems, limit=32).strip()
         if date and not _DATE_RE.match(date):
-            problems.append(Problem(f"{fld}.date", date, f"source date must be YYYY, YYYY-MM or YYYY-MM-DD, got '{date}'"))
+            problems.append(
+                Problem(
+                    f"{fld}.date",
+                    date,
+                    f"source date must be YYYY, YYYY-MM or YYYY-MM-DD, got '{date}'",
+                )
+            )
         quote = _text(item.get("quote"), f"{fld}.quote", problems)
         out.append(Source(title, url, date, quote))
     return tuple(out)
@@ -265,7 +297,12 @@ def parse_site(
     sid_s = "" if sid is None else str(sid).strip()
     if not _ID_RE.match(sid_s):
         problems.append(
-            Problem("id", sid, f"id must be 1-64 letters, digits or . _ : - (starting with a letter or digit), got '{sid_s}'")
+            Problem(
+                "id",
+                sid,
+                "id must be 1-64 letters, digits or . _ : - (starting with a letter or digit), "
+                f"got '{sid_s}'",
+            )
         )
     label = where or sid_s
     name = _text(props.get("name"), "name", problems, limit=300).strip()
@@ -275,13 +312,23 @@ def parse_site(
     y = _float_or_problem(lat, "lat", problems, lo=-90, hi=90, optional=False)
     status = _text(props.get("status") or "unknown", "status", problems, limit=40).strip()
     if status not in STATUSES:
-        problems.append(Problem("status", status, f"status must be one of {', '.join(STATUSES)}; got '{status}'"))
+        problems.append(
+            Problem(
+                "status", status, f"status must be one of {', '.join(STATUSES)}; got '{status}'"
+            )
+        )
     confidence = _text(props.get("confidence") or "low", "confidence", problems, limit=40).strip()
     if confidence not in CONFIDENCES:
         problems.append(
-            Problem("confidence", confidence, f"confidence must be one of {', '.join(CONFIDENCES)}; got '{confidence}'")
+            Problem(
+                "confidence",
+                confidence,
+                f"confidence must be one of {', '.join(CONFIDENCES)}; got '{confidence}'",
+            )
         )
-    power = _float_or_problem(props.get("power_mw"), "power_mw", problems, lo=0, hi=100_000, optional=True)
+    power = _float_or_problem(
+        props.get("power_mw"), "power_mw", problems, lo=0, hi=100_000, optional=True
+    )
     hardware = parse_hardware(props.get("hardware"), problems, catalogue)
     sources = parse_sources(props.get("sources"), problems)
     flat = props.get("chips")
@@ -291,7 +338,11 @@ def parse_site(
         total = sum(h.chips for h in hardware)
         if flat_n is not None and flat_n != total:
             problems.append(
-                Problem("chips", flat, f"chips '{flat}' does not equal the sum of the hardware lines ({total})")
+                Problem(
+                    "chips",
+                    flat,
+                    f"chips '{flat}' does not equal the sum of the hardware lines ({total})",
+                )
             )
     if problems:
         raise ValidationError([replace(p, where=label) for p in problems])

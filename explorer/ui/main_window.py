@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
 from explorer.core.chips import ChipCatalogue, default_catalogue
 from explorer.core.commands import AddRegions, AddSites, DeleteSites, EditRegion, EditSite
 from explorer.core.errors import DataFileError, ValidationError
-from explorer.core.schema import Site, now_iso
 from explorer.core.region_store import RegionEntry, RegionStore
+from explorer.core.schema import Site, now_iso
 from explorer.core.selection import Selection
 from explorer.core.store import SiteStore
 from explorer.geo.admin import AdminAreas
@@ -88,9 +88,13 @@ class MainWindow(QMainWindow):
             catalogue=self.catalogue,
             province_lookup=self._province_lookup,
         )
-        self.panel_dock = self._dock("Site", "site_dock", self.panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.panel_dock = self._dock(
+            "Site", "site_dock", self.panel, Qt.DockWidgetArea.RightDockWidgetArea
+        )
         self.table = SiteTable(self.store, self.selection, catalogue=self.catalogue)
-        self.table_dock = self._dock("Sites", "table_dock", self.table, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.table_dock = self._dock(
+            "Sites", "table_dock", self.table, Qt.DockWidgetArea.BottomDockWidgetArea
+        )
         self.region_panel = RegionPanel(
             self.store,
             self.region_store,
@@ -159,7 +163,9 @@ class MainWindow(QMainWindow):
         self.act_open = self._action("&Open…", self._on_open, K.Open, name="act_open")
         self.act_save = self._action("&Save", self.save, K.Save, name="act_save")
         self.act_save_as = self._action("Save &As…", self.save_as, K.SaveAs, name="act_save_as")
-        self.act_export = self._action("&Export…", self.show_export_dialog, "Ctrl+E", name="act_export")
+        self.act_export = self._action(
+            "&Export…", self.show_export_dialog, "Ctrl+E", name="act_export"
+        )
         self.act_quit = self._action("&Quit", self.close, K.Quit, name="act_quit")
         self.act_undo = self.undo_stack.createUndoAction(self, "&Undo")
         self.act_undo.setShortcut(QKeySequence("Ctrl+Z"))
@@ -167,9 +173,13 @@ class MainWindow(QMainWindow):
         self.act_redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
         self.addAction(self.act_undo)
         self.addAction(self.act_redo)
-        self.act_delete = self._action("&Delete Site…", self.delete_selected, K.Delete, name="act_delete")
+        self.act_delete = self._action(
+            "&Delete Site…", self.delete_selected, K.Delete, name="act_delete"
+        )
         self.act_find = self._action("&Find…", self._on_find, K.Find, name="act_find")
-        self.act_place = self._action("&Place Site on Map", self._on_place_toggled, "Ctrl+Shift+N", name="act_place")
+        self.act_place = self._action(
+            "&Place Site on Map", self._on_place_toggled, "Ctrl+Shift+N", name="act_place"
+        )
         self.act_place.setCheckable(True)
         self.color_group = QActionGroup(self)
         self.act_color_export = QAction("Colour by &Export Control", self, checkable=True)
@@ -187,7 +197,12 @@ class MainWindow(QMainWindow):
             ("circle", "Draw &Circle", "Ctrl+Shift+C"),
             ("pick", "Pick &Province", "Ctrl+Shift+K"),
         ):
-            act = self._action(text, lambda checked=False, m=mode: self._on_draw_action(m, checked), key, name=f"act_draw_{mode}")
+            act = self._action(
+                text,
+                lambda checked=False, m=mode: self._on_draw_action(m, checked),
+                key,
+                name=f"act_draw_{mode}",
+            )
             act.setCheckable(True)
             self.draw_group.addAction(act)
             self.draw_actions[mode] = act
@@ -199,14 +214,18 @@ class MainWindow(QMainWindow):
             "and pick its areas as regions"
         )
         self.act_use_provinces = self._action(
-            "Use Pro&vinces for Picking", self.use_provinces_for_picking, None,
+            "Use Pro&vinces for Picking",
+            self.use_provinces_for_picking,
+            None,
             name="act_use_provinces",
         )
         self.act_use_provinces.setEnabled(False)
         self.act_area_totals = self._action(
             "Totals by &Area…", self.show_area_totals, "Ctrl+Shift+A", name="act_area_totals"
         )
-        self.act_about_data = self._action("About the &Data…", self.show_data_provenance, None, name="act_about_data")
+        self.act_about_data = self._action(
+            "About the &Data…", self.show_data_provenance, None, name="act_about_data"
+        )
 
     def _build_menus(self) -> None:
         mb = self.menuBar()
@@ -261,7 +280,8 @@ class MainWindow(QMainWindow):
         scenario = str(self.store.metadata.get("scenario", ""))
         if illustrative or scenario == "illustrative":
             text = (
-                f"Illustrative scenario: {illustrative} of {len(self.store)} sites are not reported facts"
+                f"Illustrative scenario: {illustrative} of {len(self.store)} sites "
+                "are not reported facts"
             )
             self.provenance_label.setStyleSheet("color: #9a5b00; font-weight: bold;")
         else:
@@ -301,7 +321,9 @@ class MainWindow(QMainWindow):
             message = str(exc) if not isinstance(exc, OSError) else f"{path}: {exc.strerror or exc}"
             log.warning("could not open %s: %s", path, message)
             if interactive:
-                QMessageBox.critical(self, "Could not open file", f"Could not open {path.name}:\n\n{message}")
+                QMessageBox.critical(
+                    self, "Could not open file", f"Could not open {path.name}:\n\n{message}"
+                )
             self.last_error = message
             return False
         self._add_recent(path)
@@ -318,7 +340,9 @@ class MainWindow(QMainWindow):
     def new_project(self) -> None:
         if not self._maybe_save():
             return
-        self.load_project_value(Project(sites=[], metadata={}, regions=[]), path=None, display_name="Untitled")
+        self.load_project_value(
+            Project(sites=[], metadata={}, regions=[]), path=None, display_name="Untitled"
+        )
 
     def current_project(self) -> Project:
         meta = dict(self.store.metadata)
@@ -350,7 +374,9 @@ class MainWindow(QMainWindow):
         except (DataFileError, OSError, ValueError) as exc:
             log.warning("could not save %s: %s", path, exc)
             if interactive:
-                QMessageBox.critical(self, "Could not save", f"Could not save {path.name}:\n\n{exc}")
+                QMessageBox.critical(
+                    self, "Could not save", f"Could not save {path.name}:\n\n{exc}"
+                )
             self.last_error = str(exc)
             return False
         self.path = path

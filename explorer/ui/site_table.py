@@ -434,8 +434,16 @@ class SiteTable(QWidget):
         header.setStretchLastSection(True)
         # Names and operators are what people scan for: give them room from the start.
         self.view.resizeColumnsToContents()
-        widths = (("name", 280), ("operator", 200), ("tenant", 130), ("prefecture", 110),
-                  ("status", 110), ("chips", 80), ("models", 110), ("power_mw", 80))
+        widths = (
+            ("name", 280),
+            ("operator", 200),
+            ("tenant", 130),
+            ("prefecture", 110),
+            ("status", 110),
+            ("chips", 80),
+            ("models", 110),
+            ("power_mw", 80),
+        )
         for key, width in widths:
             self.view.setColumnWidth(column_of(key), width)
         # Start in store order; clicking a header sorts by that column.

@@ -46,8 +46,20 @@ def test_report_and_snapshot_from_the_window(qtbot, make_window, tmp_path: Path)
     regions_file = tmp_path / "regions.geojson"
     window.region_panel.export_regions_to(regions_file)
     out = subprocess.run(
-        [sys.executable, "-m", "explorer", "totals", str(DEMO_SITES), "--regions", str(regions_file), "--json"],
-        capture_output=True, text=True, check=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "explorer",
+            "totals",
+            str(DEMO_SITES),
+            "--regions",
+            str(regions_file),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
     )
     assert f"{json.loads(out.stdout)['regions'][0]['chips']:,}" in text
 

@@ -109,7 +109,9 @@ def test_place_move_and_delete_a_site(qtbot, make_window) -> None:  # noqa: ANN0
     assert new_id is not None and new_id in window.store
     placed = window.store.get(new_id)
     assert placed.province == "Qinghai"
-    assert placed.lon == pytest.approx(94.9, abs=0.15) and placed.lat == pytest.approx(36.4, abs=0.15)
+    assert placed.lon == pytest.approx(94.9, abs=0.15) and placed.lat == pytest.approx(
+        36.4, abs=0.15
+    )
     assert window.panel.field_widget("name").text() == "New site"
     wait_rendered(qtbot, window)
     assert js(qtbot, lambda cb: window.map_view.marker_state(new_id, cb)) is not None
@@ -180,7 +182,12 @@ def test_xss_site_name_is_shown_as_text(qtbot, make_window) -> None:  # noqa: AN
     wait_rendered(qtbot, window)
     marker = js(qtbot, lambda cb: window.map_view.marker_state(NYOCOR, cb))
     assert marker["tooltip_text"].startswith(evil)
-    images = js(qtbot, lambda cb: window.map_view.evaluate("document.querySelectorAll('img[src=\"x\"]').length", cb))
+    images = js(
+        qtbot,
+        lambda cb: window.map_view.evaluate(
+            "document.querySelectorAll('img[src=\"x\"]').length", cb
+        ),
+    )
     assert images == 0
     assert window.map_view.js_dialogs == []
     assert _table_text(window, NYOCOR, "name") == evil
@@ -201,7 +208,9 @@ def test_keyboard_walk_in_table_moves_selection_and_map(qtbot, make_window) -> N
     assert marker["selected"] is True
 
 
-def test_opening_a_bad_file_leaves_the_project_untouched(qtbot, make_window, tmp_path: Path) -> None:  # noqa: ANN001
+def test_opening_a_bad_file_leaves_the_project_untouched(
+    qtbot, make_window, tmp_path: Path
+) -> None:  # noqa: ANN001
     window = make_window()
     before = window.store.sites()
     bad = tmp_path / "broken.gpkg"
@@ -209,8 +218,11 @@ def test_opening_a_bad_file_leaves_the_project_untouched(qtbot, make_window, tmp
     assert not window.open_path(bad, interactive=False)
     assert "broken.gpkg" in window.last_error
     foreign = tmp_path / "sites.geojson"
-    foreign.write_text('{"type": "FeatureCollection", "features": [{"type": "Feature", '
-                       '"geometry": {"type": "Point", "coordinates": [500, 40]}, "properties": {"id": "a", "name": "x"}}]}')
+    foreign.write_text(
+        '{"type": "FeatureCollection", "features": [{"type": "Feature", '
+        '"geometry": {"type": "Point", "coordinates": [500, 40]}, '
+        '"properties": {"id": "a", "name": "x"}}]}'
+    )
     assert not window.open_path(foreign, interactive=False)
     assert "500" in window.last_error
     assert window.store.sites() == before

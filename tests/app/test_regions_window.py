@@ -82,8 +82,20 @@ def test_drawn_regions_total_like_the_cli(qtbot, make_window, tmp_path: Path) ->
     regions_file = tmp_path / "regions.geojson"
     assert window.region_panel.export_regions_to(regions_file) == 3
     out = subprocess.run(
-        [sys.executable, "-m", "explorer", "totals", str(DEMO_SITES), "--regions", str(regions_file), "--json"],
-        capture_output=True, text=True, check=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "explorer",
+            "totals",
+            str(DEMO_SITES),
+            "--regions",
+            str(regions_file),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
     )
     cli = json.loads(out.stdout)["regions"]
     assert [r["name"] for r in cli] == [window.region_store.get(r).name for r in rids]
@@ -105,7 +117,9 @@ def test_drawn_regions_total_like_the_cli(qtbot, make_window, tmp_path: Path) ->
     assert len(inside) > 0
 
 
-def test_moving_a_site_across_the_boundary_changes_totals_and_undo_restores(qtbot, make_window) -> None:  # noqa: ANN001
+def test_moving_a_site_across_the_boundary_changes_totals_and_undo_restores(
+    qtbot, make_window
+) -> None:  # noqa: ANN001
     window = make_window()
     rids = _draw_all(qtbot, window)
     box = rids[0]
@@ -128,8 +142,18 @@ def test_moving_a_site_across_the_boundary_changes_totals_and_undo_restores(qtbo
     assert _panel_cell(window, box, "chips") == f"{before.chips:,}"
 
     # An edit inside the region (not a move) changes its totals too.
-    push(window.undo_stack, EditSite(window.store, site, site.with_changes(
-        hardware=(site.hardware[0].__class__(**{**site.hardware[0].__dict__, "chips": 2400}),))))
+    push(
+        window.undo_stack,
+        EditSite(
+            window.store,
+            site,
+            site.with_changes(
+                hardware=(
+                    site.hardware[0].__class__(**{**site.hardware[0].__dict__, "chips": 2400}),
+                )
+            ),
+        ),
+    )
     assert window.live_totals.totals(box).chips == before.chips + 400
 
 
