@@ -75,3 +75,28 @@ def js(qtbot, call: Callable[[Callable[[Any], None]], None]) -> Any:  # noqa: AN
     call(box.append)
     qtbot.waitUntil(lambda: bool(box), timeout=10_000)
     return box[0]
+
+
+def cli_totals(sites: Path, regions: Path) -> list[dict[str, Any]]:
+    """``explorer totals SITES --regions REGIONS --json`` run as a user would, parsed."""
+    import json
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "explorer",
+            "totals",
+            str(sites),
+            "--regions",
+            str(regions),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    return list(json.loads(out.stdout)["regions"])

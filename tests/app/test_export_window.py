@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 from pypdf import PdfReader
@@ -13,7 +10,7 @@ from PySide6.QtGui import QImage
 
 from explorer import DEMO_SITES
 
-from .conftest import wait_rendered
+from .conftest import cli_totals, wait_rendered
 from .test_regions_window import HAMI_BOX
 
 
@@ -45,23 +42,7 @@ def test_report_and_snapshot_from_the_window(qtbot, make_window, tmp_path: Path)
     # The same figure as a script would compute from the exported regions.
     regions_file = tmp_path / "regions.geojson"
     window.region_panel.export_regions_to(regions_file)
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "explorer",
-            "totals",
-            str(DEMO_SITES),
-            "--regions",
-            str(regions_file),
-            "--json",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    )
-    assert f"{json.loads(out.stdout)['regions'][0]['chips']:,}" in text
+    assert f"{cli_totals(DEMO_SITES, regions_file)[0]['chips']:,}" in text
 
     dialog.set_kind("snapshot")
     dialog.preset_combo.setCurrentIndex(dialog.preset_combo.findData("custom"))

@@ -6,9 +6,6 @@ the regions the panel exports, so an analyst can reproduce any figure from a scr
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,7 +17,7 @@ from explorer.geo.totals import totals
 from explorer.ui.region_panel import COLUMNS
 from explorer.ui.undo import push
 
-from .conftest import js, wait_rendered
+from .conftest import cli_totals, js, wait_rendered
 
 # Around Hami and the Yiwu complex; Kashgar-Aksu polygon; about 220 km around the
 # Qaidam basin's north-east (Delingha). All clear of the map's controls and legend.
@@ -81,23 +78,7 @@ def test_drawn_regions_total_like_the_cli(qtbot, make_window, tmp_path: Path) ->
     # ...and what the CLI prints for the exported regions.
     regions_file = tmp_path / "regions.geojson"
     assert window.region_panel.export_regions_to(regions_file) == 3
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "explorer",
-            "totals",
-            str(DEMO_SITES),
-            "--regions",
-            str(regions_file),
-            "--json",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    )
-    cli = json.loads(out.stdout)["regions"]
+    cli = cli_totals(DEMO_SITES, regions_file)
     assert [r["name"] for r in cli] == [window.region_store.get(r).name for r in rids]
     for rid, row in zip(rids, cli, strict=True):
         mine = window.live_totals.totals(rid)
