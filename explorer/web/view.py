@@ -515,43 +515,47 @@ class MapView(QWebEngineView):
     def _input_widget(self) -> QWidget:
         return self.focusProxy() or self
 
+    def _at_point(
+        self,
+        script: str,
+        act: Callable[[QWidget, QPoint], None],
+        done: DoneCallback | None,
+    ) -> None:
+        """Evaluate ``script`` (a point in viewport pixels), then ``act(target, pos)``
+        with the real mouse at that point; ``done(False)`` if it is missing or off
+        screen (nothing sent), else ``done(True)`` after ``act``."""
+
+        def at(point: dict[str, float] | None) -> None:
+            pos = self._widget_point(point)
+            if pos is not None:
+                act(self._input_widget(), pos)
+            if done is not None:
+                done(pos is not None)
+
+        self.evaluate(script, at)
+
+    def _click_point(self, script: str, done: DoneCallback | None) -> None:
+        """A real left click at the point ``script`` evaluates to (see :meth:`_at_point`)."""
+
+        def click(target: QWidget, pos: QPoint) -> None:
+            QTest.mouseMove(target, pos)
+            QTest.mouseClick(target, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pos)
+
+        self._at_point(script, click, done)
+
     def click_marker(self, sid: str, done: Callable[[bool], None] | None = None) -> None:
         """Click the marker of ``sid`` with a real left click at its pixel.
 
         The click goes through Chromium and Leaflet like a user's. ``done(False)`` if the
         marker is unknown or off screen, else ``done(True)`` after the click was sent.
         """
-
-        def at(point: dict[str, float] | None) -> None:
-            pos = self._widget_point(point)
-            if pos is not None:
-                target = self._input_widget()
-                QTest.mouseMove(target, pos)
-                QTest.mouseClick(
-                    target, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pos
-                )
-            if done is not None:
-                done(pos is not None)
-
-        self.evaluate(f"CSE.markerPoint({to_json(sid)})", at)
+        self._click_point(f"CSE.markerPoint({to_json(sid)})", done)
 
     def click_map_at(
         self, lon: float, lat: float, done: Callable[[bool], None] | None = None
     ) -> None:
         """Left-click the map at a geographic point (e.g. in place mode)."""
-
-        def at(point: dict[str, float] | None) -> None:
-            pos = self._widget_point(point)
-            if pos is not None:
-                target = self._input_widget()
-                QTest.mouseMove(target, pos)
-                QTest.mouseClick(
-                    target, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pos
-                )
-            if done is not None:
-                done(pos is not None)
-
-        self.evaluate(f"CSE.viewportPoint({to_json(lat)}, {to_json(lon)})", at)
+        self._click_point(f"CSE.viewportPoint({to_json(lat)}, {to_json(lon)})", done)
 
     def hover_map_at(
         self, lon: float, lat: float, done: Callable[[bool], None] | None = None
@@ -563,16 +567,11 @@ class MapView(QWebEngineView):
         under a map control.
         """
 
-        def at(point: dict[str, float] | None) -> None:
-            pos = self._widget_point(point)
-            if pos is not None:
-                target = self._input_widget()
-                QTest.mouseMove(target, QPoint(max(0, pos.x() - 1), pos.y()))
-                QTest.mouseMove(target, pos)
-            if done is not None:
-                done(pos is not None)
+        def hover(target: QWidget, pos: QPoint) -> None:
+            QTest.mouseMove(target, QPoint(max(0, pos.x() - 1), pos.y()))
+            QTest.mouseMove(target, pos)
 
-        self.evaluate(f"CSE.mapPoint({to_json(float(lat))}, {to_json(float(lon))})", at)
+        self._at_point(f"CSE.mapPoint({to_json(float(lat))}, {to_json(float(lon))})", hover, done)
 
     def drag_marker(
         self,
@@ -755,35 +754,11 @@ class MapView(QWebEngineView):
 
     def click_region(self, rid: str, done: DoneCallback | None = None) -> None:
         """Left-click the middle of region ``rid`` (Leaflet's centre of its outline)."""
-
-        def at(point: dict[str, float] | None) -> None:
-            pos = self._widget_point(point)
-            if pos is not None:
-                target = self._input_widget()
-                QTest.mouseMove(target, pos)
-                QTest.mouseClick(
-                    target, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pos
-                )
-            if done is not None:
-                done(pos is not None)
-
-        self.evaluate(f"CSE.regionPoint({to_json(rid)})", at)
+        self._click_point(f"CSE.regionPoint({to_json(rid)})", done)
 
     def click_draw_tool(self, mode: str, done: DoneCallback | None = None) -> None:
         """Click the toolbar button of drawing tool ``mode`` (``"polygon"``...)."""
-
-        def at(point: dict[str, float] | None) -> None:
-            pos = self._widget_point(point)
-            if pos is not None:
-                target = self._input_widget()
-                QTest.mouseMove(target, pos)
-                QTest.mouseClick(
-                    target, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pos
-                )
-            if done is not None:
-                done(pos is not None)
-
-        self.evaluate(f"CSE.drawToolPoint({to_json(mode)})", at)
+        self._click_point(f"CSE.drawToolPoint({to_json(mode)})", done)
 
     def _double_click(self, pos: QPoint) -> None:
         """A left double-click at ``pos`` as a user makes it: press, release, press,
