@@ -20,12 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QItemSelection,
     QItemSelectionModel,
     QModelIndex,
     QObject,
-    QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
     QTimer,
@@ -69,6 +67,7 @@ from explorer.ui.region_panel import (
     totals_tooltip,
     totals_tsv,
 )
+from explorer.ui.tables import RIGHT_ALIGNED, AnyIndex, ColumnsTableModel, change_filter
 from explorer.ui.undo import push
 
 _USER = int(Qt.ItemDataRole.UserRole)
@@ -82,15 +81,16 @@ AreaSortRole = _USER + 23
 #: Name of the bundled layer.
 PROVINCES_LAYER = "Provinces"
 
-_AnyIndex = QModelIndex | QPersistentModelIndex
 
-
-class AreaTotalsModel(QAbstractTableModel):
+class AreaTotalsModel(ColumnsTableModel):
     """One row per area, in layer order, with its :class:`Totals`.
 
     The areas are fixed until :meth:`set_layer`; :meth:`set_totals` only updates
-    numbers, so the view keeps its selection and sort across recomputations.
+    numbers, so the view keeps its selection and sort across recomputations. The
+    columns are the region panel's.
     """
+
+    columns = COLUMNS
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -123,36 +123,16 @@ class AreaTotalsModel(QAbstractTableModel):
         """New totals for the same areas; announces only the rows that changed."""
         if len(results) != len(self._areas):
             raise ValueError(f"{len(results)} totals for {len(self._areas)} areas")
-        last = len(COLUMNS) - 1
         for row, new in enumerate(results):
             if new != self._totals[row]:
                 self._totals[row] = new
-                self.dataChanged.emit(self.index(row, 0), self.index(row, last))
+                self.announce_row_changed(row)
 
-    def rowCount(self, parent: _AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802
         """Number of areas."""
         return 0 if parent.isValid() else len(self._areas)
 
-    def columnCount(self, parent: _AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        """Number of columns (the region panel's)."""
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(  # noqa: N802
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        """Column titles."""
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            if 0 <= section < len(COLUMNS):
-                return COLUMNS[section][1]
-        return None
-
-    def flags(self, index: _AnyIndex) -> Qt.ItemFlag:
-        """Selectable, never editable."""
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEnabled
-
-    def data(self, index: _AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """Cell text, tooltip, alignment, and the custom roles."""
         if not index.isValid() or not 0 <= index.row() < len(self._areas):
             return None
@@ -172,7 +152,7 @@ class AreaTotalsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return area.name if key == "name" else totals_tooltip(t)
         if role == Qt.ItemDataRole.TextAlignmentRole and key in NUMERIC_COLUMNS:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return int(RIGHT_ALIGNED)
         if role == AreaRowRole:
             return index.row()
         if role == AreaTotalsRole:
@@ -196,17 +176,10 @@ class AreaFilterProxy(QSortFilterProxyModel):
 
     def set_hide_empty(self, hide: bool) -> None:
         """Hide (or show again) the areas with zero sites."""
-        if hide == self._hide_empty:
-            return
-        if hasattr(self, "beginFilterChange"):  # Qt >= 6.9
-            self.beginFilterChange()
-            self._hide_empty = hide
-            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
-        else:  # pragma: no cover - older Qt
-            self._hide_empty = hide
-            self.invalidateFilter()
+        if hide != self._hide_empty:
+            change_filter(self, lambda: setattr(self, "_hide_empty", hide))
 
-    def filterAcceptsRow(self, source_row: int, source_parent: _AnyIndex) -> bool:  # noqa: N802
+    def filterAcceptsRow(self, source_row: int, source_parent: AnyIndex) -> bool:  # noqa: N802
         """Qt hook: drop empty areas when :attr:`hide_empty`."""
         if not self._hide_empty:
             return True

@@ -1,4 +1,5 @@
-"""Qt signal adapters for the Qt-free :class:`SiteStore` and :class:`Selection` events.
+"""Qt signal adapters for the Qt-free events of the site and region stores, the
+:class:`Selection` and :class:`LiveTotals`.
 
 Views subscribe to the store through one of these rather than directly, for two reasons:
 
@@ -18,9 +19,10 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from explorer.core.events import Event
-from explorer.core.schema import Site
+from explorer.core.region_store import RegionStore
 from explorer.core.selection import Selection
 from explorer.core.store import SiteStore
+from explorer.geo.live_totals import LiveTotals
 
 
 class _EventBridge(QObject):
@@ -50,7 +52,39 @@ class _EventBridge(QObject):
         self._unsubscribe()
 
 
-class StoreSignals(_EventBridge):
+class _CollectionSignals(_EventBridge):
+    """Base: relay a store's ``inserted``/``removed``/``changed``/``reset_done`` events.
+
+    :class:`SiteStore` and :class:`RegionStore` announce their changes with the same
+    four events; only the item type (a :class:`Site`, a :class:`RegionEntry`) differs.
+    """
+
+    inserted = Signal(object)
+    removed = Signal(object)
+    changed = Signal(object, object)
+    reset_done = Signal()
+
+    def __init__(self, store: SiteStore | RegionStore, parent: QObject | None) -> None:
+        super().__init__(parent)
+        self._link(store.inserted, self._on_inserted)
+        self._link(store.removed, self._on_removed)
+        self._link(store.changed, self._on_changed)
+        self._link(store.reset_done, self._on_reset_done)
+
+    def _on_inserted(self, items: list[Any]) -> None:
+        self.inserted.emit(list(items))
+
+    def _on_removed(self, items: list[Any]) -> None:
+        self.removed.emit(list(items))
+
+    def _on_changed(self, old: Any, new: Any) -> None:
+        self.changed.emit(old, new)
+
+    def _on_reset_done(self) -> None:
+        self.reset_done.emit()
+
+
+class StoreSignals(_CollectionSignals):
     """Relay a :class:`SiteStore`'s events as Qt signals.
 
     Signals
@@ -62,30 +96,23 @@ class StoreSignals(_EventBridge):
     reset_done()
     """
 
-    inserted = Signal(object)
-    removed = Signal(object)
-    changed = Signal(object, object)
-    reset_done = Signal()
-
     def __init__(self, store: SiteStore, parent: QObject | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(store, parent)
         self.store = store
-        self._link(store.inserted, self._on_inserted)
-        self._link(store.removed, self._on_removed)
-        self._link(store.changed, self._on_changed)
-        self._link(store.reset_done, self._on_reset_done)
 
-    def _on_inserted(self, sites: list[Site]) -> None:
-        self.inserted.emit(list(sites))
 
-    def _on_removed(self, sites: list[Site]) -> None:
-        self.removed.emit(list(sites))
+class RegionStoreSignals(_CollectionSignals):
+    """Relay a :class:`RegionStore`'s events as Qt signals.
 
-    def _on_changed(self, old: Site, new: Site) -> None:
-        self.changed.emit(old, new)
+    Signals
+    -------
+    inserted(list[RegionEntry]), removed(list[RegionEntry]),
+    changed(RegionEntry, RegionEntry) ``(old, new)``, reset_done()
+    """
 
-    def _on_reset_done(self) -> None:
-        self.reset_done.emit()
+    def __init__(self, store: RegionStore, parent: QObject | None = None) -> None:
+        super().__init__(store, parent)
+        self.store = store
 
 
 class SelectionSignals(_EventBridge):
@@ -102,4 +129,18 @@ class SelectionSignals(_EventBridge):
         self.changed.emit(sid)
 
 
-__all__ = ["SelectionSignals", "StoreSignals"]
+class LiveTotalsSignals(_EventBridge):
+    """Relay :attr:`LiveTotals.updated` as the Qt signal ``updated(list[str])``."""
+
+    updated = Signal(object)
+
+    def __init__(self, live: LiveTotals, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.live = live
+        self._link(live.updated, self._on_updated)
+
+    def _on_updated(self, rids: list[str]) -> None:
+        self.updated.emit(list(rids))
+
+
+__all__ = ["LiveTotalsSignals", "RegionStoreSignals", "SelectionSignals", "StoreSignals"]

@@ -28,7 +28,6 @@ from PySide6.QtCore import (
     QItemSelectionModel,
     QModelIndex,
     QObject,
-    QPersistentModelIndex,
     Qt,
     Signal,
 )
@@ -66,7 +65,13 @@ from explorer.geo.live_totals import LiveTotals
 from explorer.geo.regions import CircleRegion, Region, load_regions
 from explorer.geo.totals import Totals
 from explorer.io.exports import export_regions
-from explorer.ui.qt_store import SelectionSignals, StoreSignals, _EventBridge
+from explorer.ui.qt_store import (
+    LiveTotalsSignals,
+    RegionStoreSignals,
+    SelectionSignals,
+    StoreSignals,
+)
+from explorer.ui.tables import ILLUSTRATIVE_TEXT, RIGHT_ALIGNED, AnyIndex, column_index, row_runs
 from explorer.ui.undo import push
 
 _USER = int(Qt.ItemDataRole.UserRole)
@@ -74,8 +79,6 @@ _USER = int(Qt.ItemDataRole.UserRole)
 RegionIdRole = _USER + 11
 #: Role returning the site id of a site row (None on region rows).
 SiteIdRole = _USER + 12
-
-ILLUSTRATIVE_TEXT = "Illustrative scenario — not a reported fact"
 
 #: (key, header) per column, in display order; shared with the area totals table.
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -102,16 +105,10 @@ TSV_HEADER: tuple[str, ...] = (
     "facility_mw",
 )
 
-_AnyIndex = QModelIndex | QPersistentModelIndex
-_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-
 
 def column_of(key: str) -> int:
     """Column number of the column ``key`` (e.g. ``"chips"``); raises ``KeyError``."""
-    for i, (k, _) in enumerate(COLUMNS):
-        if k == key:
-            return i
-    raise KeyError(key)
+    return column_index(COLUMNS, key)
 
 
 # =========================================================================== Qt-free helpers
@@ -297,69 +294,6 @@ def _has_name(feature: Any) -> bool:
     return isinstance(name, str) and bool(name.strip())
 
 
-def _runs(rows: Iterable[int]) -> list[tuple[int, int]]:
-    """Group sorted row numbers into contiguous ``(first, last)`` runs."""
-    out: list[tuple[int, int]] = []
-    for r in rows:
-        if out and r == out[-1][1] + 1:
-            out[-1] = (out[-1][0], r)
-        else:
-            out.append((r, r))
-    return out
-
-
-# =========================================================================== Qt adapters
-
-
-class RegionStoreSignals(_EventBridge):
-    """Relay a :class:`RegionStore`'s events as Qt signals.
-
-    Signals
-    -------
-    inserted(list[RegionEntry]), removed(list[RegionEntry]),
-    changed(RegionEntry, RegionEntry) ``(old, new)``, reset_done()
-    """
-
-    inserted = Signal(object)
-    removed = Signal(object)
-    changed = Signal(object, object)
-    reset_done = Signal()
-
-    def __init__(self, store: RegionStore, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.store = store
-        self._link(store.inserted, self._on_inserted)
-        self._link(store.removed, self._on_removed)
-        self._link(store.changed, self._on_changed)
-        self._link(store.reset_done, self._on_reset_done)
-
-    def _on_inserted(self, entries: list[RegionEntry]) -> None:
-        self.inserted.emit(list(entries))
-
-    def _on_removed(self, entries: list[RegionEntry]) -> None:
-        self.removed.emit(list(entries))
-
-    def _on_changed(self, old: RegionEntry, new: RegionEntry) -> None:
-        self.changed.emit(old, new)
-
-    def _on_reset_done(self) -> None:
-        self.reset_done.emit()
-
-
-class LiveTotalsSignals(_EventBridge):
-    """Relay :attr:`LiveTotals.updated` as the Qt signal ``updated(list[str])``."""
-
-    updated = Signal(object)
-
-    def __init__(self, live: LiveTotals, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.live = live
-        self._link(live.updated, self._on_updated)
-
-    def _on_updated(self, rids: list[str]) -> None:
-        self.updated.emit(list(rids))
-
-
 # =========================================================================== the model
 
 
@@ -367,7 +301,7 @@ def _cell(text: str = "", *, numeric: bool = False) -> QStandardItem:
     item = QStandardItem(text)
     item.setEditable(False)
     if numeric:
-        item.setTextAlignment(_RIGHT)
+        item.setTextAlignment(RIGHT_ALIGNED)
     return item
 
 
@@ -471,14 +405,14 @@ class RegionTreeModel(QStandardItemModel):
         """The totals the row of ``rid`` shows."""
         return self._totals[rid]
 
-    def region_id_at(self, index: _AnyIndex) -> str | None:
+    def region_id_at(self, index: AnyIndex) -> str | None:
         """Region id of a top-level index; None for site rows and invalid indexes."""
         if not index.isValid() or index.parent().isValid():
             return None
         rid = index.siblingAtColumn(0).data(RegionIdRole)
         return None if rid is None else str(rid)
 
-    def site_id_at(self, index: _AnyIndex) -> str | None:
+    def site_id_at(self, index: AnyIndex) -> str | None:
         """Site id of a site row; None for region rows and invalid indexes."""
         if not index.isValid() or not index.parent().isValid():
             return None
@@ -487,7 +421,7 @@ class RegionTreeModel(QStandardItemModel):
 
     # ------------------------------------------------------------------ edits from the view
     def setData(  # noqa: N802
-        self, index: _AnyIndex, value: Any, role: int = Qt.ItemDataRole.EditRole
+        self, index: AnyIndex, value: Any, role: int = Qt.ItemDataRole.EditRole
     ) -> bool:
         """Hand a typed region name to :attr:`rename_handler`; never write the cell."""
         if role != Qt.ItemDataRole.EditRole or index.column() != 0:
@@ -585,7 +519,7 @@ class RegionTreeModel(QStandardItemModel):
         for e in entries:
             for d in (self._items, self._entries, self._totals, self._children, self._child_rows):
                 d.pop(e.id, None)
-        for first, last in reversed(_runs(rows)):
+        for first, last in reversed(row_runs(rows)):
             self.removeRows(first, last - first + 1)
 
     def _on_region_changed(self, old: RegionEntry, new: RegionEntry) -> None:
@@ -640,7 +574,7 @@ class RegionTreeModel(QStandardItemModel):
         kids = self._children[rid]
         new_set, old_set = set(new), set(kids)
         gone = [i for i, sid in enumerate(kids) if sid not in new_set]
-        for first, last in reversed(_runs(gone)):
+        for first, last in reversed(row_runs(gone)):
             parent.removeRows(first, last - first + 1)
             del kids[first : last + 1]
         if kids != [sid for sid in new if sid in old_set]:

@@ -12,12 +12,10 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QItemSelection,
     QItemSelectionModel,
     QModelIndex,
     QObject,
-    QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
 )
@@ -39,6 +37,15 @@ from explorer.core.schema import PROVINCES, STATUSES, Site
 from explorer.core.selection import Selection
 from explorer.core.store import SiteStore
 from explorer.ui.qt_store import SelectionSignals, StoreSignals
+from explorer.ui.tables import (
+    ILLUSTRATIVE_TEXT,
+    RIGHT_ALIGNED,
+    AnyIndex,
+    ColumnsTableModel,
+    change_filter,
+    column_index,
+    row_runs,
+)
 
 _USER = int(Qt.ItemDataRole.UserRole)
 #: Role returning the site id (str) of a row, in any column.
@@ -47,8 +54,6 @@ SiteIdRole = _USER + 1
 SortRole = _USER + 2
 #: Role returning the :class:`Site` value of a row, in any column.
 SiteRole = _USER + 3
-
-ILLUSTRATIVE_TEXT = "Illustrative scenario — not a reported fact"
 
 #: (key, header) per column, in display order.
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -65,15 +70,10 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 )
 _NUMERIC = frozenset({"chips", "power_mw"})
 
-_AnyIndex = QModelIndex | QPersistentModelIndex
-
 
 def column_of(key: str) -> int:
     """Column number of the column ``key`` (e.g. ``"chips"``); raises ``KeyError``."""
-    for i, (k, _) in enumerate(COLUMNS):
-        if k == key:
-            return i
-    raise KeyError(key)
+    return column_index(COLUMNS, key)
 
 
 def models_text(site: Site) -> str:
@@ -81,18 +81,7 @@ def models_text(site: Site) -> str:
     return ", ".join(site.chips_by_model())
 
 
-def _runs(rows: Iterable[int]) -> list[tuple[int, int]]:
-    """Group sorted row numbers into contiguous ``(first, last)`` runs."""
-    out: list[tuple[int, int]] = []
-    for r in rows:
-        if out and r == out[-1][1] + 1:
-            out[-1] = (out[-1][0], r)
-        else:
-            out.append((r, r))
-    return out
-
-
-class SiteTableModel(QAbstractTableModel):
+class SiteTableModel(ColumnsTableModel):
     """Read-only table of the store's sites, one row per site, in store order.
 
     Parameters
@@ -103,6 +92,8 @@ class SiteTableModel(QAbstractTableModel):
         store has already made.
     parent : QObject, optional
     """
+
+    columns = COLUMNS
 
     def __init__(self, store: SiteStore, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -133,30 +124,11 @@ class SiteTableModel(QAbstractTableModel):
         return self._sites[self._ids[row]]
 
     # ------------------------------------------------------------------ Qt model API
-    def rowCount(self, parent: _AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802
         """Number of sites (0 under a valid parent: this is a flat table)."""
         return 0 if parent.isValid() else len(self._ids)
 
-    def columnCount(self, parent: _AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        """Number of columns in :data:`COLUMNS`."""
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(  # noqa: N802
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        """Column titles; row headers are not shown."""
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            if 0 <= section < len(COLUMNS):
-                return COLUMNS[section][1]
-        return None
-
-    def flags(self, index: _AnyIndex) -> Qt.ItemFlag:
-        """Selectable and enabled, never editable (edits go through the site panel)."""
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEnabled
-
-    def data(self, index: _AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """Cell values for the display, sort, font, alignment and custom roles."""
         if not index.isValid() or not (0 <= index.row() < len(self._ids)):
             return None
@@ -176,7 +148,7 @@ class SiteTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole and site.is_illustrative:
             return ILLUSTRATIVE_TEXT
         if role == Qt.ItemDataRole.TextAlignmentRole and key in _NUMERIC:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return int(RIGHT_ALIGNED)
         return None
 
     @staticmethod
@@ -217,7 +189,7 @@ class SiteTableModel(QAbstractTableModel):
         order = {sid: i for i, sid in enumerate(self.store.ids())}
         new = sorted((s for s in sites if s.id not in self._rows), key=lambda s: order[s.id])
         by_pos = {order[s.id]: s for s in new}
-        for first, last in _runs(sorted(by_pos)):
+        for first, last in row_runs(sorted(by_pos)):
             self.beginInsertRows(QModelIndex(), first, last)
             for pos in range(first, last + 1):
                 s = by_pos[pos]
@@ -228,7 +200,7 @@ class SiteTableModel(QAbstractTableModel):
 
     def _on_removed(self, sites: Sequence[Site]) -> None:
         rows = sorted(self._rows[s.id] for s in sites if s.id in self._rows)
-        for first, last in reversed(_runs(rows)):
+        for first, last in reversed(row_runs(rows)):
             self.beginRemoveRows(QModelIndex(), first, last)
             for sid in self._ids[first : last + 1]:
                 del self._sites[sid]
@@ -241,7 +213,7 @@ class SiteTableModel(QAbstractTableModel):
         if row is None:
             return
         self._sites[new.id] = new
-        self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+        self.announce_row_changed(row)
 
     def _on_reset_done(self) -> None:
         self.beginResetModel()
@@ -306,16 +278,8 @@ class SiteFilterProxy(QSortFilterProxyModel):
         self._set_filter("_province", province)
 
     def _set_filter(self, attr: str, value: str) -> None:
-        if getattr(self, attr) == value:
-            return
-        # beginFilterChange/endFilterChange (Qt >= 6.9) replace invalidateFilter().
-        if hasattr(self, "beginFilterChange"):
-            self.beginFilterChange()
-            setattr(self, attr, value)
-            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
-        else:  # pragma: no cover - older Qt
-            setattr(self, attr, value)
-            self.invalidateFilter()
+        if getattr(self, attr) != value:
+            change_filter(self, lambda: setattr(self, attr, value))
 
     def accepts(self, site: Site) -> bool:
         """Whether ``site`` passes every active filter."""
@@ -331,7 +295,7 @@ class SiteFilterProxy(QSortFilterProxyModel):
                 return False
         return True
 
-    def filterAcceptsRow(self, source_row: int, source_parent: _AnyIndex) -> bool:  # noqa: N802
+    def filterAcceptsRow(self, source_row: int, source_parent: AnyIndex) -> bool:  # noqa: N802
         """Qt hook: apply :meth:`accepts` to the row's site."""
         model = self.sourceModel()
         site = model.data(model.index(source_row, 0, source_parent), SiteRole)
@@ -355,7 +319,7 @@ class _SiteTableView(QTableView):
     selection instead; the shared selection is left alone.
     """
 
-    def rowsAboutToBeRemoved(self, parent: _AnyIndex, start: int, end: int) -> None:  # noqa: N802
+    def rowsAboutToBeRemoved(self, parent: AnyIndex, start: int, end: int) -> None:  # noqa: N802
         """Clear the selection first when its row is among those being removed."""
         current = self.currentIndex()
         if current.isValid() and not parent.isValid() and start <= current.row() <= end:
