@@ -18,22 +18,22 @@ from explorer import GEODATA, __version__
 from explorer.__main__ import main
 from explorer.cli import SUBCOMMANDS, run_cli
 from explorer.core import chips as chips_module
-from explorer.core.chips import ChipCatalogue, ChipModel
+from explorer.core.chips import ChipCatalogue
 from explorer.core.schema import HardwareLine, Site, Source
 from explorer.io.formats import read_sites, write_sites
+from tests.helpers import chip_model
 
 BUNDLED_CATALOGUE = (GEODATA / "chips.csv").exists()
-
-
-def _model(name: str, tflops: float, watts: float, restricted: bool) -> ChipModel:
-    return ChipModel(name, "test", tflops, watts, 80.0, "HBM3", restricted, "", "", "", "", "")
 
 
 @pytest.fixture
 def cat(monkeypatch: pytest.MonkeyPatch) -> ChipCatalogue:
     """Hand-built catalogue installed as the default, so figures are known independently."""
     c = ChipCatalogue(
-        [_model("H100", 1000.0, 700.0, True), _model("Ascend 910C", 800.0, 350.0, False)]
+        [
+            chip_model("H100", tflops=1000.0, watts=700.0),
+            chip_model("Ascend 910C", restricted=False, tflops=800.0, watts=350.0),
+        ]
     )
     monkeypatch.setattr(chips_module, "_default", c)
     return c

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from explorer.core import chips as chips_module
-from explorer.core.chips import ChipCatalogue, ChipModel
+from explorer.core.chips import ChipCatalogue
 from explorer.core.commands import AddSites, DeleteSites, EditSite
 from explorer.core.errors import Problem, ValidationError
 from explorer.core.schema import (
@@ -24,10 +24,7 @@ from explorer.core.schema import (
     validate_site,
 )
 from explorer.core.store import SiteStore
-
-
-def _model(name: str, tflops: float, watts: float, restricted: bool) -> ChipModel:
-    return ChipModel(name, "test", tflops, watts, 80.0, "HBM3", restricted, "", "", "", "", "")
+from tests.helpers import chip_model
 
 
 @pytest.fixture
@@ -38,7 +35,10 @@ def catalogue(monkeypatch: pytest.MonkeyPatch) -> ChipCatalogue:
     instead of depending on ``geodata/chips.csv``.
     """
     cat = ChipCatalogue(
-        [_model("H100", 1000.0, 700.0, True), _model("Ascend 910C", 800.0, 350.0, False)]
+        [
+            chip_model("H100", tflops=1000.0, watts=700.0),
+            chip_model("Ascend 910C", restricted=False, tflops=800.0, watts=350.0),
+        ]
     )
     monkeypatch.setattr(chips_module, "_default", cat)
     return cat

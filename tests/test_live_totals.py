@@ -13,7 +13,7 @@ from dataclasses import replace
 
 import pytest
 
-from explorer.core.chips import ChipCatalogue, ChipModel
+from explorer.core.chips import ChipCatalogue
 from explorer.core.commands import (
     AddRegions,
     AddSites,
@@ -28,20 +28,10 @@ from explorer.core.store import SiteStore
 from explorer.geo.live_totals import LiveTotals, same_shape
 from explorer.geo.regions import CircleRegion, rectangle
 from explorer.geo.totals import PowerFactors, SiteArrays, totals, union_totals
-
-
-def _model(name: str, tflops: float, watts: float, restricted: bool) -> ChipModel:
-    return ChipModel(name, "test", tflops, watts, 80, "HBM", restricted, "", "", "", "", "")
-
+from tests.helpers import chip_model, totals_catalogue
 
 #: Figures chosen for easy arithmetic (H100e: H100 1, H20 0.15, Ascend 0.8).
-CAT = ChipCatalogue(
-    [
-        _model("H100", 1000, 700, True),
-        _model("H20", 150, 400, True),
-        _model("Ascend 910C", 800, 600, False),
-    ]
-)
+CAT = totals_catalogue()
 
 
 def _site(sid: str, lon: float, lat: float, *lines: tuple[str, int]) -> Site:
@@ -310,7 +300,7 @@ def test_same_shape() -> None:
 
 
 def test_unknown_model_in_catalogue_is_an_error(regions: RegionStore) -> None:
-    small = ChipCatalogue([_model("H100", 1000, 700, True)])
+    small = ChipCatalogue([chip_model("H100", tflops=1000, watts=700)])
     with pytest.raises(ValueError, match="unknown chip model 'H20'"):
         LiveTotals(SiteStore(make_sites()), regions, small)
 

@@ -14,21 +14,20 @@ import pyogrio.raw
 import pytest
 import shapely
 
-from explorer.core.chips import ChipCatalogue, ChipModel
+from explorer.core.chips import ChipCatalogue
 from explorer.core.errors import DataFileError, ValidationError
 from explorer.core.schema import HardwareLine, Site, Source
 from explorer.io import project as project_module
 from explorer.io.formats import read_sites
 from explorer.io.project import FORMAT, Project, load_project, read_project, save_project
-
-
-def _model(name: str, restricted: bool = True) -> ChipModel:
-    return ChipModel(name, "test", 989.0, 700.0, 80.0, "HBM3", restricted, "", "", "", "", "")
+from tests.helpers import chip_model
 
 
 @pytest.fixture
 def cat() -> ChipCatalogue:
-    return ChipCatalogue([_model("H100"), _model("H200"), _model("Ascend 910C", False)])
+    return ChipCatalogue(
+        [chip_model("H100"), chip_model("H200"), chip_model("Ascend 910C", restricted=False)]
+    )
 
 
 SITES = [

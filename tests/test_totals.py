@@ -11,23 +11,13 @@ import pytest
 import shapely
 
 from explorer import GEODATA
-from explorer.core.chips import ChipCatalogue, ChipModel
+from explorer.core.chips import ChipCatalogue
 from explorer.core.schema import HardwareLine, Site
 from explorer.geo.regions import CircleRegion, PolygonRegion, rectangle
 from explorer.geo.totals import PowerFactors, SiteArrays, Totals, totals, totals_many, union_totals
+from tests.helpers import chip_model, totals_catalogue
 
-
-def _model(name: str, tflops: float, watts: float, restricted: bool) -> ChipModel:
-    return ChipModel(name, "test", tflops, watts, 80, "HBM", restricted, "", "", "", "", "")
-
-
-CAT = ChipCatalogue(
-    [
-        _model("H100", 1000, 700, True),
-        _model("H20", 150, 400, True),
-        _model("Ascend 910C", 800, 600, False),
-    ]
-)
+CAT = totals_catalogue()
 
 
 def _site(
@@ -110,7 +100,9 @@ def test_empty_region() -> None:
 
 
 def test_to_json_keys_and_rounding() -> None:
-    cat = ChipCatalogue([_model("H100", 3, 700, True), _model("H20", 1, 1, True)])
+    cat = ChipCatalogue(
+        [chip_model("H100", tflops=3, watts=700), chip_model("H20", tflops=1, watts=1)]
+    )
     t = totals([_site("x", 0, 0, ("H20", 1))], catalogue=cat)
     j = t.to_json()
     assert list(j) == [

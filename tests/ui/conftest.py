@@ -19,17 +19,17 @@ from explorer.core.chips import ChipCatalogue, ChipModel  # noqa: E402
 from explorer.core.schema import HardwareLine, Site, Source  # noqa: E402
 from explorer.core.selection import Selection  # noqa: E402
 from explorer.core.store import SiteStore  # noqa: E402
+from tests.helpers import chip_model  # noqa: E402
 
 
 def _chip(model: str, vendor: str, tflops: float, watts: float, restricted: bool) -> ChipModel:
-    return ChipModel(
-        model=model,
-        vendor=vendor,
-        bf16_dense_tflops=tflops,
-        board_power_w=watts,
-        memory_gb=80,
-        memory_type="HBM3",
+    # With provenance filled in, as exports that list the catalogue show it.
+    return chip_model(
+        model,
         restricted=restricted,
+        tflops=tflops,
+        watts=watts,
+        vendor=vendor,
         licence_required_since="2022-10" if restricted else "",
         rule="test",
         source_perf="test",

@@ -22,10 +22,11 @@ import pytest  # noqa: E402
 from PySide6 import QtWebEngineWidgets  # noqa: E402,F401  - must precede the QApplication
 
 from explorer.core import chips as chips_module  # noqa: E402
-from explorer.core.chips import CATALOGUE_FILE, ChipCatalogue, ChipModel  # noqa: E402
+from explorer.core.chips import CATALOGUE_FILE, ChipCatalogue  # noqa: E402
 from explorer.core.schema import HardwareLine, Site  # noqa: E402
 from explorer.web.page import BASEMAP_DIR, BASEMAP_LAYERS  # noqa: E402
 from explorer.web.view import prepare_application  # noqa: E402
+from tests.helpers import chip_model  # noqa: E402
 
 prepare_application()
 
@@ -35,31 +36,18 @@ UNRESTRICTED = "#1f5fa8"
 NO_CHIPS = "#8d8d8d"
 
 
-def _model(name: str, restricted: bool, tflops: float = 100.0) -> ChipModel:
-    return ChipModel(
-        model=name,
-        vendor="test",
-        bf16_dense_tflops=tflops,
-        board_power_w=500.0,
-        memory_gb=80.0,
-        memory_type="HBM",
-        restricted=restricted,
-        licence_required_since="",
-        rule="",
-        source_perf="",
-        source_power="",
-        source_export="",
-    )
-
-
 def hand_catalogue() -> ChipCatalogue:
     """A small catalogue whose export status we state here, independent of chips.csv."""
     return ChipCatalogue(
         [
-            _model("H100", True, 989.0),
-            _model("H200", True, 989.0),
-            _model("Ascend 910B", False, 320.0),
-            _model("Ascend 910C", False, 800.0),
+            chip_model("H100", tflops=989.0, watts=500.0),
+            chip_model("H200", tflops=989.0, watts=500.0),
+            chip_model(
+                "Ascend 910B", restricted=False, tflops=320.0, watts=500.0, memory_type="HBM"
+            ),
+            chip_model(
+                "Ascend 910C", restricted=False, tflops=800.0, watts=500.0, memory_type="HBM"
+            ),
         ]
     )
 
