@@ -290,10 +290,9 @@ class ExportDialog(QDialog):
         self.extent_view = QRadioButton("&Current map view")
         self.extent_regions = QRadioButton("Fit the &regions")
         self.extent_sites = QRadioButton("Fit all &sites")
-        self.extent_group = QButtonGroup(self)
-        for button in (self.extent_view, self.extent_regions, self.extent_sites):
-            self.extent_group.addButton(button)
-            extent_layout.addWidget(button)
+        self.extent_group = self._radio_group(
+            extent_layout, self.extent_view, self.extent_regions, self.extent_sites
+        )
         form.addRow(extent_box)
         self.snapshot_color_combo = self._color_combo()
         form.addRow("&Colour markers by:", self.snapshot_color_combo)
@@ -306,10 +305,7 @@ class ExportDialog(QDialog):
         inner = QVBoxLayout(group)
         self.report_all = QRadioButton("All regions")
         self.report_selected = QRadioButton("Selected regions")
-        self.report_group = QButtonGroup(self)
-        for button in (self.report_all, self.report_selected):
-            self.report_group.addButton(button)
-            inner.addWidget(button)
+        self.report_group = self._radio_group(inner, self.report_all, self.report_selected)
         self.report_note = QLabel("")
         self.report_note.setWordWrap(True)
         inner.addWidget(self.report_note)
@@ -341,10 +337,9 @@ class ExportDialog(QDialog):
         self.sites_all = QRadioButton("All sites")
         self.sites_filtered = QRadioButton("Sites shown by the table's filter")
         self.sites_in_region = QRadioButton("Sites inside a region:")
-        self.sites_group = QButtonGroup(self)
-        for button in (self.sites_all, self.sites_filtered, self.sites_in_region):
-            self.sites_group.addButton(button)
-            inner.addWidget(button)
+        self.sites_group = self._radio_group(
+            inner, self.sites_all, self.sites_filtered, self.sites_in_region
+        )
         self.region_combo = QComboBox()
         # Picking a region means exporting the sites inside it.
         self.region_combo.activated.connect(lambda _i: self.sites_in_region.setChecked(True))
@@ -364,14 +359,19 @@ class ExportDialog(QDialog):
         inner = QVBoxLayout(group)
         self.regions_all = QRadioButton("All regions")
         self.regions_selected = QRadioButton("Selected regions")
-        self.regions_group = QButtonGroup(self)
-        for button in (self.regions_all, self.regions_selected):
-            self.regions_group.addButton(button)
-            inner.addWidget(button)
+        self.regions_group = self._radio_group(inner, self.regions_all, self.regions_selected)
         box.addWidget(group)
         box.addWidget(QLabel("As GeoJSON that 'explorer totals --regions' reads back."))
         box.addStretch(1)
         return page
+
+    def _radio_group(self, layout: QVBoxLayout, *buttons: QRadioButton) -> QButtonGroup:
+        """Put ``buttons`` in ``layout``, one exclusive group (owned by the dialog)."""
+        group = QButtonGroup(self)
+        for button in buttons:
+            group.addButton(button)
+            layout.addWidget(button)
+        return group
 
     @staticmethod
     def _color_combo() -> QComboBox:
