@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from explorer.core.checks import list_of
 from explorer.core.errors import DataFileError
 from explorer.core.schema import Site, now_iso
 from explorer.geo.regions import Region, save_regions
@@ -53,7 +54,7 @@ def sites_in_region(sites: Iterable[Site], region: Region) -> list[Site]:
     """
     if not isinstance(region, Region):
         raise TypeError(f"region must be a Region, got {type(region).__name__}")
-    sites = _check_sites(sites)
+    sites = list_of(sites, Site, "sites")
     if not sites:
         return []
     lon = np.fromiter((s.lon for s in sites), dtype=np.float64, count=len(sites))
@@ -102,7 +103,7 @@ def export_sites(
         As for :func:`~explorer.io.formats.write_sites` (duplicate ids, NaN values,
         metadata that cannot be stored).
     """
-    all_sites = _check_sites(sites)
+    all_sites = list_of(sites, Site, "sites")
     if metadata is not None and not isinstance(metadata, Mapping):
         raise TypeError(f"metadata must be a mapping, got {type(metadata).__name__}")
     meta: dict[str, Any] = dict(metadata or {})
@@ -165,26 +166,11 @@ def export_regions(path: str | os.PathLike[str], regions: Iterable[Region]) -> i
             f"{path}: regions are exported as GeoJSON, got '{shown}' "
             f"(expected {', '.join(REGION_SUFFIXES)})"
         )
-    if isinstance(regions, str | bytes) or not isinstance(regions, Iterable):
-        raise TypeError(f"regions must be a sequence of Region, got {type(regions).__name__}")
-    regions = list(regions)
-    for i, r in enumerate(regions):
-        if not isinstance(r, Region):
-            raise TypeError(f"regions[{i}] must be a Region, got {type(r).__name__}")
+    regions = list_of(regions, Region, "regions")
     if not regions:
         raise ValueError("no regions to export (a regions file needs at least one)")
     save_regions(path, regions)
     return len(regions)
-
-
-def _check_sites(sites: Iterable[Site]) -> list[Site]:
-    if isinstance(sites, str | bytes) or not isinstance(sites, Iterable):
-        raise TypeError(f"sites must be a sequence of Site, got {type(sites).__name__}")
-    out = list(sites)
-    for i, s in enumerate(out):
-        if not isinstance(s, Site):
-            raise TypeError(f"sites[{i}] must be a Site, got {type(s).__name__}")
-    return out
 
 
 __all__ = ["FILTER_KEY", "PREDICATE", "export_regions", "export_sites", "sites_in_region"]

@@ -68,6 +68,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from explorer.core.checks import list_of
 from explorer.core.chips import REFERENCE_MODEL, ChipCatalogue, ChipModel, default_catalogue
 from explorer.core.errors import DataFileError, ValidationError
 from explorer.core.schema import Site, Source
@@ -1114,23 +1115,13 @@ def _outlined(p: Paragraph, title: str, level: int) -> Paragraph:
 def _check_inputs(
     sites: Any, regions: Any, map_png: Any, title: Any, metadata: Any
 ) -> tuple[list[Site], list[Region]]:
-    if isinstance(sites, str | bytes) or not isinstance(sites, Iterable):
-        raise TypeError(f"sites must be a sequence of Site, got {type(sites).__name__}")
-    sites = list(sites)
-    for i, s in enumerate(sites):
-        if not isinstance(s, Site):
-            raise TypeError(f"sites[{i}] must be a Site, got {type(s).__name__}")
+    sites = list_of(sites, Site, "sites")
     seen: set[str] = set()
     for s in sites:
         if s.id in seen:
             raise ValueError(f"duplicate site id '{s.id}': each site must be counted once")
         seen.add(s.id)
-    if isinstance(regions, str | bytes) or not isinstance(regions, Iterable):
-        raise TypeError(f"regions must be a sequence of Region, got {type(regions).__name__}")
-    regions = list(regions)
-    for i, r in enumerate(regions):
-        if not isinstance(r, Region):
-            raise TypeError(f"regions[{i}] must be a Region, got {type(r).__name__}")
+    regions = list_of(regions, Region, "regions")
     if map_png is not None and not isinstance(map_png, bytes | bytearray | memoryview):
         raise TypeError(f"map_png must be PNG bytes or None, got {type(map_png).__name__}")
     if not isinstance(title, str) or not title.strip():

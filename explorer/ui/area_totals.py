@@ -47,6 +47,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from explorer.core.checks import list_of
 from explorer.core.chips import ChipCatalogue, default_catalogue
 from explorer.core.commands import AddRegions
 from explorer.core.errors import DataFileError
@@ -332,10 +333,7 @@ class AreaTotalsWidget(QWidget):
         self, name: str, areas: Sequence[PolygonRegion], warnings: Sequence[str] = ()
     ) -> None:
         """Total by ``areas`` from now on (``warnings`` are shown under the name)."""
-        areas = list(areas)
-        for i, a in enumerate(areas):
-            if not isinstance(a, PolygonRegion):
-                raise TypeError(f"areas[{i}] must be a PolygonRegion, got {type(a).__name__}")
+        areas = list_of(areas, PolygonRegion, "areas")
         self.layer_name = name
         self.layer_warnings = list(warnings)
         self.model.set_layer(areas, self._totals_for(areas))

@@ -33,6 +33,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from explorer.core.checks import list_of
 from explorer.core.chips import ChipCatalogue, default_catalogue
 from explorer.core.region_store import RegionEntry
 from explorer.core.schema import Site
@@ -232,10 +233,7 @@ def build_html(
         raise ValueError(f"title must be text of at most {MAX_TITLE} characters, got {title!r:.60}")
     if color_mode not in COLOR_MODES:
         raise ValueError(f"colour mode must be one of {', '.join(COLOR_MODES)}, got {color_mode!r}")
-    sites = list(sites)
-    for i, s in enumerate(sites):
-        if not isinstance(s, Site):
-            raise TypeError(f"sites[{i}] must be a Site, got {type(s).__name__}")
+    sites = list_of(sites, Site, "sites")
     entries = region_entries(regions)
     meta = dict(metadata or {})
     cat = catalogue if catalogue is not None else default_catalogue()

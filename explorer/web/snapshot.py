@@ -71,6 +71,7 @@ from PySide6.QtGui import (
     QPolygonF,
 )
 
+from explorer.core.checks import list_of
 from explorer.core.chips import ChipCatalogue, default_catalogue
 from explorer.core.region_store import RegionEntry, RegionStore
 from explorer.core.schema import Site
@@ -1402,10 +1403,7 @@ def render_snapshot(
     spec.validate()
     if color_mode not in COLOR_MODES:
         raise ValueError(f"colour mode must be one of {', '.join(COLOR_MODES)}, got {color_mode!r}")
-    sites = list(sites)
-    for i, s in enumerate(sites):
-        if not isinstance(s, Site):
-            raise TypeError(f"sites[{i}] must be a Site, got {type(s).__name__}")
+    sites = list_of(sites, Site, "sites")
     entries = region_entries(regions)
     if QCoreApplication.instance() is None:
         raise RuntimeError(
