@@ -6,12 +6,10 @@ The messages quote what was wrong: ``sites[2] must be a Site, got dict``.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, TypeVar
-
-T = TypeVar("T")
+from typing import Any
 
 
-def list_of(values: Any, kind: type[T], name: str) -> list[T]:
+def list_of(values: Any, kind: type[Any], name: str) -> list[Any]:
     """``values`` as a list, after checking that it is a collection of ``kind``.
 
     Parameters
@@ -19,7 +17,8 @@ def list_of(values: Any, kind: type[T], name: str) -> list[T]:
     values : iterable
         The argument as given (text and bytes are refused, not split into characters).
     kind : type
-        What every item must be an instance of.
+        What every item must be an instance of (an abstract class such as
+        :class:`~explorer.geo.regions.Region` is fine, hence ``type[Any]``).
     name : str
         The argument's name, for the messages (``"sites"``).
 
