@@ -379,6 +379,17 @@ def _check_region(region: Any) -> Region:
     return region
 
 
+def _checked_inputs(
+    sites: Sequence[Site] | SiteArrays, catalogue: ChipCatalogue | None, factors: Any
+) -> tuple[SiteArrays, ChipCatalogue, _ModelFigures, PowerFactors]:
+    """The checks every public totals function starts with, in this order: the sites
+    (as arrays), the catalogue that covers their models, the models' figures, the
+    power factors."""
+    arrays = _as_arrays(sites, catalogue)
+    cat = _resolve_catalogue(arrays, catalogue)
+    return arrays, cat, _model_figures(arrays.models, cat), _check_factors(factors)
+
+
 def totals(
     sites: Sequence[Site] | SiteArrays,
     region: Region | None = None,
@@ -406,10 +417,7 @@ def totals(
     -------
     Totals
     """
-    arrays = _as_arrays(sites, catalogue)
-    cat = _resolve_catalogue(arrays, catalogue)
-    figs = _model_figures(arrays.models, cat)
-    factors = _check_factors(factors)
+    arrays, cat, figs, factors = _checked_inputs(sites, catalogue, factors)
     if region is None:
         return _totals_from_mask(arrays, None, name or "all", cat, figs, factors)
     region = _check_region(region)
@@ -442,10 +450,7 @@ def union_totals(
     -------
     Totals
     """
-    arrays = _as_arrays(sites, catalogue)
-    cat = _resolve_catalogue(arrays, catalogue)
-    figs = _model_figures(arrays.models, cat)
-    factors = _check_factors(factors)
+    arrays, cat, figs, factors = _checked_inputs(sites, catalogue, factors)
     mask = np.zeros(len(arrays), dtype=bool)
     for r in regions:
         # OR of the masks: a site in two overlapping regions is still one site.
@@ -464,10 +469,7 @@ def totals_many(
 
     Regions may overlap; a site in two regions counts in both.
     """
-    arrays = _as_arrays(sites, catalogue)
-    cat = _resolve_catalogue(arrays, catalogue)
-    figs = _model_figures(arrays.models, cat)
-    factors = _check_factors(factors)
+    arrays, cat, figs, factors = _checked_inputs(sites, catalogue, factors)
     return [
         _totals_from_mask(arrays, arrays.in_region(_check_region(r)), r.name, cat, figs, factors)
         for r in regions
