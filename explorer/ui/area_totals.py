@@ -223,6 +223,9 @@ class AreaTotalsWidget(QWidget):
 
     #: Emitted with the ids of the regions "Add as region" created.
     regionsAdded = Signal(object)
+    #: Emitted with the :class:`BoundaryLayer` that :meth:`load_layer` read, so the
+    #: window can show it on the map and pick from it too.
+    layerLoaded = Signal(object)
 
     def __init__(
         self,
@@ -374,6 +377,7 @@ class AreaTotalsWidget(QWidget):
             self._show_message("Could not load boundary layer", str(exc), error=True)
             return None
         self.set_layer(layer.name, layer.areas, layer.warnings)
+        self.layerLoaded.emit(layer)
         return layer
 
     # ------------------------------------------------------------------ totals

@@ -579,16 +579,30 @@ class MainWindow(QMainWindow):
         path = Path(path)
         try:
             layer = load_boundary_layer(path)
-            self.region_map.set_boundary_layer(layer)
         except DataFileError as exc:
             return self._boundary_failed(path, " ".join(str(exc).split()))
+        return self._use_boundary_layer(layer, path, update_dialog=True)
+
+    def _on_dialog_layer_loaded(self, layer: BoundaryLayer) -> None:
+        """A layer loaded in "Totals by area" also goes on the map and into picking."""
+        self._use_boundary_layer(layer, None, update_dialog=False)
+
+    def _use_boundary_layer(
+        self, layer: BoundaryLayer, path: Path | None, *, update_dialog: bool
+    ) -> bool:
+        try:
+            self.region_map.set_boundary_layer(layer)
         except ValueError as exc:  # readable, but too large for the map even simplified
             reason = " ".join(str(exc).split())
-            return self._boundary_failed(path, f"{path.name}: cannot show it on the map: {reason}")
-        self._boundary_dir = str(path.parent)
+            where = path if path is not None else Path(layer.name)
+            return self._boundary_failed(
+                where, f"{where.name}: cannot show it on the map: {reason}"
+            )
+        if path is not None:
+            self._boundary_dir = str(path.parent)
         self.act_use_provinces.setEnabled(True)
         self.draw_actions["pick"].setText(f"Pick &Area of {layer.name.replace('&', '&&')}")
-        if self._area_dialog is not None:
+        if update_dialog and self._area_dialog is not None:
             self._area_dialog.widget.set_layer(layer.name, layer.areas, layer.warnings)
         n = len(layer.areas)
         k = len(layer.warnings)
@@ -664,6 +678,7 @@ class MainWindow(QMainWindow):
                 catalogue=self.catalogue,
                 parent=self,
             )
+            self._area_dialog.widget.layerLoaded.connect(self._on_dialog_layer_loaded)
         self._area_dialog.show()
         self._area_dialog.raise_()
 

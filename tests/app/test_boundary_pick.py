@@ -207,3 +207,17 @@ def test_a_bad_file_changes_nothing(qtbot, make_window, gpkg: Path, tmp_path: Pa
         assert window.undo_stack.count() == undo_count
         shown = _boundary(qtbot, window)
         assert (shown["name"], shown["features"]) == ("prefectures", 2)
+
+
+def test_layer_loaded_in_totals_by_area_goes_on_the_map(qtbot, make_window, gpkg: Path) -> None:  # noqa: ANN001
+    window = make_window()
+    window.show_area_totals()
+    dialog = window._area_dialog
+    qtbot.addWidget(dialog)
+    assert dialog.widget.load_layer(gpkg) is not None
+    assert window.boundary_layer is not None
+    assert [a.name for a in window.boundary_layer.areas] == [
+        a.name for a in dialog.widget.model.areas
+    ]
+    wait_rendered(qtbot, window)
+    assert _boundary(qtbot, window)["features"] == len(window.boundary_layer.areas)
