@@ -903,6 +903,9 @@ class RegionPanel(QWidget):
     def _fit_columns(self) -> None:
         for c in range(len(COLUMNS)):
             self.view.resizeColumnToContents(c)
+        # Region and site names are what people read first: never squeeze them.
+        name = [k for k, _ in COLUMNS].index("name")
+        self.view.setColumnWidth(name, max(self.view.columnWidth(name), 260))
 
     def _show_message(self, title: str, text: str, *, error: bool = False) -> None:
         """Show ``text`` in a window-modal message box without blocking the caller."""
