@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test bench data clean
+.PHONY: install run test lint bench data clean
 
 install: $(STAMP)
 
@@ -19,6 +19,11 @@ run: install
 
 test: install
 	$(PY) -m pytest -q
+
+lint: install
+	$(PY) -m ruff check explorer tests scripts benchmarks
+	$(PY) -m ruff format --check explorer tests scripts benchmarks
+	$(PY) -m mypy explorer
 
 bench: install
 	$(PY) benchmarks/totals.py

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 import shapely
@@ -135,11 +135,16 @@ def _check_name(name: Any) -> str:
     return name
 
 
+def _magnitude(value: float | np.number[Any, Any]) -> float | np.number[Any, Any]:
+    """``abs(value)``, taken per branch: mypy joins ``abs`` of the union to ``object``."""
+    return abs(value) if isinstance(value, np.number) else abs(value)
+
+
 def _check_lon_lat(lon: Any, lat: Any, what: str) -> tuple[float, float]:
     for label, value, limit in (("longitude", lon, 180.0), ("latitude", lat, 90.0)):
         if isinstance(value, bool) or not isinstance(value, int | float | np.number):
             raise ValueError(f"{what} {label} must be a number, got '{value}'")
-        if not math.isfinite(value) or abs(value) > limit:
+        if not math.isfinite(value) or _magnitude(value) > limit:
             raise ValueError(
                 f"{what} {label} must be between {-limit:g} and {limit:g}, got '{value}'"
             )
@@ -572,7 +577,7 @@ def densify_mercator_ring(
     return out
 
 
-def _is_vertex(c: Any) -> bool:
+def _is_vertex(c: Any) -> TypeGuard[Sequence[Any]]:
     return (
         isinstance(c, Sequence)
         and not isinstance(c, str)
@@ -666,8 +671,12 @@ def region_from_feature(feature: Mapping[str, Any], index: int = 0) -> Region:
     gtype = geom.get("type")
     if gtype == "Point":
         radius = props.get("radius_m")
-        ok = isinstance(radius, int | float) and not isinstance(radius, bool)
-        if not ok or not math.isfinite(radius) or radius <= 0:
+        if (
+            isinstance(radius, bool)
+            or not isinstance(radius, int | float)
+            or not math.isfinite(radius)
+            or radius <= 0
+        ):
             raise ValueError(
                 f"{where}: Point region needs a positive radius_m, got {_quote(radius)}"
             )

@@ -8,6 +8,7 @@ onto the one :class:`QUndoStack`. Views then follow the store's events.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
@@ -419,7 +420,11 @@ class MainWindow(QMainWindow):
         value = self.settings.value("recent_files", [])
         if isinstance(value, str):
             value = [value]
-        return [str(v) for v in (value or [])]
+        if not value:
+            return []
+        if not isinstance(value, Iterable):
+            raise TypeError(f"recent_files setting is not a list: {value!r}")
+        return [str(v) for v in value]
 
     def _add_recent(self, path: Path) -> None:
         entry = str(path.resolve())

@@ -409,14 +409,14 @@ class RegionTreeModel(QStandardItemModel):
         """Region id of a top-level index; None for site rows and invalid indexes."""
         if not index.isValid() or index.parent().isValid():
             return None
-        rid = index.siblingAtColumn(0).data(RegionIdRole)
+        rid = index.sibling(index.row(), 0).data(RegionIdRole)
         return None if rid is None else str(rid)
 
     def site_id_at(self, index: AnyIndex) -> str | None:
         """Site id of a site row; None for region rows and invalid indexes."""
         if not index.isValid() or not index.parent().isValid():
             return None
-        sid = index.siblingAtColumn(0).data(SiteIdRole)
+        sid = index.sibling(index.row(), 0).data(SiteIdRole)
         return None if sid is None else str(sid)
 
     # ------------------------------------------------------------------ edits from the view

@@ -318,7 +318,7 @@ def build_map_html(
         data = loaded[key]
         if data is None:
             continue
-        layers[key] = folium.GeoJson(
+        layer = folium.GeoJson(
             data,
             name=labels[key],
             style_function=style,
@@ -327,7 +327,9 @@ def build_map_html(
             show=True,
             interactive=False,
             smooth_factor=1.0,
-        ).add_to(m)
+        )
+        layer.add_to(m)
+        layers[key] = layer
     point_builders = {
         "towns": "CSE.basemap.townPoint",
         "physical_labels": "CSE.basemap.physicalPoint",
@@ -336,14 +338,16 @@ def build_map_html(
         data = loaded[key]
         if data is None:
             continue
-        layers[key] = folium.GeoJson(
+        layer = folium.GeoJson(
             data,
             name=labels[key],
             overlay=True,
             control=True,
             show=True,
             point_to_layer=JsCode(builder),
-        ).add_to(m)
+        )
+        layer.add_to(m)
+        layers[key] = layer
 
     sites = folium.FeatureGroup(name="Sites", overlay=True, control=True, show=True).add_to(m)
     if online_tiles:

@@ -187,7 +187,10 @@ class MapPage(QWebEnginePage):
         log.warning("map page: blocked navigation to %s", text)
         return False
 
-    def createWindow(self, _type: QWebEnginePage.WebWindowType) -> QWebEnginePage | None:  # noqa: N802
+    # Qt allows createWindow to return nullptr (no window); the stubs demand a page.
+    def createWindow(  # type: ignore[override]  # noqa: N802
+        self, _type: QWebEnginePage.WebWindowType
+    ) -> QWebEnginePage | None:
         """No pop-ups, no new tabs."""
         self.blocked_windows += 1
         log.warning("map page: blocked a new window")
@@ -210,17 +213,20 @@ class MapPage(QWebEnginePage):
         else:
             log.debug("map page JS: %s", text)
 
-    def javaScriptAlert(self, _origin: QUrl, msg: str) -> None:  # noqa: N802
+    # Qt passes a QUrl; the stubs widen it to ``QUrl | str``, which is accepted here too.
+    def javaScriptAlert(self, _origin: QUrl | str, msg: str) -> None:  # noqa: N802
         """Never show a dialog from page script; record it (tests assert none)."""
         LocalOnlyInterceptor._record(self.js_dialogs, f"alert: {msg}")
         log.warning("map page: suppressed alert(%r)", msg[:200])
 
-    def javaScriptConfirm(self, _origin: QUrl, msg: str) -> bool:  # noqa: N802
+    def javaScriptConfirm(self, _origin: QUrl | str, msg: str) -> bool:  # noqa: N802
         """Never show a dialog from page script."""
         LocalOnlyInterceptor._record(self.js_dialogs, f"confirm: {msg}")
         return False
 
-    def javaScriptPrompt(self, _origin: QUrl, msg: str, _default: str) -> tuple[bool, str]:  # noqa: N802
+    def javaScriptPrompt(  # noqa: N802
+        self, _origin: QUrl | str, msg: str, _default: str
+    ) -> tuple[bool, str]:
         """Never show a dialog from page script."""
         LocalOnlyInterceptor._record(self.js_dialogs, f"prompt: {msg}")
         return False, ""
@@ -420,7 +426,12 @@ class MapView(QWebEngineView):
         target = self.bridge.last_rendered_seq if seq is None else seq
         proxy = self.focusProxy()
         window = proxy.quickWindow() if isinstance(proxy, QQuickWidget) else None
-        if proxy is None or window is None or not self.isVisible() or target <= 0:
+        if (
+            not isinstance(proxy, QQuickWidget)
+            or window is None
+            or not self.isVisible()
+            or target <= 0
+        ):
             callback()
             return
         done = False
@@ -448,7 +459,8 @@ class MapView(QWebEngineView):
         window.afterRendering.connect(check, Qt.ConnectionType.QueuedConnection)
         timer.timeout.connect(lambda: finish(False))
         timer.start(PRESENT_TIMEOUT_MS)
-        proxy.triggerUpdate()
+        # A private slot of QQuickWidget, reached through the meta-object; not in the stubs.
+        proxy.triggerUpdate()  # type: ignore[attr-defined]
 
     # ------------------------------------------------------------------ page access
     def run_js(self, script: str, callback: JsCallback | None = None) -> None:
