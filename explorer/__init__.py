@@ -1,6 +1,5 @@
 """Compute Site Explorer: planned AI data centres in Xinjiang and Qinghai and their GPUs."""
 
-from importlib.resources import files as _files
 from pathlib import Path
 
 __version__ = "0.1.0"
@@ -11,4 +10,4 @@ GEODATA = ROOT / "geodata"
 RESOURCES = ROOT / "resources"
 DEMO_SITES = GEODATA / "demo_sites.geojson"
 
-__all__ = ["ROOT", "GEODATA", "RESOURCES", "DEMO_SITES", "__version__", "_files"]
+__all__ = ["ROOT", "GEODATA", "RESOURCES", "DEMO_SITES", "__version__"]

@@ -99,11 +99,6 @@ class ChipCatalogue:
         """Model keys in catalogue order."""
         return tuple(self._models)
 
-    def h100e_factor(self, model: str) -> float:
-        """Dense BF16 throughput of ``model`` relative to the H100."""
-        ref = self._models[REFERENCE_MODEL].bf16_dense_tflops
-        return self._models[model].bf16_dense_tflops / ref if ref else 0.0
-
 
 _default: ChipCatalogue | None = None
 

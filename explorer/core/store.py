@@ -51,9 +51,6 @@ class SiteStore:
     def ids(self) -> list[str]:
         return list(self._sites)
 
-    def index_of(self, sid: str) -> int:
-        return list(self._sites).index(sid)
-
     def sites(self) -> list[Site]:
         return list(self._sites.values())
 

@@ -198,10 +198,6 @@ class LiveTotals:
             mask |= self._current(rid).mask
         return self._totals_of(mask, name)
 
-    def all_totals(self) -> list[Totals]:
-        """Totals of every region, in region-store order."""
-        return [self.totals(rid) for rid in self._regions.ids()]
-
     def snapshot(self) -> SiteArrays:
         """A read-only copy of the sites as a :class:`SiteArrays` (store order)."""
         return self._arrays_of(np.arange(len(self._ids)))

@@ -397,10 +397,6 @@ class RegionTreeModel(QStandardItemModel):
         row = self.row_of(rid)
         return QModelIndex() if row is None else self.index(row, column)
 
-    def child_ids(self, rid: str) -> list[str]:
-        """Ids of the site rows under region ``rid``."""
-        return list(self._children.get(rid, ()))
-
     def totals_of(self, rid: str) -> Totals:
         """The totals the row of ``rid`` shows."""
         return self._totals[rid]

@@ -119,10 +119,6 @@ class SiteTableModel(ColumnsTableModel):
         """Id of the site in ``row``."""
         return self._ids[row]
 
-    def site_at(self, row: int) -> Site:
-        """Value of the site in ``row``."""
-        return self._sites[self._ids[row]]
-
     # ------------------------------------------------------------------ Qt model API
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802
         """Number of sites (0 under a valid parent: this is a flat table)."""
