@@ -527,3 +527,13 @@ def test_geo_package_does_not_import_qt() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_load_regions_accepts_a_byte_order_mark(tmp_path) -> None:  # noqa: ANN001 - pytest fixture
+    # Sites files with a BOM already read (io.formats); regions files must too.
+    path = tmp_path / "bom.geojson"
+    path.write_bytes(
+        b"\xef\xbb\xbf"
+        + json.dumps(regions_to_feature_collection([PolygonRegion("unit", UNIT)])).encode()
+    )
+    assert [r.name for r in load_regions(path)] == ["unit"]

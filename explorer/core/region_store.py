@@ -154,11 +154,11 @@ class RegionStore:
 
     def remove(self, ids: list[str]) -> list[tuple[int, RegionEntry]]:
         ids = list(dict.fromkeys(ids))  # the same id twice means remove it once
-        order = list(self._entries)
         for rid in ids:
             if rid not in self._entries:
                 raise KeyError(f"no region with id {rid!r}")
-        removed = sorted((order.index(rid), self._entries[rid]) for rid in ids)
+        position = {rid: n for n, rid in enumerate(self._entries)}
+        removed = sorted((position[rid], self._entries[rid]) for rid in ids)
         for _, e in removed:
             del self._entries[e.id]
         self.removed.emit([e for _, e in removed])

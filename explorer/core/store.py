@@ -94,11 +94,11 @@ class SiteStore:
 
     def remove(self, ids: list[str]) -> list[tuple[int, Site]]:
         """Remove sites; returns (position, site) pairs for undo."""
-        order = list(self._sites)
         missing = [i for i in ids if i not in self._sites]
         if missing:
             raise KeyError(f"no site with id {missing[0]!r}")
-        removed = sorted((order.index(i), self._sites[i]) for i in ids)
+        position = {sid: n for n, sid in enumerate(self._sites)}
+        removed = sorted((position[i], self._sites[i]) for i in dict.fromkeys(ids))
         for _, s in removed:
             del self._sites[s.id]
         self.removed.emit([s for _, s in removed])

@@ -108,7 +108,7 @@ class AdminAreas:
         """
         p = Path(path)
         try:
-            doc = json.loads(p.read_text(encoding="utf-8"))
+            doc = json.loads(p.read_text(encoding="utf-8-sig"))
         except OSError as exc:
             raise DataFileError(
                 f"{p.name}: cannot read admin areas: {exc.strerror or exc}"

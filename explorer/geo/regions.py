@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -36,6 +35,7 @@ from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import orient
 
 from explorer.core.errors import DataFileError
+from explorer.io.atomic import atomic_target
 
 #: The one ellipsoid used for all geodesic work.
 GEOD = Geod(ellps="WGS84")
@@ -750,7 +750,7 @@ def load_regions(path: str | os.PathLike[str]) -> list[Region]:
     """
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        text = p.read_text(encoding="utf-8-sig")  # GIS tools on Windows add a BOM
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise DataFileError(f"{p.name}: cannot read regions file: {reason}") from None
@@ -787,15 +787,8 @@ def save_regions(path: str | os.PathLike[str], regions: Iterable[Region]) -> Non
     text = json.dumps(
         regions_to_feature_collection(regions), ensure_ascii=False, allow_nan=False, indent=1
     )
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.write("\n")
-        os.replace(tmp, p)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_target(p) as tmp:
+        tmp.write_text(text + "\n", encoding="utf-8")
 
 
 __all__ = [
