@@ -55,7 +55,7 @@ from explorer.core.region_store import RegionStore
 from explorer.core.store import SiteStore
 from explorer.geo.admin import AdminAreas
 from explorer.geo.regions import PolygonRegion
-from explorer.geo.totals import PowerFactors, SiteArrays, Totals, totals_many, union_totals
+from explorer.geo.totals import PowerFactors, SiteArrays, Totals, totals_many
 from explorer.io.boundaries import BoundaryLayer, load_boundary_layer
 from explorer.ui.qt_store import StoreSignals
 from explorer.ui.region_panel import (
@@ -384,9 +384,8 @@ class AreaTotalsWidget(QWidget):
     def _totals_for(self, areas: Sequence[PolygonRegion]) -> list[Totals]:
         arrays = SiteArrays.from_sites(self.sites.sites(), self.catalogue)
         results = totals_many(arrays, areas, catalogue=self.catalogue, factors=self.factors)
-        self._inside_any = union_totals(
-            arrays, areas, catalogue=self.catalogue, factors=self.factors
-        ).site_count
+        # Sites inside any area: the union of what totals_many already found.
+        self._inside_any = len(set().union(*(t.site_ids for t in results)))
         return results
 
     def recompute(self) -> None:

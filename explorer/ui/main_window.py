@@ -125,8 +125,9 @@ class MainWindow(QMainWindow):
         self._build_menus()
 
         self.undo_stack.cleanChanged.connect(self._on_clean_changed)
-        self.undo_stack.indexChanged.connect(self._on_index_changed)
         self.selection.changed.connect(self._on_selection_changed)
+        self.store.inserted.connect(self._on_sites_counted)
+        self.store.removed.connect(self._on_sites_counted)
         self.map.siteMoveRequested.connect(self._on_site_move_requested)
         self.map.placeRequested.connect(self._on_place_requested)
         self.region_map.regionCreateRequested.connect(self._on_region_create_requested)
@@ -270,11 +271,11 @@ class MainWindow(QMainWindow):
     def _on_clean_changed(self, _clean: bool) -> None:
         self._update_title()
 
-    def _on_index_changed(self, _index: int) -> None:
-        self._update_title()
-
     def _on_selection_changed(self, sid: str | None) -> None:
         self.act_delete.setEnabled(sid is not None and sid in self.store)
+
+    def _on_sites_counted(self, _sites: list[Site]) -> None:
+        self._update_provenance()
 
     def _update_provenance(self) -> None:
         illustrative = sum(1 for s in self.store if s.is_illustrative)
@@ -296,6 +297,9 @@ class MainWindow(QMainWindow):
         entries = [RegionEntry.from_feature(f, index=i) for i, f in enumerate(project.regions)]
         self.selection.clear()
         self.region_selection.clear()
+        # Regions go first: otherwise the old regions are re-totalled against the new
+        # sites, and then everything again for the new regions.
+        self.region_store.reset([])
         self.store.reset(project.sites, project.metadata)
         self.region_store.reset(entries)
         self.undo_stack.clear()

@@ -1005,7 +1005,8 @@ class RegionPanel(QWidget):
             # A region added (or restored by undo) may be the one selected elsewhere.
             if self.region_selection.current is not None and not self.selected_ids():
                 self._select_region(self.region_selection.current, scroll=False)
-        self._on_model_changed()
+            self._on_model_changed()
+        # Site rows under a region change no union: that arrives with the totals update.
 
     def _on_model_changed(self, *_: object) -> None:
         self._update_union()

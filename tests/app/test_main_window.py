@@ -113,6 +113,8 @@ def test_place_move_and_delete_a_site(qtbot, make_window) -> None:  # noqa: ANN0
         36.4, abs=0.15
     )
     assert window.panel.field_widget("name").text() == "New site"
+    # The status bar's provenance line counts the new site too.
+    assert f"of {n + 1} sites" in window.provenance_label.text()
     wait_rendered(qtbot, window)
     assert js(qtbot, lambda cb: window.map_view.marker_state(new_id, cb)) is not None
 
