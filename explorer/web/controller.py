@@ -77,24 +77,22 @@ class MapController(QObject):
         self._catalogue = catalogue if catalogue is not None else default_catalogue()
         self._mode = "browse"
         self._color_mode = "export"
-        self._ready_count = 0
+        # State sent while the page is not ready is queued and flushed by its first
+        # ``ready``; any later ``ready`` (or the first, if the page was already ready
+        # when this controller was made) is a reload that lost the sites.
+        self._initial_pending = not self._bridge.is_page_ready
         self._move_pending: str | None = None
         self._move_applied = False
         self._when_rendered: list[tuple[int, Callable[[], None]]] = []
 
-        self._subscriptions: list[tuple[object, Callable[..., None]]] = [
+        self._subscriptions: list[Subscription] = [
             (store.inserted, self._on_sites_inserted),
             (store.removed, self._on_sites_removed),
             (store.changed, self._on_site_changed),
             (store.reset_done, self._on_store_reset),
             (selection.changed, self._on_selection_changed),
         ]
-        for event, callback in self._subscriptions:
-            event.connect(callback)  # type: ignore[attr-defined]
-        # The core's events hold strong references: unhook when the page goes away so
-        # a closed map never receives (or keeps alive) store updates.
-        subscriptions = list(self._subscriptions)
-        self._bridge.destroyed.connect(lambda *_: _unsubscribe(subscriptions))
+        subscribe_until_destroyed(self._bridge, self._subscriptions)
 
         self._bridge.ready.connect(self._on_page_ready)
         self._bridge.siteClickedOnMap.connect(self._on_site_clicked)
@@ -200,7 +198,7 @@ class MapController(QObject):
 
     def detach(self) -> None:
         """Stop following the store and the selection."""
-        _unsubscribe(self._subscriptions)
+        unsubscribe(self._subscriptions)
 
     # ------------------------------------------------------------------ store → page
     def _payload(self, site: Site) -> dict[str, object]:
@@ -238,8 +236,8 @@ class MapController(QObject):
 
     # ------------------------------------------------------------------ page → Python
     def _on_page_ready(self) -> None:
-        self._ready_count += 1
-        if self._ready_count > 1 or self._bridge.resync_needed:
+        initial, self._initial_pending = self._initial_pending, False
+        if not initial or self._bridge.resync_needed:
             # The page was reloaded (or its renderer restarted) and starts empty, or
             # updates queued for it were dropped: send the full state again.
             log.info("map page (re)connected; sending the full state again")
@@ -284,6 +282,23 @@ class MapController(QObject):
                 callback()
 
 
-def _unsubscribe(subscriptions: list[tuple[object, Callable[..., None]]]) -> None:
+#: A core event (with ``connect``/``disconnect``) and the callback hooked to it.
+Subscription = tuple[object, Callable[..., None]]
+
+
+def subscribe_until_destroyed(bridge: QObject, subscriptions: list[Subscription]) -> None:
+    """Connect each callback to its event, and disconnect them all when ``bridge`` dies.
+
+    The core's events hold strong references: unhook when the page goes away so a
+    closed map never receives (or keeps alive) store updates.
+    """
+    for event, callback in subscriptions:
+        event.connect(callback)  # type: ignore[attr-defined]
+    hooked = list(subscriptions)
+    bridge.destroyed.connect(lambda *_: unsubscribe(hooked))
+
+
+def unsubscribe(subscriptions: list[Subscription]) -> None:
+    """Disconnect each callback from its event."""
     for event, callback in subscriptions:
         event.disconnect(callback)  # type: ignore[attr-defined]

@@ -34,7 +34,7 @@ up in the full layer.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
@@ -43,6 +43,7 @@ from explorer.core.region_store import RegionEntry, RegionStore
 from explorer.io.boundaries import BoundaryLayer
 from explorer.web.boundary_payload import BoundaryDisplay, layer_display
 from explorer.web.bridge import MapBridge
+from explorer.web.controller import Subscription, subscribe_until_destroyed, unsubscribe
 from explorer.web.region_payload import DRAW_MODES, region_from_drawing, region_payload
 
 if TYPE_CHECKING:
@@ -114,16 +115,13 @@ class RegionMapController(QObject):
         # first ``ready``; any later ``ready`` is a reload that lost the regions.
         self._initial_pending = not self._bridge.is_page_ready
 
-        self._subscriptions: list[tuple[object, Callable[..., None]]] = [
+        self._subscriptions: list[Subscription] = [
             (regions.inserted, self._on_regions_inserted),
             (regions.removed, self._on_regions_removed),
             (regions.changed, self._on_region_changed),
             (regions.reset_done, self._on_regions_reset),
         ]
-        for event, callback in self._subscriptions:
-            event.connect(callback)  # type: ignore[attr-defined]
-        subscriptions = list(self._subscriptions)
-        self._bridge.destroyed.connect(lambda *_: _unsubscribe(subscriptions))
+        subscribe_until_destroyed(self._bridge, self._subscriptions)
 
         self._bridge.ready.connect(self._on_page_ready)
         self._bridge.regionDrawnOnMap.connect(self._on_region_drawn)
@@ -241,7 +239,7 @@ class RegionMapController(QObject):
 
     def detach(self) -> None:
         """Stop following the store."""
-        _unsubscribe(self._subscriptions)
+        unsubscribe(self._subscriptions)
 
     # ------------------------------------------------------------------ store → page
     def _send_everything(self) -> None:
@@ -372,11 +370,6 @@ class RegionMapController(QObject):
     def _on_draw_cancelled(self) -> None:
         if self._page_in_step("drawCancelled") and self._mode != "none":
             self._leave_mode()
-
-
-def _unsubscribe(subscriptions: list[tuple[object, Callable[..., None]]]) -> None:
-    for event, callback in subscriptions:
-        event.disconnect(callback)  # type: ignore[attr-defined]
 
 
 __all__ = ["RegionMapController"]
