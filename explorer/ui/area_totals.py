@@ -226,6 +226,8 @@ class AreaTotalsWidget(QWidget):
     #: Emitted with the :class:`BoundaryLayer` that :meth:`load_layer` read, so the
     #: window can show it on the map and pick from it too.
     layerLoaded = Signal(object)
+    #: Emitted when the user switches back to the provinces with the button.
+    provincesChosen = Signal()
 
     def __init__(
         self,
@@ -238,10 +240,12 @@ class AreaTotalsWidget(QWidget):
         catalogue: ChipCatalogue | None = None,
         factors: PowerFactors = PowerFactors(),  # noqa: B008 - frozen, so sharing is safe
         hide_empty: bool = True,
+        provinces: AdminAreas | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("area_totals")
+        self._provinces = provinces  # read from disk on first use when not given
         self.sites = sites
         self.regions = regions
         self.undo_stack = undo_stack
@@ -265,7 +269,9 @@ class AreaTotalsWidget(QWidget):
         self.layer_label.setWordWrap(True)
         self.load_button = self._button("load_layer", "Load layer…", self._on_load_clicked)
         self.load_button.setToolTip("Total by the areas of a GeoPackage, Shapefile or GeoJSON")
-        self.provinces_button = self._button("use_provinces", "Provinces", self.use_provinces)
+        self.provinces_button = self._button(
+            "use_provinces", "Provinces", self._on_provinces_clicked
+        )
         self.provinces_button.setToolTip("Total by the bundled (approximate) province outlines")
         self.hide_empty_check = QCheckBox("Hide areas without sites", self)
         self.hide_empty_check.setObjectName("hide_empty")
@@ -351,12 +357,17 @@ class AreaTotalsWidget(QWidget):
 
     def use_provinces(self) -> None:
         """Total by the bundled provinces (an error reading them is shown, not raised)."""
-        try:
-            admin = AdminAreas.load()
-        except DataFileError as exc:
-            self._show_message("Could not load provinces", str(exc), error=True)
-            return
-        self.set_layer(PROVINCES_LAYER, [a.region for a in admin])
+        if self._provinces is None:
+            try:
+                self._provinces = AdminAreas.load()
+            except DataFileError as exc:
+                self._show_message("Could not load provinces", str(exc), error=True)
+                return
+        self.set_layer(PROVINCES_LAYER, [a.region for a in self._provinces])
+
+    def _on_provinces_clicked(self) -> None:
+        self.use_provinces()
+        self.provincesChosen.emit()
 
     def load_layer(
         self, path: str | os.PathLike[str], name_field: str | None = None
@@ -524,6 +535,7 @@ class AreaTotalsDialog(QDialog):
         catalogue: ChipCatalogue | None = None,
         factors: PowerFactors = PowerFactors(),  # noqa: B008
         hide_empty: bool = True,
+        provinces: AdminAreas | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -538,6 +550,7 @@ class AreaTotalsDialog(QDialog):
             catalogue=catalogue,
             factors=factors,
             hide_empty=hide_empty,
+            provinces=provinces,
             parent=self,
         )
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)

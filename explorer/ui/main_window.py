@@ -590,18 +590,27 @@ class MainWindow(QMainWindow):
             layer = load_boundary_layer(path)
         except DataFileError as exc:
             return self._boundary_failed(path, " ".join(str(exc).split()))
-        return self._use_boundary_layer(layer, path, update_dialog=True)
+        return self._use_boundary_layer(layer, path)
 
     def _on_dialog_layer_loaded(self, layer: BoundaryLayer) -> None:
         """A layer loaded in "Totals by area" also goes on the map and into picking."""
-        self._use_boundary_layer(layer, None, update_dialog=False)
+        self._use_boundary_layer(layer, None)
 
-    def _use_boundary_layer(
-        self, layer: BoundaryLayer, path: Path | None, *, update_dialog: bool
-    ) -> bool:
+    def _sync_area_dialog(self) -> None:
+        """Show the window's layer (the one the map and picking use) in "Totals by area"."""
+        if self._area_dialog is None:
+            return
+        layer = self.boundary_layer
+        if layer is None:
+            self._area_dialog.widget.use_provinces()
+        else:
+            self._area_dialog.widget.set_layer(layer.name, layer.areas, layer.warnings)
+
+    def _use_boundary_layer(self, layer: BoundaryLayer, path: Path | None) -> bool:
         try:
             self.region_map.set_boundary_layer(layer)
         except ValueError as exc:  # readable, but too large for the map even simplified
+            self._sync_area_dialog()  # a layer the dialog loaded goes back out of it
             reason = " ".join(str(exc).split())
             where = path if path is not None else Path(layer.name)
             return self._boundary_failed(
@@ -611,8 +620,7 @@ class MainWindow(QMainWindow):
             self._boundary_dir = str(path.parent)
         self.act_use_provinces.setEnabled(True)
         self.draw_actions["pick"].setText(f"Pick &Area of {layer.name.replace('&', '&&')}")
-        if update_dialog and self._area_dialog is not None:
-            self._area_dialog.widget.set_layer(layer.name, layer.areas, layer.warnings)
+        self._sync_area_dialog()
         n = len(layer.areas)
         k = len(layer.warnings)
         notes = f" ({k} note{'s' * (k != 1)}: {layer.warnings[0]})" if k else ""
@@ -630,8 +638,7 @@ class MainWindow(QMainWindow):
         self.region_map.set_boundary_layer(None)
         self.act_use_provinces.setEnabled(False)
         self.draw_actions["pick"].setText("Pick &Province")
-        if self._area_dialog is not None:
-            self._area_dialog.widget.use_provinces()
+        self._sync_area_dialog()
         self.statusBar().showMessage("Picking provinces again", 5000)
 
     def _on_load_boundary(self) -> None:
@@ -685,9 +692,12 @@ class MainWindow(QMainWindow):
                 areas=layer.areas if layer is not None else None,
                 layer_name=layer.name if layer is not None else None,
                 catalogue=self.catalogue,
+                provinces=self.admin_areas,
                 parent=self,
             )
+            # The window owns the layer that the map, picking and this table share.
             self._area_dialog.widget.layerLoaded.connect(self._on_dialog_layer_loaded)
+            self._area_dialog.widget.provincesChosen.connect(self.use_provinces_for_picking)
         self._area_dialog.show()
         self._area_dialog.raise_()
 

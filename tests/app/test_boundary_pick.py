@@ -13,10 +13,12 @@ from typing import Any
 
 import geopandas as gpd
 import pytest
+from PySide6.QtCore import Qt
 from shapely.geometry import Point, Polygon
 
 from explorer.geo.regions import PolygonRegion
 from explorer.geo.totals import totals
+from explorer.ui.area_totals import PROVINCES_LAYER
 
 from .conftest import js, wait_rendered
 
@@ -221,3 +223,8 @@ def test_layer_loaded_in_totals_by_area_goes_on_the_map(qtbot, make_window, gpkg
     ]
     wait_rendered(qtbot, window)
     assert _boundary(qtbot, window)["features"] == len(window.boundary_layer.areas)
+    # The dialog's Provinces button takes the layer off the map and out of picking too.
+    qtbot.mouseClick(dialog.widget.provinces_button, Qt.MouseButton.LeftButton)
+    assert window.boundary_layer is None
+    assert _boundary(qtbot, window)["features"] == 0
+    assert dialog.widget.layer_name == PROVINCES_LAYER
