@@ -8,8 +8,16 @@
  *                                  labels decluttered (bigger towns win)
  *   CSE.basemap.physicalPoint      pointToLayer for physical labels (italic text)
  *   CSE.textElement(tag, cls, txt) DOM element whose text is set with textContent
+ *   CSE.escapeHtml(text)           text as an HTML string, for the places Leaflet
+ *                                  insists on one (attribution, layer-switcher names)
+ * Small helpers shared by the other map scripts (this file loads first):
+ *   CSE.isFiniteNumber(x)          a number, and finite
+ *   CSE.clampLatLng(latlng)        wrapped, latitude clamped to Web Mercator's range
+ *   CSE.polygonLatLngs(polygons)   [[exterior, hole...], ...] of [lon, lat] ->
+ *                                  Leaflet multipolygon latlngs
  *
- * All basemap and user text reaches the DOM through textContent, never innerHTML.
+ * All basemap and user text reaches the DOM through textContent, never innerHTML;
+ * where Leaflet only takes an HTML string, the text goes through CSE.escapeHtml.
  */
 (function () {
   'use strict';
@@ -36,7 +44,7 @@
   }
   CSE.textElement = textElement;
 
-  /* For the one place Leaflet insists on an HTML string (attribution). */
+  /* For the places Leaflet insists on an HTML string (attribution, layer-switcher names). */
   function escapeHtml(text) {
     return String(text)
       .replace(/&/g, '&amp;')
@@ -45,6 +53,29 @@
       .replace(/"/g, '&quot;')
       .replace(/'/g, '&#39;');
   }
+  CSE.escapeHtml = escapeHtml;
+
+  CSE.isFiniteNumber = function (x) {
+    return typeof x === 'number' && isFinite(x);
+  };
+
+  var MAX_LAT = 85.0511287798066; // Web Mercator's limit
+
+  CSE.clampLatLng = function (latlng) {
+    var ll = latlng.wrap();
+    return L.latLng(Math.max(-MAX_LAT, Math.min(MAX_LAT, ll.lat)), ll.lng);
+  };
+
+  /* [[exterior, hole...], ...] of [lon, lat] -> Leaflet multipolygon latlngs. */
+  CSE.polygonLatLngs = function (polygons) {
+    return polygons.map(function (rings) {
+      return rings.map(function (ring) {
+        return ring.map(function (c) {
+          return L.latLng(c[1], c[0]);
+        });
+      });
+    });
+  };
 
   function formatLatLng(latlng) {
     var lat = latlng.lat;

@@ -18,8 +18,8 @@
  * regions at 405, towns, labels and sites) on its own canvas renderer (one canvas for
  * thousands of outlines, not thousands of SVG paths), is never interactive, and is
  * listed in the layer switcher under its name. Leaflet's layer switcher sets item names
- * with innerHTML, so our item is added with an empty name and its text is set with
- * textContent: a layer name is user text.
+ * with innerHTML, so the name (user text) is given to it escaped with CSE.escapeHtml:
+ * the switcher shows it literally.
  *
  * CSE.boundary.pickLayer() is the feature group draw.js picks from (null: none); each
  * area's layer.feature.properties.name is its name. It stays the pick source when the
@@ -31,6 +31,9 @@
   'use strict';
 
   var CSE = (window.CSE = window.CSE || {});
+  // basemap.js
+  var isFiniteNumber = CSE.isFiniteNumber;
+  var polygonLatLngs = CSE.polygonLatLngs;
   var MAX_FEATURES = 20000;
   var MAX_VERTICES = 2000000;
   var MAX_NAME = 300;
@@ -54,75 +57,50 @@
     dropped: 0
   };
 
-  function isFiniteNumber(x) {
-    return typeof x === 'number' && isFinite(x);
-  }
-
   function validName(name) {
     return typeof name === 'string' && name.length <= MAX_NAME;
   }
 
-  /* null if data is a usable layer, else why not. Counts vertices as it goes and stops
-   * at the first problem, so an oversized payload costs no more than the bound. */
-  function problemWith(data) {
+  /* {problem: null, vertices} if data is a usable layer, else {problem: why not}.
+   * Counts vertices as it goes and stops at the first problem, so an oversized payload
+   * costs no more than the bound. */
+  function check(data) {
     if (!data || typeof data !== 'object' || !validName(data.name) || !Array.isArray(data.features)) {
-      return 'not {name, features}';
+      return { problem: 'not {name, features}' };
     }
     if (data.features.length > MAX_FEATURES) {
-      return data.features.length + ' features, over the bound of ' + MAX_FEATURES;
+      return { problem: data.features.length + ' features, over the bound of ' + MAX_FEATURES };
     }
     var vertices = 0;
     for (var i = 0; i < data.features.length; i++) {
       var f = data.features[i];
       if (!f || typeof f !== 'object' || !validName(f.name) || !Array.isArray(f.polygons) || !f.polygons.length) {
-        return 'feature ' + i + ' is not {name, polygons}';
+        return { problem: 'feature ' + i + ' is not {name, polygons}' };
       }
       for (var p = 0; p < f.polygons.length; p++) {
         var rings = f.polygons[p];
         if (!Array.isArray(rings) || !rings.length) {
-          return 'feature ' + i + ' has an empty polygon';
+          return { problem: 'feature ' + i + ' has an empty polygon' };
         }
         for (var r = 0; r < rings.length; r++) {
           var ring = rings[r];
           if (!Array.isArray(ring) || ring.length < 3) {
-            return 'feature ' + i + ' has a ring of fewer than 3 vertices';
+            return { problem: 'feature ' + i + ' has a ring of fewer than 3 vertices' };
           }
           vertices += ring.length;
           if (vertices > MAX_VERTICES) {
-            return 'over ' + MAX_VERTICES + ' vertices';
+            return { problem: 'over ' + MAX_VERTICES + ' vertices' };
           }
           for (var v = 0; v < ring.length; v++) {
             var c = ring[v];
             if (!Array.isArray(c) || c.length !== 2 || !isFiniteNumber(c[0]) || !isFiniteNumber(c[1]) || Math.abs(c[0]) > 180 || Math.abs(c[1]) > 90) {
-              return 'feature ' + i + ' has a bad coordinate';
+              return { problem: 'feature ' + i + ' has a bad coordinate' };
             }
           }
         }
       }
     }
-    return null;
-  }
-
-  function countVertices(data) {
-    var n = 0;
-    data.features.forEach(function (f) {
-      f.polygons.forEach(function (rings) {
-        rings.forEach(function (ring) {
-          n += ring.length;
-        });
-      });
-    });
-    return n;
-  }
-
-  function toLatLngs(polygons) {
-    return polygons.map(function (rings) {
-      return rings.map(function (ring) {
-        return ring.map(function (c) {
-          return L.latLng(c[1], c[0]);
-        });
-      });
-    });
+    return { problem: null, vertices: vertices };
   }
 
   function clear() {
@@ -144,50 +122,28 @@
       B.map.fire('cse:boundarylayer', { name: '' });
       return;
     }
-    var problem = problemWith(data);
-    if (problem) {
+    var checked = check(data);
+    if (checked.problem) {
       B.dropped += 1;
-      console.warn('cse: dropped boundaryLayerSet: ' + problem);
+      console.warn('cse: dropped boundaryLayerSet: ' + checked.problem);
       return;
     }
     clear();
     var group = L.featureGroup();
     data.features.forEach(function (f) {
-      var layer = L.polygon(toLatLngs(f.polygons), L.extend({ renderer: B.renderer }, STYLE));
+      var layer = L.polygon(polygonLatLngs(f.polygons), L.extend({ renderer: B.renderer }, STYLE));
       // draw.js names a picked area from feature.properties.name, as for provinces.
       layer.feature = { type: 'Feature', properties: { name: f.name } };
       group.addLayer(layer);
     });
     B.group = group;
     B.name = data.name;
-    B.vertices = countVertices(data);
+    B.vertices = checked.vertices;
     group.addTo(B.map);
     if (B.control) {
-      B.control.addOverlay(group, ''); // the name is set with textContent (see start)
+      B.control.addOverlay(group, CSE.escapeHtml(data.name)); // the switcher sets it with innerHTML
     }
     B.map.fire('cse:boundarylayer', { name: data.name });
-  }
-
-  /* The layer switcher builds its items with innerHTML from the names it holds; ours
-   * holds '' and gets its text here, after Leaflet built the item. */
-  function guardLayerSwitcher(control) {
-    var addItem = control._addItem;
-    if (typeof addItem !== 'function') {
-      return;
-    }
-    control._addItem = function (obj) {
-      var ours = B.group !== null && obj.layer === B.group;
-      var label = addItem.call(this, ours ? L.extend({}, obj, { name: '' }) : obj);
-      if (ours && label) {
-        var holder = label.firstChild;
-        var nameSpan = holder ? holder.lastChild : null;
-        if (nameSpan) {
-          nameSpan.textContent = ' ' + B.name;
-        }
-        L.DomUtil.addClass(label, 'cse-boundary-item');
-      }
-      return label;
-    };
   }
 
   (CSE.plugins = CSE.plugins || []).push({
@@ -199,7 +155,6 @@
       B.renderer = L.canvas({ pane: 'cse-boundary', padding: 0.2 });
       if (config && config.layerControl && config.layerControl.addOverlay) {
         B.control = config.layerControl;
-        guardLayerSwitcher(B.control);
       }
     },
     connect: function (bridge, receiver) {
@@ -217,6 +172,23 @@
   };
 
   /* ------------------------------------------------------------------ inspection */
+  /* Our item (a <label>) in the layer switcher, or null. Leaflet tags each item's input
+   * with its layer's stamp (layerId). */
+  function switcherItem() {
+    if (!B.group) {
+      return null;
+    }
+    var id = L.stamp(B.group);
+    var inputs = document.querySelectorAll('.leaflet-control-layers-overlays input');
+    for (var i = 0; i < inputs.length; i++) {
+      if (inputs[i].layerId === id) {
+        return inputs[i].closest('label');
+      }
+    }
+    return null;
+  }
+  CSE.boundarySwitcherItem = switcherItem;
+
   CSE.boundaryState = function () {
     var features = 0;
     var drawn = 0;
@@ -229,7 +201,7 @@
         }
       });
     }
-    var item = document.querySelector('.leaflet-control-layers-overlays .cse-boundary-item');
+    var item = switcherItem();
     return {
       name: B.group ? B.name : null,
       features: features,

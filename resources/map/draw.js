@@ -34,6 +34,7 @@
   'use strict';
 
   var CSE = (window.CSE = window.CSE || {});
+  var clampLatLng = CSE.clampLatLng; // basemap.js
   var MODES = ['none', 'polygon', 'rectangle', 'circle', 'pick'];
   var SHAPE_MODES = { polygon: true, rectangle: true, circle: true };
   var TOOLS = [
@@ -50,7 +51,6 @@
   };
   var PICK_TITLE = { provinces: 'Pick a province as a region', boundary: 'Pick an area of the loaded boundary layer as a region' };
   var MAX_VERTICES = 5000;
-  var MAX_LAT = 85.0511287798066;
   var MIN_RADIUS_M = 1;
   var MAX_RADIUS_M = 5000000;
   var CLOSE_PX = 8; // a click this near the first vertex closes the polygon
@@ -203,11 +203,6 @@
     disabledDblClick: false,
     sent: [] // for tests: the last few messages sent, newest last
   };
-
-  function clampLatLng(latlng) {
-    var ll = latlng.wrap();
-    return L.latLng(Math.max(-MAX_LAT, Math.min(MAX_LAT, ll.lat)), ll.lng);
-  }
 
   function lonLat(ll) {
     return [ll.lng, ll.lat];

@@ -30,10 +30,13 @@
   'use strict';
 
   var CSE = (window.CSE = window.CSE || {});
+  // basemap.js
+  var isFiniteNumber = CSE.isFiniteNumber;
+  var clampLatLng = CSE.clampLatLng;
+  var polygonLatLngs = CSE.polygonLatLngs;
   var DRAG_THRESHOLD_PX = 3;
   var MIN_RADIUS_M = 1;
   var MAX_RADIUS_M = 5000000;
-  var MAX_LAT = 85.0511287798066;
   var STYLE = {
     region: { color: '#7b1fa2', weight: 2, opacity: 0.9, fillColor: '#9c27b0', fillOpacity: 0.08, dashArray: null },
     selected: { color: '#4a0072', weight: 3.5, opacity: 1, fillColor: '#9c27b0', fillOpacity: 0.18, dashArray: null },
@@ -52,25 +55,12 @@
     drag: null
   };
 
-  function isFiniteNumber(x) {
-    return typeof x === 'number' && isFinite(x);
-  }
-
   function toLatLng(v) {
     return L.latLng(v[1], v[0]);
   }
 
   function validRegion(r) {
     return r && typeof r.id === 'string' && r.id !== '' && typeof r.name === 'string' && Array.isArray(r.polygons) && Array.isArray(r.handles);
-  }
-
-  /* [[exterior, hole...], ...] of [lon, lat] -> Leaflet multipolygon latlngs. */
-  function polygonLatLngs(polygons) {
-    return polygons.map(function (rings) {
-      return rings.map(function (ring) {
-        return ring.map(toLatLng);
-      });
-    });
   }
 
   /* ------------------------------------------------------------------ drawing regions */
@@ -223,11 +213,6 @@
     document.addEventListener('mousemove', onDragMove, true);
     document.addEventListener('mouseup', onDragUp, true);
     L.DomEvent.preventDefault(ev);
-  }
-
-  function clampLatLng(latlng) {
-    var ll = latlng.wrap();
-    return L.latLng(Math.max(-MAX_LAT, Math.min(MAX_LAT, ll.lat)), ll.lng);
   }
 
   /* Move handle drag.index to ll and reshape the preview; returns the shape to send. */

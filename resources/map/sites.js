@@ -32,6 +32,7 @@
   'use strict';
 
   var CSE = (window.CSE = window.CSE || {});
+  var isFiniteNumber = CSE.isFiniteNumber; // basemap.js
 
   var COLORS = {
     restricted: '#c62828',
@@ -73,10 +74,6 @@
   };
 
   /* ------------------------------------------------------------------ helpers */
-  function isFiniteNumber(x) {
-    return typeof x === 'number' && isFinite(x);
-  }
-
   function validLonLat(lon, lat) {
     return isFiniteNumber(lon) && isFiniteNumber(lat) && lon >= -180 && lon <= 180 && lat >= -90 && lat <= 90;
   }

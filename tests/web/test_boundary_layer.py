@@ -148,11 +148,11 @@ def test_the_layer_switcher_lists_the_layer_by_its_literal_name(qtbot: Any, m: E
     # The basemap layers are still listed as before, ours after them.
     assert labels[-1] == HOSTILE_NAME and "Provinces" in labels
     # Switching it off and on through the switcher keeps the literal name.
-    m.js(qtbot, "document.querySelector('.cse-boundary-item input').click() || 1")
+    m.js(qtbot, "CSE.boundarySwitcherItem().querySelector('input').click() || 1")
     m.rendered(qtbot)
     st = m.boundary(qtbot)
     assert st["on_map"] is False and st["control_label"] == HOSTILE_NAME
-    m.js(qtbot, "document.querySelector('.cse-boundary-item input').click() || 1")
+    m.js(qtbot, "CSE.boundarySwitcherItem().querySelector('input').click() || 1")
     assert m.boundary(qtbot)["on_map"] is True
 
 
