@@ -66,6 +66,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=3, help="edits before measuring (default 3)")
     parser.add_argument("--sites", type=Path, default=DEMO_SITES, help="GeoJSON sites file")
     args = parser.parse_args(argv)
+    from explorer.app import environment_problem
+
+    if (problem := environment_problem()) is not None:
+        print(f"{Path(__file__).name}: {problem}", file=sys.stderr)
+        return 2
 
     from explorer.web.view import prepare_application
 

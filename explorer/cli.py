@@ -382,27 +382,11 @@ def _check_output(path: str, suffix: str) -> None:
 
 def _check_can_render() -> None:
     """Refuse, with the fix, what would make Qt or Chromium abort without a message."""
-    env = os.environ
-    if (
-        sys.platform.startswith("linux")
-        and not env.get("QT_QPA_PLATFORM")
-        and not env.get("DISPLAY")
-        and not env.get("WAYLAND_DISPLAY")
-    ):
-        raise CliError(
-            "no display to render the map on; for headless use set QT_QPA_PLATFORM=offscreen"
-        )
-    flags = env.get("QTWEBENGINE_CHROMIUM_FLAGS", "")
-    if (
-        hasattr(os, "geteuid")
-        and os.geteuid() == 0
-        and not env.get("QTWEBENGINE_DISABLE_SANDBOX")
-        and "--no-sandbox" not in flags
-    ):
-        raise CliError(
-            "the map engine (Chromium) does not run as root with its sandbox; run as a "
-            "normal user, or set QTWEBENGINE_DISABLE_SANDBOX=1 where that is acceptable"
-        )
+    from explorer.app import environment_problem
+
+    problem = environment_problem()
+    if problem is not None:
+        raise CliError(problem)
 
 
 def _render(spec: Any, **kwargs: Any) -> Any:
