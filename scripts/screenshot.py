@@ -2,8 +2,9 @@
 
 Usage: ``QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshot.py [OUT.png]``
 (as root, Chromium also needs ``QTWEBENGINE_DISABLE_SANDBOX=1``). The window opens
-on the demo data, selects Nyocor's site and saves a grab of the whole window once
-the map has drawn the selection (the page's "rendered" signal, no fixed delay).
+on the demo data, imports the regions of ``docs/example_regions.geojson`` (as
+Regions → Import does), selects Nyocor's site and saves a grab of the whole window
+once the map has drawn it all (the page's "rendered" signal, no fixed delay).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ def main() -> int:
     settings = QSettings(str(Path(tempfile.mkdtemp()) / "s.ini"), QSettings.Format.IniFormat)
     window = MainWindow(settings=settings)
     window.open_path(DEMO_SITES, interactive=False)
+    window.region_panel.import_regions(ROOT / "docs" / "example_regions.geojson")
     window.resize(1500, 950)
     window.show()
     result = {"code": 1}
