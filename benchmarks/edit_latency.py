@@ -1,6 +1,6 @@
 """How long an edit takes to reach the screen of the map.
 
-Loads the demo sites (``geodata/demo_sites.geojson``) into a :class:`MapView`, then
+Loads the demo sites (``explorer/geodata/demo_sites.geojson``) into a :class:`MapView`, then
 N times changes one site's chip count with ``store.replace`` and measures:
 
 - **ack**: ``store.replace`` → the page's ``rendered(seq)`` ack for that edit (the page

@@ -1,6 +1,6 @@
 """How long the map exports take: an A4 300 dpi snapshot, and a PDF report with a map.
 
-For the 39 demo sites (``geodata/demo_sites.geojson``) it times, N times each:
+For the 39 demo sites (``explorer/geodata/demo_sites.geojson``) it times, N times each:
 
 - **A4 300 dpi snapshot** (3508 x 2480 px), fitted to the sites, split into the stages
   :class:`~explorer.web.snapshot.SnapshotJob` reports: page load (a fresh offscreen

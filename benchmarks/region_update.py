@@ -2,7 +2,7 @@
 
 Two data sets:
 
-* **demo**: the 39 sites of ``geodata/demo_sites.geojson`` and 5 regions (rectangles,
+* **demo**: the 39 sites of ``explorer/geodata/demo_sites.geojson`` and 5 regions (rectangles,
   geodesic circles, a polygon drawn on the Mercator map);
 * **scaled**: 10,000 seeded synthetic sites over Xinjiang/Qinghai and 20 regions (8
   rectangles, 6 circles of 50-400 km, 6 drawn polygons of 12-40 vertices).

@@ -4,10 +4,11 @@ from pathlib import Path
 
 __version__ = "0.1.0"
 
-#: Repository root when running from a checkout (editable install).
-ROOT = Path(__file__).resolve().parent.parent
-GEODATA = ROOT / "geodata"
-RESOURCES = ROOT / "resources"
+#: The installed package: the bundled data and the map page's own files live inside it,
+#: so a wheel installed anywhere carries its map and its demo.
+PACKAGE_DIR = Path(__file__).resolve().parent
+GEODATA = PACKAGE_DIR / "geodata"
+RESOURCES = PACKAGE_DIR / "resources"
 DEMO_SITES = GEODATA / "demo_sites.geojson"
 
-__all__ = ["ROOT", "GEODATA", "RESOURCES", "DEMO_SITES", "__version__"]
+__all__ = ["PACKAGE_DIR", "GEODATA", "RESOURCES", "DEMO_SITES", "__version__"]

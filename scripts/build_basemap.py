@@ -1,4 +1,4 @@
-"""Build the offline basemap layers in ``geodata/basemap/``.
+"""Build the offline basemap layers in ``explorer/geodata/basemap/``.
 
 Run with the project's virtual environment::
 
@@ -37,7 +37,7 @@ from shapely.geometry import MultiPolygon, Point, Polygon, box, mapping
 from shapely.ops import polygonize_full
 
 REPO = Path(__file__).resolve().parents[1]
-OUT_DIR = REPO / "geodata" / "basemap"
+OUT_DIR = REPO / "explorer" / "geodata" / "basemap"
 
 # A generous box around Xinjiang and Qinghai and their neighbours (lon/lat, WGS84).
 BBOX = (60.0, 24.0, 112.0, 56.0)
@@ -264,7 +264,7 @@ def _meta(title: str, source: str, licence: str) -> dict[str, Any]:
         "bbox": list(BBOX),
         "crs": "EPSG:4326 (WGS84 lon/lat)",
         "generated_by": "scripts/build_basemap.py",
-        "provenance": "geodata/PROVENANCE.md",
+        "provenance": "explorer/geodata/PROVENANCE.md",
     }
 
 

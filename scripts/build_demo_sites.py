@@ -1,4 +1,4 @@
-"""Build ``geodata/demo_sites.geojson``: the bundled ILLUSTRATIVE demo scenario.
+"""Build ``explorer/geodata/demo_sites.geojson``: the bundled ILLUSTRATIVE demo scenario.
 
 Run with the project's virtual environment (after ``scripts/build_basemap.py``,
 whose province polygons are used to check every site's province)::
@@ -39,8 +39,8 @@ import shapely
 from shapely.geometry import Point, shape
 
 REPO = Path(__file__).resolve().parents[1]
-OUT_FILE = REPO / "geodata" / "demo_sites.geojson"
-PROVINCES_FILE = REPO / "geodata" / "basemap" / "provinces.geojson"
+OUT_FILE = REPO / "explorer" / "geodata" / "demo_sites.geojson"
+PROVINCES_FILE = REPO / "explorer" / "geodata" / "basemap" / "provinces.geojson"
 
 SEED = 20250708  # the report's publication date; any fixed seed would do
 AS_OF = "2025-12-15"
@@ -551,7 +551,7 @@ def build() -> dict[str, Any]:
             "yiwu_complex_chips": yiwu,
             "yiwu_complex_share": round(yiwu / total, 4),
         },
-        "provenance": "geodata/PROVENANCE.md",
+        "provenance": "explorer/geodata/PROVENANCE.md",
     }
     features.sort(key=lambda f: f["id"])
     return {"type": "FeatureCollection", "metadata": metadata, "features": features}

@@ -15,8 +15,10 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, QTimer
 
-from explorer import DEMO_SITES, ROOT
+from explorer import DEMO_SITES
 from explorer.app import make_application
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def main() -> int:

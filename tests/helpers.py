@@ -15,7 +15,7 @@ def chip_model(
     watts: float = 700.0,
     **fields: Any,
 ) -> ChipModel:
-    """A hand-built catalogue row, so tests need not depend on ``geodata/chips.csv``.
+    """A hand-built catalogue row, so tests need not depend on ``explorer/geodata/chips.csv``.
 
     ``fields`` override the other :class:`ChipModel` fields, which default to a
     "test" vendor, 80 GB of HBM3 and empty provenance.

@@ -388,7 +388,7 @@ def _bundled_sites(tmp_path: Path) -> Path:
     return path
 
 
-@pytest.mark.skipif(not BUNDLED_CATALOGUE, reason="geodata/chips.csv not built yet")
+@pytest.mark.skipif(not BUNDLED_CATALOGUE, reason="explorer/geodata/chips.csv not built yet")
 def test_entry_point_json_equals_in_process_totals(tmp_path: Path) -> None:
     from explorer.geo.regions import load_regions
     from explorer.geo.totals import totals, totals_many
@@ -408,7 +408,7 @@ def test_entry_point_json_equals_in_process_totals(tmp_path: Path) -> None:
     assert json.loads(proc.stdout) == {"regions": expected}
 
 
-@pytest.mark.skipif(not BUNDLED_CATALOGUE, reason="geodata/chips.csv not built yet")
+@pytest.mark.skipif(not BUNDLED_CATALOGUE, reason="explorer/geodata/chips.csv not built yet")
 @pytest.mark.parametrize(
     "setup", ["missing", "bad_json", "invalid_site", "bad_region", "missing_region"]
 )
@@ -423,7 +423,7 @@ def test_entry_point_bad_input(tmp_path: Path, setup: str) -> None:
     assert len(lines) == 1 and lines[0].startswith("explorer: error: ")
 
 
-@pytest.mark.skipif(not BUNDLED_CATALOGUE, reason="geodata/chips.csv not built yet")
+@pytest.mark.skipif(not BUNDLED_CATALOGUE, reason="explorer/geodata/chips.csv not built yet")
 def test_entry_point_validate_and_version(tmp_path: Path) -> None:
     sites, _ = _bad_input(tmp_path, "two_invalid")
     proc = _explorer("validate", sites, cwd=tmp_path)

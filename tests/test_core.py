@@ -32,7 +32,7 @@ def catalogue(monkeypatch: pytest.MonkeyPatch) -> ChipCatalogue:
     """A tiny hand-built catalogue, also installed as the process default.
 
     The store and commands validate against the default catalogue, so tests pin it
-    instead of depending on ``geodata/chips.csv``.
+    instead of depending on ``explorer/geodata/chips.csv``.
     """
     cat = ChipCatalogue(
         [

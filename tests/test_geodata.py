@@ -1,7 +1,7 @@
-"""Checks on the bundled data in ``geodata/`` (no Qt needed).
+"""Checks on the bundled data in ``explorer/geodata/`` (no Qt needed).
 
 The demo-site checks encode the reported facts the scenario must honour; see
-``geodata/PROVENANCE.md``.
+``explorer/geodata/PROVENANCE.md``.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import Point, shape
 
-GEODATA = Path(__file__).resolve().parents[1] / "geodata"
+GEODATA = Path(__file__).resolve().parents[1] / "explorer" / "geodata"
 BASEMAP = GEODATA / "basemap"
 BASEMAP_FILES = (
     "countries.geojson",

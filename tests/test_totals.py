@@ -239,7 +239,9 @@ def test_totals_is_a_frozen_value() -> None:
         t.chips = 0  # type: ignore[misc]
 
 
-@pytest.mark.skipif(not (GEODATA / "chips.csv").exists(), reason="geodata/chips.csv not built yet")
+@pytest.mark.skipif(
+    not (GEODATA / "chips.csv").exists(), reason="explorer/geodata/chips.csv not built yet"
+)
 def test_with_the_bundled_catalogue() -> None:
     sites = [_site("n", 94.7, 43.3, ("H100", 2000)), _site("h", 94.8, 43.2, ("H200", 10))]
     t = totals(sites)

@@ -1,6 +1,6 @@
 """The chip catalogue: per-model throughput, power and export-control status.
 
-The figures live in ``geodata/chips.csv`` with a citation for each; this module
+The figures live in ``explorer/geodata/chips.csv`` with a citation for each; this module
 only loads and serves them.
 """
 
@@ -52,7 +52,7 @@ class ChipCatalogue:
 
     @classmethod
     def load(cls, path: Path | str = CATALOGUE_FILE) -> ChipCatalogue:
-        """Read a catalogue CSV (see ``geodata/PROVENANCE.md`` for the columns)."""
+        """Read a catalogue CSV (see ``explorer/geodata/PROVENANCE.md`` for the columns)."""
         path = Path(path)
         models = []
         with path.open(newline="", encoding="utf-8") as fh:

@@ -1,8 +1,8 @@
 """Province lookup: which administrative area is a site in?
 
-Reads the bundled ``geodata/basemap/provinces.geojson`` (a FeatureCollection of
+Reads the bundled ``explorer/geodata/basemap/provinces.geojson`` (a FeatureCollection of
 Polygon/MultiPolygon features with properties ``name``, ``name_zh``, ``country``,
-``focus`` and ``approximate``; see ``geodata/PROVENANCE.md``). The boundaries are
+``focus`` and ``approximate``; see ``explorer/geodata/PROVENANCE.md``). The boundaries are
 simplified and *approximate*: good for filling in a province field or totalling by
 province, not for deciding a legal boundary case.
 

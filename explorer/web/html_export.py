@@ -3,10 +3,10 @@
 :func:`export_html` renders the app's own map page (:func:`explorer.web.page.
 build_map_html`: folium, the same basemap layers and styles) and makes it standalone:
 
-* every file the page references (Leaflet from xstatic-leaflet, our ``resources/map``
+* every file the page references (Leaflet from xstatic-leaflet, our ``explorer/resources/map``
   scripts and styles) is inlined, and the images Leaflet's CSS names become ``data:``
   URIs, so the file has no ``src``/``href`` to anything outside itself;
-* Qt's ``qwebchannel.js`` is replaced by ``resources/map/export.js``, a static bridge
+* Qt's ``qwebchannel.js`` is replaced by ``explorer/resources/map/export.js``, a static bridge
   that replays the saved state (the same JSON messages Python sends the live map:
   sites, colour mode, regions) into the page's own code. So the exported map shows
   exactly what the app shows: colours, legend, tooltips, region outlines, labels;

@@ -1,7 +1,7 @@
 """The map page: a folium-built Leaflet map that references local assets only.
 
 :func:`build_map_html` renders the page; :func:`write_map_page` puts it, with the
-assets it references (Leaflet from xstatic-leaflet, our ``resources/map`` files), into
+assets it references (Leaflet from xstatic-leaflet, our ``explorer/resources/map`` files), into
 a directory that :class:`explorer.web.view.MapView` loads with a ``file://`` URL.
 
 Why a directory and ``file://`` rather than ``setHtml`` or a custom URL scheme:
@@ -261,7 +261,7 @@ def build_map_html(
         Offer an OpenStreetMap tile layer in the layer switcher (off until the user
         ticks it). When False (the default) the page contains no remote URL at all.
     basemap_dir : Path, optional
-        Where the basemap GeoJSON files are; defaults to ``geodata/basemap``. Missing
+        Where the basemap GeoJSON files are; defaults to ``explorer/geodata/basemap``. Missing
         files are skipped.
 
     Returns

@@ -278,7 +278,7 @@ class MapView(QWebEngineView):
         Offer (not show) OpenStreetMap tiles; the interceptor then lets requests to the
         OSM tile server through. Off by default: the page makes no remote request.
     basemap_dir : Path, optional
-        Basemap GeoJSON directory (default ``geodata/basemap``).
+        Basemap GeoJSON directory (default ``explorer/geodata/basemap``).
 
     Attributes
     ----------

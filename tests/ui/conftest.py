@@ -40,7 +40,7 @@ def _chip(model: str, vendor: str, tflops: float, watts: float, restricted: bool
 
 @pytest.fixture
 def catalogue() -> ChipCatalogue:
-    """A small hand-built catalogue: the tests must not depend on geodata/chips.csv."""
+    """A small hand-built catalogue: the tests must not depend on explorer/geodata/chips.csv."""
     return ChipCatalogue(
         [
             _chip("H100", "Nvidia", 989, 700, True),

@@ -30,7 +30,7 @@ from tests.helpers import chip_model  # noqa: E402
 
 prepare_application()
 
-#: Colours the page uses in "export" mode (resources/map/sites.js).
+#: Colours the page uses in "export" mode (explorer/resources/map/sites.js).
 RESTRICTED = "#c62828"
 UNRESTRICTED = "#1f5fa8"
 NO_CHIPS = "#8d8d8d"
@@ -101,7 +101,7 @@ def make_sites() -> list[Site]:
 
 
 def _write_fallback_basemap(directory: Path) -> Path:
-    """A tiny basemap for when geodata/basemap has not been built."""
+    """A tiny basemap for when explorer/geodata/basemap has not been built."""
     square = lambda x, y, d: [[[x, y], [x + d, y], [x + d, y + d], [x, y + d], [x, y]]]  # noqa: E731
     layers = {
         "countries.geojson": [
