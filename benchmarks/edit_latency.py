@@ -28,6 +28,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from explorer import DEMO_SITES
+from explorer.core.chips import ChipCatalogue
 from explorer.core.schema import HardwareLine, Site, parse_site
 
 
@@ -35,8 +36,14 @@ def load_sites(path: Path) -> list[Site]:
     """Demo sites from a GeoJSON file, or a small synthetic set if it is missing."""
     if path.is_file():
         fc = json.loads(path.read_text(encoding="utf-8"))
+        catalogue = ChipCatalogue.bundled()
         return [
-            parse_site(f["properties"], *f["geometry"]["coordinates"][:2], where=f"feature {i}")
+            parse_site(
+                f["properties"],
+                *f["geometry"]["coordinates"][:2],
+                where=f"feature {i}",
+                catalogue=catalogue,
+            )
             for i, f in enumerate(fc["features"])
         ]
     print(f"{path} not found: using 20 synthetic sites", file=sys.stderr)
@@ -66,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=3, help="edits before measuring (default 3)")
     parser.add_argument("--sites", type=Path, default=DEMO_SITES, help="GeoJSON sites file")
     args = parser.parse_args(argv)
-    from explorer.app import environment_problem
+    from explorer.web.engine import environment_problem
 
     if (problem := environment_problem()) is not None:
         print(f"{Path(__file__).name}: {problem}", file=sys.stderr)
@@ -80,11 +87,12 @@ def main(argv: list[str] | None = None) -> int:
 
     from explorer.core.selection import Selection
     from explorer.core.store import SiteStore
-    from explorer.web.view import MapController, MapView
+    from explorer.web.controller import MapController
+    from explorer.web.view import MapView
 
     app = QApplication.instance() or QApplication([sys.argv[0]])
     sites = load_sites(args.sites)
-    store = SiteStore(sites)
+    store = SiteStore(sites, catalogue=ChipCatalogue.bundled())
     view = MapView()
     view.resize(1200, 800)
     controller = MapController(view, store, Selection())

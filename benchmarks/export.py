@@ -55,14 +55,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-n", type=int, default=5, help="runs of each export (default 5)")
     parser.add_argument("--out", type=Path, help="keep the files here (default: a temp dir)")
     args = parser.parse_args(argv)
-    from explorer.app import environment_problem
+    from explorer.web.engine import environment_problem
 
     if (problem := environment_problem()) is not None:
         print(f"{Path(__file__).name}: {problem}", file=sys.stderr)
         return 2
 
-    from explorer.app import make_application
     from explorer.io.report import build_report
+    from explorer.web.engine import make_application
     from explorer.web.snapshot import (
         SnapshotSpec,
         png_bytes,

@@ -46,13 +46,13 @@ from dataclasses import dataclass, replace
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from explorer import DEMO_SITES  # noqa: E402
-from explorer.core.chips import default_catalogue  # noqa: E402
+from explorer.core.chips import ChipCatalogue  # noqa: E402
 from explorer.core.commands import EditSite  # noqa: E402
-from explorer.core.region_store import RegionEntry, RegionStore  # noqa: E402
 from explorer.core.schema import HardwareLine, Site  # noqa: E402
 from explorer.core.selection import Selection  # noqa: E402
 from explorer.core.store import SiteStore  # noqa: E402
 from explorer.geo.live_totals import LiveTotals  # noqa: E402
+from explorer.geo.region_store import RegionEntry, RegionStore  # noqa: E402
 from explorer.geo.regions import CircleRegion, Region, mercator_polygon, rectangle  # noqa: E402
 from explorer.io.formats import read_sites  # noqa: E402
 
@@ -80,7 +80,9 @@ def demo_regions() -> list[Region]:
 
 def synthetic_sites(n: int, rng: random.Random) -> list[Site]:
     """``n`` sites spread over 74-103 E, 32-48 N with one or two hardware lines."""
-    models = [m for m in ("H100", "H200", "H20", "A100", "Ascend 910C") if m in default_catalogue()]
+    models = [
+        m for m in ("H100", "H200", "H20", "A100", "Ascend 910C") if m in ChipCatalogue.bundled()
+    ]
     out = []
     for i in range(n):
         lines = tuple(
@@ -204,7 +206,7 @@ def run(
     from explorer.ui.undo import push
 
     app = QApplication.instance() or QApplication([sys.argv[0]])
-    store = SiteStore(sites)
+    store = SiteStore(sites, catalogue=ChipCatalogue.bundled())
     regions = RegionStore()
     regions.insert([RegionEntry(f"r{i + 1}", r) for i, r in enumerate(region_list)])
     t0 = time.perf_counter()

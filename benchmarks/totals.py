@@ -34,7 +34,7 @@ import shapely
 from shapely.geometry import Point, Polygon
 
 from explorer import GEODATA
-from explorer.core.chips import ChipCatalogue, ChipModel, default_catalogue
+from explorer.core.chips import ChipCatalogue, ChipModel
 from explorer.geo.regions import CircleRegion, PolygonRegion
 from explorer.geo.totals import SiteArrays, totals
 
@@ -51,7 +51,7 @@ def catalogue() -> ChipCatalogue:
     Chip counts (all that is compared here) do not depend on the catalogue figures.
     """
     if (GEODATA / "chips.csv").exists():
-        return default_catalogue()
+        return ChipCatalogue.bundled()
     return ChipCatalogue(
         [ChipModel(m, "", 1.0, 1.0, 0, "", True, "", "", "", "", "") for m in MODELS]
     )

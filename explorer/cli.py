@@ -26,6 +26,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
 from explorer import __version__
+from explorer.core.chips import ChipCatalogue
 from explorer.core.errors import Problem, ValidationError
 
 #: Sub-command names; ``explorer/__main__.py`` sends these to :func:`run_cli`.
@@ -63,13 +64,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def run_cli(argv: Sequence[str] | None = None) -> int:
+def run_cli(argv: Sequence[str] | None = None, *, catalogue: ChipCatalogue | None = None) -> int:
     """Run one sub-command.
 
     Parameters
     ----------
     argv : sequence of str, optional
         Arguments without the program name (default: ``sys.argv[1:]``).
+    catalogue : ChipCatalogue, optional
+        The chip catalogue to read and total with (default: the bundled one).
 
     Returns
     -------
@@ -83,6 +86,7 @@ def run_cli(argv: Sequence[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
     handler: Handler = args.handler
     try:
+        args.catalogue = catalogue if catalogue is not None else ChipCatalogue.bundled()
         return handler(args)
     except BrokenPipeError:
         # Output piped into `head` and closed early: not an error worth a traceback.
@@ -130,12 +134,12 @@ def _validation_summary(problems: Sequence[Problem]) -> str:
     return f"{first}{more}"
 
 
-def _read(path: str) -> Any:
+def _read(path: str, catalogue: ChipCatalogue) -> Any:
     """Read a sites file for a command; invalid sites become one CliError line."""
     from explorer.io.formats import read_sites
 
     try:
-        return read_sites(path)
+        return read_sites(path, catalogue=catalogue)
     except ValidationError as exc:
         n = len(exc.problems)
         more = f" (run '{PROG} validate {path}' to list them all)" if n > 1 else ""
@@ -169,16 +173,16 @@ def _add_totals(sub: Any) -> None:
 
 
 def _cmd_totals(args: argparse.Namespace) -> int:
-    from explorer.geo.regions import load_regions
     from explorer.geo.totals import totals, totals_many
+    from explorer.io.region_files import load_regions
 
-    site_file = _read(args.sites)
+    site_file = _read(args.sites, args.catalogue)
     sites = site_file.sites
     if args.regions:
         regions = load_regions(args.regions)
-        results = totals_many(sites, regions)
+        results = totals_many(sites, regions, catalogue=args.catalogue)
     else:
-        results = [totals(sites, name="all")]
+        results = [totals(sites, name="all", catalogue=args.catalogue)]
     illustrative = sum(1 for s in sites if s.is_illustrative)
     note = (
         f"note: {illustrative} of {len(sites)} sites in {args.sites} are an illustrative "
@@ -276,7 +280,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from explorer.io.formats import read_sites
 
     path = args.file
-    result = read_sites(path, strict=False)
+    result = read_sites(path, strict=False, catalogue=args.catalogue)
     out: TextIO = sys.stdout
     for problem in result.problems:
         print(f"{path}: {one_line(str(problem))}", file=out)
@@ -356,7 +360,8 @@ def _read_regions(sites_path: str, regions_path: str | None) -> list[Any]:
     from pathlib import Path
 
     from explorer.core.errors import DataFileError
-    from explorer.geo.regions import load_regions, region_from_feature
+    from explorer.geo.regions import region_from_feature
+    from explorer.io.region_files import load_regions
 
     if regions_path is not None:
         return load_regions(regions_path)
@@ -382,7 +387,7 @@ def _check_output(path: str, suffix: str) -> None:
 
 def _check_can_render() -> None:
     """Refuse, with the fix, what would make Qt or Chromium abort without a message."""
-    from explorer.app import environment_problem
+    from explorer.web.engine import environment_problem
 
     problem = environment_problem()
     if problem is not None:
@@ -391,7 +396,7 @@ def _check_can_render() -> None:
 
 def _render(spec: Any, **kwargs: Any) -> Any:
     """Render a snapshot in a QApplication made here; failures become CliFailure."""
-    from explorer.app import make_application
+    from explorer.web.engine import make_application
     from explorer.web.snapshot import SnapshotError, run_snapshot
 
     _check_can_render()
@@ -407,7 +412,7 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
 
     spec = _snapshot_spec(args)
     _check_output(args.out, ".png")
-    site_file = _read(args.sites)
+    site_file = _read(args.sites, args.catalogue)
     regions = _read_regions(args.sites, args.regions)
     result = _render(
         spec,
@@ -454,7 +459,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from explorer.web.snapshot import png_bytes, report_map_spec
 
     _check_output(args.out, ".pdf")
-    site_file = _read(args.sites)
+    site_file = _read(args.sites, args.catalogue)
     regions = _read_regions(args.sites, args.regions)
     spec = report_map_spec(with_regions=bool(regions))
     result = _render(spec, sites=site_file.sites, regions=regions, metadata=site_file.metadata)

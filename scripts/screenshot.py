@@ -16,7 +16,7 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, QTimer
 
 from explorer import DEMO_SITES
-from explorer.app import make_application
+from explorer.web.engine import make_application
 
 ROOT = Path(__file__).resolve().parents[1]
 

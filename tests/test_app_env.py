@@ -6,7 +6,8 @@ import sys
 
 import pytest
 
-from explorer.app import environment_problem, run_gui
+from explorer.app import run_gui
+from explorer.web.engine import environment_problem
 
 
 @pytest.mark.skipif(

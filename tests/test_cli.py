@@ -17,7 +17,6 @@ import pytest
 from explorer import GEODATA, __version__
 from explorer.__main__ import main
 from explorer.cli import SUBCOMMANDS, run_cli
-from explorer.core import chips as chips_module
 from explorer.core.chips import ChipCatalogue
 from explorer.core.schema import HardwareLine, Site, Source
 from explorer.io.formats import read_sites, write_sites
@@ -27,15 +26,14 @@ BUNDLED_CATALOGUE = (GEODATA / "chips.csv").exists()
 
 
 @pytest.fixture
-def cat(monkeypatch: pytest.MonkeyPatch) -> ChipCatalogue:
-    """Hand-built catalogue installed as the default, so figures are known independently."""
+def cat() -> ChipCatalogue:
+    """Hand-built catalogue handed to ``run_cli``, so figures are known independently."""
     c = ChipCatalogue(
         [
             chip_model("H100", tflops=1000.0, watts=700.0),
             chip_model("Ascend 910C", restricted=False, tflops=800.0, watts=350.0),
         ]
     )
-    monkeypatch.setattr(chips_module, "_default", c)
     return c
 
 
@@ -91,8 +89,10 @@ def files(tmp_path: Path) -> dict[str, Path]:
     return {"sites": sites, "regions": regions}
 
 
-def _run(capsys: pytest.CaptureFixture[str], *argv: Any) -> tuple[int, str, str]:
-    code = run_cli([str(a) for a in argv])
+def _run(
+    capsys: pytest.CaptureFixture[str], *argv: Any, catalogue: ChipCatalogue | None = None
+) -> tuple[int, str, str]:
+    code = run_cli([str(a) for a in argv], catalogue=catalogue)
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -103,7 +103,7 @@ def _run(capsys: pytest.CaptureFixture[str], *argv: Any) -> tuple[int, str, str]
 def test_totals_json_all(
     cat: ChipCatalogue, files: dict[str, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, err = _run(capsys, "totals", files["sites"], "--json")
+    code, out, err = _run(capsys, "totals", files["sites"], "--json", catalogue=cat)
     assert code == 0
     doc = json.loads(out)
     [t] = doc["regions"]
@@ -129,7 +129,9 @@ def test_totals_json_all(
 def test_totals_json_per_region(
     cat: ChipCatalogue, files: dict[str, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, _ = _run(capsys, "totals", files["sites"], "--regions", files["regions"], "--json")
+    code, out, _ = _run(
+        capsys, "totals", files["sites"], "--regions", files["regions"], "--json", catalogue=cat
+    )
     assert code == 0
     box, circle = json.loads(out)["regions"]
     assert box["name"] == "box" and box["site_ids"] == ["a", "b", "edge"]
@@ -141,7 +143,9 @@ def test_totals_json_per_region(
 def test_totals_table(
     cat: ChipCatalogue, files: dict[str, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, _ = _run(capsys, "totals", files["sites"], "--regions", files["regions"])
+    code, out, _ = _run(
+        capsys, "totals", files["sites"], "--regions", files["regions"], catalogue=cat
+    )
     assert code == 0
     lines = out.splitlines()
     assert lines[0].split() == [
@@ -174,7 +178,7 @@ def test_totals_reads_csv_and_gpkg(
     for ext in ("csv", "gpkg"):
         path = tmp_path / f"s.{ext}"
         write_sites(path, _sites())
-        code, out, _ = _run(capsys, "totals", path, "--json")
+        code, out, _ = _run(capsys, "totals", path, "--json", catalogue=cat)
         assert code == 0
         results.append(json.loads(out))
     assert results[0] == results[1]
@@ -186,7 +190,7 @@ def test_totals_of_no_sites(
 ) -> None:
     path = tmp_path / "empty.geojson"
     write_sites(path, [])
-    code, out, _ = _run(capsys, "totals", path)
+    code, out, _ = _run(capsys, "totals", path, catalogue=cat)
     assert code == 0
     assert out.splitlines()[1].split() == ["all", "0", "0", "0", "0.0", "0.0", "0.0"]
     assert "chips by model: none" in out
@@ -219,7 +223,7 @@ def test_bad_input_is_one_error_line(
 ) -> None:
     sites, regions = _bad_input(tmp_path, setup)
     argv = ["totals", sites] + (["--regions", regions] if regions else [])
-    code, out, err = _run(capsys, *argv)
+    code, out, err = _run(capsys, *argv, catalogue=cat)
     assert code == 2
     assert out == ""
     assert err == f"explorer: error: {expected.format(sites=sites)}\n"
@@ -280,7 +284,7 @@ def _bad_input(tmp_path: Path, setup: str) -> tuple[Path, Path | None]:
 def test_validate_valid_file(
     cat: ChipCatalogue, files: dict[str, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, err = _run(capsys, "validate", files["sites"])
+    code, out, err = _run(capsys, "validate", files["sites"], catalogue=cat)
     assert code == 0
     assert out == f"{files['sites']}: 4 sites, no problems\n"
     assert err == ""
@@ -298,7 +302,7 @@ def test_validate_lists_every_problem(
         "ok,Dup,94,43,H100,1\n",
         encoding="utf-8",
     )
-    code, out, err = _run(capsys, "validate", path)
+    code, out, err = _run(capsys, "validate", path, catalogue=cat)
     assert code == 1
     assert out.splitlines() == [
         f"{path}: row 3 (bad): hardware[0].chips: chips must be a whole number >= 0, got '12.5'",
@@ -315,7 +319,7 @@ def test_validate_keeps_each_problem_on_one_line(
     cat: ChipCatalogue, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     sites, _ = _bad_input(tmp_path, "newline")
-    code, out, _ = _run(capsys, "validate", sites)
+    code, out, _ = _run(capsys, "validate", sites, catalogue=cat)
     assert code == 1
     assert out.count("\n") == 1 and "'ftp://x\\ny'" in out
 
@@ -325,7 +329,7 @@ def test_validate_unreadable_file(
 ) -> None:
     path = tmp_path / "x.gpkg"
     path.write_text("not a database", encoding="utf-8")
-    code, out, err = _run(capsys, "validate", path)
+    code, out, err = _run(capsys, "validate", path, catalogue=cat)
     assert code == 2 and out == ""
     assert err == f"explorer: error: {path} is not a GeoPackage (not an SQLite database)\n"
 
@@ -390,8 +394,8 @@ def _bundled_sites(tmp_path: Path) -> Path:
 
 @pytest.mark.skipif(not BUNDLED_CATALOGUE, reason="explorer/geodata/chips.csv not built yet")
 def test_entry_point_json_equals_in_process_totals(tmp_path: Path) -> None:
-    from explorer.geo.regions import load_regions
     from explorer.geo.totals import totals, totals_many
+    from explorer.io.region_files import load_regions
 
     sites_path = _bundled_sites(tmp_path)
     regions_path = tmp_path / "regions.geojson"

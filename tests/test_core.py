@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from explorer.core import chips as chips_module
 from explorer.core.chips import ChipCatalogue
 from explorer.core.commands import AddSites, DeleteSites, EditSite
 from explorer.core.errors import Problem, ValidationError
@@ -28,19 +27,15 @@ from tests.helpers import chip_model
 
 
 @pytest.fixture
-def catalogue(monkeypatch: pytest.MonkeyPatch) -> ChipCatalogue:
-    """A tiny hand-built catalogue, also installed as the process default.
-
-    The store and commands validate against the default catalogue, so tests pin it
-    instead of depending on ``explorer/geodata/chips.csv``.
-    """
+def catalogue() -> ChipCatalogue:
+    """A tiny hand-built catalogue, handed to every parse, check and store below
+    (nothing depends on ``explorer/geodata/chips.csv``)."""
     cat = ChipCatalogue(
         [
             chip_model("H100", tflops=1000.0, watts=700.0),
             chip_model("Ascend 910C", restricted=False, tflops=800.0, watts=350.0),
         ]
     )
-    monkeypatch.setattr(chips_module, "_default", cat)
     return cat
 
 
@@ -189,16 +184,16 @@ def test_duplicate_ids(catalogue: ChipCatalogue) -> None:
     [p] = duplicate_id_problems(sites)
     assert p.field == "id" and p.message == "duplicate id 'a'"
     with pytest.raises(ValidationError, match="duplicate id 'a'"):
-        SiteStore(sites)
+        SiteStore(sites, catalogue=catalogue)
 
 
 def test_check_site_of_edited_value(catalogue: ChipCatalogue) -> None:
     good = _site("a")
-    assert check_site(good) is good
+    assert check_site(good, catalogue) is good
     bad = good.with_changes(lat=123.0)
-    assert [p.field for p in validate_site(bad)] == ["lat"]
+    assert [p.field for p in validate_site(bad, catalogue)] == ["lat"]
     with pytest.raises(ValidationError, match="'123.0'"):
-        check_site(bad)
+        check_site(bad, catalogue)
 
 
 def test_with_changes_stamps_updated_at(catalogue: ChipCatalogue) -> None:
@@ -248,7 +243,7 @@ class _Recorder:
 
 
 def test_store_rejects_invalid_and_duplicate_inserts(catalogue: ChipCatalogue) -> None:
-    store = SiteStore([_site("a")])
+    store = SiteStore([_site("a")], catalogue=catalogue)
     rec = _Recorder(store)
     with pytest.raises(ValidationError, match="duplicate id 'a'"):
         store.insert([_site("a")])
@@ -260,7 +255,7 @@ def test_store_rejects_invalid_and_duplicate_inserts(catalogue: ChipCatalogue) -
 
 def test_store_replace_emits_only_on_real_change(catalogue: ChipCatalogue) -> None:
     a = _site("a")
-    store = SiteStore([a])
+    store = SiteStore([a], catalogue=catalogue)
     rec = _Recorder(store)
     assert store.replace(a) is False
     assert store.replace(replace(a, name="New")) is True
@@ -268,7 +263,7 @@ def test_store_replace_emits_only_on_real_change(catalogue: ChipCatalogue) -> No
 
 
 def test_store_new_id_and_reset(catalogue: ChipCatalogue) -> None:
-    store = SiteStore([_site("site-1"), _site("site-3")])
+    store = SiteStore([_site("site-1"), _site("site-3")], catalogue=catalogue)
     assert store.new_id() == "site-2"
     assert store.new_id("Yiwu block!") == "Yiwu-block-1"
     rec = _Recorder(store)
@@ -281,7 +276,7 @@ def test_store_new_id_and_reset(catalogue: ChipCatalogue) -> None:
 
 
 def test_add_sites_do_undo_redo(catalogue: ChipCatalogue) -> None:
-    store = SiteStore([_site("a")])
+    store = SiteStore([_site("a")], catalogue=catalogue)
     rec = _Recorder(store)
     cmd = AddSites(store, [_site("b"), _site("c")])
     cmd.do()
@@ -294,14 +289,14 @@ def test_add_sites_do_undo_redo(catalogue: ChipCatalogue) -> None:
 
 
 def test_add_sites_refuses_invalid_site_before_anything_changes(catalogue: ChipCatalogue) -> None:
-    store = SiteStore()
+    store = SiteStore(catalogue=catalogue)
     with pytest.raises(ValidationError, match="unknown chip model 'B200'"):
-        AddSites(store, [Site("b", "B", 0, 0, hardware=(HardwareLine("B200", 1),))])
+        AddSites(store, [Site("b", "B", 0, 0, hardware=(HardwareLine("B200", 1),))]).do()
     assert len(store) == 0
 
 
 def test_delete_sites_undo_restores_order(catalogue: ChipCatalogue) -> None:
-    store = SiteStore([_site(x) for x in "abcde"])
+    store = SiteStore([_site(x) for x in "abcde"], catalogue=catalogue)
     cmd = DeleteSites(store, ["d", "a", "c"])
     cmd.do()
     assert store.ids() == ["b", "e"]
@@ -314,7 +309,7 @@ def test_delete_sites_undo_restores_order(catalogue: ChipCatalogue) -> None:
 
 
 def test_delete_last_and_first(catalogue: ChipCatalogue) -> None:
-    store = SiteStore([_site(x) for x in "abc"])
+    store = SiteStore([_site(x) for x in "abc"], catalogue=catalogue)
     cmd = DeleteSites(store, ["c", "a"])
     cmd.do()
     cmd.undo()
@@ -322,7 +317,7 @@ def test_delete_last_and_first(catalogue: ChipCatalogue) -> None:
 
 
 def test_delete_unknown_id_raises_and_changes_nothing(catalogue: ChipCatalogue) -> None:
-    store = SiteStore([_site("a")])
+    store = SiteStore([_site("a")], catalogue=catalogue)
     with pytest.raises(KeyError, match="'zz'"):
         DeleteSites(store, ["a", "zz"]).do()
     assert store.ids() == ["a"]
@@ -330,7 +325,7 @@ def test_delete_unknown_id_raises_and_changes_nothing(catalogue: ChipCatalogue) 
 
 def test_edit_site_do_undo_redo(catalogue: ChipCatalogue) -> None:
     old = _site("a")
-    store = SiteStore([old, _site("b")])
+    store = SiteStore([old, _site("b")], catalogue=catalogue)
     rec = _Recorder(store)
     new = old.with_changes(name="Renamed", lon=95.5, hardware=(HardwareLine("Ascend 910C", 3),))
     cmd = EditSite(store, old, new)
@@ -349,12 +344,12 @@ def test_edit_site_do_undo_redo(catalogue: ChipCatalogue) -> None:
 
 def test_edit_site_refuses_id_change_and_invalid_values(catalogue: ChipCatalogue) -> None:
     old = _site("a")
-    store = SiteStore([old])
+    store = SiteStore([old], catalogue=catalogue)
     with pytest.raises(ValueError, match="id"):
         EditSite(store, old, replace(old, id="b"))
     with pytest.raises(ValidationError, match="'12.5'"):
         fractional = (HardwareLine("H100", 12.5),)  # type: ignore[arg-type]
-        EditSite(store, old, old.with_changes(hardware=fractional))
+        EditSite(store, old, old.with_changes(hardware=fractional)).do()
     assert store.get("a") == old
 
 

@@ -15,13 +15,13 @@ from explorer.geo.regions import (
     CircleRegion,
     PolygonRegion,
     Region,
-    load_regions,
     rectangle,
     region_from_feature,
 )
 from explorer.geo.totals import totals
 from explorer.io.exports import FILTER_KEY, export_regions, export_sites, sites_in_region
 from explorer.io.formats import read_sites
+from explorer.io.region_files import load_regions
 
 
 @pytest.fixture(scope="module")

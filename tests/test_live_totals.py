@@ -22,10 +22,10 @@ from explorer.core.commands import (
     EditRegion,
     EditSite,
 )
-from explorer.core.region_store import RegionEntry, RegionStore
 from explorer.core.schema import HardwareLine, Site
 from explorer.core.store import SiteStore
 from explorer.geo.live_totals import LiveTotals, same_shape
+from explorer.geo.region_store import RegionEntry, RegionStore
 from explorer.geo.regions import CircleRegion, rectangle
 from explorer.geo.totals import PowerFactors, SiteArrays, totals, union_totals
 from tests.helpers import chip_model, totals_catalogue
@@ -54,7 +54,7 @@ MID = rectangle("Mid", 91, 40, 93, 41)  # overlaps WEST over 91..92
 
 @pytest.fixture
 def sites() -> SiteStore:
-    return SiteStore(make_sites())
+    return SiteStore(make_sites(), catalogue=CAT)
 
 
 @pytest.fixture
@@ -302,7 +302,7 @@ def test_same_shape() -> None:
 def test_unknown_model_in_catalogue_is_an_error(regions: RegionStore) -> None:
     small = ChipCatalogue([chip_model("H100", tflops=1000, watts=700)])
     with pytest.raises(ValueError, match="unknown chip model 'H20'"):
-        LiveTotals(SiteStore(make_sites()), regions, small)
+        LiveTotals(SiteStore(make_sites(), catalogue=CAT), regions, small)
 
 
 @pytest.mark.parametrize("incremental", [True, False])
@@ -315,7 +315,8 @@ def test_random_edit_sequence_matches_a_fresh_snapshot(incremental: bool) -> Non
                 f"s{i}", rng.uniform(89, 94), rng.uniform(39.5, 41.5), ("H100", rng.randint(0, 99))
             )
             for i in range(60)
-        ]
+        ],
+        catalogue=CAT,
     )
     regions = RegionStore()
     regions.insert(

@@ -25,13 +25,12 @@ from explorer.geo.regions import (
     PolygonRegion,
     Region,
     densify_mercator_ring,
-    load_regions,
     mercator_polygon,
     rectangle,
     region_from_feature,
     regions_to_feature_collection,
-    save_regions,
 )
+from explorer.io.region_files import load_regions, save_regions
 
 GEOD = Geod(ellps="WGS84")
 UNIT = Polygon([(0, 0), (1, 0), (1, 1), (0, 1)])

@@ -51,6 +51,15 @@ class ChipCatalogue:
             raise ValueError(f"chip catalogue lacks the reference model {REFERENCE_MODEL!r}")
 
     @classmethod
+    def bundled(cls) -> ChipCatalogue:
+        """The catalogue that ships with the application, read afresh.
+
+        There is deliberately no process-wide instance: whoever opens a session, a file
+        or a total is handed (or reads) its own catalogue and passes it on.
+        """
+        return cls.load(CATALOGUE_FILE)
+
+    @classmethod
     def load(cls, path: Path | str = CATALOGUE_FILE) -> ChipCatalogue:
         """Read a catalogue CSV (see ``explorer/geodata/PROVENANCE.md`` for the columns)."""
         path = Path(path)
@@ -98,14 +107,3 @@ class ChipCatalogue:
     def names(self) -> tuple[str, ...]:
         """Model keys in catalogue order."""
         return tuple(self._models)
-
-
-_default: ChipCatalogue | None = None
-
-
-def default_catalogue() -> ChipCatalogue:
-    """The bundled catalogue, loaded once per process (read-only, so sharing is safe)."""
-    global _default
-    if _default is None:
-        _default = ChipCatalogue.load()
-    return _default

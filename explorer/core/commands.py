@@ -1,15 +1,21 @@
 """Undoable commands. Plain Python: ``ui/`` wraps them for ``QUndoStack``.
 
-Every user action that changes data is one of these. ``do`` may be called again
-after ``undo`` (redo) and must give exactly the same result.
+Every user action that changes data is one of these, and only the session
+(:class:`explorer.session.Session`) builds them. ``do`` may be called again after
+``undo`` (redo) and must give exactly the same result. Commands do not validate: the
+store they act on checks every value once, before anything changes.
+
+The three shapes (add, delete, replace one) work on any
+:class:`~explorer.core.keyed_store.KeyedStore`; the site and region names below only
+set the default menu text.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, Generic
 
-from explorer.core.schema import Site, check_site
-from explorer.core.store import SiteStore
+from explorer.core.keyed_store import KeyedStore, T
 
 
 class Command:
@@ -25,104 +31,97 @@ class Command:
 
 
 @dataclass
-class AddSites(Command):
-    store: SiteStore
-    sites: list[Site]
+class AddItems(Command, Generic[T]):
+    """Add items at the end; undo removes them."""
+
+    store: KeyedStore[T]
+    items: list[T]
+    text: str = "Add"
+
+    def do(self) -> None:
+        self.store.insert(list(self.items))
+
+    def undo(self) -> None:
+        self.store.remove([item.id for item in self.items])
+
+
+@dataclass
+class DeleteItems(Command, Generic[T]):
+    """Remove items by id; undo puts them back where they were."""
+
+    store: KeyedStore[T]
+    ids: list[str]
+    text: str = "Delete"
+    _removed: list[tuple[int, Any]] = field(default_factory=list, repr=False)
+
+    def do(self) -> None:
+        self._removed = self.store.remove(list(self.ids))
+
+    def undo(self) -> None:
+        self.store.insert([item for _, item in self._removed], [p for p, _ in self._removed])
+
+
+@dataclass
+class ReplaceItem(Command, Generic[T]):
+    """Replace one item's value (an edit of any attribute, never of its id)."""
+
+    store: KeyedStore[T]
+    old: T
+    new: T
+    text: str = "Edit"
+
+    def __post_init__(self) -> None:
+        if self.old.id != self.new.id:
+            raise ValueError(f"an edit cannot change an id ('{self.old.id}' -> '{self.new.id}')")
+
+    def do(self) -> None:
+        self.store.replace(self.new)
+
+    def undo(self) -> None:
+        self.store.replace(self.old)
+
+
+@dataclass
+class AddSites(AddItems[Any]):
     text: str = "Add site"
 
-    def __post_init__(self) -> None:
-        for s in self.sites:
-            check_site(s)
-
-    def do(self) -> None:
-        self.store.insert(list(self.sites))
-
-    def undo(self) -> None:
-        self.store.remove([s.id for s in self.sites])
-
 
 @dataclass
-class DeleteSites(Command):
-    store: SiteStore
-    ids: list[str]
+class DeleteSites(DeleteItems[Any]):
     text: str = "Delete site"
-    _removed: list[tuple[int, Site]] = field(default_factory=list, repr=False)
-
-    def do(self) -> None:
-        self._removed = self.store.remove(list(self.ids))
-
-    def undo(self) -> None:
-        self.store.insert([s for _, s in self._removed], [p for p, _ in self._removed])
 
 
 @dataclass
-class EditSite(Command):
-    """Replace one site's value (any attribute, including its location)."""
-
-    store: SiteStore
-    old: Site
-    new: Site
+class EditSite(ReplaceItem[Any]):
     text: str = "Edit site"
 
-    def __post_init__(self) -> None:
-        if self.old.id != self.new.id:
-            raise ValueError("EditSite cannot change a site's id")
-        check_site(self.new)
-
-    def do(self) -> None:
-        self.store.replace(self.new)
-
-    def undo(self) -> None:
-        self.store.replace(self.old)
-
-
-# --------------------------------------------------------------------------- regions
-# Imported here, not at the top, so site commands stay usable without geo loaded.
-from explorer.core.region_store import RegionEntry, RegionStore  # noqa: E402
-
 
 @dataclass
-class AddRegions(Command):
-    store: RegionStore
-    entries: list[RegionEntry]
+class AddRegions(AddItems[Any]):
     text: str = "Add region"
 
-    def do(self) -> None:
-        self.store.insert(list(self.entries))
-
-    def undo(self) -> None:
-        self.store.remove([e.id for e in self.entries])
-
 
 @dataclass
-class DeleteRegions(Command):
-    store: RegionStore
-    ids: list[str]
+class DeleteRegions(DeleteItems[Any]):
     text: str = "Delete region"
-    _removed: list[tuple[int, RegionEntry]] = field(default_factory=list, repr=False)
-
-    def do(self) -> None:
-        self._removed = self.store.remove(list(self.ids))
-
-    def undo(self) -> None:
-        self.store.insert([e for _, e in self._removed], [p for p, _ in self._removed])
 
 
 @dataclass
-class EditRegion(Command):
+class EditRegion(ReplaceItem[Any]):
     """Replace a region's shape or name (rename, vertex drag, radius change)."""
 
-    store: RegionStore
-    old: RegionEntry
-    new: RegionEntry
     text: str = "Edit region"
 
-    def __post_init__(self) -> None:
-        if self.old.id != self.new.id:
-            raise ValueError("EditRegion cannot change a region's id")
 
-    def do(self) -> None:
-        self.store.replace(self.new)
-
-    def undo(self) -> None:
-        self.store.replace(self.old)
+__all__ = [
+    "AddItems",
+    "AddRegions",
+    "AddSites",
+    "Command",
+    "DeleteItems",
+    "DeleteRegions",
+    "DeleteSites",
+    "EditRegion",
+    "EditSite",
+    "ReplaceItem",
+]

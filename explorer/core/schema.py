@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from explorer.core.chips import ChipCatalogue, default_catalogue
+from explorer.core.chips import ChipCatalogue
 from explorer.core.errors import Problem, ValidationError
 
 STATUSES: tuple[str, ...] = ("planned", "under construction", "operational", "cancelled", "unknown")
@@ -278,7 +278,7 @@ def parse_site(
     lat: Any,
     *,
     where: str = "",
-    catalogue: ChipCatalogue | None = None,
+    catalogue: ChipCatalogue,
 ) -> Site:
     """Build a :class:`Site` from loosely-typed values; raise with *every* problem found.
 
@@ -290,8 +290,9 @@ def parse_site(
         WGS84 degrees.
     where : str
         Label for the record in error messages (e.g. ``"feature 3"``).
+    catalogue : ChipCatalogue
+        The chip models a hardware line may name.
     """
-    catalogue = catalogue or default_catalogue()
     problems: list[Problem] = []
     sid = props.get("id")
     sid_s = "" if sid is None else str(sid).strip()
@@ -366,7 +367,7 @@ def parse_site(
     )
 
 
-def validate_site(site: Site, catalogue: ChipCatalogue | None = None) -> list[Problem]:
+def validate_site(site: Site, catalogue: ChipCatalogue) -> list[Problem]:
     """Problems with an already-built ``Site`` (e.g. one edited in the UI)."""
     try:
         parse_site(site.to_dict(), site.lon, site.lat, catalogue=catalogue)
@@ -375,7 +376,7 @@ def validate_site(site: Site, catalogue: ChipCatalogue | None = None) -> list[Pr
     return []
 
 
-def check_site(site: Site, catalogue: ChipCatalogue | None = None) -> Site:
+def check_site(site: Site, catalogue: ChipCatalogue) -> Site:
     """Return ``site`` if valid, else raise :class:`ValidationError`."""
     problems = validate_site(site, catalogue)
     if problems:

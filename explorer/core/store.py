@@ -3,113 +3,64 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
+from explorer.core.chips import ChipCatalogue
 from explorer.core.errors import Problem, ValidationError
-from explorer.core.events import Event
+from explorer.core.keyed_store import KeyedStore
 from explorer.core.schema import Site, check_site
 
 
-class SiteStore:
-    """Ordered collection of :class:`Site` keyed by id.
+class SiteStore(KeyedStore[Site]):
+    """Ordered collection of :class:`Site` keyed by id, validated against its catalogue.
+
+    Every site that enters by :meth:`insert` or :meth:`replace` is checked once, here,
+    against :attr:`catalogue` (commands and views do not validate again). Sites given to
+    the constructor or :meth:`reset` come from a reader that has already parsed them
+    against the same catalogue.
+
+    Parameters
+    ----------
+    sites : iterable of Site
+    catalogue : ChipCatalogue
+        The chip models a hardware line may name.
 
     Events
     ------
-    inserted(list[Site])
-        Sites were added (in store order, appended at the end or at given positions).
-    removed(list[Site])
-        Sites were removed (the removed values).
-    changed(Site, Site)
-        One site's value changed (old, new). Only emitted when the value differs.
-    reset()
-        Everything was replaced (open a file, new project).
+    inserted(list[Site]), removed(list[Site]), changed(Site, Site) ``(old, new)``,
+    reset_done(): see :class:`~explorer.core.keyed_store.KeyedStore`.
     """
 
-    def __init__(self, sites: Iterable[Site] = ()) -> None:
-        self._sites: dict[str, Site] = {}
+    _noun = "site"
+
+    def __init__(self, sites: Iterable[Site] = (), *, catalogue: ChipCatalogue) -> None:
+        super().__init__()
+        if not isinstance(catalogue, ChipCatalogue):
+            raise TypeError(f"catalogue must be a ChipCatalogue, got {type(catalogue).__name__}")
+        self.catalogue = catalogue
         self.metadata: dict[str, Any] = {}
-        self.inserted = Event("inserted")
-        self.removed = Event("removed")
-        self.changed = Event("changed")
-        self.reset_done = Event("reset")
-        self._load(sites)
+        self._reset_items(sites)
 
-    # ------------------------------------------------------------------ reading
-    def __iter__(self) -> Iterator[Site]:
-        return iter(self._sites.values())
+    def _check(self, item: Site) -> None:
+        check_site(item, self.catalogue)
 
-    def __len__(self) -> int:
-        return len(self._sites)
-
-    def __contains__(self, sid: object) -> bool:
-        return sid in self._sites
-
-    def get(self, sid: str) -> Site:
-        return self._sites[sid]
-
-    def ids(self) -> list[str]:
-        return list(self._sites)
+    def _duplicate(self, key: str) -> Exception:
+        return ValidationError(Problem("id", key, f"duplicate id '{key}'", where=key))
 
     def sites(self) -> list[Site]:
-        return list(self._sites.values())
+        return list(self._items.values())
 
     def new_id(self, prefix: str = "site") -> str:
         """An id not yet used, ``prefix-N`` with the smallest free N."""
         prefix = re.sub(r"[^A-Za-z0-9._:-]", "-", prefix).strip("-") or "site"
         n = 1
-        while f"{prefix}-{n}" in self._sites:
+        while f"{prefix}-{n}" in self._items:
             n += 1
         return f"{prefix}-{n}"
 
-    # ------------------------------------------------------------------ writing
-    def _load(self, sites: Iterable[Site]) -> None:
-        new: dict[str, Site] = {}
-        for s in sites:
-            if s.id in new:
-                raise ValidationError(Problem("id", s.id, f"duplicate id '{s.id}'", where=s.id))
-            new[s.id] = s
-        self._sites = new
-
     def reset(self, sites: Iterable[Site], metadata: dict[str, Any] | None = None) -> None:
-        """Replace everything (validation of ids happens before anything changes)."""
-        self._load(sites)
+        """Replace everything (duplicate ids are refused before anything changes)."""
+        self._reset_items(sites)
         self.metadata = dict(metadata or {})
         self.reset_done.emit()
-
-    def insert(self, sites: list[Site], positions: list[int] | None = None) -> None:
-        """Add validated sites; ``positions`` (ascending) restores order on undo."""
-        for s in sites:
-            check_site(s)
-            if s.id in self._sites:
-                raise ValidationError(Problem("id", s.id, f"duplicate id '{s.id}'", where=s.id))
-        if positions is None:
-            self._sites.update((s.id, s) for s in sites)
-        else:
-            items = list(self._sites.items())
-            for pos, s in sorted(zip(positions, sites, strict=True), key=lambda t: t[0]):
-                items.insert(pos, (s.id, s))
-            self._sites = dict(items)
-        self.inserted.emit(list(sites))
-
-    def remove(self, ids: list[str]) -> list[tuple[int, Site]]:
-        """Remove sites; returns (position, site) pairs for undo."""
-        missing = [i for i in ids if i not in self._sites]
-        if missing:
-            raise KeyError(f"no site with id {missing[0]!r}")
-        position = {sid: n for n, sid in enumerate(self._sites)}
-        removed = sorted((position[i], self._sites[i]) for i in dict.fromkeys(ids))
-        for _, s in removed:
-            del self._sites[s.id]
-        self.removed.emit([s for _, s in removed])
-        return removed
-
-    def replace(self, site: Site) -> bool:
-        """Replace the site with the same id; returns False when nothing changed."""
-        old = self._sites[site.id]
-        if old == site:
-            return False
-        check_site(site)
-        self._sites[site.id] = site
-        self.changed.emit(old, site)
-        return True

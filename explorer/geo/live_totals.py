@@ -1,7 +1,7 @@
 """Region totals kept up to date as sites and regions change.
 
 :class:`LiveTotals` listens to a :class:`~explorer.core.store.SiteStore` and a
-:class:`~explorer.core.region_store.RegionStore` and keeps one
+:class:`~explorer.geo.region_store.RegionStore` and keeps one
 :class:`~explorer.geo.totals.Totals` per region. Views (the region panel, the map)
 read the cache instead of re-totalling, and redraw on :attr:`LiveTotals.updated`.
 
@@ -35,11 +35,11 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from explorer.core.chips import ChipCatalogue, default_catalogue
+from explorer.core.chips import ChipCatalogue
 from explorer.core.events import Event
-from explorer.core.region_store import RegionEntry, RegionStore
 from explorer.core.schema import Site
 from explorer.core.store import SiteStore
+from explorer.geo.region_store import RegionEntry, RegionStore
 from explorer.geo.regions import CircleRegion, PolygonRegion, Region
 from explorer.geo.totals import PowerFactors, SiteArrays, Totals, totals
 
@@ -124,7 +124,7 @@ class LiveTotals:
             raise TypeError(f"factors must be a PowerFactors, got {type(factors).__name__}")
         self._sites = sites
         self._regions = regions
-        self._catalogue = catalogue if catalogue is not None else default_catalogue()
+        self._catalogue = catalogue if catalogue is not None else ChipCatalogue.bundled()
         self._factors = factors
         self._models: tuple[str, ...] = self._catalogue.names
         self._col = {m: j for j, m in enumerate(self._models)}

@@ -17,14 +17,11 @@ No Qt here: the module is used by the headless CLI and by the tests.
 
 from __future__ import annotations
 
-import json
 import math
-import os
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
 from typing import Any, TypeGuard
 
 import numpy as np
@@ -33,9 +30,6 @@ from pyproj import Geod
 from shapely.geometry import MultiPolygon, Polygon, mapping, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import orient
-
-from explorer.core.errors import DataFileError
-from explorer.io.atomic import atomic_target
 
 #: The one ellipsoid used for all geodesic work.
 GEOD = Geod(ellps="WGS84")
@@ -729,66 +723,24 @@ def _features_of(doc: Any) -> list[Any]:
     raise ValueError(f"not GeoJSON: unknown type {_quote(t)}")
 
 
-def load_regions(path: str | os.PathLike[str]) -> list[Region]:
-    """Read regions from a GeoJSON file.
-
-    Parameters
-    ----------
-    path : path-like
-        A FeatureCollection (or a single Feature, or a bare geometry).
-
-    Returns
-    -------
-    list of Region
-        In file order.
+def regions_from_document(doc: Any) -> list[Region]:
+    """The regions of a parsed GeoJSON document (FeatureCollection, Feature or geometry).
 
     Raises
     ------
-    DataFileError
-        One line naming the file: unreadable, not JSON, not GeoJSON, no features, or a
-        feature that is not a valid region.
+    ValueError
+        Not GeoJSON, no features, or a feature that is not a valid region (the message
+        names the feature).
     """
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8-sig")  # GIS tools on Windows add a BOM
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise DataFileError(f"{p.name}: cannot read regions file: {reason}") from None
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise DataFileError(
-            f"{p.name}: not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
-        ) from None
-    try:
-        feats = _features_of(doc)
-        if not feats:
-            raise ValueError("contains no features")
-        return [region_from_feature(f, i) for i, f in enumerate(feats)]
-    except ValueError as exc:
-        raise DataFileError(f"{p.name}: {exc}") from None
+    feats = _features_of(doc)
+    if not feats:
+        raise ValueError("contains no features")
+    return [region_from_feature(f, i) for i, f in enumerate(feats)]
 
 
 def regions_to_feature_collection(regions: Iterable[Region]) -> dict[str, Any]:
     """A GeoJSON FeatureCollection of ``regions`` (circles as Points with ``radius_m``)."""
     return {"type": "FeatureCollection", "features": [r.to_feature() for r in regions]}
-
-
-def save_regions(path: str | os.PathLike[str], regions: Iterable[Region]) -> None:
-    """Write ``regions`` as GeoJSON, atomically (a crash never leaves half a file).
-
-    Parameters
-    ----------
-    path : path-like
-        Destination; replaced if it exists.
-    regions : iterable of Region
-    """
-    p = Path(path)
-    text = json.dumps(
-        regions_to_feature_collection(regions), ensure_ascii=False, allow_nan=False, indent=1
-    )
-    with atomic_target(p) as tmp:
-        tmp.write_text(text + "\n", encoding="utf-8")
 
 
 __all__ = [
@@ -798,10 +750,9 @@ __all__ = [
     "PolygonRegion",
     "Region",
     "densify_mercator_ring",
-    "load_regions",
     "mercator_polygon",
     "rectangle",
     "region_from_feature",
+    "regions_from_document",
     "regions_to_feature_collection",
-    "save_regions",
 ]

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from explorer.core.chips import REFERENCE_MODEL, ChipCatalogue, default_catalogue
+from explorer.core.chips import REFERENCE_MODEL, ChipCatalogue
 from explorer.core.schema import Site
 from explorer.geo.regions import Region
 
@@ -151,7 +151,7 @@ class SiteArrays:
         ValueError
             If a hardware line names a model the catalogue does not know.
         """
-        catalogue = catalogue if catalogue is not None else default_catalogue()
+        catalogue = catalogue if catalogue is not None else ChipCatalogue.bundled()
         models = catalogue.names
         col = {m: j for j, m in enumerate(models)}
         sites = list(sites)
@@ -302,7 +302,7 @@ def _as_arrays(sites: Sequence[Site] | SiteArrays, catalogue: ChipCatalogue | No
 
 def _resolve_catalogue(arrays: SiteArrays, catalogue: ChipCatalogue | None) -> ChipCatalogue:
     cat = catalogue if catalogue is not None else arrays.catalogue
-    return cat if cat is not None else default_catalogue()
+    return cat if cat is not None else ChipCatalogue.bundled()
 
 
 @dataclass(frozen=True, eq=False)

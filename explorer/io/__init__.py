@@ -4,7 +4,3 @@
 GeoPackage); ``explorer.io.project`` is the GeoPackage project file. GDAL is only
 imported when a GeoPackage is actually touched.
 """
-
-from explorer.io.formats import SiteFile, check_file, read_sites, write_sites
-
-__all__ = ["SiteFile", "check_file", "read_sites", "write_sites"]

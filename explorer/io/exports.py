@@ -24,8 +24,9 @@ import numpy as np
 from explorer.core.checks import list_of
 from explorer.core.errors import DataFileError
 from explorer.core.schema import Site, now_iso
-from explorer.geo.regions import Region, save_regions
+from explorer.geo.regions import Region
 from explorer.io.formats import write_sites
+from explorer.io.region_files import save_regions
 
 #: Metadata key under which an export records the filter it applied.
 FILTER_KEY = "export_filter"
@@ -135,7 +136,7 @@ def export_regions(path: str | os.PathLike[str], regions: Iterable[Region]) -> i
     """Write ``regions`` as a GeoJSON FeatureCollection, atomically.
 
     The file is what ``explorer totals --regions`` and
-    :func:`explorer.geo.regions.load_regions` read: polygons and rectangles as
+    :func:`explorer.io.region_files.load_regions` read: polygons and rectangles as
     Polygon/MultiPolygon features, circles as Point features with ``radius_m``.
 
     Parameters

@@ -86,7 +86,7 @@ class SiteCollector:
     """
 
     def __init__(self, catalogue: ChipCatalogue | None = None) -> None:
-        self.catalogue = catalogue
+        self.catalogue = catalogue if catalogue is not None else ChipCatalogue.bundled()
         self.sites: list[Site] = []
         self.problems: list[Problem] = []
         self._first_seen: dict[str, str] = {}

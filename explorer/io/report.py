@@ -69,7 +69,7 @@ from reportlab.platypus import (
 )
 
 from explorer.core.checks import list_of
-from explorer.core.chips import REFERENCE_MODEL, ChipCatalogue, ChipModel, default_catalogue
+from explorer.core.chips import REFERENCE_MODEL, ChipCatalogue, ChipModel
 from explorer.core.errors import DataFileError, ValidationError
 from explorer.core.schema import Site, Source
 from explorer.geo.regions import CircleRegion, PolygonRegion, Region
@@ -1191,7 +1191,7 @@ def build_report(
         The file cannot be written.
     """
     sites, regions = _check_inputs(sites, regions, map_png, title, metadata)
-    cat = catalogue if catalogue is not None else default_catalogue()
+    cat = catalogue if catalogue is not None else ChipCatalogue.bundled()
     fonts = load_fonts(None if cjk_font is None else os.fspath(cjk_font))
     st = _styles(fonts)
     stamp = generated_at or datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -1288,8 +1288,9 @@ def report_command(
         One line naming the bad input: unreadable or invalid sites, regions or map
         file, or an output folder that does not exist.
     """
-    from explorer.geo.regions import load_regions, region_from_feature
+    from explorer.geo.regions import region_from_feature
     from explorer.io.formats import read_sites
+    from explorer.io.region_files import load_regions
 
     try:
         site_file = read_sites(sites_path)

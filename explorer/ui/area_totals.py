@@ -48,12 +48,12 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.core.checks import list_of
-from explorer.core.chips import ChipCatalogue, default_catalogue
+from explorer.core.chips import ChipCatalogue
 from explorer.core.commands import AddRegions
 from explorer.core.errors import DataFileError
-from explorer.core.region_store import RegionStore
 from explorer.core.store import SiteStore
 from explorer.geo.admin import AdminAreas
+from explorer.geo.region_store import RegionStore
 from explorer.geo.regions import PolygonRegion
 from explorer.geo.totals import PowerFactors, SiteArrays, Totals, totals_many
 from explorer.io.boundaries import BoundaryLayer, load_boundary_layer
@@ -249,7 +249,7 @@ class AreaTotalsWidget(QWidget):
         self.sites = sites
         self.regions = regions
         self.undo_stack = undo_stack
-        self.catalogue = catalogue if catalogue is not None else default_catalogue()
+        self.catalogue = catalogue if catalogue is not None else ChipCatalogue.bundled()
         self.factors = factors
         self.layer_name = ""
         self.layer_warnings: list[str] = []

@@ -60,8 +60,8 @@ from PySide6.QtWidgets import (
 
 from explorer.core.chips import ChipCatalogue
 from explorer.core.errors import ValidationError
-from explorer.core.region_store import RegionEntry
 from explorer.core.schema import Site, now_iso
+from explorer.geo.region_store import RegionEntry
 from explorer.web.snapshot import (
     MAX_SIDE_PX,
     MIN_SIDE_PX,

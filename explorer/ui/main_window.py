@@ -22,15 +22,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.core.chips import ChipCatalogue, default_catalogue
+from explorer.core.chips import ChipCatalogue
 from explorer.core.commands import AddRegions, AddSites, DeleteSites, EditRegion, EditSite
 from explorer.core.errors import DataFileError, ValidationError
-from explorer.core.region_store import RegionEntry, RegionStore
 from explorer.core.schema import Site, now_iso
 from explorer.core.selection import Selection
 from explorer.core.store import SiteStore
 from explorer.geo.admin import AdminAreas
 from explorer.geo.live_totals import LiveTotals
+from explorer.geo.region_store import RegionEntry, RegionStore
 from explorer.io.boundaries import BoundaryLayer, load_boundary_layer
 from explorer.io.formats import read_sites
 from explorer.io.project import Project, load_project, save_project
@@ -40,8 +40,9 @@ from explorer.ui.region_panel import RegionPanel
 from explorer.ui.site_panel import SitePanel
 from explorer.ui.site_table import SiteTable
 from explorer.ui.undo import push
+from explorer.web.controller import MapController
 from explorer.web.region_controller import RegionMapController
-from explorer.web.view import MapController, MapView
+from explorer.web.view import MapView
 
 log = logging.getLogger(__name__)
 
@@ -64,9 +65,9 @@ class MainWindow(QMainWindow):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self.catalogue = catalogue or default_catalogue()
+        self.catalogue = catalogue or ChipCatalogue.bundled()
         self.settings = settings or QSettings()
-        self.store = SiteStore()
+        self.store = SiteStore(catalogue=self.catalogue)
         self.selection = Selection()
         self.undo_stack = QUndoStack(self)
         self.region_store = RegionStore()

@@ -19,10 +19,10 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from explorer.core.events import Event
-from explorer.core.region_store import RegionStore
 from explorer.core.selection import Selection
 from explorer.core.store import SiteStore
 from explorer.geo.live_totals import LiveTotals
+from explorer.geo.region_store import RegionStore
 
 
 class _EventBridge(QObject):

@@ -57,14 +57,15 @@ from PySide6.QtWidgets import (
 from explorer.core.chips import ChipCatalogue
 from explorer.core.commands import AddRegions, DeleteRegions, EditRegion
 from explorer.core.errors import DataFileError
-from explorer.core.region_store import RegionEntry, RegionStore
 from explorer.core.schema import Site
 from explorer.core.selection import Selection
 from explorer.core.store import SiteStore
 from explorer.geo.live_totals import LiveTotals
-from explorer.geo.regions import CircleRegion, Region, load_regions
+from explorer.geo.region_store import RegionEntry, RegionStore
+from explorer.geo.regions import CircleRegion, Region
 from explorer.geo.totals import Totals
 from explorer.io.exports import export_regions
+from explorer.io.region_files import load_regions
 from explorer.ui.qt_store import (
     LiveTotalsSignals,
     RegionStoreSignals,

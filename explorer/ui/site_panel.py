@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.core.chips import REFERENCE_MODEL, ChipCatalogue, default_catalogue
+from explorer.core.chips import REFERENCE_MODEL, ChipCatalogue
 from explorer.core.commands import EditSite
 from explorer.core.errors import Problem, ValidationError
 from explorer.core.schema import (
@@ -170,7 +170,7 @@ class SitePanel(QWidget):
         self.setStyleSheet(_STYLE)
         self.store = store
         self.selection = selection
-        self.catalogue = catalogue if catalogue is not None else default_catalogue()
+        self.catalogue = catalogue if catalogue is not None else ChipCatalogue.bundled()
         self.undo_stack = undo_stack
         self.province_lookup: ProvinceLookup | None = province_lookup
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
-from explorer.core.chips import ChipCatalogue, default_catalogue
+from explorer.core.chips import ChipCatalogue
 from explorer.core.schema import Site
 from explorer.core.selection import Selection
 from explorer.core.store import SiteStore
@@ -74,7 +74,7 @@ class MapController(QObject):
         self._bridge: MapBridge = view.bridge
         self._store = store
         self._selection = selection
-        self._catalogue = catalogue if catalogue is not None else default_catalogue()
+        self._catalogue = catalogue if catalogue is not None else ChipCatalogue.bundled()
         self._mode = "browse"
         self._color_mode = "export"
         # State sent while the page is not ready is queued and flushed by its first

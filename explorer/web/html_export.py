@@ -34,9 +34,9 @@ from pathlib import Path
 from typing import Any
 
 from explorer.core.checks import list_of
-from explorer.core.chips import ChipCatalogue, default_catalogue
-from explorer.core.region_store import RegionEntry
+from explorer.core.chips import ChipCatalogue
 from explorer.core.schema import Site
+from explorer.geo.region_store import RegionEntry
 from explorer.geo.regions import MERCATOR_MAX_LAT, Region
 from explorer.io.atomic import atomic_target
 from explorer.web.page import (
@@ -236,7 +236,7 @@ def build_html(
     sites = list_of(sites, Site, "sites")
     entries = region_entries(regions)
     meta = dict(metadata or {})
-    cat = catalogue if catalogue is not None else default_catalogue()
+    cat = catalogue if catalogue is not None else ChipCatalogue.bundled()
 
     html = build_map_html(center=DEFAULT_CENTER, zoom=DEFAULT_ZOOM, basemap_dir=basemap_dir)
     html = _PAGE_CSP.sub("", html, count=1)

@@ -5,7 +5,7 @@ Like :class:`~explorer.web.controller.MapController` for sites, this is a view a
 * store events become bridge messages (an edit is one ``regionUpserted``, never a page
   reload);
 * what the user does on the page becomes a *request* signal carrying a ready
-  :class:`~explorer.core.region_store.RegionEntry`, which the main window turns into an
+  :class:`~explorer.geo.region_store.RegionEntry`, which the main window turns into an
   undoable command (``AddRegions``, ``EditRegion``). The controller never changes the
   store.
 
@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
-from explorer.core.region_store import RegionEntry, RegionStore
+from explorer.geo.region_store import RegionEntry, RegionStore
 from explorer.io.boundaries import BoundaryLayer
 from explorer.web.boundary_payload import BoundaryDisplay, layer_display
 from explorer.web.bridge import MapBridge

@@ -19,7 +19,7 @@ from typing import Any
 
 from shapely.geometry import MultiPolygon, Polygon
 
-from explorer.core.region_store import RegionEntry, Vertex
+from explorer.geo.region_store import RegionEntry, Vertex
 from explorer.geo.regions import (
     GEOD,
     MERCATOR_MAX_LAT,

@@ -72,11 +72,11 @@ from PySide6.QtGui import (
 )
 
 from explorer.core.checks import list_of
-from explorer.core.chips import ChipCatalogue, default_catalogue
-from explorer.core.region_store import RegionEntry, RegionStore
+from explorer.core.chips import ChipCatalogue
 from explorer.core.schema import Site
 from explorer.core.selection import Selection
 from explorer.core.store import SiteStore
+from explorer.geo.region_store import RegionEntry, RegionStore
 from explorer.geo.regions import MERCATOR_MAX_LAT, Region
 from explorer.io.atomic import atomic_target
 from explorer.web.html_export import caveat_text, data_extent, region_entries
@@ -600,7 +600,8 @@ class SnapshotJob(QObject):
             raise
 
     def _build_page(self) -> None:
-        from explorer.web.view import MapController, MapView
+        from explorer.web.controller import MapController
+        from explorer.web.view import MapView
 
         spec = self.spec
         self._progress(5, "Loading the map")
@@ -613,7 +614,7 @@ class SnapshotJob(QObject):
         view.resize(math.ceil(spec.width_px / screen_dpr), math.ceil(spec.height_px / screen_dpr))
         view.setZoomFactor(spec.zoom_factor / screen_dpr)
         view.page().renderProcessTerminated.connect(self._on_renderer_died)
-        store = SiteStore(self._sites)
+        store = SiteStore(self._sites, catalogue=self._catalogue)
         self._controller = MapController(view, store, Selection(), self._catalogue, parent=self)
         self._controller.set_color_mode(self._color_mode)
         if self._entries:
@@ -1407,7 +1408,7 @@ def render_snapshot(
     entries = region_entries(regions)
     if QCoreApplication.instance() is None:
         raise RuntimeError(
-            "render_snapshot needs a QApplication (see explorer.app.make_application)"
+            "render_snapshot needs a QApplication (see explorer.web.engine.make_application)"
         )
     job = SnapshotJob(
         spec,
@@ -1415,7 +1416,7 @@ def render_snapshot(
         regions=entries,
         metadata=metadata or {},
         color_mode=color_mode,
-        catalogue=catalogue if catalogue is not None else default_catalogue(),
+        catalogue=catalogue if catalogue is not None else ChipCatalogue.bundled(),
         basemap_dir=basemap_dir,
         keep_map_image=keep_map_image,
         parent=parent,
@@ -1477,7 +1478,7 @@ def run_snapshot(
     """
     spec.validate()
     if QCoreApplication.instance() is None:
-        from explorer.app import make_application
+        from explorer.web.engine import make_application
 
         make_application([])
     loop = QEventLoop()

@@ -6,8 +6,6 @@
   and records JS console errors.
 - :class:`LocalOnlyInterceptor` blocks every request that is not for the page's own
   files, Qt's ``qrc:`` resources, ``data:`` or ``blob:``; it records what it saw.
-- :class:`~explorer.web.controller.MapController` (re-exported here) binds a store and
-  a selection to the view.
 
 ``MapView.marker_state`` / ``click_marker`` / ``drag_marker`` / ``click_map_at`` drive
 the page the way a user does (real mouse events at a marker's pixel) for GUI tests;
@@ -56,7 +54,6 @@ from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import QApplication, QWidget
 
 from explorer.web.bridge import MapBridge
-from explorer.web.controller import MapController
 from explorer.web.page import (
     DEFAULT_CENTER,
     DEFAULT_ZOOM,
@@ -811,7 +808,6 @@ class MapView(QWebEngineView):
 __all__ = [
     "POLYGON_FINISHES",
     "LocalOnlyInterceptor",
-    "MapController",
     "MapPage",
     "MapView",
     "prepare_application",

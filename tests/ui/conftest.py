@@ -14,7 +14,6 @@ import pytest  # noqa: E402
 from PySide6.QtCore import QCoreApplication, QSettings  # noqa: E402
 from PySide6.QtGui import QUndoStack  # noqa: E402
 
-from explorer.core import chips as chips_module  # noqa: E402
 from explorer.core.chips import ChipCatalogue, ChipModel  # noqa: E402
 from explorer.core.schema import HardwareLine, Site, Source  # noqa: E402
 from explorer.core.selection import Selection  # noqa: E402
@@ -49,12 +48,6 @@ def catalogue() -> ChipCatalogue:
             _chip("Ascend 910C", "Huawei", 780, 600, False),
         ]
     )
-
-
-@pytest.fixture(autouse=True)
-def _default_catalogue(monkeypatch: pytest.MonkeyPatch, catalogue: ChipCatalogue) -> None:
-    """SiteStore and EditSite validate against the default catalogue: make it ours."""
-    monkeypatch.setattr(chips_module, "_default", catalogue)
 
 
 @pytest.fixture(autouse=True)
@@ -140,8 +133,8 @@ def sites() -> list[Site]:
 
 
 @pytest.fixture
-def store(sites: list[Site]) -> SiteStore:
-    return SiteStore(sites)
+def store(sites: list[Site], catalogue: ChipCatalogue) -> SiteStore:
+    return SiteStore(sites, catalogue=catalogue)
 
 
 @pytest.fixture

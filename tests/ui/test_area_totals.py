@@ -26,9 +26,9 @@ from shapely.geometry import LineString, Point, Polygon, box
 from explorer.core.chips import ChipCatalogue
 from explorer.core.commands import EditSite
 from explorer.core.errors import DataFileError
-from explorer.core.region_store import RegionStore
 from explorer.core.store import SiteStore
 from explorer.geo.admin import AdminAreas
+from explorer.geo.region_store import RegionStore
 from explorer.geo.totals import SiteArrays, totals, totals_many
 from explorer.io.boundaries import load_boundary_layer
 from explorer.ui.area_totals import AreaTotalsDialog, AreaTotalsWidget

@@ -30,11 +30,11 @@ from shapely import Polygon
 from explorer import DEMO_SITES
 from explorer.core.chips import ChipCatalogue
 from explorer.core.commands import EditSite
-from explorer.core.region_store import RegionEntry, RegionStore
 from explorer.core.schema import HardwareLine
 from explorer.core.selection import Selection
 from explorer.core.store import SiteStore
 from explorer.geo.live_totals import LiveTotals
+from explorer.geo.region_store import RegionEntry, RegionStore
 from explorer.geo.regions import CircleRegion, PolygonRegion, rectangle
 from explorer.geo.totals import totals
 from explorer.io.formats import read_sites
@@ -432,7 +432,7 @@ def test_export_error_is_shown(panel: RegionPanel, tmp_path: Path) -> None:
 def test_export_import_round_trip_matches_the_cli(make_panel: MakePanel, tmp_path: Path) -> None:
     """Demo sites: the panel's numbers equal `explorer totals --json` on the same files."""
     real = ChipCatalogue.load()  # what the CLI subprocess uses
-    sites = SiteStore(read_sites(DEMO_SITES).sites)
+    sites = SiteStore(read_sites(DEMO_SITES).sites, catalogue=real)
     drawn = RegionStore()
     drawn.insert(
         [

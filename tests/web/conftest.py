@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,8 +21,7 @@ if hasattr(os, "geteuid") and os.geteuid() == 0:
 import pytest  # noqa: E402
 from PySide6 import QtWebEngineWidgets  # noqa: E402,F401  - must precede the QApplication
 
-from explorer.core import chips as chips_module  # noqa: E402
-from explorer.core.chips import CATALOGUE_FILE, ChipCatalogue  # noqa: E402
+from explorer.core.chips import ChipCatalogue  # noqa: E402
 from explorer.core.schema import HardwareLine, Site  # noqa: E402
 from explorer.web.page import BASEMAP_DIR, BASEMAP_LAYERS  # noqa: E402
 from explorer.web.view import prepare_application  # noqa: E402
@@ -53,17 +52,9 @@ def hand_catalogue() -> ChipCatalogue:
 
 
 @pytest.fixture(scope="session")
-def catalogue() -> Iterator[ChipCatalogue]:
-    """The hand-built catalogue; also the process default while chips.csv is absent
-    (the store validates sites against the default catalogue)."""
-    cat = hand_catalogue()
-    if CATALOGUE_FILE.is_file():
-        yield cat
-        return
-    mp = pytest.MonkeyPatch()
-    mp.setattr(chips_module, "_default", cat)
-    yield cat
-    mp.undo()
+def catalogue() -> ChipCatalogue:
+    """The hand-built catalogue, handed to every store and controller of these tests."""
+    return hand_catalogue()
 
 
 def make_sites() -> list[Site]:
@@ -204,7 +195,8 @@ def open_map(
     """Create, show and wait for a map view bound to ``store`` and ``selection``."""
     from PySide6.QtCore import QEventLoop, QTimer
 
-    from explorer.web.view import MapController, MapView
+    from explorer.web.controller import MapController
+    from explorer.web.view import MapView
 
     view = MapView(center=(40.0, 86.0), zoom=5, basemap_dir=basemap)
     view.resize(900, 650)

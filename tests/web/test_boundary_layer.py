@@ -18,9 +18,9 @@ import pytest
 from shapely.geometry import Polygon, box
 
 from explorer.core.chips import ChipCatalogue
-from explorer.core.region_store import RegionStore
 from explorer.core.selection import Selection
 from explorer.core.store import SiteStore
+from explorer.geo.region_store import RegionStore
 from explorer.geo.regions import PolygonRegion
 from explorer.io.boundaries import BoundaryLayer
 from explorer.web.boundary_payload import MAX_FEATURES, MAX_VERTICES
@@ -86,7 +86,9 @@ class Env:
 def shared(qapp: Any, catalogue: ChipCatalogue, basemap_dir: Path) -> Iterator[Env]:
     from PySide6.QtCore import QCoreApplication, QEvent
 
-    env = open_map(None, SiteStore(make_sites()), Selection(), catalogue, basemap_dir)
+    env = open_map(
+        None, SiteStore(make_sites(), catalogue=catalogue), Selection(), catalogue, basemap_dir
+    )
     rc = RegionMapController(env.view, RegionStore())
     yield Env(env, rc)
     rc.detach()

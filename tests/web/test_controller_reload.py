@@ -39,14 +39,14 @@ def view(qapp: Any, basemap_dir: Path) -> Iterator[Any]:
 def test_controller_made_after_ready_resends_on_reload(
     qtbot: Any, view: Any, catalogue: ChipCatalogue
 ) -> None:
-    from explorer.web.view import MapController
+    from explorer.web.controller import MapController
 
     with qtbot.waitSignal(view.bridge.ready, timeout=15000):
         view.show()
     assert view.bridge.is_page_ready
     assert call_js(qtbot, view.page_state)["sites"] == 0
 
-    store = SiteStore(make_sites())
+    store = SiteStore(make_sites(), catalogue=catalogue)
     controller = MapController(view, store, Selection(), catalogue)
     try:
         wait_rendered(qtbot, controller)

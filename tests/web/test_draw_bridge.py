@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from explorer.core.region_store import RegionEntry
+from explorer.geo.region_store import RegionEntry
 from explorer.geo.regions import CircleRegion, mercator_polygon, rectangle
 from explorer.web.bridge import MAX_ID_LENGTH, MAX_QUEUE, MapBridge
 from explorer.web.region_payload import MAX_VERTICES, region_payload

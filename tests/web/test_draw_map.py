@@ -21,11 +21,11 @@ from shapely.geometry import Point, Polygon
 
 from explorer.core.chips import ChipCatalogue
 from explorer.core.commands import AddRegions, DeleteRegions, EditRegion
-from explorer.core.region_store import RegionEntry, RegionStore
 from explorer.core.schema import HardwareLine, Site
 from explorer.core.selection import Selection
 from explorer.core.store import SiteStore
 from explorer.geo.admin import AdminAreas
+from explorer.geo.region_store import RegionEntry, RegionStore
 from explorer.geo.regions import GEOD, CircleRegion, PolygonRegion, mercator_polygon
 from explorer.geo.totals import totals
 from explorer.web.region_controller import RegionMapController
@@ -86,7 +86,7 @@ class Env:
 
 @pytest.fixture(scope="module")
 def shared(qapp: Any, catalogue: ChipCatalogue, basemap_dir: Path) -> Iterator[Env]:
-    store = SiteStore(make_sites())
+    store = SiteStore(make_sites(), catalogue=catalogue)
     env = open_map(None, store, Selection(), catalogue, basemap_dir)
     regions = RegionStore()
     rc = RegionMapController(env.view, regions)
@@ -771,7 +771,8 @@ def test_a_controller_made_before_the_page_is_ready_shows_the_store(
     qtbot: Any, qapp: Any, catalogue: ChipCatalogue, basemap_dir: Path
 ) -> None:
     """How the app builds it: store filled, controllers made, then the page loads."""
-    from explorer.web.view import MapController, MapView
+    from explorer.web.controller import MapController
+    from explorer.web.view import MapView
 
     regions = RegionStore()
     regions.reset(
@@ -783,7 +784,9 @@ def test_a_controller_made_before_the_page_is_ready_shows_the_store(
     view = MapView(center=VIEW, zoom=ZOOM, basemap_dir=basemap_dir)
     qtbot.addWidget(view)
     view.resize(700, 500)
-    sites = MapController(view, SiteStore(make_sites()), Selection(), catalogue)
+    sites = MapController(
+        view, SiteStore(make_sites(), catalogue=catalogue), Selection(), catalogue
+    )
     rc = RegionMapController(view, regions)
     rc.set_draw_mode("circle")
     rc.select_region("b")

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from shapely.geometry import Point, Polygon
 
-from explorer.core.region_store import RegionEntry
+from explorer.geo.region_store import RegionEntry
 from explorer.geo.regions import GEOD, CircleRegion, mercator_polygon, rectangle
 from explorer.web.region_payload import (
     MAX_RADIUS_M,

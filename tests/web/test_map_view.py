@@ -40,7 +40,7 @@ XSS_NAME = "<img src=x onerror=alert(1)>"
 
 @pytest.fixture(scope="module")
 def env(qapp: Any, catalogue: ChipCatalogue, basemap_dir: Path) -> Iterator[MapEnv]:
-    store = SiteStore(make_sites())
+    store = SiteStore(make_sites(), catalogue=catalogue)
     env = open_map(None, store, Selection(), catalogue, basemap_dir)
     yield env
     from PySide6.QtCore import QCoreApplication, QEvent
@@ -471,11 +471,14 @@ def test_malformed_messages_from_the_page_are_dropped(qtbot: Any, m: MapEnv) -> 
 def test_online_tiles_are_offered_but_off(
     qtbot: Any, qapp: Any, catalogue: ChipCatalogue, basemap_dir: Path
 ) -> None:
-    from explorer.web.view import MapController, MapView
+    from explorer.web.controller import MapController
+    from explorer.web.view import MapView
 
     view = MapView(online_tiles=True, basemap_dir=basemap_dir)
     qtbot.addWidget(view)
-    controller = MapController(view, SiteStore(make_sites()), Selection(), catalogue)
+    controller = MapController(
+        view, SiteStore(make_sites(), catalogue=catalogue), Selection(), catalogue
+    )
     view.resize(600, 400)
     with qtbot.waitSignal(controller.ready, timeout=15000):
         view.show()

@@ -19,8 +19,8 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 
 from explorer.core.chips import ChipCatalogue
-from explorer.core.region_store import RegionEntry
 from explorer.core.schema import HardwareLine, Site
+from explorer.geo.region_store import RegionEntry
 from explorer.geo.regions import GEOD, CircleRegion, rectangle
 from explorer.io.atomic import TEMP_PREFIX
 from explorer.web import snapshot as snap

@@ -9,14 +9,15 @@ the densified lon/lat polygon (see :func:`explorer.geo.regions.mercator_polygon`
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
-from explorer.core.events import Event
+from explorer.core.keyed_store import KeyedStore
 from explorer.geo.regions import CircleRegion, PolygonRegion, Region, region_from_feature
 
 Vertex = tuple[float, float]
+
+_REGION_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
 
 @dataclass(frozen=True)
@@ -80,94 +81,45 @@ class RegionEntry:
         return cls(id=str(rid), region=region, drawn=drawn)
 
 
-class RegionStore:
+class RegionStore(KeyedStore[RegionEntry]):
     """Ordered regions keyed by id.
 
     Events: ``inserted(list[RegionEntry])``, ``removed(list[RegionEntry])``,
-    ``changed(old, new)`` (only on a real change), ``reset_done()``.
+    ``changed(old, new)`` (only on a real change), ``reset_done()``; see
+    :class:`~explorer.core.keyed_store.KeyedStore`.
     """
 
-    def __init__(self) -> None:
-        self._entries: dict[str, RegionEntry] = {}
-        self.inserted = Event("regions_inserted")
-        self.removed = Event("regions_removed")
-        self.changed = Event("region_changed")
-        self.reset_done = Event("regions_reset")
+    _noun = "region"
 
-    def __iter__(self) -> Iterator[RegionEntry]:
-        return iter(self._entries.values())
+    def _check(self, item: RegionEntry) -> None:
+        if not _REGION_ID.match(item.id):
+            raise ValueError(f"bad region id '{item.id}'")
 
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    def __contains__(self, rid: object) -> bool:
-        return rid in self._entries
-
-    def get(self, rid: str) -> RegionEntry:
-        return self._entries[rid]
-
-    def ids(self) -> list[str]:
-        return list(self._entries)
+    def _duplicate(self, key: str) -> Exception:
+        return ValueError(f"duplicate region id '{key}'")
 
     def entries(self) -> list[RegionEntry]:
-        return list(self._entries.values())
+        return list(self._items.values())
 
     def regions(self) -> list[Region]:
-        return [e.region for e in self._entries.values()]
+        return [e.region for e in self._items.values()]
 
     def new_id(self) -> str:
         n = 1
-        while f"r{n}" in self._entries:
+        while f"r{n}" in self._items:
             n += 1
         return f"r{n}"
 
     def new_name(self, kind: str) -> str:
         """``Polygon 1``, ``Circle 2``...: the first unused name for ``kind``."""
         base = kind.capitalize()
-        names = {e.name for e in self._entries.values()}
+        names = {e.name for e in self._items.values()}
         n = 1
         while f"{base} {n}" in names:
             n += 1
         return f"{base} {n}"
 
     def reset(self, entries: list[RegionEntry]) -> None:
-        ids = [e.id for e in entries]
-        if len(set(ids)) != len(ids):
-            raise ValueError("duplicate region ids")
-        self._entries = {e.id: e for e in entries}
+        """Replace every region (duplicate ids are refused before anything changes)."""
+        self._reset_items(entries)
         self.reset_done.emit()
-
-    def insert(self, entries: list[RegionEntry], positions: list[int] | None = None) -> None:
-        for e in entries:
-            if e.id in self._entries:
-                raise ValueError(f"duplicate region id '{e.id}'")
-            if not re.match(r"^[A-Za-z0-9._:-]{1,64}$", e.id):
-                raise ValueError(f"bad region id '{e.id}'")
-        if positions is None:
-            self._entries.update((e.id, e) for e in entries)
-        else:
-            items = list(self._entries.items())
-            for pos, e in sorted(zip(positions, entries, strict=True), key=lambda t: t[0]):
-                items.insert(pos, (e.id, e))
-            self._entries = dict(items)
-        self.inserted.emit(list(entries))
-
-    def remove(self, ids: list[str]) -> list[tuple[int, RegionEntry]]:
-        ids = list(dict.fromkeys(ids))  # the same id twice means remove it once
-        for rid in ids:
-            if rid not in self._entries:
-                raise KeyError(f"no region with id {rid!r}")
-        position = {rid: n for n, rid in enumerate(self._entries)}
-        removed = sorted((position[rid], self._entries[rid]) for rid in ids)
-        for _, e in removed:
-            del self._entries[e.id]
-        self.removed.emit([e for _, e in removed])
-        return removed
-
-    def replace(self, entry: RegionEntry) -> bool:
-        old = self._entries[entry.id]
-        if old == entry:
-            return False
-        self._entries[entry.id] = entry
-        self.changed.emit(old, entry)
-        return True

@@ -1,0 +1,76 @@
+"""Starting the map engine: Chromium's environment, the checks that say in one line why
+it could not start, and the ``QApplication`` QtWebEngine needs.
+
+Everything that renders the map (the window, ``explorer snapshot``/``report``, the
+benchmarks) starts it through here.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
+
+ORG = "ComputeSiteExplorer"
+APP = "Compute Site Explorer"
+
+
+def configure_environment() -> None:
+    """Environment Chromium needs before QtWebEngine loads (no network noise)."""
+    flags = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "")
+    for flag in ("--disable-background-networking", "--disable-component-update"):
+        if flag not in flags:
+            flags = f"{flags} {flag}".strip()
+    os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = flags
+
+
+def environment_problem() -> str | None:
+    """Why Qt or Chromium would abort here without a readable message, with the fix.
+
+    ``None`` when the map engine can start: there is a display (or
+    ``QT_QPA_PLATFORM`` names one such as ``offscreen``) and, as root, Chromium's
+    sandbox has been turned off explicitly.
+    """
+    env = os.environ
+    if (
+        sys.platform.startswith("linux")
+        and not env.get("QT_QPA_PLATFORM")
+        and not env.get("DISPLAY")
+        and not env.get("WAYLAND_DISPLAY")
+    ):
+        return "no display to render the map on; for headless use set QT_QPA_PLATFORM=offscreen"
+    flags = env.get("QTWEBENGINE_CHROMIUM_FLAGS", "")
+    if (
+        hasattr(os, "geteuid")
+        and os.geteuid() == 0
+        and not env.get("QTWEBENGINE_DISABLE_SANDBOX")
+        and "--no-sandbox" not in flags
+    ):
+        return (
+            "the map engine (Chromium) does not run as root with its sandbox; run as a "
+            "normal user, or set QTWEBENGINE_DISABLE_SANDBOX=1 where that is acceptable"
+        )
+    return None
+
+
+def make_application(argv: list[str] | None = None) -> QApplication:
+    """Create (or return) the QApplication with the attributes QtWebEngine requires."""
+    configure_environment()
+    from PySide6.QtCore import QCoreApplication, Qt
+    from PySide6.QtWidgets import QApplication
+
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        app = existing
+    else:
+        QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
+        app = QApplication([sys.argv[0], *(argv or [])])
+    app.setOrganizationName(ORG)
+    app.setApplicationName(APP)
+    return app
+
+
+__all__ = ["APP", "ORG", "configure_environment", "environment_problem", "make_application"]
