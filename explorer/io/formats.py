@@ -139,7 +139,7 @@ def read_sites(
     ValidationError
         ``strict`` and at least one record is invalid; ``.problems`` lists all.
     """
-    kind = _kind(path)
+    kind = file_kind(path)
     if kind == "gpkg":
         # Imported here: the project module pulls in GDAL, which a GeoJSON user does not need.
         from explorer.io.project import read_project
@@ -187,7 +187,7 @@ def write_sites(
     Writing a ``.gpkg`` writes a whole project file holding these sites and no
     regions; use :func:`explorer.io.project.save_project` to keep regions.
     """
-    kind = _kind(path)
+    kind = file_kind(path)
     sites = list(sites)
     refuse_unwritable(sites)
     meta = dict(metadata or {})
@@ -245,7 +245,17 @@ def sites_to_geojson(
 # --------------------------------------------------------------------------- helpers
 
 
-def _kind(path: str | os.PathLike[str]) -> str:
+def file_kind(path: str | os.PathLike[str]) -> str:
+    """``"geojson"``, ``"gpkg"`` or ``"csv"`` by the file's extension.
+
+    The one place that decides what a file is: a ``.gpkg`` is a project (sites, regions
+    and metadata), the others are sites files.
+
+    Raises
+    ------
+    DataFileError
+        An extension the application does not read.
+    """
     suffix = Path(path).suffix.lower()
     if suffix in GEOJSON_SUFFIXES:
         return "geojson"
