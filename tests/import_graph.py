@@ -9,11 +9,12 @@ functions and under ``TYPE_CHECKING`` count, as they do for the contract.
 Run as a script (``python tests/import_graph.py``, as ``make lint`` does) it prints every
 circle with the import lines that close it and exits 1 if there is one. The package is
 found the way Python would import it (``PYTHONPATH`` first), which is how the tests point it
-at a copy with a deliberate circle.
+at a copy with a deliberate circle; as a script, the working directory comes first.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 
@@ -111,4 +112,6 @@ def main(argv: Sequence[str] = ()) -> int:
 
 
 if __name__ == "__main__":
+    # As lint-imports does: the package in the working directory is the one checked.
+    sys.path.insert(0, os.getcwd())
     sys.exit(main(sys.argv[1:]))
