@@ -24,6 +24,8 @@ from explorer.io.atomic import TEMP_PREFIX
 from explorer.io.exports import export_regions
 from explorer.io.formats import read_sites, write_sites
 from explorer.io.report import ReportInfo, build_report, fmt_dec, fmt_int, report_command
+from explorer.io.report import document as report_document
+from explorer.io.report import fonts as report_fonts
 
 BLOOMBERG = (
     "Bloomberg News (Andy Lin, Mackenzie Hawkins, Colum Murphy, James Mayger): China Wants "
@@ -364,9 +366,9 @@ def test_tall_map_is_shrunk_to_fit(tmp_path: Path, demo: tuple[list[Site], dict]
 
 
 def test_embedded_cjk_font_when_available(tmp_path: Path, demo: tuple[list[Site], dict]) -> None:
-    path = next((p for p in report._CJK_CANDIDATES if os.path.isfile(p)), None) or os.environ.get(
-        report.CJK_FONT_ENV
-    )
+    path = next(
+        (p for p in report_fonts._CJK_CANDIDATES if os.path.isfile(p)), None
+    ) or os.environ.get(report.CJK_FONT_ENV)
     if not path:
         pytest.skip("no TrueType CJK font on this system")
     sites, meta = demo
@@ -380,8 +382,8 @@ def test_embedded_cjk_font_when_available(tmp_path: Path, demo: tuple[list[Site]
 def test_cid_fallback_without_cjk_font(
     tmp_path: Path, demo: tuple[list[Site], dict], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(report, "_CJK_CANDIDATES", ())
-    monkeypatch.setattr(report, "_fc_list_cjk", lambda: [])
+    monkeypatch.setattr(report_fonts, "_CJK_CANDIDATES", ())
+    monkeypatch.setattr(report_fonts, "_fc_list_cjk", lambda: [])
     monkeypatch.delenv(report.CJK_FONT_ENV, raising=False)
     report.load_fonts.cache_clear()
     try:
@@ -423,7 +425,7 @@ def test_failed_build_leaves_old_file_intact(
         if page == 2:
             raise RuntimeError("disk full (simulated)")
 
-    monkeypatch.setattr(report, "_footer", boom)
+    monkeypatch.setattr(report_document, "_footer", boom)
     with pytest.raises(RuntimeError, match="simulated"):
         build_report(
             out, sites=sites, regions=regions, map_png=png_bytes(), title="x", metadata=meta
