@@ -30,7 +30,6 @@ headless and in tests.
 
 from __future__ import annotations
 
-from explorer.io.report.command import report_command
 from explorer.io.report.document import DEFAULT_TITLE, ReportInfo, build_report, default_title
 from explorer.io.report.fonts import CID_FALLBACK, CJK_FONT_ENV, ReportFonts, load_fonts, rich
 from explorer.io.report.formatting import describe_region, fmt_dec, fmt_int
@@ -50,6 +49,5 @@ __all__ = [
     "fmt_dec",
     "fmt_int",
     "load_fonts",
-    "report_command",
     "rich",
 ]
