@@ -58,7 +58,7 @@ if TYPE_CHECKING:
     from explorer.geo.admin import AdminAreas
     from explorer.io.boundaries import BoundaryLayer
     from explorer.io.opening import OpenedFile
-    from explorer.io.project import Project
+    from explorer.io.project_value import Project
 
 #: The map modes, one at a time: ``browse`` or ``place`` for sites, or a drawing tool.
 MODES: tuple[str, ...] = ("browse", "place", "polygon", "rectangle", "circle", "pick")
@@ -199,13 +199,13 @@ class Session:
 
     def new_project(self) -> None:
         """Empty the session (no sites, no regions, no file)."""
-        from explorer.io.project import Project
+        from explorer.io.project_value import Project
 
         self.load(Project(sites=[], metadata={}, regions=[]), path=None, display_name="Untitled")
 
     def project(self) -> Project:
         """The content as a project value, stamped with the time it is taken."""
-        from explorer.io.project import Project
+        from explorer.io.project_value import Project
 
         meta = dict(self.sites.metadata)
         meta["saved_at"] = now_iso()

@@ -33,7 +33,7 @@ from explorer.core.store import SiteStore
 from explorer.geo.live_totals import LiveTotals
 from explorer.geo.region_store import RegionStore
 from explorer.io.boundaries import BoundaryLayer, load_boundary_layer
-from explorer.io.project import Project
+from explorer.io.project_value import Project
 from explorer.session.session import DRAW_TOOLS, Session
 from explorer.ui.area_totals import AreaTotalsDialog
 from explorer.ui.export_dialog import ExportDialog
