@@ -29,6 +29,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date
 from typing import TYPE_CHECKING, Any, TextIO
 
 from explorer import __version__
@@ -40,7 +41,7 @@ if TYPE_CHECKING:  # imported when used: `explorer --version` need not load GDAL
     from explorer.io.opening import OpenedFile
 
 #: Sub-command names; ``explorer/__main__.py`` sends these to :func:`run_cli`.
-SUBCOMMANDS: tuple[str, ...] = ("totals", "validate", "snapshot", "report")
+SUBCOMMANDS: tuple[str, ...] = ("totals", "timeline", "validate", "snapshot", "report")
 
 PROG = "explorer"
 
@@ -69,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for add in (_add_totals, _add_validate, _add_snapshot, _add_report):
+    for add in (_add_totals, _add_timeline, _add_validate, _add_snapshot, _add_report):
         add(sub)
     return parser
 
@@ -199,8 +200,26 @@ def _add_totals(sub: Any) -> None:
         metavar="REGIONS",
         help="GeoJSON FeatureCollection of Polygon/MultiPolygon, or Point features with radius_m",
     )
+    p.add_argument(
+        "--as-of",
+        metavar="DATE",
+        type=_date_arg,
+        help="count only lines online by DATE (YYYY, YYYY-MM or YYYY-MM-DD: the end of that "
+        "period), with the export rules in force then; default: the planned build-out "
+        "(every line not cancelled) with today's rules",
+    )
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(handler=_cmd_totals)
+
+
+def _date_arg(text: str) -> date:
+    """argparse type for a partial date: the end of its period."""
+    from explorer.core.dates import period_end
+
+    try:
+        return period_end(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _cmd_totals(args: argparse.Namespace) -> int:
@@ -210,9 +229,9 @@ def _cmd_totals(args: argparse.Namespace) -> int:
     sites = _open(args.sites, args.catalogue).project.sites
     if args.regions:
         regions = load_regions(args.regions)
-        results = totals_many(sites, regions, catalogue=args.catalogue)
+        results = totals_many(sites, regions, as_of=args.as_of, catalogue=args.catalogue)
     else:
-        results = [totals(sites, name="all", catalogue=args.catalogue)]
+        results = [totals(sites, name="all", as_of=args.as_of, catalogue=args.catalogue)]
     illustrative = sum(1 for s in sites if s.is_illustrative)
     note = (
         f"note: {illustrative} of {len(sites)} sites in {args.sites} are an illustrative "
@@ -226,15 +245,29 @@ def _cmd_totals(args: argparse.Namespace) -> int:
         if note:
             print(note, file=sys.stderr)
     else:
+        print(as_of_line(results[0]))
+        print()
         print(format_totals_table(results))
         factors = results[0].factors
         print(
             f"\nIT and facility power are estimates: board power x {factors.server_overhead:g} "
-            f"server overhead, x {factors.pue:g} PUE."
+            f"server overhead, x {factors.pue:g} PUE (ranges: x {factors.server_overhead_low:g}"
+            f"-{factors.server_overhead_high:g}, x {factors.pue_low:g}-{factors.pue_high:g})."
         )
         if note:
             print(note)
     return 0
+
+
+def as_of_line(t: Any) -> str:
+    """What a total counts, in words: the date, or the planned build-out."""
+    rules = t.rules_day.isoformat() if t.rules_day is not None else "today"
+    if t.as_of is None:
+        return (
+            "planned build-out: every hardware line not cancelled, dated or not; "
+            f"export rules as of {rules}"
+        )
+    return f"as of {t.as_of.isoformat()}: lines online by then; export rules in force then"
 
 
 def format_totals_table(results: Sequence[Any]) -> str:
@@ -263,6 +296,24 @@ def format_totals_table(results: Sequence[Any]) -> str:
         for t in results
     ]
     out = [_align(head, rows)]
+    out.append("")
+    out.append("ranges (low-high)")
+    range_rows = [
+        (
+            t.region,
+            f"{t.chips_range[0]:,}-{t.chips_range[1]:,}",
+            f"{t.restricted_range[0]:,}-{t.restricted_range[1]:,}",
+            f"{t.h100e_range[0]:,.1f}-{t.h100e_range[1]:,.1f}",
+            f"{t.facility_power_range[0]:,.1f}-{t.facility_power_range[1]:,.1f}",
+        )
+        for t in results
+    ]
+    out.append(_align(("region", "chips", "restricted", "H100e", "facility MW"), range_rows))
+    unknown = [t for t in results if t.unknown_model_chips]
+    for t in unknown:
+        out.append(
+            f"{t.region}: {t.unknown_model_chips:,} chips of unknown model: not in H100e or power"
+        )
     models: list[str] = []
     for t in results:
         models.extend(m for m in t.by_model_dict() if m not in models)
@@ -307,16 +358,110 @@ def _add_validate(sub: Any) -> None:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    from explorer.geo.consistency import consistency_problems
+
     path = args.file
     opened = _open(path, args.catalogue, strict=False)
     out: TextIO = sys.stdout
     for problem in opened.problems:
         print(f"{path}: {one_line(str(problem))}", file=out)
+    warnings = consistency_problems(opened.project.sites, opened.project.metadata, args.catalogue)
+    for problem in warnings:
+        print(f"{path}: warning: {one_line(str(problem))}", file=out)
     if opened.problems:
         print(f"{path}: {_plural(len(opened.problems), 'problem')}", file=sys.stderr)
         return 1
-    print(f"{path}: {_plural(len(opened.project.sites), 'site')}, no problems", file=out)
+    noted = f", {_plural(len(warnings), 'warning')}" if warnings else ""
+    print(f"{path}: {_plural(len(opened.project.sites), 'site')}, no problems{noted}", file=out)
     return 0
+
+
+# --------------------------------------------------------------------------- timeline
+
+
+def _add_timeline(sub: Any) -> None:
+    p = sub.add_parser(
+        "timeline",
+        help="chips and restricted chips per region over time (low, central, high)",
+        description=(
+            "For each region of REGIONS (or all sites) and each quarter or year end from "
+            "--from to --to, the chips and restricted chips online by then (low, central "
+            "and high), exactly as 'explorer totals --as-of' counts them. Without --from/--to "
+            "the series spans the data's online dates."
+        ),
+    )
+    p.add_argument("sites", metavar="SITES", help="sites file (.geojson, .json, .gpkg or .csv)")
+    p.add_argument("--regions", metavar="REGIONS", help="GeoJSON regions (default: all sites)")
+    p.add_argument("--from", dest="start", metavar="DATE", type=_date_arg, help="first date")
+    p.add_argument("--to", dest="end", metavar="DATE", type=_date_arg, help="last date")
+    p.add_argument("--step", choices=("quarter", "year"), default="quarter")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="print JSON")
+    fmt.add_argument("--csv", action="store_true", help="print CSV")
+    p.set_defaults(handler=_cmd_timeline)
+
+
+def _cmd_timeline(args: argparse.Namespace) -> int:
+    from explorer.geo.timeline import data_span, step_dates, timeline
+    from explorer.io.region_files import load_regions
+
+    sites = _open(args.sites, args.catalogue).project.sites
+    regions = load_regions(args.regions) if args.regions else None
+    span = data_span(sites)
+    start = args.start or (span[0] if span else None)
+    end = args.end or (span[1] if span else None)
+    if start is None or end is None:
+        raise CliError(f"{args.sites}: no hardware line has an online date; give --from and --to")
+    if end < start:
+        raise CliError(f"--to {end} is before --from {start}")
+    dates = step_dates(start, end, args.step)
+    series = timeline(sites, regions, dates, catalogue=args.catalogue)
+    if args.json:
+        doc = {
+            "step": args.step,
+            "regions": [
+                {"name": s.name, "points": [t.to_json() for t in s.points]} for s in series
+            ],
+        }
+        print(json.dumps(doc, ensure_ascii=False, indent=2))
+    elif args.csv:
+        import csv
+
+        w = csv.writer(sys.stdout, lineterminator="\n")
+        w.writerow(TIMELINE_COLUMNS)
+        for s in series:
+            for t in s.points:
+                w.writerow(_timeline_row(s.name, t, raw=True))
+    else:
+        rows = [_timeline_row(s.name, t, raw=False) for s in series for t in s.points]
+        print(_align(TIMELINE_COLUMNS, rows))
+    return 0
+
+
+#: Columns of ``explorer timeline`` (table and CSV).
+TIMELINE_COLUMNS: tuple[str, ...] = (
+    "region",
+    "date",
+    "chips_low",
+    "chips",
+    "chips_high",
+    "restricted_low",
+    "restricted",
+    "restricted_high",
+)
+
+
+def _timeline_row(name: str, t: Any, *, raw: bool) -> tuple[str, ...]:
+    values = (
+        t.chips_range[0],
+        t.chips,
+        t.chips_range[1],
+        t.restricted_range[0],
+        t.restricted_chips,
+        t.restricted_range[1],
+    )
+    shown = tuple(str(v) if raw else f"{v:,}" for v in values)
+    return (name, t.as_of.isoformat(), *shown)
 
 
 # --------------------------------------------------------------------------- snapshot

@@ -616,6 +616,28 @@ def totals(
     )
 
 
+def masked_totals(
+    arrays: SiteArrays,
+    mask: np.ndarray | None,
+    name: str,
+    *,
+    catalogue: ChipCatalogue | None = None,
+    factors: PowerFactors = PowerFactors(),  # noqa: B008
+    today: date | None = None,
+) -> Totals:
+    """Total the rows of a snapshot selected by a mask computed earlier (None: all).
+
+    For callers that keep each region's mask across many snapshots of the same sites
+    (a series of dates); the arithmetic is that of :func:`totals`.
+    """
+    arrays, cat, figs, factors = _checked_inputs(arrays, catalogue, factors, None, today)
+    if mask is not None:
+        mask = np.asarray(mask, dtype=bool)
+        if mask.shape != (len(arrays),):
+            raise ValueError(f"mask must have shape ({len(arrays)},), got {mask.shape}")
+    return _totals_from_mask(arrays, mask, name, cat, figs, factors)
+
+
 def union_totals(
     sites: Sequence[Site] | SiteArrays,
     regions: Iterable[Region],
@@ -672,6 +694,7 @@ def totals_many(
 
 __all__ = [
     "ModelFigures",
+    "masked_totals",
     "PowerFactors",
     "SiteArrays",
     "Totals",
