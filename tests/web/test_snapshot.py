@@ -8,6 +8,8 @@ result's :class:`MapFrame`, whose projection is checked against the page's own.
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -162,6 +164,21 @@ def test_caveat_text_counts_illustrative_and_low_confidence() -> None:
     assert "1 of the 2 sites shown has low confidence" in caveat_text(
         [site(1, "low"), site(2, "high")]
     )
+
+
+def test_spec_and_scale_load_no_qt() -> None:
+    # The spec is checked (and the scale maths is usable) before Qt starts.
+    code = (
+        "import sys\n"
+        "import explorer.web.snapshot.spec, explorer.web.snapshot.scale\n"
+        "from explorer.web.snapshot import SnapshotSpec, MapFrame, nice_length\n"
+        "SnapshotSpec.from_preset('a4-300').validate()\n"
+        "print(sorted(m for m in sys.modules if m.startswith('PySide6')))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert out.stdout.strip() == "[]"
 
 
 def test_metres_per_pixel_matches_the_geodesic() -> None:
