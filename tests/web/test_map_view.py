@@ -32,6 +32,7 @@ from tests.web.conftest import (
     open_map,
     wait_rendered,
 )
+from tests.web.driver import MapDriver
 
 pytestmark = pytest.mark.gui
 
@@ -63,11 +64,11 @@ def m(env: MapEnv, qtbot: Any) -> Iterator[MapEnv]:
 
 
 def state(qtbot: Any, env: MapEnv) -> dict[str, Any]:
-    return call_js(qtbot, env.view.page_state)
+    return call_js(qtbot, MapDriver(env.view).page_state)
 
 
 def marker(qtbot: Any, env: MapEnv, sid: str) -> dict[str, Any] | None:
-    return call_js(qtbot, env.view.marker_state, sid)
+    return call_js(qtbot, MapDriver(env.view).marker_state, sid)
 
 
 def js(qtbot: Any, env: MapEnv, expression: str) -> Any:
@@ -177,7 +178,7 @@ def test_snapshots_wait_for_the_frame_to_reach_the_widget(qtbot: Any, m: MapEnv)
 # ---------------------------------------------------------------------- interaction
 def test_clicking_a_marker_selects_the_site(qtbot: Any, m: MapEnv) -> None:
     with qtbot.waitSignal(m.view.bridge.siteClickedOnMap, timeout=5000) as blocker:
-        call_js(qtbot, m.view.click_marker, "b-hami")
+        call_js(qtbot, MapDriver(m.view).click_marker, "b-hami")
     assert blocker.args == ["b-hami"]
     assert m.selection.current == "b-hami"
     wait_rendered(qtbot, m.controller)
@@ -261,7 +262,7 @@ def test_dragging_the_selected_marker_requests_a_move(qtbot: Any, m: MapEnv) -> 
     original = m.store.get("b-hami")
     target_lon, target_lat = 95.0, 41.0
     with qtbot.waitSignal(m.controller.siteMoveRequested, timeout=5000) as blocker:
-        call_js(qtbot, m.view.drag_marker, "b-hami", target_lon, target_lat)
+        call_js(qtbot, MapDriver(m.view).drag_marker, "b-hami", target_lon, target_lat)
     sid, lon, lat = blocker.args
     assert sid == "b-hami"
     # One screen pixel at zoom 5 is about 0.04 degrees.
@@ -284,7 +285,7 @@ def test_an_applied_move_keeps_the_marker_at_the_drop(qtbot: Any, m: MapEnv) -> 
     m.controller.siteMoveRequested.connect(apply)
     try:
         with qtbot.waitSignal(m.controller.siteMoveRequested, timeout=5000):
-            call_js(qtbot, m.view.drag_marker, "a-urumqi", 86.0, 44.5)
+            call_js(qtbot, MapDriver(m.view).drag_marker, "a-urumqi", 86.0, 44.5)
         wait_rendered(qtbot, m.controller)
         moved = m.store.get("a-urumqi")
         assert (moved.lon, moved.lat) == pytest.approx((86.0, 44.5), abs=0.1)
@@ -299,7 +300,7 @@ def test_an_applied_move_keeps_the_marker_at_the_drop(qtbot: Any, m: MapEnv) -> 
 def test_dragging_an_unselected_marker_pans_instead(qtbot: Any, m: MapEnv) -> None:
     moves: list[tuple[Any, ...]] = []
     m.controller.siteMoveRequested.connect(lambda *a: moves.append(a))
-    call_js(qtbot, m.view.drag_marker, "c-golmud", 96.0, 37.0)
+    call_js(qtbot, MapDriver(m.view).drag_marker, "c-golmud", 96.0, 37.0)
     wait_rendered(qtbot, m.controller)
     assert moves == []
     assert m.store.get("c-golmud").lon == 94.90
@@ -314,7 +315,7 @@ def test_place_mode_turns_the_next_click_into_a_place_request(qtbot: Any, m: Map
     cursor = js(qtbot, m, "getComputedStyle(CSE.map.getContainer()).cursor")
     assert cursor == "crosshair"
     with qtbot.waitSignal(m.controller.placeRequested, timeout=5000) as blocker:
-        call_js(qtbot, m.view.click_map_at, 89.0, 38.0)
+        call_js(qtbot, MapDriver(m.view).click_map_at, 89.0, 38.0)
     lon, lat = blocker.args
     assert lon == pytest.approx(89.0, abs=0.1) and lat == pytest.approx(38.0, abs=0.1)
     assert m.controller.mode == "browse"
@@ -483,7 +484,7 @@ def test_online_tiles_are_offered_but_off(
     with qtbot.waitSignal(controller.ready, timeout=15000):
         view.show()
     wait_rendered(qtbot, controller)
-    st = call_js(qtbot, view.page_state)
+    st = call_js(qtbot, MapDriver(view).page_state)
     assert "OpenStreetMap (online)" in st["layer_control"]
     assert call_js(qtbot, view.evaluate, "document.querySelectorAll('.leaflet-tile').length") == 0
     assert view.external_requests == []  # offered, not active: nothing was fetched
