@@ -13,10 +13,8 @@ from typing import Any
 from explorer.core.chips import ChipCatalogue
 from explorer.core.schema import Site
 
-#: Colour modes the page understands.
-COLOR_MODES: tuple[str, ...] = ("export", "model")
-#: Interaction modes the page understands.
-MODES: tuple[str, ...] = ("browse", "place")
+# The page protocol's modes, re-exported for the site controller.
+from explorer.web.protocol import COLOR_MODES, MODES
 
 
 def site_payload(site: Site, catalogue: ChipCatalogue) -> dict[str, Any]:
@@ -75,3 +73,13 @@ def sites_payload(sites: Iterable[Site], catalogue: ChipCatalogue) -> list[dict[
 def to_json(value: Any) -> str:
     """Strict JSON for the page: no NaN/Infinity, UTF-8 kept as is."""
     return json.dumps(value, allow_nan=False, ensure_ascii=False, separators=(",", ":"))
+
+
+__all__ = [
+    "COLOR_MODES",
+    "MODES",
+    "catalogue_payload",
+    "site_payload",
+    "sites_payload",
+    "to_json",
+]

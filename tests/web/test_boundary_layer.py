@@ -23,7 +23,8 @@ from explorer.core.store import SiteStore
 from explorer.geo.region_store import RegionStore
 from explorer.geo.regions import PolygonRegion
 from explorer.io.boundaries import BoundaryLayer
-from explorer.web.boundary_payload import MAX_FEATURES, MAX_VERTICES
+from explorer.web.protocol import MAX_BOUNDARY_FEATURES as MAX_FEATURES
+from explorer.web.protocol import MAX_BOUNDARY_VERTICES as MAX_VERTICES
 from explorer.web.region_controller import RegionMapController
 from tests.web.conftest import MapEnv, call_js, make_sites, open_map, wait_rendered
 from tests.web.driver import MapDriver

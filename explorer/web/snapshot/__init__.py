@@ -20,6 +20,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from explorer.web.legend import LegendRow
 from explorer.web.snapshot.scale import MapFrame, format_distance, nice_length
 from explorer.web.snapshot.spec import (
     MAX_PIXELS,
@@ -36,12 +37,7 @@ from explorer.web.snapshot.spec import (
 )
 
 if TYPE_CHECKING:
-    from explorer.web.snapshot.furniture import (
-        Furniture,
-        LegendRow,
-        OverlayContent,
-        OverlayLayout,
-    )
+    from explorer.web.snapshot.furniture import Furniture, OverlayContent, OverlayLayout
     from explorer.web.snapshot.job import (
         ProgressCallback,
         SnapshotError,
@@ -56,7 +52,6 @@ if TYPE_CHECKING:
 #: Names that need Qt, and the submodule that defines each (imported on first use).
 _QT_NAMES = {
     "Furniture": "furniture",
-    "LegendRow": "furniture",
     "OverlayContent": "furniture",
     "OverlayLayout": "furniture",
     "ProgressCallback": "job",

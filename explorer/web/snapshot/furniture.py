@@ -10,27 +10,19 @@ every resolution.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPen, QPolygonF
 
 from explorer.core.schema import Site
+from explorer.web import palette
 from explorer.web.html_export import caveat_text
+from explorer.web.legend import LegendRow
 from explorer.web.page import ATTRIBUTION, PROVINCE_NOTE
 from explorer.web.snapshot.scale import MapFrame, format_distance, nice_length
 from explorer.web.snapshot.spec import SnapshotSpec
-
-
-@dataclass(frozen=True)
-class LegendRow:
-    """One colour row of the page's legend: swatch colour, label, dashed outline."""
-
-    color: str
-    text: str
-    dashed: bool = False
 
 
 @dataclass
@@ -79,14 +71,12 @@ class OverlayContent:
         Sites whose markers are in the image (decides the caveat and the counts).
     total_sites : int
     legend_title : str
-        The page legend's heading (``Export control`` or ``Main chip model``).
+        The legend's heading (``Export control`` or ``Main chip model``).
     legend_rows : sequence of LegendRow
-        The page legend's colour rows, as drawn.
+        The legend's colour rows (:func:`~explorer.web.legend.site_legend`).
     size_samples : sequence of (chips, css_radius)
         Markers whose sizes the legend shows.
     region_count : int
-    region_style : mapping or None
-        ``{"color", "weight"}`` of the regions as the page draws them.
     """
 
     title: str
@@ -97,7 +87,6 @@ class OverlayContent:
     legend_rows: Sequence[LegendRow] = ()
     size_samples: Sequence[tuple[int, float]] = ()
     region_count: int = 0
-    region_style: Mapping[str, Any] | None = None
 
     @property
     def caveat(self) -> str:
@@ -387,7 +376,7 @@ class Furniture:
         if content.size_samples:
             cells, biggest = self._size_cells(frame, content)
             widths += [
-                fm_b.horizontalAdvance("Circle area ∝ chips"),
+                fm_b.horizontalAdvance(palette.LABEL_SIZE_NOTE),
                 sum(cells) + gap * (len(cells) - 1),
             ]
             height += gap + fm_b.lineSpacing() + 2 * biggest + 2 * self.u + fm_s.lineSpacing()
@@ -495,10 +484,13 @@ class Furniture:
         for row in content.legend_rows:
             centre = QPointF(x0 + sw / 2, y + row_h / 2)
             if row.dashed:  # the page's dashed outline for illustrative sites
-                pen = QPen(QColor("#303030"), max(1.0, 1.1 * u))
+                pen = QPen(QColor(palette.ILLUSTRATIVE_OUTLINE), max(1.0, 1.1 * u))
                 pen.setDashPattern([2.5, 1.8])
                 p.setPen(pen)
-                p.setBrush(_WHITE)
+                p.setBrush(QColor(row.color))
+            elif row.ring:  # the page's ring for highlighted sites
+                p.setPen(QPen(QColor(row.ring), max(1.0, 1.6 * u)))
+                p.setBrush(QColor(row.color))
             else:
                 p.setPen(QPen(_WHITE, max(1.0, 0.8 * u)))
                 p.setBrush(QColor(row.color))
@@ -509,7 +501,7 @@ class Furniture:
             y += gap
             p.setFont(self.body_font)
             p.setPen(_INK)
-            p.drawText(QPointF(x0, y + fm_b.ascent()), "Circle area ∝ chips")
+            p.drawText(QPointF(x0, y + fm_b.ascent()), palette.LABEL_SIZE_NOTE)
             y += fm_b.lineSpacing()
             cells, biggest = self._size_cells(frame, content)
             x = x0
@@ -534,15 +526,15 @@ class Furniture:
             y += 2 * biggest + 2 * u + fm_s.lineSpacing()
         if content.region_count:
             y += gap
-            style = content.region_style or {}
-            color = QColor(str(style.get("color") or "#7b1fa2"))
+            style = palette.REGION_STYLE  # as the page draws a region
+            color = QColor(style["color"])
             fill = QColor(color)
             fill.setAlphaF(0.15)
-            p.setPen(QPen(color, max(1.0, float(style.get("weight") or 2) * frame.scale)))
+            p.setPen(QPen(color, max(1.0, float(style["weight"]) * frame.scale)))
             p.setBrush(fill)
             p.drawRect(QRectF(x0, y + (row_h - sw) / 2, sw, sw))
             label(self._region_text(content), y)
         layout.legend = box
 
 
-__all__ = ["Box", "Furniture", "LegendRow", "OverlayContent", "OverlayLayout"]
+__all__ = ["Box", "Furniture", "OverlayContent", "OverlayLayout"]

@@ -18,14 +18,13 @@ import contextlib
 import logging
 import math
 import os
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QImage
+from PySide6.QtGui import QImage
 
 from explorer.core.checks import list_of
 from explorer.core.chips import ChipCatalogue
@@ -35,12 +34,13 @@ from explorer.core.store import SiteStore
 from explorer.geo.region_store import RegionEntry, RegionStore
 from explorer.geo.regions import Region
 from explorer.web.html_export import data_extent, region_entries
+from explorer.web.legend import LegendRow, site_legend
 from explorer.web.page import DEFAULT_CENTER, DEFAULT_ZOOM, MAX_ZOOM
-from explorer.web.payload import COLOR_MODES, to_json
+from explorer.web.payload import to_json
+from explorer.web.protocol import COLOR_MODES
 from explorer.web.snapshot.furniture import (
     Box,
     Furniture,
-    LegendRow,
     OverlayContent,
     OverlayLayout,
 )
@@ -72,7 +72,8 @@ class SnapshotResult:
     caveat : str
         The caveat line printed (empty when none was needed).
     legend_rows : tuple of LegendRow
-        Colour rows as the page's legend showed them.
+        The legend's colour rows (:func:`~explorer.web.legend.site_legend`: the rows
+        the page's own legend shows for these sites).
     layout : OverlayLayout
     leaflet_scale : dict
         Leaflet's own scale control for the same view (``{"text", "width_css"}``),
@@ -130,38 +131,11 @@ _MEASURE_JS = """
   var origin = map.getPixelOrigin();
   var pane = L.DomUtil.getPosition(map.getPane('mapPane'));
   var size = map.getSize();
-  var legend = document.querySelector('.cse-legend');
-  var rows = [];
-  var title = '';
-  var note = '';
-  if (legend) {
-    var t = legend.querySelector('.cse-legend-title');
-    title = t ? t.textContent : '';
-    var n = legend.querySelector('.cse-legend-note');
-    note = n ? n.textContent : '';
-    legend.querySelectorAll('.cse-legend-row').forEach(function (row) {
-      var sw = row.querySelector('.cse-legend-swatch');
-      var label = row.querySelector('.cse-legend-label');
-      rows.push({
-        color: sw ? sw.style.backgroundColor : '',
-        dashed: !!(sw && sw.classList.contains('cse-legend-dashed')),
-        text: label ? label.textContent : ''
-      });
-    });
-  }
   var radii = {};
   ids.forEach(function (id) {
     var m = CSE.markerState(id);
     if (m) { radii[id] = m.radius; }
   });
-  var regionStyle = null;
-  if (CSE.regionsState && CSE.regionState) {
-    var rs = CSE.regionsState();
-    if (rs.ids.length) {
-      var r = CSE.regionState(rs.ids[0]);
-      regionStyle = r ? { color: r.color, weight: r.weight } : null;
-    }
-  }
   var line = document.querySelector('.leaflet-control-scale-line');
   return {
     zoom: map.getZoom(),
@@ -169,9 +143,7 @@ _MEASURE_JS = """
     pane: [pane ? pane.x : 0, pane ? pane.y : 0],
     size: [size.x, size.y],
     dpr: window.devicePixelRatio,
-    legend: { title: title, rows: rows, note: note },
     radii: radii,
-    region_style: regionStyle,
     leaflet_scale: line ? { text: line.textContent, width_css: parseFloat(line.style.width) } : null
   };
 })(%s)
@@ -226,6 +198,9 @@ class SnapshotJob(QObject):
         self.result: SnapshotResult | None = None
         self.error: str | None = None
         self._furniture = Furniture(spec)
+        # What the legend says is known before rendering: the palette's rows for these
+        # sites, as the page's own legend shows them.
+        self._legend = site_legend(self._sites, catalogue, color_mode)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._on_timeout)
@@ -291,6 +266,8 @@ class SnapshotJob(QObject):
             as_of=str(self._metadata.get("as_of") or "").strip(),
             shown=shown,
             total_sites=len(self._sites),
+            legend_title=self._legend.title,
+            legend_rows=self._legend.rows,
             region_count=len(self._entries),
         )
 
@@ -381,18 +358,9 @@ class SnapshotJob(QObject):
             for s in self._sites
             if _inside(frame.to_image(s.lon, s.lat), spec.width_px, spec.height_px)
         ]
-        legend_info = info.get("legend") or {}
-        rows = tuple(
-            LegendRow(_css_color(r.get("color", "")), str(r.get("text", "")), bool(r.get("dashed")))
-            for r in legend_info.get("rows", [])
-            if isinstance(r, dict)
-        )
         radii = {k: float(v) for k, v in (info.get("radii") or {}).items()}
         content = self._content(shown)
-        content.legend_title = str(legend_info.get("title") or "")
-        content.legend_rows = rows
         content.size_samples = _size_samples(shown, radii)
-        content.region_style = info.get("region_style")
         image = self._map_image.copy()
         layout = self._furniture.paint(image, frame, content, self._region_boxes(frame))
         self._progress(100, "Done")
@@ -402,7 +370,7 @@ class SnapshotJob(QObject):
             frame=frame,
             shown_site_ids=tuple(s.id for s in shown),
             caveat=content.caveat,
-            legend_rows=rows,
+            legend_rows=self._legend.rows,
             layout=layout,
             leaflet_scale=info.get("leaflet_scale") or {},
             map_image=self._map_image if self._keep_map_image else None,
@@ -455,18 +423,6 @@ class SnapshotJob(QObject):
 
 def _inside(point: tuple[float, float], width: int, height: int) -> bool:
     return 0 <= point[0] < width and 0 <= point[1] < height
-
-
-_RGB = re.compile(r"rgba?\(\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)")
-
-
-def _css_color(text: str) -> str:
-    """``rgb(198, 40, 40)`` or ``#c62828`` as ``#c62828`` (grey if unreadable)."""
-    m = _RGB.match(text.strip())
-    if m:
-        return "#" + "".join(f"{int(v):02x}" for v in m.groups())
-    color = QColor(text.strip())
-    return color.name() if color.isValid() else "#8d8d8d"
 
 
 def _size_samples(shown: Sequence[Site], radii: Mapping[str, float]) -> list[tuple[int, float]]:
