@@ -15,6 +15,7 @@ call_js`` waits for the callback (on the event loop, never a sleep).
 from __future__ import annotations
 
 import math
+import re
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -24,6 +25,7 @@ from PySide6.QtGui import QMouseEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 
+from explorer.web.legend import LegendRow, SiteLegend
 from explorer.web.payload import to_json
 from explorer.web.view import MapView
 
@@ -31,6 +33,51 @@ JsCallback = Callable[[Any], None]
 DoneCallback = Callable[[bool], None]
 #: How a test polygon is finished (see :meth:`MapDriver.draw_polygon`).
 POLYGON_FINISHES = ("first", "double", "escape", "none")
+
+#: The page's site legend as the browser draws it (computed colours); any page that
+#: runs our scripts, the app's or an exported file. See :func:`page_legend`.
+LEGEND_JS = """(function () {
+  var legend = document.querySelector('.cse-legend');
+  if (!legend) { return null; }
+  var text = function (el) { return el ? el.textContent : null; };
+  return {
+    title: text(legend.querySelector('.cse-legend-title')),
+    note: text(legend.querySelector('.cse-legend-note')),
+    rows: Array.from(legend.querySelectorAll('.cse-legend-row')).map(function (row) {
+      var sw = row.querySelector('.cse-legend-swatch');
+      var css = getComputedStyle(sw);
+      return {
+        text: text(row.querySelector('.cse-legend-label')),
+        color: css.backgroundColor,
+        border_style: css.borderTopStyle,
+        border_color: css.borderTopColor,
+        ring: sw.style.borderTopStyle === 'solid'
+      };
+    })
+  };
+})()"""
+
+
+def rgb_hex(css: str) -> str:
+    """``rgb(198, 40, 40)`` as ``#c62828`` (a computed CSS colour as the palette spells it)."""
+    m = re.fullmatch(r"rgba?\((\d+),\s*(\d+),\s*(\d+)(?:,\s*[\d.]+)?\)", css.strip())
+    if m is None:
+        raise ValueError(f"not a computed CSS colour: {css!r}")
+    return "#" + "".join(f"{int(v):02x}" for v in m.groups())
+
+
+def page_legend(value: dict[str, Any]) -> SiteLegend:
+    """What :data:`LEGEND_JS` read, as a :class:`SiteLegend` to compare with Python's."""
+    rows = tuple(
+        LegendRow(
+            color=rgb_hex(r["color"]),
+            text=r["text"],
+            dashed=r["border_style"] == "dashed",
+            ring=rgb_hex(r["border_color"]) if r["ring"] else None,
+        )
+        for r in value["rows"]
+    )
+    return SiteLegend(title=value["title"], rows=rows, note=value["note"])
 
 
 class MapDriver:
@@ -51,11 +98,16 @@ class MapDriver:
         town_labels, readout, legend, load_id."""
         self.view.evaluate("CSE.pageState()", callback)
 
+    def legend_state(self, callback: JsCallback) -> None:
+        """``callback`` gets the legend as drawn (see :data:`LEGEND_JS`), or ``None``."""
+        self.view.evaluate(LEGEND_JS, callback)
+
     def marker_state(self, sid: str, callback: JsCallback) -> None:
         """``callback`` gets the marker of ``sid`` as drawn by Leaflet, or ``None``.
 
         The dict has ``lat, lon, radius, tooltip_text, selected, color`` (fill colour),
-        plus ``outline, dashed, on_map, drawn``.
+        plus ``outline, dashed, on_map, drawn`` and ``computed_fill`` /
+        ``computed_stroke`` (the SVG path's computed style, ``rgb(r, g, b)``).
         """
         self.view.evaluate(f"CSE.markerState({to_json(sid)})", callback)
 
@@ -354,4 +406,4 @@ class MapDriver:
         QTest.keyClick(target, Qt.Key.Key_Escape)
 
 
-__all__ = ["POLYGON_FINISHES", "MapDriver"]
+__all__ = ["LEGEND_JS", "POLYGON_FINISHES", "MapDriver", "page_legend", "rgb_hex"]

@@ -44,8 +44,9 @@
   var STYLE = {
     region: null, // CSE.config.regions.REGION_STYLE
     selected: null, // CSE.config.regions.SELECTED_REGION_STYLE
-    handle: { pane: 'cse-handles', radius: 6, color: '#4a0072', weight: 2, fillColor: '#ffffff', fillOpacity: 1, bubblingMouseEvents: false },
-    centreHandle: { pane: 'cse-handles', radius: 6, color: '#4a0072', weight: 2, fillColor: '#ce93d8', fillOpacity: 1, bubblingMouseEvents: false }
+    // Handles are outlined in the selected region's colour (set when the plug-in starts).
+    handle: { pane: 'cse-handles', radius: 6, color: null, weight: 2, fillColor: '#ffffff', fillOpacity: 1, bubblingMouseEvents: false },
+    centreHandle: { pane: 'cse-handles', radius: 6, color: null, weight: 2, fillColor: '#ce93d8', fillOpacity: 1, bubblingMouseEvents: false }
   };
 
   var R = {
@@ -326,6 +327,8 @@
       // Plain objects: Leaflet copies its options from them with for..in.
       STYLE.region = L.extend({ dashArray: null }, CSE.config.regions.REGION_STYLE);
       STYLE.selected = L.extend({ dashArray: null }, CSE.config.regions.SELECTED_REGION_STYLE);
+      STYLE.handle.color = STYLE.selected.color;
+      STYLE.centreHandle.color = STYLE.selected.color;
       R.map = map;
       // Regions sit above the basemap (400) and below town dots, labels and sites, so
       // markers stay clickable; handles sit above the sites.

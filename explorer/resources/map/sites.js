@@ -154,7 +154,7 @@
   /* ------------------------------------------------------------------ tooltip */
   function tooltipLines(site) {
     var lines = [{ cls: 'cse-tip-name', text: site.name }];
-    var chips = site.chips > 0 ? formatCount(site.chips) + ' chips' : 'No chips recorded';
+    var chips = site.chips > 0 ? formatCount(site.chips) + ' chips' : WORDS.NO_CHIPS;
     if (site.models && site.models.length) {
       chips += ' (' + site.models.join(', ') + ')';
     }
@@ -726,7 +726,10 @@
       outline: o.color,
       dashed: !!o.dashArray,
       on_map: S.map.hasLayer(entry.marker),
-      drawn: !!(el && el.getAttribute('d'))
+      drawn: !!(el && el.getAttribute('d')),
+      // What the browser paints (rgb(...)), not just what Leaflet was told.
+      computed_fill: el ? getComputedStyle(el).fill : null,
+      computed_stroke: el ? getComputedStyle(el).stroke : null
     };
   };
 
