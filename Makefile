@@ -20,10 +20,14 @@ run: install
 test: install
 	$(PY) -m pytest -q
 
+# The floors contract ([tool.importlinter] in pyproject.toml) and the import-circle check
+# run here and, as tests/test_floors.py, in `make test`.
 lint: install
 	$(PY) -m ruff check explorer tests scripts benchmarks
 	$(PY) -m ruff format --check explorer tests scripts benchmarks
 	$(PY) -m mypy explorer
+	$(VENV)/bin/lint-imports --no-cache
+	$(PY) tests/import_graph.py
 
 bench: install
 	$(PY) benchmarks/totals.py

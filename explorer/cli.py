@@ -10,6 +10,12 @@ sites or regions, bad arguments, a size the map engine cannot render, no display
 Errors are reported as one line on stderr, ``explorer: error: <what, naming the
 file>``, never a traceback.
 
+Every command opens its SITES (or SITES_OR_PROJECT) argument once, through
+:func:`explorer.io.opening.open_file`, the one place that decides a ``.gpkg`` is a
+project; ``snapshot`` and ``report`` then hand the very sites, regions and metadata they
+read to both the map and the PDF, and the chip catalogue given to :func:`run_cli` to
+every step.
+
 ``snapshot`` and ``report`` render the map with QtWebEngine, so they create a
 QApplication. Headless (no display), run them with ``QT_QPA_PLATFORM=offscreen``; as
 root, Chromium also needs ``QTWEBENGINE_DISABLE_SANDBOX=1``. The commands check both
@@ -23,11 +29,15 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from explorer import __version__
 from explorer.core.chips import ChipCatalogue
-from explorer.core.errors import Problem, ValidationError
+from explorer.core.errors import DataFileError, Problem, ValidationError
+
+if TYPE_CHECKING:  # imported when used: `explorer --version` need not load GDAL
+    from explorer.geo.regions import Region
+    from explorer.io.opening import OpenedFile
 
 #: Sub-command names; ``explorer/__main__.py`` sends these to :func:`run_cli`.
 SUBCOMMANDS: tuple[str, ...] = ("totals", "validate", "snapshot", "report")
@@ -134,16 +144,37 @@ def _validation_summary(problems: Sequence[Problem]) -> str:
     return f"{first}{more}"
 
 
-def _read(path: str, catalogue: ChipCatalogue) -> Any:
-    """Read a sites file for a command; invalid sites become one CliError line."""
-    from explorer.io.formats import read_sites
+def _open(path: str, catalogue: ChipCatalogue, *, strict: bool = True) -> OpenedFile:
+    """Open a command's sites file or project, once, through the one door.
+
+    With ``strict``, invalid sites become one CliError line; without, they are left out
+    and listed in ``problems`` (for ``validate``).
+    """
+    from explorer.io.opening import open_file
 
     try:
-        return read_sites(path, catalogue=catalogue)
+        return open_file(path, catalogue=catalogue, strict=strict)
     except ValidationError as exc:
         n = len(exc.problems)
         more = f" (run '{PROG} validate {path}' to list them all)" if n > 1 else ""
         raise CliError(f"{path}: {_plural(n, 'problem')}; first: {exc.problems[0]}{more}") from None
+
+
+def _regions(opened: OpenedFile, regions_path: str | None, *, name: str) -> list[Region]:
+    """``--regions`` if given, else the opened project's own regions (a sites file has none).
+
+    ``name`` is the SITES argument as typed, for messages.
+    """
+    if regions_path is not None:
+        from explorer.io.region_files import load_regions
+
+        return load_regions(regions_path)
+    from explorer.geo.regions import region_from_feature
+
+    try:
+        return [region_from_feature(f, i) for i, f in enumerate(opened.project.regions)]
+    except ValueError as exc:
+        raise DataFileError(f"{name}: regions: {exc}") from None
 
 
 def _plural(n: int, noun: str) -> str:
@@ -176,8 +207,7 @@ def _cmd_totals(args: argparse.Namespace) -> int:
     from explorer.geo.totals import totals, totals_many
     from explorer.io.region_files import load_regions
 
-    site_file = _read(args.sites, args.catalogue)
-    sites = site_file.sites
+    sites = _open(args.sites, args.catalogue).project.sites
     if args.regions:
         regions = load_regions(args.regions)
         results = totals_many(sites, regions, catalogue=args.catalogue)
@@ -277,17 +307,15 @@ def _add_validate(sub: Any) -> None:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from explorer.io.formats import read_sites
-
     path = args.file
-    result = read_sites(path, strict=False, catalogue=args.catalogue)
+    opened = _open(path, args.catalogue, strict=False)
     out: TextIO = sys.stdout
-    for problem in result.problems:
+    for problem in opened.problems:
         print(f"{path}: {one_line(str(problem))}", file=out)
-    if result.problems:
-        print(f"{path}: {_plural(len(result.problems), 'problem')}", file=sys.stderr)
+    if opened.problems:
+        print(f"{path}: {_plural(len(opened.problems), 'problem')}", file=sys.stderr)
         return 1
-    print(f"{path}: {_plural(len(result.sites), 'site')}, no problems", file=out)
+    print(f"{path}: {_plural(len(opened.project.sites), 'site')}, no problems", file=out)
     return 0
 
 
@@ -355,26 +383,6 @@ def _snapshot_spec(args: argparse.Namespace) -> Any:
     return spec
 
 
-def _read_regions(sites_path: str, regions_path: str | None) -> list[Any]:
-    """``--regions`` if given, else a ``.gpkg`` project's own regions, else none."""
-    from pathlib import Path
-
-    from explorer.core.errors import DataFileError
-    from explorer.geo.regions import region_from_feature
-    from explorer.io.region_files import load_regions
-
-    if regions_path is not None:
-        return load_regions(regions_path)
-    if Path(sites_path).suffix.lower() != ".gpkg":
-        return []
-    from explorer.io.project import load_project
-
-    try:
-        return [region_from_feature(f, i) for i, f in enumerate(load_project(sites_path).regions)]
-    except ValueError as exc:
-        raise DataFileError(f"{sites_path}: regions: {exc}") from None
-
-
 def _check_output(path: str, suffix: str) -> None:
     from pathlib import Path
 
@@ -412,20 +420,22 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
 
     spec = _snapshot_spec(args)
     _check_output(args.out, ".png")
-    site_file = _read(args.sites, args.catalogue)
-    regions = _read_regions(args.sites, args.regions)
+    opened = _open(args.sites, args.catalogue)
+    sites = opened.project.sites
+    regions = _regions(opened, args.regions, name=args.sites)
     result = _render(
         spec,
-        sites=site_file.sites,
+        sites=sites,
         regions=regions,
-        metadata=site_file.metadata,
+        metadata=opened.project.metadata,
         color_mode=args.color_by,
+        catalogue=args.catalogue,
     )
     save_png(args.out, result.image, spec.dpi)
     shown = len(result.shown_site_ids)
     print(
         f"{args.out}: {spec.width_px} × {spec.height_px} px, "
-        f"{_plural(shown, 'site')} of {len(site_file.sites)} in view, "
+        f"{_plural(shown, 'site')} of {len(sites)} in view, "
         f"{_plural(len(regions), 'region')}"
     )
     if result.caveat:
@@ -455,23 +465,32 @@ def _add_report(sub: Any) -> None:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from explorer.io.report import report_command
+    from explorer.io.report import build_report, default_title
     from explorer.web.snapshot import png_bytes, report_map_spec
 
     _check_output(args.out, ".pdf")
-    site_file = _read(args.sites, args.catalogue)
-    regions = _read_regions(args.sites, args.regions)
+    if args.title is not None and not args.title.strip():
+        raise CliError(f"--title must be non-empty text, got {args.title!r}")
+    opened = _open(args.sites, args.catalogue)
+    sites, metadata = opened.project.sites, opened.project.metadata
+    regions = _regions(opened, args.regions, name=args.sites)
+    # The map and the PDF get the very same sites, regions, metadata and catalogue.
     spec = report_map_spec(with_regions=bool(regions))
-    result = _render(spec, sites=site_file.sites, regions=regions, metadata=site_file.metadata)
-    # The report reads its inputs itself, so its figures, regions and default title
-    # are exactly those of the report module (it re-reads two small files).
-    info = report_command(
-        args.sites,
-        args.regions,
-        args.out,
-        title=args.title,
-        map_png=png_bytes(result.image, spec.dpi),
+    result = _render(
+        spec, sites=sites, regions=regions, metadata=metadata, catalogue=args.catalogue
     )
+    try:
+        info = build_report(
+            args.out,
+            sites=sites,
+            regions=regions,
+            map_png=png_bytes(result.image, spec.dpi),
+            title=args.title if args.title is not None else default_title(metadata),
+            metadata=metadata,
+            catalogue=args.catalogue,
+        )
+    except ValueError as exc:  # the data cannot be reported (OSError: run_cli names the file)
+        raise CliError(f"{args.sites}: {exc}") from None
     print(
         f"{args.out}: {_plural(info.pages, 'page')}, {_plural(len(info.region_names), 'region')}, "
         f"{_plural(info.source_count, 'source')}"

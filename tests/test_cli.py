@@ -20,6 +20,7 @@ from explorer.cli import SUBCOMMANDS, run_cli
 from explorer.core.chips import ChipCatalogue
 from explorer.core.schema import HardwareLine, Site, Source
 from explorer.io.formats import read_sites, write_sites
+from tests.file_opens import counting_opens
 from tests.helpers import chip_model
 
 BUNDLED_CATALOGUE = (GEODATA / "chips.csv").exists()
@@ -332,6 +333,49 @@ def test_validate_unreadable_file(
     code, out, err = _run(capsys, "validate", path, catalogue=cat)
     assert code == 2 and out == ""
     assert err == f"explorer: error: {path} is not a GeoPackage (not an SQLite database)\n"
+
+
+# --------------------------------------------------------------------------- one door
+
+
+def test_commands_open_their_file_once_through_open_file(
+    cat: ChipCatalogue,
+    files: dict[str, Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from explorer.io import opening
+
+    real = opening.open_file
+    calls: list[tuple[str, ChipCatalogue, bool]] = []
+
+    def spy(path: Any, *, catalogue: ChipCatalogue, strict: bool = True) -> Any:
+        calls.append((str(path), catalogue, strict))
+        return real(path, catalogue=catalogue, strict=strict)
+
+    monkeypatch.setattr(opening, "open_file", spy)
+    gpkg = tmp_path / "s.gpkg"
+    write_sites(gpkg, _sites())
+    cases: list[tuple[list[Any], bool]] = [
+        (["totals", files["sites"], "--regions", files["regions"]], True),
+        (["totals", gpkg, "--json"], True),
+        (["validate", files["sites"]], False),
+        (["validate", gpkg], False),
+    ]
+    for argv, strict in cases:
+        calls.clear()
+        with counting_opens() as opens:
+            code, _, _ = _run(capsys, *argv, catalogue=cat)
+        assert code == 0, argv
+        [(path, catalogue, was_strict)] = calls
+        assert path == str(argv[1]) and catalogue is cat and was_strict is strict
+        assert opens.of(argv[1]) == 1, argv
+    assert opens.of(files["regions"]) == 0  # validate reads no regions
+    calls.clear()
+    with counting_opens() as opens:
+        _run(capsys, "totals", files["sites"], "--regions", files["regions"], catalogue=cat)
+    assert opens.of(files["regions"]) == 1
 
 
 # --------------------------------------------------------------------------- arguments

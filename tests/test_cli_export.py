@@ -12,7 +12,9 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -20,11 +22,18 @@ import pypdf
 import pytest
 from PIL import Image
 
-from explorer import DEMO_SITES, GEODATA
+from explorer import DEMO_SITES, GEODATA, cli
 from explorer.cli import run_cli
+from explorer.core.chips import ChipCatalogue
+from explorer.geo.regions import CircleRegion, rectangle
+from explorer.geo.totals import totals
+from explorer.io import report
 from explorer.io.atomic import TEMP_PREFIX
+from explorer.io.exports import export_regions
 from explorer.io.formats import read_sites
 from explorer.io.project import Project, save_project
+from explorer.io.report import fmt_dec, fmt_int
+from tests.file_opens import counting_opens
 
 pytestmark = [
     pytest.mark.gui,
@@ -94,8 +103,10 @@ def work(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {"dir": d, "regions": regions, "project": project}
 
 
-def purple_share(path: Path) -> float:
-    px = np.asarray(Image.open(path).convert("RGB")).astype(int)
+def purple_share(image: Path | Image.Image) -> float:
+    """Share of pixels in the region outline colour (a PNG file or an image)."""
+    img = image if isinstance(image, Image.Image) else Image.open(image)
+    px = np.asarray(img.convert("RGB")).astype(int)
     return float((np.abs(px - REGION_PURPLE).max(axis=2) < 40).mean())
 
 
@@ -244,10 +255,13 @@ def test_report_of_a_project_uses_its_own_regions(work: dict[str, Path]) -> None
         "report", work["project"], "--out", out, "--title", "Project report", cwd=work["dir"]
     )
     assert r.returncode == 0, r.stderr
-    text, _ = pdf_text(out)
+    text, reader = pdf_text(out)
     assert "Project report" in text
     for feature in REGIONS_DOC["features"]:
         assert feature["properties"]["name"] in text
+    # The same regions are drawn on the report's map.
+    [image] = list(reader.pages[0].images)
+    assert purple_share(image.image) > 0.002
 
 
 def test_report_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -260,3 +274,193 @@ def test_report_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     _, err = capsys.readouterr()
     assert code == 2 and err.startswith("explorer: error: ") and "none.geojson" in err
     assert list(tmp_path.iterdir()) == []
+
+
+# ---------------------------------------------------------------------- in-process, map faked
+# The map render (QtWebEngine) is replaced by a recorder, so these tests see exactly
+# what the command hands to the map and to the PDF, and how often it opens each file.
+
+REPORT_REGIONS = [
+    rectangle("Hami / Yiwu box", 93.0, 42.0, 96.0, 44.5),
+    CircleRegion("Xining 200 km", 101.78, 36.62, 200_000.0),
+]
+REPORT_NAMES = ("Hami / Yiwu box", "Xining 200 km")
+
+
+@pytest.fixture
+def drawn(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """Each call of the CLI's map render, as keyword arguments plus ``spec``."""
+    from PySide6.QtGui import QColor, QImage
+
+    calls: list[dict[str, Any]] = []
+
+    def render(spec: Any, **kwargs: Any) -> Any:
+        calls.append({"spec": spec, **kwargs})
+        image = QImage(spec.width_px, spec.height_px, QImage.Format.Format_RGB32)
+        image.fill(QColor("#dfe6ee"))
+        shown = tuple(s.id for s in kwargs["sites"])
+        return SimpleNamespace(image=image, shown_site_ids=shown, caveat="")
+
+    monkeypatch.setattr(cli, "_render", render)
+    return calls
+
+
+@pytest.fixture
+def written(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """Each call of ``build_report`` by the CLI: its arguments and the ReportInfo."""
+    real = report.build_report
+    calls: list[dict[str, Any]] = []
+
+    def spy(path: Any, **kwargs: Any) -> report.ReportInfo:
+        info = real(path, **kwargs)
+        calls.append({"path": path, **kwargs, "info": info})
+        return info
+
+    monkeypatch.setattr(report, "build_report", spy)
+    return calls
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_report_reads_each_input_once_and_reports_what_it_draws(
+    tmp_path: Path,
+    drawn: list[dict[str, Any]],
+    written: list[dict[str, Any]],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    regions_path = tmp_path / "regions.geojson"
+    export_regions(regions_path, REPORT_REGIONS)
+    out = tmp_path / "out.pdf"
+    cat = ChipCatalogue.bundled()
+    argv = ["report", DEMO_SITES, "--regions", regions_path, "--out", out, "--title", "Demo"]
+    with counting_opens() as opens:
+        code = run_cli([str(a) for a in argv], catalogue=cat)
+    stdout = capsys.readouterr().out
+    assert code == 0
+    assert opens.of(DEMO_SITES) == 1 and opens.of(regions_path) == 1
+    [to_map], [to_pdf] = drawn, written
+    for key in ("sites", "regions", "metadata", "catalogue"):
+        assert to_map[key] is to_pdf[key], key
+    assert to_pdf["catalogue"] is cat
+    info = to_pdf["info"]
+    assert info.path == out and info.pages >= 2
+    assert info.region_names == REPORT_NAMES
+    assert stdout == f"{out}: {info.pages} pages, 2 regions, {info.source_count} sources\n"
+    text, reader = pdf_text(out)
+    demo_sites = read_sites(DEMO_SITES).sites
+    for r in REPORT_REGIONS:
+        assert fmt_int(totals(demo_sites, r).chips) in text
+    assert text.startswith("Demo")
+    [image] = list(reader.pages[0].images)  # the map the render returned
+    assert image.image.size == (to_map["spec"].width_px, to_map["spec"].height_px)
+
+
+def test_report_of_a_project_reads_it_once_and_maps_and_reports_its_regions(
+    tmp_path: Path, drawn: list[dict[str, Any]], written: list[dict[str, Any]]
+) -> None:
+    sf = read_sites(DEMO_SITES)
+    gpkg = tmp_path / "p.gpkg"
+    save_project(gpkg, Project(sf.sites, sf.metadata, [r.to_feature() for r in REPORT_REGIONS]))
+    out = tmp_path / "p.pdf"
+    with counting_opens() as opens:
+        assert run_cli(["report", str(gpkg), "--out", str(out)]) == 0
+    assert opens.of(gpkg) == 1
+    [to_map], [to_pdf] = drawn, written
+    assert to_map["regions"] is to_pdf["regions"]
+    assert tuple(r.name for r in to_map["regions"]) == REPORT_NAMES
+    assert to_map["spec"].title == "Regions in this report"
+    assert to_pdf["info"].region_names == REPORT_NAMES
+    text = flat(pdf_text(out)[0])
+    assert "Region report: Planned AI data centres" in text
+    for name in REPORT_NAMES:
+        assert name in text
+
+
+def test_snapshot_reads_each_input_once(
+    tmp_path: Path, drawn: list[dict[str, Any]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    sf = read_sites(DEMO_SITES)
+    gpkg = tmp_path / "p.gpkg"
+    save_project(gpkg, Project(sf.sites, sf.metadata, [r.to_feature() for r in REPORT_REGIONS]))
+    regions_path = tmp_path / "regions.geojson"
+    export_regions(regions_path, REPORT_REGIONS[:1])
+    cat = ChipCatalogue.bundled()
+    with counting_opens() as opens:
+        code = run_cli(["snapshot", str(gpkg), "--out", str(tmp_path / "p.png")], catalogue=cat)
+        assert code == 0
+        argv = ["snapshot", DEMO_SITES, "--regions", regions_path, "--out", tmp_path / "s.png"]
+        assert run_cli([str(a) for a in argv], catalogue=cat) == 0
+    assert opens.of(gpkg) == 1  # the project's sites and regions in one read
+    assert opens.of(DEMO_SITES) == 1 and opens.of(regions_path) == 1
+    project_map, sites_map = drawn
+    assert tuple(r.name for r in project_map["regions"]) == REPORT_NAMES
+    assert tuple(r.name for r in sites_map["regions"]) == REPORT_NAMES[:1]
+    assert project_map["catalogue"] is cat and sites_map["catalogue"] is cat
+    assert "2 regions" in capsys.readouterr().out
+
+
+def test_report_uses_the_catalogue_it_is_given(
+    tmp_path: Path, drawn: list[dict[str, Any]], written: list[dict[str, Any]]
+) -> None:
+    bundled = ChipCatalogue.bundled()
+    faster = ChipCatalogue(
+        [replace(m, bf16_dense_tflops=1000.0) if m.model == "H100" else m for m in bundled]
+    )
+    regions_path = tmp_path / "regions.geojson"
+    export_regions(regions_path, REPORT_REGIONS)
+    out = tmp_path / "cat.pdf"
+    argv = ["report", str(DEMO_SITES), "--regions", str(regions_path), "--out", str(out)]
+    assert run_cli(argv, catalogue=faster) == 0
+    text = flat(pdf_text(out)[0])
+    sites = read_sites(DEMO_SITES).sites
+    hami = REPORT_REGIONS[0]
+    mine, theirs = (fmt_dec(totals(sites, hami, catalogue=c).h100e) for c in (faster, bundled))
+    assert mine != theirs
+    assert mine in text and "÷ 1,000" in text
+    assert drawn[0]["catalogue"] is faster and written[0]["catalogue"] is faster
+
+
+def test_report_bad_input_is_refused_before_the_map(
+    tmp_path: Path, drawn: list[dict[str, Any]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = tmp_path / "regions.geojson"
+    export_regions(good, REPORT_REGIONS)
+    bad_json = tmp_path / "bad.geojson"
+    bad_json.write_text("{not json", encoding="utf-8")
+    invalid = tmp_path / "invalid.geojson"
+    invalid.write_text(
+        '{"type":"FeatureCollection","features":[{"type":"Feature","geometry":'
+        '{"type":"Point","coordinates":[94,43]},"properties":{"id":"a","name":"A","hardware":'
+        '[{"chip_model":"H100","chips":"12.5"}]}}]}',
+        encoding="utf-8",
+    )
+    sf = read_sites(DEMO_SITES)
+    no_radius = {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [94.0, 43.0]},
+        "properties": {"name": "no radius"},
+    }
+    bad_project = tmp_path / "bad.gpkg"
+    save_project(bad_project, Project(sf.sites, sf.metadata, [no_radius]))
+    out = tmp_path / "o.pdf"
+    cases: list[tuple[list[Any], str]] = [
+        ([tmp_path / "missing.geojson", "--regions", good, "--out", out], "no such file"),
+        ([DEMO_SITES, "--regions", bad_json, "--out", out], "not valid JSON"),
+        ([DEMO_SITES, "--regions", good, "--out", tmp_path / "no" / "o.pdf"], "does not exist"),
+        ([invalid, "--regions", good, "--out", out], "chips must be a whole number"),
+        ([DEMO_SITES, "--out", out, "--title", " "], "--title must be non-empty text"),
+        (
+            [bad_project, "--out", out],
+            f"{bad_project}: regions: feature 1: Point region needs a positive radius_m",
+        ),
+    ]
+    for args, message in cases:
+        code = run_cli(["report", *map(str, args)])
+        err = capsys.readouterr().err
+        assert code == 2, args
+        assert err.startswith("explorer: error: ") and err.count("\n") == 1, err
+        assert message in err, (message, err)
+        assert not out.exists()
+    assert drawn == []

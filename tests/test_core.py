@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import textwrap
 from dataclasses import replace
 from typing import Any
 
@@ -351,25 +348,3 @@ def test_edit_site_refuses_id_change_and_invalid_values(catalogue: ChipCatalogue
         fractional = (HardwareLine("H100", 12.5),)  # type: ignore[arg-type]
         EditSite(store, old, old.with_changes(hardware=fractional)).do()
     assert store.get("a") == old
-
-
-# --------------------------------------------------------------------------- no Qt
-
-
-def test_model_packages_never_import_qt() -> None:
-    """Importing every module of core, geo and io must not load PySide6."""
-    code = textwrap.dedent(
-        """
-        import importlib, pkgutil, sys
-        for pkg_name in ("explorer.core", "explorer.geo", "explorer.io"):
-            pkg = importlib.import_module(pkg_name)
-            for info in pkgutil.walk_packages(pkg.__path__, pkg_name + "."):
-                importlib.import_module(info.name)
-        import explorer.cli
-        loaded = sorted(m for m in sys.modules if m == "PySide6" or m.startswith("PySide6."))
-        print(",".join(loaded))
-        """
-    )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip() == "", f"Qt modules loaded: {proc.stdout.strip()}"

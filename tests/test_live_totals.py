@@ -7,8 +7,6 @@ paper. Commands are applied with do/undo, exactly as the undo stack would.
 from __future__ import annotations
 
 import random
-import subprocess
-import sys
 from dataclasses import replace
 
 import pytest
@@ -354,12 +352,3 @@ def test_random_edit_sequence_matches_a_fresh_snapshot(incremental: bool) -> Non
     assert union == union_totals(SiteArrays.from_sites(sites.sites(), CAT), regions.regions())
     everything = [s for s in sites if any(r.region.contains_point(s.lon, s.lat) for r in regions)]
     assert union.site_ids == tuple(s.id for s in everything)
-
-
-def test_core_modules_do_not_import_qt() -> None:
-    code = (
-        "import sys, explorer.geo.live_totals, explorer.io.boundaries;"
-        "print(any(m.startswith('PySide6') for m in sys.modules))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import math
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -514,18 +512,6 @@ def test_regions_are_hashable_values() -> None:
     a = PolygonRegion("unit", UNIT)
     assert a == PolygonRegion("unit", Polygon(UNIT.exterior.coords))
     assert len({a, PolygonRegion("unit", UNIT), CircleRegion("c", 1, 2, 3)}) == 2
-
-
-def test_geo_package_does_not_import_qt() -> None:
-    code = (
-        "import sys, explorer.geo, explorer.geo.regions, explorer.geo.totals, explorer.geo.admin; "
-        "bad = [m for m in sys.modules if m.startswith(('PySide6', 'PyQt'))]; "
-        "print(bad); sys.exit(1 if bad else 0)"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_load_regions_accepts_a_byte_order_mark(tmp_path) -> None:  # noqa: ANN001 - pytest fixture

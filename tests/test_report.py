@@ -15,7 +15,6 @@ import pytest
 
 from explorer import DEMO_SITES
 from explorer.cli import run_cli
-from explorer.core.errors import DataFileError
 from explorer.core.schema import HardwareLine, Site, Source
 from explorer.geo.regions import CircleRegion, Region, rectangle
 from explorer.geo.totals import PowerFactors, Totals, totals, union_totals
@@ -23,7 +22,9 @@ from explorer.io import report
 from explorer.io.atomic import TEMP_PREFIX
 from explorer.io.exports import export_regions
 from explorer.io.formats import read_sites, write_sites
-from explorer.io.report import ReportInfo, build_report, fmt_dec, fmt_int, report_command
+from explorer.io.report import ReportInfo, build_report, fmt_dec, fmt_int
+from explorer.io.report import document as report_document
+from explorer.io.report import fonts as report_fonts
 
 BLOOMBERG = (
     "Bloomberg News (Andy Lin, Mackenzie Hawkins, Colum Murphy, James Mayger): China Wants "
@@ -364,9 +365,9 @@ def test_tall_map_is_shrunk_to_fit(tmp_path: Path, demo: tuple[list[Site], dict]
 
 
 def test_embedded_cjk_font_when_available(tmp_path: Path, demo: tuple[list[Site], dict]) -> None:
-    path = next((p for p in report._CJK_CANDIDATES if os.path.isfile(p)), None) or os.environ.get(
-        report.CJK_FONT_ENV
-    )
+    path = next(
+        (p for p in report_fonts._CJK_CANDIDATES if os.path.isfile(p)), None
+    ) or os.environ.get(report.CJK_FONT_ENV)
     if not path:
         pytest.skip("no TrueType CJK font on this system")
     sites, meta = demo
@@ -380,8 +381,8 @@ def test_embedded_cjk_font_when_available(tmp_path: Path, demo: tuple[list[Site]
 def test_cid_fallback_without_cjk_font(
     tmp_path: Path, demo: tuple[list[Site], dict], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(report, "_CJK_CANDIDATES", ())
-    monkeypatch.setattr(report, "_fc_list_cjk", lambda: [])
+    monkeypatch.setattr(report_fonts, "_CJK_CANDIDATES", ())
+    monkeypatch.setattr(report_fonts, "_fc_list_cjk", lambda: [])
     monkeypatch.delenv(report.CJK_FONT_ENV, raising=False)
     report.load_fonts.cache_clear()
     try:
@@ -423,7 +424,7 @@ def test_failed_build_leaves_old_file_intact(
         if page == 2:
             raise RuntimeError("disk full (simulated)")
 
-    monkeypatch.setattr(report, "_footer", boom)
+    monkeypatch.setattr(report_document, "_footer", boom)
     with pytest.raises(RuntimeError, match="simulated"):
         build_report(
             out, sites=sites, regions=regions, map_png=png_bytes(), title="x", metadata=meta
@@ -492,63 +493,30 @@ def test_duplicate_ids_are_refused(tmp_path: Path, demo: tuple[list[Site], dict]
         )
 
 
-# --------------------------------------------------------------------------- report_command
+# --------------------------------------------------------------------------- the package's pieces
 
 
-def test_report_command_reads_files(tmp_path: Path, regions: list[Region]) -> None:
-    regions_path = tmp_path / "regions.geojson"
-    export_regions(regions_path, regions)
-    png = tmp_path / "map.png"
-    png.write_bytes(png_bytes())
-    out = tmp_path / "out.pdf"
-    info = report_command(DEMO_SITES, regions_path, out, title="Demo", map_png=png)
-    assert info.path == out and info.pages >= 2
-    assert info.region_names == ("Hami / Yiwu box", "Xining 200 km")
-    text = pdf_text(out)
-    demo_sites = read_sites(DEMO_SITES).sites
-    for r in regions:
-        assert fmt_int(totals(demo_sites, r).chips) in text
+def test_default_title_names_the_data_set() -> None:
+    assert report.default_title({"title": "Planned sites"}) == "Region report: Planned sites"
+    for meta in ({}, {"title": "  "}, {"title": 7}):
+        assert report.default_title(meta) == "Region report"
 
 
-def test_report_command_uses_project_regions(tmp_path: Path, regions: list[Region]) -> None:
-    from explorer.io.project import Project, save_project
+def test_caveat_wording_is_policy_not_layout(demo: tuple[list[Site], dict]) -> None:
+    from explorer.io.report.caveats import caveat_markup
 
-    sf = read_sites(DEMO_SITES)
-    gpkg = tmp_path / "p.gpkg"
-    save_project(gpkg, Project(sf.sites, sf.metadata, [r.to_feature() for r in regions]))
-    info = report_command(gpkg, None, tmp_path / "p.pdf")
-    assert info.region_names == ("Hami / Yiwu box", "Xining 200 km")
-    assert "Region report: Planned AI data centres" in flat(pdf_text(tmp_path / "p.pdf"))
+    sites, _ = demo
+    solid = [replace(s, confidence="high") for s in sites[:3]]
+    assert caveat_markup(solid, {}) is None
+    low = [replace(solid[0], confidence="low"), *solid[1:]]
+    text = caveat_markup(low, {"scenario": "illustrative"})
+    assert text is not None
+    assert "1 of the 3 sites has <b>low confidence</b>" in text
+    assert text.endswith("The data set describes itself as an illustrative scenario.")
 
 
-def test_report_command_bad_input(tmp_path: Path, regions: list[Region]) -> None:
-    good_regions = tmp_path / "regions.geojson"
-    export_regions(good_regions, regions)
-    bad_json = tmp_path / "bad.geojson"
-    bad_json.write_text("{not json", encoding="utf-8")
-    bad_png = tmp_path / "map.png"
-    bad_png.write_bytes(b"nope")
-    invalid = tmp_path / "invalid.geojson"
-    invalid.write_text(
-        '{"type":"FeatureCollection","features":[{"type":"Feature","geometry":'
-        '{"type":"Point","coordinates":[94,43]},"properties":{"id":"a","name":"A","hardware":'
-        '[{"chip_model":"H100","chips":"12.5"}]}}]}',
-        encoding="utf-8",
-    )
-    out = tmp_path / "o.pdf"
-    cases: list[tuple[tuple[Any, ...], dict[str, Any], str]] = [
-        ((tmp_path / "missing.geojson", good_regions, out), {}, "no such file"),
-        ((DEMO_SITES, bad_json, out), {}, "not valid JSON"),
-        ((DEMO_SITES, good_regions, out), {"map_png": bad_png}, "not a readable image"),
-        (
-            (DEMO_SITES, good_regions, out),
-            {"map_png": tmp_path / "none.png"},
-            "cannot read map image",
-        ),
-        ((DEMO_SITES, good_regions, tmp_path / "no" / "o.pdf"), {}, "does not exist"),
-        ((invalid, good_regions, out), {}, "chips must be a whole number"),
-    ]
-    for args, kwargs, match in cases:
-        with pytest.raises(DataFileError, match=match):
-            report_command(*args, **kwargs)
-        assert not out.exists()
+def test_package_keeps_the_public_api() -> None:
+    for name in report.__all__:
+        assert getattr(report, name) is not None, name
+    assert report.build_report.__module__ == "explorer.io.report.document"
+    assert not hasattr(report, "report_command")  # the CLI reads its own inputs now

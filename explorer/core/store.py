@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+import weakref
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from explorer.core.chips import ChipCatalogue
 from explorer.core.errors import Problem, ValidationError
 from explorer.core.keyed_store import KeyedStore
-from explorer.core.schema import Site, check_site
+from explorer.core.schema import Site, check_site, parse_site
 
 
 class SiteStore(KeyedStore[Site]):
     """Ordered collection of :class:`Site` keyed by id, validated against its catalogue.
 
-    Every site that enters by :meth:`insert` or :meth:`replace` is checked once, here,
-    against :attr:`catalogue` (commands and views do not validate again). Sites given to
-    the constructor or :meth:`reset` come from a reader that has already parsed them
-    against the same catalogue.
+    This is the one validation door for edits. A site that enters by :meth:`insert` or
+    :meth:`replace` is checked here, against :attr:`catalogue`, unless it is a value this
+    store produced itself with :meth:`parse` (the site panel turns the form into a site
+    that way, so an edit is parsed and validated exactly once). Commands and views do not
+    validate. Sites given to the constructor or :meth:`reset` come from a reader that has
+    already parsed them against the same catalogue.
 
     Parameters
     ----------
@@ -40,10 +43,24 @@ class SiteStore(KeyedStore[Site]):
             raise TypeError(f"catalogue must be a ChipCatalogue, got {type(catalogue).__name__}")
         self.catalogue = catalogue
         self.metadata: dict[str, Any] = {}
+        # Values parse() produced: valid against this catalogue by construction. Weak, so
+        # a form value nobody stored is not kept alive; equal values are equally valid.
+        self._vetted: weakref.WeakSet[Site] = weakref.WeakSet()
         self._reset_items(sites)
 
+    def parse(self, props: Mapping[str, Any], lon: Any, lat: Any, *, where: str = "") -> Site:
+        """Build a site from loosely-typed values (form text, a file row) against this
+        store's catalogue; raise :class:`ValidationError` listing every problem.
+
+        The result may be inserted or stored by a command without being checked again.
+        """
+        site = parse_site(props, lon, lat, where=where, catalogue=self.catalogue)
+        self._vetted.add(site)
+        return site
+
     def _check(self, item: Site) -> None:
-        check_site(item, self.catalogue)
+        if item not in self._vetted:
+            check_site(item, self.catalogue)
 
     def _duplicate(self, key: str) -> Exception:
         return ValidationError(Problem("id", key, f"duplicate id '{key}'", where=key))

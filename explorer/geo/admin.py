@@ -15,6 +15,7 @@ answer is deterministic.
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -29,6 +30,8 @@ from explorer.core.errors import DataFileError
 from explorer.geo.regions import PolygonRegion
 
 PROVINCES_FILE = GEODATA / "basemap" / "provinces.geojson"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -189,6 +192,16 @@ class AdminAreas:
         return None if result is None else str(result)
 
 
+def load_bundled_provinces() -> AdminAreas | None:
+    """The bundled province boundaries, or None (with a log line) if they are missing or
+    unreadable: province lookup is a convenience, never a reason to fail."""
+    try:
+        return AdminAreas.load()
+    except (OSError, DataFileError, ValueError) as exc:
+        log.warning("province lookup unavailable: %s", exc)
+        return None
+
+
 def _parse_areas(doc: Any) -> list[AdminArea]:
     if not isinstance(doc, Mapping) or doc.get("type") != "FeatureCollection":
         raise ValueError("expected a GeoJSON FeatureCollection")
@@ -229,4 +242,4 @@ def _parse_areas(doc: Any) -> list[AdminArea]:
     return areas
 
 
-__all__ = ["PROVINCES_FILE", "AdminArea", "AdminAreas"]
+__all__ = ["PROVINCES_FILE", "AdminArea", "AdminAreas", "load_bundled_provinces"]

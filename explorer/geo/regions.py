@@ -706,7 +706,7 @@ _GEOMETRY_TYPES = (
 )
 
 
-def _features_of(doc: Any) -> list[Any]:
+def features_of(doc: Any) -> list[Any]:
     """The features of a FeatureCollection, single Feature or bare geometry."""
     if not isinstance(doc, Mapping):
         raise ValueError(f"expected a GeoJSON object, got {type(doc).__name__}")
@@ -732,7 +732,7 @@ def regions_from_document(doc: Any) -> list[Region]:
         Not GeoJSON, no features, or a feature that is not a valid region (the message
         names the feature).
     """
-    feats = _features_of(doc)
+    feats = features_of(doc)
     if not feats:
         raise ValueError("contains no features")
     return [region_from_feature(f, i) for i, f in enumerate(feats)]
@@ -750,6 +750,7 @@ __all__ = [
     "PolygonRegion",
     "Region",
     "densify_mercator_ring",
+    "features_of",
     "mercator_polygon",
     "rectangle",
     "region_from_feature",

@@ -15,7 +15,7 @@ from pathlib import Path
 from explorer.core.chips import ChipCatalogue
 from explorer.core.errors import Problem, ValidationError
 from explorer.io.formats import file_kind, read_sites
-from explorer.io.project import Project
+from explorer.io.project_value import Project
 
 
 @dataclass(frozen=True)

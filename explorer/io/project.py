@@ -28,7 +28,6 @@ import json
 import math
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +41,7 @@ from explorer.core.chips import ChipCatalogue
 from explorer.core.errors import DataFileError, Problem, ValidationError
 from explorer.core.schema import Site
 from explorer.io.atomic import atomic_target
+from explorer.io.project_value import Project
 from explorer.io.records import SiteCollector, record_label, refuse_unwritable
 
 FORMAT = "compute-site-explorer"
@@ -70,27 +70,6 @@ _SITE_TEXT_COLUMNS = (
     "prefecture",
     "status",
 )
-
-
-@dataclass
-class Project:
-    """Everything a project file holds.
-
-    Attributes
-    ----------
-    sites : list of Site
-        In display order.
-    metadata : dict
-        JSON-serialisable values (title, scenario, description, as_of...). The
-        keys ``format`` and ``format_version`` are reserved for the file format.
-    regions : list of dict
-        GeoJSON Feature dicts (Polygon / MultiPolygon, or Point with
-        ``properties.radius_m``), each with ``properties.name``.
-    """
-
-    sites: list[Site] = field(default_factory=list)
-    metadata: dict[str, Any] = field(default_factory=dict)
-    regions: list[dict[str, Any]] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- saving

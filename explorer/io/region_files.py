@@ -9,16 +9,46 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from explorer.core.errors import DataFileError
-from explorer.geo.regions import Region, regions_from_document, regions_to_feature_collection
+from explorer.geo.regions import (
+    Region,
+    features_of,
+    regions_from_document,
+    regions_to_feature_collection,
+)
 from explorer.io.atomic import atomic_target
 
 
+@dataclass(frozen=True)
+class RegionFile:
+    """The regions of a GeoJSON file and, for each, whether the file named it.
+
+    A feature without a ``name`` gets a placeholder name (``region 3``); a caller adding
+    the regions to a project may give it a kind-aware one instead (``Polygon 3``).
+    """
+
+    regions: list[Region]
+    named: list[bool]
+
+
+def _has_name(feature: Any) -> bool:
+    props = feature.get("properties") if isinstance(feature, Mapping) else None
+    name = props.get("name") if isinstance(props, Mapping) else None
+    return isinstance(name, str) and bool(name.strip())
+
+
 def load_regions(path: str | os.PathLike[str]) -> list[Region]:
-    """Read regions from a GeoJSON file.
+    """Read regions from a GeoJSON file (see :func:`read_region_file`)."""
+    return read_region_file(path).regions
+
+
+def read_region_file(path: str | os.PathLike[str]) -> RegionFile:
+    """Read regions from a GeoJSON file, once.
 
     Parameters
     ----------
@@ -27,8 +57,8 @@ def load_regions(path: str | os.PathLike[str]) -> list[Region]:
 
     Returns
     -------
-    list of Region
-        In file order.
+    RegionFile
+        The regions in file order, and which of them the file named.
 
     Raises
     ------
@@ -49,7 +79,9 @@ def load_regions(path: str | os.PathLike[str]) -> list[Region]:
             f"{p.name}: not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
         ) from None
     try:
-        return regions_from_document(doc)
+        regions = regions_from_document(doc)
+        named = [_has_name(f) for f in features_of(doc)]
+        return RegionFile(regions, named)
     except ValueError as exc:
         raise DataFileError(f"{p.name}: {exc}") from None
 
@@ -70,4 +102,4 @@ def save_regions(path: str | os.PathLike[str], regions: Iterable[Region]) -> Non
         tmp.write_text(text + "\n", encoding="utf-8")
 
 
-__all__ = ["load_regions", "save_regions"]
+__all__ = ["RegionFile", "load_regions", "read_region_file", "save_regions"]

@@ -29,7 +29,6 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -48,28 +47,22 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.core.checks import list_of
-from explorer.core.chips import ChipCatalogue
-from explorer.core.commands import AddRegions
 from explorer.core.errors import DataFileError
-from explorer.core.store import SiteStore
-from explorer.geo.admin import AdminAreas
-from explorer.geo.region_store import RegionStore
 from explorer.geo.regions import PolygonRegion
-from explorer.geo.totals import PowerFactors, SiteArrays, Totals, totals_many
+from explorer.geo.totals import SiteArrays, Totals, totals_many
 from explorer.io.boundaries import BoundaryLayer, load_boundary_layer
-from explorer.ui.qt_store import StoreSignals
-from explorer.ui.region_panel import (
+from explorer.session.session import Session
+from explorer.ui.qt_store import SessionSignals, StoreSignals
+from explorer.ui.region_format import (
     COLUMNS,
     NUMERIC_COLUMNS,
     column_of,
-    new_region_entries,
     totals_cells,
     totals_sort_value,
     totals_tooltip,
     totals_tsv,
 )
 from explorer.ui.tables import RIGHT_ALIGNED, AnyIndex, ColumnsTableModel, change_filter
-from explorer.ui.undo import push
 
 _USER = int(Qt.ItemDataRole.UserRole)
 #: Role returning the row's position in the layer (int).
@@ -194,17 +187,11 @@ class AreaTotalsWidget(QWidget):
 
     Parameters
     ----------
-    sites : SiteStore
-    regions : RegionStore
-        Where "Add as region" puts the selected areas.
-    undo_stack : QUndoStack
-    areas : sequence of PolygonRegion, optional
-        The layer; default the bundled provinces.
-    layer_name : str, optional
-        Shown above the table; default ``"Provinces"`` for the bundled layer.
-    catalogue : ChipCatalogue, optional
-        Default: the bundled catalogue.
-    factors : PowerFactors
+    session : Session
+        Its sites are totalled by the areas of its boundary layer (the bundled provinces
+        when it has none); loading a layer here, or going back to the provinces, sets the
+        session's layer, so the map and picking follow; "Add as region" adds the selected
+        areas to the session's regions (one undoable step).
     hide_empty : bool, default True
         Start with the areas without sites hidden.
     parent : QWidget, optional
@@ -223,34 +210,15 @@ class AreaTotalsWidget(QWidget):
 
     #: Emitted with the ids of the regions "Add as region" created.
     regionsAdded = Signal(object)
-    #: Emitted with the :class:`BoundaryLayer` that :meth:`load_layer` read, so the
-    #: window can show it on the map and pick from it too.
-    layerLoaded = Signal(object)
-    #: Emitted when the user switches back to the provinces with the button.
-    provincesChosen = Signal()
 
     def __init__(
-        self,
-        sites: SiteStore,
-        regions: RegionStore,
-        undo_stack: QUndoStack,
-        *,
-        areas: Sequence[PolygonRegion] | None = None,
-        layer_name: str | None = None,
-        catalogue: ChipCatalogue | None = None,
-        factors: PowerFactors = PowerFactors(),  # noqa: B008 - frozen, so sharing is safe
-        hide_empty: bool = True,
-        provinces: AdminAreas | None = None,
-        parent: QWidget | None = None,
+        self, session: Session, *, hide_empty: bool = True, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
         self.setObjectName("area_totals")
-        self._provinces = provinces  # read from disk on first use when not given
-        self.sites = sites
-        self.regions = regions
-        self.undo_stack = undo_stack
-        self.catalogue = catalogue if catalogue is not None else ChipCatalogue.bundled()
-        self.factors = factors
+        self.session = session
+        self.sites = session.sites
+        self.catalogue = session.catalogue
         self.layer_name = ""
         self.layer_warnings: list[str] = []
         self.last_message = ""
@@ -320,7 +288,7 @@ class AreaTotalsWidget(QWidget):
         self._recompute_timer.setSingleShot(True)
         self._recompute_timer.setInterval(0)
         self._recompute_timer.timeout.connect(self.recompute)
-        self._store_events = StoreSignals(sites, self)
+        self._store_events = StoreSignals(self.sites, self)
         for sig in (
             self._store_events.inserted,
             self._store_events.removed,
@@ -332,16 +300,18 @@ class AreaTotalsWidget(QWidget):
         for sig in (self.proxy.rowsInserted, self.proxy.rowsRemoved, self.proxy.modelReset):
             sig.connect(self._update_actions)
 
-        if areas is None:
-            self.use_provinces()
-        else:
-            self.set_layer(layer_name or "Areas", areas)
+        self._session_events = SessionSignals(session, self)
+        self._session_events.boundaryChanged.connect(self._show_session_layer)
+        self._show_session_layer(session.boundary_layer)
 
     # ------------------------------------------------------------------ layers
     def set_layer(
         self, name: str, areas: Sequence[PolygonRegion], warnings: Sequence[str] = ()
     ) -> None:
-        """Total by ``areas`` from now on (``warnings`` are shown under the name)."""
+        """Show totals by ``areas`` (``warnings`` are shown under the name).
+
+        Normally driven by the session's boundary layer; the session is not changed.
+        """
         areas = list_of(areas, PolygonRegion, "areas")
         self.layer_name = name
         self.layer_warnings = list(warnings)
@@ -355,24 +325,28 @@ class AreaTotalsWidget(QWidget):
         self._update_footer()
         self._update_actions()
 
-    def use_provinces(self) -> None:
-        """Total by the bundled provinces (an error reading them is shown, not raised)."""
-        if self._provinces is None:
-            try:
-                self._provinces = AdminAreas.load()
-            except DataFileError as exc:
-                self._show_message("Could not load provinces", str(exc), error=True)
-                return
-        self.set_layer(PROVINCES_LAYER, [a.region for a in self._provinces])
+    def _show_session_layer(self, layer: BoundaryLayer | None) -> None:
+        if layer is not None:
+            self.set_layer(layer.name, layer.areas, layer.warnings)
+            return
+        provinces = self.session.admin_areas
+        if provinces is None:
+            self._show_message(
+                "Could not load provinces", "The bundled province outlines are missing.", error=True
+            )
+            return
+        self.set_layer(PROVINCES_LAYER, [a.region for a in provinces])
 
-    def _on_provinces_clicked(self) -> None:
-        self.use_provinces()
-        self.provincesChosen.emit()
+    def use_provinces(self) -> None:
+        """Total (and pick, and show on the map) by the bundled provinces again."""
+        self.session.set_boundary_layer(None)
+        if self.layer_name != PROVINCES_LAYER:
+            self._show_session_layer(None)
 
     def load_layer(
         self, path: str | os.PathLike[str], name_field: str | None = None
     ) -> BoundaryLayer | None:
-        """Read a boundary layer and total by it.
+        """Read a boundary layer and make it the session's (map, picking and this table).
 
         Errors (one line, naming the file) are shown in a message box and leave the
         current layer in place.
@@ -387,14 +361,24 @@ class AreaTotalsWidget(QWidget):
         except DataFileError as exc:
             self._show_message("Could not load boundary layer", str(exc), error=True)
             return None
-        self.set_layer(layer.name, layer.areas, layer.warnings)
-        self.layerLoaded.emit(layer)
+        try:
+            self.session.set_boundary_layer(layer)
+        except ValueError as exc:  # readable, but a view (the map) cannot show it
+            reason = " ".join(str(exc).split())
+            self._show_message(
+                "Could not load boundary layer",
+                f"{Path(path).name}: cannot show it on the map: {reason}",
+                error=True,
+            )
+            return None
         return layer
 
     # ------------------------------------------------------------------ totals
     def _totals_for(self, areas: Sequence[PolygonRegion]) -> list[Totals]:
         arrays = SiteArrays.from_sites(self.sites.sites(), self.catalogue)
-        results = totals_many(arrays, areas, catalogue=self.catalogue, factors=self.factors)
+        results = totals_many(
+            arrays, areas, catalogue=self.catalogue, factors=self.session.live_totals.factors
+        )
         # Sites inside any area: the union of what totals_many already found.
         self._inside_any = len(set().union(*(t.site_ids for t in results)))
         return results
@@ -456,10 +440,7 @@ class AreaTotalsWidget(QWidget):
         areas = [self.model.area_at(r) for r in self.selected_rows()]
         if not areas:
             return []
-        entries = new_region_entries(self.regions, areas)
-        text = "Add region" if len(entries) == 1 else f"Add {len(entries)} regions"
-        push(self.undo_stack, AddRegions(self.regions, entries, text=text))
-        ids = [e.id for e in entries]
+        ids = [e.id for e in self.session.add_regions(areas)]
         self.regionsAdded.emit(ids)
         return ids
 
@@ -484,6 +465,9 @@ class AreaTotalsWidget(QWidget):
         if path:
             self._last_dir = str(Path(path).parent)
             self.load_layer(path)
+
+    def _on_provinces_clicked(self) -> None:
+        self.use_provinces()
 
     def _update_actions(self, *_: object) -> None:
         self.add_button.setEnabled(bool(self.view.selectionModel().selectedRows(0)))
@@ -525,34 +509,12 @@ class AreaTotalsDialog(QDialog):
     """
 
     def __init__(
-        self,
-        sites: SiteStore,
-        regions: RegionStore,
-        undo_stack: QUndoStack,
-        *,
-        areas: Sequence[PolygonRegion] | None = None,
-        layer_name: str | None = None,
-        catalogue: ChipCatalogue | None = None,
-        factors: PowerFactors = PowerFactors(),  # noqa: B008
-        hide_empty: bool = True,
-        provinces: AdminAreas | None = None,
-        parent: QWidget | None = None,
+        self, session: Session, *, hide_empty: bool = True, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
         self.setObjectName("area_totals_dialog")
         self.setWindowTitle("Totals by area")
-        self.widget = AreaTotalsWidget(
-            sites,
-            regions,
-            undo_stack,
-            areas=areas,
-            layer_name=layer_name,
-            catalogue=catalogue,
-            factors=factors,
-            hide_empty=hide_empty,
-            provinces=provinces,
-            parent=self,
-        )
+        self.widget = AreaTotalsWidget(session, hide_empty=hide_empty, parent=self)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)

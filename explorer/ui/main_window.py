@@ -1,8 +1,11 @@
-"""The main window: map in the centre, site panel and site table in docks.
+"""The main window: map in the centre, site panel, site table and regions in docks.
 
-The window is the place where user intentions become commands: the map, table and
-panel report what the user asked for, and the window pushes the matching command
-onto the one :class:`QUndoStack`. Views then follow the store's events.
+The window is a set of views over one :class:`~explorer.session.session.Session`: the
+map controllers, the panels and the table read it and hand user intentions to it, and
+the session turns each into a command on the window's :class:`QUndoStack` (through
+:class:`~explorer.ui.undo.QtHistory`). The window itself keeps the docks, menus, dialogs
+and files: it opens and saves through the session and mirrors the session's mode,
+colour mode and boundary layer in its actions.
 """
 
 from __future__ import annotations
@@ -23,23 +26,22 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.core.chips import ChipCatalogue
-from explorer.core.commands import AddRegions, AddSites, DeleteSites, EditRegion, EditSite
 from explorer.core.errors import DataFileError, ValidationError
-from explorer.core.schema import Site, now_iso
+from explorer.core.schema import Site
 from explorer.core.selection import Selection
 from explorer.core.store import SiteStore
-from explorer.geo.admin import AdminAreas
 from explorer.geo.live_totals import LiveTotals
-from explorer.geo.region_store import RegionEntry, RegionStore
+from explorer.geo.region_store import RegionStore
 from explorer.io.boundaries import BoundaryLayer, load_boundary_layer
-from explorer.io.formats import read_sites
-from explorer.io.project import Project, load_project, save_project
+from explorer.io.project_value import Project
+from explorer.session.session import DRAW_TOOLS, Session
 from explorer.ui.area_totals import AreaTotalsDialog
 from explorer.ui.export_dialog import ExportDialog
+from explorer.ui.qt_store import SessionSignals
 from explorer.ui.region_panel import RegionPanel
 from explorer.ui.site_panel import SitePanel
 from explorer.ui.site_table import SiteTable
-from explorer.ui.undo import push
+from explorer.ui.undo import QtHistory
 from explorer.web.controller import MapController
 from explorer.web.region_controller import RegionMapController
 from explorer.web.view import MapView
@@ -53,7 +55,16 @@ BOUNDARY_FILTER = "Boundary layers (*.gpkg *.geojson *.json *.shp *.zip);;All fi
 
 
 class MainWindow(QMainWindow):
-    """Top-level window. ``path`` is the project file, or None until first saved."""
+    """Top-level window over a :class:`Session` (built here, on the window's undo stack).
+
+    Parameters
+    ----------
+    catalogue : ChipCatalogue, optional
+        The session's chip catalogue (default: the bundled one).
+    settings : QSettings, optional
+        Layout and recent files (default: the application's).
+    parent : QWidget, optional
+    """
 
     projectOpened = Signal(str)
 
@@ -65,31 +76,17 @@ class MainWindow(QMainWindow):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self.catalogue = catalogue or ChipCatalogue.bundled()
         self.settings = settings or QSettings()
-        self.store = SiteStore(catalogue=self.catalogue)
-        self.selection = Selection()
         self.undo_stack = QUndoStack(self)
-        self.region_store = RegionStore()
-        self.region_selection = Selection()
-        self.live_totals = LiveTotals(self.store, self.region_store, self.catalogue)
-        self.path: Path | None = None
-        self.display_name = "Untitled"
-        self.admin_areas = _load_admin_areas()
-        self._province_lookup = self.admin_areas.province_at if self.admin_areas else None
+        self.session = Session(catalogue, history=QtHistory(self.undo_stack))
+        self._session_events = SessionSignals(self.session, self)
 
         self.map_view = MapView(self)
-        self.map = MapController(self.map_view, self.store, self.selection, self.catalogue)
-        self.region_map = RegionMapController(self.map_view, self.region_store, self)
+        self.map = MapController(self.map_view, self.session)
+        self.region_map = RegionMapController(self.map_view, self.session, self)
         self.setCentralWidget(self.map_view)
 
-        self.panel = SitePanel(
-            self.store,
-            self.selection,
-            undo_stack=self.undo_stack,
-            catalogue=self.catalogue,
-            province_lookup=self._province_lookup,
-        )
+        self.panel = SitePanel(self.session)
         self.panel_dock = self._dock(
             "Site", "site_dock", self.panel, Qt.DockWidgetArea.RightDockWidgetArea
         )
@@ -97,15 +94,7 @@ class MainWindow(QMainWindow):
         self.table_dock = self._dock(
             "Sites", "table_dock", self.table, Qt.DockWidgetArea.BottomDockWidgetArea
         )
-        self.region_panel = RegionPanel(
-            self.store,
-            self.region_store,
-            self.live_totals,
-            self.undo_stack,
-            self.selection,
-            self.region_selection,
-            catalogue=self.catalogue,
-        )
+        self.region_panel = RegionPanel(self.session)
         self.regions_dock = self._dock(
             "Regions", "regions_dock", self.region_panel, Qt.DockWidgetArea.BottomDockWidgetArea
         )
@@ -129,19 +118,47 @@ class MainWindow(QMainWindow):
         self.selection.changed.connect(self._on_selection_changed)
         self.store.inserted.connect(self._on_sites_counted)
         self.store.removed.connect(self._on_sites_counted)
-        self.map.siteMoveRequested.connect(self._on_site_move_requested)
-        self.map.placeRequested.connect(self._on_place_requested)
-        self.region_map.regionCreateRequested.connect(self._on_region_create_requested)
-        self.region_map.regionEditRequested.connect(self._on_region_edit_requested)
-        self.region_map.areaPicked.connect(self._on_area_picked)
-        self.region_map.regionClicked.connect(self.region_selection.set)
-        self.region_map.drawModeChanged.connect(self._on_draw_mode_changed)
-        self.region_map.drawRejected.connect(self._on_draw_rejected)
-        self.region_selection.changed.connect(self._on_region_selection_changed)
-        self.live_totals.updated.connect(self._on_region_totals_updated)
+        self._session_events.modeChanged.connect(self._on_mode_changed)
+        self._session_events.colorModeChanged.connect(self._on_color_mode_changed)
+        self._session_events.boundaryChanged.connect(self._on_boundary_changed)
+        self._session_events.notice.connect(self._on_notice)
         self._restore_layout()
         self._update_title()
         self._on_selection_changed(None)
+
+    # ------------------------------------------------------------------ the session's parts
+    @property
+    def catalogue(self) -> ChipCatalogue:
+        return self.session.catalogue
+
+    @property
+    def store(self) -> SiteStore:
+        return self.session.sites
+
+    @property
+    def selection(self) -> Selection:
+        return self.session.selection
+
+    @property
+    def region_store(self) -> RegionStore:
+        return self.session.regions
+
+    @property
+    def region_selection(self) -> Selection:
+        return self.session.region_selection
+
+    @property
+    def live_totals(self) -> LiveTotals:
+        return self.session.live_totals
+
+    @property
+    def path(self) -> Path | None:
+        """The project file, or None until saved as one."""
+        return self.session.path
+
+    @property
+    def display_name(self) -> str:
+        return self.session.display_name
 
     # ------------------------------------------------------------------ building
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
@@ -187,9 +204,10 @@ class MainWindow(QMainWindow):
         self.color_group = QActionGroup(self)
         self.act_color_export = QAction("Colour by &Export Control", self, checkable=True)
         self.act_color_model = QAction("Colour by Chip &Model", self, checkable=True)
-        for act, mode in ((self.act_color_export, "export"), (self.act_color_model, "model")):
+        self.color_actions = {"export": self.act_color_export, "model": self.act_color_model}
+        for mode, act in self.color_actions.items():
             self.color_group.addAction(act)
-            act.triggered.connect(lambda _c=False, m=mode: self.map.set_color_mode(m))
+            act.triggered.connect(lambda _c=False, m=mode: self.session.set_color_mode(m))
         self.act_color_export.setChecked(True)
         self.draw_group = QActionGroup(self)
         self.draw_group.setExclusionPolicy(QActionGroup.ExclusionPolicy.ExclusiveOptional)
@@ -295,34 +313,20 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ project files
     def load_project_value(self, project: Project, *, path: Path | None, display_name: str) -> None:
         """Replace the open project; raises ``ValueError`` before changing anything."""
-        entries = [RegionEntry.from_feature(f, index=i) for i, f in enumerate(project.regions)]
-        self.selection.clear()
-        self.region_selection.clear()
-        # Regions go first: otherwise the old regions are re-totalled against the new
-        # sites, and then everything again for the new regions.
-        self.region_store.reset([])
-        self.store.reset(project.sites, project.metadata)
-        self.region_store.reset(entries)
-        self.undo_stack.clear()
+        self.session.load(project, path=path, display_name=display_name)
+        self._opened()
+
+    def _opened(self) -> None:
         self.undo_stack.setClean()
-        self.path = path
-        self.display_name = display_name
         self._update_title()
         self._update_provenance()
-        self.projectOpened.emit(display_name)
+        self.projectOpened.emit(self.display_name)
 
     def open_path(self, path: Path | str, *, interactive: bool = True) -> bool:
         """Open a project or sites file. On failure the current project is untouched."""
         path = Path(path)
         try:
-            if path.suffix.lower() == ".gpkg":
-                project = load_project(path)
-                project_path: Path | None = path
-            else:
-                loaded = read_sites(path)
-                project = Project(sites=loaded.sites, metadata=loaded.metadata, regions=[])
-                project_path = None  # saving writes a project, so ask where
-            self.load_project_value(project, path=project_path, display_name=path.name)
+            self.session.open(path)
         except (DataFileError, ValidationError, ValueError, OSError) as exc:
             message = str(exc) if not isinstance(exc, OSError) else f"{path}: {exc.strerror or exc}"
             log.warning("could not open %s: %s", path, message)
@@ -332,6 +336,7 @@ class MainWindow(QMainWindow):
                 )
             self.last_error = message
             return False
+        self._opened()
         self._add_recent(path)
         return True
 
@@ -346,15 +351,11 @@ class MainWindow(QMainWindow):
     def new_project(self) -> None:
         if not self._maybe_save():
             return
-        self.load_project_value(
-            Project(sites=[], metadata={}, regions=[]), path=None, display_name="Untitled"
-        )
+        self.session.new_project()
+        self._opened()
 
     def current_project(self) -> Project:
-        meta = dict(self.store.metadata)
-        meta["saved_at"] = now_iso()
-        regions = [entry.to_feature() for entry in self.region_store]
-        return Project(sites=self.store.sites(), metadata=meta, regions=regions)
+        return self.session.project()
 
     def save(self) -> bool:
         if self.path is None:
@@ -376,7 +377,7 @@ class MainWindow(QMainWindow):
         path = Path(path)
         self.panel.commit()  # an edit still being typed belongs in the saved file
         try:
-            save_project(path, self.current_project())
+            self.session.save(path)
         except (DataFileError, OSError, ValueError) as exc:
             log.warning("could not save %s: %s", path, exc)
             if interactive:
@@ -385,8 +386,6 @@ class MainWindow(QMainWindow):
                 )
             self.last_error = str(exc)
             return False
-        self.path = path
-        self.display_name = path.name
         self.undo_stack.setClean()
         self._update_title()
         self._add_recent(path)
@@ -467,11 +466,8 @@ class MainWindow(QMainWindow):
         sid = self.selection.current
         if sid is None or sid not in self.store:
             return
-        site = self.store.get(sid)
-        if not self._confirm_delete(site):
-            return
-        self.selection.clear()
-        push(self.undo_stack, DeleteSites(self.store, [sid], text=f"Delete {site.name}"))
+        if self._confirm_delete(self.store.get(sid)):
+            self.session.delete_sites([sid])
 
     def _confirm_delete(self, site: Site) -> bool:
         """Ask before deleting (tests replace this method)."""
@@ -489,139 +485,67 @@ class MainWindow(QMainWindow):
         self.table.focus_filter()
 
     def _on_place_toggled(self, checked: bool) -> None:
-        if checked:  # placing and drawing are exclusive ways of using a map click
-            self.region_map.set_draw_mode("none")
-        self.map.set_place_mode(bool(checked))
-
-    def _province_for(self, lon: float, lat: float) -> str:
-        if self._province_lookup is None:
-            return ""
-        return self._province_lookup(lon, lat) or ""
-
-    def _on_place_requested(self, lon: float, lat: float) -> None:
-        site = Site(
-            id=self.store.new_id("site"),
-            name="New site",
-            lon=round(lon, 5),
-            lat=round(lat, 5),
-            province=self._province_for(lon, lat),
-            status="planned",
-            confidence="low",
-            updated_at=now_iso(),
-        )
-        self.act_place.setChecked(False)
-        self.map.set_place_mode(False)
-        push(self.undo_stack, AddSites(self.store, [site], text=f"Add {site.name}"))
-        self.selection.set(site.id)
-
-    def _on_site_move_requested(self, sid: str, lon: float, lat: float) -> None:
-        if sid not in self.store:
-            return
-        old = self.store.get(sid)
-        province = self._province_for(lon, lat) if self._province_lookup else old.province
-        new = old.with_changes(lon=round(lon, 5), lat=round(lat, 5), province=province)
-        push(self.undo_stack, EditSite(self.store, old, new, text=f"Move {old.name}"))
+        # Placing and drawing are one mode of the session: turning one on ends the other.
+        if checked:
+            self.session.set_mode("place")
+        elif self.session.mode == "place":
+            self.session.set_mode("browse")
 
     # ------------------------------------------------------------------ regions
     def _on_draw_action(self, mode: str, checked: bool) -> None:
         if checked:
-            self.act_place.setChecked(False)
-            self.map.set_place_mode(False)
-        self.region_map.set_draw_mode(mode if checked else "none")
+            self.session.set_mode(mode)
+        elif self.session.mode == mode:
+            self.session.set_mode("browse")
 
-    def _on_draw_mode_changed(self, mode: str) -> None:
+    def _on_mode_changed(self, mode: str) -> None:
+        self.act_place.setChecked(mode == "place")
         for name, act in self.draw_actions.items():
             act.setChecked(name == mode)
-        if mode != "none":
+        if mode in DRAW_TOOLS:
             self.regions_dock.show()
             self.regions_dock.raise_()
 
-    def _on_draw_rejected(self, reason: str) -> None:
-        self.statusBar().showMessage(f"Region not added: {reason}", 8000)
+    def _on_color_mode_changed(self, mode: str) -> None:
+        self.color_actions[mode].setChecked(True)
 
-    def _on_region_create_requested(self, entry: RegionEntry) -> None:
-        push(self.undo_stack, AddRegions(self.region_store, [entry], text=f"Add {entry.name}"))
-        self.region_selection.set(entry.id)
-
-    def _on_region_edit_requested(self, old: RegionEntry, new: RegionEntry) -> None:
-        if old.id in self.region_store:
-            push(self.undo_stack, EditRegion(self.region_store, old, new, text=f"Edit {old.name}"))
-
-    def _on_area_picked(self, lon: float, lat: float) -> None:
-        layer = self.boundary_layer
-        if layer is not None:
-            self._add_picked_area(layer, lon, lat)
-            return
-        name = self._province_lookup(lon, lat) if self._province_lookup else None
-        if not name or self.admin_areas is None:
-            self.statusBar().showMessage("No province there: pick inside a province outline", 8000)
-            return
-        area = self.admin_areas.region(name)
-        entry = RegionEntry(id=self.region_store.new_id(), region=area)
-        push(self.undo_stack, AddRegions(self.region_store, [entry], text=f"Add {name}"))
-        self.region_selection.set(entry.id)
-
-    def _add_picked_area(self, layer: BoundaryLayer, lon: float, lat: float) -> None:
-        area = layer.area_at(lon, lat)
-        if area is None:
-            self.statusBar().showMessage(
-                f"No area of {layer.name} there: pick inside one of its outlines", 8000
-            )
-            return
-        entry = RegionEntry(id=self.region_store.new_id(), region=area)
-        push(self.undo_stack, AddRegions(self.region_store, [entry], text=f"Add {area.name}"))
-        self.region_selection.set(entry.id)
+    def _on_notice(self, text: str) -> None:
+        self.statusBar().showMessage(text, 8000)
 
     # ------------------------------------------------------------------ boundary layers
     @property
     def boundary_layer(self) -> BoundaryLayer | None:
-        """The loaded boundary layer that picking uses, or None (provinces)."""
-        return self.region_map.boundary_layer
+        """The session's boundary layer (map, picking, totals by area), or None."""
+        return self.session.boundary_layer
 
     def load_boundary_layer(self, path: Path | str) -> bool:
-        """Read a boundary layer, show it on the map and pick its areas from now on.
+        """Read a boundary layer and make it the session's: it is shown on the map,
+        picked from and tabulated in "Totals by area" from now on.
 
-        "Totals by area" switches to the same layer. On failure (the one-line
-        ``DataFileError`` message, or a layer too large for the map) the message is shown
-        in a window-modal box that does not block the caller, kept in
-        :attr:`last_error`, and nothing changes.
+        On failure (the one-line ``DataFileError`` message, or a layer too large for the
+        map) the message is shown in a window-modal box that does not block the caller,
+        kept in :attr:`last_error`, and nothing changes.
         """
         path = Path(path)
         try:
             layer = load_boundary_layer(path)
         except DataFileError as exc:
             return self._boundary_failed(path, " ".join(str(exc).split()))
-        return self._use_boundary_layer(layer, path)
-
-    def _on_dialog_layer_loaded(self, layer: BoundaryLayer) -> None:
-        """A layer loaded in "Totals by area" also goes on the map and into picking."""
-        self._use_boundary_layer(layer, None)
-
-    def _sync_area_dialog(self) -> None:
-        """Show the window's layer (the one the map and picking use) in "Totals by area"."""
-        if self._area_dialog is None:
-            return
-        layer = self.boundary_layer
-        if layer is None:
-            self._area_dialog.widget.use_provinces()
-        else:
-            self._area_dialog.widget.set_layer(layer.name, layer.areas, layer.warnings)
-
-    def _use_boundary_layer(self, layer: BoundaryLayer, path: Path | None) -> bool:
         try:
-            self.region_map.set_boundary_layer(layer)
+            self.session.set_boundary_layer(layer)
         except ValueError as exc:  # readable, but too large for the map even simplified
-            self._sync_area_dialog()  # a layer the dialog loaded goes back out of it
             reason = " ".join(str(exc).split())
-            where = path if path is not None else Path(layer.name)
-            return self._boundary_failed(
-                where, f"{where.name}: cannot show it on the map: {reason}"
-            )
-        if path is not None:
-            self._boundary_dir = str(path.parent)
-        self.act_use_provinces.setEnabled(True)
+            return self._boundary_failed(path, f"{path.name}: cannot show it on the map: {reason}")
+        self._boundary_dir = str(path.parent)
+        return True
+
+    def _on_boundary_changed(self, layer: BoundaryLayer | None) -> None:
+        self.act_use_provinces.setEnabled(layer is not None)
+        if layer is None:
+            self.draw_actions["pick"].setText("Pick &Province")
+            self.statusBar().showMessage("Picking provinces again", 5000)
+            return
         self.draw_actions["pick"].setText(f"Pick &Area of {layer.name.replace('&', '&&')}")
-        self._sync_area_dialog()
         n = len(layer.areas)
         k = len(layer.warnings)
         notes = f" ({k} note{'s' * (k != 1)}: {layer.warnings[0]})" if k else ""
@@ -630,17 +554,10 @@ class MainWindow(QMainWindow):
             "Regions → Pick adds one of them",
             10000,
         )
-        return True
 
     def use_provinces_for_picking(self) -> None:
         """Remove the loaded boundary layer: the map and picking go back to provinces."""
-        if self.boundary_layer is None:
-            return
-        self.region_map.set_boundary_layer(None)
-        self.act_use_provinces.setEnabled(False)
-        self.draw_actions["pick"].setText("Pick &Province")
-        self._sync_area_dialog()
-        self.statusBar().showMessage("Picking provinces again", 5000)
+        self.session.set_boundary_layer(None)
 
     def _on_load_boundary(self) -> None:
         start = self._boundary_dir or (str(self.path.parent) if self.path else str(Path.home()))
@@ -667,38 +584,10 @@ class MainWindow(QMainWindow):
         box.setText(message)
         box.open()
 
-    def _on_region_selection_changed(self, rid: str | None) -> None:
-        if rid is not None and rid not in self.region_store:
-            rid = None
-        self.region_map.select_region(rid)
-        self._highlight_region_sites()
-
-    def _on_region_totals_updated(self, rids: list[str]) -> None:
-        if self.region_selection.current in rids:
-            self._highlight_region_sites()
-
-    def _highlight_region_sites(self) -> None:
-        rid = self.region_selection.current
-        ids = self.live_totals.site_ids(rid) if rid is not None and rid in self.region_store else []
-        self.region_map.highlight_sites(list(ids))
-
     def show_area_totals(self) -> None:
         """Open (or raise) the non-modal "Totals by area" window."""
         if self._area_dialog is None:
-            layer = self.boundary_layer  # the layer picking uses, so the two agree
-            self._area_dialog = AreaTotalsDialog(
-                self.store,
-                self.region_store,
-                self.undo_stack,
-                areas=layer.areas if layer is not None else None,
-                layer_name=layer.name if layer is not None else None,
-                catalogue=self.catalogue,
-                provinces=self.admin_areas,
-                parent=self,
-            )
-            # The window owns the layer that the map, picking and this table share.
-            self._area_dialog.widget.layerLoaded.connect(self._on_dialog_layer_loaded)
-            self._area_dialog.widget.provincesChosen.connect(self.use_provinces_for_picking)
+            self._area_dialog = AreaTotalsDialog(self.session, parent=self)
         self._area_dialog.show()
         self._area_dialog.raise_()
 
@@ -742,12 +631,3 @@ class MainWindow(QMainWindow):
         box.setTextFormat(Qt.TextFormat.PlainText)
         box.setText("\n".join(lines))
         box.exec()
-
-
-def _load_admin_areas() -> AdminAreas | None:
-    """The bundled province boundaries, or None (with a log line) if they are missing."""
-    try:
-        return AdminAreas.load()
-    except (OSError, DataFileError, ValueError) as exc:
-        log.warning("province lookup unavailable: %s", exc)
-        return None

@@ -1,5 +1,5 @@
 """Qt signal adapters for the Qt-free events of the site and region stores, the
-:class:`Selection` and :class:`LiveTotals`.
+:class:`Selection`, :class:`LiveTotals` and the :class:`Session` itself.
 
 Views subscribe to the store through one of these rather than directly, for two reasons:
 
@@ -23,6 +23,7 @@ from explorer.core.selection import Selection
 from explorer.core.store import SiteStore
 from explorer.geo.live_totals import LiveTotals
 from explorer.geo.region_store import RegionStore
+from explorer.session.session import Session
 
 
 class _EventBridge(QObject):
@@ -143,4 +144,37 @@ class LiveTotalsSignals(_EventBridge):
         self.updated.emit(list(rids))
 
 
-__all__ = ["LiveTotalsSignals", "RegionStoreSignals", "SelectionSignals", "StoreSignals"]
+class SessionSignals(_EventBridge):
+    """Relay a :class:`Session`'s own events as Qt signals.
+
+    Signals
+    -------
+    modeChanged(str), colorModeChanged(str), boundaryChanged(object: BoundaryLayer or
+    None), highlightChanged(object: tuple of site ids), opened(str), notice(str)
+    """
+
+    modeChanged = Signal(str)
+    colorModeChanged = Signal(str)
+    boundaryChanged = Signal(object)
+    highlightChanged = Signal(object)
+    opened = Signal(str)
+    notice = Signal(str)
+
+    def __init__(self, session: Session, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self._link(session.mode_changed, self.modeChanged.emit)
+        self._link(session.color_mode_changed, self.colorModeChanged.emit)
+        self._link(session.boundary_changed, self.boundaryChanged.emit)
+        self._link(session.highlight_changed, self.highlightChanged.emit)
+        self._link(session.opened, self.opened.emit)
+        self._link(session.notice, self.notice.emit)
+
+
+__all__ = [
+    "LiveTotalsSignals",
+    "RegionStoreSignals",
+    "SelectionSignals",
+    "SessionSignals",
+    "StoreSignals",
+]

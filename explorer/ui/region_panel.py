@@ -4,22 +4,21 @@
 region-store order, keyed by region id) with the totals that
 :class:`~explorer.geo.live_totals.LiveTotals` keeps, and under it one row per site
 inside the region (keyed by site id). It never changes a store; a rename typed into
-the tree's editor is handed to the panel, which pushes an
-:class:`~explorer.core.commands.EditRegion`.
+the tree's editor is handed to the panel, which asks the session to rename the region
+(one undoable command).
 
 :class:`RegionPanel` adds the actions (delete, copy totals as TSV, import and export
 GeoJSON) and a line with the union of the selected regions, where a site inside two
 selected regions counts once. Selecting a region row sets the shared region selection;
 clicking a site row selects that site.
 
-The Qt-free helpers (:func:`totals_tsv`, :func:`new_region_entries`, the cell text
-formatters) are shared with :mod:`explorer.ui.area_totals`.
+The cell texts and the copied table come from :mod:`explorer.ui.region_format`, shared
+with :mod:`explorer.ui.area_totals`; every change goes through the session.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +37,6 @@ from PySide6.QtGui import (
     QKeySequence,
     QStandardItem,
     QStandardItemModel,
-    QUndoStack,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -54,246 +52,37 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.core.chips import ChipCatalogue
-from explorer.core.commands import AddRegions, DeleteRegions, EditRegion
 from explorer.core.errors import DataFileError
 from explorer.core.schema import Site
-from explorer.core.selection import Selection
 from explorer.core.store import SiteStore
 from explorer.geo.live_totals import LiveTotals
 from explorer.geo.region_store import RegionEntry, RegionStore
-from explorer.geo.regions import CircleRegion, Region
 from explorer.geo.totals import Totals
 from explorer.io.exports import export_regions
-from explorer.io.region_files import load_regions
+from explorer.session.session import Session
 from explorer.ui.qt_store import (
     LiveTotalsSignals,
     RegionStoreSignals,
     SelectionSignals,
     StoreSignals,
 )
-from explorer.ui.tables import ILLUSTRATIVE_TEXT, RIGHT_ALIGNED, AnyIndex, column_index, row_runs
-from explorer.ui.undo import push
+from explorer.ui.region_format import (
+    COLUMNS,
+    NUMERIC_COLUMNS,
+    by_model_text,
+    column_of,
+    kind_text,
+    totals_cells,
+    totals_tooltip,
+    totals_tsv,
+)
+from explorer.ui.tables import ILLUSTRATIVE_TEXT, RIGHT_ALIGNED, AnyIndex, row_runs
 
 _USER = int(Qt.ItemDataRole.UserRole)
 #: Role returning the region id of a top-level row (None on site rows).
 RegionIdRole = _USER + 11
 #: Role returning the site id of a site row (None on region rows).
 SiteIdRole = _USER + 12
-
-#: (key, header) per column, in display order; shared with the area totals table.
-COLUMNS: tuple[tuple[str, str], ...] = (
-    ("name", "Name"),
-    ("kind", "Kind"),
-    ("sites", "Sites"),
-    ("chips", "Chips"),
-    ("by_model", "By model"),
-    ("restricted", "Restricted"),
-    ("h100e", "H100e"),
-    ("it_mw", "IT MW"),
-    ("facility_mw", "Facility MW"),
-)
-NUMERIC_COLUMNS = frozenset({"sites", "chips", "restricted", "h100e", "it_mw", "facility_mw"})
-
-#: Header of the TSV that "Copy totals" writes (then one column per chip model).
-TSV_HEADER: tuple[str, ...] = (
-    "region",
-    "sites",
-    "chips",
-    "restricted",
-    "h100e",
-    "it_mw",
-    "facility_mw",
-)
-
-
-def column_of(key: str) -> int:
-    """Column number of the column ``key`` (e.g. ``"chips"``); raises ``KeyError``."""
-    return column_index(COLUMNS, key)
-
-
-# =========================================================================== Qt-free helpers
-
-
-def radius_km_text(radius_m: float) -> str:
-    """A circle radius in km with sensible precision: ``"50"``, ``"12.5"``, ``"0.25"``."""
-    km = radius_m / 1000.0
-    decimals = 2 if km < 10 else 1 if km < 100 else 0
-    text = f"{km:,.{decimals}f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def kind_text(region: Region, kind: str) -> str:
-    """What the Kind column shows: ``polygon``, ``rectangle``, ``circle · 50 km``."""
-    if isinstance(region, CircleRegion):
-        return f"circle · {radius_km_text(region.radius_m)} km"
-    return kind
-
-
-def by_model_text(by_model: Iterable[tuple[str, int]]) -> str:
-    """``"H100 49,040 · H200 66,960"``; empty when there are no chips."""
-    return " · ".join(f"{m} {n:,}" for m, n in by_model)
-
-
-def totals_cells(t: Totals) -> dict[str, Any]:
-    """Display text of the numeric and by-model columns for one :class:`Totals`."""
-    return {
-        "sites": f"{t.site_count:,}",
-        "chips": f"{t.chips:,}",
-        "by_model": by_model_text(t.by_model),
-        "restricted": f"{t.restricted_chips:,}",
-        "h100e": f"{t.h100e:,.1f}",
-        "it_mw": f"{t.it_power_mw:,.1f}",
-        "facility_mw": f"{t.facility_power_mw:,.1f}",
-    }
-
-
-def totals_sort_value(t: Totals, key: str) -> float:
-    """The number a numeric column sorts by."""
-    return {
-        "sites": t.site_count,
-        "chips": t.chips,
-        "restricted": t.restricted_chips,
-        "h100e": t.h100e,
-        "it_mw": t.it_power_mw,
-        "facility_mw": t.facility_power_mw,
-    }[key]
-
-
-def totals_tooltip(t: Totals) -> str:
-    """Full-precision figures and the power assumptions, for a row's tooltip."""
-    f = t.factors
-    lines = [
-        f"{t.site_count:,} sites · {t.chips:,} chips ({t.restricted_chips:,} restricted)",
-        f"H100-equivalents: {t.h100e:,.3f}",
-        f"IT power: {t.it_power_mw:,.3f} MW (board power × {f.server_overhead:g} server overhead)",
-        f"Facility power: {t.facility_power_mw:,.3f} MW (IT × {f.pue:g} PUE)",
-    ]
-    if t.reported_power_mw:
-        lines.append(f"Reported power of these sites: {t.reported_power_mw:,.3f} MW")
-    if t.by_model:
-        lines.append("By model: " + by_model_text(t.by_model))
-    return "\n".join(lines)
-
-
-def _tsv_cell(text: str) -> str:
-    # A tab or newline inside a name would shift every later column.
-    return " ".join(text.split())
-
-
-def _decimal(value: float) -> str:
-    # The rounding `explorer totals --json` uses (Totals.to_json), so the two agree.
-    return f"{round(value, 3):.3f}"
-
-
-def totals_tsv(rows: Sequence[Totals], models: Sequence[str] | None = None) -> str:
-    """Tab-separated table of ``rows`` with a header row, for the clipboard.
-
-    Columns: :data:`TSV_HEADER`, then one per chip model. Counts are exact integers
-    without thousands separators; H100e and MW are rounded to 3 decimals, as in
-    ``explorer totals --json``.
-
-    Parameters
-    ----------
-    rows : sequence of Totals
-    models : sequence of str, optional
-        Model columns, in order. Default: every model with chips in any row, in the
-        order the rows list them (catalogue order).
-
-    Returns
-    -------
-    str
-        Lines joined by ``"\\n"``, with a trailing newline.
-    """
-    if models is None:
-        found: list[str] = []
-        for t in rows:
-            found.extend(m for m, _ in t.by_model if m not in found)
-        models = found
-    lines = ["\t".join((*TSV_HEADER, *models))]
-    for t in rows:
-        counts = t.by_model_dict()
-        cells = [
-            _tsv_cell(t.region),
-            str(t.site_count),
-            str(t.chips),
-            str(t.restricted_chips),
-            _decimal(t.h100e),
-            _decimal(t.it_power_mw),
-            _decimal(t.facility_power_mw),
-            *(str(counts.get(m, 0)) for m in models),
-        ]
-        lines.append("\t".join(cells))
-    return "\n".join(lines) + "\n"
-
-
-def new_region_entries(
-    store: RegionStore,
-    regions: Sequence[Region],
-    *,
-    named: Sequence[bool] | None = None,
-    drawn: Sequence[tuple[tuple[float, float], ...]] | None = None,
-) -> list[RegionEntry]:
-    """Entries for regions about to be added: fresh ids, kind-aware default names.
-
-    Parameters
-    ----------
-    store : RegionStore
-        Where they will go (ids and default names must not clash with it).
-    regions : sequence of Region
-    named : sequence of bool, optional
-        False where the region has no name of its own; it is then renamed
-        ``Polygon N`` / ``Rectangle N`` / ``Circle N`` with the first N free in the store
-        (:meth:`RegionStore.new_name`) and in this batch. Default: all named.
-    drawn : sequence, optional
-        Drawn vertices per region (see :class:`RegionEntry`).
-
-    Returns
-    -------
-    list of RegionEntry
-    """
-    if named is not None and len(named) != len(regions):
-        raise ValueError(f"named has {len(named)} values for {len(regions)} regions")
-    if drawn is not None and len(drawn) != len(regions):
-        raise ValueError(f"drawn has {len(drawn)} values for {len(regions)} regions")
-    taken_ids = set(store.ids())
-    taken_names = {e.name for e in store}
-    out: list[RegionEntry] = []
-    n = 1
-    for i, region in enumerate(regions):
-        while f"r{n}" in taken_ids:
-            n += 1
-        rid = f"r{n}"
-        taken_ids.add(rid)
-        entry = RegionEntry(rid, region, drawn[i] if drawn is not None else ())
-        if named is not None and not named[i]:
-            base = store.new_name(entry.kind)  # the store's own rule for the first free name
-            prefix, _, num = base.rpartition(" ")
-            k = int(num)
-            while f"{prefix} {k}" in taken_names:
-                k += 1
-            entry = entry.renamed(f"{prefix} {k}")
-        taken_names.add(entry.name)
-        out.append(entry)
-    return out
-
-
-def _raw_features(path: Path) -> list[Any]:
-    """The features of a GeoJSON file that :func:`load_regions` has already accepted."""
-    doc = json.loads(path.read_text(encoding="utf-8"))
-    t = doc.get("type")
-    if t == "FeatureCollection":
-        return list(doc.get("features") or [])
-    if t == "Feature":
-        return [doc]
-    return [{"type": "Feature", "geometry": doc, "properties": {}}]
-
-
-def _has_name(feature: Any) -> bool:
-    props = feature.get("properties") if isinstance(feature, dict) else None
-    name = props.get("name") if isinstance(props, dict) else None
-    return isinstance(name, str) and bool(name.strip())
-
 
 # =========================================================================== the model
 
@@ -611,19 +400,11 @@ class RegionPanel(QWidget):
 
     Parameters
     ----------
-    sites : SiteStore
-    regions : RegionStore
-    live : LiveTotals
-        Totals for ``regions`` over ``sites``.
-    undo_stack : QUndoStack
-        Renames, deletions and imports are pushed here.
-    selection : Selection
-        The shared *site* selection: clicking a site row sets it.
-    region_selection : Selection
-        The shared *region* selection (holds a region id): selecting a region row sets
-        it, and setting it elsewhere (the map) selects the row.
-    catalogue : ChipCatalogue, optional
-        Chip model order for copied tables; defaults to the one ``live`` uses.
+    session : Session
+        Its regions with their live totals are listed; renames, deletions and imports
+        go to the session as undoable commands; selecting a region row sets the
+        session's region selection (and setting it elsewhere, on the map, selects the
+        row); clicking a site row selects that site.
     parent : QWidget, optional
 
     Attributes
@@ -640,32 +421,22 @@ class RegionPanel(QWidget):
     #: Emitted after an import with the number of regions added.
     regionsImported = Signal(int)
 
-    def __init__(
-        self,
-        sites: SiteStore,
-        regions: RegionStore,
-        live: LiveTotals,
-        undo_stack: QUndoStack,
-        selection: Selection,
-        region_selection: Selection,
-        catalogue: ChipCatalogue | None = None,
-        parent: QWidget | None = None,
-    ) -> None:
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("region_panel")
-        self.sites = sites
-        self.regions = regions
-        self.live = live
-        self.undo_stack = undo_stack
-        self.selection = selection
-        self.region_selection = region_selection
-        self.catalogue = catalogue if catalogue is not None else live.catalogue
+        self.session = session
+        self.sites = session.sites
+        self.regions = session.regions
+        self.live = session.live_totals
+        self.selection = session.selection
+        self.region_selection = session.region_selection
+        self.catalogue = session.catalogue
         self.last_message = ""
         self.message_box: QMessageBox | None = None
         self._syncing = False
         self._last_dir = ""
 
-        self.model = RegionTreeModel(sites, regions, live, self)
+        self.model = RegionTreeModel(self.sites, self.regions, self.live, self)
         self.model.rename_handler = self.rename_region
 
         self.view = _RegionTreeView(self)
@@ -726,15 +497,14 @@ class RegionPanel(QWidget):
             sig.connect(self._on_model_changed)
         self.model.rowsInserted.connect(self._on_rows_inserted)
         # Created after the model, so the model has taken the new values when these run.
-        self._region_events = RegionStoreSignals(regions, self)
-        self._region_events.removed.connect(self._on_regions_removed)
+        self._region_events = RegionStoreSignals(self.regions, self)
         self._region_events.changed.connect(self._on_model_changed)
-        self._live_events = LiveTotalsSignals(live, self)
+        self._live_events = LiveTotalsSignals(self.live, self)
         self._live_events.updated.connect(self._on_totals_updated)
-        self._region_selection_events = SelectionSignals(region_selection, self)
+        self._region_selection_events = SelectionSignals(self.region_selection, self)
         self._region_selection_events.changed.connect(self._on_region_selection_changed)
 
-        self._select_region(region_selection.current, scroll=True)
+        self._select_region(self.region_selection.current, scroll=True)
         self._update_union()
         self._update_actions()
 
@@ -769,7 +539,7 @@ class RegionPanel(QWidget):
         return self.live.union(self.selected_ids())
 
     def rename_region(self, rid: str, name: str) -> bool:
-        """Rename region ``rid`` through an undoable :class:`EditRegion`.
+        """Rename region ``rid`` (an undoable step of the session).
 
         Surrounding spaces are dropped. An empty (or too long) name is refused with a
         message and changes nothing.
@@ -777,33 +547,21 @@ class RegionPanel(QWidget):
         Returns
         -------
         bool
-            True when a rename was pushed.
+            True when the region was renamed.
         """
-        name = name.strip()
-        if rid not in self.regions:
-            return False
-        entry = self.regions.get(rid)
-        if not name:
-            self._show_message("Rename region", f"A region needs a name; '{entry.name}' was kept.")
-            return False
-        if name == entry.name:
-            return False
+        old_name = self.regions.get(rid).name if rid in self.regions else ""
         try:
-            new = entry.renamed(name)
+            return self.session.rename_region(rid, name)
         except ValueError as exc:
-            self._show_message("Rename region", f"Cannot rename '{entry.name}': {exc}")
+            reason = str(exc)
+            if not reason.startswith("A region needs a name"):
+                reason = f"Cannot rename '{old_name}': {reason}"
+            self._show_message("Rename region", reason)
             return False
-        push(self.undo_stack, EditRegion(self.regions, entry, new, text="Rename region"))
-        return True
 
     def delete_selected(self) -> int:
         """Delete the selected regions in one undoable step; returns how many."""
-        rids = self.selected_ids()
-        if not rids:
-            return 0
-        text = "Delete region" if len(rids) == 1 else f"Delete {len(rids)} regions"
-        push(self.undo_stack, DeleteRegions(self.regions, rids, text=text))
-        return len(rids)
+        return self.session.delete_regions(self.selected_ids())
 
     def totals_text(self, rids: Sequence[str] | None = None) -> str:
         """The TSV "Copy totals" puts on the clipboard (see :func:`totals_tsv`).
@@ -839,26 +597,14 @@ class RegionPanel(QWidget):
         int
             Number of regions added (0 on error).
         """
-        p = Path(path)
         try:
-            regions = load_regions(p)
-            features = _raw_features(p)
+            entries = self.session.import_regions(path)
         except DataFileError as exc:
             self._show_message("Could not import regions", str(exc), error=True)
             return 0
-        except (OSError, ValueError) as exc:  # the file changed between the two reads
-            self._show_message("Could not import regions", f"{p.name}: {exc}", error=True)
-            return 0
-        named = [_has_name(f) for f in features]
-        if len(named) != len(regions):
-            named = [True] * len(regions)
-        entries = new_region_entries(self.regions, regions, named=named)
-        n = len(entries)
-        text = "Import region" if n == 1 else f"Import {n} regions"
-        push(self.undo_stack, AddRegions(self.regions, entries, text=text))
         self.select_regions([e.id for e in entries])
-        self.regionsImported.emit(n)
-        return n
+        self.regionsImported.emit(len(entries))
+        return len(entries)
 
     def export_regions_to(self, path: str | Path, rids: Sequence[str] | None = None) -> int:
         """Write regions as GeoJSON (what ``explorer totals --regions`` reads).
@@ -1017,11 +763,6 @@ class RegionPanel(QWidget):
         if not set(rids).isdisjoint(self.selected_ids()):
             self._update_union()
 
-    def _on_regions_removed(self, entries: Sequence[RegionEntry]) -> None:
-        # Do not leave the shared region selection pointing at a region that is gone.
-        if self.region_selection.current in {e.id for e in entries}:
-            self.region_selection.clear()
-
     def _update_actions(self) -> None:
         has_selection = bool(self.selected_ids())
         has_regions = len(self.regions) > 0
@@ -1060,22 +801,8 @@ class RegionPanel(QWidget):
 
 
 __all__ = [
-    "COLUMNS",
-    "NUMERIC_COLUMNS",
-    "TSV_HEADER",
-    "LiveTotalsSignals",
     "RegionIdRole",
     "RegionPanel",
-    "RegionStoreSignals",
     "RegionTreeModel",
     "SiteIdRole",
-    "by_model_text",
-    "column_of",
-    "kind_text",
-    "new_region_entries",
-    "radius_km_text",
-    "totals_cells",
-    "totals_sort_value",
-    "totals_tooltip",
-    "totals_tsv",
 ]

@@ -2,26 +2,24 @@
 
 The form is the *desired* value of the site. On every commit (Return / focus leaving a
 line edit, choosing in a combo box, removing a line, Ctrl+Return or focus leaving the
-notes) the whole form is parsed with the core parser, which reports every problem with
-its field path (``lat``, ``hardware[0].chips``...). If there is any problem nothing is
-changed: the reason appears beside the offending field, which gets a red border, and the
-typed text stays so the user can fix it. A valid, different value becomes an
-:class:`~explorer.core.commands.EditSite` — pushed on the undo stack when the panel was
-given one, otherwise offered through :attr:`SitePanel.editRequested`. The panel never
-mutates the store itself; it redraws from the store's events (so undo shows here too),
-and never writes back while redrawing.
+notes) the whole form is parsed by the store's validation door (:meth:`SiteStore.parse`),
+which reports every problem with its field path (``lat``, ``hardware[0].chips``...). If
+there is any problem nothing is changed: the reason appears beside the offending field,
+which gets a red border, and the typed text stays so the user can fix it. A valid,
+different value goes to :meth:`Session.edit_site`, which records one undoable command.
+The panel never mutates the store itself; it redraws from the store's events (so undo
+shows here too), and never writes back while redrawing.
 """
 
 from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import replace
+from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QKeyEvent, QUndoStack
+from PySide6.QtGui import QDesktopServices, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -39,7 +37,6 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.core.chips import REFERENCE_MODEL, ChipCatalogue
-from explorer.core.commands import EditSite
 from explorer.core.errors import Problem, ValidationError
 from explorer.core.schema import (
     CONFIDENCES,
@@ -48,18 +45,16 @@ from explorer.core.schema import (
     HardwareLine,
     Site,
     Source,
-    parse_site,
-    validate_site,
+    now_iso,
 )
 from explorer.core.selection import Selection
 from explorer.core.store import SiteStore
+from explorer.session.session import Session
 from explorer.ui.qt_store import SelectionSignals, StoreSignals
-from explorer.ui.undo import push
 
 ILLUSTRATIVE_BANNER = "Illustrative scenario — not a reported fact"
 
 #: Look up the province of a WGS84 (lon, lat); None when unknown.
-ProvinceLookup = Callable[[float, float], str | None]
 
 #: Editable site attributes, in the order a commit compares them.
 EDITABLE = (
@@ -124,55 +119,34 @@ def is_openable_url(url: str) -> bool:
 
 
 class SitePanel(QWidget):
-    """Form showing and editing the site that ``selection`` points at.
+    """Form showing and editing the site that the session's selection points at.
 
     Parameters
     ----------
-    store : SiteStore
-        Read for the selected site's value and observed for changes; never mutated here.
-    selection : Selection
-        The panel shows ``selection.current`` (nothing when None or unknown).
-    catalogue : ChipCatalogue, optional
-        Chip models offered in the hardware lines and used for validation; defaults to
-        :func:`~explorer.core.chips.default_catalogue`.
-    undo_stack : QUndoStack, optional
-        When given, valid edits are pushed here as ``EditSite`` commands (through
-        :func:`explorer.ui.undo.push`) and :attr:`editRequested` is not emitted.
-    province_lookup : callable, optional
-        ``(lon, lat) -> province | None``; when an edit moves the site, a non-None answer
-        replaces the province in the same command.
+    session : Session
+        The panel shows ``session.selection.current`` from ``session.sites`` (nothing
+        when None or unknown), offers the chip models of ``session.catalogue``, and hands
+        every valid change to :meth:`Session.edit_site` (one undoable command; the
+        province follows a move when the session knows the boundaries). It never changes
+        the store itself.
     parent : QWidget, optional
 
     Signals
     -------
-    editRequested(Site, Site)
-        ``(old, new)``: a valid change the caller should push as ``EditSite``. Emitted
-        only when the panel has no undo stack.
     problemsChanged(list)
         The list of :class:`~explorer.core.errors.Problem` now shown (empty when clear).
     """
 
-    editRequested = Signal(object, object)
     problemsChanged = Signal(object)
 
-    def __init__(
-        self,
-        store: SiteStore,
-        selection: Selection,
-        *,
-        catalogue: ChipCatalogue | None = None,
-        undo_stack: QUndoStack | None = None,
-        province_lookup: ProvinceLookup | None = None,
-        parent: QWidget | None = None,
-    ) -> None:
+    def __init__(self, session: Session, *, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("site_panel")
         self.setStyleSheet(_STYLE)
-        self.store = store
-        self.selection = selection
-        self.catalogue = catalogue if catalogue is not None else ChipCatalogue.bundled()
-        self.undo_stack = undo_stack
-        self.province_lookup: ProvinceLookup | None = province_lookup
+        self.session = session
+        self.store: SiteStore = session.sites
+        self.selection: Selection = session.selection
+        self.catalogue: ChipCatalogue = session.catalogue
 
         self._site: Site | None = None
         self._loading = False
@@ -188,24 +162,20 @@ class SitePanel(QWidget):
         self._src_rows: list[dict[str, QWidget]] = []
 
         self._build()
-        self._store_events = StoreSignals(store, self)
+        self._store_events = StoreSignals(self.store, self)
         self._store_events.changed.connect(self._on_store_changed)
         self._store_events.inserted.connect(self._on_store_inserted)
         self._store_events.removed.connect(self._on_store_removed)
         self._store_events.reset_done.connect(self._on_store_reset_done)
-        self._selection_events = SelectionSignals(selection, self)
+        self._selection_events = SelectionSignals(self.selection, self)
         self._selection_events.changed.connect(self._on_selection_changed)
-        self._load(self._lookup(selection.current))
+        self._load(self._lookup(self.selection.current))
 
     # ================================================================== public API
     @property
     def site(self) -> Site | None:
         """The stored value of the site shown (None when nothing is selected)."""
         return self._site
-
-    def set_province_lookup(self, lookup: ProvinceLookup | None) -> None:
-        """Install (or remove) the location → province hook."""
-        self.province_lookup = lookup
 
     def field_widget(self, name: str) -> QWidget:
         """The widget for a field path, e.g. ``"lat"``, ``"hardware[0].chips"``, ``"id"``.
@@ -673,35 +643,19 @@ class SitePanel(QWidget):
 
     def _commit(self, old: Site) -> bool:
         props, lon, lat = self._form_values(old)
+        props["updated_at"] = now_iso()
         try:
-            parsed = parse_site(props, lon, lat, catalogue=self.catalogue)
+            # The store's door: the form is parsed and validated once, against the
+            # session's catalogue; the value it returns is not checked again.
+            new = self.store.parse(props, lon, lat)
         except ValidationError as exc:
             self._show_problems(exc.problems)
             return False
-        changes = {key: getattr(parsed, key) for key in EDITABLE}
-        moved = (parsed.lon, parsed.lat) != (old.lon, old.lat)
-        if moved and self.province_lookup is not None:
-            province = self.province_lookup(parsed.lon, parsed.lat)
-            if province:
-                changes["province"] = province
-        new = old.with_changes(**changes)
-        problems = validate_site(new, self.catalogue)
-        if problems:
-            self._show_problems(problems)
-            return False
         self._clear_problems()
-        if replace(new, updated_at=old.updated_at) == old:
-            return True
-        if self.undo_stack is None:
-            self.editRequested.emit(old, new)
-            return True
-        changed = [key for key in EDITABLE if getattr(old, key) != getattr(new, key)]
-        name = old.name if len(old.name) <= 40 else old.name[:39] + "…"
-        text = f"Edit {', '.join(changed)} of '{name}'"
         try:
-            push(self.undo_stack, EditSite(self.store, old, new, text=text))
+            self.session.edit_site(old, new)
         except (ValidationError, KeyError) as exc:
-            # The store disagrees (e.g. the site vanished meanwhile): nothing was pushed.
+            # The store disagrees (e.g. the site vanished meanwhile): nothing was recorded.
             problems = exc.problems if isinstance(exc, ValidationError) else []
             self._show_problems(problems or [Problem("", None, str(exc))])
             return False
@@ -854,4 +808,4 @@ class SitePanel(QWidget):
         self._load(self._lookup(self.selection.current))
 
 
-__all__ = ["EDITABLE", "ILLUSTRATIVE_BANNER", "ProvinceLookup", "SitePanel", "is_openable_url"]
+__all__ = ["EDITABLE", "ILLUSTRATIVE_BANNER", "SitePanel", "is_openable_url"]

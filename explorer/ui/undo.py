@@ -1,8 +1,8 @@
 """Wrap the plain core commands for :class:`QUndoStack`.
 
 The commands in :mod:`explorer.core.commands` know nothing about Qt; this module is the
-only place that turns one into a ``QUndoCommand``. Everything that changes the store from
-the UI goes through :func:`push`.
+only place that turns one into a ``QUndoCommand``. The session hands every command it
+builds to :class:`QtHistory`, which pushes it here.
 """
 
 from __future__ import annotations
@@ -68,4 +68,19 @@ def push(stack: QUndoStack, cmd: Command) -> UndoCommand:
     return wrapper
 
 
-__all__ = ["UndoCommand", "push"]
+class QtHistory:
+    """The session's :class:`~explorer.core.history.History` backed by a ``QUndoStack``:
+    the Edit menu's Undo/Redo, the clean state and the unsaved-changes marker follow it."""
+
+    def __init__(self, stack: QUndoStack) -> None:
+        self.stack = stack
+
+    def push(self, command: Command) -> None:
+        push(self.stack, command)
+
+    def clear(self) -> None:
+        self.stack.clear()
+        self.stack.setClean()
+
+
+__all__ = ["QtHistory", "UndoCommand", "push"]

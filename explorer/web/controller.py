@@ -1,9 +1,11 @@
-"""Keeps the map page in step with the site store and the selection.
+"""Keeps the map page in step with the session's sites, selection and modes.
 
-The controller is a view adapter: store and selection events become bridge messages
-(an edit is one ``siteUpserted``, never a page reload), and page events become either
-a selection change (a click) or a *request* signal (a drag, a placement) that the main
-window turns into an undoable command. The web layer never edits the store.
+The controller is a view adapter over a :class:`~explorer.session.session.Session`:
+store, selection and mode events become bridge messages (an edit is one
+``siteUpserted``, never a page reload), and page events become session calls: a click
+selects, a drag asks :meth:`Session.move_site`, a click in place mode asks
+:meth:`Session.place_site`. The session builds the undoable commands; the web layer
+never edits a store.
 """
 
 from __future__ import annotations
@@ -14,12 +16,10 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
-from explorer.core.chips import ChipCatalogue
 from explorer.core.schema import Site
-from explorer.core.selection import Selection
-from explorer.core.store import SiteStore
+from explorer.session.session import Session
 from explorer.web.bridge import MapBridge
-from explorer.web.payload import COLOR_MODES, MODES, catalogue_payload, site_payload, sites_payload
+from explorer.web.payload import catalogue_payload, site_payload, sites_payload
 
 if TYPE_CHECKING:
     from explorer.web.view import MapView
@@ -28,69 +28,56 @@ log = logging.getLogger(__name__)
 
 
 class MapController(QObject):
-    """Binds a :class:`SiteStore` and a :class:`Selection` to a map view's bridge.
+    """Binds a session's sites, site selection and modes to a map view's bridge.
 
     Parameters
     ----------
     view : MapView
         The map view (its ``bridge`` is used). The controller becomes its child.
-    store : SiteStore
-        Sites to show; observed, never modified.
-    selection : Selection
-        Highlighted on the map; set when the user clicks a marker.
-    catalogue : ChipCatalogue, optional
-        Decides which chips are export-restricted; defaults to the bundled one.
+    session : Session
+        Its sites are shown (observed, never modified), its selection highlighted and
+        set on a marker click; its map mode decides what a map click does (``place``
+        adds a site) and its colour mode what marker colours mean.
+    parent : QObject, optional
+        Defaults to ``view``.
 
     Signals
     -------
-    siteMoveRequested(str, float, float)
-        The user dropped a dragged marker at (lon, lat). Nothing has changed yet; the
-        receiver decides (normally by pushing an ``EditSite`` command). If the store does
-        not change, the marker goes back to where the store has it.
-    placeRequested(float, float)
-        In place mode the user clicked the map at (lon, lat). The map is back in browse
-        mode when this is emitted.
     rendered(int)
         The page painted every message up to this seq (compare with ``last_sent_seq``).
     ready()
         The page is connected (again, after a reload) and shows the current state.
     """
 
-    siteMoveRequested = Signal(str, float, float)
-    placeRequested = Signal(float, float)
     rendered = Signal(int)
     ready = Signal()
 
-    def __init__(
-        self,
-        view: MapView,
-        store: SiteStore,
-        selection: Selection,
-        catalogue: ChipCatalogue | None = None,
-        parent: QObject | None = None,
-    ) -> None:
+    def __init__(self, view: MapView, session: Session, parent: QObject | None = None) -> None:
         super().__init__(parent if parent is not None else view)
         self._view = view
         self._bridge: MapBridge = view.bridge
-        self._store = store
-        self._selection = selection
-        self._catalogue = catalogue if catalogue is not None else ChipCatalogue.bundled()
-        self._mode = "browse"
-        self._color_mode = "export"
+        self._session = session
+        self._store = session.sites
+        self._selection = session.selection
+        self._catalogue = session.catalogue
         # State sent while the page is not ready is queued and flushed by its first
         # ``ready``; any later ``ready`` (or the first, if the page was already ready
         # when this controller was made) is a reload that lost the sites.
         self._initial_pending = not self._bridge.is_page_ready
+        #: The site mode last posted to the page.
+        self._page_mode = _page_mode(session.mode)
         self._move_pending: str | None = None
         self._move_applied = False
         self._when_rendered: list[tuple[int, Callable[[], None]]] = []
 
         self._subscriptions: list[Subscription] = [
-            (store.inserted, self._on_sites_inserted),
-            (store.removed, self._on_sites_removed),
-            (store.changed, self._on_site_changed),
-            (store.reset_done, self._on_store_reset),
-            (selection.changed, self._on_selection_changed),
+            (self._store.inserted, self._on_sites_inserted),
+            (self._store.removed, self._on_sites_removed),
+            (self._store.changed, self._on_site_changed),
+            (self._store.reset_done, self._on_store_reset),
+            (self._selection.changed, self._on_selection_changed),
+            (session.mode_changed, self._on_mode_changed),
+            (session.color_mode_changed, self._on_color_mode_changed),
         ]
         subscribe_until_destroyed(self._bridge, self._subscriptions)
 
@@ -111,13 +98,14 @@ class MapController(QObject):
 
     @property
     def mode(self) -> str:
-        """``"browse"`` or ``"place"``."""
-        return self._mode
+        """The page's site mode: ``"place"`` when the session is placing a site, else
+        ``"browse"``."""
+        return _page_mode(self._session.mode)
 
     @property
     def color_mode(self) -> str:
-        """``"export"`` or ``"model"``."""
-        return self._color_mode
+        """``"export"`` or ``"model"`` (the session's)."""
+        return self._session.color_mode
 
     @property
     def last_sent_seq(self) -> int:
@@ -161,28 +149,6 @@ class MapController(QObject):
             self._when_rendered.append((target, presented))
 
     # ------------------------------------------------------------------ commands to the page
-    def set_mode(self, mode: str) -> None:
-        """``"browse"`` (click selects, drag moves the selected site) or ``"place"``."""
-        if mode not in MODES:
-            raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
-        if mode == self._mode:
-            return
-        self._mode = mode
-        self._bridge.post_mode(mode)
-
-    def set_place_mode(self, on: bool) -> None:
-        """Switch place mode on (crosshair; the next map click asks to place a site) or off."""
-        self.set_mode("place" if on else "browse")
-
-    def set_color_mode(self, mode: str) -> None:
-        """Colour markers by ``"export"`` control status or by chip ``"model"``."""
-        if mode not in COLOR_MODES:
-            raise ValueError(f"colour mode must be one of {', '.join(COLOR_MODES)}, got {mode!r}")
-        if mode == self._color_mode:
-            return
-        self._color_mode = mode
-        self._bridge.post_color_mode(mode)
-
     def fly_to(self, lon: float, lat: float, zoom: int | None = None) -> None:
         """Animate the map to ``(lon, lat)``; keeps the zoom unless ``zoom`` is given."""
         self._bridge.post_fly_to(lon, lat, zoom)
@@ -209,8 +175,9 @@ class MapController(QObject):
             sites_payload(self._store, self._catalogue), catalogue_payload(self._catalogue)
         )
         self._bridge.post_selection(self._selection.current)
-        self._bridge.post_mode(self._mode)
-        self._bridge.post_color_mode(self._color_mode)
+        self._page_mode = self.mode
+        self._bridge.post_mode(self._page_mode)
+        self._bridge.post_color_mode(self.color_mode)
 
     def _on_sites_inserted(self, sites: list[Site]) -> None:
         self._bridge.post_upserts([self._payload(s) for s in sites])
@@ -234,6 +201,15 @@ class MapController(QObject):
     def _on_selection_changed(self, sid: str | None) -> None:
         self._bridge.post_selection(sid)
 
+    def _on_mode_changed(self, mode: str) -> None:
+        page_mode = _page_mode(mode)
+        if page_mode != self._page_mode:
+            self._page_mode = page_mode
+            self._bridge.post_mode(page_mode)
+
+    def _on_color_mode_changed(self, mode: str) -> None:
+        self._bridge.post_color_mode(mode)
+
     # ------------------------------------------------------------------ page → Python
     def _on_page_ready(self) -> None:
         initial, self._initial_pending = self._initial_pending, False
@@ -254,7 +230,9 @@ class MapController(QObject):
             return
         self._move_pending, self._move_applied = sid, False
         try:
-            self.siteMoveRequested.emit(sid, lon, lat)
+            self._session.move_site(sid, lon, lat)
+        except (ValueError, KeyError) as exc:  # a refused value: the marker goes back
+            log.warning("map page: the move of %s was refused: %s", sid, exc)
         finally:
             applied = self._move_applied
             self._move_pending, self._move_applied = None, False
@@ -264,14 +242,14 @@ class MapController(QObject):
             self._bridge.post_upserts([self._payload(self._store.get(sid))])
 
     def _on_map_clicked(self, lon: float, lat: float) -> None:
-        if self._mode != "place":
+        if self._session.mode != "place":
             log.warning("map page: dropped mapClicked outside place mode")
             return
-        # The page has already left place mode; keep Python's view of it in step first,
-        # so a receiver that turns place mode on again is not undone.
-        self._mode = "browse"
+        # The page has already left place mode; the session leaves it too and adds the
+        # site (one undoable command).
+        self._page_mode = "browse"
         self._bridge.post_mode("browse")
-        self.placeRequested.emit(lon, lat)
+        self._session.place_site(lon, lat)
 
     def _on_rendered(self, seq: int) -> None:
         self.rendered.emit(seq)
@@ -280,6 +258,11 @@ class MapController(QObject):
             self._when_rendered = [(t, cb) for t, cb in self._when_rendered if t > seq]
             for callback in due:
                 callback()
+
+
+def _page_mode(mode: str) -> str:
+    """The page's site mode for a session mode (drawing tools are the region layer's)."""
+    return "place" if mode == "place" else "browse"
 
 
 #: A core event (with ``connect``/``disconnect``) and the callback hooked to it.

@@ -13,9 +13,6 @@ from typing import Any
 from explorer.core.chips import ChipCatalogue
 from explorer.core.schema import Site
 
-# The page protocol's modes, re-exported for the site controller.
-from explorer.web.protocol import COLOR_MODES, MODES
-
 
 def site_payload(site: Site, catalogue: ChipCatalogue) -> dict[str, Any]:
     """The fields of ``site`` the map page draws.
@@ -76,8 +73,6 @@ def to_json(value: Any) -> str:
 
 
 __all__ = [
-    "COLOR_MODES",
-    "MODES",
     "catalogue_payload",
     "site_payload",
     "sites_payload",

@@ -1,6 +1,7 @@
 """What crosses between Python and the map page: message names, modes and bounds.
 
-Qt-free. Each name and bound is defined here once. :class:`~explorer.web.bridge.
+Qt-free. Each name and bound is defined here once (the colour modes are the
+session's, :data:`explorer.session.session.COLOR_MODES`, re-exported). :class:`~explorer.web.bridge.
 MapBridge` declares a signal for every :class:`ToPage` name and a slot for every
 :class:`ToPython` name and uses these constants when it posts and checks; the page gets
 :func:`page_protocol` in its start configuration (see :func:`explorer.web.page.
@@ -17,6 +18,7 @@ from enum import StrEnum
 from typing import Any
 
 from explorer.geo.regions import MAX_NAME, MERCATOR_MAX_LAT
+from explorer.session.session import COLOR_MODES
 
 
 class ToPage(StrEnum):
@@ -59,8 +61,7 @@ class ToPython(StrEnum):
 
 #: Interaction modes the page understands.
 MODES: tuple[str, ...] = ("browse", "place")
-#: Colour modes the page understands.
-COLOR_MODES: tuple[str, ...] = ("export", "model")
+# COLOR_MODES (what marker colours mean) is the session's: the page shows its choice.
 #: Shapes the drawing tools make.
 DRAW_KINDS: tuple[str, ...] = ("polygon", "rectangle", "circle")
 #: Modes of the page's drawing tools ("pick" picks an area of a layer).

@@ -1,34 +1,33 @@
-"""Keeps the map page's regions in step with the region store, and runs the drawing tools.
+"""Keeps the map page's regions in step with the session, and runs the drawing tools.
 
-Like :class:`~explorer.web.controller.MapController` for sites, this is a view adapter:
+Like :class:`~explorer.web.controller.MapController` for sites, this is a view adapter
+over a :class:`~explorer.session.session.Session`:
 
-* store events become bridge messages (an edit is one ``regionUpserted``, never a page
-  reload);
-* what the user does on the page becomes a *request* signal carrying a ready
-  :class:`~explorer.geo.region_store.RegionEntry`, which the main window turns into an
-  undoable command (``AddRegions``, ``EditRegion``). The controller never changes the
-  store.
+* region-store events, the region selection, the highlighted sites, the boundary layer
+  and the map mode become bridge messages (an edit is one ``regionUpserted``, never a
+  page reload);
+* what the user does on the page becomes a session call: a finished drawing
+  :meth:`Session.add_region`, dragged handles :meth:`Session.edit_region`, a pick
+  :meth:`Session.pick_area`, a click on a region the region selection, a toolbar button
+  :meth:`Session.set_mode`. The session builds the undoable commands; the controller
+  never changes a store.
 
 Shapes are built here, in Python, from the checked page payloads (see
 :mod:`explorer.web.region_payload`): a drawn polygon is densified along its on-screen
 (Web Mercator) edges so what the user sees is what is totalled, a rectangle is a
 lon/lat box, and a circle is geodesic. The page then draws the region's own geometry.
 
-Drawing modes follow the site "place" mode: the page leaves a drawing mode by itself
-when a shape is finished, picked or cancelled, and this controller keeps its mode in
-step before it emits the request. Such a page event is only honoured if the page had
-applied Python's latest mode change when it sent it (its ``rendered`` ack has reached
-that message): one sent earlier belongs to a mode Python has since replaced, so it is
-dropped and the current mode is sent again, which keeps page and Python in step.
+The page leaves a drawing mode by itself when a shape is finished, picked or cancelled,
+and this controller puts the session back in ``browse`` before it acts on the event.
+Such a page event is only honoured if the page had applied Python's latest mode change
+when it sent it (its ``rendered`` ack has reached that message): one sent earlier belongs
+to a mode Python has since replaced, so it is dropped and the current mode is sent
+again, which keeps page and Python in step.
 
-The window keeps the site place mode and the drawing modes apart (turning one on should
-turn the other off).
-
-A boundary layer the user loaded (:meth:`RegionMapController.set_boundary_layer`) is
-drawn as a thin overlay and becomes what "pick" mode hovers instead of the provinces.
-The page gets a display copy (simplified when large, see
-:mod:`explorer.web.boundary_payload`); the receiver of ``areaPicked`` looks the click
-up in the full layer.
+The session's boundary layer is drawn as a thin overlay and becomes what "pick" mode
+hovers instead of the provinces. The page gets a display copy (simplified when large,
+see :mod:`explorer.web.boundary_payload`); a layer too large even simplified is refused
+before the session takes it (the controller registers that check with the session).
 """
 
 from __future__ import annotations
@@ -39,8 +38,9 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
-from explorer.geo.region_store import RegionEntry, RegionStore
+from explorer.geo.region_store import RegionEntry
 from explorer.io.boundaries import BoundaryLayer
+from explorer.session.session import DRAW_TOOLS, Session
 from explorer.web.boundary_payload import BoundaryDisplay, layer_display
 from explorer.web.bridge import MapBridge
 from explorer.web.controller import Subscription, subscribe_until_destroyed, unsubscribe
@@ -53,75 +53,59 @@ log = logging.getLogger(__name__)
 
 
 class RegionMapController(QObject):
-    """Binds a :class:`RegionStore` to a map view's bridge and its drawing tools.
+    """Binds a session's regions, region selection, highlight, boundary layer and drawing
+    tools to a map view's bridge.
 
     Parameters
     ----------
     view : MapView
         The map view (its ``bridge`` is used).
-    regions : RegionStore
-        Regions to draw; observed, never modified.
+    session : Session
     parent : QObject, optional
         Defaults to ``view``.
 
     Signals
     -------
-    regionCreateRequested(object)
-        A shape was drawn: a ready ``RegionEntry`` with a new id
-        (``regions.new_id()``) and name (``regions.new_name(kind)``). Nothing has
-        changed yet; the receiver normally pushes ``AddRegions``. The page is back in
-        draw mode ``"none"`` when this is emitted.
-    regionEditRequested(object, object)
-        ``old_entry, new_entry``: handles of a region were dragged. The receiver
-        normally pushes ``EditRegion``; if the store does not change, the page puts the
-        region back as the store has it.
-    areaPicked(float, float)
-        lon, lat clicked in "pick" mode; the receiver looks the area up in
-        :attr:`boundary_layer` when one is set, else the province (e.g.
-        ``AdminAreas.province_at``), and builds the region from it.
-    regionClicked(str)
-        A region was clicked on the map in browse mode; it is already selected on the
-        map (as by ``select_region``) when this is emitted.
     drawModeChanged(str)
-        The drawing mode changed (from Python or from the page's toolbar, or because a
-        shape was finished or cancelled): one of ``DRAW_MODES``.
-    drawRejected(str)
-        A finished drawing or edit was not a valid region (e.g. crossing edges); the
-        message says why. Nothing was requested.
+        The page's drawing mode changed (the session's mode, as the page sees it): one of
+        ``DRAW_MODES`` (``"none"`` outside the drawing tools).
     """
 
-    regionCreateRequested = Signal(object)
-    regionEditRequested = Signal(object, object)
-    areaPicked = Signal(float, float)
-    regionClicked = Signal(str)
     drawModeChanged = Signal(str)
-    drawRejected = Signal(str)
 
-    def __init__(self, view: MapView, regions: RegionStore, parent: QObject | None = None) -> None:
+    def __init__(self, view: MapView, session: Session, parent: QObject | None = None) -> None:
         super().__init__(parent if parent is not None else view)
         self._view = view
         self._bridge: MapBridge = view.bridge
-        self._regions = regions
-        self._mode = "none"
+        self._session = session
+        self._regions = session.regions
+        self._mode = _draw_mode(session.mode)
         #: Seq of the last drawModeChanged posted (see ``_page_in_step``).
         self._mode_seq = 0
-        self._selected: str | None = None
-        self._highlighted: list[str] = []
+        self._selected: str | None = session.region_selection.current
+        self._highlighted: list[str] = list(session.highlighted_site_ids)
         self._edit_pending: str | None = None
         self._edit_applied = False
         self._boundary: BoundaryLayer | None = None
         self._boundary_display: BoundaryDisplay | None = None
+        self._checked_display: tuple[BoundaryLayer, BoundaryDisplay] | None = None
         # Initial state sent while the page is not ready is queued and flushed by its
         # first ``ready``; any later ``ready`` is a reload that lost the regions.
         self._initial_pending = not self._bridge.is_page_ready
 
         self._subscriptions: list[Subscription] = [
-            (regions.inserted, self._on_regions_inserted),
-            (regions.removed, self._on_regions_removed),
-            (regions.changed, self._on_region_changed),
-            (regions.reset_done, self._on_regions_reset),
+            (self._regions.inserted, self._on_regions_inserted),
+            (self._regions.removed, self._on_regions_removed),
+            (self._regions.changed, self._on_region_changed),
+            (self._regions.reset_done, self._on_regions_reset),
+            (session.region_selection.changed, self._on_region_selection_changed),
+            (session.highlight_changed, self.highlight_sites),
+            (session.boundary_changed, self._on_boundary_changed),
+            (session.mode_changed, self._on_session_mode_changed),
         ]
         subscribe_until_destroyed(self._bridge, self._subscriptions)
+        remove_check = session.add_boundary_check(self._check_boundary)
+        self._bridge.destroyed.connect(lambda *_: remove_check())
 
         self._bridge.ready.connect(self._on_page_ready)
         self._bridge.regionDrawnOnMap.connect(self._on_region_drawn)
@@ -131,6 +115,8 @@ class RegionMapController(QObject):
         self._bridge.drawCancelledOnMap.connect(self._on_draw_cancelled)
         self._bridge.drawModeRequestedOnMap.connect(self.set_draw_mode)
 
+        if session.boundary_layer is not None:
+            self._on_boundary_changed(session.boundary_layer)
         self._send_everything()
 
     # ------------------------------------------------------------------ state
@@ -161,19 +147,23 @@ class RegionMapController(QObject):
 
     # ------------------------------------------------------------------ commands to the page
     def set_draw_mode(self, mode: str) -> None:
-        """Turn a drawing tool on (``"polygon"``, ``"rectangle"``, ``"circle"``,
-        ``"pick"``) or off (``"none"``); a shape being drawn is discarded."""
+        """Ask the session for a drawing tool (``"polygon"``, ``"rectangle"``,
+        ``"circle"``, ``"pick"``) or none (``"none"``: browse); a shape being drawn is
+        discarded. The page's toolbar buttons come here too."""
         if mode not in DRAW_MODES:
             raise ValueError(f"draw mode must be one of {', '.join(DRAW_MODES)}, got {mode!r}")
-        if mode == self._mode:
+        self._session.set_mode(mode if mode != "none" else "browse")
+
+    def _on_session_mode_changed(self, mode: str) -> None:
+        draw = _draw_mode(mode)
+        if draw == self._mode:
             return
-        self._mode = mode
-        self._post_mode(mode)
-        self.drawModeChanged.emit(mode)
+        self._mode = draw
+        self._post_mode(draw)
+        self.drawModeChanged.emit(draw)
 
     def set_boundary_layer(self, layer: BoundaryLayer | None) -> None:
-        """Show ``layer`` on the map and pick among its areas (``None``: remove it, and
-        pick provinces again).
+        """Ask the session to use ``layer`` (``None``: the provinces again).
 
         Raises
         ------
@@ -183,9 +173,23 @@ class RegionMapController(QObject):
         """
         if layer is not None and not isinstance(layer, BoundaryLayer):
             raise TypeError(f"layer must be a BoundaryLayer or None, got {type(layer).__name__}")
+        self._session.set_boundary_layer(layer)
+
+    def _check_boundary(self, layer: BoundaryLayer) -> None:
+        """The session's veto: raise ``ValueError`` when the page cannot show ``layer``;
+        the display copy made for the check is kept for the change that follows."""
+        self._checked_display = (layer, layer_display(layer))
+
+    def _on_boundary_changed(self, layer: BoundaryLayer | None) -> None:
         if layer is self._boundary:
             return
-        display = layer_display(layer) if layer is not None else None
+        display: BoundaryDisplay | None = None
+        if layer is not None:
+            checked = self._checked_display
+            display = checked[1] if checked is not None and checked[0] is layer else None
+            if display is None:
+                display = layer_display(layer)
+        self._checked_display = None
         self._boundary, self._boundary_display = layer, display
         if display is not None and display.tolerance is not None:
             log.info(
@@ -197,16 +201,23 @@ class RegionMapController(QObject):
         self._send_boundary()
 
     def select_region(self, rid: str | None) -> None:
-        """Emphasise region ``rid`` and show its editing handles (``None``: none)."""
+        """Select region ``rid`` in the session (emphasised, with its editing handles);
+        ``None``: none."""
         if rid is not None and rid not in self._regions:
             raise KeyError(f"no region with id {rid!r}")
+        self._session.region_selection.set(rid)
+
+    def _on_region_selection_changed(self, rid: str | None) -> None:
+        if rid is not None and rid not in self._regions:
+            rid = None
         if rid == self._selected:
             return
         self._selected = rid
         self._bridge.post_region_selection(rid)
 
     def highlight_sites(self, ids: Iterable[str]) -> None:
-        """Highlight these sites on the map (normally those inside the selected region)."""
+        """Highlight these sites on the map (the session's: those inside the selected
+        region)."""
         wanted = list(dict.fromkeys(ids))
         if wanted == self._highlighted:
             return
@@ -305,10 +316,11 @@ class RegionMapController(QObject):
         return False
 
     def _leave_mode(self) -> None:
-        """The page has left its drawing mode by itself: follow it."""
+        """The page has left its drawing mode by itself: the session follows it."""
         self._mode = "none"
         self._post_mode("none")
         self.drawModeChanged.emit("none")
+        self._session.set_mode("browse")
 
     def _on_region_drawn(self, kind: str, shape: Mapping[str, Any]) -> None:
         if not self._page_in_step("regionDrawn"):
@@ -318,14 +330,14 @@ class RegionMapController(QObject):
             return
         self._leave_mode()
         try:
-            entry = region_from_drawing(
-                self._regions.new_id(), self._regions.new_name(kind), kind, shape
-            )
+            entry = region_from_drawing(*self._session.new_drawn_entry(kind), kind, shape)
         except ValueError as exc:
             log.warning("map page: the drawn %s is not a valid region: %s", kind, exc)
-            self.drawRejected.emit(f"The drawn {kind} is not a valid region: {exc}")
+            self._session.notice.emit(
+                f"Region not added: the drawn {kind} is not a valid region: {exc}"
+            )
             return
-        self.regionCreateRequested.emit(entry)
+        self._session.add_region(entry)
 
     def _on_region_edited(self, rid: str, shape: Mapping[str, Any]) -> None:
         if rid not in self._regions:
@@ -335,12 +347,16 @@ class RegionMapController(QObject):
             new = region_from_drawing(rid, old.name, old.kind, shape)
         except ValueError as exc:
             log.warning("map page: the edited region %s is not valid: %s", rid, exc)
-            self.drawRejected.emit(f"'{old.name}' cannot take that shape: {exc}")
+            self._session.notice.emit(
+                f"Region not changed: '{old.name}' cannot take that shape: {exc}"
+            )
             new = None
         if new is not None and new != old:
             self._edit_pending, self._edit_applied = rid, False
             try:
-                self.regionEditRequested.emit(old, new)
+                self._session.edit_region(old, new)
+            except ValueError as exc:
+                log.warning("map page: the edit of region %s was refused: %s", rid, exc)
             finally:
                 applied = self._edit_applied
                 self._edit_pending, self._edit_applied = None, False
@@ -354,9 +370,7 @@ class RegionMapController(QObject):
     def _on_region_clicked(self, rid: str) -> None:
         if self._mode != "none" or rid not in self._regions:
             return
-        # Show the selection at once; the window mirrors it in the regions panel.
-        self.select_region(rid)
-        self.regionClicked.emit(rid)
+        self._session.region_selection.set(rid)
 
     def _on_area_picked(self, lon: float, lat: float) -> None:
         if not self._page_in_step("areaPicked"):
@@ -365,11 +379,16 @@ class RegionMapController(QObject):
             log.warning("map page: dropped areaPicked outside pick mode")
             return
         self._leave_mode()
-        self.areaPicked.emit(lon, lat)
+        self._session.pick_area(lon, lat)
 
     def _on_draw_cancelled(self) -> None:
         if self._page_in_step("drawCancelled") and self._mode != "none":
             self._leave_mode()
+
+
+def _draw_mode(mode: str) -> str:
+    """The page's drawing mode for a session mode (``"none"`` outside the drawing tools)."""
+    return mode if mode in DRAW_TOOLS else "none"
 
 
 __all__ = ["RegionMapController"]

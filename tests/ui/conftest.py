@@ -18,6 +18,8 @@ from explorer.core.chips import ChipCatalogue, ChipModel  # noqa: E402
 from explorer.core.schema import HardwareLine, Site, Source  # noqa: E402
 from explorer.core.selection import Selection  # noqa: E402
 from explorer.core.store import SiteStore  # noqa: E402
+from explorer.session.session import Session  # noqa: E402
+from explorer.ui.undo import QtHistory  # noqa: E402
 from tests.helpers import chip_model  # noqa: E402
 
 
@@ -133,17 +135,26 @@ def sites() -> list[Site]:
 
 
 @pytest.fixture
-def store(sites: list[Site], catalogue: ChipCatalogue) -> SiteStore:
-    return SiteStore(sites, catalogue=catalogue)
-
-
-@pytest.fixture
-def selection() -> Selection:
-    return Selection()
-
-
-@pytest.fixture
 def undo_stack(qapp: object) -> Iterator[QUndoStack]:
     stack = QUndoStack()
     yield stack
     stack.clear()
+
+
+@pytest.fixture
+def session(sites: list[Site], catalogue: ChipCatalogue, undo_stack: QUndoStack) -> Session:
+    """The hand-built sites in a session whose commands go on ``undo_stack``, as in the
+    window; no province boundaries (tests that need them pass their own)."""
+    s = Session(catalogue, history=QtHistory(undo_stack), admin_areas=None)
+    s.sites.reset(sites)
+    return s
+
+
+@pytest.fixture
+def store(session: Session) -> SiteStore:
+    return session.sites
+
+
+@pytest.fixture
+def selection(session: Session) -> Selection:
+    return session.selection

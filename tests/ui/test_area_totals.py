@@ -26,14 +26,16 @@ from shapely.geometry import LineString, Point, Polygon, box
 from explorer.core.chips import ChipCatalogue
 from explorer.core.commands import EditSite
 from explorer.core.errors import DataFileError
+from explorer.core.schema import Site
 from explorer.core.store import SiteStore
 from explorer.geo.admin import AdminAreas
 from explorer.geo.region_store import RegionStore
 from explorer.geo.totals import SiteArrays, totals, totals_many
 from explorer.io.boundaries import load_boundary_layer
+from explorer.session.session import Session
 from explorer.ui.area_totals import AreaTotalsDialog, AreaTotalsWidget
-from explorer.ui.region_panel import column_of
-from explorer.ui.undo import push
+from explorer.ui.region_format import column_of
+from explorer.ui.undo import QtHistory, push
 
 #: Two boxes: "East" holds nyocor-1 and yiwu-1; "South" holds golmud-1; "Empty" nothing.
 EAST = box(93.0, 42.0, 95.0, 44.0)
@@ -44,20 +46,22 @@ MakeWidget = Callable[..., AreaTotalsWidget]
 
 
 @pytest.fixture
-def regions() -> RegionStore:
-    return RegionStore()
+def session(sites: list[Site], catalogue: ChipCatalogue, undo_stack: QUndoStack) -> Session:
+    """The hand-built sites, with the bundled province boundaries."""
+    s = Session(catalogue, history=QtHistory(undo_stack), admin_areas=AdminAreas.load())
+    s.sites.reset(sites)
+    return s
 
 
 @pytest.fixture
-def make_widget(
-    qtbot: QtBot,
-    store: SiteStore,
-    regions: RegionStore,
-    undo_stack: QUndoStack,
-    catalogue: ChipCatalogue,
-) -> MakeWidget:
+def regions(session: Session) -> RegionStore:
+    return session.regions
+
+
+@pytest.fixture
+def make_widget(qtbot: QtBot, session: Session) -> MakeWidget:
     def make(**kwargs: Any) -> AreaTotalsWidget:
-        w = AreaTotalsWidget(store, regions, undo_stack, catalogue=catalogue, **kwargs)
+        w = AreaTotalsWidget(session, **kwargs)
         qtbot.addWidget(w)
         w.resize(1000, 400)
         return w
@@ -154,10 +158,8 @@ def test_add_selected_area_as_region_is_undoable(
     assert undo_stack.undoText() == "Add 2 regions"
 
 
-def test_dialog_wraps_the_widget(
-    qtbot: QtBot, store: SiteStore, regions: RegionStore, undo_stack: QUndoStack
-) -> None:
-    d = AreaTotalsDialog(store, regions, undo_stack)
+def test_dialog_wraps_the_widget(qtbot: QtBot, session: Session) -> None:
+    d = AreaTotalsDialog(session)
     qtbot.addWidget(d)
     assert d.windowTitle() == "Totals by area"
     assert d.widget.proxy.rowCount() == 2
@@ -171,6 +173,7 @@ def test_geopackage_layer_in_the_widget(make_widget: MakeWidget, tmp_path: Path)
     layer = w.load_layer(path)
     assert layer is not None and layer.name == "zones"
     assert w.layer_name == "zones"
+    assert w.session.boundary_layer is layer  # the map and picking use it too
     assert shown(w, "name") == ["East", "South"]
     assert shown(w, "chips") == ["12,000", "900"]
     assert w.footer.text() == "3 areas (1 without sites hidden) · 3 of 4 sites inside an area"

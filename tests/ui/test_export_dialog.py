@@ -18,7 +18,6 @@ from PySide6 import QtWebEngineWidgets  # noqa: E402,F401 - must precede the QAp
 from PySide6.QtCore import QCoreApplication, QEvent, QPoint, Qt, QTimer  # noqa: E402
 from PySide6.QtGui import QImage  # noqa: E402
 
-from explorer.core.chips import ChipCatalogue  # noqa: E402
 from explorer.core.schema import Site  # noqa: E402
 from explorer.geo.region_store import RegionEntry  # noqa: E402
 from explorer.geo.regions import CircleRegion, rectangle  # noqa: E402
@@ -26,6 +25,7 @@ from explorer.io.atomic import TEMP_PREFIX  # noqa: E402
 from explorer.io.exports import FILTER_KEY  # noqa: E402
 from explorer.io.formats import read_sites  # noqa: E402
 from explorer.io.region_files import load_regions  # noqa: E402
+from explorer.session.session import Session  # noqa: E402
 from explorer.ui import export_dialog as dialog_module  # noqa: E402
 from explorer.ui.export_dialog import ExportDialog  # noqa: E402
 from explorer.web.view import prepare_application  # noqa: E402
@@ -164,16 +164,14 @@ def test_current_view_and_screen_size(qtbot: Any, make_dialog: Any, tmp_path: Pa
 
 
 def test_current_view_from_a_real_map(
-    qtbot: Any, make_dialog: Any, tmp_path: Path, sites: list[Site], catalogue: ChipCatalogue
+    qtbot: Any, make_dialog: Any, tmp_path: Path, session: Session
 ) -> None:
-    from explorer.core.selection import Selection
-    from explorer.core.store import SiteStore
     from explorer.web.controller import MapController
     from explorer.web.view import MapView
 
     view = MapView(center=(42.0, 93.0), zoom=6)
     view.resize(700, 500)
-    controller = MapController(view, SiteStore(sites, catalogue=catalogue), Selection(), catalogue)
+    controller = MapController(view, session)
     qtbot.addWidget(view)
     view.show()
     with qtbot.waitSignal(controller.ready, timeout=RENDER_TIMEOUT):

@@ -37,14 +37,9 @@ from explorer.geo.live_totals import LiveTotals
 from explorer.geo.region_store import RegionEntry, RegionStore
 from explorer.geo.regions import CircleRegion, PolygonRegion, rectangle
 from explorer.geo.totals import totals
-from explorer.io.formats import read_sites
-from explorer.ui.region_panel import (
-    RegionPanel,
-    RegionTreeModel,
-    column_of,
-    new_region_entries,
-    totals_tsv,
-)
+from explorer.session.session import Session, new_region_entries
+from explorer.ui.region_format import column_of, totals_tsv
+from explorer.ui.region_panel import RegionPanel, RegionTreeModel
 
 HAMI = rectangle("Hami", 93, 42, 95, 44)
 GOLMUD = CircleRegion("Golmud", 94.9, 36.5, 50_000)
@@ -54,31 +49,26 @@ MakePanel = Callable[..., RegionPanel]
 
 
 @pytest.fixture
-def regions() -> RegionStore:
-    rs = RegionStore()
+def regions(session: Session) -> RegionStore:
+    rs = session.regions
     rs.insert([RegionEntry("r1", HAMI), RegionEntry("r2", GOLMUD), RegionEntry("r3", YIWU_BOX)])
     return rs
 
 
 @pytest.fixture
-def region_selection() -> Selection:
-    return Selection()
+def region_selection(session: Session) -> Selection:
+    return session.region_selection
 
 
 @pytest.fixture
-def live(store: SiteStore, regions: RegionStore, catalogue: ChipCatalogue) -> LiveTotals:
-    return LiveTotals(store, regions, catalogue)
+def live(session: Session, regions: RegionStore) -> LiveTotals:
+    return session.live_totals
 
 
 @pytest.fixture
-def make_panel(
-    qtbot: QtBot,
-    undo_stack: QUndoStack,
-    selection: Selection,
-    region_selection: Selection,
-) -> MakePanel:
-    def make(sites: SiteStore, regions: RegionStore, live: LiveTotals) -> RegionPanel:
-        panel = RegionPanel(sites, regions, live, undo_stack, selection, region_selection)
+def make_panel(qtbot: QtBot) -> MakePanel:
+    def make(session: Session) -> RegionPanel:
+        panel = RegionPanel(session)
         qtbot.addWidget(panel)
         panel.resize(1000, 500)
         panel.show()
@@ -89,10 +79,8 @@ def make_panel(
 
 
 @pytest.fixture
-def panel(
-    make_panel: MakePanel, store: SiteStore, regions: RegionStore, live: LiveTotals
-) -> RegionPanel:
-    return make_panel(store, regions, live)
+def panel(make_panel: MakePanel, session: Session, regions: RegionStore) -> RegionPanel:
+    return make_panel(session)
 
 
 def cell(model: RegionTreeModel, rid: str, key: str) -> object:
@@ -432,8 +420,9 @@ def test_export_error_is_shown(panel: RegionPanel, tmp_path: Path) -> None:
 def test_export_import_round_trip_matches_the_cli(make_panel: MakePanel, tmp_path: Path) -> None:
     """Demo sites: the panel's numbers equal `explorer totals --json` on the same files."""
     real = ChipCatalogue.load()  # what the CLI subprocess uses
-    sites = SiteStore(read_sites(DEMO_SITES).sites, catalogue=real)
-    drawn = RegionStore()
+    session_a = Session.from_file(DEMO_SITES, catalogue=real, admin_areas=None)
+    session_b = Session.from_file(DEMO_SITES, catalogue=real, admin_areas=None)
+    drawn = session_a.regions
     drawn.insert(
         [
             RegionEntry("r1", rectangle("Hami", 92, 41.5, 96, 44)),
@@ -448,14 +437,14 @@ def test_export_import_round_trip_matches_the_cli(make_panel: MakePanel, tmp_pat
             RegionEntry("r4", rectangle("North Xinjiang", 80, 43, 92, 47)),
         ]
     )
-    live_a = LiveTotals(sites, drawn, real)
-    panel_a = make_panel(sites, drawn, live_a)
+    live_a = session_a.live_totals
+    panel_a = make_panel(session_a)
     out = tmp_path / "regions.geojson"
     assert panel_a.export_regions_to(out) == 4
 
-    imported = RegionStore()
-    live_b = LiveTotals(sites, imported, real)
-    panel_b = make_panel(sites, imported, live_b)
+    imported = session_b.regions
+    live_b = session_b.live_totals
+    panel_b = make_panel(session_b)
     assert panel_b.import_regions(out) == 4
     assert [e.name for e in imported] == [e.name for e in drawn]
 
@@ -508,11 +497,8 @@ def test_region_reset_and_site_reset_rebuild(
     assert panel.model.index(0, 0, QModelIndex()).isValid()
 
 
-def test_no_regions_message_and_buttons(
-    make_panel: MakePanel, store: SiteStore, catalogue: ChipCatalogue
-) -> None:
-    empty = RegionStore()
-    p = make_panel(store, empty, LiveTotals(store, empty, catalogue))
+def test_no_regions_message_and_buttons(make_panel: MakePanel, session: Session) -> None:
+    p = make_panel(session)
     assert "No regions yet" in p.union_label.text()
     assert not p.copy_button.isEnabled() and not p.export_button.isEnabled()
     assert p.import_button.isEnabled()

@@ -15,28 +15,19 @@ from explorer.core.commands import DeleteSites, EditSite
 from explorer.core.schema import HardwareLine, Site, Source
 from explorer.core.selection import Selection
 from explorer.core.store import SiteStore
+from explorer.geo.admin import AdminArea, AdminAreas
+from explorer.geo.regions import rectangle
+from explorer.session.session import Session
 from explorer.ui.site_panel import ILLUSTRATIVE_BANNER, SitePanel
-from explorer.ui.undo import push
+from explorer.ui.undo import QtHistory, push
 
 MakePanel = Callable[..., SitePanel]
 
 
 @pytest.fixture
-def make_panel(
-    qtbot: QtBot,
-    store: SiteStore,
-    selection: Selection,
-    catalogue: ChipCatalogue,
-    undo_stack: QUndoStack,
-) -> MakePanel:
-    def make(*, with_stack: bool = True, **kwargs: object) -> SitePanel:
-        panel = SitePanel(
-            store,
-            selection,
-            catalogue=catalogue,
-            undo_stack=undo_stack if with_stack else None,
-            **kwargs,  # type: ignore[arg-type]
-        )
+def make_panel(qtbot: QtBot, session: Session) -> MakePanel:
+    def make(target: Session = session) -> SitePanel:
+        panel = SitePanel(target)
         qtbot.addWidget(panel)
         panel.resize(700, 900)
         panel.show()
@@ -310,56 +301,60 @@ def test_notes_commit_on_focus_out(qtbot: QtBot, panel: SitePanel, store: SiteSt
     qtbot.waitUntil(lambda: store.get("nyocor-1").notes == "new notes", timeout=1000)
 
 
-def test_edit_location_uses_province_lookup(
+def test_edit_location_follows_the_province_boundaries(
     qtbot: QtBot,
     make_panel: MakePanel,
-    selection: Selection,
-    store: SiteStore,
+    sites: list[Site],
+    catalogue: ChipCatalogue,
     undo_stack: QUndoStack,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    calls: list[tuple[float, float]] = []
-
-    def lookup(lon: float, lat: float) -> str | None:
-        calls.append((lon, lat))
-        return "Qinghai" if lat < 39 else None
-
-    selection.set("nyocor-1")
-    panel = make_panel(province_lookup=lookup)
+    # Hand-drawn boundaries: "Qinghai" south of 39 N over this longitude band.
+    box = rectangle("Qinghai", 80, 30, 100, 39)
+    areas = AdminAreas([AdminArea("Qinghai", "青海", "China", True, True, box)])
+    session = Session(catalogue, history=QtHistory(undo_stack), admin_areas=areas)
+    session.sites.reset(sites)
+    session.selection.set("nyocor-1")
+    panel = make_panel(session)
+    store = session.sites
     retype(qtbot, line(panel, "lat"), "36.5")
     site = store.get("nyocor-1")
     assert (site.lat, site.province) == (36.5, "Qinghai")
-    assert calls == [(93.512345678, 36.5)]
     assert combo(panel, "province").currentText() == "Qinghai"
     assert undo_stack.count() == 1  # one command for location and province
     undo_stack.undo()
     site = store.get("nyocor-1")
     assert (site.lat, site.province) == (42.834567891, "Xinjiang")
-    # Unknown area: the province is left as it is.
+    # Outside every area: the province is left as it is.
     retype(qtbot, line(panel, "lat"), "41")
     assert store.get("nyocor-1").province == "Xinjiang"
-    # Name edits do not consult the lookup.
-    panel.set_province_lookup(lambda lon, lat: pytest.fail("lookup called"))
+    # Name edits do not consult the boundaries.
+    monkeypatch.setattr(session, "province_at", lambda lon, lat: pytest.fail("lookup called"))
     retype(qtbot, line(panel, "name"), "N")
+    assert store.get("nyocor-1").name == "N"
 
 
-def test_without_undo_stack_emits_edit_requested(
-    qtbot: QtBot,
-    make_panel: MakePanel,
-    selection: Selection,
-    store: SiteStore,
-    undo_stack: QUndoStack,
+def test_an_edit_is_validated_once(
+    qtbot: QtBot, panel: SitePanel, store: SiteStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    selection.set("golmud-1")
-    panel = make_panel(with_stack=False)
-    before = store.get("golmud-1")
-    with qtbot.waitSignal(panel.editRequested) as blocker:
-        retype(qtbot, line(panel, "operator"), "Someone else")
-    old, new = blocker.args
-    assert old == before and new.operator == "Someone else" and new.id == old.id
-    assert store.get("golmud-1") == before  # the panel does not mutate the store
-    assert undo_stack.count() == 0
-    push(undo_stack, EditSite(store, old, new))  # what the main window does
-    assert line(panel, "operator").text() == "Someone else"
+    """The form is parsed (and validated) by the store's door; the value it returns is
+    stored without a second check."""
+    import explorer.core.store as store_module
+
+    checks: list[str] = []
+    real_check = store_module.check_site
+
+    def counting_check(site: Site, catalogue: ChipCatalogue) -> Site:
+        checks.append(site.id)
+        return real_check(site, catalogue)
+
+    monkeypatch.setattr(store_module, "check_site", counting_check)
+    retype(qtbot, line(panel, "operator"), "Someone else")
+    assert store.get("nyocor-1").operator == "Someone else"
+    assert checks == []
+    # A value built elsewhere is checked by the store, once.
+    store.replace(store.get("nyocor-1").with_changes(operator="Other"))
+    assert checks == ["nyocor-1"]
 
 
 # ---------------------------------------------------------------------------- refusals
@@ -542,10 +537,10 @@ def url_handler() -> Iterator[list[QUrl]]:
 
 
 def test_deleted_panel_unsubscribes(
-    qtbot: QtBot, store: SiteStore, selection: Selection, catalogue: ChipCatalogue
+    qtbot: QtBot, session: Session, store: SiteStore, selection: Selection
 ) -> None:
     before = (len(store.changed), len(selection.changed))
-    panel = SitePanel(store, selection, catalogue=catalogue)
+    panel = SitePanel(session)
     panel.deleteLater()
     qtbot.waitUntil(lambda: len(store.changed) == before[0], timeout=1000)
     assert len(selection.changed) == before[1]

@@ -23,6 +23,7 @@ from PySide6 import QtWebEngineWidgets  # noqa: E402,F401  - must precede the QA
 
 from explorer.core.chips import ChipCatalogue  # noqa: E402
 from explorer.core.schema import HardwareLine, Site  # noqa: E402
+from explorer.session.session import Session  # noqa: E402
 from explorer.web.page import BASEMAP_DIR, BASEMAP_LAYERS  # noqa: E402
 from explorer.web.view import prepare_application  # noqa: E402
 from tests.helpers import chip_model  # noqa: E402
@@ -179,21 +180,37 @@ def wait_rendered(qtbot: Any, controller: Any, timeout: int = 5000) -> int:
     return target
 
 
+def make_session(
+    catalogue: ChipCatalogue, sites: list[Site] | None = None, **kwargs: Any
+) -> Session:
+    """A Qt-free session on ``sites`` (default: :func:`make_sites`), with a plain undo
+    history and, unless ``admin_areas`` is given, no province boundaries."""
+    kwargs.setdefault("admin_areas", None)
+    session = Session(catalogue, **kwargs)
+    session.sites.reset(make_sites() if sites is None else sites)
+    return session
+
+
 @dataclass
 class MapEnv:
-    """One live map: view, controller, store and selection."""
+    """One live map: view, controller and the session it shows."""
 
     view: Any
     controller: Any
-    store: Any
-    selection: Any
+    session: Session
     basemap_dir: Path
 
+    @property
+    def store(self) -> Any:
+        return self.session.sites
 
-def open_map(
-    qtbot_or_none: Any, store: Any, selection: Any, catalogue: ChipCatalogue, basemap: Path
-) -> MapEnv:
-    """Create, show and wait for a map view bound to ``store`` and ``selection``."""
+    @property
+    def selection(self) -> Any:
+        return self.session.selection
+
+
+def open_map(qtbot_or_none: Any, session: Session, basemap: Path) -> MapEnv:
+    """Create, show and wait for a map view over ``session``."""
     from PySide6.QtCore import QEventLoop, QTimer
 
     from explorer.web.controller import MapController
@@ -201,7 +218,7 @@ def open_map(
 
     view = MapView(center=(40.0, 86.0), zoom=5, basemap_dir=basemap)
     view.resize(900, 650)
-    controller = MapController(view, store, selection, catalogue)
+    controller = MapController(view, session)
     view.show()
     # Module-scoped fixtures have no qtbot: wait on the ``rendered`` signal with a local
     # event loop (bounded by a timeout, never a fixed sleep).
@@ -220,4 +237,4 @@ def open_map(
     controller.rendered.disconnect(check)
     if not (controller.is_rendered and controller.bridge.is_page_ready):
         raise RuntimeError(f"map page did not become ready; JS errors: {view.js_errors}")
-    return MapEnv(view, controller, store, selection, basemap)
+    return MapEnv(view, controller, session, basemap)

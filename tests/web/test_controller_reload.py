@@ -14,9 +14,7 @@ from typing import Any
 import pytest
 
 from explorer.core.chips import ChipCatalogue
-from explorer.core.selection import Selection
-from explorer.core.store import SiteStore
-from tests.web.conftest import call_js, make_sites, wait_rendered
+from tests.web.conftest import call_js, make_session, wait_rendered
 from tests.web.driver import MapDriver
 
 pytestmark = pytest.mark.gui
@@ -47,8 +45,9 @@ def test_controller_made_after_ready_resends_on_reload(
     assert view.bridge.is_page_ready
     assert call_js(qtbot, MapDriver(view).page_state)["sites"] == 0
 
-    store = SiteStore(make_sites(), catalogue=catalogue)
-    controller = MapController(view, store, Selection(), catalogue)
+    session = make_session(catalogue)
+    store = session.sites
+    controller = MapController(view, session)
     try:
         wait_rendered(qtbot, controller)
         assert call_js(qtbot, MapDriver(view).page_state)["sites"] == len(store)

@@ -2,9 +2,12 @@
 
 One view is shared by the module (start-up is the slow part). Each test starts in draw
 mode "none" with no regions, no region selection and the view at (42, 88) zoom 5;
-the fixture puts that back afterwards. Regions reach the store the way the main window
-puts them there: through ``AddRegions`` / ``EditRegion`` / ``DeleteRegions`` commands.
-Every wait is on a signal or a page callback, never a fixed sleep.
+the fixture puts that back afterwards. The controller hands what the user did on the page
+to the session (``add_region``, ``edit_region``, ``pick_area``, the region selection);
+here those session calls are recorded as Qt signals (:class:`Requests`) and not applied,
+so each test decides what reaches the store (``AddRegions`` / ``EditRegion`` /
+``DeleteRegions`` commands, as the session would push them). Every wait is on a signal
+or a page callback, never a fixed sleep.
 """
 
 from __future__ import annotations
@@ -15,21 +18,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QObject, QPoint, Qt, Signal
 from PySide6.QtTest import QTest
 from shapely.geometry import Point, Polygon
 
 from explorer.core.chips import ChipCatalogue
 from explorer.core.commands import AddRegions, DeleteRegions, EditRegion
 from explorer.core.schema import HardwareLine, Site
-from explorer.core.selection import Selection
-from explorer.core.store import SiteStore
 from explorer.geo.admin import AdminAreas
-from explorer.geo.region_store import RegionEntry, RegionStore
+from explorer.geo.region_store import RegionEntry
 from explorer.geo.regions import GEOD, CircleRegion, PolygonRegion, mercator_polygon
 from explorer.geo.totals import totals
+from explorer.session.session import Session
 from explorer.web.region_controller import RegionMapController
-from tests.web.conftest import MapEnv, call_js, make_sites, open_map, wait_rendered
+from tests.web.conftest import MapEnv, call_js, make_session, open_map, wait_rendered
 from tests.web.driver import MapDriver
 
 pytestmark = pytest.mark.gui
@@ -48,16 +50,39 @@ def degrees_per_pixel(zoom: int) -> float:
     return 360.0 / (256 * 2**zoom)
 
 
-class Env:
-    """The shared map plus its region store and region controller."""
+class Requests(QObject):
+    """What the region controller asked of the session, recorded as signals."""
 
-    def __init__(self, env: MapEnv, regions: RegionStore, rc: RegionMapController) -> None:
+    created = Signal(object)
+    edited = Signal(object, object)
+    picked = Signal(float, float)
+    clicked = Signal(str)
+    rejected = Signal(str)
+
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        # Recorded, not applied: the test decides what reaches the store.
+        session.add_region = lambda entry, text=None: self.created.emit(entry)  # type: ignore[method-assign]
+        session.edit_region = lambda old, new, text=None: self.edited.emit(old, new)  # type: ignore[method-assign]
+        session.pick_area = lambda lon, lat: self.picked.emit(lon, lat)  # type: ignore[method-assign]
+        session.region_selection.changed.connect(
+            lambda rid: self.clicked.emit(rid) if rid is not None else None
+        )
+        session.notice.connect(self.rejected.emit)
+
+
+class Env:
+    """The shared map plus its session's regions and the region controller."""
+
+    def __init__(self, env: MapEnv, rc: RegionMapController, req: Requests) -> None:
         self.map = env
         self.view = env.view
         self.sites = env.controller  # the site MapController (rendered acks)
+        self.session = env.session
         self.store = env.store
-        self.regions = regions
+        self.regions = env.session.regions
         self.rc = rc
+        self.req = req
 
     def js(self, qtbot: Any, expression: str) -> Any:
         return call_js(qtbot, self.view.evaluate, expression)
@@ -75,7 +100,7 @@ class Env:
         return call_js(qtbot, MapDriver(self.view).region_state, rid)
 
     def add(self, qtbot: Any, entry: RegionEntry) -> None:
-        """What the main window does with regionCreateRequested."""
+        """What the session does with a drawn region."""
         AddRegions(self.regions, [entry]).do()
         self.rendered(qtbot)
 
@@ -87,12 +112,12 @@ class Env:
 
 @pytest.fixture(scope="module")
 def shared(qapp: Any, catalogue: ChipCatalogue, basemap_dir: Path) -> Iterator[Env]:
-    store = SiteStore(make_sites(), catalogue=catalogue)
-    env = open_map(None, store, Selection(), catalogue, basemap_dir)
-    regions = RegionStore()
-    rc = RegionMapController(env.view, regions)
+    session = make_session(catalogue, admin_areas=AdminAreas.load())
+    req = Requests(session)
+    env = open_map(None, session, basemap_dir)
+    rc = RegionMapController(env.view, session)
     wait_rendered_loop(env)
-    yield Env(env, regions, rc)
+    yield Env(env, rc, req)
     from PySide6.QtCore import QCoreApplication, QEvent
 
     rc.detach()
@@ -230,7 +255,7 @@ def test_polygon_finished_by_clicking_its_first_vertex(qtbot: Any, m: Env) -> No
     modes: list[str] = []
     m.rc.drawModeChanged.connect(modes.append)
     try:
-        with qtbot.waitSignal(m.rc.regionCreateRequested, timeout=5000) as blocker:
+        with qtbot.waitSignal(m.req.created, timeout=5000) as blocker:
             assert call_js(qtbot, MapDriver(m.view).draw_polygon, vertices) is True
     finally:
         m.rc.drawModeChanged.disconnect(modes.append)
@@ -255,7 +280,7 @@ def test_polygon_finished_by_clicking_its_first_vertex(qtbot: Any, m: Env) -> No
 def test_polygon_finished_by_double_click(qtbot: Any, m: Env) -> None:
     vertices = [(82.0, 40.0), (86.0, 45.0), (92.0, 41.0)]
     m.tool(qtbot, "polygon")
-    with qtbot.waitSignal(m.rc.regionCreateRequested, timeout=5000) as blocker:
+    with qtbot.waitSignal(m.req.created, timeout=5000) as blocker:
         hook(qtbot, MapDriver(m.view).draw_polygon, vertices, finish="double")
     (entry,) = blocker.args
     # The double-click placed the last vertex once, and did not zoom the map.
@@ -286,7 +311,7 @@ def test_polygon_rubber_band_follows_the_mouse(qtbot: Any, m: Env) -> None:
 
 def test_escape_cancels_a_polygon(qtbot: Any, m: Env) -> None:
     created: list[Any] = []
-    m.rc.regionCreateRequested.connect(created.append)
+    m.req.created.connect(created.append)
     m.tool(qtbot, "polygon")
     try:
         with qtbot.waitSignal(m.view.bridge.drawCancelledOnMap, timeout=5000):
@@ -305,24 +330,24 @@ def test_escape_cancels_a_polygon(qtbot: Any, m: Env) -> None:
         m.rendered(qtbot)
         assert m.draw(qtbot)["vertices"] == 0
     finally:
-        m.rc.regionCreateRequested.disconnect(created.append)
+        m.req.created.disconnect(created.append)
     assert created == []
 
 
 def test_an_invalid_polygon_is_rejected_with_the_reason(qtbot: Any, m: Env) -> None:
     created: list[Any] = []
-    m.rc.regionCreateRequested.connect(created.append)
+    m.req.created.connect(created.append)
     m.tool(qtbot, "polygon")
     try:
         # A bow tie: its edges cross.
-        with qtbot.waitSignal(m.rc.drawRejected, timeout=5000) as blocker:
+        with qtbot.waitSignal(m.req.rejected, timeout=5000) as blocker:
             call_js(
                 qtbot,
                 MapDriver(m.view).draw_polygon,
                 [(80.0, 38.0), (90.0, 44.0), (90.0, 38.0), (80.0, 44.0)],
             )
     finally:
-        m.rc.regionCreateRequested.disconnect(created.append)
+        m.req.created.disconnect(created.append)
     assert created == [] and "not a valid region" in blocker.args[0]
     assert m.rc.draw_mode == "none"
 
@@ -330,7 +355,7 @@ def test_an_invalid_polygon_is_rejected_with_the_reason(qtbot: Any, m: Env) -> N
 # ---------------------------------------------------------------------- rectangle, circle
 def test_rectangle_by_press_drag_release(qtbot: Any, m: Env) -> None:
     m.tool(qtbot, "rectangle")
-    with qtbot.waitSignal(m.rc.regionCreateRequested, timeout=5000) as blocker:
+    with qtbot.waitSignal(m.req.created, timeout=5000) as blocker:
         assert call_js(qtbot, MapDriver(m.view).draw_rectangle, (91.0, 44.0), (83.0, 39.0)) is True
     (entry,) = blocker.args
     assert (entry.kind, entry.name) == ("rectangle", "Rectangle 1")
@@ -342,21 +367,21 @@ def test_rectangle_by_press_drag_release(qtbot: Any, m: Env) -> None:
 
 def test_a_click_without_a_drag_draws_no_rectangle(qtbot: Any, m: Env) -> None:
     created: list[Any] = []
-    m.rc.regionCreateRequested.connect(created.append)
+    m.req.created.connect(created.append)
     m.tool(qtbot, "rectangle")
     try:
         call_js(qtbot, MapDriver(m.view).click_map_at, 88.0, 40.0)
         m.rendered(qtbot)
         assert m.draw(qtbot)["mode"] == "rectangle"  # still waiting for a drag
     finally:
-        m.rc.regionCreateRequested.disconnect(created.append)
+        m.req.created.disconnect(created.append)
     assert created == []
 
 
 def test_circle_radius_is_the_geodesic_distance_to_the_release_point(qtbot: Any, m: Env) -> None:
     center, edge = (85.0, 41.0), (92.0, 42.5)
     m.tool(qtbot, "circle")
-    with qtbot.waitSignal(m.rc.regionCreateRequested, timeout=5000) as blocker:
+    with qtbot.waitSignal(m.req.created, timeout=5000) as blocker:
         call_js(qtbot, MapDriver(m.view).draw_circle, center, edge)
     (entry,) = blocker.args
     region = entry.region
@@ -397,7 +422,7 @@ def test_circle_preview_is_geodesic_and_shows_the_radius_live(qtbot: Any, m: Env
         )
         st = m.draw(qtbot)
     finally:
-        with qtbot.waitSignal(m.rc.regionCreateRequested, timeout=5000) as blocker:
+        with qtbot.waitSignal(m.req.created, timeout=5000) as blocker:
             QTest.mouseRelease(
                 target, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, end
             )
@@ -434,7 +459,7 @@ def _draw_and_add(qtbot: Any, m: Env, kind: str, *points: Any) -> RegionEntry:
         "rectangle": MapDriver(m.view).draw_rectangle,
         "circle": MapDriver(m.view).draw_circle,
     }
-    with qtbot.waitSignal(m.rc.regionCreateRequested, timeout=5000) as blocker:
+    with qtbot.waitSignal(m.req.created, timeout=5000) as blocker:
         if kind == "polygon":
             sent = call_js(qtbot, hooks[kind], list(points))
         else:
@@ -517,7 +542,7 @@ def test_selection_emphasises_the_region_and_highlights_its_sites(qtbot: Any, m:
 
 def test_clicking_a_region_selects_it(qtbot: Any, m: Env) -> None:
     entry = _draw_and_add(qtbot, m, "rectangle", (79.0, 36.0), (83.0, 38.0))
-    with qtbot.waitSignal(m.rc.regionClicked, timeout=5000) as blocker:
+    with qtbot.waitSignal(m.req.clicked, timeout=5000) as blocker:
         assert call_js(qtbot, MapDriver(m.view).click_region, entry.id) is True
     assert blocker.args == [entry.id]
     assert m.rc.selected_region == entry.id
@@ -549,7 +574,7 @@ def test_dragging_a_polygon_vertex_requests_an_edit(qtbot: Any, m: Env) -> None:
     m.rc.select_region(entry.id)
     m.rendered(qtbot)
     assert m.region(qtbot, entry.id)["handles"] == 3
-    with qtbot.waitSignal(m.rc.regionEditRequested, timeout=5000) as blocker:
+    with qtbot.waitSignal(m.req.edited, timeout=5000) as blocker:
         assert call_js(qtbot, MapDriver(m.view).drag_region_handle, entry.id, 1, 89.0, 46.0) is True
     old, new = blocker.args
     assert old == entry and new.id == entry.id and new.name == entry.name
@@ -578,13 +603,13 @@ def test_an_applied_edit_redraws_the_region(qtbot: Any, m: Env) -> None:
     def apply(old: RegionEntry, new: RegionEntry) -> None:  # what the window's command does
         EditRegion(m.regions, old, new).do()
 
-    m.rc.regionEditRequested.connect(apply)
+    m.req.edited.connect(apply)
     try:
         # Corner 2 is the north-east one: it drags the north and east edges.
-        with qtbot.waitSignal(m.rc.regionEditRequested, timeout=5000):
+        with qtbot.waitSignal(m.req.edited, timeout=5000):
             call_js(qtbot, MapDriver(m.view).drag_region_handle, entry.id, 2, 93.0, 44.0)
     finally:
-        m.rc.regionEditRequested.disconnect(apply)
+        m.req.edited.disconnect(apply)
     m.rendered(qtbot)
     edited = m.regions.get(entry.id)
     tol = degrees_per_pixel(ZOOM)
@@ -600,14 +625,14 @@ def test_dragging_the_radius_handle_resizes_the_circle(qtbot: Any, m: Env) -> No
     m.rc.select_region("c1")
     m.rendered(qtbot)
     assert m.region(qtbot, "c1")["handles"] == 2
-    with qtbot.waitSignal(m.rc.regionEditRequested, timeout=5000) as blocker:
+    with qtbot.waitSignal(m.req.edited, timeout=5000) as blocker:
         call_js(qtbot, MapDriver(m.view).drag_region_handle, "c1", 1, 93.0, 41.0)
     _, new = blocker.args
     assert isinstance(new.region, CircleRegion)
     assert (new.region.lon, new.region.lat) == (88.0, 40.0)
     assert new.region.radius_m == pytest.approx(GEOD.inv(88.0, 40.0, 93.0, 41.0)[2], rel=0.01)
     # The centre handle moves the whole circle and keeps the radius.
-    with qtbot.waitSignal(m.rc.regionEditRequested, timeout=5000) as blocker:
+    with qtbot.waitSignal(m.req.edited, timeout=5000) as blocker:
         call_js(qtbot, MapDriver(m.view).drag_region_handle, "c1", 0, 86.0, 41.0)
     _, moved = blocker.args
     tol = degrees_per_pixel(ZOOM)
@@ -620,7 +645,7 @@ def test_escape_during_a_handle_drag_puts_the_region_back(qtbot: Any, m: Env) ->
     m.rc.select_region(entry.id)
     m.rendered(qtbot)
     edits: list[Any] = []
-    m.rc.regionEditRequested.connect(lambda *a: edits.append(a))
+    m.req.edited.connect(lambda *a: edits.append(a))
     handle = m.js(qtbot, f"CSE.regionHandlePoint({entry.id!r}, 1)")
     start = QPoint(round(handle["x"]), round(handle["y"]))
     target = m.view.focusProxy()
@@ -661,7 +686,7 @@ def test_pick_area_reports_the_click_and_python_finds_the_province(qtbot: Any, m
     QTest.mouseMove(m.view.focusProxy(), QPoint(round(hover["x"]), round(hover["y"])))
     qtbot.waitUntil(lambda: m.draw(qtbot)["tip"] == "Xinjiang", timeout=5000)
     assert m.draw(qtbot)["hint"].startswith("Xinjiang")
-    with qtbot.waitSignal(m.rc.areaPicked, timeout=5000) as blocker:
+    with qtbot.waitSignal(m.req.picked, timeout=5000) as blocker:
         call_js(qtbot, MapDriver(m.view).click_map_at, *urumqi)
     lon, lat = blocker.args
     tol = degrees_per_pixel(ZOOM)
@@ -714,10 +739,10 @@ def test_malformed_messages_from_the_page_are_dropped(qtbot: Any, m: Env) -> Non
     entry = _draw_and_add(qtbot, m, "rectangle", (84.0, 38.0), (90.0, 42.0))
     requests: list[Any] = []
     for signal in (
-        m.rc.regionCreateRequested,
-        m.rc.regionEditRequested,
-        m.rc.areaPicked,
-        m.rc.regionClicked,
+        m.req.created,
+        m.req.edited,
+        m.req.picked,
+        m.req.clicked,
     ):
         signal.connect(lambda *a: requests.append(a))
     m.rc.set_draw_mode("polygon")
@@ -777,8 +802,8 @@ def test_a_controller_made_before_the_page_is_ready_shows_the_store(
     from explorer.web.controller import MapController
     from explorer.web.view import MapView
 
-    regions = RegionStore()
-    regions.reset(
+    session = make_session(catalogue)
+    session.regions.reset(
         [
             RegionEntry("a", CircleRegion("Hami ring", 93.5, 42.8, 80_000.0)),
             RegionEntry("b", mercator_polygon("Golmud", [(94, 36), (96, 36), (95, 37.5)])),
@@ -787,10 +812,8 @@ def test_a_controller_made_before_the_page_is_ready_shows_the_store(
     view = MapView(center=VIEW, zoom=ZOOM, basemap_dir=basemap_dir)
     qtbot.addWidget(view)
     view.resize(700, 500)
-    sites = MapController(
-        view, SiteStore(make_sites(), catalogue=catalogue), Selection(), catalogue
-    )
-    rc = RegionMapController(view, regions)
+    sites = MapController(view, session)
+    rc = RegionMapController(view, session)
     rc.set_draw_mode("circle")
     rc.select_region("b")
     with qtbot.waitSignal(sites.ready, timeout=15000):
@@ -802,7 +825,7 @@ def test_a_controller_made_before_the_page_is_ready_shows_the_store(
     assert call_js(qtbot, MapDriver(view).region_state, "b")["selected"] is True
     assert call_js(qtbot, MapDriver(view).draw_state)["mode"] == "circle"
     # A store reset (e.g. a project opened) replaces what the page shows, in place.
-    regions.reset([RegionEntry("c", CircleRegion("Other", 88.0, 40.0, 50_000.0))])
+    session.regions.reset([RegionEntry("c", CircleRegion("Other", 88.0, 40.0, 50_000.0))])
     wait_rendered(qtbot, sites)
     assert call_js(qtbot, MapDriver(view).region_state, "a") is None
     assert call_js(qtbot, MapDriver(view).region_state, "c")["drawn"] is True

@@ -18,8 +18,6 @@ from PySide6.QtTest import QTest
 
 from explorer.core.chips import ChipCatalogue
 from explorer.core.schema import HardwareLine, Site
-from explorer.core.selection import Selection
-from explorer.core.store import SiteStore
 from explorer.web.page import ATTRIBUTION, PROVINCE_NOTE
 from tests.web.conftest import (
     NO_CHIPS,
@@ -28,7 +26,7 @@ from tests.web.conftest import (
     MapEnv,
     call_js,
     expected_basemap_keys,
-    make_sites,
+    make_session,
     open_map,
     wait_rendered,
 )
@@ -41,8 +39,7 @@ XSS_NAME = "<img src=x onerror=alert(1)>"
 
 @pytest.fixture(scope="module")
 def env(qapp: Any, catalogue: ChipCatalogue, basemap_dir: Path) -> Iterator[MapEnv]:
-    store = SiteStore(make_sites(), catalogue=catalogue)
-    env = open_map(None, store, Selection(), catalogue, basemap_dir)
+    env = open_map(None, make_session(catalogue), basemap_dir)
     yield env
     from PySide6.QtCore import QCoreApplication, QEvent
 
@@ -57,7 +54,7 @@ def env(qapp: Any, catalogue: ChipCatalogue, basemap_dir: Path) -> Iterator[MapE
 def m(env: MapEnv, qtbot: Any) -> Iterator[MapEnv]:
     """The shared map, with selection cleared and browse mode on after each test."""
     yield env
-    env.controller.set_mode("browse")
+    env.session.set_mode("browse")
     env.selection.clear()
     call_js(qtbot, env.view.evaluate, "CSE.map.setView([40.0, 86.0], 5, {animate: false}) && true")
     wait_rendered(qtbot, env.controller)
@@ -256,50 +253,50 @@ def test_a_hostile_name_is_shown_as_text(qtbot: Any, m: MapEnv) -> None:
         wait_rendered(qtbot, m.controller)
 
 
-def test_dragging_the_selected_marker_requests_a_move(qtbot: Any, m: MapEnv) -> None:
+def test_dragging_the_selected_marker_moves_the_site_undoably(qtbot: Any, m: MapEnv) -> None:
     m.selection.set("b-hami")
     wait_rendered(qtbot, m.controller)
     original = m.store.get("b-hami")
     target_lon, target_lat = 95.0, 41.0
-    with qtbot.waitSignal(m.controller.siteMoveRequested, timeout=5000) as blocker:
-        call_js(qtbot, MapDriver(m.view).drag_marker, "b-hami", target_lon, target_lat)
-    sid, lon, lat = blocker.args
-    assert sid == "b-hami"
+    call_js(qtbot, MapDriver(m.view).drag_marker, "b-hami", target_lon, target_lat)
+    qtbot.waitUntil(lambda: m.store.get("b-hami") != original, timeout=5000)
+    moved = m.store.get("b-hami")
     # One screen pixel at zoom 5 is about 0.04 degrees.
-    assert lon == pytest.approx(target_lon, abs=0.1) and lat == pytest.approx(target_lat, abs=0.1)
-    # Nobody applied the move: the store is unchanged and the marker goes back.
+    assert (moved.lon, moved.lat) == pytest.approx((target_lon, target_lat), abs=0.1)
+    assert m.session.history.undo_text == "Move Hami test centre"  # type: ignore[attr-defined]
+    wait_rendered(qtbot, m.controller)
+    ms = marker(qtbot, m, "b-hami")
+    assert (ms["lon"], ms["lat"]) == pytest.approx((moved.lon, moved.lat))
+    m.session.history.undo()  # type: ignore[attr-defined]
     assert m.store.get("b-hami") == original
     wait_rendered(qtbot, m.controller)
     ms = marker(qtbot, m, "b-hami")
     assert (ms["lon"], ms["lat"]) == pytest.approx((original.lon, original.lat))
 
 
-def test_an_applied_move_keeps_the_marker_at_the_drop(qtbot: Any, m: MapEnv) -> None:
+def test_a_refused_move_puts_the_marker_back(
+    qtbot: Any, m: MapEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[tuple[str, float, float]] = []
+    monkeypatch.setattr(m.session, "move_site", lambda *a: asked.append(a) or False)
     m.selection.set("a-urumqi")
     wait_rendered(qtbot, m.controller)
     original = m.store.get("a-urumqi")
-
-    def apply(sid: str, lon: float, lat: float) -> None:  # what the main window's command does
-        m.store.replace(m.store.get(sid).with_changes(lon=round(lon, 5), lat=round(lat, 5)))
-
-    m.controller.siteMoveRequested.connect(apply)
-    try:
-        with qtbot.waitSignal(m.controller.siteMoveRequested, timeout=5000):
-            call_js(qtbot, MapDriver(m.view).drag_marker, "a-urumqi", 86.0, 44.5)
-        wait_rendered(qtbot, m.controller)
-        moved = m.store.get("a-urumqi")
-        assert (moved.lon, moved.lat) == pytest.approx((86.0, 44.5), abs=0.1)
-        ms = marker(qtbot, m, "a-urumqi")
-        assert (ms["lon"], ms["lat"]) == pytest.approx((moved.lon, moved.lat))
-    finally:
-        m.controller.siteMoveRequested.disconnect(apply)
-        m.store.replace(original)
-        wait_rendered(qtbot, m.controller)
+    call_js(qtbot, MapDriver(m.view).drag_marker, "a-urumqi", 86.0, 44.5)
+    qtbot.waitUntil(lambda: bool(asked), timeout=5000)
+    assert asked[0][0] == "a-urumqi"
+    assert m.store.get("a-urumqi") == original
+    wait_rendered(qtbot, m.controller)
+    ms = marker(qtbot, m, "a-urumqi")
+    assert (ms["lon"], ms["lat"]) == pytest.approx((original.lon, original.lat))
 
 
-def test_dragging_an_unselected_marker_pans_instead(qtbot: Any, m: MapEnv) -> None:
+def test_dragging_an_unselected_marker_pans_instead(
+    qtbot: Any, m: MapEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
     moves: list[tuple[Any, ...]] = []
-    m.controller.siteMoveRequested.connect(lambda *a: moves.append(a))
+    real_move = m.session.move_site
+    monkeypatch.setattr(m.session, "move_site", lambda *a: moves.append(a) or real_move(*a))
     call_js(qtbot, MapDriver(m.view).drag_marker, "c-golmud", 96.0, 37.0)
     wait_rendered(qtbot, m.controller)
     assert moves == []
@@ -307,25 +304,28 @@ def test_dragging_an_unselected_marker_pans_instead(qtbot: Any, m: MapEnv) -> No
     js(qtbot, m, "CSE.map.setView([40.0, 86.0], 5, {animate: false}) || true")
 
 
-def test_place_mode_turns_the_next_click_into_a_place_request(qtbot: Any, m: MapEnv) -> None:
-    m.controller.set_place_mode(True)
+def test_place_mode_turns_the_next_click_into_a_new_site(qtbot: Any, m: MapEnv) -> None:
+    m.session.set_mode("place")
     wait_rendered(qtbot, m.controller)
     st = state(qtbot, m)
     assert st["mode"] == "place"
     cursor = js(qtbot, m, "getComputedStyle(CSE.map.getContainer()).cursor")
     assert cursor == "crosshair"
-    with qtbot.waitSignal(m.controller.placeRequested, timeout=5000) as blocker:
-        call_js(qtbot, MapDriver(m.view).click_map_at, 89.0, 38.0)
-    lon, lat = blocker.args
-    assert lon == pytest.approx(89.0, abs=0.1) and lat == pytest.approx(38.0, abs=0.1)
-    assert m.controller.mode == "browse"
+    before = len(m.store)
+    call_js(qtbot, MapDriver(m.view).click_map_at, 89.0, 38.0)
+    qtbot.waitUntil(lambda: len(m.store) == before + 1, timeout=5000)
+    added = m.store.get(m.store.ids()[-1])
+    assert added.lon == pytest.approx(89.0, abs=0.1) and added.lat == pytest.approx(38.0, abs=0.1)
+    assert m.session.mode == "browse" and m.controller.mode == "browse"
+    assert m.selection.current == added.id
     wait_rendered(qtbot, m.controller)
     assert state(qtbot, m)["mode"] == "browse"
-    assert len(m.store) == 4  # the web layer itself adds nothing
+    m.session.history.undo()  # type: ignore[attr-defined]
+    assert len(m.store) == before
 
 
 def test_colour_by_chip_model(qtbot: Any, m: MapEnv) -> None:
-    m.controller.set_color_mode("model")
+    m.session.set_color_mode("model")
     try:
         wait_rendered(qtbot, m.controller)
         colours = {sid: marker(qtbot, m, sid)["color"] for sid in m.store.ids()}
@@ -334,7 +334,7 @@ def test_colour_by_chip_model(qtbot: Any, m: MapEnv) -> None:
         legend = state(qtbot, m)["legend"]
         assert "H100" in legend and "Ascend 910B" in legend and "Ascend 910C" in legend
     finally:
-        m.controller.set_color_mode("export")
+        m.session.set_color_mode("export")
         wait_rendered(qtbot, m.controller)
     assert marker(qtbot, m, "a-urumqi")["color"] == RESTRICTED
 
@@ -477,9 +477,7 @@ def test_online_tiles_are_offered_but_off(
 
     view = MapView(online_tiles=True, basemap_dir=basemap_dir)
     qtbot.addWidget(view)
-    controller = MapController(
-        view, SiteStore(make_sites(), catalogue=catalogue), Selection(), catalogue
-    )
+    controller = MapController(view, make_session(catalogue))
     view.resize(600, 400)
     with qtbot.waitSignal(controller.ready, timeout=15000):
         view.show()

@@ -14,8 +14,6 @@ from typing import Any
 import pytest
 
 from explorer.core.chips import ChipCatalogue
-from explorer.core.selection import Selection
-from explorer.core.store import SiteStore
 from explorer.geo.region_store import RegionEntry
 from explorer.geo.regions import rectangle
 from explorer.web import palette
@@ -23,7 +21,7 @@ from explorer.web.legend import site_legend
 from explorer.web.page import page_config
 from explorer.web.payload import site_payload
 from explorer.web.region_payload import region_payload
-from tests.web.conftest import MapEnv, call_js, make_sites, open_map, wait_rendered
+from tests.web.conftest import MapEnv, call_js, make_session, open_map, wait_rendered
 from tests.web.driver import MapDriver, page_legend, rgb_hex
 
 pytestmark = pytest.mark.gui
@@ -31,8 +29,7 @@ pytestmark = pytest.mark.gui
 
 @pytest.fixture(scope="module")
 def env(qapp: Any, catalogue: ChipCatalogue, basemap_dir: Path) -> Iterator[MapEnv]:
-    store = SiteStore(make_sites(), catalogue=catalogue)
-    env = open_map(None, store, Selection(), catalogue, basemap_dir)
+    env = open_map(None, make_session(catalogue), basemap_dir)
     yield env
     from PySide6.QtCore import QCoreApplication, QEvent
 
@@ -46,7 +43,7 @@ def env(qapp: Any, catalogue: ChipCatalogue, basemap_dir: Path) -> Iterator[MapE
 def m(env: MapEnv, qtbot: Any) -> Iterator[MapEnv]:
     """The shared map, back in "export" colours with nothing selected or highlighted."""
     yield env
-    env.controller.set_color_mode("export")
+    env.session.set_color_mode("export")
     env.selection.clear()
     env.view.bridge.post_sites_highlighted([])
     env.view.bridge.post_regions_reset([])
@@ -106,7 +103,7 @@ def test_marker_fills_and_outlines_are_the_palette_entries(
 def test_model_colours_are_the_palette_entries(
     qtbot: Any, m: MapEnv, catalogue: ChipCatalogue
 ) -> None:
-    m.controller.set_color_mode("model")
+    m.session.set_color_mode("model")
     wait_rendered(qtbot, m.controller)
     models = [model.model for model in catalogue]
     for site in m.store:
@@ -127,7 +124,7 @@ def test_selected_and_highlighted_outlines_are_the_palette_entries(qtbot: Any, m
 def test_the_page_legend_is_site_legend(
     qtbot: Any, m: MapEnv, catalogue: ChipCatalogue, mode: str
 ) -> None:
-    m.controller.set_color_mode(mode)
+    m.session.set_color_mode(mode)
     wait_rendered(qtbot, m.controller)
     expected = site_legend(list(m.store), catalogue, mode)
     assert legend(qtbot, m) == expected

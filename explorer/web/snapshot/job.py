@@ -29,10 +29,9 @@ from PySide6.QtGui import QImage
 from explorer.core.checks import list_of
 from explorer.core.chips import ChipCatalogue
 from explorer.core.schema import Site
-from explorer.core.selection import Selection
-from explorer.core.store import SiteStore
-from explorer.geo.region_store import RegionEntry, RegionStore
+from explorer.geo.region_store import RegionEntry
 from explorer.geo.regions import Region
+from explorer.session.session import Session
 from explorer.web.html_export import data_extent, region_entries
 from explorer.web.legend import LegendRow, site_legend
 from explorer.web.page import DEFAULT_CENTER, DEFAULT_ZOOM, MAX_ZOOM
@@ -234,15 +233,16 @@ class SnapshotJob(QObject):
         view.resize(math.ceil(spec.width_px / screen_dpr), math.ceil(spec.height_px / screen_dpr))
         view.setZoomFactor(spec.zoom_factor / screen_dpr)
         view.page().renderProcessTerminated.connect(self._on_renderer_died)
-        store = SiteStore(self._sites, catalogue=self._catalogue)
-        self._controller = MapController(view, store, Selection(), self._catalogue, parent=self)
-        self._controller.set_color_mode(self._color_mode)
+        # The offscreen map is a view over a session of its own holding what is drawn.
+        session = Session(self._catalogue, admin_areas=None)
+        session.sites.reset(self._sites, self._metadata)
+        session.set_color_mode(self._color_mode)
+        self._controller = MapController(view, session, parent=self)
         if self._entries:
             from explorer.web.region_controller import RegionMapController
 
-            region_store = RegionStore()
-            region_store.reset(self._entries)
-            self._region_controller = RegionMapController(view, region_store, parent=self)
+            session.regions.reset(self._entries)
+            self._region_controller = RegionMapController(view, session, parent=self)
         self._controller.ready.connect(self._on_ready, Qt.ConnectionType.SingleShotConnection)
         # A safety net against a page that never answers, scaled with the work.
         self._timer.start(int(60_000 + spec.width_px * spec.height_px / 1e6 * 500))

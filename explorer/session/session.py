@@ -1,0 +1,579 @@
+"""The session: one Qt-free object for everything the analyst is working on.
+
+Views (the main window's panels, the site table, the map controllers, the export dialog)
+read the session and follow its events; user intentions arrive as method calls
+(:meth:`Session.move_site`, :meth:`Session.add_region`, :meth:`Session.set_mode`...) and
+the session turns each into one command on its :class:`~explorer.core.history.History`.
+Nothing else builds commands. The CLI, the snapshot and the report open files through
+:meth:`Session.open` too, so a project means the same thing everywhere.
+
+Events (plain :class:`~explorer.core.events.Event`, emitted only on a real change):
+
+``mode_changed(str)``
+    The map mode: ``browse``, ``place`` (the next map click adds a site), or one of the
+    drawing tools ``polygon``, ``rectangle``, ``circle``, ``pick``. One mode at a time,
+    by construction.
+``color_mode_changed(str)``
+    ``export`` or ``model``: what marker colours mean.
+``boundary_changed(BoundaryLayer | None)``
+    The boundary layer that the map shows, picking uses and "Totals by area" tabulates
+    (``None``: the bundled provinces).
+``highlight_changed(tuple[str, ...])``
+    The sites highlighted on the map: those inside the selected region.
+``opened(str)``
+    Another project replaced the content (its display name).
+``notice(str)``
+    A one-line message for the user (a pick that found no area, a refused drawing).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from explorer.core.chips import ChipCatalogue
+from explorer.core.commands import (
+    AddRegions,
+    AddSites,
+    DeleteRegions,
+    DeleteSites,
+    EditRegion,
+    EditSite,
+)
+from explorer.core.errors import DataFileError
+from explorer.core.events import Event
+from explorer.core.history import History, UndoHistory
+from explorer.core.schema import Site, now_iso
+from explorer.core.selection import Selection
+from explorer.core.store import SiteStore
+from explorer.geo.live_totals import LiveTotals
+from explorer.geo.region_store import RegionEntry, RegionStore
+from explorer.geo.regions import Region
+from explorer.geo.totals import PowerFactors
+
+if TYPE_CHECKING:
+    from explorer.geo.admin import AdminAreas
+    from explorer.io.boundaries import BoundaryLayer
+    from explorer.io.opening import OpenedFile
+    from explorer.io.project_value import Project
+
+#: The map modes, one at a time: ``browse`` or ``place`` for sites, or a drawing tool.
+MODES: tuple[str, ...] = ("browse", "place", "polygon", "rectangle", "circle", "pick")
+#: The modes that draw or pick a region.
+DRAW_TOOLS: tuple[str, ...] = ("polygon", "rectangle", "circle", "pick")
+#: What marker colours mean.
+COLOR_MODES: tuple[str, ...] = ("export", "model")
+
+#: Longest site name quoted in an undo text before it is shortened.
+_UNDO_NAME = 40
+
+BoundaryCheck = Callable[["BoundaryLayer"], None]
+
+
+class _Unloaded:
+    """Marker: the province boundaries have not been read yet."""
+
+
+_NOT_LOADED = _Unloaded()
+
+
+class Session:
+    """What the analyst is working on: a project's sites and regions and how they are seen.
+
+    Parameters
+    ----------
+    catalogue : ChipCatalogue, optional
+        The chip models sites may use, and their figures (default: the bundled one).
+    history : History, optional
+        Where commands go (default: a plain :class:`~explorer.core.history.UndoHistory`;
+        the window passes its ``QUndoStack``).
+    admin_areas : AdminAreas or None, optional
+        Province boundaries for picking and for filling in a site's province. Default:
+        the bundled ones, read when first needed (so a CLI total never reads them).
+        ``None``: no province lookup.
+    factors : PowerFactors
+        Server overhead and PUE for the power estimates.
+
+    Attributes
+    ----------
+    sites : SiteStore
+    regions : RegionStore
+    selection : Selection
+        The selected site id.
+    region_selection : Selection
+        The selected region id.
+    live_totals : LiveTotals
+        Per-region totals that follow every edit.
+    path : Path or None
+        The project file, or None until saved as one (a sites file is never overwritten).
+    display_name : str
+    """
+
+    def __init__(
+        self,
+        catalogue: ChipCatalogue | None = None,
+        *,
+        history: History | None = None,
+        admin_areas: AdminAreas | None | _Unloaded = _NOT_LOADED,
+        factors: PowerFactors = PowerFactors(),  # noqa: B008 - frozen, so sharing is safe
+    ) -> None:
+        self.catalogue = catalogue if catalogue is not None else ChipCatalogue.bundled()
+        self.history: History = history if history is not None else UndoHistory()
+        self.sites = SiteStore(catalogue=self.catalogue)
+        self.regions = RegionStore()
+        self.selection = Selection()
+        self.region_selection = Selection()
+        self.live_totals = LiveTotals(self.sites, self.regions, self.catalogue, factors)
+        self.path: Path | None = None
+        self.display_name = "Untitled"
+        self._admin: AdminAreas | None | _Unloaded = admin_areas
+        self._mode = "browse"
+        self._color_mode = "export"
+        self._boundary: BoundaryLayer | None = None
+        self._boundary_checks: list[BoundaryCheck] = []
+        self._highlight: tuple[str, ...] = ()
+
+        self.mode_changed = Event("mode_changed")
+        self.color_mode_changed = Event("color_mode_changed")
+        self.boundary_changed = Event("boundary_changed")
+        self.highlight_changed = Event("highlight_changed")
+        self.opened = Event("opened")
+        self.notice = Event("notice")
+
+        self.region_selection.changed.connect(self._on_region_selection_changed)
+        self.regions.removed.connect(self._on_regions_removed)
+        self.live_totals.updated.connect(self._on_totals_updated)
+
+    # ================================================================== opening and saving
+    @classmethod
+    def from_file(cls, path: str | os.PathLike[str], **kwargs: Any) -> Session:
+        """A new session on a project or sites file (see :meth:`open`)."""
+        session = cls(**kwargs)
+        session.open(path)
+        return session
+
+    def open(self, path: str | os.PathLike[str]) -> OpenedFile:
+        """Replace the content with a project (``.gpkg``) or sites file.
+
+        The file is read once, through :func:`explorer.io.opening.open_file`. On any
+        error nothing changes.
+
+        Raises
+        ------
+        DataFileError
+            Unreadable or malformed file, or a project whose regions are not valid.
+        ValidationError
+            A site record is invalid (every problem is listed).
+        """
+        from explorer.io.opening import open_file
+
+        opened = open_file(path, catalogue=self.catalogue)
+        self.load(
+            opened.project,
+            path=opened.path if opened.is_project else None,
+            display_name=opened.path.name,
+        )
+        return opened
+
+    def load(self, project: Project, *, path: Path | None, display_name: str) -> None:
+        """Replace the content with ``project``; raises before changing anything."""
+        try:
+            entries = [RegionEntry.from_feature(f, index=i) for i, f in enumerate(project.regions)]
+        except ValueError as exc:
+            raise DataFileError(f"{display_name}: regions: {exc}") from None
+        self.selection.clear()
+        self.region_selection.clear()
+        # Regions go first: otherwise the old regions are re-totalled against the new
+        # sites, and then everything again for the new regions.
+        self.regions.reset([])
+        self.sites.reset(project.sites, project.metadata)
+        self.regions.reset(entries)
+        self.history.clear()
+        self.path = path
+        self.display_name = display_name
+        self.set_mode("browse")
+        self.opened.emit(display_name)
+
+    def new_project(self) -> None:
+        """Empty the session (no sites, no regions, no file)."""
+        from explorer.io.project_value import Project
+
+        self.load(Project(sites=[], metadata={}, regions=[]), path=None, display_name="Untitled")
+
+    def project(self) -> Project:
+        """The content as a project value, stamped with the time it is taken."""
+        from explorer.io.project_value import Project
+
+        meta = dict(self.sites.metadata)
+        meta["saved_at"] = now_iso()
+        regions = [entry.to_feature() for entry in self.regions]
+        return Project(sites=self.sites.sites(), metadata=meta, regions=regions)
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the project to ``path`` atomically (a failed save leaves the old file);
+        the session then belongs to that file.
+
+        Raises
+        ------
+        DataFileError, OSError, ValueError
+            The project could not be written; nothing changed.
+        """
+        from explorer.io.project import save_project
+
+        target = Path(path)
+        save_project(target, self.project())
+        self.path = target
+        self.display_name = target.name
+        return target
+
+    # ================================================================== modes
+    @property
+    def mode(self) -> str:
+        """The map mode (see :data:`MODES`)."""
+        return self._mode
+
+    def set_mode(self, mode: str) -> None:
+        """Switch the map mode; placing a site and each drawing tool exclude each other."""
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+        if mode == self._mode:
+            return
+        self._mode = mode
+        self.mode_changed.emit(mode)
+
+    @property
+    def color_mode(self) -> str:
+        """What marker colours mean: ``export`` (export-control status) or ``model``."""
+        return self._color_mode
+
+    def set_color_mode(self, mode: str) -> None:
+        if mode not in COLOR_MODES:
+            raise ValueError(f"colour mode must be one of {', '.join(COLOR_MODES)}, got {mode!r}")
+        if mode == self._color_mode:
+            return
+        self._color_mode = mode
+        self.color_mode_changed.emit(mode)
+
+    # ================================================================== provinces, boundary layers
+    @property
+    def admin_areas(self) -> AdminAreas | None:
+        """The bundled province boundaries (read on first use), or None if unavailable."""
+        if isinstance(self._admin, _Unloaded):
+            from explorer.geo.admin import load_bundled_provinces
+
+            self._admin = load_bundled_provinces()
+        return self._admin
+
+    def province_at(self, lon: float, lat: float) -> str | None:
+        """The province at a point, or None (outside them all, or no boundaries)."""
+        areas = self.admin_areas
+        return areas.province_at(lon, lat) if areas is not None else None
+
+    @property
+    def boundary_layer(self) -> BoundaryLayer | None:
+        """The loaded boundary layer, or None (picking and area totals use provinces)."""
+        return self._boundary
+
+    def add_boundary_check(self, check: BoundaryCheck) -> Callable[[], None]:
+        """Let a view refuse a layer it cannot show: ``check(layer)`` raises ``ValueError``
+        with the reason. Returns a function that removes the check."""
+        self._boundary_checks.append(check)
+
+        def remove() -> None:
+            if check in self._boundary_checks:
+                self._boundary_checks.remove(check)
+
+        return remove
+
+    def set_boundary_layer(self, layer: BoundaryLayer | None) -> None:
+        """Use ``layer`` for the map overlay, picking and totals by area (None: provinces).
+
+        Raises
+        ------
+        ValueError
+            A view cannot show the layer (e.g. too large for the map); nothing changes.
+        """
+        if layer is self._boundary:
+            return
+        if layer is not None:
+            for check in list(self._boundary_checks):
+                check(layer)
+        self._boundary = layer
+        self.boundary_changed.emit(layer)
+
+    # ================================================================== highlighting
+    @property
+    def highlighted_site_ids(self) -> tuple[str, ...]:
+        """The sites inside the selected region (highlighted on the map)."""
+        return self._highlight
+
+    def _update_highlight(self) -> None:
+        rid = self.region_selection.current
+        ids = self.live_totals.site_ids(rid) if rid is not None and rid in self.regions else ()
+        ids = tuple(ids)
+        if ids != self._highlight:
+            self._highlight = ids
+            self.highlight_changed.emit(ids)
+
+    def _on_region_selection_changed(self, _rid: str | None) -> None:
+        self._update_highlight()
+
+    def _on_totals_updated(self, rids: list[str]) -> None:
+        if self.region_selection.current in rids:
+            self._update_highlight()
+
+    def _on_regions_removed(self, entries: list[RegionEntry]) -> None:
+        # Never leave the region selection pointing at a region that is gone.
+        if self.region_selection.current in {e.id for e in entries}:
+            self.region_selection.clear()
+
+    # ================================================================== site commands
+    def place_site(self, lon: float, lat: float) -> Site:
+        """Add a new site at a map click (undoable), select it, and leave place mode."""
+        site = Site(
+            id=self.sites.new_id("site"),
+            name="New site",
+            lon=round(lon, 5),
+            lat=round(lat, 5),
+            province=self.province_at(lon, lat) or "",
+            status="planned",
+            confidence="low",
+            updated_at=now_iso(),
+        )
+        self.set_mode("browse")
+        self.history.push(AddSites(self.sites, [site], text=f"Add {site.name}"))
+        self.selection.set(site.id)
+        return site
+
+    def move_site(self, sid: str, lon: float, lat: float) -> bool:
+        """Move a site (a marker dragged on the map); the province follows the location
+        when the boundaries know it. Returns False for an unknown site."""
+        if sid not in self.sites:
+            return False
+        old = self.sites.get(sid)
+        known = self.admin_areas is not None
+        province = (self.province_at(lon, lat) or "") if known else old.province
+        new = old.with_changes(lon=round(lon, 5), lat=round(lat, 5), province=province)
+        self.history.push(EditSite(self.sites, old, new, text=f"Move {old.name}"))
+        return True
+
+    def edit_site(self, old: Site, new: Site) -> bool:
+        """Replace a site's value (an edit in the site panel), as one undoable step.
+
+        When the edit moves the site and the boundaries know the new place, the province
+        follows in the same step. Returns False when nothing would change.
+
+        Raises
+        ------
+        ValidationError
+            The new value is invalid (the store's one check); nothing changes.
+        KeyError
+            The site is no longer in the store.
+        """
+        if (new.lon, new.lat) != (old.lon, old.lat):
+            province = self.province_at(new.lon, new.lat)
+            if province:
+                new = replace(new, province=province)
+        if replace(new, updated_at=old.updated_at) == old:
+            return False
+        changed = [f for f in _EDIT_FIELDS if getattr(old, f) != getattr(new, f)]
+        name = old.name if len(old.name) <= _UNDO_NAME else old.name[: _UNDO_NAME - 1] + "…"
+        text = f"Edit {', '.join(changed)} of '{name}'"
+        self.history.push(EditSite(self.sites, old, new, text=text))
+        return True
+
+    def delete_sites(self, ids: Sequence[str]) -> int:
+        """Delete sites in one undoable step; returns how many."""
+        ids = [sid for sid in dict.fromkeys(ids) if sid in self.sites]
+        if not ids:
+            return 0
+        if self.selection.current in ids:
+            self.selection.clear()
+        text = (
+            f"Delete {self.sites.get(ids[0]).name}" if len(ids) == 1 else f"Delete {len(ids)} sites"
+        )
+        self.history.push(DeleteSites(self.sites, ids, text=text))
+        return len(ids)
+
+    # ================================================================== region commands
+    def add_region(self, entry: RegionEntry, *, text: str | None = None) -> RegionEntry:
+        """Add one region (drawn or picked) as an undoable step and select it."""
+        self.history.push(AddRegions(self.regions, [entry], text=text or f"Add {entry.name}"))
+        self.region_selection.set(entry.id)
+        return entry
+
+    def add_regions(
+        self,
+        regions: Sequence[Region],
+        *,
+        named: Sequence[bool] | None = None,
+        text: str | None = None,
+    ) -> list[RegionEntry]:
+        """Add regions (imported, or areas of a layer) in one undoable step.
+
+        Each gets a fresh id; a region its source left unnamed (``named[i]`` False) gets
+        a kind-aware name (``Polygon 3``, ``Circle 1``).
+        """
+        entries = new_region_entries(self.regions, regions, named=named)
+        if not entries:
+            return []
+        n = len(entries)
+        self.history.push(
+            AddRegions(
+                self.regions, entries, text=text or ("Add region" if n == 1 else f"Add {n} regions")
+            )
+        )
+        return entries
+
+    def import_regions(self, path: str | os.PathLike[str]) -> list[RegionEntry]:
+        """Add the regions of a GeoJSON file (read once) in one undoable step.
+
+        Raises
+        ------
+        DataFileError
+            The file cannot be read as regions; nothing changes.
+        """
+        from explorer.io.region_files import read_region_file
+
+        found = read_region_file(path)
+        n = len(found.regions)
+        return self.add_regions(
+            found.regions,
+            named=found.named,
+            text="Import region" if n == 1 else f"Import {n} regions",
+        )
+
+    def new_drawn_entry(self, kind: str) -> tuple[str, str]:
+        """The id and default name a region drawn as ``kind`` will get."""
+        return self.regions.new_id(), self.regions.new_name(kind)
+
+    def edit_region(self, old: RegionEntry, new: RegionEntry, *, text: str | None = None) -> bool:
+        """Replace a region's shape (handles dragged on the map); False if unchanged or gone."""
+        if old.id not in self.regions or new == self.regions.get(old.id):
+            return False
+        self.history.push(EditRegion(self.regions, old, new, text=text or f"Edit {old.name}"))
+        return True
+
+    def rename_region(self, rid: str, name: str) -> bool:
+        """Rename a region (surrounding spaces dropped); False when nothing changes.
+
+        Raises
+        ------
+        ValueError
+            An empty or too long name; nothing changes.
+        """
+        if rid not in self.regions:
+            return False
+        entry = self.regions.get(rid)
+        name = name.strip()
+        if not name:
+            raise ValueError(f"A region needs a name; '{entry.name}' was kept.")
+        if name == entry.name:
+            return False
+        return self.edit_region(entry, entry.renamed(name), text="Rename region")
+
+    def delete_regions(self, rids: Sequence[str]) -> int:
+        """Delete regions in one undoable step; returns how many."""
+        rids = [rid for rid in dict.fromkeys(rids) if rid in self.regions]
+        if not rids:
+            return 0
+        text = "Delete region" if len(rids) == 1 else f"Delete {len(rids)} regions"
+        self.history.push(DeleteRegions(self.regions, rids, text=text))
+        return len(rids)
+
+    def pick_area(self, lon: float, lat: float) -> RegionEntry | None:
+        """Add the area under a click in pick mode: an area of the boundary layer when one
+        is loaded, else the province. None (with a notice) when nothing is there."""
+        layer = self._boundary
+        if layer is not None:
+            area = layer.area_at(lon, lat)
+            if area is None:
+                self.notice.emit(f"No area of {layer.name} there: pick inside one of its outlines")
+                return None
+            region: Region = area
+        else:
+            name = self.province_at(lon, lat)
+            areas = self.admin_areas
+            if not name or areas is None:
+                self.notice.emit("No province there: pick inside a province outline")
+                return None
+            region = areas.region(name)
+        entry = RegionEntry(id=self.regions.new_id(), region=region)
+        return self.add_region(entry, text=f"Add {region.name}")
+
+
+#: Site attributes an edit can change (named in the undo text).
+_EDIT_FIELDS: tuple[str, ...] = (
+    "name",
+    "operator",
+    "tenant",
+    "province",
+    "prefecture",
+    "lon",
+    "lat",
+    "status",
+    "hardware",
+    "power_mw",
+    "confidence",
+    "sources",
+    "notes",
+)
+
+
+def new_region_entries(
+    store: RegionStore,
+    regions: Sequence[Region],
+    *,
+    named: Sequence[bool] | None = None,
+    drawn: Sequence[tuple[tuple[float, float], ...]] | None = None,
+) -> list[RegionEntry]:
+    """Entries for regions about to be added: fresh ids, kind-aware default names.
+
+    Parameters
+    ----------
+    store : RegionStore
+        Where they will go (ids and default names must not clash with it).
+    regions : sequence of Region
+    named : sequence of bool, optional
+        False where the region has no name of its own; it is then renamed
+        ``Polygon N`` / ``Rectangle N`` / ``Circle N`` with the first N free in the store
+        (:meth:`RegionStore.new_name`) and in this batch. Default: all named.
+    drawn : sequence, optional
+        Drawn vertices per region (see :class:`RegionEntry`).
+    """
+    if named is not None and len(named) != len(regions):
+        raise ValueError(f"named has {len(named)} values for {len(regions)} regions")
+    if drawn is not None and len(drawn) != len(regions):
+        raise ValueError(f"drawn has {len(drawn)} values for {len(regions)} regions")
+    taken_ids = set(store.ids())
+    taken_names = {e.name for e in store}
+    out: list[RegionEntry] = []
+    n = 1
+    for i, region in enumerate(regions):
+        while f"r{n}" in taken_ids:
+            n += 1
+        rid = f"r{n}"
+        taken_ids.add(rid)
+        entry = RegionEntry(rid, region, drawn[i] if drawn is not None else ())
+        if named is not None and not named[i]:
+            base = store.new_name(entry.kind)  # the store's own rule for the first free name
+            prefix, _, num = base.rpartition(" ")
+            k = int(num)
+            while f"{prefix} {k}" in taken_names:
+                k += 1
+            entry = entry.renamed(f"{prefix} {k}")
+        taken_names.add(entry.name)
+        out.append(entry)
+    return out
+
+
+__all__ = [
+    "COLOR_MODES",
+    "DRAW_TOOLS",
+    "MODES",
+    "Session",
+    "new_region_entries",
+]
