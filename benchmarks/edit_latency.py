@@ -85,17 +85,18 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtCore import QEventLoop, QTimer, qVersion
     from PySide6.QtWidgets import QApplication
 
-    from explorer.core.selection import Selection
-    from explorer.core.store import SiteStore
+    from explorer.session.session import Session
     from explorer.web.controller import MapController
     from explorer.web.view import MapView
 
     app = QApplication.instance() or QApplication([sys.argv[0]])
     sites = load_sites(args.sites)
-    store = SiteStore(sites, catalogue=ChipCatalogue.bundled())
+    session = Session(ChipCatalogue.bundled(), admin_areas=None)
+    session.sites.reset(sites)
+    store = session.sites
     view = MapView()
     view.resize(1200, 800)
-    controller = MapController(view, store, Selection())
+    controller = MapController(view, session)
     view.show()
 
     def wait_for(done: Callable[[], bool], timeout_ms: int = 30_000) -> None:

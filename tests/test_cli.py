@@ -7,6 +7,7 @@ traceback); the rest call :func:`run_cli` in-process with a hand-built catalogue
 from __future__ import annotations
 
 import json
+from datetime import date
 import subprocess
 import sys
 from pathlib import Path
@@ -111,6 +112,7 @@ def test_totals_json_all(
     assert list(t) == [
         "name", "site_count", "site_ids", "chips", "restricted_chips",
         "h100e", "it_power_mw", "facility_power_mw", "by_model",
+        "as_of", "rules_as_of", "restricted_h100e", "unknown_model_chips", "range",
     ]  # fmt: skip
     it_mw = (1107 * 700 + 500 * 350) * 1.8 / 1e6
     assert t == {
@@ -123,6 +125,19 @@ def test_totals_json_all(
         "it_power_mw": round(it_mw, 3),
         "facility_power_mw": round(it_mw * 1.25, 3),
         "by_model": {"H100": 1107, "Ascend 910C": 500},
+        "as_of": None,  # the planned build-out...
+        "rules_as_of": date.today().isoformat(),  # ...restricted by today's rules
+        "restricted_h100e": 1107.0,
+        "unknown_model_chips": 0,
+        "range": {
+            "chips": [1607, 1607],
+            "restricted_chips": [1107, 1107],
+            "h100e": [1507.0, 1507.0],
+            "facility_power_mw": [
+                round(it_mw / 1.8 * 1.5 * 1.15, 3),
+                round(it_mw / 1.8 * 2.15 * 1.5, 3),
+            ],
+        },
     }
     assert "1 of 4 sites" in err and "illustrative" in err
 

@@ -148,7 +148,11 @@ def test_file_is_a_real_geopackage(tmp_path: Path) -> None:
     assert info["crs"] == "EPSG:4326"
     assert list(info["fields"]) == [
         "id", "name", "operator", "tenant", "province", "prefecture", "status",
-        "chips", "power_mw", "confidence", "notes", "updated_at",
+        "part_of", "supersedes", "chips", "power_mw", "confidence", "notes", "updated_at",
+    ]  # fmt: skip
+    assert list(pyogrio.read_info(path, layer="hardware")["fields"]) == [
+        "site_id", "line_no", "chip_model", "chips", "servers", "gpus_per_server", "phase",
+        "status", "online", "chips_low", "chips_high",
     ]  # fmt: skip
     with sqlite3.connect(path) as db:
         contents = dict(db.execute("select table_name, data_type from gpkg_contents"))

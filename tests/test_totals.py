@@ -115,6 +115,12 @@ def test_to_json_keys_and_rounding() -> None:
         "it_power_mw",
         "facility_power_mw",
         "by_model",
+        # Added with dated, ranged totals; every earlier key keeps its meaning.
+        "as_of",
+        "rules_as_of",
+        "restricted_h100e",
+        "unknown_model_chips",
+        "range",
     ]
     assert j["h100e"] == 0.333  # 1/3 rounded
     assert j["by_model"] == {"H20": 1}

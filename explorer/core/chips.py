@@ -9,9 +9,11 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from explorer import GEODATA
+from explorer.core.rules import RULES_FILE, ExportRules
 
 CATALOGUE_FILE = GEODATA / "chips.csv"
 
@@ -37,11 +39,25 @@ class ChipModel:
     source_export: str
     notes: str = ""
 
+    @property
+    def has_figures(self) -> bool:
+        """False for a model with no throughput or power figures (``Other``, unknown):
+        its chips are reported as such and never silently counted as zero."""
+        return self.bf16_dense_tflops > 0 and self.board_power_w > 0
+
 
 class ChipCatalogue:
-    """Lookup of chip models by their exact key (``"H100"``, ``"Ascend 910C"``...)."""
+    """Lookup of chip models by their exact key (``"H100"``, ``"Ascend 910C"``...).
 
-    def __init__(self, models: list[ChipModel]):
+    Parameters
+    ----------
+    models : list of ChipModel
+    rules : ExportRules, optional
+        Export-control status by date. A model without rows falls back to its
+        catalogue flag (``restricted``) on every date.
+    """
+
+    def __init__(self, models: list[ChipModel], rules: ExportRules | None = None):
         if not models:
             raise ValueError("chip catalogue is empty")
         self._models = {m.model: m for m in models}
@@ -49,6 +65,7 @@ class ChipCatalogue:
             raise ValueError("chip catalogue has duplicate model keys")
         if REFERENCE_MODEL not in self._models:
             raise ValueError(f"chip catalogue lacks the reference model {REFERENCE_MODEL!r}")
+        self.rules = rules if rules is not None else ExportRules([])
 
     @classmethod
     def bundled(cls) -> ChipCatalogue:
@@ -57,10 +74,12 @@ class ChipCatalogue:
         There is deliberately no process-wide instance: whoever opens a session, a file
         or a total is handed (or reads) its own catalogue and passes it on.
         """
-        return cls.load(CATALOGUE_FILE)
+        return cls.load(CATALOGUE_FILE, rules=ExportRules.load(RULES_FILE))
 
     @classmethod
-    def load(cls, path: Path | str = CATALOGUE_FILE) -> ChipCatalogue:
+    def load(
+        cls, path: Path | str = CATALOGUE_FILE, *, rules: ExportRules | None = None
+    ) -> ChipCatalogue:
         """Read a catalogue CSV (see ``explorer/geodata/PROVENANCE.md`` for the columns)."""
         path = Path(path)
         models = []
@@ -89,7 +108,7 @@ class ChipCatalogue:
                         notes=row.get("notes", "").strip(),
                     )
                 )
-        return cls(models)
+        return cls(models, rules)
 
     def __contains__(self, model: object) -> bool:
         return model in self._models
@@ -107,3 +126,10 @@ class ChipCatalogue:
     def names(self) -> tuple[str, ...]:
         """Model keys in catalogue order."""
         return tuple(self._models)
+
+    def restricted_on(self, model: str, day: date) -> bool:
+        """Whether a licence was required to export ``model`` to China on ``day``."""
+        rule = self.rules.rule_on(model, day)
+        if rule is None:
+            return self._models[model].restricted
+        return rule.restricted

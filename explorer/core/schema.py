@@ -15,9 +15,21 @@ from datetime import UTC, datetime
 from typing import Any
 
 from explorer.core.chips import ChipCatalogue
+from explorer.core.dates import is_partial_date
 from explorer.core.errors import Problem, ValidationError
 
 STATUSES: tuple[str, ...] = ("planned", "under construction", "operational", "cancelled", "unknown")
+#: Where a hardware line stands. Only ``cancelled`` changes totals: a cancelled line never
+#: counts; every other line counts from its online date (and in the undated total).
+LINE_STATUSES: tuple[str, ...] = (
+    "announced",
+    "approved",
+    "tendered",
+    "under construction",
+    "operational",
+    "cancelled",
+    "unknown",
+)
 CONFIDENCES: tuple[str, ...] = ("low", "medium", "high", "illustrative")
 PROVINCES: tuple[str, ...] = ("Xinjiang", "Qinghai")
 
@@ -29,13 +41,51 @@ MAX_CHIPS_PER_LINE = 10_000_000
 
 @dataclass(frozen=True)
 class HardwareLine:
-    """One hardware line of a site: so many chips of one model, in one phase."""
+    """One hardware line of a site: so many chips of one model, in one phase.
+
+    Attributes
+    ----------
+    chip_model : str
+    chips : int
+        The central estimate.
+    servers, gpus_per_server : int or None
+    phase : str
+    status : str
+        One of :data:`LINE_STATUSES`; a ``cancelled`` line never counts.
+    online : str
+        When the line comes online (actual or expected): ``YYYY``, ``YYYY-MM`` or
+        ``YYYY-MM-DD``, a partial date meaning the end of its period
+        (:mod:`explorer.core.dates`); ``""`` when unknown: the line then counts in the
+        undated total (the planned build-out) only, never at a date.
+    chips_low, chips_high : int or None
+        The range around ``chips`` (``chips_low <= chips <= chips_high``); None means
+        equal to ``chips``.
+    """
 
     chip_model: str
     chips: int
     servers: int | None = None
     gpus_per_server: int | None = None
     phase: str = ""
+    status: str = "unknown"
+    online: str = ""
+    chips_low: int | None = None
+    chips_high: int | None = None
+
+    @property
+    def low(self) -> int:
+        """The low end of the range (``chips`` when no range is given)."""
+        return self.chips if self.chips_low is None else self.chips_low
+
+    @property
+    def high(self) -> int:
+        """The high end of the range (``chips`` when no range is given)."""
+        return self.chips if self.chips_high is None else self.chips_high
+
+    @property
+    def counts(self) -> bool:
+        """False for a cancelled line."""
+        return self.status != "cancelled"
 
 
 @dataclass(frozen=True)
@@ -54,6 +104,12 @@ class Site:
 
     Location is WGS84 longitude/latitude in degrees. ``chips`` is derived from the
     hardware lines, never stored separately.
+
+    ``part_of`` names the campus this site is a project of (one level deep: a campus is
+    not itself a part); campus and parts never count more than the larger of the two,
+    per chip model (see :mod:`explorer.geo.capacity`). ``supersedes`` names an earlier
+    record this one replaces (a later report): the superseded record is kept for
+    history and never counted.
     """
 
     id: str
@@ -71,6 +127,8 @@ class Site:
     sources: tuple[Source, ...] = ()
     notes: str = ""
     updated_at: str = ""
+    part_of: str = ""
+    supersedes: str = ""
 
     @property
     def chips(self) -> int:
@@ -88,9 +146,13 @@ class Site:
         return self.confidence == "illustrative"
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready dict (the GeoJSON ``properties`` plus lon/lat)."""
+        """Plain JSON-ready dict (the GeoJSON ``properties`` plus lon/lat).
+
+        A hardware line's ``status``, ``online``, ``chips_low`` and ``chips_high`` are left
+        out while they hold their defaults, so data without them writes as it always did.
+        """
         d = asdict(self)
-        d["hardware"] = [asdict(h) for h in self.hardware]
+        d["hardware"] = [line_dict(h) for h in self.hardware]
         d["sources"] = [asdict(s) for s in self.sources]
         d["chips"] = self.chips
         return d
@@ -99,6 +161,24 @@ class Site:
         """A copy with ``changes`` applied and ``updated_at`` set to now (UTC)."""
         changes.setdefault("updated_at", now_iso())
         return replace(self, **changes)
+
+
+#: A hardware line's optional fields and the defaults :meth:`Site.to_dict` leaves out.
+_LINE_DEFAULTS: dict[str, Any] = {
+    "status": "unknown",
+    "online": "",
+    "chips_low": None,
+    "chips_high": None,
+}
+
+
+def line_dict(line: HardwareLine) -> dict[str, Any]:
+    """A hardware line as a JSON-ready dict, without optional fields at their defaults."""
+    d = asdict(line)
+    for key, default in _LINE_DEFAULTS.items():
+        if d[key] == default:
+            del d[key]
+    return d
 
 
 def now_iso() -> str:
@@ -223,8 +303,55 @@ def parse_hardware(
             item.get("gpus_per_server"), f"{fld}.gpus_per_server", problems, optional=True
         )
         phase = _text(item.get("phase"), f"{fld}.phase", problems, limit=64)
+        status = _text(item.get("status") or "unknown", f"{fld}.status", problems, limit=40)
+        status = status.strip()
+        if status not in LINE_STATUSES:
+            problems.append(
+                Problem(
+                    f"{fld}.status",
+                    status,
+                    f"status must be one of {', '.join(LINE_STATUSES)}; got '{status}'",
+                )
+            )
+        online = _text(item.get("online"), f"{fld}.online", problems, limit=32).strip()
+        if online and not is_partial_date(online):
+            problems.append(
+                Problem(
+                    f"{fld}.online",
+                    online,
+                    f"online must be a date YYYY, YYYY-MM or YYYY-MM-DD, got '{online}'",
+                )
+            )
+        low = _int_or_problem(item.get("chips_low"), f"{fld}.chips_low", problems, optional=True)
+        high = _int_or_problem(item.get("chips_high"), f"{fld}.chips_high", problems, optional=True)
+        for key, bound in (("chips_low", low), ("chips_high", high)):
+            if bound is not None and bound > MAX_CHIPS_PER_LINE:
+                problems.append(
+                    Problem(
+                        f"{fld}.{key}",
+                        bound,
+                        f"{key} must be at most {MAX_CHIPS_PER_LINE}, got '{bound}'",
+                    )
+                )
         if chips is not None:
-            lines.append(HardwareLine(model, chips, servers, gps, phase))
+            if low is not None and low > chips:
+                problems.append(
+                    Problem(
+                        f"{fld}.chips_low",
+                        low,
+                        f"chips_low must not exceed chips ({chips}), got '{low}'",
+                    )
+                )
+            if high is not None and high < chips:
+                problems.append(
+                    Problem(
+                        f"{fld}.chips_high",
+                        high,
+                        f"chips_high must not be below chips ({chips}), got '{high}'",
+                    )
+                )
+        if chips is not None:
+            lines.append(HardwareLine(model, chips, servers, gps, phase, status, online, low, high))
     return tuple(lines)
 
 
@@ -345,6 +472,16 @@ def parse_site(
                     f"chips '{flat}' does not equal the sum of the hardware lines ({total})",
                 )
             )
+    # Every text field is checked before deciding: a value over its limit is a problem
+    # reported with the others, never cut in silence.
+    operator = _text(props.get("operator"), "operator", problems, limit=300).strip()
+    tenant = _text(props.get("tenant"), "tenant", problems, limit=300).strip()
+    province = _text(props.get("province"), "province", problems, limit=100).strip()
+    prefecture = _text(props.get("prefecture"), "prefecture", problems, limit=100).strip()
+    notes = _text(props.get("notes"), "notes", problems)
+    updated_at = _text(props.get("updated_at"), "updated_at", problems, limit=40).strip()
+    part_of = _site_ref(props.get("part_of"), "part_of", sid_s, problems)
+    supersedes = _site_ref(props.get("supersedes"), "supersedes", sid_s, problems)
     if problems:
         raise ValidationError([replace(p, where=label) for p in problems])
     assert x is not None and y is not None
@@ -353,18 +490,32 @@ def parse_site(
         name=name,
         lon=x,
         lat=y,
-        operator=_text(props.get("operator"), "operator", problems, limit=300).strip(),
-        tenant=_text(props.get("tenant"), "tenant", problems, limit=300).strip(),
-        province=_text(props.get("province"), "province", problems, limit=100).strip(),
-        prefecture=_text(props.get("prefecture"), "prefecture", problems, limit=100).strip(),
+        operator=operator,
+        tenant=tenant,
+        province=province,
+        prefecture=prefecture,
         status=status,
         hardware=hardware,
         power_mw=power,
         confidence=confidence,
         sources=sources,
-        notes=_text(props.get("notes"), "notes", problems),
-        updated_at=_text(props.get("updated_at"), "updated_at", problems, limit=40).strip(),
+        notes=notes,
+        updated_at=updated_at,
+        part_of=part_of,
+        supersedes=supersedes,
     )
+
+
+def _site_ref(value: Any, fld: str, own_id: str, problems: list[Problem]) -> str:
+    """A reference to another site's id (``part_of``, ``supersedes``); ``""`` for none."""
+    ref = _text(value, fld, problems, limit=64).strip()
+    if not ref:
+        return ""
+    if not _ID_RE.match(ref):
+        problems.append(Problem(fld, value, f"{fld} must be a site id, got '{ref}'"))
+    elif ref == own_id:
+        problems.append(Problem(fld, value, f"a site cannot name itself in {fld} ('{ref}')"))
+    return ref
 
 
 def validate_site(site: Site, catalogue: ChipCatalogue) -> list[Problem]:
@@ -396,6 +547,7 @@ def duplicate_id_problems(sites: Iterable[Site]) -> list[Problem]:
 
 __all__ = [
     "CONFIDENCES",
+    "LINE_STATUSES",
     "STATUSES",
     "HardwareLine",
     "Site",
@@ -403,6 +555,7 @@ __all__ = [
     "check_site",
     "duplicate_id_problems",
     "field",
+    "line_dict",
     "now_iso",
     "parse_site",
     "validate_site",

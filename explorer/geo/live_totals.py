@@ -8,13 +8,18 @@ read the cache instead of re-totalling, and redraw on :attr:`LiveTotals.updated`
 How the cache is kept current (all in the caller's thread, synchronously, so a view
 sees new totals before the store call that caused them returns):
 
-* It holds its own columnar copy of the sites (ids, lon, lat, a sites x models chip
-  matrix in catalogue order, reported power), in store order, and one boolean mask
-  per region over those rows.
-* A site edit patches that site's row. Only if the site moved is each region asked
-  about that one point (a 1-point ``mask`` call); the regions that held the site
-  before or after the edit are re-totalled from their masks. Other edits (name,
-  status, notes...) cost a tuple comparison.
+* It holds its own columnar copy of the sites (ids, lon, lat, sites x models low,
+  central and high chip matrices in catalogue order *as of* its date, reported power),
+  in store order, and one boolean mask per region over those rows. The matrices hold
+  what each site contributes after the campus, supersession, cancellation and
+  online-date rules (a :class:`~explorer.geo.capacity.CapacityLedger` kept alongside).
+* A site edit patches the rows of the sites whose contribution it can change (the site,
+  and its campus, parts or superseded record when it has any). Only if the site moved
+  is each region asked about that one point (a 1-point ``mask`` call); the regions that
+  hold a patched row before or after the edit are re-totalled from their masks. Other
+  edits (name, status, notes...) cost a tuple comparison.
+* Changing the date (:meth:`LiveTotals.set_as_of`) re-evaluates every row in one
+  vectorised pass and re-totals every region.
 * Inserting or removing sites splices rows into or out of the arrays and masks; only
   the new rows are tested against the regions.
 * A region edit recomputes that region's mask over all sites, except a pure rename
@@ -32,6 +37,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
+from datetime import date
 
 import numpy as np
 
@@ -39,6 +45,7 @@ from explorer.core.chips import ChipCatalogue
 from explorer.core.events import Event
 from explorer.core.schema import Site
 from explorer.core.store import SiteStore
+from explorer.geo.capacity import CapacityLedger
 from explorer.geo.region_store import RegionEntry, RegionStore
 from explorer.geo.regions import CircleRegion, PolygonRegion, Region
 from explorer.geo.totals import PowerFactors, SiteArrays, Totals, totals
@@ -77,7 +84,7 @@ def same_shape(a: Region, b: Region) -> bool:
 
 def _site_key(site: Site) -> tuple[object, ...]:
     """The attributes of a site that totals depend on."""
-    return (site.lon, site.lat, site.hardware, site.power_mw)
+    return (site.lon, site.lat, site.hardware, site.power_mw, site.part_of, site.supersedes)
 
 
 class LiveTotals:
@@ -127,8 +134,8 @@ class LiveTotals:
         self._catalogue = catalogue if catalogue is not None else ChipCatalogue.bundled()
         self._factors = factors
         self._models: tuple[str, ...] = self._catalogue.names
-        self._col = {m: j for j, m in enumerate(self._models)}
         self.incremental = incremental
+        self._as_of: date | None = None
         self.updated = Event("totals_updated")
         self._cache: dict[str, _RegionCache] = {}
         # The totals last announced per region: `updated` reports a difference from
@@ -167,6 +174,28 @@ class LiveTotals:
     def models(self) -> tuple[str, ...]:
         """Chip models in catalogue order (the ``by_model`` order of every result)."""
         return self._models
+
+    @property
+    def as_of(self) -> date | None:
+        """The date the totals count up to (None: the planned build-out)."""
+        return self._as_of
+
+    def set_as_of(self, as_of: date | None) -> None:
+        """Count up to ``as_of`` (None: every line that is not cancelled); re-totals every
+        region and reports the changes."""
+        if as_of is not None and not isinstance(as_of, date):
+            raise TypeError(f"as_of must be a date or None, got {type(as_of).__name__}")
+        if as_of == self._as_of:
+            return
+        self._as_of = as_of
+        self._low, self._chips, self._high = self._matrices()
+        self._retotal(list(self._cache))
+        self._announce(self._cache)
+
+    @property
+    def ledger(self) -> CapacityLedger:
+        """What each site contributes (kept in step with the store)."""
+        return self._ledger
 
     def totals(self, rid: str) -> Totals:
         """Totals of region ``rid``.
@@ -219,50 +248,73 @@ class LiveTotals:
         self._links.clear()
 
     # ------------------------------------------------------------------ the snapshot
-    def _chip_row(self, site: Site) -> np.ndarray:
-        row = np.zeros(len(self._models), dtype=np.int64)
-        for h in site.hardware:
-            j = self._col.get(h.chip_model)
-            if j is None:
-                raise ValueError(f"site '{site.id}': unknown chip model '{h.chip_model}'")
-            row[j] += h.chips
-        return row
+    def _day(self) -> int | None:
+        return self._as_of.toordinal() if self._as_of is not None else None
+
+    def _matrices(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        low, mid, high = self._ledger.at(self._day(), order=self._ids.tolist())
+        return np.asfortranarray(low), np.asfortranarray(mid), np.asfortranarray(high)
 
     def _columns(self, sites: Sequence[Site]) -> tuple[np.ndarray, ...]:
-        """(ids, lon, lat, chips, power) for ``sites``; chips is column-major."""
+        """(ids, lon, lat, power) for ``sites``."""
         n = len(sites)
         ids = np.empty(n, dtype=object)
         lon = np.empty(n, dtype=np.float64)
         lat = np.empty(n, dtype=np.float64)
         power = np.full(n, np.nan, dtype=np.float64)
-        chips = np.zeros((n, len(self._models)), dtype=np.int64, order="F")
         for i, s in enumerate(sites):
             ids[i] = s.id
             lon[i] = s.lon
             lat[i] = s.lat
             if s.power_mw is not None:
                 power[i] = s.power_mw
-            chips[i] = self._chip_row(s)
-        return ids, lon, lat, chips, power
+        return ids, lon, lat, power
 
     def _rebuild_sites(self) -> None:
         sites = self._sites.sites()
-        self._ids, self._lon, self._lat, self._chips, self._power = self._columns(sites)
+        self._ledger = CapacityLedger(sites, self._models)
+        self._ids, self._lon, self._lat, self._power = self._columns(sites)
+        self._low, self._chips, self._high = self._matrices()
+        self._counted = np.array([not self._ledger.is_superseded(s.id) for s in sites], dtype=bool)
         self._reindex()
 
     def _reindex(self) -> None:
         self._row = {sid: i for i, sid in enumerate(self._ids.tolist())}
 
     def _arrays_of(self, idx: np.ndarray) -> SiteArrays:
-        return SiteArrays.from_arrays(
+        return SiteArrays(
             self._ids[idx],
             self._lon[idx],
             self._lat[idx],
-            self._chips[idx],
             self._models,
+            self._chips[idx],
             self._power[idx],
             self._catalogue,
+            chips_low=self._low[idx],
+            chips_high=self._high[idx],
+            counted=self._counted[idx],
+            as_of=self._as_of,
         )
+
+    def _patch_rows(self, sids: Iterable[str]) -> list[int]:
+        """Re-evaluate the rows of ``sids`` from the ledger; returns the rows."""
+        rows = []
+        day = self._day()
+        for sid in sids:
+            row = self._row.get(sid)
+            if row is None:
+                continue
+            low, mid, high = self._ledger.site_rows(sid, day)
+            self._low[row], self._chips[row], self._high[row] = low, mid, high
+            self._counted[row] = not self._ledger.is_superseded(sid)
+            rows.append(row)
+        return rows
+
+    def _regions_holding(self, rows: Sequence[int]) -> list[str]:
+        if not rows:
+            return []
+        r = np.array(rows, dtype=np.int64)
+        return [rid for rid, c in self._cache.items() if c.mask[r].any()]
 
     def _totals_of(self, mask: np.ndarray, name: str) -> Totals:
         # The rows inside, in store order, totalled by the one public totals() so the
@@ -330,11 +382,10 @@ class LiveTotals:
         if not self.incremental or row is None:
             self._rebuild_all()
             return
-        moved = (old.lon, old.lat) != (new.lon, new.lat)
-        self._chips[row] = self._chip_row(new)
+        touched = self._ledger.update(removed=[old], added=[new])
         self._power[row] = np.nan if new.power_mw is None else new.power_mw
-        affected = []
-        if moved:
+        affected = set(self._regions_holding(self._patch_rows(touched | {new.id})))
+        if (old.lon, old.lat) != (new.lon, new.lat):
             self._lon[row] = new.lon
             self._lat[row] = new.lat
             x = self._lon[row : row + 1]
@@ -343,11 +394,9 @@ class LiveTotals:
                 was = bool(c.mask[row])
                 now = bool(c.entry.region.mask(x, y)[0])
                 if was or now:
-                    affected.append(rid)
+                    affected.add(rid)
                 c.mask[row] = now
-        else:
-            affected = [rid for rid, c in self._cache.items() if c.mask[row]]
-        self._announce(self._retotal(affected))
+        self._announce(self._retotal([rid for rid in self._cache if rid in affected]))
 
     def _on_sites_inserted(self, sites: list[Site]) -> None:
         if not self.incremental or not sites:
@@ -359,39 +408,49 @@ class LiveTotals:
         # np.insert takes positions in the *old* array: the k-th new row (ascending
         # final position p_k) goes before old row p_k - k.
         at = final - np.arange(len(new))
-        ids, lon, lat, chips, power = self._columns(new)
+        touched = self._ledger.update(added=new)
+        # The ledger keeps its own order; rows are patched by id below.
+        ids, lon, lat, power = self._columns(new)
+        zeros = np.zeros((len(new), len(self._models)), dtype=np.int64)
         self._ids = np.insert(self._ids, at, ids)
         self._lon = np.insert(self._lon, at, lon)
         self._lat = np.insert(self._lat, at, lat)
-        self._chips = np.asfortranarray(np.insert(self._chips, at, chips, axis=0))
+        self._low = np.asfortranarray(np.insert(self._low, at, zeros, axis=0))
+        self._chips = np.asfortranarray(np.insert(self._chips, at, zeros, axis=0))
+        self._high = np.asfortranarray(np.insert(self._high, at, zeros, axis=0))
+        self._counted = np.insert(self._counted, at, np.ones(len(new), dtype=bool))
         self._power = np.insert(self._power, at, power)
         self._reindex()
-        affected = []
+        affected = set()
         for rid, c in self._cache.items():
             inside = np.asarray(c.entry.region.mask(lon, lat), dtype=bool)
             c.mask = np.insert(c.mask, at, inside)
             if inside.any():
-                affected.append(rid)
-        self._announce(self._retotal(affected))
+                affected.add(rid)
+        affected |= set(self._regions_holding(self._patch_rows(touched)))
+        self._announce(self._retotal([rid for rid in self._cache if rid in affected]))
 
     def _on_sites_removed(self, sites: list[Site]) -> None:
         rows = [self._row[s.id] for s in sites if s.id in self._row]
         if not self.incremental or len(rows) != len(sites):
             self._rebuild_all()
             return
+        touched = self._ledger.update(removed=sites)
         gone = np.array(sorted(rows), dtype=np.int64)
+        affected = set(self._regions_holding(list(gone)))
         self._ids = np.delete(self._ids, gone)
         self._lon = np.delete(self._lon, gone)
         self._lat = np.delete(self._lat, gone)
+        self._low = np.asfortranarray(np.delete(self._low, gone, axis=0))
         self._chips = np.asfortranarray(np.delete(self._chips, gone, axis=0))
+        self._high = np.asfortranarray(np.delete(self._high, gone, axis=0))
+        self._counted = np.delete(self._counted, gone)
         self._power = np.delete(self._power, gone)
         self._reindex()
-        affected = []
-        for rid, c in self._cache.items():
-            if c.mask[gone].any():
-                affected.append(rid)
+        for c in self._cache.values():
             c.mask = np.delete(c.mask, gone)
-        self._announce(self._retotal(affected))
+        affected |= set(self._regions_holding(self._patch_rows(touched)))
+        self._announce(self._retotal([rid for rid in self._cache if rid in affected]))
 
     def _on_sites_reset(self) -> None:
         self._rebuild_all()

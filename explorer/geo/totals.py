@@ -1,13 +1,22 @@
-"""Totals of chips, compute and power for the sites inside a region.
+"""Totals of chips, compute and power for the sites inside a region, as of a date.
 
 The query is split in two so that it stays fast when the analyst drags a region over a
 large site list:
 
-1. :class:`SiteArrays` takes a columnar snapshot of the sites once (ids, coordinates,
-   a sites x models chip-count matrix, reported power).
+1. :class:`SiteArrays` takes a columnar snapshot of the sites once, *as of* a date (ids,
+   coordinates, sites x models low/central/high chip matrices after the campus,
+   supersession, cancellation and online-date rules of :mod:`explorer.geo.capacity`,
+   reported power).
 2. :func:`totals` asks the region for a boolean mask over the snapshot and sums the
-   selected rows; per-model catalogue figures turn chip counts into restricted chips,
-   H100-equivalents and power.
+   selected rows; per-model catalogue figures turn chip counts into restricted chips
+   (by the export rules in force on the date), H100-equivalents and power.
+
+Without a date (``as_of=None``) a snapshot holds the planned build-out (every line that
+is not cancelled) and chips are restricted by the rules in force today. Every total
+carries a low-high range around its central figure; facility power's range also uses
+the low and high server-overhead and PUE factors of :class:`PowerFactors`. Chips of a
+model with no catalogue figures (``Other``) are counted and reported as such
+(``unknown_model_chips``), never silently as zero compute or power.
 
 A site counts once per region however many hardware lines it has, and a site on a
 polygon's boundary counts as inside (see :mod:`explorer.geo.regions`).
@@ -18,13 +27,19 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import numpy as np
 
 from explorer.core.chips import REFERENCE_MODEL, ChipCatalogue
 from explorer.core.schema import Site
+from explorer.geo.capacity import CapacityLedger
 from explorer.geo.regions import Region
+
+#: Documented ranges of the power factors (see :class:`PowerFactors`).
+SERVER_OVERHEAD_RANGE = (1.5, 2.15)
+PUE_RANGE = (1.15, 1.5)
 
 
 @dataclass(frozen=True)
@@ -46,16 +61,37 @@ class PowerFactors:
         new large data centres in the national computing hub nodes in the west. Real
         sites may be better (cool desert air) or worse; users can override it.
 
-    Both must be finite and >= 1 (a factor below 1 would mean the server or building
-    draws less than the chips alone).
+    server_overhead_low, server_overhead_high : float, optional
+        The range used for the low and high facility power. Default 1.5 (servers
+        drawing below their maximum rating in service) and 2.15 (SemiAnalysis's
+        estimate of about 1.5 kW per 700 W H100 with networking and storage), widened
+        to include ``server_overhead`` when it lies outside.
+    pue_low, pue_high : float, optional
+        Default 1.15 (a well-run site in a cool desert climate) and 1.5 (a typical
+        average of Chinese data centres), widened to include ``pue``.
+
+    All must be finite and >= 1 (a factor below 1 would mean the server or building
+    draws less than the chips alone), and low <= central <= high.
     """
 
     server_overhead: float = 1.8
     pue: float = 1.25
+    server_overhead_low: float | None = None
+    server_overhead_high: float | None = None
+    pue_low: float | None = None
+    pue_high: float | None = None
 
     def __post_init__(self) -> None:
-        for name in ("server_overhead", "pue"):
+        defaults = {
+            "server_overhead_low": lambda: min(SERVER_OVERHEAD_RANGE[0], self.server_overhead),
+            "server_overhead_high": lambda: max(SERVER_OVERHEAD_RANGE[1], self.server_overhead),
+            "pue_low": lambda: min(PUE_RANGE[0], self.pue),
+            "pue_high": lambda: max(PUE_RANGE[1], self.pue),
+        }
+        for name in ("server_overhead", "pue", *defaults):
             v = getattr(self, name)
+            if v is None:
+                v = defaults[name]()
             if (
                 isinstance(v, bool)
                 or not isinstance(v, int | float)
@@ -64,6 +100,17 @@ class PowerFactors:
             ):
                 raise ValueError(f"{name} must be a finite number >= 1, got '{v}'")
             object.__setattr__(self, name, float(v))
+        for name in ("server_overhead", "pue"):
+            low, mid, high = (
+                getattr(self, f"{name}_low"),
+                getattr(self, name),
+                getattr(self, f"{name}_high"),
+            )
+            if not low <= mid <= high:
+                raise ValueError(
+                    f"{name} range must satisfy low <= central <= high, "
+                    f"got {low:g}, {mid:g}, {high:g}"
+                )
 
 
 def _readonly(a: np.ndarray) -> np.ndarray:
@@ -91,12 +138,21 @@ class SiteArrays:
     models : tuple of str
         Column labels of ``chips``.
     chips : numpy.ndarray of int64, shape (n_sites, n_models)
-        Stored column-major (one model's counts are contiguous).
+        The central contribution of each site, after the rules of
+        :mod:`explorer.geo.capacity`. Stored column-major (one model's counts are
+        contiguous).
     reported_power_mw : numpy.ndarray of float64
         Each site's reported power in MW, NaN when not reported.
     catalogue : ChipCatalogue or None
         The catalogue the snapshot was built against, used by :func:`totals` when no
         catalogue is passed.
+    chips_low, chips_high : numpy.ndarray of int64, optional
+        The low and high contributions (default: equal to ``chips``).
+    counted : numpy.ndarray of bool, optional
+        False for a superseded site: it is never counted, not even in ``site_count``
+        (default: all True).
+    as_of : datetime.date or None
+        The date the snapshot counts up to (None: the planned build-out).
     """
 
     ids: np.ndarray
@@ -106,6 +162,10 @@ class SiteArrays:
     chips: np.ndarray
     reported_power_mw: np.ndarray
     catalogue: ChipCatalogue | None = field(default=None, repr=False)
+    chips_low: np.ndarray | None = field(default=None, repr=False)
+    chips_high: np.ndarray | None = field(default=None, repr=False)
+    counted: np.ndarray | None = field(default=None, repr=False)
+    as_of: date | None = None
 
     def __post_init__(self) -> None:
         n = self.ids.shape[0]
@@ -128,23 +188,51 @@ class SiteArrays:
             # sites one model at a time is a fast gather (about 3x faster than gathering
             # whole rows of a row-major matrix at a million sites).
             object.__setattr__(self, "chips", np.asfortranarray(self.chips))
-        for a in (self.ids, self.lon, self.lat, self.chips, self.reported_power_mw):
-            _readonly(a)
+        for name in ("chips_low", "chips_high"):
+            a = getattr(self, name)
+            if a is None:
+                object.__setattr__(self, name, self.chips)
+            elif a.shape != self.chips.shape:
+                raise ValueError(f"{name} must have shape {self.chips.shape}, got {a.shape}")
+            elif not a.flags.f_contiguous:
+                object.__setattr__(self, name, np.asfortranarray(a))
+        if self.counted is None:
+            object.__setattr__(self, "counted", np.ones(n, dtype=bool))
+        elif self.counted.shape != (n,):
+            raise ValueError(f"counted must have shape ({n},), got {self.counted.shape}")
+        for a in (
+            self.ids,
+            self.lon,
+            self.lat,
+            self.chips,
+            self.chips_low,
+            self.chips_high,
+            self.counted,
+            self.reported_power_mw,
+        ):
+            if a is not None:
+                _readonly(a)
 
     def __len__(self) -> int:
         return int(self.ids.shape[0])
 
     @classmethod
     def from_sites(
-        cls, sites: Iterable[Site], catalogue: ChipCatalogue | None = None
+        cls,
+        sites: Iterable[Site],
+        catalogue: ChipCatalogue | None = None,
+        *,
+        as_of: date | None = None,
     ) -> SiteArrays:
-        """Snapshot ``sites``; chip columns follow the catalogue's model order.
+        """Snapshot ``sites`` as of a date; chip columns follow the catalogue's model order.
 
         Parameters
         ----------
         sites : iterable of Site
         catalogue : ChipCatalogue, optional
             Defaults to the bundled catalogue.
+        as_of : datetime.date, optional
+            Count only the lines online by then; None: the planned build-out.
 
         Raises
         ------
@@ -152,27 +240,48 @@ class SiteArrays:
             If a hardware line names a model the catalogue does not know.
         """
         catalogue = catalogue if catalogue is not None else ChipCatalogue.bundled()
-        models = catalogue.names
-        col = {m: j for j, m in enumerate(models)}
         sites = list(sites)
+        ledger = CapacityLedger(sites, catalogue.names)
+        return cls.from_ledger(sites, ledger, catalogue, as_of=as_of)
+
+    @classmethod
+    def from_ledger(
+        cls,
+        sites: Sequence[Site],
+        ledger: CapacityLedger,
+        catalogue: ChipCatalogue,
+        *,
+        as_of: date | None = None,
+    ) -> SiteArrays:
+        """Snapshot from a :class:`~explorer.geo.capacity.CapacityLedger` of ``sites``
+        (same order)."""
         n = len(sites)
         ids = np.empty(n, dtype=object)
         lon = np.empty(n, dtype=np.float64)
         lat = np.empty(n, dtype=np.float64)
         power = np.full(n, np.nan, dtype=np.float64)
-        chips = np.zeros((n, len(models)), dtype=np.int64)
+        counted = np.ones(n, dtype=bool)
         for i, s in enumerate(sites):
             ids[i] = s.id
             lon[i] = s.lon
             lat[i] = s.lat
             if s.power_mw is not None:
                 power[i] = s.power_mw
-            for h in s.hardware:
-                j = col.get(h.chip_model)
-                if j is None:
-                    raise ValueError(f"site '{s.id}': unknown chip model '{h.chip_model}'")
-                chips[i, j] += h.chips
-        return cls(ids, lon, lat, models, chips, power, catalogue)
+            counted[i] = not ledger.is_superseded(s.id)
+        low, chips, high = ledger.at(as_of.toordinal() if as_of is not None else None)
+        return cls(
+            ids,
+            lon,
+            lat,
+            ledger.models,
+            chips,
+            power,
+            catalogue,
+            chips_low=low,
+            chips_high=high,
+            counted=counted,
+            as_of=as_of,
+        )
 
     @classmethod
     def from_arrays(
@@ -230,20 +339,22 @@ class SiteArrays:
 
 @dataclass(frozen=True)
 class Totals:
-    """What a region holds.
+    """What a region holds, as of a date.
 
     Attributes
     ----------
     region : str
         The region's name (``"all"`` when no region was given).
     site_count : int
+        Sites inside the region that count (superseded ones do not).
     site_ids : tuple of str
         In snapshot order.
     chips : int
+        The central estimate.
     by_model : tuple of (str, int)
-        Models with at least one chip, in catalogue order.
+        Models with at least one chip, in catalogue order (central).
     restricted_chips : int
-        Chips of models that need a US export licence for China.
+        Chips of models that needed a US export licence for China on :attr:`rules_day`.
     h100e : float
         H100-equivalents: chips x model dense BF16 TFLOPS / H100 dense BF16 TFLOPS.
     it_power_mw : float
@@ -254,6 +365,20 @@ class Totals:
         Sum of the sites' own reported power, ignoring sites that report none.
     factors : PowerFactors
         The factors used for the power estimates.
+    as_of : datetime.date or None
+        The date counted up to; None for the planned build-out.
+    rules_day : datetime.date or None
+        The date whose export rules decided what is restricted (``as_of``, or the day
+        the total was made when undated).
+    restricted_h100e : float
+        H100-equivalents of the restricted chips.
+    unknown_model_chips : int
+        Chips of models with no catalogue figures (``Other``): in ``chips``, not in
+        H100e or power.
+    chips_range, restricted_range : (int, int)
+        Low and high.
+    h100e_range, facility_power_range : (float, float)
+        Low and high (facility power with the low and high power factors).
     """
 
     region: str
@@ -267,13 +392,26 @@ class Totals:
     facility_power_mw: float
     reported_power_mw: float
     factors: PowerFactors
+    as_of: date | None = None
+    rules_day: date | None = None
+    restricted_h100e: float = 0.0
+    unknown_model_chips: int = 0
+    chips_range: tuple[int, int] = (0, 0)
+    restricted_range: tuple[int, int] = (0, 0)
+    h100e_range: tuple[float, float] = (0.0, 0.0)
+    facility_power_range: tuple[float, float] = (0.0, 0.0)
 
     def by_model_dict(self) -> dict[str, int]:
         """``by_model`` as an ordered dict."""
         return dict(self.by_model)
 
     def to_json(self) -> dict[str, Any]:
-        """JSON-ready summary; floats rounded to 3 decimals."""
+        """JSON-ready summary; floats rounded to 3 decimals.
+
+        The keys of earlier versions are kept with their meaning (central estimates);
+        ``as_of``, ``rules_as_of``, ``restricted_h100e``, ``unknown_model_chips`` and the
+        low-high ``range`` were added with dated, ranged totals.
+        """
         return {
             "name": self.region,
             "site_count": self.site_count,
@@ -284,20 +422,37 @@ class Totals:
             "it_power_mw": round(self.it_power_mw, 3),
             "facility_power_mw": round(self.facility_power_mw, 3),
             "by_model": self.by_model_dict(),
+            "as_of": self.as_of.isoformat() if self.as_of is not None else None,
+            "rules_as_of": self.rules_day.isoformat() if self.rules_day is not None else None,
+            "restricted_h100e": round(self.restricted_h100e, 3),
+            "unknown_model_chips": self.unknown_model_chips,
+            "range": {
+                "chips": list(self.chips_range),
+                "restricted_chips": list(self.restricted_range),
+                "h100e": [round(v, 3) for v in self.h100e_range],
+                "facility_power_mw": [round(v, 3) for v in self.facility_power_range],
+            },
         }
 
 
 # --------------------------------------------------------------------------- queries
 
 
-def _as_arrays(sites: Sequence[Site] | SiteArrays, catalogue: ChipCatalogue | None) -> SiteArrays:
+def _as_arrays(
+    sites: Sequence[Site] | SiteArrays, catalogue: ChipCatalogue | None, as_of: date | None
+) -> SiteArrays:
     if isinstance(sites, SiteArrays):
+        if as_of is not None and as_of != sites.as_of:
+            raise ValueError(
+                f"as_of {as_of} differs from the snapshot's ({sites.as_of}); "
+                "take a snapshot as of that date"
+            )
         return sites
     if isinstance(sites, str | bytes) or not isinstance(sites, Iterable):
         raise TypeError(
             f"sites must be a sequence of Site or a SiteArrays, got {type(sites).__name__}"
         )
-    return SiteArrays.from_sites(sites, catalogue)
+    return SiteArrays.from_sites(sites, catalogue, as_of=as_of)
 
 
 def _resolve_catalogue(arrays: SiteArrays, catalogue: ChipCatalogue | None) -> ChipCatalogue:
@@ -306,15 +461,18 @@ def _resolve_catalogue(arrays: SiteArrays, catalogue: ChipCatalogue | None) -> C
 
 
 @dataclass(frozen=True, eq=False)
-class _ModelFigures:
-    """Per-column catalogue figures, aligned with ``SiteArrays.models``."""
+class ModelFigures:
+    """Per-column catalogue figures on one date, aligned with ``SiteArrays.models``."""
 
-    restricted: np.ndarray  # bool
+    day: date
+    restricted: np.ndarray  # bool: needed a licence for China on ``day``
     h100e: np.ndarray  # float, relative to H100 dense BF16
     board_w: np.ndarray  # float
+    unknown: np.ndarray  # bool: no catalogue figures
 
 
-def _model_figures(models: tuple[str, ...], catalogue: ChipCatalogue) -> _ModelFigures:
+def model_figures(models: tuple[str, ...], catalogue: ChipCatalogue, day: date) -> ModelFigures:
+    """The catalogue's figures for ``models`` and their export status on ``day``."""
     unknown = [m for m in models if m not in catalogue]
     if unknown:
         known = ", ".join(catalogue.names)
@@ -324,10 +482,12 @@ def _model_figures(models: tuple[str, ...], catalogue: ChipCatalogue) -> _ModelF
         raise ValueError(
             f"reference model {REFERENCE_MODEL} needs a positive bf16_dense_tflops, got '{ref}'"
         )
-    return _ModelFigures(
-        restricted=np.array([catalogue[m].restricted for m in models], dtype=bool),
+    return ModelFigures(
+        day=day,
+        restricted=np.array([catalogue.restricted_on(m, day) for m in models], dtype=bool),
         h100e=np.array([catalogue[m].bf16_dense_tflops / ref for m in models], dtype=np.float64),
         board_w=np.array([catalogue[m].board_power_w for m in models], dtype=np.float64),
+        unknown=np.array([not catalogue[m].has_figures for m in models], dtype=bool),
     )
 
 
@@ -337,27 +497,33 @@ def _check_factors(factors: Any) -> PowerFactors:
     return factors
 
 
+def _sum_columns(matrix: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    return np.array([int(matrix[:, j][idx].sum()) for j in range(matrix.shape[1])], dtype=np.int64)
+
+
 def _totals_from_mask(
     arrays: SiteArrays,
     mask: np.ndarray | None,
     name: str,
     catalogue: ChipCatalogue,
-    figs: _ModelFigures,
+    figs: ModelFigures,
     factors: PowerFactors,
 ) -> Totals:
-    if mask is None:
-        idx = np.arange(len(arrays))
-    else:
-        idx = np.flatnonzero(mask)
-    per_model = np.array(
-        [int(arrays.chips[:, j][idx].sum()) for j in range(len(arrays.models))], dtype=np.int64
-    )
+    counted = arrays.counted
+    assert counted is not None and arrays.chips_low is not None and arrays.chips_high is not None
+    idx = np.flatnonzero(counted if mask is None else (mask & counted))
+    per_model = _sum_columns(arrays.chips, idx)
+    low = per_model if arrays.chips_low is arrays.chips else _sum_columns(arrays.chips_low, idx)
+    high = per_model if arrays.chips_high is arrays.chips else _sum_columns(arrays.chips_high, idx)
     it_w = float(per_model @ figs.board_w) * factors.server_overhead
+    facility_low = float(low @ figs.board_w) * factors.server_overhead_low * factors.pue_low  # type: ignore[operator]
+    facility_high = float(high @ figs.board_w) * factors.server_overhead_high * factors.pue_high  # type: ignore[operator]
     reported = arrays.reported_power_mw[idx]
     reported = reported[~np.isnan(reported)]
     count = dict(zip(arrays.models, per_model.tolist(), strict=True))
     # Catalogue order for display, whatever the snapshot's column order.
     by_model = tuple((m, count[m]) for m in catalogue.names if count.get(m, 0) > 0)
+    restricted_h100e = figs.h100e * figs.restricted
     return Totals(
         region=name,
         site_count=int(idx.size),
@@ -370,6 +536,14 @@ def _totals_from_mask(
         facility_power_mw=it_w * factors.pue / 1e6,
         reported_power_mw=float(reported.sum()),
         factors=factors,
+        as_of=arrays.as_of,
+        rules_day=figs.day,
+        restricted_h100e=float(per_model @ restricted_h100e),
+        unknown_model_chips=int(per_model[figs.unknown].sum()),
+        chips_range=(int(low.sum()), int(high.sum())),
+        restricted_range=(int(low[figs.restricted].sum()), int(high[figs.restricted].sum())),
+        h100e_range=(float(low @ figs.h100e), float(high @ figs.h100e)),
+        facility_power_range=(facility_low / 1e6, facility_high / 1e6),
     )
 
 
@@ -380,44 +554,60 @@ def _check_region(region: Any) -> Region:
 
 
 def _checked_inputs(
-    sites: Sequence[Site] | SiteArrays, catalogue: ChipCatalogue | None, factors: Any
-) -> tuple[SiteArrays, ChipCatalogue, _ModelFigures, PowerFactors]:
-    """The checks every public totals function starts with, in this order: the sites
-    (as arrays), the catalogue that covers their models, the models' figures, the
-    power factors."""
-    arrays = _as_arrays(sites, catalogue)
+    sites: Sequence[Site] | SiteArrays,
+    catalogue: ChipCatalogue | None,
+    factors: Any,
+    as_of: date | None,
+    today: date | None,
+) -> tuple[SiteArrays, ChipCatalogue, ModelFigures, PowerFactors]:
+    """The checks every public totals function starts with, in this order: the date, the
+    sites (as arrays as of that date), the catalogue that covers their models, the
+    models' figures on the rules' date, the power factors."""
+    if as_of is not None and not isinstance(as_of, date):
+        raise TypeError(f"as_of must be a date or None, got {type(as_of).__name__}")
+    arrays = _as_arrays(sites, catalogue, as_of)
     cat = _resolve_catalogue(arrays, catalogue)
-    return arrays, cat, _model_figures(arrays.models, cat), _check_factors(factors)
+    day = arrays.as_of if arrays.as_of is not None else (today or date.today())
+    return arrays, cat, model_figures(arrays.models, cat, day), _check_factors(factors)
 
 
 def totals(
     sites: Sequence[Site] | SiteArrays,
     region: Region | None = None,
     *,
+    as_of: date | None = None,
     catalogue: ChipCatalogue | None = None,
     factors: PowerFactors = PowerFactors(),  # noqa: B008 - frozen, so sharing is safe
     name: str | None = None,
+    today: date | None = None,
 ) -> Totals:
-    """Total the sites inside ``region``.
+    """Total the sites inside ``region``, as of a date.
 
     Parameters
     ----------
     sites : sequence of Site or SiteArrays
-        Pass a :class:`SiteArrays` to reuse one snapshot across many queries.
+        Pass a :class:`SiteArrays` to reuse one snapshot across many queries (its
+        ``as_of`` is the date counted to).
     region : Region, optional
         ``None`` totals every site (named ``"all"``).
+    as_of : datetime.date, optional
+        Count only lines online by this date, with the export rules in force on it.
+        None: every line that is not cancelled (the planned build-out), with today's
+        rules.
     catalogue : ChipCatalogue, optional
         Defaults to the snapshot's catalogue, then the bundled one.
     factors : PowerFactors
         Server overhead and PUE for the power estimates.
     name : str, optional
         Overrides the name on the result (default: the region's name).
+    today : datetime.date, optional
+        The date whose rules an undated total uses (default: the real today).
 
     Returns
     -------
     Totals
     """
-    arrays, cat, figs, factors = _checked_inputs(sites, catalogue, factors)
+    arrays, cat, figs, factors = _checked_inputs(sites, catalogue, factors, as_of, today)
     if region is None:
         return _totals_from_mask(arrays, None, name or "all", cat, figs, factors)
     region = _check_region(region)
@@ -431,8 +621,10 @@ def union_totals(
     regions: Iterable[Region],
     name: str = "union",
     *,
+    as_of: date | None = None,
     catalogue: ChipCatalogue | None = None,
     factors: PowerFactors = PowerFactors(),  # noqa: B008
+    today: date | None = None,
 ) -> Totals:
     """Total the sites inside any of ``regions``, each site counted once.
 
@@ -443,14 +635,14 @@ def union_totals(
         An empty iterable gives zero totals.
     name : str
         Name on the result.
-    catalogue, factors
+    as_of, catalogue, factors, today
         As for :func:`totals`.
 
     Returns
     -------
     Totals
     """
-    arrays, cat, figs, factors = _checked_inputs(sites, catalogue, factors)
+    arrays, cat, figs, factors = _checked_inputs(sites, catalogue, factors, as_of, today)
     mask = np.zeros(len(arrays), dtype=bool)
     for r in regions:
         # OR of the masks: a site in two overlapping regions is still one site.
@@ -462,18 +654,29 @@ def totals_many(
     sites: Sequence[Site] | SiteArrays,
     regions: Iterable[Region],
     *,
+    as_of: date | None = None,
     catalogue: ChipCatalogue | None = None,
     factors: PowerFactors = PowerFactors(),  # noqa: B008
+    today: date | None = None,
 ) -> list[Totals]:
     """One :class:`Totals` per region, sharing a single snapshot.
 
     Regions may overlap; a site in two regions counts in both.
     """
-    arrays, cat, figs, factors = _checked_inputs(sites, catalogue, factors)
+    arrays, cat, figs, factors = _checked_inputs(sites, catalogue, factors, as_of, today)
     return [
         _totals_from_mask(arrays, arrays.in_region(_check_region(r)), r.name, cat, figs, factors)
         for r in regions
     ]
 
 
-__all__ = ["PowerFactors", "SiteArrays", "Totals", "totals", "totals_many", "union_totals"]
+__all__ = [
+    "ModelFigures",
+    "PowerFactors",
+    "SiteArrays",
+    "Totals",
+    "model_figures",
+    "totals",
+    "totals_many",
+    "union_totals",
+]

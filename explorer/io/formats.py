@@ -64,6 +64,8 @@ CSV_COLUMNS: tuple[str, ...] = (
     "confidence",
     "notes",
     "updated_at",
+    "part_of",
+    "supersedes",
     "hardware",
     "sources",
 )
@@ -84,7 +86,13 @@ PROPERTY_ORDER: tuple[str, ...] = (
     "sources",
     "notes",
     "updated_at",
+    "part_of",
+    "supersedes",
 )
+
+
+#: Site properties written only when set.
+_OPTIONAL_REFS = frozenset({"part_of", "supersedes"})
 
 
 @dataclass
@@ -222,7 +230,8 @@ def check_file(
 def site_to_feature(site: Site) -> dict[str, Any]:
     """The GeoJSON Feature for one site (flat ``chips`` plus nested lists)."""
     d = site.to_dict()
-    props = {k: d[k] for k in PROPERTY_ORDER}
+    # A site that is no campus's part and supersedes nothing is written as before.
+    props = {k: d[k] for k in PROPERTY_ORDER if k not in _OPTIONAL_REFS or d[k]}
     return {
         "type": "Feature",
         "id": site.id,
@@ -521,9 +530,12 @@ def _single_hardware_line(props: Mapping[str, Any]) -> list[dict[str, Any]]:
     if not model and not chips:
         return []
     line: dict[str, Any] = {"chip_model": model, "chips": chips}
-    for key in ("servers", "gpus_per_server", "phase"):
+    for key in ("servers", "gpus_per_server", "phase", "online", "chips_low", "chips_high"):
         if key in props:
             line[key] = props[key]
+    # ``status`` is the site's; the line's own status has a column of its own.
+    if "line_status" in props:
+        line["status"] = props["line_status"]
     return [line]
 
 

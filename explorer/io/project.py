@@ -4,11 +4,12 @@ Layout (all written by GDAL, so QGIS and ogr2ogr read it as they would any GPKG)
 
 ``sites``
     Point layer, EPSG:4326: id, name, operator, tenant, province, prefecture,
-    status, chips (the flat total, for GIS users), power_mw, confidence, notes,
-    updated_at. Feature order is site order.
+    status, part_of, supersedes, chips (the flat total, for GIS users), power_mw,
+    confidence, notes, updated_at. Feature order is site order.
 ``hardware``
     Attribute table: site_id, line_no, chip_model, chips, servers,
-    gpus_per_server, phase.
+    gpus_per_server, phase, status, online, chips_low, chips_high (projects written
+    before the last four existed read them as their defaults).
 ``sources``
     Attribute table: site_id, source_no, title, url, date, quote.
 ``project``
@@ -61,6 +62,20 @@ _SQLITE_MAGIC = b"SQLite format 3\x00"
 # SQLite header bytes 68-71 hold the application id; GeoPackage sets "GPKG"
 # (1.2+) or "GP10"/"GP11" (older versions).
 _GPKG_APP_IDS = (b"GPKG", b"GP10", b"GP11")
+#: Columns of the hardware table read back (older projects lack the last four: a missing
+#: column reads as the field's default).
+HARDWARE_FIELDS = (
+    "chip_model",
+    "chips",
+    "servers",
+    "gpus_per_server",
+    "phase",
+    "status",
+    "online",
+    "chips_low",
+    "chips_high",
+)
+
 _SITE_TEXT_COLUMNS = (
     "id",
     "name",
@@ -69,6 +84,8 @@ _SITE_TEXT_COLUMNS = (
     "province",
     "prefecture",
     "status",
+    "part_of",
+    "supersedes",
 )
 
 
@@ -143,6 +160,10 @@ def _write_project(
             "servers": _int_col([h.servers for _, _, h in hw]),
             "gpus_per_server": _int_col([h.gpus_per_server for _, _, h in hw]),
             "phase": _text_col([h.phase for _, _, h in hw]),
+            "status": _text_col([h.status for _, _, h in hw]),
+            "online": _text_col([h.online for _, _, h in hw]),
+            "chips_low": _int_col([h.chips_low for _, _, h in hw]),
+            "chips_high": _int_col([h.chips_high for _, _, h in hw]),
         },
     )
     src = [(s.id, n, c) for s in sites for n, c in enumerate(s.sources)]
@@ -340,7 +361,7 @@ def read_project(
         path,
         HARDWARE_TABLE,
         "line_no",
-        ("chip_model", "chips", "servers", "gpus_per_server", "phase"),
+        HARDWARE_FIELDS,
     )
     sources = _read_children(path, SOURCES_TABLE, "source_no", ("title", "url", "date", "quote"))
 

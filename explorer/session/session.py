@@ -20,6 +20,8 @@ Events (plain :class:`~explorer.core.events.Event`, emitted only on a real chang
     (``None``: the bundled provinces).
 ``highlight_changed(tuple[str, ...])``
     The sites highlighted on the map: those inside the selected region.
+``as_of_changed(date | None)``
+    The date the live totals (and the map) count up to; None: the planned build-out.
 ``opened(str)``
     Another project replaced the content (its display name).
 ``notice(str)``
@@ -31,6 +33,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -96,6 +99,9 @@ class Session:
         ``None``: no province lookup.
     factors : PowerFactors
         Server overhead and PUE for the power estimates.
+    incremental_totals : bool, default True
+        Patch the live totals on each edit; ``False`` recomputes everything (see
+        :class:`~explorer.geo.live_totals.LiveTotals`; for the benchmark).
 
     Attributes
     ----------
@@ -119,6 +125,7 @@ class Session:
         history: History | None = None,
         admin_areas: AdminAreas | None | _Unloaded = _NOT_LOADED,
         factors: PowerFactors = PowerFactors(),  # noqa: B008 - frozen, so sharing is safe
+        incremental_totals: bool = True,
     ) -> None:
         self.catalogue = catalogue if catalogue is not None else ChipCatalogue.bundled()
         self.history: History = history if history is not None else UndoHistory()
@@ -126,7 +133,9 @@ class Session:
         self.regions = RegionStore()
         self.selection = Selection()
         self.region_selection = Selection()
-        self.live_totals = LiveTotals(self.sites, self.regions, self.catalogue, factors)
+        self.live_totals = LiveTotals(
+            self.sites, self.regions, self.catalogue, factors, incremental=incremental_totals
+        )
         self.path: Path | None = None
         self.display_name = "Untitled"
         self._admin: AdminAreas | None | _Unloaded = admin_areas
@@ -136,6 +145,7 @@ class Session:
         self._boundary_checks: list[BoundaryCheck] = []
         self._highlight: tuple[str, ...] = ()
 
+        self.as_of_changed = Event("as_of_changed")
         self.mode_changed = Event("mode_changed")
         self.color_mode_changed = Event("color_mode_changed")
         self.boundary_changed = Event("boundary_changed")
@@ -228,6 +238,19 @@ class Session:
         self.path = target
         self.display_name = target.name
         return target
+
+    # ================================================================== the date
+    @property
+    def as_of(self) -> date | None:
+        """The date totals count up to (None: every line not cancelled, today's rules)."""
+        return self.live_totals.as_of
+
+    def set_as_of(self, as_of: date | None) -> None:
+        """Count up to ``as_of``: lines online by then, export rules in force then."""
+        if as_of == self.live_totals.as_of:
+            return
+        self.live_totals.set_as_of(as_of)
+        self.as_of_changed.emit(as_of)
 
     # ================================================================== modes
     @property

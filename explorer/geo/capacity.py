@@ -1,0 +1,349 @@
+"""What each site contributes, per chip model, over time: counted once, in ranges.
+
+The rules (all applied to the low, central and high figures alike, and at every date):
+
+* A ``cancelled`` hardware line never counts. A line with an ``online`` date counts from
+  the end of that period on; a line without one counts only in the undated total (the
+  planned build-out, ``as_of=None``), never at a date.
+* A superseded site (another site names it in ``supersedes``) never counts.
+* Campus and parts (``part_of``) never count more than the larger of the two, per model:
+  each part counts where it stands, and the campus counts only its unallocated remainder,
+  ``max(0, campus lines of m - all its parts' lines of m)``, at its own point. So over the
+  whole data set a campus and its parts give ``max(campus, sum of parts)`` for each model.
+  A part that is superseded is not a part; a campus that is superseded leaves its parts
+  standing alone; ``part_of`` naming a missing site, itself, or a site that is itself a
+  part is ignored here (``explorer validate`` reports it).
+
+The result is a *ledger*: per site, per model, the undated contribution and a list of
+dated steps ``(day, delta)``. The contribution at a date is the sum of the steps up to
+it, so a whole data set is evaluated at any date with one vectorised pass
+(:meth:`CapacityLedger.at`), and an edit recomputes only the sites it touches
+(:meth:`CapacityLedger.affected`, :meth:`CapacityLedger.site_rows`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from explorer.core.dates import NEVER, period_end_ordinal
+from explorer.core.schema import HardwareLine, Site
+
+#: (low, central, high)
+Bounds = tuple[int, int, int]
+_ZERO: Bounds = (0, 0, 0)
+
+
+@dataclass(frozen=True)
+class SiteContribution:
+    """One site's contribution after every rule.
+
+    Attributes
+    ----------
+    undated : dict
+        model -> (low, central, high): the planned build-out (every line that counts).
+    steps : tuple of (model, day ordinal, (dlow, dcentral, dhigh))
+        Dated changes in date order; the contribution at day ``d`` is the sum of the
+        steps with ``day <= d``.
+    """
+
+    undated: dict[str, Bounds]
+    steps: tuple[tuple[str, int, Bounds], ...]
+
+    def at(self, day: int | None) -> dict[str, Bounds]:
+        """model -> (low, central, high) at ``day`` (None: undated)."""
+        if day is None:
+            return dict(self.undated)
+        out: dict[str, list[int]] = {}
+        for model, d, delta in self.steps:
+            if d <= day:
+                acc = out.setdefault(model, [0, 0, 0])
+                for k in range(3):
+                    acc[k] += delta[k]
+        return {m: (v[0], v[1], v[2]) for m, v in out.items() if v != [0, 0, 0]}
+
+
+_NOTHING = SiteContribution({}, ())
+
+
+def _line_bounds(line: HardwareLine) -> Bounds:
+    return (line.low, line.chips, line.high)
+
+
+def _own(site: Site) -> tuple[dict[str, Bounds], dict[str, dict[int, Bounds]]]:
+    """The site's own lines: undated totals per model, and dated amounts per model/day."""
+    undated: dict[str, list[int]] = {}
+    dated: dict[str, dict[int, list[int]]] = {}
+    for line in site.hardware:
+        if not line.counts:
+            continue
+        b = _line_bounds(line)
+        acc = undated.setdefault(line.chip_model, [0, 0, 0])
+        for k in range(3):
+            acc[k] += b[k]
+        day = period_end_ordinal(line.online)
+        if day != NEVER:
+            acc_d = dated.setdefault(line.chip_model, {}).setdefault(day, [0, 0, 0])
+            for k in range(3):
+                acc_d[k] += b[k]
+    return (
+        {m: (v[0], v[1], v[2]) for m, v in undated.items()},
+        {m: {d: (v[0], v[1], v[2]) for d, v in days.items()} for m, days in dated.items()},
+    )
+
+
+def _plain(site: Site) -> SiteContribution:
+    undated, dated = _own(site)
+    steps = sorted(
+        ((m, d, b) for m, days in dated.items() for d, b in days.items()), key=lambda s: s[1]
+    )
+    return SiteContribution(undated, tuple(steps))
+
+
+def _remainder(campus: Site, parts: Sequence[Site]) -> SiteContribution:
+    """The campus's unallocated remainder, undated and at every date."""
+    c_undated, c_dated = _own(campus)
+    p_undated: dict[str, list[int]] = {}
+    p_dated: dict[str, dict[int, list[int]]] = {}
+    for part in parts:
+        u, dd = _own(part)
+        for m, b in u.items():
+            acc = p_undated.setdefault(m, [0, 0, 0])
+            for k in range(3):
+                acc[k] += b[k]
+        for m, days in dd.items():
+            for d, b in days.items():
+                acc = p_dated.setdefault(m, {}).setdefault(d, [0, 0, 0])
+                for k in range(3):
+                    acc[k] += b[k]
+    undated: dict[str, Bounds] = {}
+    for m, cb in c_undated.items():
+        pb = p_undated.get(m, [0, 0, 0])
+        r = (max(0, cb[0] - pb[0]), max(0, cb[1] - pb[1]), max(0, cb[2] - pb[2]))
+        if r != _ZERO:
+            undated[m] = r
+    steps: list[tuple[str, int, Bounds]] = []
+    for m, c_days in c_dated.items():
+        p_days = p_dated.get(m, {})
+        campus_sum = [0, 0, 0]
+        parts_sum = [0, 0, 0]
+        before = [0, 0, 0]
+        for d in sorted(set(c_days) | set(p_days)):
+            for k in range(3):
+                campus_sum[k] += c_days.get(d, _ZERO)[k]
+                parts_sum[k] += p_days.get(d, [0, 0, 0])[k]
+            now = [max(0, campus_sum[k] - parts_sum[k]) for k in range(3)]
+            delta = (now[0] - before[0], now[1] - before[1], now[2] - before[2])
+            if delta != _ZERO:
+                steps.append((m, d, delta))
+            before = now
+    steps.sort(key=lambda s: s[1])
+    return SiteContribution(undated, tuple(steps))
+
+
+class CapacityLedger:
+    """Every site's contribution, kept current as sites change.
+
+    Parameters
+    ----------
+    sites : iterable of Site
+        In store order (ids unique).
+    models : sequence of str
+        Chip model columns, in this order.
+
+    Raises
+    ------
+    ValueError
+        A hardware line names a model not in ``models``.
+    """
+
+    def __init__(self, sites: Iterable[Site], models: Sequence[str]) -> None:
+        self.models = tuple(models)
+        self._col = {m: j for j, m in enumerate(self.models)}
+        self._sites: dict[str, Site] = {}
+        self._contrib: dict[str, SiteContribution] = {}
+        self._parts: dict[str, set[str]] = {}  # campus id -> ids naming it in part_of
+        self._superseders: dict[str, set[str]] = {}  # id -> ids naming it in supersedes
+        self._table: tuple[np.ndarray, ...] | None = None
+        self._undated: np.ndarray | None = None
+        self.reset(sites)
+
+    # ------------------------------------------------------------------ relations
+    def is_superseded(self, sid: str) -> bool:
+        """True when a site in the data names ``sid`` in its ``supersedes``."""
+        return any(s in self._sites for s in self._superseders.get(sid, ()))
+
+    def campus_of(self, site: Site) -> str | None:
+        """The campus a site counts as a part of, or None (see the module rules)."""
+        cid = site.part_of
+        if not cid or cid == site.id or cid not in self._sites:
+            return None
+        campus = self._sites[cid]
+        if campus.part_of and campus.part_of in self._sites and campus.part_of != cid:
+            return None  # a part cannot be a campus: one level deep
+        if self.is_superseded(cid) or self.is_superseded(site.id):
+            return None
+        return cid
+
+    def parts_of(self, cid: str) -> list[Site]:
+        """The sites that count as parts of campus ``cid``, in store order."""
+        parts = (self._sites.get(pid) for pid in self._parts.get(cid, ()))
+        return [s for s in parts if s is not None and self.campus_of(s) == cid]
+
+    def _compute(self, sid: str) -> SiteContribution:
+        site = self._sites[sid]
+        if self.is_superseded(sid):
+            return _NOTHING
+        parts = self.parts_of(sid) if sid in self._parts else []
+        if parts and self.campus_of(site) is None:
+            return _remainder(site, parts)
+        return _plain(site)
+
+    def _check_models(self, site: Site) -> None:
+        for line in site.hardware:
+            if line.chip_model not in self._col:
+                raise ValueError(f"site '{site.id}': unknown chip model '{line.chip_model}'")
+
+    # ------------------------------------------------------------------ changes
+    def reset(self, sites: Iterable[Site]) -> None:
+        """Replace every site."""
+        self._sites = {}
+        self._parts = {}
+        self._superseders = {}
+        for s in sites:
+            self._check_models(s)
+            self._sites[s.id] = s
+            self._link(s)
+        self._contrib = {sid: self._compute(sid) for sid in self._sites}
+        self._table = self._undated = None
+
+    def _link(self, s: Site) -> None:
+        if s.part_of:
+            self._parts.setdefault(s.part_of, set()).add(s.id)
+        if s.supersedes:
+            self._superseders.setdefault(s.supersedes, set()).add(s.id)
+
+    def _unlink(self, s: Site) -> None:
+        if s.part_of:
+            self._parts.get(s.part_of, set()).discard(s.id)
+        if s.supersedes:
+            self._superseders.get(s.supersedes, set()).discard(s.id)
+
+    def _neighbourhood(self, s: Site) -> set[str]:
+        """Sites whose contribution may depend on ``s``."""
+        out = {s.id}
+        if s.part_of:
+            out.add(s.part_of)
+            out |= self._parts.get(s.part_of, set())
+        if s.supersedes:
+            target = s.supersedes
+            out.add(target)
+            t = self._sites.get(target)
+            if t is not None and t.part_of:
+                out.add(t.part_of)  # a superseded part leaves its campus's remainder
+            out |= self._parts.get(target, set())  # a superseded campus frees its parts
+        out |= self._parts.get(s.id, set())
+        for sup in self._superseders.get(s.id, set()):
+            out.add(sup)
+        return out
+
+    def update(self, removed: Iterable[Site] = (), added: Iterable[Site] = ()) -> set[str]:
+        """Apply a change (an edit is removed=[old], added=[new]); returns the ids of the
+        sites (still present) whose contribution may have changed."""
+        touched: set[str] = set()
+        removed = list(removed)
+        added = list(added)
+        for s in added:
+            self._check_models(s)
+        for s in removed:
+            touched |= self._neighbourhood(s)
+            self._unlink(s)
+            self._sites.pop(s.id, None)
+            self._contrib.pop(s.id, None)
+        for s in added:
+            self._sites[s.id] = s
+            self._link(s)
+        for s in added:
+            touched |= self._neighbourhood(s)
+        # Campuses of the touched sites see their parts' change; one more ring is enough
+        # because relations are one level deep.
+        for sid in list(touched):
+            site = self._sites.get(sid)
+            if site is not None and site.part_of:
+                touched.add(site.part_of)
+        present = {sid for sid in touched if sid in self._sites}
+        for sid in present:
+            self._contrib[sid] = self._compute(sid)
+        self._table = self._undated = None
+        return present
+
+    # ------------------------------------------------------------------ reading
+    def contribution(self, sid: str) -> SiteContribution:
+        return self._contrib[sid]
+
+    def site_rows(self, sid: str, day: int | None) -> np.ndarray:
+        """The (3, n_models) low/central/high row of one site at ``day`` (None: undated)."""
+        out = np.zeros((3, len(self.models)), dtype=np.int64)
+        for model, b in self._contrib[sid].at(day).items():
+            out[:, self._col[model]] = b
+        return out
+
+    def _steps_table(self) -> tuple[np.ndarray, ...]:
+        if self._table is None:
+            index = {sid: i for i, sid in enumerate(self._sites)}
+            site_i: list[int] = []
+            col: list[int] = []
+            day: list[int] = []
+            vals: list[Bounds] = []
+            for sid, c in self._contrib.items():
+                i = index[sid]
+                for model, d, delta in c.steps:
+                    site_i.append(i)
+                    col.append(self._col[model])
+                    day.append(d)
+                    vals.append(delta)
+            self._table = (
+                np.array(site_i, dtype=np.int64),
+                np.array(col, dtype=np.int64),
+                np.array(day, dtype=np.int64),
+                np.array(vals, dtype=np.int64).reshape(-1, 3),
+            )
+        return self._table
+
+    def at(self, day: int | None, order: Sequence[str] | None = None) -> np.ndarray:
+        """Every site's contribution: an int64 array (3, n_sites, n_models) of low,
+        central and high at ``day`` (None: undated), in the order the sites were given,
+        or in ``order`` (the ids of every site, e.g. after inserts at positions)."""
+        out = self._at(day)
+        if order is None:
+            return out
+        index = {sid: i for i, sid in enumerate(self._sites)}
+        return out[:, [index[sid] for sid in order], :]
+
+    def _at(self, day: int | None) -> np.ndarray:
+        n, m = len(self._sites), len(self.models)
+        if day is None:
+            if self._undated is None:
+                undated = np.zeros((3, n, m), dtype=np.int64)
+                for i, c in enumerate(self._contrib.values()):
+                    for model, b in c.undated.items():
+                        undated[:, i, self._col[model]] = b
+                self._undated = undated
+            return self._undated.copy()
+        out = np.zeros((3, n, m), dtype=np.int64)
+        site_i, col, days, vals = self._steps_table()
+        keep = days <= day
+        flat = site_i[keep] * m + col[keep]
+        for k in range(3):
+            out[k].reshape(-1)[:] = np.bincount(flat, weights=vals[keep, k], minlength=n * m)
+        return out
+
+    def dated_days(self) -> list[int]:
+        """Every day on which some contribution changes, in order."""
+        _, _, days, _ = self._steps_table()
+        return sorted(set(days.tolist()))
+
+
+__all__ = ["Bounds", "CapacityLedger", "SiteContribution"]
