@@ -7,9 +7,9 @@ traceback); the rest call :func:`run_cli` in-process with a hand-built catalogue
 from __future__ import annotations
 
 import json
-from datetime import date
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Any
 

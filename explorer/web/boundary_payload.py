@@ -10,14 +10,15 @@ statistics office easily has a million vertices. The page gets a *display* copy:
 * above it, every area is simplified with ``shapely.simplify(preserve_topology=True)``
   at :data:`DISPLAY_TOLERANCE_DEG` (about one screen pixel at zoom 8, a tenth of one at
   zoom 5), and at the next coarser tolerance of :data:`FALLBACK_TOLERANCES_DEG` while
-  the total is still over :data:`MAX_VERTICES`;
+  the total is still over :data:`~explorer.web.protocol.MAX_BOUNDARY_VERTICES`;
 * coordinates are rounded to :data:`COORD_DECIMALS` places (about a metre).
 
 The simplified shapes are only drawn and hovered. Totals and picking always use the
 layer's own, full geometry in Python: the page's hover is a hint, Python decides.
 
-Bounds (also checked by the bridge and again by the page): at most
-:data:`MAX_FEATURES` areas and :data:`MAX_VERTICES` vertices in all.
+Bounds (also checked by the bridge and again by the page; defined in
+:mod:`explorer.web.protocol`): at most ``MAX_BOUNDARY_FEATURES`` areas and
+``MAX_BOUNDARY_VERTICES`` vertices in all.
 """
 
 from __future__ import annotations
@@ -32,16 +33,13 @@ from shapely.geometry import MultiPolygon, Polygon
 
 from explorer.geo.regions import MAX_NAME, PolygonRegion
 from explorer.io.boundaries import BoundaryLayer
+from explorer.web.protocol import MAX_BOUNDARY_FEATURES, MAX_BOUNDARY_VERTICES
 
-#: Most areas the page takes in one layer.
-MAX_FEATURES = 20_000
-#: Most vertices (all rings of all areas, rings left open) the page takes.
-MAX_VERTICES = 2_000_000
 #: Layers with more vertices than this are simplified for display.
 SIMPLIFY_ABOVE_VERTICES = 200_000
 #: Display tolerance in degrees: ~1 px at zoom 8 (0.0055 deg/px), ~0.1 px at zoom 5.
 DISPLAY_TOLERANCE_DEG = 0.005
-#: Coarser tolerances tried, in order, while the layer is still over MAX_VERTICES.
+#: Coarser tolerances tried, in order, while the layer is still over the vertex bound.
 FALLBACK_TOLERANCES_DEG: tuple[float, ...] = (0.01, 0.02, 0.05)
 #: Decimal places kept in display coordinates (1e-5 deg is about 1 m).
 COORD_DECIMALS = 5
@@ -112,8 +110,8 @@ def boundary_display(
     areas: Sequence[PolygonRegion],
     *,
     simplify_above: int = SIMPLIFY_ABOVE_VERTICES,
-    max_vertices: int = MAX_VERTICES,
-    max_features: int = MAX_FEATURES,
+    max_vertices: int = MAX_BOUNDARY_VERTICES,
+    max_features: int = MAX_BOUNDARY_FEATURES,
 ) -> BoundaryDisplay:
     """Build the page's copy of a layer, simplified when large.
 
@@ -125,7 +123,8 @@ def boundary_display(
     areas : sequence of PolygonRegion
         The layer's areas (their names are shown when hovered in pick mode).
     simplify_above, max_vertices, max_features : int
-        See the module constants (smaller values are for tests).
+        The page's bounds (:mod:`explorer.web.protocol`) and when to simplify;
+        smaller values are for tests.
 
     Returns
     -------
@@ -176,15 +175,17 @@ def check_boundary_data(data: Any) -> tuple[int, int]:
     ------
     ValueError
         Not ``{"name": str, "features": [{"name": str, "polygons": [...]}, ...]}``, or
-        over :data:`MAX_FEATURES` / :data:`MAX_VERTICES`.
+        over ``MAX_BOUNDARY_FEATURES`` / ``MAX_BOUNDARY_VERTICES``.
     """
     if not isinstance(data, dict) or set(data) != {"name", "features"}:
         raise ValueError("a boundary layer must be {name, features}")
     if not isinstance(data["name"], str) or not isinstance(data["features"], list):
         raise ValueError("a boundary layer needs a text name and a list of features")
     feats = data["features"]
-    if len(feats) > MAX_FEATURES:
-        raise ValueError(f"{len(feats):,} features; the map takes at most {MAX_FEATURES:,}")
+    if len(feats) > MAX_BOUNDARY_FEATURES:
+        raise ValueError(
+            f"{len(feats):,} features; the map takes at most {MAX_BOUNDARY_FEATURES:,}"
+        )
     vertices = 0
     for i, f in enumerate(feats):
         if not isinstance(f, dict) or not isinstance(f.get("name"), str):
@@ -193,8 +194,8 @@ def check_boundary_data(data: Any) -> tuple[int, int]:
         if not isinstance(polygons, list):
             raise ValueError(f"feature {i} must be {{name, polygons}}")
         vertices += sum(len(ring) for rings in polygons for ring in rings)
-        if vertices > MAX_VERTICES:
-            raise ValueError(f"over {MAX_VERTICES:,} vertices; the map takes no more")
+        if vertices > MAX_BOUNDARY_VERTICES:
+            raise ValueError(f"over {MAX_BOUNDARY_VERTICES:,} vertices; the map takes no more")
     return len(feats), vertices
 
 
@@ -202,8 +203,6 @@ __all__ = [
     "COORD_DECIMALS",
     "DISPLAY_TOLERANCE_DEG",
     "FALLBACK_TOLERANCES_DEG",
-    "MAX_FEATURES",
-    "MAX_VERTICES",
     "SIMPLIFY_ABOVE_VERTICES",
     "BoundaryDisplay",
     "boundary_display",

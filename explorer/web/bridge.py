@@ -3,14 +3,19 @@
 Python → page: signals carrying JSON strings ``{"seq": n, "data": ...}``. The ``post_*``
 methods build them, number them and hold them back until the page says it is ready.
 
+Names and bounds are :mod:`explorer.web.protocol`'s: a signal here for every
+:class:`~explorer.web.protocol.ToPage` name, a slot for every
+:class:`~explorer.web.protocol.ToPython` name (Qt needs them declared by name; a test
+checks the two lists agree), and the page reads the same names from its configuration.
+
 Page → Python: slots. Every argument is checked (type, size, finite, in range, known
 site id) and a bad message is dropped with a warning; good ones are re-emitted as the
 ``…OnMap`` / ``mapClickedAt`` / ``ready`` / ``renderedSeq`` signals for Python code.
 
 Regions (see :mod:`explorer.web.region_payload`) follow the same rules: the page may
-only name regions it was told about, vertex lists are bounded (``MAX_VERTICES``), every
-coordinate must be finite and inside Web Mercator's world (lon -180..180, lat within
-+-85.0511) and a circle's radius within 1 m..5000 km.
+only name regions it was told about, vertex lists are bounded (``MAX_DRAWN_VERTICES``),
+every coordinate must be finite and inside Web Mercator's world (lon -180..180, lat
+within +-85.0511) and a circle's radius within 1 m..5000 km.
 
 Why the slots are declared with ``QVariant`` parameters: QWebChannel converts a JS
 argument to a ``double`` or ``int`` parameter silently and lossily — ``NaN`` arrives as
@@ -29,39 +34,47 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal, Slot
 
 from explorer.web.boundary_payload import check_boundary_data
-from explorer.web.payload import COLOR_MODES, MODES, to_json
-from explorer.web.region_payload import DRAW_KINDS, DRAW_MODES, check_drawing
+from explorer.web.payload import to_json
+from explorer.web.protocol import (
+    COLOR_MODES,
+    DRAW_KINDS,
+    DRAW_MODES,
+    MAX_ID_LENGTH,
+    MODES,
+    ToPage,
+    ToPython,
+)
+from explorer.web.region_payload import check_drawing
 
 log = logging.getLogger(__name__)
 
-MAX_ID_LENGTH = 64
 #: Messages held for a page that is not ready; beyond this the site messages are
 #: dropped and the page gets a full reset when it is ready (see ``resync_needed``).
 MAX_QUEUE = 500
 #: Messages that describe the site set; a queued reset makes older ones pointless.
-_SITE_MESSAGES = frozenset({"sitesReset", "siteUpserted", "siteRemoved"})
+_SITE_MESSAGES = frozenset({ToPage.SITES_RESET, ToPage.SITE_UPSERTED, ToPage.SITE_REMOVED})
 #: The same for the region set.
-_REGION_MESSAGES = frozenset({"regionsReset", "regionUpserted", "regionRemoved"})
+_REGION_MESSAGES = frozenset({ToPage.REGIONS_RESET, ToPage.REGION_UPSERTED, ToPage.REGION_REMOVED})
 #: Messages where only the newest queued one matters.
 _LATEST_ONLY = frozenset(
     {
-        "selectionChanged",
-        "modeChanged",
-        "colorModeChanged",
-        "flyTo",
-        "sync",
-        "regionSelected",
-        "drawModeChanged",
-        "sitesHighlighted",
-        "fitBounds",
-        "boundaryLayerSet",
+        ToPage.SELECTION_CHANGED,
+        ToPage.MODE_CHANGED,
+        ToPage.COLOR_MODE_CHANGED,
+        ToPage.FLY_TO,
+        ToPage.SYNC,
+        ToPage.REGION_SELECTED,
+        ToPage.DRAW_MODE_CHANGED,
+        ToPage.SITES_HIGHLIGHTED,
+        ToPage.FIT_BOUNDS,
+        ToPage.BOUNDARY_LAYER_SET,
     }
 )
 
 
 @dataclass(frozen=True)
 class _Message:
-    signal: str
+    signal: ToPage
     seq: int
     json: str
 
@@ -228,37 +241,37 @@ class MapBridge(QObject):
     # ------------------------------------------------------------------ posting
     def post_reset(self, sites: list[dict[str, Any]], models: list[dict[str, Any]]) -> int:
         """Replace every site on the page; returns the message's seq."""
-        seq = self._post("sitesReset", {"sites": sites, "models": models})
+        seq = self._post(ToPage.SITES_RESET, {"sites": sites, "models": models})
         self._known_ids = {s["id"] for s in sites}
         return seq
 
     def post_upserts(self, sites: list[dict[str, Any]]) -> int:
         """Add or update sites on the page."""
-        seq = self._post("siteUpserted", sites)
+        seq = self._post(ToPage.SITE_UPSERTED, sites)
         self._known_ids.update(s["id"] for s in sites)
         return seq
 
     def post_removals(self, ids: list[str]) -> int:
         """Remove sites from the page."""
-        seq = self._post("siteRemoved", list(ids))
+        seq = self._post(ToPage.SITE_REMOVED, list(ids))
         self._known_ids.difference_update(ids)
         return seq
 
     def post_selection(self, sid: str | None) -> int:
         """Highlight ``sid`` (``None`` clears the highlight)."""
-        return self._post("selectionChanged", sid or "")
+        return self._post(ToPage.SELECTION_CHANGED, sid or "")
 
     def post_mode(self, mode: str) -> int:
         """Switch the page between ``"browse"`` and ``"place"``."""
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
-        return self._post("modeChanged", mode)
+        return self._post(ToPage.MODE_CHANGED, mode)
 
     def post_color_mode(self, mode: str) -> int:
         """Colour markers by ``"export"`` control status or by chip ``"model"``."""
         if mode not in COLOR_MODES:
             raise ValueError(f"colour mode must be one of {', '.join(COLOR_MODES)}, got {mode!r}")
-        return self._post("colorModeChanged", mode)
+        return self._post(ToPage.COLOR_MODE_CHANGED, mode)
 
     def post_fly_to(self, lon: float, lat: float, zoom: int | None = None) -> int:
         """Animate the map to ``(lon, lat)`` (and ``zoom`` if given)."""
@@ -269,47 +282,47 @@ class MapBridge(QObject):
             isinstance(zoom, bool) or not isinstance(zoom, int) or not 0 <= zoom <= 20
         ):
             raise ValueError(f"zoom must be a whole number from 0 to 20, got {zoom!r}")
-        return self._post("flyTo", {"lon": checked[0], "lat": checked[1], "zoom": zoom})
+        return self._post(ToPage.FLY_TO, {"lon": checked[0], "lat": checked[1], "zoom": zoom})
 
     def post_sync(self) -> int:
         """Ask for a ``rendered`` ack after the page's next paint."""
-        return self._post("sync", None)
+        return self._post(ToPage.SYNC, None)
 
     # ------------------------------------------------------------------ posting: regions
     def post_regions_reset(self, regions: list[dict[str, Any]]) -> int:
         """Replace every region on the page (``region_payload`` dicts)."""
-        seq = self._post("regionsReset", regions)
+        seq = self._post(ToPage.REGIONS_RESET, regions)
         self._region_kinds = {r["id"]: r["kind"] for r in regions}
         return seq
 
     def post_region_upserts(self, regions: list[dict[str, Any]]) -> int:
         """Add or update regions on the page."""
-        seq = self._post("regionUpserted", regions)
+        seq = self._post(ToPage.REGION_UPSERTED, regions)
         self._region_kinds.update((r["id"], r["kind"]) for r in regions)
         return seq
 
     def post_region_removals(self, ids: list[str]) -> int:
         """Remove regions from the page."""
-        seq = self._post("regionRemoved", list(ids))
+        seq = self._post(ToPage.REGION_REMOVED, list(ids))
         for rid in ids:
             self._region_kinds.pop(rid, None)
         return seq
 
     def post_region_selection(self, rid: str | None) -> int:
         """Emphasise region ``rid`` and offer its handles (``None``: no region)."""
-        return self._post("regionSelected", rid or "")
+        return self._post(ToPage.REGION_SELECTED, rid or "")
 
     def post_draw_mode(self, mode: str) -> int:
         """Switch the page's drawing tool (``"none"`` ends drawing)."""
         if mode not in DRAW_MODES:
             raise ValueError(f"draw mode must be one of {', '.join(DRAW_MODES)}, got {mode!r}")
-        return self._post("drawModeChanged", mode)
+        return self._post(ToPage.DRAW_MODE_CHANGED, mode)
 
     def post_sites_highlighted(self, ids: list[str]) -> int:
         """Highlight these sites (e.g. the ones inside the selected region)."""
         if not all(isinstance(i, str) for i in ids):
             raise ValueError(f"site ids must be text, got {ids!r:.80}")
-        return self._post("sitesHighlighted", list(ids))
+        return self._post(ToPage.SITES_HIGHLIGHTED, list(ids))
 
     def post_fit_bounds(self, west: float, south: float, east: float, north: float) -> int:
         """Show the box ``west..east`` x ``south..north`` (degrees), without animation."""
@@ -320,7 +333,7 @@ class MapBridge(QObject):
                 f"got ({west!r}, {south!r}, {east!r}, {north!r})"
             )
         return self._post(
-            "fitBounds", {"west": sw[0], "south": sw[1], "east": ne[0], "north": ne[1]}
+            ToPage.FIT_BOUNDS, {"west": sw[0], "south": sw[1], "east": ne[0], "north": ne[1]}
         )
 
     def post_boundary_layer(self, data: dict[str, Any] | None) -> int:
@@ -330,13 +343,14 @@ class MapBridge(QObject):
         ------
         ValueError
             ``data`` is not a boundary payload or is over the page's bounds
-            (``MAX_FEATURES`` areas, ``MAX_VERTICES`` vertices): nothing is sent.
+            (``MAX_BOUNDARY_FEATURES`` areas, ``MAX_BOUNDARY_VERTICES`` vertices): nothing
+            is sent.
         """
         if data is not None:
             check_boundary_data(data)
-        return self._post("boundaryLayerSet", data)
+        return self._post(ToPage.BOUNDARY_LAYER_SET, data)
 
-    def _post(self, signal: str, data: Any) -> int:
+    def _post(self, signal: ToPage, data: Any) -> int:
         seq = self._seq + 1
         message = _Message(signal, seq, to_json({"seq": seq, "data": data}))  # raises on NaN
         self._seq = seq
@@ -349,9 +363,9 @@ class MapBridge(QObject):
     def _enqueue(self, message: _Message) -> None:
         # Keep the queue short: a reset supersedes earlier site messages, and only the
         # newest selection/mode/colour/flyTo matters. Order is otherwise preserved.
-        if message.signal == "sitesReset":
+        if message.signal == ToPage.SITES_RESET:
             self._queue = [m for m in self._queue if m.signal not in _SITE_MESSAGES]
-        elif message.signal == "regionsReset":
+        elif message.signal == ToPage.REGIONS_RESET:
             self._queue = [m for m in self._queue if m.signal not in _REGION_MESSAGES]
         elif message.signal in _LATEST_ONLY:
             self._queue = [m for m in self._queue if m.signal != message.signal]
@@ -394,7 +408,7 @@ class MapBridge(QObject):
         """A marker was clicked (``sid``: str)."""
         checked = self._known_id(sid)
         if checked is None:
-            self._drop("siteClicked", sid)
+            self._drop(ToPython.SITE_CLICKED, sid)
             return
         self.siteClickedOnMap.emit(checked)
 
@@ -404,7 +418,7 @@ class MapBridge(QObject):
         checked = self._known_id(sid)
         where = check_lon_lat(lon, lat)
         if checked is None or where is None:
-            self._drop("siteMoved", sid, lon, lat)
+            self._drop(ToPython.SITE_MOVED, sid, lon, lat)
             return
         self.siteMovedOnMap.emit(checked, where[0], where[1])
 
@@ -413,7 +427,7 @@ class MapBridge(QObject):
         """The map was clicked in "place" mode at ``(lon, lat)`` (float, float)."""
         where = check_lon_lat(lon, lat)
         if where is None:
-            self._drop("mapClicked", lon, lat)
+            self._drop(ToPython.MAP_CLICKED, lon, lat)
             return
         self.mapClickedAt.emit(where[0], where[1])
 
@@ -422,7 +436,7 @@ class MapBridge(QObject):
         """The mouse is over ``(lon, lat)`` (float, float); throttled by the page."""
         where = check_lon_lat(lon, lat)
         if where is None:
-            self._drop("cursorMoved", lon, lat)
+            self._drop(ToPython.CURSOR_MOVED, lon, lat)
             return
         self.cursorMovedOnMap.emit(where[0], where[1])
 
@@ -432,7 +446,7 @@ class MapBridge(QObject):
         if isinstance(seq, float) and seq.is_integer():
             seq = int(seq)
         if isinstance(seq, bool) or not isinstance(seq, int) or not 0 < seq <= self._seq:
-            self._drop("rendered", seq)
+            self._drop(ToPython.RENDERED, seq)
             return
         if seq <= self._rendered_seq:
             return  # a late duplicate: nothing new is on screen
@@ -451,7 +465,7 @@ class MapBridge(QObject):
         and ``{vertices: [[lon, lat]...]}`` or ``{center: [lon, lat], radius_m}``."""
         shape = check_drawing(kind, payload)
         if shape is None:
-            self._drop("regionDrawn", kind, payload)
+            self._drop(ToPython.REGION_DRAWN, kind, payload)
             return
         self.regionDrawnOnMap.emit(kind, shape)
 
@@ -463,7 +477,7 @@ class MapBridge(QObject):
         kind = self._region_kinds.get(checked) if checked is not None else None
         shape = check_drawing(kind, payload) if kind in DRAW_KINDS else None
         if checked is None or shape is None:
-            self._drop("regionEdited", rid, payload)
+            self._drop(ToPython.REGION_EDITED, rid, payload)
             return
         self.regionEditedOnMap.emit(checked, shape)
 
@@ -472,7 +486,7 @@ class MapBridge(QObject):
         """A region was clicked (``rid``: str)."""
         checked = self._known_region(rid)
         if checked is None:
-            self._drop("regionClicked", rid)
+            self._drop(ToPython.REGION_CLICKED, rid)
             return
         self.regionClickedOnMap.emit(checked)
 
@@ -481,7 +495,7 @@ class MapBridge(QObject):
         """The map was clicked in "pick" mode at ``(lon, lat)`` (float, float)."""
         where = check_lon_lat(lon, lat)
         if where is None:
-            self._drop("areaPicked", lon, lat)
+            self._drop(ToPython.AREA_PICKED, lon, lat)
             return
         self.areaPickedOnMap.emit(where[0], where[1])
 
@@ -494,6 +508,6 @@ class MapBridge(QObject):
     def drawModeRequested(self, mode: Any) -> None:  # noqa: N802
         """A toolbar button asks for drawing ``mode`` (str, one of ``DRAW_MODES``)."""
         if not isinstance(mode, str) or mode not in DRAW_MODES:
-            self._drop("drawModeRequested", mode)
+            self._drop(ToPython.DRAW_MODE_REQUESTED, mode)
             return
         self.drawModeRequestedOnMap.emit(mode)

@@ -47,7 +47,8 @@ from explorer.web.page import (
     build_map_html,
     page_assets,
 )
-from explorer.web.payload import COLOR_MODES, catalogue_payload, sites_payload
+from explorer.web.payload import catalogue_payload, sites_payload
+from explorer.web.protocol import COLOR_MODES, ToPage
 from explorer.web.region_payload import region_payload
 
 #: Our static bridge, inlined in place of Qt's qwebchannel.js.
@@ -275,9 +276,12 @@ def build_html(
     header_title = title.strip() or str(meta.get("title") or "").strip()
     state = {
         "messages": [
-            ["sitesReset", {"sites": sites_payload(sites, cat), "models": catalogue_payload(cat)}],
-            ["colorModeChanged", color_mode],
-            ["regionsReset", [region_payload(e) for e in entries]],
+            [
+                ToPage.SITES_RESET,
+                {"sites": sites_payload(sites, cat), "models": catalogue_payload(cat)},
+            ],
+            [ToPage.COLOR_MODE_CHANGED, color_mode],
+            [ToPage.REGIONS_RESET, [region_payload(e) for e in entries]],
         ],
         "bounds": _leaflet_bounds(data_extent(sites, entries)),
         "header": {

@@ -12,6 +12,12 @@ neither problem; the view's request interceptor only lets the page read that dir
 
 The basemap GeoJSON is inlined into ``index.html`` (as escaped JSON, via folium), so
 the page needs no ``fetch`` and works without any network permission.
+
+The page's start configuration (:func:`page_config`: message names, modes and bounds
+from :mod:`explorer.web.protocol`, colours and legend words from
+:mod:`explorer.web.palette`) reaches it the same way, as one escaped JSON string that
+``CSE.setupMap`` parses into ``CSE.config``; the page's scripts spell none of it
+themselves.
 """
 
 from __future__ import annotations
@@ -36,6 +42,9 @@ from folium.template import Template
 from folium.utilities import JsCode
 
 from explorer import GEODATA, RESOURCES
+from explorer.web.palette import page_palette
+from explorer.web.payload import to_json
+from explorer.web.protocol import page_protocol
 
 log = logging.getLogger(__name__)
 
@@ -207,6 +216,19 @@ def _finite_coordinates(coords: Any, depth: int = 0) -> bool:
     return all(_finite_coordinates(c, depth + 1) for c in coords)
 
 
+def page_config() -> dict[str, Any]:
+    """What the page's scripts read from ``CSE.config`` (JSON-ready).
+
+    Returns
+    -------
+    dict
+        :func:`~explorer.web.protocol.page_protocol` (``toPage``, ``toPython``,
+        ``modes``, ``limits``) and :func:`~explorer.web.palette.page_palette`
+        (``colors``, ``regions``, ``legend``), keys as named there.
+    """
+    return {**page_protocol(), **page_palette()}
+
+
 # ---------------------------------------------------------------------- page hooks
 class _PageCall(MacroElement):
     """Calls one of our page functions with the map and a JS config object.
@@ -330,6 +352,8 @@ def _render_map_html(
         {
             "attribution": ATTRIBUTION,
             "provinceNote": PROVINCE_NOTE if loaded["provinces"] is not None else "",
+            # One JSON string (folium escapes it; its dict keys would be camelCased).
+            "settings": to_json(page_config()),
         },
     ).add_to(m)
 
@@ -479,5 +503,6 @@ __all__ = [
     "build_map_html",
     "load_basemap_layer",
     "page_assets",
+    "page_config",
     "write_map_page",
 ]

@@ -13,11 +13,6 @@ from typing import Any
 from explorer.core.chips import ChipCatalogue
 from explorer.core.schema import Site
 
-#: Colour modes the page understands.
-COLOR_MODES: tuple[str, ...] = ("export", "model")
-#: Interaction modes the page understands.
-MODES: tuple[str, ...] = ("browse", "place")
-
 
 def site_payload(site: Site, catalogue: ChipCatalogue) -> dict[str, Any]:
     """The fields of ``site`` the map page draws.
@@ -75,3 +70,11 @@ def sites_payload(sites: Iterable[Site], catalogue: ChipCatalogue) -> list[dict[
 def to_json(value: Any) -> str:
     """Strict JSON for the page: no NaN/Infinity, UTF-8 kept as is."""
     return json.dumps(value, allow_nan=False, ensure_ascii=False, separators=(",", ":"))
+
+
+__all__ = [
+    "catalogue_payload",
+    "site_payload",
+    "sites_payload",
+    "to_json",
+]

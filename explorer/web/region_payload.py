@@ -29,14 +29,16 @@ from explorer.geo.regions import (
     rectangle,
 )
 
-#: Shapes the drawing tools make.
-DRAW_KINDS: tuple[str, ...] = ("polygon", "rectangle", "circle")
-#: Modes of the page's drawing tools ("pick" picks a province).
-DRAW_MODES: tuple[str, ...] = ("none", "polygon", "rectangle", "circle", "pick")
-#: Bounds on what the page may send.
-MAX_VERTICES = 5000
-MIN_RADIUS_M = 1.0
-MAX_RADIUS_M = 5_000_000.0
+# The kinds, modes and bounds are the page protocol's (DRAW_MODES is re-exported for
+# the region controller).
+from explorer.web.protocol import (
+    DRAW_KINDS,
+    DRAW_MODES,
+    MAX_DRAWN_VERTICES,
+    MAX_RADIUS_M,
+    MIN_RADIUS_M,
+)
+
 #: Azimuth of a circle's radius handle (due east of the centre).
 RADIUS_HANDLE_AZIMUTH = 90.0
 
@@ -130,7 +132,7 @@ def check_drawing(kind: Any, payload: Any) -> dict[str, Any] | None:
 
     Accepted shapes (no other keys):
 
-    * polygon: ``{"vertices": [[lon, lat], ...]}`` with 3 to ``MAX_VERTICES`` vertices;
+    * polygon: ``{"vertices": [[lon, lat], ...]}`` with 3 to ``MAX_DRAWN_VERTICES`` vertices;
     * rectangle: ``{"vertices": [...]}`` with 2 (opposite corners) or 4 corners;
     * circle: ``{"center": [lon, lat], "radius_m": r}`` with
       ``MIN_RADIUS_M <= r <= MAX_RADIUS_M``.
@@ -156,7 +158,7 @@ def check_drawing(kind: Any, payload: Any) -> dict[str, Any] | None:
     if set(payload) != {"vertices"}:
         return None
     raw = payload["vertices"]
-    if not isinstance(raw, list | tuple) or len(raw) > MAX_VERTICES:
+    if not isinstance(raw, list | tuple) or len(raw) > MAX_DRAWN_VERTICES:
         return None
     if kind == "polygon" and len(raw) < 3:
         return None
@@ -210,11 +212,7 @@ def region_from_drawing(rid: str, name: str, kind: str, shape: Mapping[str, Any]
 
 
 __all__ = [
-    "DRAW_KINDS",
     "DRAW_MODES",
-    "MAX_RADIUS_M",
-    "MAX_VERTICES",
-    "MIN_RADIUS_M",
     "check_drawing",
     "check_vertex",
     "rectangle_corners",

@@ -70,7 +70,8 @@ def wait_rendered(qtbot, window) -> None:  # noqa: ANN001
 
 
 def js(qtbot, call: Callable[[Callable[[Any], None]], None]) -> Any:  # noqa: ANN001
-    """Run an async page query (``view.marker_state(id, cb)`` style) and return its value."""
+    """Run an async page query (``MapDriver(view).marker_state(id, cb)`` style) and return
+    its value."""
     box: list[Any] = []
     call(box.append)
     qtbot.waitUntil(lambda: bool(box), timeout=10_000)

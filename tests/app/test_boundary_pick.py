@@ -19,6 +19,7 @@ from shapely.geometry import Point, Polygon
 from explorer.geo.regions import PolygonRegion
 from explorer.geo.totals import totals
 from explorer.ui.area_totals import PROVINCES_LAYER
+from tests.web.driver import MapDriver
 
 from .conftest import js, wait_rendered
 
@@ -60,7 +61,7 @@ def _pick(qtbot: Any, window: Any, lon: float, lat: float) -> Any:
     window.draw_actions["pick"].trigger()
     wait_rendered(qtbot, window)  # the page has taken the mode before the mouse goes down
     clicked: list[bool] = []
-    window.map_view.click_map_at(lon, lat, clicked.append)
+    MapDriver(window.map_view).click_map_at(lon, lat, clicked.append)
     qtbot.waitUntil(lambda: len(window.region_store) == before + 1, timeout=10_000)
     assert clicked == [True]
     return window.region_store.entries()[-1]
@@ -68,7 +69,7 @@ def _pick(qtbot: Any, window: Any, lon: float, lat: float) -> Any:
 
 def _boundary(qtbot: Any, window: Any) -> dict[str, Any]:
     wait_rendered(qtbot, window)
-    return js(qtbot, window.map_view.boundary_state)
+    return js(qtbot, MapDriver(window.map_view).boundary_state)
 
 
 def test_pick_an_area_of_a_loaded_geopackage_totals_it(qtbot, make_window, gpkg: Path) -> None:  # noqa: ANN001
@@ -95,7 +96,7 @@ def test_pick_an_area_of_a_loaded_geopackage_totals_it(qtbot, make_window, gpkg:
     assert expected.site_count > 0 and any(s.startswith("xj-yiwu-") for s in expected.site_ids)
     assert window.live_totals.totals(entry.id) == expected
     # The page hovered the loaded layer's area, not the province, when it was clicked.
-    sent = js(qtbot, window.map_view.draw_state)["sent"][-1]
+    sent = js(qtbot, MapDriver(window.map_view).draw_state)["sent"][-1]
     assert (sent["area"], sent["layer"], sent["province"]) == ("Hami", "boundary", "Xinjiang")
 
     # One undoable step.
@@ -126,7 +127,7 @@ def test_totals_by_area_offers_the_same_layer(qtbot, make_window, gpkg: Path) ->
     assert (shown["name"], shown["features"], shown["control_label"]) == (None, 0, None)
     window.draw_actions["pick"].trigger()
     wait_rendered(qtbot, window)
-    assert js(qtbot, window.map_view.draw_state)["pick_layer"] == "provinces"
+    assert js(qtbot, MapDriver(window.map_view).draw_state)["pick_layer"] == "provinces"
     window.draw_actions["pick"].trigger()  # off again
 
 
@@ -173,7 +174,7 @@ def test_a_click_outside_every_area_adds_nothing(qtbot, make_window, gpkg: Path)
     window.draw_actions["pick"].trigger()
     wait_rendered(qtbot, window)
     assert not HAMI.covers(Point(82.0, 39.0)) and not URUMQI.covers(Point(82.0, 39.0))
-    window.map_view.click_map_at(82.0, 39.0)  # Xinjiang, but in no loaded area
+    MapDriver(window.map_view).click_map_at(82.0, 39.0)  # Xinjiang, but in no loaded area
     qtbot.waitUntil(
         lambda: "No area of prefectures there" in window.statusBar().currentMessage(),
         timeout=10_000,

@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
 from explorer import DEMO_SITES
+from tests.web.driver import MapDriver
 
 from .conftest import cli_totals, wait_rendered
 from .test_regions_window import HAMI_BOX
@@ -24,7 +25,7 @@ def test_report_and_snapshot_from_the_window(qtbot, make_window, tmp_path: Path)
     window = make_window()
     window.draw_actions["rectangle"].trigger()
     wait_rendered(qtbot, window)
-    window.map_view.draw_rectangle(HAMI_BOX[0], HAMI_BOX[1])
+    MapDriver(window.map_view).draw_rectangle(HAMI_BOX[0], HAMI_BOX[1])
     qtbot.waitUntil(lambda: len(window.region_store) == 1, timeout=10_000)
     entry = window.region_store.entries()[0]
     mine = window.live_totals.totals(entry.id)

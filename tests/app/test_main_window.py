@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QLineEdit, QMessageBox
 from explorer.core.commands import EditSite
 from explorer.ui.site_table import SiteIdRole, column_of
 from explorer.ui.undo import push
+from tests.web.driver import MapDriver
 
 from .conftest import js, wait_rendered
 
@@ -40,7 +41,7 @@ def _table_text(window, sid: str, column: str) -> str:  # noqa: ANN001
 
 def test_demo_opens_with_every_site_on_the_map(qtbot, make_window) -> None:  # noqa: ANN001
     window = make_window()
-    state = js(qtbot, window.map_view.page_state)
+    state = js(qtbot, MapDriver(window.map_view).page_state)
     assert state["sites"] == len(window.store) == 39
     assert window.windowTitle().startswith("demo_sites.geojson")
     assert not window.isWindowModified()
@@ -51,13 +52,13 @@ def test_demo_opens_with_every_site_on_the_map(qtbot, make_window) -> None:  # n
 def test_click_marker_selects_site_in_panel_and_table(qtbot, make_window) -> None:  # noqa: ANN001
     window = make_window()
     clicked: list[bool] = []
-    window.map_view.click_marker(NYOCOR, clicked.append)
+    MapDriver(window.map_view).click_marker(NYOCOR, clicked.append)
     qtbot.waitUntil(lambda: window.selection.current == NYOCOR, timeout=10_000)
     assert clicked == [True]
     assert window.panel.field_widget("name").text() == window.store.get(NYOCOR).name
     assert window.panel.field_widget("tenant").text() == "Infinigence AI"
     assert window.table.selected_id() == NYOCOR
-    marker = js(qtbot, lambda cb: window.map_view.marker_state(NYOCOR, cb))
+    marker = js(qtbot, lambda cb: MapDriver(window.map_view).marker_state(NYOCOR, cb))
     assert marker["selected"] is True
 
 
@@ -65,7 +66,7 @@ def test_edit_chips_in_panel_updates_table_tooltip_marker_and_undo(qtbot, make_w
     window = make_window()
     window.selection.set(NYOCOR)
     wait_rendered(qtbot, window)
-    before = js(qtbot, lambda cb: window.map_view.marker_state(NYOCOR, cb))
+    before = js(qtbot, lambda cb: MapDriver(window.map_view).marker_state(NYOCOR, cb))
     assert "2,000" in before["tooltip_text"]
 
     _type_into(qtbot, window.panel.field_widget("hardware[0].chips"), "8000")
@@ -74,7 +75,7 @@ def test_edit_chips_in_panel_updates_table_tooltip_marker_and_undo(qtbot, make_w
     assert window.isWindowModified()
     assert _table_text(window, NYOCOR, "chips") == "8,000"
     wait_rendered(qtbot, window)
-    after = js(qtbot, lambda cb: window.map_view.marker_state(NYOCOR, cb))
+    after = js(qtbot, lambda cb: MapDriver(window.map_view).marker_state(NYOCOR, cb))
     assert after["radius"] > before["radius"]
     assert "8,000" in after["tooltip_text"]
 
@@ -83,7 +84,7 @@ def test_edit_chips_in_panel_updates_table_tooltip_marker_and_undo(qtbot, make_w
     assert window.panel.field_widget("hardware[0].chips").text() == "2000"
     assert _table_text(window, NYOCOR, "chips") == "2,000"
     wait_rendered(qtbot, window)
-    undone = js(qtbot, lambda cb: window.map_view.marker_state(NYOCOR, cb))
+    undone = js(qtbot, lambda cb: MapDriver(window.map_view).marker_state(NYOCOR, cb))
     assert undone["radius"] == pytest.approx(before["radius"])
     assert not window.isWindowModified()
 
@@ -103,7 +104,7 @@ def test_place_move_and_delete_a_site(qtbot, make_window) -> None:  # noqa: ANN0
     n = len(window.store)
     window.act_place.trigger()
     # Golmud, Qinghai: the province comes from the location.
-    window.map_view.click_map_at(94.9, 36.4)
+    MapDriver(window.map_view).click_map_at(94.9, 36.4)
     qtbot.waitUntil(lambda: len(window.store) == n + 1, timeout=10_000)
     new_id = window.selection.current
     assert new_id is not None and new_id in window.store
@@ -116,23 +117,23 @@ def test_place_move_and_delete_a_site(qtbot, make_window) -> None:  # noqa: ANN0
     # The status bar's provenance line counts the new site too.
     assert f"of {n + 1} sites" in window.provenance_label.text()
     wait_rendered(qtbot, window)
-    assert js(qtbot, lambda cb: window.map_view.marker_state(new_id, cb)) is not None
+    assert js(qtbot, lambda cb: MapDriver(window.map_view).marker_state(new_id, cb)) is not None
 
     # Drag the new marker north-west into Xinjiang.
-    window.map_view.drag_marker(new_id, 88.0, 42.0)
+    MapDriver(window.map_view).drag_marker(new_id, 88.0, 42.0)
     qtbot.waitUntil(lambda: window.store.get(new_id).lon < 90, timeout=10_000)
     moved = window.store.get(new_id)
     assert moved.lon == pytest.approx(88.0, abs=0.1) and moved.lat == pytest.approx(42.0, abs=0.1)
     assert moved.province == "Xinjiang"
     wait_rendered(qtbot, window)
-    marker = js(qtbot, lambda cb: window.map_view.marker_state(new_id, cb))
+    marker = js(qtbot, lambda cb: MapDriver(window.map_view).marker_state(new_id, cb))
     assert marker["lon"] == pytest.approx(moved.lon) and marker["lat"] == pytest.approx(moved.lat)
 
     # Undo the move: the marker goes back.
     window.undo_stack.undo()
     assert window.store.get(new_id).lon == pytest.approx(placed.lon)
     wait_rendered(qtbot, window)
-    marker = js(qtbot, lambda cb: window.map_view.marker_state(new_id, cb))
+    marker = js(qtbot, lambda cb: MapDriver(window.map_view).marker_state(new_id, cb))
     assert marker["lon"] == pytest.approx(placed.lon)
 
     # Delete, after the confirmation, then undo brings it back.
@@ -143,11 +144,11 @@ def test_place_move_and_delete_a_site(qtbot, make_window) -> None:  # noqa: ANN0
     qtbot.waitUntil(lambda: new_id not in window.store, timeout=5_000)
     assert asked == [new_id]
     wait_rendered(qtbot, window)
-    assert js(qtbot, lambda cb: window.map_view.marker_state(new_id, cb)) is None
+    assert js(qtbot, lambda cb: MapDriver(window.map_view).marker_state(new_id, cb)) is None
     window.undo_stack.undo()
     assert new_id in window.store
     wait_rendered(qtbot, window)
-    assert js(qtbot, lambda cb: window.map_view.marker_state(new_id, cb)) is not None
+    assert js(qtbot, lambda cb: MapDriver(window.map_view).marker_state(new_id, cb)) is not None
 
 
 def test_declined_delete_changes_nothing(qtbot, make_window) -> None:  # noqa: ANN001
@@ -182,7 +183,7 @@ def test_xss_site_name_is_shown_as_text(qtbot, make_window) -> None:  # noqa: AN
     push(window.undo_stack, EditSite(window.store, old, old.with_changes(name=evil)))
     window.selection.set(NYOCOR)
     wait_rendered(qtbot, window)
-    marker = js(qtbot, lambda cb: window.map_view.marker_state(NYOCOR, cb))
+    marker = js(qtbot, lambda cb: MapDriver(window.map_view).marker_state(NYOCOR, cb))
     assert marker["tooltip_text"].startswith(evil)
     images = js(
         qtbot,
@@ -206,7 +207,7 @@ def test_keyboard_walk_in_table_moves_selection_and_map(qtbot, make_window) -> N
     second = window.selection.current
     assert first is not None and second is not None and second != first
     wait_rendered(qtbot, window)
-    marker = js(qtbot, lambda cb: window.map_view.marker_state(second, cb))
+    marker = js(qtbot, lambda cb: MapDriver(window.map_view).marker_state(second, cb))
     assert marker["selected"] is True
 
 

@@ -16,6 +16,7 @@ from explorer.geo.regions import GEOD
 from explorer.geo.totals import totals
 from explorer.ui.region_panel import COLUMNS
 from explorer.ui.undo import push
+from tests.web.driver import MapDriver
 
 from .conftest import cli_totals, js, wait_rendered
 
@@ -41,17 +42,17 @@ def _draw_all(qtbot, window) -> list[str]:  # noqa: ANN001
 
     window.draw_actions["rectangle"].trigger()
     wait_rendered(qtbot, window)  # the page has taken the tool before the mouse goes down
-    view.draw_rectangle(HAMI_BOX[0], HAMI_BOX[1], results.append)
+    MapDriver(view).draw_rectangle(HAMI_BOX[0], HAMI_BOX[1], results.append)
     qtbot.waitUntil(lambda: len(window.region_store) == 1, timeout=10_000)
 
     window.draw_actions["polygon"].trigger()
     wait_rendered(qtbot, window)  # the page has taken the tool before the mouse goes down
-    view.draw_polygon(WEST_POLYGON, results.append, finish="first")
+    MapDriver(view).draw_polygon(WEST_POLYGON, results.append, finish="first")
     qtbot.waitUntil(lambda: len(window.region_store) == 2, timeout=10_000)
 
     window.draw_actions["circle"].trigger()
     wait_rendered(qtbot, window)  # the page has taken the tool before the mouse goes down
-    view.draw_circle(QAIDAM, QAIDAM_EDGE, results.append)
+    MapDriver(view).draw_circle(QAIDAM, QAIDAM_EDGE, results.append)
     qtbot.waitUntil(lambda: len(window.region_store) == 3, timeout=10_000)
     assert results == [True, True, True]
     return window.region_store.ids()
@@ -92,7 +93,7 @@ def test_drawn_regions_total_like_the_cli(qtbot, make_window, tmp_path: Path) ->
     window.region_selection.set(rids[0])
     wait_rendered(qtbot, window)
     inside = window.live_totals.site_ids(rids[0])
-    state = js(qtbot, lambda cb: window.map_view.region_state(rids[0], cb))
+    state = js(qtbot, lambda cb: MapDriver(window.map_view).region_state(rids[0], cb))
     assert state["selected"] is True
     assert state["label_text"] == window.region_store.get(rids[0]).name
     assert len(inside) > 0
@@ -111,7 +112,7 @@ def test_moving_a_site_across_the_boundary_changes_totals_and_undo_restores(
 
     window.selection.set(sid)
     wait_rendered(qtbot, window)
-    window.map_view.drag_marker(sid, 90.0, 43.0)  # west, out of the box
+    MapDriver(window.map_view).drag_marker(sid, 90.0, 43.0)  # west, out of the box
     qtbot.waitUntil(lambda: window.store.get(sid).lon < 91, timeout=10_000)
     after = window.live_totals.totals(box)
     assert sid not in after.site_ids
@@ -152,7 +153,9 @@ def test_regions_survive_save_and_reopen(qtbot, make_window, tmp_path: Path) -> 
         assert _panel_cell(reopened, entry.id, "chips") == f"{saved[entry.name].chips:,}"
     wait_rendered(qtbot, reopened)
     for entry in reopened.region_store:
-        state = js(qtbot, lambda cb, rid=entry.id: reopened.map_view.region_state(rid, cb))
+        state = js(
+            qtbot, lambda cb, rid=entry.id: MapDriver(reopened.map_view).region_state(rid, cb)
+        )
         assert state["on_map"] is True
 
 
@@ -160,7 +163,7 @@ def test_pick_a_province_totals_it(qtbot, make_window) -> None:  # noqa: ANN001
     window = make_window()
     window.draw_actions["pick"].trigger()
     wait_rendered(qtbot, window)  # the page has taken the tool before the mouse goes down
-    window.map_view.click_map_at(87.6, 43.8)  # Urumqi
+    MapDriver(window.map_view).click_map_at(87.6, 43.8)  # Urumqi
     qtbot.waitUntil(lambda: len(window.region_store) == 1, timeout=10_000)
     entry = window.region_store.entries()[0]
     assert entry.name == "Xinjiang"
@@ -176,7 +179,7 @@ def test_dragging_a_region_handle_edits_it_undoably(qtbot, make_window) -> None:
     window = make_window()
     window.draw_actions["rectangle"].trigger()
     wait_rendered(qtbot, window)
-    window.map_view.draw_rectangle(HAMI_BOX[0], HAMI_BOX[1])
+    MapDriver(window.map_view).draw_rectangle(HAMI_BOX[0], HAMI_BOX[1])
     qtbot.waitUntil(lambda: len(window.region_store) == 1, timeout=10_000)
     rid = window.region_store.ids()[0]
     before = window.live_totals.totals(rid)
@@ -186,7 +189,7 @@ def test_dragging_a_region_handle_edits_it_undoably(qtbot, make_window) -> None:
     window.region_selection.set(rid)
     wait_rendered(qtbot, window)
     moved: list[bool] = []
-    window.map_view.drag_region_handle(rid, 2, 94.0, 44.2, moved.append)
+    MapDriver(window.map_view).drag_region_handle(rid, 2, 94.0, 44.2, moved.append)
     qtbot.waitUntil(lambda: window.undo_stack.count() == 2, timeout=10_000)
     assert moved == [True]
     west, _, east, _ = window.region_store.get(rid).region.bounds
@@ -198,5 +201,5 @@ def test_dragging_a_region_handle_edits_it_undoably(qtbot, make_window) -> None:
     window.undo_stack.undo()
     assert window.live_totals.totals(rid) == before
     wait_rendered(qtbot, window)
-    state = js(qtbot, lambda cb: window.map_view.region_state(rid, cb))
+    state = js(qtbot, lambda cb: MapDriver(window.map_view).region_state(rid, cb))
     assert state["on_map"] is True

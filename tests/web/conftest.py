@@ -30,7 +30,8 @@ from tests.helpers import chip_model  # noqa: E402
 
 prepare_application()
 
-#: Colours the page uses in "export" mode (explorer/resources/map/sites.js).
+#: Colours the page uses in "export" mode, spelt out here on purpose (not imported from
+#: explorer/web/palette.py): a change of the map's colours has to be a deliberate one.
 RESTRICTED = "#c62828"
 UNRESTRICTED = "#1f5fa8"
 NO_CHIPS = "#8d8d8d"

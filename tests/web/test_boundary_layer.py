@@ -20,9 +20,11 @@ from shapely.geometry import Polygon, box
 from explorer.core.chips import ChipCatalogue
 from explorer.geo.regions import PolygonRegion
 from explorer.io.boundaries import BoundaryLayer
-from explorer.web.boundary_payload import MAX_FEATURES, MAX_VERTICES
+from explorer.web.protocol import MAX_BOUNDARY_FEATURES as MAX_FEATURES
+from explorer.web.protocol import MAX_BOUNDARY_VERTICES as MAX_VERTICES
 from explorer.web.region_controller import RegionMapController
 from tests.web.conftest import MapEnv, call_js, make_session, open_map, wait_rendered
+from tests.web.driver import MapDriver
 
 pytestmark = pytest.mark.gui
 
@@ -63,20 +65,20 @@ class Env:
         wait_rendered(qtbot, self.sites)
 
     def boundary(self, qtbot: Any) -> dict[str, Any]:
-        return call_js(qtbot, self.view.boundary_state)
+        return call_js(qtbot, MapDriver(self.view).boundary_state)
 
     def draw(self, qtbot: Any) -> dict[str, Any]:
-        return call_js(qtbot, self.view.draw_state)
+        return call_js(qtbot, MapDriver(self.view).draw_state)
 
     def layer_labels(self, qtbot: Any) -> list[str]:
-        return call_js(qtbot, self.view.page_state)["layer_control"]
+        return call_js(qtbot, MapDriver(self.view).page_state)["layer_control"]
 
     def load(self, qtbot: Any, layer: BoundaryLayer | None) -> None:
         self.rc.set_boundary_layer(layer)
         self.rendered(qtbot)
 
     def hover(self, qtbot: Any, lon: float, lat: float) -> None:
-        assert call_js(qtbot, self.view.hover_map_at, lon, lat) is True
+        assert call_js(qtbot, MapDriver(self.view).hover_map_at, lon, lat) is True
 
 
 @pytest.fixture(scope="module")
@@ -219,7 +221,7 @@ def test_pick_mode_hovers_the_loaded_layer_and_names_its_areas(qtbot: Any, m: En
     # A click still only reports where: Python decides.
     picks = m.rc.picks  # type: ignore[attr-defined]
     picks.clear()
-    assert call_js(qtbot, m.view.click_map_at, *HAMI_POINT) is True
+    assert call_js(qtbot, MapDriver(m.view).click_map_at, *HAMI_POINT) is True
     qtbot.waitUntil(lambda: bool(picks), timeout=5000)
     ((lon, lat),) = picks
     assert (lon, lat) == pytest.approx(HAMI_POINT, abs=360 / (256 * 2**ZOOM))

@@ -12,12 +12,12 @@ from explorer.geo.regions import PolygonRegion
 from explorer.io.boundaries import BoundaryLayer
 from explorer.web.boundary_payload import (
     DISPLAY_TOLERANCE_DEG,
-    MAX_FEATURES,
     SIMPLIFY_ABOVE_VERTICES,
     boundary_display,
     check_boundary_data,
     layer_display,
 )
+from explorer.web.protocol import MAX_BOUNDARY_FEATURES as MAX_FEATURES
 
 
 def wiggly(name: str, lon: float, lat: float, n: int, r: float = 1.0) -> PolygonRegion:

@@ -15,6 +15,7 @@ import pytest
 
 from explorer.core.chips import ChipCatalogue
 from tests.web.conftest import call_js, make_session, wait_rendered
+from tests.web.driver import MapDriver
 
 pytestmark = pytest.mark.gui
 
@@ -42,19 +43,19 @@ def test_controller_made_after_ready_resends_on_reload(
     with qtbot.waitSignal(view.bridge.ready, timeout=15000):
         view.show()
     assert view.bridge.is_page_ready
-    assert call_js(qtbot, view.page_state)["sites"] == 0
+    assert call_js(qtbot, MapDriver(view).page_state)["sites"] == 0
 
     session = make_session(catalogue)
     store = session.sites
     controller = MapController(view, session)
     try:
         wait_rendered(qtbot, controller)
-        assert call_js(qtbot, view.page_state)["sites"] == len(store)
+        assert call_js(qtbot, MapDriver(view).page_state)["sites"] == len(store)
 
         with qtbot.waitSignal(controller.ready, timeout=15000):
             view.reload()
         wait_rendered(qtbot, controller)
-        st = call_js(qtbot, view.page_state)
+        st = call_js(qtbot, MapDriver(view).page_state)
         assert st["connected"] is True
         assert st["sites"] == len(store)
         assert st["color_mode"] == controller.color_mode

@@ -13,7 +13,8 @@ import pytest
 from explorer.geo.region_store import RegionEntry
 from explorer.geo.regions import CircleRegion, mercator_polygon, rectangle
 from explorer.web.bridge import MAX_ID_LENGTH, MAX_QUEUE, MapBridge
-from explorer.web.region_payload import MAX_VERTICES, region_payload
+from explorer.web.protocol import MAX_DRAWN_VERTICES as MAX_VERTICES
+from explorer.web.region_payload import region_payload
 
 EVENTS = (
     "regionsReset",

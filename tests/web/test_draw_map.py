@@ -32,6 +32,7 @@ from explorer.geo.totals import totals
 from explorer.session.session import Session
 from explorer.web.region_controller import RegionMapController
 from tests.web.conftest import MapEnv, call_js, make_session, open_map, wait_rendered
+from tests.web.driver import MapDriver
 
 pytestmark = pytest.mark.gui
 
@@ -93,10 +94,10 @@ class Env:
         self.js(qtbot, f"CSE.map.setView([{lat}, {lon}], {zoom}, {{animate: false}}) && true")
 
     def draw(self, qtbot: Any) -> dict[str, Any]:
-        return call_js(qtbot, self.view.draw_state)
+        return call_js(qtbot, MapDriver(self.view).draw_state)
 
     def region(self, qtbot: Any, rid: str) -> dict[str, Any] | None:
-        return call_js(qtbot, self.view.region_state, rid)
+        return call_js(qtbot, MapDriver(self.view).region_state, rid)
 
     def add(self, qtbot: Any, entry: RegionEntry) -> None:
         """What the session does with a drawn region."""
@@ -175,7 +176,7 @@ def test_toolbar_buttons_choose_the_tool_through_python(qtbot: Any, m: Env) -> N
     )
     assert labels == ["Polygon", "Rectangle", "Circle", "Pick area"]
     with qtbot.waitSignal(m.rc.drawModeChanged, timeout=5000) as blocker:
-        assert call_js(qtbot, m.view.click_draw_tool, "rectangle") is True
+        assert call_js(qtbot, MapDriver(m.view).click_draw_tool, "rectangle") is True
     assert blocker.args == ["rectangle"] and m.rc.draw_mode == "rectangle"
     m.rendered(qtbot)
     st = m.draw(qtbot)
@@ -187,7 +188,7 @@ def test_toolbar_buttons_choose_the_tool_through_python(qtbot: Any, m: Env) -> N
     assert cursor == "crosshair"
     # Clicking the active tool again turns it off.
     with qtbot.waitSignal(m.rc.drawModeChanged, timeout=5000) as blocker:
-        call_js(qtbot, m.view.click_draw_tool, "rectangle")
+        call_js(qtbot, MapDriver(m.view).click_draw_tool, "rectangle")
     assert blocker.args == ["none"]
     m.rendered(qtbot)
     st = m.draw(qtbot)
@@ -221,7 +222,7 @@ def test_a_cancel_sent_before_a_new_mode_arrived_does_not_end_it(qtbot: Any, m: 
     assert m.draw(qtbot)["mode"] == "pick"
     # Now in step: a cancel ends the tool.
     with qtbot.waitSignal(m.rc.drawModeChanged, timeout=5000) as blocker:
-        m.view.press_escape()
+        MapDriver(m.view).press_escape()
     assert blocker.args == ["none"]
     m.rendered(qtbot)
     assert m.draw(qtbot)["mode"] == "none"
@@ -229,7 +230,7 @@ def test_a_cancel_sent_before_a_new_mode_arrived_does_not_end_it(qtbot: Any, m: 
 
 def test_escape_racing_a_new_tool_leaves_page_and_python_agreeing(qtbot: Any, m: Env) -> None:
     m.tool(qtbot, "circle")
-    m.view.press_escape()  # both are in flight to the page; either may arrive first
+    MapDriver(m.view).press_escape()  # both are in flight to the page; either may arrive first
     m.rc.set_draw_mode("pick")
     m.rendered(qtbot)
     qtbot.waitUntil(lambda: m.draw(qtbot)["mode"] == m.rc.draw_mode, timeout=5000)
@@ -255,7 +256,7 @@ def test_polygon_finished_by_clicking_its_first_vertex(qtbot: Any, m: Env) -> No
     m.rc.drawModeChanged.connect(modes.append)
     try:
         with qtbot.waitSignal(m.req.created, timeout=5000) as blocker:
-            assert call_js(qtbot, m.view.draw_polygon, vertices) is True
+            assert call_js(qtbot, MapDriver(m.view).draw_polygon, vertices) is True
     finally:
         m.rc.drawModeChanged.disconnect(modes.append)
     (entry,) = blocker.args
@@ -280,7 +281,7 @@ def test_polygon_finished_by_double_click(qtbot: Any, m: Env) -> None:
     vertices = [(82.0, 40.0), (86.0, 45.0), (92.0, 41.0)]
     m.tool(qtbot, "polygon")
     with qtbot.waitSignal(m.req.created, timeout=5000) as blocker:
-        hook(qtbot, m.view.draw_polygon, vertices, finish="double")
+        hook(qtbot, MapDriver(m.view).draw_polygon, vertices, finish="double")
     (entry,) = blocker.args
     # The double-click placed the last vertex once, and did not zoom the map.
     _assert_vertices_near(entry.drawn, vertices)
@@ -289,7 +290,7 @@ def test_polygon_finished_by_double_click(qtbot: Any, m: Env) -> None:
 
 def test_polygon_rubber_band_follows_the_mouse(qtbot: Any, m: Env) -> None:
     m.tool(qtbot, "polygon")
-    hook(qtbot, m.view.draw_polygon, [(82.0, 40.0), (86.0, 44.0)], finish="none")
+    hook(qtbot, MapDriver(m.view).draw_polygon, [(82.0, 40.0), (86.0, 44.0)], finish="none")
     start = call_js(qtbot, m.view.evaluate, "CSE.viewportPoint(41.0, 90.0)")
     QTest.mouseMove(m.view.focusProxy(), QPoint(round(start["x"]), round(start["y"])))
     qtbot.waitUntil(
@@ -316,7 +317,7 @@ def test_escape_cancels_a_polygon(qtbot: Any, m: Env) -> None:
         with qtbot.waitSignal(m.view.bridge.drawCancelledOnMap, timeout=5000):
             hook(
                 qtbot,
-                m.view.draw_polygon,
+                MapDriver(m.view).draw_polygon,
                 [(82.0, 40.0), (86.0, 45.0), (92.0, 41.0)],
                 finish="escape",
             )
@@ -325,7 +326,7 @@ def test_escape_cancels_a_polygon(qtbot: Any, m: Env) -> None:
         assert (st["mode"], st["vertices"], st["preview_layers"]) == ("none", 0, 0)
         assert m.rc.draw_mode == "none"
         # A further click on the map is a plain click again.
-        call_js(qtbot, m.view.click_map_at, 88.0, 40.0)
+        call_js(qtbot, MapDriver(m.view).click_map_at, 88.0, 40.0)
         m.rendered(qtbot)
         assert m.draw(qtbot)["vertices"] == 0
     finally:
@@ -341,7 +342,9 @@ def test_an_invalid_polygon_is_rejected_with_the_reason(qtbot: Any, m: Env) -> N
         # A bow tie: its edges cross.
         with qtbot.waitSignal(m.req.rejected, timeout=5000) as blocker:
             call_js(
-                qtbot, m.view.draw_polygon, [(80.0, 38.0), (90.0, 44.0), (90.0, 38.0), (80.0, 44.0)]
+                qtbot,
+                MapDriver(m.view).draw_polygon,
+                [(80.0, 38.0), (90.0, 44.0), (90.0, 38.0), (80.0, 44.0)],
             )
     finally:
         m.req.created.disconnect(created.append)
@@ -353,7 +356,7 @@ def test_an_invalid_polygon_is_rejected_with_the_reason(qtbot: Any, m: Env) -> N
 def test_rectangle_by_press_drag_release(qtbot: Any, m: Env) -> None:
     m.tool(qtbot, "rectangle")
     with qtbot.waitSignal(m.req.created, timeout=5000) as blocker:
-        assert call_js(qtbot, m.view.draw_rectangle, (91.0, 44.0), (83.0, 39.0)) is True
+        assert call_js(qtbot, MapDriver(m.view).draw_rectangle, (91.0, 44.0), (83.0, 39.0)) is True
     (entry,) = blocker.args
     assert (entry.kind, entry.name) == ("rectangle", "Rectangle 1")
     tol = degrees_per_pixel(ZOOM)
@@ -367,7 +370,7 @@ def test_a_click_without_a_drag_draws_no_rectangle(qtbot: Any, m: Env) -> None:
     m.req.created.connect(created.append)
     m.tool(qtbot, "rectangle")
     try:
-        call_js(qtbot, m.view.click_map_at, 88.0, 40.0)
+        call_js(qtbot, MapDriver(m.view).click_map_at, 88.0, 40.0)
         m.rendered(qtbot)
         assert m.draw(qtbot)["mode"] == "rectangle"  # still waiting for a drag
     finally:
@@ -379,7 +382,7 @@ def test_circle_radius_is_the_geodesic_distance_to_the_release_point(qtbot: Any,
     center, edge = (85.0, 41.0), (92.0, 42.5)
     m.tool(qtbot, "circle")
     with qtbot.waitSignal(m.req.created, timeout=5000) as blocker:
-        call_js(qtbot, m.view.draw_circle, center, edge)
+        call_js(qtbot, MapDriver(m.view).draw_circle, center, edge)
     (entry,) = blocker.args
     region = entry.region
     assert isinstance(region, CircleRegion) and entry.kind == "circle"
@@ -452,9 +455,9 @@ def test_page_geodesy_matches_pyproj(qtbot: Any, m: Env) -> None:
 def _draw_and_add(qtbot: Any, m: Env, kind: str, *points: Any) -> RegionEntry:
     m.tool(qtbot, kind)
     hooks = {
-        "polygon": m.view.draw_polygon,
-        "rectangle": m.view.draw_rectangle,
-        "circle": m.view.draw_circle,
+        "polygon": MapDriver(m.view).draw_polygon,
+        "rectangle": MapDriver(m.view).draw_rectangle,
+        "circle": MapDriver(m.view).draw_circle,
     }
     with qtbot.waitSignal(m.req.created, timeout=5000) as blocker:
         if kind == "polygon":
@@ -522,17 +525,17 @@ def test_selection_emphasises_the_region_and_highlights_its_sites(qtbot: Any, m:
     assert st["selected"] is True and st["weight"] > before["weight"]
     assert st["handles"] == 4  # the drawn vertices
     for sid in m.store.ids():
-        marker = call_js(qtbot, m.view.marker_state, sid)
+        marker = call_js(qtbot, MapDriver(m.view).marker_state, sid)
         assert marker["highlighted"] is (sid in inside), sid
-    assert call_js(qtbot, m.view.marker_state, "a-urumqi")["outline"] == "#ff8f00"
-    assert "in the selected region" in call_js(qtbot, m.view.page_state)["legend"]
+    assert call_js(qtbot, MapDriver(m.view).marker_state, "a-urumqi")["outline"] == "#ff8f00"
+    assert "in the selected region" in call_js(qtbot, MapDriver(m.view).page_state)["legend"]
     m.rc.select_region(None)
     m.rc.highlight_sites([])
     m.rendered(qtbot)
     assert m.region(qtbot, entry.id)["selected"] is False
     assert m.region(qtbot, entry.id)["handles"] == 0
-    assert call_js(qtbot, m.view.marker_state, "a-urumqi")["highlighted"] is False
-    assert "in the selected region" not in call_js(qtbot, m.view.page_state)["legend"]
+    assert call_js(qtbot, MapDriver(m.view).marker_state, "a-urumqi")["highlighted"] is False
+    assert "in the selected region" not in call_js(qtbot, MapDriver(m.view).page_state)["legend"]
     with pytest.raises(KeyError):
         m.rc.select_region("r99")
 
@@ -540,7 +543,7 @@ def test_selection_emphasises_the_region_and_highlights_its_sites(qtbot: Any, m:
 def test_clicking_a_region_selects_it(qtbot: Any, m: Env) -> None:
     entry = _draw_and_add(qtbot, m, "rectangle", (79.0, 36.0), (83.0, 38.0))
     with qtbot.waitSignal(m.req.clicked, timeout=5000) as blocker:
-        assert call_js(qtbot, m.view.click_region, entry.id) is True
+        assert call_js(qtbot, MapDriver(m.view).click_region, entry.id) is True
     assert blocker.args == [entry.id]
     assert m.rc.selected_region == entry.id
     m.rendered(qtbot)
@@ -572,7 +575,7 @@ def test_dragging_a_polygon_vertex_requests_an_edit(qtbot: Any, m: Env) -> None:
     m.rendered(qtbot)
     assert m.region(qtbot, entry.id)["handles"] == 3
     with qtbot.waitSignal(m.req.edited, timeout=5000) as blocker:
-        assert call_js(qtbot, m.view.drag_region_handle, entry.id, 1, 89.0, 46.0) is True
+        assert call_js(qtbot, MapDriver(m.view).drag_region_handle, entry.id, 1, 89.0, 46.0) is True
     old, new = blocker.args
     assert old == entry and new.id == entry.id and new.name == entry.name
     tol = degrees_per_pixel(ZOOM)
@@ -604,7 +607,7 @@ def test_an_applied_edit_redraws_the_region(qtbot: Any, m: Env) -> None:
     try:
         # Corner 2 is the north-east one: it drags the north and east edges.
         with qtbot.waitSignal(m.req.edited, timeout=5000):
-            call_js(qtbot, m.view.drag_region_handle, entry.id, 2, 93.0, 44.0)
+            call_js(qtbot, MapDriver(m.view).drag_region_handle, entry.id, 2, 93.0, 44.0)
     finally:
         m.req.edited.disconnect(apply)
     m.rendered(qtbot)
@@ -623,14 +626,14 @@ def test_dragging_the_radius_handle_resizes_the_circle(qtbot: Any, m: Env) -> No
     m.rendered(qtbot)
     assert m.region(qtbot, "c1")["handles"] == 2
     with qtbot.waitSignal(m.req.edited, timeout=5000) as blocker:
-        call_js(qtbot, m.view.drag_region_handle, "c1", 1, 93.0, 41.0)
+        call_js(qtbot, MapDriver(m.view).drag_region_handle, "c1", 1, 93.0, 41.0)
     _, new = blocker.args
     assert isinstance(new.region, CircleRegion)
     assert (new.region.lon, new.region.lat) == (88.0, 40.0)
     assert new.region.radius_m == pytest.approx(GEOD.inv(88.0, 40.0, 93.0, 41.0)[2], rel=0.01)
     # The centre handle moves the whole circle and keeps the radius.
     with qtbot.waitSignal(m.req.edited, timeout=5000) as blocker:
-        call_js(qtbot, m.view.drag_region_handle, "c1", 0, 86.0, 41.0)
+        call_js(qtbot, MapDriver(m.view).drag_region_handle, "c1", 0, 86.0, 41.0)
     _, moved = blocker.args
     tol = degrees_per_pixel(ZOOM)
     assert (moved.region.lon, moved.region.lat) == pytest.approx((86.0, 41.0), abs=tol)
@@ -652,7 +655,7 @@ def test_escape_during_a_handle_drag_puts_the_region_back(qtbot: Any, m: Env) ->
     for i in range(1, 6):
         QTest.mouseMove(target, QPoint(start.x() + 10 * i, start.y() - 8 * i))
     qtbot.waitUntil(lambda: m.js(qtbot, "CSE.regionsState().dragging_handle") is True, timeout=5000)
-    m.view.press_escape()
+    MapDriver(m.view).press_escape()
     qtbot.waitUntil(
         lambda: m.js(qtbot, "CSE.regionsState().dragging_handle") is False, timeout=5000
     )
@@ -684,7 +687,7 @@ def test_pick_area_reports_the_click_and_python_finds_the_province(qtbot: Any, m
     qtbot.waitUntil(lambda: m.draw(qtbot)["tip"] == "Xinjiang", timeout=5000)
     assert m.draw(qtbot)["hint"].startswith("Xinjiang")
     with qtbot.waitSignal(m.req.picked, timeout=5000) as blocker:
-        call_js(qtbot, m.view.click_map_at, *urumqi)
+        call_js(qtbot, MapDriver(m.view).click_map_at, *urumqi)
     lon, lat = blocker.args
     tol = degrees_per_pixel(ZOOM)
     assert (lon, lat) == pytest.approx(urumqi, abs=tol)
@@ -817,15 +820,15 @@ def test_a_controller_made_before_the_page_is_ready_shows_the_store(
         view.show()
     wait_rendered(qtbot, sites)
     for rid in ("a", "b"):
-        st = call_js(qtbot, view.region_state, rid)
+        st = call_js(qtbot, MapDriver(view).region_state, rid)
         assert st is not None and st["drawn"] is True
-    assert call_js(qtbot, view.region_state, "b")["selected"] is True
-    assert call_js(qtbot, view.draw_state)["mode"] == "circle"
+    assert call_js(qtbot, MapDriver(view).region_state, "b")["selected"] is True
+    assert call_js(qtbot, MapDriver(view).draw_state)["mode"] == "circle"
     # A store reset (e.g. a project opened) replaces what the page shows, in place.
     session.regions.reset([RegionEntry("c", CircleRegion("Other", 88.0, 40.0, 50_000.0))])
     wait_rendered(qtbot, sites)
-    assert call_js(qtbot, view.region_state, "a") is None
-    assert call_js(qtbot, view.region_state, "c")["drawn"] is True
+    assert call_js(qtbot, MapDriver(view).region_state, "a") is None
+    assert call_js(qtbot, MapDriver(view).region_state, "c")["drawn"] is True
     assert rc.selected_region is None
     assert view.js_errors == [] and view.external_requests == []
     rc.detach()
@@ -854,4 +857,4 @@ def test_screenshot_with_regions(qtbot: Any, m: Env, tmp_path: Path) -> None:
     colour = shots[0].pixelColor(round((a["x"] + b["x"]) / 2), round((a["y"] + b["y"]) / 2))
     assert colour.lightness() < 120 and colour.blue() > colour.green(), colour.name()
     # Kashgar is inside the selected polygon: its marker has the highlight ring.
-    assert call_js(qtbot, m.view.marker_state, "d-kashgar")["highlighted"] is True
+    assert call_js(qtbot, MapDriver(m.view).marker_state, "d-kashgar")["highlighted"] is True

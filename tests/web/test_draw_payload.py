@@ -10,13 +10,9 @@ from shapely.geometry import Point, Polygon
 
 from explorer.geo.region_store import RegionEntry
 from explorer.geo.regions import GEOD, CircleRegion, mercator_polygon, rectangle
-from explorer.web.region_payload import (
-    MAX_RADIUS_M,
-    MAX_VERTICES,
-    check_drawing,
-    region_from_drawing,
-    region_payload,
-)
+from explorer.web.protocol import MAX_DRAWN_VERTICES as MAX_VERTICES
+from explorer.web.protocol import MAX_RADIUS_M
+from explorer.web.region_payload import check_drawing, region_from_drawing, region_payload
 
 
 def test_polygon_payload_draws_the_densified_region_and_offers_the_drawn_vertices() -> None:

@@ -16,10 +16,13 @@ from explorer.core.chips import ChipCatalogue
 from explorer.core.schema import HardwareLine, Site
 from explorer.geo.regions import CircleRegion, rectangle
 from explorer.io.atomic import TEMP_PREFIX
+from explorer.web import palette
 from explorer.web.html_export import build_html, caveat_text, export_html
-from explorer.web.page import ATTRIBUTION, LEAFLET_DIR, PROVINCE_NOTE, QWEBCHANNEL_URL
+from explorer.web.legend import site_legend
+from explorer.web.page import ATTRIBUTION, LEAFLET_DIR, PROVINCE_NOTE, QWEBCHANNEL_URL, page_config
 from explorer.web.view import LocalOnlyInterceptor, MapPage, make_private_profile
 from tests.web.conftest import make_sites
+from tests.web.driver import LEGEND_JS, page_legend, rgb_hex
 
 XSS_NAME = "<img src=x onerror=alert(1)>"
 LEAFLET_JS = LEAFLET_DIR / "leaflet.js"
@@ -212,3 +215,17 @@ def test_regions_legend_header_and_attribution(qtbot: Any, viewer: OfflineViewer
     # The view fits the regions.
     inside = viewer.js(qtbot, "CSE.map.getBounds().contains([[36.4, 92.5], [44.0, 95.5]])")
     assert inside is True
+
+
+@pytest.mark.gui
+def test_exported_page_has_pythons_config_and_legend(
+    qtbot: Any, viewer: OfflineViewer, catalogue: ChipCatalogue
+) -> None:
+    # The standalone file carries the same start configuration as the app's page...
+    assert viewer.js(qtbot, "CSE.config") == page_config()
+    # ...so its legend is the one Python (and the snapshot) would draw for these sites.
+    drawn = page_legend(viewer.js(qtbot, LEGEND_JS))
+    assert drawn == site_legend(sites(), catalogue, "export")
+    fill = viewer.js(qtbot, "CSE.markerState('a-urumqi')")["computed_fill"]
+    assert rgb_hex(fill) == palette.RESTRICTED
+    assert viewer.page.js_errors == []

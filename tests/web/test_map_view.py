@@ -30,6 +30,7 @@ from tests.web.conftest import (
     open_map,
     wait_rendered,
 )
+from tests.web.driver import MapDriver
 
 pytestmark = pytest.mark.gui
 
@@ -60,11 +61,11 @@ def m(env: MapEnv, qtbot: Any) -> Iterator[MapEnv]:
 
 
 def state(qtbot: Any, env: MapEnv) -> dict[str, Any]:
-    return call_js(qtbot, env.view.page_state)
+    return call_js(qtbot, MapDriver(env.view).page_state)
 
 
 def marker(qtbot: Any, env: MapEnv, sid: str) -> dict[str, Any] | None:
-    return call_js(qtbot, env.view.marker_state, sid)
+    return call_js(qtbot, MapDriver(env.view).marker_state, sid)
 
 
 def js(qtbot: Any, env: MapEnv, expression: str) -> Any:
@@ -174,7 +175,7 @@ def test_snapshots_wait_for_the_frame_to_reach_the_widget(qtbot: Any, m: MapEnv)
 # ---------------------------------------------------------------------- interaction
 def test_clicking_a_marker_selects_the_site(qtbot: Any, m: MapEnv) -> None:
     with qtbot.waitSignal(m.view.bridge.siteClickedOnMap, timeout=5000) as blocker:
-        call_js(qtbot, m.view.click_marker, "b-hami")
+        call_js(qtbot, MapDriver(m.view).click_marker, "b-hami")
     assert blocker.args == ["b-hami"]
     assert m.selection.current == "b-hami"
     wait_rendered(qtbot, m.controller)
@@ -257,7 +258,7 @@ def test_dragging_the_selected_marker_moves_the_site_undoably(qtbot: Any, m: Map
     wait_rendered(qtbot, m.controller)
     original = m.store.get("b-hami")
     target_lon, target_lat = 95.0, 41.0
-    call_js(qtbot, m.view.drag_marker, "b-hami", target_lon, target_lat)
+    call_js(qtbot, MapDriver(m.view).drag_marker, "b-hami", target_lon, target_lat)
     qtbot.waitUntil(lambda: m.store.get("b-hami") != original, timeout=5000)
     moved = m.store.get("b-hami")
     # One screen pixel at zoom 5 is about 0.04 degrees.
@@ -281,7 +282,7 @@ def test_a_refused_move_puts_the_marker_back(
     m.selection.set("a-urumqi")
     wait_rendered(qtbot, m.controller)
     original = m.store.get("a-urumqi")
-    call_js(qtbot, m.view.drag_marker, "a-urumqi", 86.0, 44.5)
+    call_js(qtbot, MapDriver(m.view).drag_marker, "a-urumqi", 86.0, 44.5)
     qtbot.waitUntil(lambda: bool(asked), timeout=5000)
     assert asked[0][0] == "a-urumqi"
     assert m.store.get("a-urumqi") == original
@@ -296,7 +297,7 @@ def test_dragging_an_unselected_marker_pans_instead(
     moves: list[tuple[Any, ...]] = []
     real_move = m.session.move_site
     monkeypatch.setattr(m.session, "move_site", lambda *a: moves.append(a) or real_move(*a))
-    call_js(qtbot, m.view.drag_marker, "c-golmud", 96.0, 37.0)
+    call_js(qtbot, MapDriver(m.view).drag_marker, "c-golmud", 96.0, 37.0)
     wait_rendered(qtbot, m.controller)
     assert moves == []
     assert m.store.get("c-golmud").lon == 94.90
@@ -311,7 +312,7 @@ def test_place_mode_turns_the_next_click_into_a_new_site(qtbot: Any, m: MapEnv) 
     cursor = js(qtbot, m, "getComputedStyle(CSE.map.getContainer()).cursor")
     assert cursor == "crosshair"
     before = len(m.store)
-    call_js(qtbot, m.view.click_map_at, 89.0, 38.0)
+    call_js(qtbot, MapDriver(m.view).click_map_at, 89.0, 38.0)
     qtbot.waitUntil(lambda: len(m.store) == before + 1, timeout=5000)
     added = m.store.get(m.store.ids()[-1])
     assert added.lon == pytest.approx(89.0, abs=0.1) and added.lat == pytest.approx(38.0, abs=0.1)
@@ -481,7 +482,7 @@ def test_online_tiles_are_offered_but_off(
     with qtbot.waitSignal(controller.ready, timeout=15000):
         view.show()
     wait_rendered(qtbot, controller)
-    st = call_js(qtbot, view.page_state)
+    st = call_js(qtbot, MapDriver(view).page_state)
     assert "OpenStreetMap (online)" in st["layer_control"]
     assert call_js(qtbot, view.evaluate, "document.querySelectorAll('.leaflet-tile').length") == 0
     assert view.external_requests == []  # offered, not active: nothing was fetched

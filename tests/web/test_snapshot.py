@@ -8,6 +8,8 @@ result's :class:`MapFrame`, whose projection is checked against the page's own.
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,8 +25,10 @@ from explorer.core.schema import HardwareLine, Site
 from explorer.geo.region_store import RegionEntry
 from explorer.geo.regions import GEOD, CircleRegion, rectangle
 from explorer.io.atomic import TEMP_PREFIX
+from explorer.web import palette
 from explorer.web import snapshot as snap
 from explorer.web.html_export import caveat_text
+from explorer.web.legend import site_legend
 from explorer.web.page import COUNTRY_STYLE
 from explorer.web.snapshot import (
     MAX_PIXELS,
@@ -162,6 +166,21 @@ def test_caveat_text_counts_illustrative_and_low_confidence() -> None:
     assert "1 of the 2 sites shown has low confidence" in caveat_text(
         [site(1, "low"), site(2, "high")]
     )
+
+
+def test_spec_and_scale_load_no_qt() -> None:
+    # The spec is checked (and the scale maths is usable) before Qt starts.
+    code = (
+        "import sys\n"
+        "import explorer.web.snapshot.spec, explorer.web.snapshot.scale\n"
+        "from explorer.web.snapshot import SnapshotSpec, MapFrame, nice_length\n"
+        "SnapshotSpec.from_preset('a4-300').validate()\n"
+        "print(sorted(m for m in sys.modules if m.startswith('PySide6')))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert out.stdout.strip() == "[]"
 
 
 def test_metres_per_pixel_matches_the_geodesic() -> None:
@@ -327,6 +346,17 @@ def test_legend_shows_what_the_page_draws(a4_150: SnapshotResult) -> None:
         assert (np.abs(box - hex_rgb(color)).max(axis=1) < 12).sum() > 20, color
 
 
+def test_legend_is_pythons_legend_not_read_from_the_page(
+    a4_150: SnapshotResult, catalogue: ChipCatalogue
+) -> None:
+    # The same rows the page's legend shows (test_page_config checks the page's side).
+    assert a4_150.legend_rows == site_legend(make_sites(), catalogue, "export").rows
+    # The dashed swatch is outlined in the palette's illustrative outline colour.
+    px = pixels(a4_150.image).astype(float)
+    box = px[box_slice(a4_150.layout.legend)].reshape(-1, 3)
+    assert (np.abs(box - hex_rgb(palette.ILLUSTRATIVE_OUTLINE)).max(axis=1) < 12).sum() > 5
+
+
 def test_scale_bar_agrees_with_leaflets_scale(
     a4_150: SnapshotResult, a4_300: SnapshotResult
 ) -> None:
@@ -381,6 +411,7 @@ def test_explicit_extent_is_shown_edge_to_edge(
 def test_model_colour_mode_legend(qapp: Any, catalogue: ChipCatalogue, basemap_dir: Path) -> None:
     result = render(SnapshotSpec(900, 650), catalogue, basemap_dir, color_mode="model")
     texts = [r.text for r in result.legend_rows]
+    assert result.legend_rows == site_legend(make_sites(), catalogue, "model").rows
     assert "H100 (licence required)" in texts
     assert "Ascend 910B" in texts
     assert len({r.color for r in result.legend_rows if not r.dashed}) == len(

@@ -3,7 +3,15 @@
  *
  * Loaded before the folium-generated script. Provides:
  *   CSE.setupMap(map, config)      panes, metric scale bar, attribution, province note,
- *                                  cursor lat/lon readout (called right after L.map)
+ *                                  cursor lat/lon readout (called right after L.map);
+ *                                  sets CSE.config (below)
+ *   CSE.config                     the page's settings from Python (explorer/web/page.py
+ *                                  page_config): message names (toPage, toPython),
+ *                                  modes, limits, colors, regions (styles), legend
+ *                                  (words). Read-only; reading a name it does not have
+ *                                  throws, so a misspelt name fails loudly instead of
+ *                                  giving undefined. The other scripts read it when
+ *                                  they start (CSE.start), never at load time.
  *   CSE.basemap.townPoint          pointToLayer for towns: dot and label from min_zoom,
  *                                  labels decluttered (bigger towns win)
  *   CSE.basemap.physicalPoint      pointToLayer for physical labels (italic text)
@@ -59,11 +67,35 @@
     return typeof x === 'number' && isFinite(x);
   };
 
-  var MAX_LAT = 85.0511287798066; // Web Mercator's limit
+  /* A frozen copy of a parsed JSON object whose unknown names throw when read. */
+  function strict(value, path) {
+    if (value === null || typeof value !== 'object') {
+      return value;
+    }
+    if (Array.isArray(value)) {
+      return Object.freeze(value.map(function (v, i) {
+        return strict(v, path + '[' + i + ']');
+      }));
+    }
+    var copy = {};
+    Object.keys(value).forEach(function (key) {
+      copy[key] = strict(value[key], path + '.' + key);
+    });
+    return new Proxy(Object.freeze(copy), {
+      get: function (target, key) {
+        // toJSON: JSON.stringify asks for it (tests read CSE.config as JSON).
+        if (typeof key === 'string' && key !== 'toJSON' && !(key in target)) {
+          throw new Error('cse: ' + path + ' has no "' + key + '"');
+        }
+        return target[key];
+      }
+    });
+  }
 
   CSE.clampLatLng = function (latlng) {
+    var maxLat = CSE.config.limits.MERCATOR_MAX_LAT; // Web Mercator's limit
     var ll = latlng.wrap();
-    return L.latLng(Math.max(-MAX_LAT, Math.min(MAX_LAT, ll.lat)), ll.lng);
+    return L.latLng(Math.max(-maxLat, Math.min(maxLat, ll.lat)), ll.lng);
   };
 
   /* [[exterior, hole...], ...] of [lon, lat] -> Leaflet multipolygon latlngs. */
@@ -103,6 +135,7 @@
 
   CSE.setupMap = function (map, config) {
     config = config || {};
+    CSE.config = strict(JSON.parse(config.settings), 'CSE.config');
     CSE.map = map;
     PANES.forEach(function (p) {
       var pane = map.createPane(p[0]);

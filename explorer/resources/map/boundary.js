@@ -10,9 +10,10 @@
  *   boundaryLayerSet  data = {name, features: [{name, polygons}...]}, or null / ""
  *                     to remove the layer. polygons = [[exterior, hole...], ...] of
  *                     [lon, lat], rings open.
- * Bounds: at most MAX_FEATURES areas and MAX_VERTICES vertices, finite lon -180..180,
- * lat -90..90, names of at most MAX_NAME characters; anything else is dropped whole
- * with a console warning (which Python logs) and the current layer stays.
+ * Bounds (Python's, from CSE.config.limits): at most MAX_BOUNDARY_FEATURES areas and
+ * MAX_BOUNDARY_VERTICES vertices, finite lon -180..180, lat -90..90, names of at most
+ * MAX_NAME characters; anything else is dropped whole with a console warning (which
+ * Python logs) and the current layer stays.
  *
  * The layer sits in pane cse-boundary (z 402: above the basemap polygons, below the
  * regions at 405, towns, labels and sites) on its own canvas renderer (one canvas for
@@ -34,9 +35,7 @@
   // basemap.js
   var isFiniteNumber = CSE.isFiniteNumber;
   var polygonLatLngs = CSE.polygonLatLngs;
-  var MAX_FEATURES = 20000;
-  var MAX_VERTICES = 2000000;
-  var MAX_NAME = 300;
+  var LIMITS = null; // CSE.config.limits, when the plug-in starts
   var STYLE = {
     pane: 'cse-boundary',
     interactive: false,
@@ -58,7 +57,7 @@
   };
 
   function validName(name) {
-    return typeof name === 'string' && name.length <= MAX_NAME;
+    return typeof name === 'string' && name.length <= LIMITS.MAX_NAME;
   }
 
   /* {problem: null, vertices} if data is a usable layer, else {problem: why not}.
@@ -68,10 +67,11 @@
     if (!data || typeof data !== 'object' || !validName(data.name) || !Array.isArray(data.features)) {
       return { problem: 'not {name, features}' };
     }
-    if (data.features.length > MAX_FEATURES) {
-      return { problem: data.features.length + ' features, over the bound of ' + MAX_FEATURES };
+    if (data.features.length > LIMITS.MAX_BOUNDARY_FEATURES) {
+      return { problem: data.features.length + ' features, over the bound of ' + LIMITS.MAX_BOUNDARY_FEATURES };
     }
     var vertices = 0;
+    var maxVertices = LIMITS.MAX_BOUNDARY_VERTICES;
     for (var i = 0; i < data.features.length; i++) {
       var f = data.features[i];
       if (!f || typeof f !== 'object' || !validName(f.name) || !Array.isArray(f.polygons) || !f.polygons.length) {
@@ -88,8 +88,8 @@
             return { problem: 'feature ' + i + ' has a ring of fewer than 3 vertices' };
           }
           vertices += ring.length;
-          if (vertices > MAX_VERTICES) {
-            return { problem: 'over ' + MAX_VERTICES + ' vertices' };
+          if (vertices > maxVertices) {
+            return { problem: 'over ' + maxVertices + ' vertices' };
           }
           for (var v = 0; v < ring.length; v++) {
             var c = ring[v];
@@ -148,6 +148,7 @@
 
   (CSE.plugins = CSE.plugins || []).push({
     start: function (map, config) {
+      LIMITS = CSE.config.limits;
       B.map = map;
       var pane = map.createPane('cse-boundary');
       pane.style.zIndex = '402';
@@ -157,8 +158,8 @@
         B.control = config.layerControl;
       }
     },
-    connect: function (bridge, receiver) {
-      bridge.boundaryLayerSet.connect(receiver('boundaryLayerSet', setLayer));
+    connect: function (bridge, listen) {
+      listen(CSE.config.toPage.BOUNDARY_LAYER_SET, setLayer);
     }
   });
 

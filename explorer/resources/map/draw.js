@@ -25,6 +25,8 @@
  *              the user loaded (boundary.js, CSE.boundary) when there is one, else a
  *              basemap province; a click reports lon/lat (Python looks the area up).
  * Map dragging and double-click zoom are off while polygon/rectangle/circle are on.
+ * Message names, the modes and the bounds (most vertices, radius range) are Python's,
+ * read from CSE.config (basemap.js) when the plug-in starts.
  * The map fires 'cse:drawmode' {mode} when the mode changes (regions.js listens).
  *
  * CSE.geodesy: Vincenty's direct and inverse formulae on the WGS84 ellipsoid (the same
@@ -35,8 +37,12 @@
 
   var CSE = (window.CSE = window.CSE || {});
   var clampLatLng = CSE.clampLatLng; // basemap.js
-  var MODES = ['none', 'polygon', 'rectangle', 'circle', 'pick'];
-  var SHAPE_MODES = { polygon: true, rectangle: true, circle: true };
+  // From CSE.config when the plug-in starts (the config does not exist at load time).
+  var MODES = null; // the draw modes
+  var SHAPE_MODES = null; // the draw kinds: {kind: true}
+  var LIMITS = null; // CSE.config.limits
+  var TO_PAGE = null; // CSE.config.toPage
+  var TO_PYTHON = null; // CSE.config.toPython
   var TOOLS = [
     { mode: 'polygon', label: 'Polygon', title: 'Draw a polygon: click the corners' },
     { mode: 'rectangle', label: 'Rectangle', title: 'Draw a rectangle: press and drag' },
@@ -50,9 +56,6 @@
     pick: 'Click a province \u00b7 Esc cancels'
   };
   var PICK_TITLE = { provinces: 'Pick a province as a region', boundary: 'Pick an area of the loaded boundary layer as a region' };
-  var MAX_VERTICES = 5000;
-  var MIN_RADIUS_M = 1;
-  var MAX_RADIUS_M = 5000000;
   var CLOSE_PX = 8; // a click this near the first vertex closes the polygon
   var SAME_PX = 3; // a click this near the last vertex adds nothing (double-click)
   var MIN_DRAG_PX = 3;
@@ -234,7 +237,7 @@
         L.DomEvent.on(button, 'click', function (ev) {
           L.DomEvent.stop(ev);
           if (D.connected) {
-            D.bridge.drawModeRequested(D.mode === tool.mode ? 'none' : tool.mode);
+            D.bridge[TO_PYTHON.DRAW_MODE_REQUESTED](D.mode === tool.mode ? 'none' : tool.mode);
           }
         });
         self._buttons[tool.mode] = button;
@@ -343,16 +346,16 @@
     if (D.mode === 'none') {
       return;
     }
-    record({ type: 'drawCancelled' });
+    record({ type: TO_PYTHON.DRAW_CANCELLED });
     finish(function () {
-      D.bridge.drawCancelled();
+      D.bridge[TO_PYTHON.DRAW_CANCELLED]();
     });
   }
 
   function sendShape(kind, payload) {
-    record({ type: 'regionDrawn', kind: kind, payload: payload });
+    record({ type: TO_PYTHON.REGION_DRAWN, kind: kind, payload: payload });
     finish(function () {
-      D.bridge.regionDrawn(kind, payload);
+      D.bridge[TO_PYTHON.REGION_DRAWN](kind, payload);
     });
   }
 
@@ -410,7 +413,7 @@
     if (v.length && p.distanceTo(map.latLngToContainerPoint(v[v.length - 1])) <= SAME_PX) {
       return; // the second click of a double-click, or a nervous finger
     }
-    if (v.length >= MAX_VERTICES) {
+    if (v.length >= LIMITS.MAX_DRAWN_VERTICES) {
       return;
     }
     v.push(clampLatLng(e.latlng));
@@ -447,7 +450,7 @@
 
   function circleRadius(press) {
     var r = inverse(press.start.lng, press.start.lat, press.current.lng, press.current.lat);
-    return Math.max(MIN_RADIUS_M, Math.min(MAX_RADIUS_M, r));
+    return Math.max(LIMITS.MIN_RADIUS_M, Math.min(LIMITS.MAX_RADIUS_M, r));
   }
 
   function onPressMove(ev) {
@@ -590,7 +593,7 @@
   function pickAt(e) {
     var ll = e.latlng.wrap();
     record({
-      type: 'areaPicked',
+      type: TO_PYTHON.AREA_PICKED,
       lon: ll.lng,
       lat: ll.lat,
       area: areaName(areaAt(pickLayer(), ll)),
@@ -598,7 +601,7 @@
       province: areaName(areaAt(D.provinces, ll))
     });
     finish(function () {
-      D.bridge.areaPicked(ll.lng, ll.lat);
+      D.bridge[TO_PYTHON.AREA_PICKED](ll.lng, ll.lat);
     });
   }
 
@@ -646,6 +649,14 @@
 
   (CSE.plugins = CSE.plugins || []).push({
     start: function (map, config) {
+      MODES = CSE.config.modes.DRAW_MODES;
+      SHAPE_MODES = {};
+      CSE.config.modes.DRAW_KINDS.forEach(function (kind) {
+        SHAPE_MODES[kind] = true;
+      });
+      LIMITS = CSE.config.limits;
+      TO_PAGE = CSE.config.toPage;
+      TO_PYTHON = CSE.config.toPython;
       D.map = map;
       map.createPane('cse-draw').style.zIndex = '455';
       map.getPane('cse-draw').style.pointerEvents = 'none';
@@ -664,9 +675,9 @@
       map.on('cse:boundarylayer', onBoundaryLayer);
       document.addEventListener('keydown', onKeyDown, true);
     },
-    connect: function (bridge, receiver) {
+    connect: function (bridge, listen) {
       D.bridge = bridge;
-      bridge.drawModeChanged.connect(receiver('drawModeChanged', receive));
+      listen(TO_PAGE.DRAW_MODE_CHANGED, receive);
       D.connected = true;
     }
   });

@@ -8,6 +8,8 @@
  * messages Python sends the live map), and its slots (pageReady, siteClicked, ...) do
  * nothing. So the exported map is drawn by exactly the app's page code: same colours,
  * legend, tooltips (textContent only) and region outlines, and it needs no network.
+ * The page's settings (CSE.config: message names, palette...) are in the page itself,
+ * as in the app; the saved messages name their signals with the same names.
  *
  * State: {messages: [[signal, data]...], bounds: [[s, w], [n, e]] | null,
  *         header: {title, facts, caveat}}
@@ -65,10 +67,11 @@
   }
 
   /* Every property of the bridge is both a signal (.connect) and a slot (a no-op call);
-   * pageReady is the one slot that does something: it replays the saved state. */
+   * PAGE_READY is the one slot that does something: it replays the saved state. */
   function member(name) {
     var fn = function () {
-      if (name === 'pageReady') {
+      // Called after CSE.setupMap, so CSE.config is there.
+      if (name === CSE.config.toPython.PAGE_READY) {
         replay();
       }
     };

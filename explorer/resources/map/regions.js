@@ -24,7 +24,9 @@
  * Handles (selected region only, draw mode "none"): polygon vertices; rectangle
  * corners SW, SE, NE, NW (a corner drags its two edges); circle centre (moves the
  * circle) and radius handle (its length shows live, in km). Esc during a drag puts
- * the region back. Names are shown with textContent only.
+ * the region back. Names are shown with textContent only. Message names, the radius
+ * range and the region outline styles are Python's, read from CSE.config (basemap.js)
+ * when the plug-in starts.
  */
 (function () {
   'use strict';
@@ -35,13 +37,16 @@
   var clampLatLng = CSE.clampLatLng;
   var polygonLatLngs = CSE.polygonLatLngs;
   var DRAG_THRESHOLD_PX = 3;
-  var MIN_RADIUS_M = 1;
-  var MAX_RADIUS_M = 5000000;
+  // From CSE.config when the plug-in starts (the config does not exist at load time).
+  var LIMITS = null; // CSE.config.limits
+  var TO_PAGE = null; // CSE.config.toPage
+  var TO_PYTHON = null; // CSE.config.toPython
   var STYLE = {
-    region: { color: '#7b1fa2', weight: 2, opacity: 0.9, fillColor: '#9c27b0', fillOpacity: 0.08, dashArray: null },
-    selected: { color: '#4a0072', weight: 3.5, opacity: 1, fillColor: '#9c27b0', fillOpacity: 0.18, dashArray: null },
-    handle: { pane: 'cse-handles', radius: 6, color: '#4a0072', weight: 2, fillColor: '#ffffff', fillOpacity: 1, bubblingMouseEvents: false },
-    centreHandle: { pane: 'cse-handles', radius: 6, color: '#4a0072', weight: 2, fillColor: '#ce93d8', fillOpacity: 1, bubblingMouseEvents: false }
+    region: null, // CSE.config.regions.REGION_STYLE
+    selected: null, // CSE.config.regions.SELECTED_REGION_STYLE
+    // Handles are outlined in the selected region's colour (set when the plug-in starts).
+    handle: { pane: 'cse-handles', radius: 6, color: null, weight: 2, fillColor: '#ffffff', fillOpacity: 1, bubblingMouseEvents: false },
+    centreHandle: { pane: 'cse-handles', radius: 6, color: null, weight: 2, fillColor: '#ce93d8', fillOpacity: 1, bubblingMouseEvents: false }
   };
 
   var R = {
@@ -160,7 +165,7 @@
     if (e && e.originalEvent) {
       L.DomEvent.stopPropagation(e.originalEvent);
     }
-    R.bridge.regionClicked(id);
+    R.bridge[TO_PYTHON.REGION_CLICKED](id);
   }
 
   /* ------------------------------------------------------------------ handles */
@@ -228,7 +233,7 @@
         pts[1] = L.latLng(east[1], east[0]);
       } else {
         pts[1] = ll;
-        drag.radius = Math.max(MIN_RADIUS_M, Math.min(MAX_RADIUS_M, g.inverse(pts[0].lng, pts[0].lat, ll.lng, ll.lat)));
+        drag.radius = Math.max(LIMITS.MIN_RADIUS_M, Math.min(LIMITS.MAX_RADIUS_M, g.inverse(pts[0].lng, pts[0].lat, ll.lng, ll.lat)));
         CSE.showDrawTip(ll, 'Radius ' + g.formatKm(drag.radius));
       }
       entry.layer.setLatLngs(g.ring(pts[0].lng, pts[0].lat, drag.radius));
@@ -296,7 +301,7 @@
     }
     // The preview stays until Python answers: regionUpserted with the edited region,
     // or with the old one if the edit was refused.
-    R.bridge.regionEdited(drag.id, drag.shape);
+    R.bridge[TO_PYTHON.REGION_EDITED](drag.id, drag.shape);
   }
 
   function onKeyDown(ev) {
@@ -316,6 +321,14 @@
   /* ------------------------------------------------------------------ plug-in */
   (CSE.plugins = CSE.plugins || []).push({
     start: function (map) {
+      LIMITS = CSE.config.limits;
+      TO_PAGE = CSE.config.toPage;
+      TO_PYTHON = CSE.config.toPython;
+      // Plain objects: Leaflet copies its options from them with for..in.
+      STYLE.region = L.extend({ dashArray: null }, CSE.config.regions.REGION_STYLE);
+      STYLE.selected = L.extend({ dashArray: null }, CSE.config.regions.SELECTED_REGION_STYLE);
+      STYLE.handle.color = STYLE.selected.color;
+      STYLE.centreHandle.color = STYLE.selected.color;
       R.map = map;
       // Regions sit above the basemap (400) and below town dots, labels and sites, so
       // markers stay clickable; handles sit above the sites.
@@ -324,14 +337,14 @@
       map.on('cse:drawmode', onDrawMode);
       document.addEventListener('keydown', onKeyDown, true);
     },
-    connect: function (bridge, receiver) {
+    connect: function (bridge, listen) {
       R.bridge = bridge;
-      bridge.regionsReset.connect(receiver('regionsReset', reset));
-      bridge.regionUpserted.connect(receiver('regionUpserted', upsertMany));
-      bridge.regionRemoved.connect(receiver('regionRemoved', removeMany));
-      bridge.regionSelected.connect(receiver('regionSelected', select));
-      bridge.sitesHighlighted.connect(receiver('sitesHighlighted', CSE.highlightSites));
-      bridge.fitBounds.connect(receiver('fitBounds', fitBounds));
+      listen(TO_PAGE.REGIONS_RESET, reset);
+      listen(TO_PAGE.REGION_UPSERTED, upsertMany);
+      listen(TO_PAGE.REGION_REMOVED, removeMany);
+      listen(TO_PAGE.REGION_SELECTED, select);
+      listen(TO_PAGE.SITES_HIGHLIGHTED, CSE.highlightSites);
+      listen(TO_PAGE.FIT_BOUNDS, fitBounds);
       R.connected = true;
     }
   });

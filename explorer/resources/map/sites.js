@@ -5,6 +5,10 @@
  * Python object registered as "bridge" and, once connected, calls bridge.pageReady().
  * Nothing is sent to Python before that.
  *
+ * Message names, modes, colours and legend words are Python's (explorer/web/protocol.py,
+ * explorer/web/palette.py), read from CSE.config (basemap.js): the names below are
+ * their current values, for the reader.
+ *
  * Python -> page (signals, each a JSON string {"seq": n, "data": ...}):
  *   sitesReset        data = {sites: [site...], models: [{name, restricted}...]}
  *   siteUpserted      data = [site...]
@@ -21,9 +25,10 @@
  *   mapClicked(lon, lat), cursorMoved(lon, lat), rendered(seq).
  *
  * Other page scripts (draw.js, regions.js) plug in by pushing {start(map, config),
- * connect(bridge, receiver)} onto CSE.plugins before CSE.start runs: start() right
- * after the sites layer exists, connect() with the channel's bridge and the message
- * receiver (which acks like ours) before pageReady(). CSE.highlightSites(ids) gives
+ * connect(bridge, listen)} onto CSE.plugins before CSE.start runs: start() right
+ * after the sites layer exists, connect() with the channel's bridge and listen(name,
+ * apply), which connects apply to the message called name (acked like ours), before
+ * pageReady(). CSE.highlightSites(ids) gives
  * the listed sites a highlight ring (the selection outline still wins).
  *
  * Site text (names) is only ever set with textContent.
@@ -34,19 +39,12 @@
   var CSE = (window.CSE = window.CSE || {});
   var isFiniteNumber = CSE.isFiniteNumber; // basemap.js
 
-  var COLORS = {
-    restricted: '#c62828',
-    unrestricted: '#1f5fa8',
-    none: '#8d8d8d',
-    outline: '#ffffff',
-    illustrativeOutline: '#303030',
-    selectedOutline: '#000000',
-    highlightOutline: '#ff8f00'
-  };
-  var PALETTE = [
-    '#1b9e77', '#d95f02', '#7570b3', '#e7298a', '#66a61e', '#e6ab02',
-    '#a6761d', '#1f78b4', '#b15928', '#6a3d9a', '#17becf', '#999933'
-  ];
+  // From CSE.config when CSE.start runs (the config does not exist at load time).
+  var COLORS = null; // CSE.config.colors
+  var WORDS = null; // CSE.config.legend
+  var MODES = null; // CSE.config.modes
+  var TO_PAGE = null; // CSE.config.toPage
+  var TO_PYTHON = null; // CSE.config.toPython
   var RADIUS = { min: 4, max: 26, base: 3, perSqrtChip: 0.075 };
   var DRAG_THRESHOLD_PX = 3;
   var CURSOR_INTERVAL_MS = 100;
@@ -90,15 +88,16 @@
     return Math.max(RADIUS.min, Math.min(RADIUS.max, r));
   }
 
+  /* As palette.model_color in Python. */
   function modelColor(model) {
     if (!model) {
-      return COLORS.none;
+      return COLORS.NO_CHIPS;
     }
     var i = S.modelIndex.get(model);
     if (i === undefined) {
       i = S.models.length;
     }
-    return PALETTE[i % PALETTE.length];
+    return COLORS.MODEL_COLORS[i % COLORS.MODEL_COLORS.length];
   }
 
   function fillFor(site) {
@@ -106,9 +105,9 @@
       return modelColor(site.primary_model);
     }
     if (!(site.chips > 0)) {
-      return COLORS.none;
+      return COLORS.NO_CHIPS;
     }
-    return site.restricted ? COLORS.restricted : COLORS.unrestricted;
+    return site.restricted ? COLORS.RESTRICTED : COLORS.UNRESTRICTED;
   }
 
   function styleFor(entry) {
@@ -118,23 +117,23 @@
       radius: radiusFor(site.chips),
       fillColor: fillFor(site),
       fillOpacity: 0.82,
-      color: COLORS.outline,
+      color: COLORS.MARKER_OUTLINE,
       weight: 1.5,
       opacity: 1,
       dashArray: null
     };
     if (site.illustrative) {
-      style.color = COLORS.illustrativeOutline;
+      style.color = COLORS.ILLUSTRATIVE_OUTLINE;
       style.weight = 1.3;
       style.dashArray = '3 2';
     }
     if (S.highlighted.has(site.id)) {
-      style.color = COLORS.highlightOutline;
+      style.color = COLORS.HIGHLIGHT_OUTLINE;
       style.weight = 3;
       style.dashArray = null;
     }
     if (selected) {
-      style.color = COLORS.selectedOutline;
+      style.color = COLORS.SELECTED_OUTLINE;
       style.weight = 3.5;
       style.dashArray = null;
       style.fillOpacity = 0.95;
@@ -155,7 +154,7 @@
   /* ------------------------------------------------------------------ tooltip */
   function tooltipLines(site) {
     var lines = [{ cls: 'cse-tip-name', text: site.name }];
-    var chips = site.chips > 0 ? formatCount(site.chips) + ' chips' : 'No chips recorded';
+    var chips = site.chips > 0 ? formatCount(site.chips) + ' chips' : WORDS.NO_CHIPS;
     if (site.models && site.models.length) {
       chips += ' (' + site.models.join(', ') + ')';
     }
@@ -186,7 +185,9 @@
     return parts.join('\n');
   }
 
-  /* ------------------------------------------------------------------ legend */
+  /* ------------------------------------------------------------------ legend
+   * The rows are decided as explorer/web/legend.py's site_legend decides them (the
+   * snapshot paints that one); a test checks that both give the same rows. */
   var Legend = L.Control.extend({
     options: { position: 'bottomright' },
     onAdd: function () {
@@ -210,8 +211,8 @@
       S.markers.forEach(function (e) {
         anyIllustrative = anyIllustrative || !!e.site.illustrative;
       });
+      div.appendChild(CSE.textElement('div', 'cse-legend-title', WORDS.TITLES[S.colorMode]));
       if (S.colorMode === 'model') {
-        div.appendChild(CSE.textElement('div', 'cse-legend-title', 'Main chip model'));
         var present = new Set();
         var none = false;
         S.markers.forEach(function (e) {
@@ -223,7 +224,7 @@
         });
         S.models.forEach(function (m) {
           if (present.has(m.name)) {
-            rows.push({ color: modelColor(m.name), text: m.name + (m.restricted ? ' (licence required)' : '') });
+            rows.push({ color: modelColor(m.name), text: m.name + (m.restricted ? WORDS.LICENCE_SUFFIX : '') });
             present.delete(m.name);
           }
         });
@@ -231,34 +232,36 @@
           rows.push({ color: modelColor(name), text: name });
         });
         if (none) {
-          rows.push({ color: COLORS.none, text: 'No chips recorded' });
+          rows.push({ color: COLORS.NO_CHIPS, text: WORDS.NO_CHIPS });
         }
       } else {
-        div.appendChild(CSE.textElement('div', 'cse-legend-title', 'Export control'));
-        rows.push({ color: COLORS.restricted, text: 'Has chips needing a US export licence' });
-        rows.push({ color: COLORS.unrestricted, text: 'No licence-restricted chips' });
-        rows.push({ color: COLORS.none, text: 'No chips recorded' });
+        rows.push({ color: COLORS.RESTRICTED, text: WORDS.RESTRICTED });
+        rows.push({ color: COLORS.UNRESTRICTED, text: WORDS.UNRESTRICTED });
+        rows.push({ color: COLORS.NO_CHIPS, text: WORDS.NO_CHIPS });
       }
       if (anyIllustrative) {
-        rows.push({ color: '#ffffff', dashed: true, text: 'Dashed outline: illustrative site' });
+        rows.push({ color: COLORS.SWATCH_BLANK, dashed: true, text: WORDS.ILLUSTRATIVE });
       }
       var anyHighlighted = false;
       S.highlighted.forEach(function (id) {
         anyHighlighted = anyHighlighted || S.markers.has(id);
       });
       if (anyHighlighted) {
-        rows.push({ color: '#ffffff', ring: COLORS.highlightOutline, text: 'Orange ring: in the selected region' });
+        rows.push({ color: COLORS.SWATCH_BLANK, ring: COLORS.HIGHLIGHT_OUTLINE, text: WORDS.HIGHLIGHTED });
       }
       rows.forEach(function (row) {
         var line = L.DomUtil.create('div', 'cse-legend-row', div);
         var swatch = L.DomUtil.create('span', 'cse-legend-swatch' + (row.dashed ? ' cse-legend-dashed' : ''), line);
         swatch.style.backgroundColor = row.color;
+        if (row.dashed) {
+          swatch.style.borderColor = COLORS.ILLUSTRATIVE_OUTLINE;
+        }
         if (row.ring) {
           swatch.style.border = '2px solid ' + row.ring;
         }
         line.appendChild(CSE.textElement('span', 'cse-legend-label', row.text));
       });
-      div.appendChild(CSE.textElement('div', 'cse-legend-note', 'Circle area \u221d chips'));
+      div.appendChild(CSE.textElement('div', 'cse-legend-note', WORDS.SIZE_NOTE));
     }
   });
 
@@ -413,7 +416,7 @@
   CSE.highlightSites = setHighlighted;
 
   function setMode(mode) {
-    if (mode !== 'browse' && mode !== 'place') {
+    if (MODES.MODES.indexOf(mode) < 0) {
       console.warn('cse: unknown mode');
       return;
     }
@@ -430,7 +433,7 @@
   }
 
   function setColorMode(mode) {
-    if (mode !== 'export' && mode !== 'model') {
+    if (MODES.COLOR_MODES.indexOf(mode) < 0) {
       console.warn('cse: unknown colour mode');
       return;
     }
@@ -456,7 +459,7 @@
     }
     // One placement per "place" request; Python confirms with modeChanged("browse").
     setMode('browse');
-    S.bridge.mapClicked(ll.lng, ll.lat);
+    S.bridge[TO_PYTHON.MAP_CLICKED](ll.lng, ll.lat);
   }
 
   function onMarkerClick(id, e) {
@@ -468,7 +471,7 @@
       return; // the click that ends a marker drag is not a selection click
     }
     if (S.connected) {
-      S.bridge.siteClicked(id);
+      S.bridge[TO_PYTHON.SITE_CLICKED](id);
     }
   }
 
@@ -531,7 +534,7 @@
     var ll = (ev ? S.map.mouseEventToLatLng(ev) : entry.marker.getLatLng()).wrap();
     if (validLonLat(ll.lng, ll.lat) && S.connected) {
       entry.marker.setLatLng(ll);
-      S.bridge.siteMoved(drag.id, ll.lng, ll.lat);
+      S.bridge[TO_PYTHON.SITE_MOVED](drag.id, ll.lng, ll.lat);
     } else {
       entry.marker.setLatLng([entry.site.lat, entry.site.lon]);
     }
@@ -554,7 +557,7 @@
     S.lastCursorSent = now;
     var ll = e.latlng.wrap();
     if (validLonLat(ll.lng, ll.lat)) {
-      S.bridge.cursorMoved(ll.lng, ll.lat);
+      S.bridge[TO_PYTHON.CURSOR_MOVED](ll.lng, ll.lat);
     }
   }
 
@@ -613,7 +616,7 @@
     afterPaint(function () {
       S.ackPending = false;
       if (S.connected) {
-        S.bridge.rendered(S.ackSeq);
+        S.bridge[TO_PYTHON.RENDERED](S.ackSeq);
       }
     });
   }
@@ -645,6 +648,11 @@
   /* ------------------------------------------------------------------ start */
   CSE.start = function (map, config) {
     config = config || {};
+    COLORS = CSE.config.colors;
+    WORDS = CSE.config.legend;
+    MODES = CSE.config.modes;
+    TO_PAGE = CSE.config.toPage;
+    TO_PYTHON = CSE.config.toPython;
     S.map = map;
     S.layer = config.sitesLayer || L.featureGroup().addTo(map);
     S.basemap = {};
@@ -675,21 +683,24 @@
         return;
       }
       S.bridge = bridge;
-      bridge.sitesReset.connect(receiver('sitesReset', reset));
-      bridge.siteUpserted.connect(receiver('siteUpserted', upsertMany));
-      bridge.siteRemoved.connect(receiver('siteRemoved', removeMany));
-      bridge.selectionChanged.connect(receiver('selectionChanged', setSelected));
-      bridge.modeChanged.connect(receiver('modeChanged', setMode));
-      bridge.colorModeChanged.connect(receiver('colorModeChanged', setColorMode));
-      bridge.flyTo.connect(receiver('flyTo', flyTo));
-      bridge.sync.connect(receiver('sync', function () {}));
+      function listen(name, apply) {
+        bridge[name].connect(receiver(name, apply));
+      }
+      listen(TO_PAGE.SITES_RESET, reset);
+      listen(TO_PAGE.SITE_UPSERTED, upsertMany);
+      listen(TO_PAGE.SITE_REMOVED, removeMany);
+      listen(TO_PAGE.SELECTION_CHANGED, setSelected);
+      listen(TO_PAGE.MODE_CHANGED, setMode);
+      listen(TO_PAGE.COLOR_MODE_CHANGED, setColorMode);
+      listen(TO_PAGE.FLY_TO, flyTo);
+      listen(TO_PAGE.SYNC, function () {});
       plugins.forEach(function (p) {
         if (p.connect) {
-          p.connect(bridge, receiver);
+          p.connect(bridge, listen);
         }
       });
       S.connected = true;
-      bridge.pageReady();
+      bridge[TO_PYTHON.PAGE_READY]();
     });
   };
 
@@ -715,7 +726,10 @@
       outline: o.color,
       dashed: !!o.dashArray,
       on_map: S.map.hasLayer(entry.marker),
-      drawn: !!(el && el.getAttribute('d'))
+      drawn: !!(el && el.getAttribute('d')),
+      // What the browser paints (rgb(...)), not just what Leaflet was told.
+      computed_fill: el ? getComputedStyle(el).fill : null,
+      computed_stroke: el ? getComputedStyle(el).stroke : null
     };
   };
 

@@ -1,0 +1,613 @@
+"""Rendering one snapshot: an offscreen map page, grabbed when rendered, then furniture.
+
+:func:`render_snapshot` builds a private, offscreen :class:`~explorer.web.view.MapView`
+showing the given sites (and regions) with the given colour mode, sizes it to the
+requested pixels, fits the view, waits for the page's ``rendered`` acknowledgement and
+the widget's frame marker (:meth:`MapController.call_when_rendered`, never a delay),
+grabs it, and paints the print furniture (:mod:`explorer.web.snapshot.furniture`).
+:func:`run_snapshot` waits for it in a local :class:`QEventLoop`;
+:func:`snapshot_to_file` also writes the PNG (the CLI uses it).
+
+Headless use needs ``QT_QPA_PLATFORM=offscreen`` (and, as root, Chromium needs
+``QTWEBENGINE_DISABLE_SANDBOX=1``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QImage
+
+from explorer.core.checks import list_of
+from explorer.core.chips import ChipCatalogue
+from explorer.core.schema import Site
+from explorer.geo.region_store import RegionEntry
+from explorer.geo.regions import Region
+from explorer.session.session import Session
+from explorer.web.html_export import data_extent, region_entries
+from explorer.web.legend import LegendRow, site_legend
+from explorer.web.page import DEFAULT_CENTER, DEFAULT_ZOOM, MAX_ZOOM
+from explorer.web.payload import to_json
+from explorer.web.protocol import COLOR_MODES
+from explorer.web.snapshot.furniture import (
+    Box,
+    Furniture,
+    OverlayContent,
+    OverlayLayout,
+)
+from explorer.web.snapshot.png import save_png
+from explorer.web.snapshot.scale import MapFrame
+from explorer.web.snapshot.spec import SnapshotSpec
+
+log = logging.getLogger(__name__)
+
+#: Fitting to sites never zooms in beyond this (a single site would fill the map).
+SITES_FIT_MAX_ZOOM = 9
+
+ProgressCallback = Callable[[int, str], None]
+
+
+@dataclass
+class SnapshotResult:
+    """A finished snapshot.
+
+    Attributes
+    ----------
+    image : QImage
+        The PNG's pixels: map plus overlays, exactly ``spec.width_px x height_px``.
+    spec : SnapshotSpec
+    frame : MapFrame
+        Leaflet's view when grabbed (maps lon/lat to image pixels).
+    shown_site_ids : tuple of str
+        Sites whose marker centre is inside the image.
+    caveat : str
+        The caveat line printed (empty when none was needed).
+    legend_rows : tuple of LegendRow
+        The legend's colour rows (:func:`~explorer.web.legend.site_legend`: the rows
+        the page's own legend shows for these sites).
+    layout : OverlayLayout
+    leaflet_scale : dict
+        Leaflet's own scale control for the same view (``{"text", "width_css"}``),
+        measured at the map's vertical centre: a check on our scale bar.
+    map_image : QImage or None
+        The grabbed map before overlays (only with ``keep_map_image=True``).
+    """
+
+    image: QImage
+    spec: SnapshotSpec
+    frame: MapFrame
+    shown_site_ids: tuple[str, ...]
+    caveat: str
+    legend_rows: tuple[LegendRow, ...]
+    layout: OverlayLayout
+    leaflet_scale: dict[str, Any] = field(default_factory=dict)
+    map_image: QImage | None = None
+
+
+class SnapshotError(RuntimeError):
+    """The map could not be rendered (the page failed, or did not finish in time)."""
+
+
+# Fixed scripts; the only data in them is JSON (to_json), never formatted user text.
+
+_PREPARE_JS = """
+(function (cfg) {
+  var map = CSE.map;
+  if (!document.getElementById('cse-snapshot-style')) {
+    var style = document.createElement('style');
+    style.id = 'cse-snapshot-style';
+    /* The snapshot paints its own legend, scale and attribution at print size. */
+    style.textContent = '.leaflet-control-container { display: none !important; }';
+    document.head.appendChild(style);
+  }
+  map.options.zoomSnap = 0;
+  map.invalidateSize({ animate: false, pan: false });
+  if (cfg.bounds) {
+    map.fitBounds(cfg.bounds, {
+      animate: false,
+      paddingTopLeft: cfg.padTopLeft,
+      paddingBottomRight: cfg.padBottomRight,
+      maxZoom: cfg.maxZoom
+    });
+  } else {
+    map.setView(cfg.center, cfg.zoom, { animate: false });
+  }
+  return { dpr: window.devicePixelRatio };
+})(%s)
+"""
+
+_MEASURE_JS = """
+(function (ids) {
+  var map = CSE.map;
+  var origin = map.getPixelOrigin();
+  var pane = L.DomUtil.getPosition(map.getPane('mapPane'));
+  var size = map.getSize();
+  var radii = {};
+  ids.forEach(function (id) {
+    var m = CSE.markerState(id);
+    if (m) { radii[id] = m.radius; }
+  });
+  var line = document.querySelector('.leaflet-control-scale-line');
+  return {
+    zoom: map.getZoom(),
+    origin: [origin.x, origin.y],
+    pane: [pane ? pane.x : 0, pane ? pane.y : 0],
+    size: [size.x, size.y],
+    dpr: window.devicePixelRatio,
+    radii: radii,
+    leaflet_scale: line ? { text: line.textContent, width_css: parseFloat(line.style.width) } : null
+  };
+})(%s)
+"""
+
+
+class SnapshotJob(QObject):
+    """One snapshot being rendered; made by :func:`render_snapshot`.
+
+    Signals
+    -------
+    progress(int, str)
+        Percent done and what is happening.
+    finished(object)
+        The :class:`SnapshotResult`.
+    failed(str)
+        Why no snapshot was made (one line).
+    """
+
+    progress = Signal(int, str)
+    finished = Signal(object)
+    failed = Signal(str)
+
+    def __init__(
+        self,
+        spec: SnapshotSpec,
+        *,
+        sites: Sequence[Site],
+        regions: Sequence[RegionEntry],
+        metadata: Mapping[str, Any],
+        color_mode: str,
+        catalogue: ChipCatalogue,
+        basemap_dir: Path | None,
+        keep_map_image: bool,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.spec = spec
+        self._sites = list(sites)
+        self._entries = list(regions)
+        self._metadata = dict(metadata)
+        self._color_mode = color_mode
+        self._catalogue = catalogue
+        self._basemap_dir = basemap_dir
+        self._keep_map_image = keep_map_image
+        self._view: Any = None
+        self._controller: Any = None
+        self._region_controller: Any = None
+        self._target_seq = 0
+        self._map_image: QImage | None = None
+        self._done = False
+        self.result: SnapshotResult | None = None
+        self.error: str | None = None
+        self._furniture = Furniture(spec)
+        # What the legend says is known before rendering: the palette's rows for these
+        # sites, as the page's own legend shows them.
+        self._legend = site_legend(self._sites, catalogue, color_mode)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._on_timeout)
+
+    # ------------------------------------------------------------------ lifecycle
+    @property
+    def is_done(self) -> bool:
+        """True once ``finished`` or ``failed`` was emitted."""
+        return self._done
+
+    def start(self) -> None:
+        """Build the offscreen map and start rendering (returns at once)."""
+        try:
+            self._build_page()
+        except Exception:
+            self._finish()  # no offscreen page is left behind
+            raise
+
+    def _build_page(self) -> None:
+        from explorer.web.controller import MapController
+        from explorer.web.view import MapView
+
+        spec = self.spec
+        self._progress(5, "Loading the map")
+        view = MapView(center=DEFAULT_CENTER, zoom=DEFAULT_ZOOM, basemap_dir=self._basemap_dir)
+        self._view = view
+        # Rendered and grabbed without ever appearing on screen (no window flashes up).
+        view.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+        screen = view.screen()
+        screen_dpr = screen.devicePixelRatio() if screen is not None else 1.0
+        view.resize(math.ceil(spec.width_px / screen_dpr), math.ceil(spec.height_px / screen_dpr))
+        view.setZoomFactor(spec.zoom_factor / screen_dpr)
+        view.page().renderProcessTerminated.connect(self._on_renderer_died)
+        # The offscreen map is a view over a session of its own holding what is drawn.
+        session = Session(self._catalogue, admin_areas=None)
+        session.sites.reset(self._sites, self._metadata)
+        session.set_color_mode(self._color_mode)
+        self._controller = MapController(view, session, parent=self)
+        if self._entries:
+            from explorer.web.region_controller import RegionMapController
+
+            session.regions.reset(self._entries)
+            self._region_controller = RegionMapController(view, session, parent=self)
+        self._controller.ready.connect(self._on_ready, Qt.ConnectionType.SingleShotConnection)
+        # A safety net against a page that never answers, scaled with the work.
+        self._timer.start(int(60_000 + spec.width_px * spec.height_px / 1e6 * 500))
+        view.show()
+
+    def cancel(self) -> None:
+        """Stop; ``failed("cancelled")`` is emitted unless already done."""
+        self._fail("cancelled")
+
+    # ------------------------------------------------------------------ stages
+    def _on_ready(self) -> None:
+        if self._done:
+            return
+        self._progress(30, "Fitting the view")
+        cfg = self._view_config()
+        self._view.evaluate(_PREPARE_JS % to_json(cfg), self._on_prepared)
+
+    def _content(self, shown: Sequence[Site]) -> OverlayContent:
+        return OverlayContent(
+            title=self.spec.title.strip() or str(self._metadata.get("title") or "").strip(),
+            as_of=str(self._metadata.get("as_of") or "").strip(),
+            shown=shown,
+            total_sites=len(self._sites),
+            legend_title=self._legend.title,
+            legend_rows=self._legend.rows,
+            region_count=len(self._entries),
+        )
+
+    def _view_config(self) -> dict[str, Any]:
+        spec = self.spec
+        box = spec.extent if spec.extent is not None else data_extent(self._sites, self._entries)
+        # A lone site (or a tight cluster) is shown with its surroundings.
+        max_zoom = MAX_ZOOM if spec.extent is not None or self._entries else SITES_FIT_MAX_ZOOM
+        if box is None:
+            return {"bounds": None, "center": list(DEFAULT_CENTER), "zoom": DEFAULT_ZOOM}
+        if spec.extent is not None:
+            # The caller's extent is shown whole, edge to edge.
+            pad_tl, pad_br = [0, 0], [0, 0]
+        else:
+            # Fitted data stays clear of the title, scale bar and footer. The caveat is
+            # assumed from all sites: the fit decides which are shown.
+            pad_tl, pad_br = self._furniture.fit_padding(self._content(self._sites))
+        w, s, e, n = box
+        return {
+            "bounds": [[s, w], [n, e]],
+            "padTopLeft": pad_tl,
+            "padBottomRight": pad_br,
+            "maxZoom": max_zoom,
+        }
+
+    def _on_prepared(self, reply: Any) -> None:
+        if self._done:
+            return
+        expected = self.spec.zoom_factor
+        dpr = reply.get("dpr") if isinstance(reply, dict) else None
+        if not isinstance(dpr, int | float) or abs(dpr - expected) > 0.01 * expected:
+            self._fail(f"the map page did not take the print scale (device pixel ratio {dpr!r})")
+            return
+        self._progress(50, "Rendering the map")
+        # Ask for a paint acknowledgement after the view change, then wait until the
+        # widget's own pixels show that frame.
+        self._target_seq = self._controller.request_frame()
+        self._controller.call_when_rendered(self._on_presented, fresh_frame=False)
+
+    def _on_presented(self) -> None:
+        if self._done:
+            return
+        view = self._view
+        if not view.shows_seq(self._target_seq):
+            self._fail(
+                "the map did not finish drawing in time; try a smaller size "
+                f"({self.spec.width_px} × {self.spec.height_px} px requested)"
+            )
+            return
+        image = view.grab().toImage()
+        spec = self.spec
+        if image.width() < spec.width_px or image.height() < spec.height_px:
+            self._fail(
+                f"the map engine produced {image.width()} × {image.height()} px instead of "
+                f"{spec.width_px} × {spec.height_px}"
+            )
+            return
+        if image.width() != spec.width_px or image.height() != spec.height_px:
+            # A fractional screen scale rounds the widget up by a pixel: crop to size.
+            image = image.copy(0, 0, spec.width_px, spec.height_px)
+        image.setDevicePixelRatio(1.0)
+        self._map_image = image.convertToFormat(QImage.Format.Format_RGB32)
+        self._progress(75, "Drawing the legend and scale")
+        # Which markers the image shows decides the legend's sizes and the caveat.
+        view.evaluate(_MEASURE_JS % to_json([s.id for s in self._sites]), self._on_measured)
+
+    def _on_measured(self, info: Any) -> None:
+        if self._done:
+            return
+        if not isinstance(info, dict):
+            self._fail("could not read the map's view from the page")
+            return
+        try:
+            frame = MapFrame(
+                zoom=float(info["zoom"]),
+                pixel_origin=(float(info["origin"][0]), float(info["origin"][1])),
+                pane_pos=(float(info["pane"][0]), float(info["pane"][1])),
+                css_size=(float(info["size"][0]), float(info["size"][1])),
+                scale=float(info["dpr"]),
+            )
+        except (KeyError, TypeError, ValueError, IndexError) as exc:
+            self._fail(f"the page reported an unusable map view ({exc})")
+            return
+        assert self._map_image is not None
+        spec = self.spec
+        shown = [
+            s
+            for s in self._sites
+            if _inside(frame.to_image(s.lon, s.lat), spec.width_px, spec.height_px)
+        ]
+        radii = {k: float(v) for k, v in (info.get("radii") or {}).items()}
+        content = self._content(shown)
+        content.size_samples = _size_samples(shown, radii)
+        image = self._map_image.copy()
+        layout = self._furniture.paint(image, frame, content, self._region_boxes(frame))
+        self._progress(100, "Done")
+        self.result = SnapshotResult(
+            image=image,
+            spec=spec,
+            frame=frame,
+            shown_site_ids=tuple(s.id for s in shown),
+            caveat=content.caveat,
+            legend_rows=self._legend.rows,
+            layout=layout,
+            leaflet_scale=info.get("leaflet_scale") or {},
+            map_image=self._map_image if self._keep_map_image else None,
+        )
+        self._map_image = None
+        self._finish()
+        self.finished.emit(self.result)
+
+    def _region_boxes(self, frame: MapFrame) -> list[Box]:
+        boxes = []
+        for e in self._entries:
+            w, s, east, n = e.region.bounds
+            x0, y0 = frame.to_image(w, n)
+            x1, y1 = frame.to_image(east, s)
+            boxes.append((x0, y0, x1 - x0, y1 - y0))
+        return boxes
+
+    # ------------------------------------------------------------------ endings
+    def _on_timeout(self) -> None:
+        self._fail("the map did not finish rendering in time")
+
+    def _on_renderer_died(self, *_args: Any) -> None:
+        self._fail("the map page's renderer stopped while drawing the snapshot")
+
+    def _progress(self, percent: int, message: str) -> None:
+        self.progress.emit(percent, message)
+
+    def _fail(self, message: str) -> None:
+        if self._done:
+            return
+        self.error = message
+        log.warning("snapshot failed: %s", message)
+        self._finish()
+        self.failed.emit(message)
+
+    def _finish(self) -> None:
+        self._done = True
+        self._timer.stop()
+        view, self._view = self._view, None
+        if view is not None:
+            if self._controller is not None:
+                self._controller.detach()
+            if self._region_controller is not None:
+                self._region_controller.detach()
+            with contextlib.suppress(RuntimeError, TypeError):  # not connected yet
+                view.page().renderProcessTerminated.disconnect(self._on_renderer_died)
+            view.close()
+            view.deleteLater()
+
+
+def _inside(point: tuple[float, float], width: int, height: int) -> bool:
+    return 0 <= point[0] < width and 0 <= point[1] < height
+
+
+def _size_samples(shown: Sequence[Site], radii: Mapping[str, float]) -> list[tuple[int, float]]:
+    """Up to three (chips, CSS radius) pairs of shown markers: largest, smallest, middle.
+
+    Taken from markers as drawn, so the legend's circles are the map's own sizes.
+    """
+    drawn = sorted(
+        {(s.chips, radii[s.id]) for s in shown if s.chips > 0 and s.id in radii},
+        key=lambda t: t[0],
+    )
+    if not drawn:
+        return []
+    picks = [drawn[-1]]
+    if drawn[0][1] < 0.8 * drawn[-1][1]:
+        picks.insert(0, drawn[0])
+        target = math.sqrt(drawn[0][0] * drawn[-1][0])
+        middle = min(drawn, key=lambda t: abs(math.log(t[0] / target)))
+        if all(abs(middle[1] - p[1]) > 0.2 * drawn[-1][1] for p in picks):
+            picks.insert(1, middle)
+    return picks
+
+
+def render_snapshot(
+    spec: SnapshotSpec,
+    *,
+    sites: Sequence[Site],
+    regions: Iterable[RegionEntry | Region] | None = None,
+    metadata: Mapping[str, Any] | None = None,
+    color_mode: str = "export",
+    catalogue: ChipCatalogue | None = None,
+    on_progress: ProgressCallback | None = None,
+    done: Callable[[QImage], None] | None = None,
+    on_error: Callable[[str], None] | None = None,
+    basemap_dir: Path | None = None,
+    keep_map_image: bool = False,
+    parent: QObject | None = None,
+) -> SnapshotJob:
+    """Start rendering a snapshot; returns at once (the Qt event loop does the work).
+
+    Parameters
+    ----------
+    spec : SnapshotSpec
+        Validated here, before anything is built.
+    sites : sequence of Site
+        Sites to draw (e.g. the store's current sites).
+    regions : iterable of RegionEntry or Region, optional
+        Regions to draw; with no ``spec.extent`` the view fits them.
+    metadata : mapping, optional
+        Data-set metadata: ``title`` (default title) and ``as_of`` (printed).
+    color_mode : {"export", "model"}
+        Marker colours, as in the app's map.
+    catalogue : ChipCatalogue, optional
+        Decides which chips are restricted (default: the bundled one).
+    on_progress : callable(int, str), optional
+        Percent and stage.
+    done : callable(QImage), optional
+        Called with the finished image (``job.result`` has the details).
+    on_error : callable(str), optional
+        Called with a one-line reason if no snapshot could be made.
+    basemap_dir : Path, optional
+        Basemap directory (default: the bundled one).
+    keep_map_image : bool
+        Keep the grabbed map without overlays in ``result.map_image``.
+    parent : QObject, optional
+        Parent of the returned job.
+
+    Returns
+    -------
+    SnapshotJob
+        Also emits ``progress``, ``finished(SnapshotResult)`` and ``failed(str)``.
+
+    Raises
+    ------
+    ValueError
+        The spec is refused (size, dpi, extent, title) or ``color_mode`` is unknown.
+    TypeError
+        A site or region has the wrong type.
+    """
+    spec.validate()
+    if color_mode not in COLOR_MODES:
+        raise ValueError(f"colour mode must be one of {', '.join(COLOR_MODES)}, got {color_mode!r}")
+    sites = list_of(sites, Site, "sites")
+    entries = region_entries(regions)
+    if QCoreApplication.instance() is None:
+        raise RuntimeError(
+            "render_snapshot needs a QApplication (see explorer.web.engine.make_application)"
+        )
+    job = SnapshotJob(
+        spec,
+        sites=sites,
+        regions=entries,
+        metadata=metadata or {},
+        color_mode=color_mode,
+        catalogue=catalogue if catalogue is not None else ChipCatalogue.bundled(),
+        basemap_dir=basemap_dir,
+        keep_map_image=keep_map_image,
+        parent=parent,
+    )
+    if on_progress is not None:
+        job.progress.connect(on_progress)
+    if done is not None:
+        job.finished.connect(lambda result: done(result.image))
+    if on_error is not None:
+        job.failed.connect(on_error)
+    job.start()
+    return job
+
+
+def run_snapshot(
+    spec: SnapshotSpec,
+    *,
+    on_progress: ProgressCallback | None = None,
+    **kwargs: Any,
+) -> SnapshotResult:
+    """Render a snapshot and wait for it (a local event loop, no sleeping).
+
+    Takes the keyword arguments of :func:`render_snapshot`. Creates the
+    QApplication if there is none.
+
+    Raises
+    ------
+    ValueError
+        The spec is refused (before any work).
+    SnapshotError
+        The map could not be rendered.
+    """
+    spec.validate()
+    if QCoreApplication.instance() is None:
+        from explorer.web.engine import make_application
+
+        make_application([])
+    loop = QEventLoop()
+    job = render_snapshot(spec, on_progress=on_progress, **kwargs)
+    if not job.is_done:
+        job.finished.connect(loop.quit)
+        job.failed.connect(loop.quit)
+        loop.exec()
+    # Delete the offscreen page now (before its profile), not at interpreter exit.
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    if job.result is None:
+        raise SnapshotError(job.error or "the snapshot was not made")
+    result = job.result
+    job.deleteLater()
+    return result
+
+
+def snapshot_to_file(
+    path: str | os.PathLike[str], spec: SnapshotSpec, **kwargs: Any
+) -> SnapshotResult:
+    """Render a snapshot and write it as a PNG, blocking until done.
+
+    Takes the keyword arguments of :func:`render_snapshot` (``sites`` is required).
+    The spec is checked and the output folder must exist before any rendering; the
+    file is written atomically. Creates the QApplication if there is none (headless:
+    set ``QT_QPA_PLATFORM=offscreen`` first).
+
+    Returns
+    -------
+    SnapshotResult
+
+    Raises
+    ------
+    ValueError
+        The spec is refused.
+    FileNotFoundError
+        The output folder does not exist.
+    SnapshotError
+        The map could not be rendered.
+    """
+    spec.validate()
+    out = Path(path)
+    if not out.parent.is_dir():
+        raise FileNotFoundError(f"{path}: output folder '{out.parent}' does not exist")
+    result = run_snapshot(spec, **kwargs)
+    save_png(out, result.image, spec.dpi)
+    return result
+
+
+__all__ = [
+    "ProgressCallback",
+    "SnapshotError",
+    "SnapshotJob",
+    "SnapshotResult",
+    "render_snapshot",
+    "run_snapshot",
+    "snapshot_to_file",
+]
