@@ -164,6 +164,9 @@ def test_totals_table(
     )
     assert code == 0
     lines = out.splitlines()
+    assert lines[0].startswith("planned build-out: every hardware line not cancelled")
+    assert lines[1] == ""
+    lines = lines[2:]
     assert lines[0].split() == [
         "region",
         "sites",
@@ -179,10 +182,12 @@ def test_totals_table(
     assert lines[2].split() == ["circle", "1", "7", "7", "7.0", "0.0", "0.0"]
     # Columns are aligned: every numeric cell ends where its header ends.
     assert len({len(line) for line in lines[:3]}) == 1
-    assert lines[4] == "chips by model"
-    assert lines[5].split() == ["region", "H100", "Ascend", "910C"]
-    assert lines[6].split() == ["box", "1,100", "500"]
-    assert lines[7].split() == ["circle", "7", "0"]
+    assert lines[4] == "ranges (low-high)"
+    assert lines[6].split()[:2] == ["box", "1,600-1,600"]
+    assert lines[9] == "chips by model"
+    assert lines[10].split() == ["region", "H100", "Ascend", "910C"]
+    assert lines[11].split() == ["box", "1,100", "500"]
+    assert lines[12].split() == ["circle", "7", "0"]
     assert "estimates" in out and "1.25 PUE" in out
     assert "1 of 4 sites" in out
 
@@ -208,7 +213,7 @@ def test_totals_of_no_sites(
     write_sites(path, [])
     code, out, _ = _run(capsys, "totals", path, catalogue=cat)
     assert code == 0
-    assert out.splitlines()[1].split() == ["all", "0", "0", "0", "0.0", "0.0", "0.0"]
+    assert out.splitlines()[3].split() == ["all", "0", "0", "0", "0.0", "0.0", "0.0"]
     assert "chips by model: none" in out
 
 
@@ -302,7 +307,12 @@ def test_validate_valid_file(
 ) -> None:
     code, out, err = _run(capsys, "validate", files["sites"], catalogue=cat)
     assert code == 0
-    assert out == f"{files['sites']}: 4 sites, no problems\n"
+    # Site c reports 5 MW for 7 H100: valid, but far from the estimate, so a warning.
+    assert out.splitlines() == [
+        f"{files['sites']}: warning: c: power_mw: reported power 5 MW is far outside the "
+        "estimate for its chips (0.01-0.02 MW facility power)",
+        f"{files['sites']}: 4 sites, no problems, 1 warning",
+    ]
     assert err == ""
 
 

@@ -225,7 +225,7 @@ def test_validate_lists_consistency_warnings(
         "x: supersedes: supersedes forms a cycle through 'y'",
         "y: supersedes: supersedes forms a cycle through 'x'",
         "w: power_mw: reported power 500 MW is far outside the estimate for its chips "
-        "(0.0-0.0 MW facility power)",
+        "(0.01-0.02 MW facility power)",
         "c: part_of: its parts hold 150 H100 chips, more than the campus records (100): "
         "the parts' figure counts",
     ]

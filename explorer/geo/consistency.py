@@ -102,7 +102,7 @@ def _power_check(s: Site, catalogue: ChipCatalogue, factors: PowerFactors) -> li
                 "power_mw",
                 s.power_mw,
                 f"reported power {s.power_mw:g} MW is far outside the estimate for its chips "
-                f"({low:,.1f}-{high:,.1f} MW facility power)",
+                f"({low:,.2f}-{high:,.2f} MW facility power)",
                 where=s.id,
             )
         ]
