@@ -181,6 +181,27 @@ def line_dict(line: HardwareLine) -> dict[str, Any]:
     return d
 
 
+#: The attributes of a site an edit can change (all but its id and the time stamp), in
+#: the order edits are described ("Edit name, lat of ...").
+EDITABLE_FIELDS: tuple[str, ...] = (
+    "name",
+    "operator",
+    "tenant",
+    "province",
+    "prefecture",
+    "lon",
+    "lat",
+    "status",
+    "hardware",
+    "power_mw",
+    "confidence",
+    "sources",
+    "notes",
+    "part_of",
+    "supersedes",
+)
+
+
 def now_iso() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
@@ -547,6 +568,7 @@ def duplicate_id_problems(sites: Iterable[Site]) -> list[Problem]:
 
 __all__ = [
     "CONFIDENCES",
+    "EDITABLE_FIELDS",
     "LINE_STATUSES",
     "STATUSES",
     "HardwareLine",
