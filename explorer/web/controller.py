@@ -18,11 +18,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import date
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
-
-from datetime import date
 
 from explorer.core.schema import Site
 from explorer.session.session import Session

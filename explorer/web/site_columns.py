@@ -187,6 +187,9 @@ class _Counts:
         arrays: SiteArrays | None,
     ) -> None:
         day = as_of.toordinal() if as_of is not None else None
+        self.low: np.ndarray
+        self.mid: np.ndarray
+        self.high: np.ndarray
         if (
             arrays is not None
             and arrays.as_of == as_of
@@ -194,8 +197,9 @@ class _Counts:
             and np.array_equal(arrays.ids, np.asarray(ids, dtype=object))
         ):
             # The live totals already hold every site's counts in store order.
-            self.low, self.mid, self.high = arrays.chips_low, arrays.chips, arrays.chips_high
+            assert arrays.chips_low is not None and arrays.chips_high is not None
             assert arrays.counted is not None
+            self.low, self.mid, self.high = arrays.chips_low, arrays.chips, arrays.chips_high
             self.superseded = ~arrays.counted
         else:
             rows = _rows(ids, ledger, day)

@@ -184,7 +184,8 @@ def test_opens_offline_with_every_marker(qtbot: Any, viewer: OfflineViewer) -> N
             assert state["painted_fill"] is not None, site.id
             painted += 1
     assert painted >= n - 1
-    assert viewer.js(qtbot, "document.querySelectorAll('.leaflet-cse-sites-pane canvas').length") == 1
+    canvases = "document.querySelectorAll('.leaflet-cse-sites-pane canvas').length"
+    assert viewer.js(qtbot, canvases) == 1
 
 
 @pytest.mark.gui

@@ -20,8 +20,8 @@ from explorer.geo.regions import rectangle
 from explorer.web import palette
 from explorer.web.legend import site_legend
 from explorer.web.page import page_config
-from explorer.web.site_columns import column_values, reset_payload
 from explorer.web.region_payload import region_payload
+from explorer.web.site_columns import column_values, reset_payload
 from tests.web.conftest import MapEnv, call_js, make_session, open_map, wait_rendered
 from tests.web.driver import MapDriver, page_legend, rgb_hex
 
