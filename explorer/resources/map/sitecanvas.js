@@ -175,24 +175,30 @@
       this._grid = grid;
     },
 
-    /* The topmost item drawn at a layer point (within `tolerance` px of its edge), or
-     * null. Items later in the drawing order are on top. */
+    /* The topmost item drawn at a layer point, or null; failing that, the topmost within
+     * `tolerance` px of its edge (a near miss never beats a marker really under the
+     * mouse). Items later in the drawing order are on top. */
     hit: function (layerPoint, tolerance) {
       var cell = this._grid.get(Math.floor(layerPoint.x / HIT_CELL) + ':' + Math.floor(layerPoint.y / HIT_CELL));
       if (!cell) {
         return null;
       }
+      var near = null;
       var tol = tolerance || 0;
       for (var k = cell.length - 1; k >= 0; k--) {
         var it = this._items[cell[k]];
         var dx = layerPoint.x - it.x;
         var dy = layerPoint.y - it.y;
-        var r = it.r + tol;
-        if (dx * dx + dy * dy <= r * r) {
+        var d2 = dx * dx + dy * dy;
+        if (d2 <= it.r * it.r) {
           return it;
         }
+        var r = it.r + tol;
+        if (near === null && d2 <= r * r) {
+          near = it;
+        }
       }
-      return null;
+      return near;
     },
 
     items: function () {

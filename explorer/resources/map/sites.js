@@ -1347,14 +1347,35 @@
     return { x: r.left + p.x, y: r.top + p.y, width: window.innerWidth, height: window.innerHeight };
   };
 
-  /* Where a site's marker is drawn (null when it is not drawn on its own: grouped,
-   * or out of view). */
+  /* A point of a drawn marker that is not covered by another one (where a user would
+   * click it): its centre if that is free, else the first free point on two rings
+   * around it; the centre when it is covered all over. */
+  function visiblePoint(id, drawn) {
+    var r = drawn.style.r;
+    var tries = [[0, 0]];
+    [0.5, 0.8].forEach(function (f) {
+      for (var a = 0; a < 8; a++) {
+        tries.push([Math.cos((a * Math.PI) / 4) * f * r, Math.sin((a * Math.PI) / 4) * f * r]);
+      }
+    });
+    for (var k = 0; k < tries.length; k++) {
+      var lp = L.point(drawn.x + tries[k][0], drawn.y + tries[k][1]);
+      var hit = S.canvas.hit(lp, 0);
+      if (hit && hit.kind === 'site' && hit.key === id) {
+        return lp;
+      }
+    }
+    return L.point(drawn.x, drawn.y);
+  }
+
+  /* Where a user would click a site's marker (see visiblePoint), or null when it is not
+   * drawn on its own (grouped, or out of view). */
   CSE.markerPoint = function (id) {
     var drawn = S.drawn.get(id);
     if (!drawn || typeof drawn !== 'object') {
       return null;
     }
-    var ll = S.map.layerPointToLatLng([drawn.x, drawn.y]);
+    var ll = S.map.layerPointToLatLng(visiblePoint(id, drawn));
     return CSE.viewportPoint(ll.lat, ll.lng);
   };
 
