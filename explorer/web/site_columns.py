@@ -175,6 +175,17 @@ def date_payload(
 
 
 # ---------------------------------------------------------------------- counting
+def _matching(arrays: SiteArrays | None, ids: Sequence[str], as_of: date | None) -> bool:
+    """True when ``arrays`` is a snapshot of exactly these sites, in this order, on
+    ``as_of`` (so its counts and places can be used as they are)."""
+    return (
+        arrays is not None
+        and arrays.as_of == as_of
+        and len(arrays) == len(ids)
+        and np.array_equal(arrays.ids, np.asarray(ids, dtype=object))
+    )
+
+
 class _Counts:
     """Counted chips of some sites: (n, m) low, central and high matrices and whether
     each site is superseded, from the live totals' snapshot or from the ledger."""
@@ -190,12 +201,8 @@ class _Counts:
         self.low: np.ndarray
         self.mid: np.ndarray
         self.high: np.ndarray
-        if (
-            arrays is not None
-            and arrays.as_of == as_of
-            and len(arrays) == len(ids)
-            and np.array_equal(arrays.ids, np.asarray(ids, dtype=object))
-        ):
+        if _matching(arrays, ids, as_of):
+            assert arrays is not None
             # The live totals already hold every site's counts in store order.
             assert arrays.chips_low is not None and arrays.chips_high is not None
             assert arrays.counted is not None
@@ -234,12 +241,17 @@ def _relations(
     flags = np.zeros(len(sites), dtype=np.int64)
     part_of: dict[int, str] = {}
     campus_bit, part_bit = SITE_FLAGS["CAMPUS"], SITE_FLAGS["PART"]
-    named: set[str] = set()
+    rows: Iterable[int] = range(len(sites))
     if every_site:
-        named = {s.part_of for s in sites if s.part_of}
-    for i, s in enumerate(sites):
-        if every_site and not s.part_of and s.id not in named:
-            continue
+        # Only sites naming a campus, or named as one, can be part or campus.
+        part_ofs = _field(sites, "part_of")
+        named = set(part_ofs) - {""}
+        ids = _field(sites, "id")
+        rows = [
+            i for i, (p, sid) in enumerate(zip(part_ofs, ids, strict=True)) if p or sid in named
+        ]
+    for i in rows:
+        s = sites[i]
         if ledger.is_superseded(s.id):
             continue
         if s.part_of and ledger.campus_of(s) is not None:
@@ -338,6 +350,17 @@ def _online_day(text: str) -> int | None:
     return day if day != NEVER else None
 
 
+def _indices(values: Sequence[Any], index: Mapping[Any, int], dtype: str) -> list[str]:
+    """``values`` looked up in ``index`` (a C-level loop), encoded."""
+    return encode(np.fromiter(map(index.__getitem__, values), np.int64, len(values)), dtype)
+
+
+def _or_chips(values: Sequence[int | None], chips: np.ndarray) -> np.ndarray:
+    """A range end per line: the value, or the line's chips where there is none."""
+    as_float = np.array(values, dtype=np.float64)  # None -> NaN, in C
+    return np.where(np.isnan(as_float), chips, as_float).astype(np.int64)
+
+
 def _line_columns(sites: Sequence[Site], model_index: Mapping[str, int]) -> dict[str, Any]:
     count = [len(s.hardware) for s in sites]
     lines = [h for s in sites for h in s.hardware]
@@ -345,18 +368,21 @@ def _line_columns(sites: Sequence[Site], model_index: Mapping[str, int]) -> dict
         _field(lines, f)
         for f in ("chip_model", "chips", "chips_low", "chips_high", "online", "status")
     )
-    texts: dict[str, int] = {"": 0}
-    online = [texts.setdefault(t, len(texts)) for t in onlines]
+    texts = {"": 0}
+    for t in set(onlines) - {""}:
+        texts[t] = len(texts)
+    status_index = dict(_STATUS_INDEX)
+    for s in set(statuses) - set(status_index):
+        status_index[s] = _STATUS_INDEX["unknown"]
     chips_a = np.asarray(chips, dtype=np.int64)
-    low_a = np.array([c if v is None else v for c, v in zip(chips, lows, strict=True)], np.int64)
-    high_a = np.array([c if v is None else v for c, v in zip(chips, highs, strict=True)], np.int64)
-    unknown = _STATUS_INDEX["unknown"]
+    low_a = _or_chips(lows, chips_a)
+    high_a = _or_chips(highs, chips_a)
     out: dict[str, Any] = {
         "count": encode(count, "u2"),
-        "model": encode([model_index[m] for m in models], "i2"),
+        "model": _indices(models, model_index, "i2"),
         "chips": _counts(chips_a),
-        "status": encode([_STATUS_INDEX.get(s, unknown) for s in statuses], "u1"),
-        "online": encode(online, "u2"),
+        "status": _indices(statuses, status_index, "u1"),
+        "online": _indices(onlines, texts, "u2"),
         "online_texts": list(texts),
         "online_days": [_online_day(t) for t in texts],
     }
@@ -381,12 +407,18 @@ def site_columns(
     Parameters are those of :func:`counted_columns`.
     """
     n = len(sites)
-    ids, names, lon, lat, supersedes, confidence = (
-        _field(sites, f) for f in ("id", "name", "lon", "lat", "supersedes", "confidence")
+    ids, names, supersedes, confidence = (
+        _field(sites, f) for f in ("id", "name", "supersedes", "confidence")
     )
+    if _matching(arrays, ids, as_of):
+        assert arrays is not None
+        lon, lat = arrays.lon, arrays.lat  # the live totals' snapshot has them as arrays
+    else:
+        lon, lat = _field(sites, "lon"), _field(sites, "lat")
     counts = _Counts(ids, ledger, as_of, arrays)
     flags, part_of = _relations(sites, ledger, every_site=every_site)
-    flags[np.asarray(confidence, dtype=object) == "illustrative"] |= SITE_FLAGS["ILLUSTRATIVE"]
+    illustrative = np.fromiter(map("illustrative".__eq__, confidence), bool, n)
+    flags[illustrative] |= SITE_FLAGS["ILLUSTRATIVE"]
     campus = (flags & SITE_FLAGS["CAMPUS"]) > 0
     restricted = restricted_models(ledger.models, catalogue, rules_day(as_of, today))
     related = sorted(set(part_of) | {i for i, t in enumerate(supersedes) if t})

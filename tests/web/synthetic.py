@@ -4,7 +4,7 @@ Sites cluster around towns of Xinjiang and Qinghai (as real lists do: industrial
 over a thin spread elsewhere; each has one to three hardware lines of catalogue models
 with online dates from 2023 to 2028, some cancelled, some with a range. Every 200th
 site is a campus with three parts near it, and every 500th supersedes the site before
-it, so the campus and supersession rules are exercised at scale. All are marked
+it (at about its place), so the campus and supersession rules are exercised at scale. All are marked
 illustrative: none of this is data.
 """
 
@@ -55,11 +55,17 @@ def synthetic_sites(n: int, seed: int = 20250708) -> list[Site]:
     for i in range(n):
         sid = f"syn-{i:06d}"
         part_of = ""
+        supersedes = ""
         if campus is not None and i - int(campus.id[4:]) <= 3:
             # The three sites after a campus are its parts, close to it.
             lon = campus.lon + rng.uniform(-0.05, 0.05)
             lat = campus.lat + rng.uniform(-0.05, 0.05)
             part_of = campus.id
+        elif i % 500 == 499:
+            # A later report of the site before it: the same place, give or take.
+            supersedes = sites[-1].id
+            lon = sites[-1].lon + rng.uniform(-0.002, 0.002)
+            lat = sites[-1].lat + rng.uniform(-0.002, 0.002)
         elif rng.random() < 0.85:
             c = rng.choices(CENTRES, weights)[0]
             lon = rng.gauss(c[0], 0.35)
@@ -92,7 +98,7 @@ def synthetic_sites(n: int, seed: int = 20250708) -> list[Site]:
             hardware=tuple(lines),
             confidence="illustrative",
             part_of=part_of,
-            supersedes=f"syn-{i - 1:06d}" if i % 500 == 499 and not part_of else "",
+            supersedes=supersedes,
         )
         sites.append(site)
         if i % 200 == 0:

@@ -37,6 +37,7 @@
       this._frame = null;
       this._frameReposition = false;
       this.paints = 0;
+      this.lastPaintMs = 0;
     },
 
     getEvents: function () {
@@ -134,6 +135,7 @@
       if (!this._bounds || !this._ctx) {
         return;
       }
+      var started = performance.now();
       var ctx = this._ctx;
       var b = this._bounds;
       var dpr = this._dpr;
@@ -150,6 +152,7 @@
       this._items = items || [];
       this._index();
       this.paints += 1;
+      this.lastPaintMs = performance.now() - started;
     },
 
     _index: function () {

@@ -230,52 +230,103 @@
     grow(this, LINE_NUMBERS, 'lineCap', this.lineN + lines.total);
     var applied = [];
     var lineAt = 0;
+    // Columns in locals: the loop runs once per site (100,000 and more).
+    var index = this.index;
+    var ids = this.id;
+    var names = this.name;
+    var partOfs = this.partOf;
+    var supersedeses = this.supersedes;
+    var lonA = this.lon;
+    var latA = this.lat;
+    var xA = this.x;
+    var yA = this.y;
+    var chipsA = this.chips;
+    var lowA = this.low;
+    var highA = this.high;
+    var restrictedA = this.restricted;
+    var plannedA = this.planned;
+    var modelA = this.model;
+    var stateA = this.state;
+    var flagsA = this.flags;
+    var startA = this.lineStart;
+    var countA = this.lineCount;
+    var lModel = this.lineModel;
+    var lChips = this.lineChips;
+    var lLow = this.lineLow;
+    var lHigh = this.lineHigh;
+    var lStatus = this.lineStatus;
+    var lOnline = this.lineOnline;
+    var nModels = this.models.length;
+    var nStates = this._stateCount;
+    var maxId = this._maxId;
+    var textNames = columns.name;
+    var lineN = this.lineN;
+    var n = this.n;
+    var dropped = 0;
+    var inCount = lines.count;
+    var inModel = lines.model;
+    var inChips = lines.chips;
+    var inLow = lines.low;
+    var inHigh = lines.high;
+    var inStatus = lines.status;
+    var inOnline = lines.online;
     for (var i = 0; i < c.n; i++) {
-      var count = lines.count[i];
+      var count = inCount[i];
       var first = lineAt;
       lineAt += count;
       var id = c.id[i];
       var lon = c.lon[i];
       var lat = c.lat[i];
       if (
-        typeof id !== 'string' || id.length === 0 || id.length > this._maxId ||
-        !isFiniteNumber(lon) || !isFiniteNumber(lat) || lon < -180 || lon > 180 || lat < -90 || lat > 90
+        typeof id !== 'string' || id.length === 0 || id.length > maxId ||
+        !(lon >= -180 && lon <= 180 && lat >= -90 && lat <= 90)
       ) {
-        this.dropped += 1;
+        dropped += 1;
         continue;
       }
-      var row = this.index.get(id);
+      var row = index.get(id);
       if (row === undefined) {
-        row = this.n;
-        this.n += 1;
-        this.index.set(id, row);
+        row = n;
+        n += 1;
+        index.set(id, row);
       }
-      this.id[row] = id;
-      this.name[row] = typeof columns.name[i] === 'string' ? columns.name[i] : '';
-      this.lon[row] = lon;
-      this.lat[row] = lat;
-      this.x[row] = projectX(lon);
-      this.y[row] = projectY(lat);
-      this._writeCounts(row, c, i);
-      this.planned[row] = c.planned[i];
-      this.flags[row] = c.flags[i];
-      this.partOf[row] = partOf.get(i) || '';
-      this.supersedes[row] = supersedes.get(i) || '';
-      this.lineStart[row] = this.lineN;
-      this.lineCount[row] = count;
+      ids[row] = id;
+      var name = textNames[i];
+      names[row] = typeof name === 'string' ? name : '';
+      lonA[row] = lon;
+      latA[row] = lat;
+      xA[row] = projectX(lon);
+      yA[row] = projectY(lat);
+      chipsA[row] = c.chips[i];
+      lowA[row] = c.low[i];
+      highA[row] = c.high[i];
+      restrictedA[row] = c.restricted[i];
+      var model = c.model[i];
+      modelA[row] = model >= 0 && model < nModels ? model : -1;
+      var state = c.state[i];
+      stateA[row] = state < nStates ? state : 0;
+      plannedA[row] = c.planned[i];
+      flagsA[row] = c.flags[i];
+      partOfs[row] = partOf.size ? partOf.get(i) || '' : '';
+      supersedeses[row] = supersedes.size ? supersedes.get(i) || '' : '';
+      startA[row] = lineN;
+      countA[row] = count;
       for (var k = 0; k < count; k++) {
         var from = first + k;
-        var to = this.lineN;
-        this.lineModel[to] = lines.model[from];
-        this.lineChips[to] = lines.chips[from];
-        this.lineLow[to] = lines.low[from];
-        this.lineHigh[to] = lines.high[from];
-        this.lineStatus[to] = lines.status[from];
-        this.lineOnline[to] = lines.online[from];
-        this.lineN += 1;
+        lModel[lineN] = inModel[from];
+        lChips[lineN] = inChips[from];
+        lLow[lineN] = inLow[from];
+        lHigh[lineN] = inHigh[from];
+        lStatus[lineN] = inStatus[from];
+        lOnline[lineN] = inOnline[from];
+        lineN += 1;
       }
       applied.push(id);
     }
+    this.n = n;
+    this.lineN = lineN;
+    this.dropped += dropped;
+
     if (this.dropped) {
       console.warn('cse: ignored ' + this.dropped + ' malformed site rows so far');
     }

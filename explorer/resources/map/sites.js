@@ -70,7 +70,7 @@
   var FLAG = null; // CSE.config.sites.FLAGS
   var LINE_STATUSES = null; // CSE.config.sites.LINE_STATUSES
   var RADIUS = { min: 4, max: 26, base: 3, perSqrtChip: 0.075 };
-  var GROUP_RADIUS = { min: 13, max: 30, ring: 5 };
+  var GROUP_RADIUS = { min: 12, max: 30, ring: 4 };
   var HIT_TOLERANCE_PX = 2;
   var DRAG_THRESHOLD_PX = 3;
   var CURSOR_INTERVAL_MS = 100;
@@ -341,13 +341,17 @@
     });
 
     // Groups.
+    var font = '600 11px "Helvetica Neue", Arial, sans-serif';
+    ctx.font = font;
     g.groups.forEach(function (group, k) {
       var x = group.x - ox;
       var y = group.y - oy;
-      var r = groupRadius(g, group);
-      if (!inView(x, y, r + margin)) {
+      if (!inView(x, y, margin)) {
         return;
       }
+      var label = compactCount(group.chips);
+      // Never smaller than its label.
+      var r = Math.max(groupRadius(g, group), ctx.measureText(label).width / 2 + GROUP_RADIUS.ring + 2);
       var share = group.chips > 0 ? group.restricted / group.chips : 0;
       draw.circle(ctx, x, y, r, { fill: COLORS.AGGREGATE_FILL, fillAlpha: 0.94, stroke: COLORS.AGGREGATE_OUTLINE, weight: 1 });
       if (group.chips > 0) {
@@ -361,7 +365,7 @@
       if (group.highlighted) {
         draw.ring(ctx, x, y, r + 2.5, COLORS.HIGHLIGHT_OUTLINE, 3);
       }
-      draw.text(ctx, x, y, compactCount(group.chips), '600 ' + (r > 20 ? 12 : 11) + 'px "Helvetica Neue", Arial, sans-serif', COLORS.AGGREGATE_TEXT);
+      draw.text(ctx, x, y, label, font, COLORS.AGGREGATE_TEXT);
       items.push({ kind: 'group', key: k, x: x, y: y, r: r + (group.highlighted ? 2.5 : 0) });
     });
 
@@ -1091,9 +1095,14 @@
     });
   }
 
+  /* How long the last message of each name took to parse and apply (ms), for
+   * benchmarks: {name: {parse, apply, bytes}}. */
+  CSE.timings = {};
+
   function receiver(name, apply) {
     return function (json) {
       var msg;
+      var t0 = performance.now();
       try {
         msg = JSON.parse(json);
       } catch (err) {
@@ -1104,11 +1113,13 @@
         console.error('cse: ' + name + ' message is not an object');
         return;
       }
+      var t1 = performance.now();
       try {
         apply(msg.data);
       } catch (err) {
         console.error('cse: applying ' + name + ' failed: ' + ((err && err.stack) || err));
       }
+      CSE.timings[name] = { parse: t1 - t0, apply: performance.now() - t1, bytes: json.length };
       if (isFiniteNumber(msg.seq) && msg.seq > 0) {
         scheduleAck(msg.seq);
       }
@@ -1426,6 +1437,7 @@
       drawn_groups: drawnGroups,
       drawn_sites: drawnSites,
       paints: S.canvas ? S.canvas.paints : 0,
+      last_paint_ms: S.canvas ? S.canvas.lastPaintMs : 0,
       dropped_rows: S.data ? S.data.dropped : 0,
       basemap: basemap,
       layer_control: labels,
