@@ -410,6 +410,8 @@ def site_columns(
     ids, names, supersedes, confidence = (
         _field(sites, f) for f in ("id", "name", "supersedes", "confidence")
     )
+    lon: Any
+    lat: Any
     if _matching(arrays, ids, as_of):
         assert arrays is not None
         lon, lat = arrays.lon, arrays.lat  # the live totals' snapshot has them as arrays
