@@ -10,6 +10,7 @@ illustrative: none of this is data.
 
 from __future__ import annotations
 
+import itertools
 import random
 
 from explorer.core.schema import HardwareLine, Site
@@ -49,7 +50,7 @@ def synthetic_sites(n: int, seed: int = 20250708) -> list[Site]:
         Same seed, same sites.
     """
     rng = random.Random(seed)
-    weights = [c[2] for c in CENTRES]
+    cumulative = list(itertools.accumulate(c[2] for c in CENTRES))
     sites: list[Site] = []
     campus: Site | None = None
     for i in range(n):
@@ -67,7 +68,7 @@ def synthetic_sites(n: int, seed: int = 20250708) -> list[Site]:
             lon = sites[-1].lon + rng.uniform(-0.002, 0.002)
             lat = sites[-1].lat + rng.uniform(-0.002, 0.002)
         elif rng.random() < 0.85:
-            c = rng.choices(CENTRES, weights)[0]
+            c = rng.choices(CENTRES, cum_weights=cumulative)[0]
             lon = rng.gauss(c[0], 0.35)
             lat = rng.gauss(c[1], 0.25)
         else:

@@ -1352,6 +1352,11 @@
     return null;
   };
 
+  /* The sites' canvas pixel at a place, 'rgb(r, g, b)', or null where it is clear. */
+  CSE.sitesPixelAt = function (lat, lon) {
+    return rgb(S.canvas.pixel(S.map.latLngToLayerPoint([lat, lon])));
+  };
+
   CSE.viewportPoint = function (lat, lon) {
     var p = S.map.latLngToContainerPoint([lat, lon]);
     var r = S.map.getContainer().getBoundingClientRect();
