@@ -1312,6 +1312,7 @@
     });
   };
 
+  /* The centre of group `index`, or null when it is not drawn or a control covers it. */
   CSE.groupPoint = function (index) {
     var g = S.groups;
     var group = g && g.groups[index];
@@ -1319,6 +1320,9 @@
       return null;
     }
     var ll = S.map.unproject(L.point(group.x, group.y), g.zoom);
+    if (!reachable(S.map.latLngToLayerPoint(ll))) {
+      return null;
+    }
     return CSE.viewportPoint(ll.lat, ll.lng);
   };
 
@@ -1363,9 +1367,17 @@
     return { x: r.left + p.x, y: r.top + p.y, width: window.innerWidth, height: window.innerHeight };
   };
 
-  /* A point of a drawn marker that is not covered by another one (where a user would
-   * click it): its centre if that is free, else the first free point on two rings
-   * around it; the centre when it is covered all over. */
+  /* Does a click at this layer point reach the map (not a control over it)? */
+  function reachable(lp) {
+    var cp = S.map.layerPointToContainerPoint(lp);
+    var r = S.map.getContainer().getBoundingClientRect();
+    var el = document.elementFromPoint(r.left + cp.x, r.top + cp.y);
+    return !!el && S.map.getContainer().contains(el) && !el.closest('.leaflet-control');
+  }
+
+  /* A point of a drawn marker that is not covered by another one or by a control (where
+   * a user would click it): its centre if that is free, else the first free point on
+   * two rings around it; null when it is covered all over. */
   function visiblePoint(id, drawn) {
     var r = drawn.style.r;
     var tries = [[0, 0]];
@@ -1377,21 +1389,22 @@
     for (var k = 0; k < tries.length; k++) {
       var lp = L.point(drawn.x + tries[k][0], drawn.y + tries[k][1]);
       var hit = S.canvas.hit(lp, 0);
-      if (hit && hit.kind === 'site' && hit.key === id) {
+      if (hit && hit.kind === 'site' && hit.key === id && reachable(lp)) {
         return lp;
       }
     }
-    return L.point(drawn.x, drawn.y);
+    return null;
   }
 
   /* Where a user would click a site's marker (see visiblePoint), or null when it is not
-   * drawn on its own (grouped, or out of view). */
+   * drawn on its own (grouped, or out of view) or cannot be clicked. */
   CSE.markerPoint = function (id) {
     var drawn = S.drawn.get(id);
-    if (!drawn || typeof drawn !== 'object') {
+    var lp = drawn && typeof drawn === 'object' ? visiblePoint(id, drawn) : null;
+    if (!lp) {
       return null;
     }
-    var ll = S.map.layerPointToLatLng(visiblePoint(id, drawn));
+    var ll = S.map.layerPointToLatLng(lp);
     return CSE.viewportPoint(ll.lat, ll.lng);
   };
 
