@@ -2,108 +2,156 @@
  * Compute Site Explorer — grouping many sites at low zoom.
  *
  * CSE.aggregate(data, scale, options) groups the sites of a CSE.SiteData for one zoom
- * (scale = 2^zoom): each site falls in a square cell of options.cellPx screen pixels
- * (cells are fixed in world pixels, so a pan never regroups); then, biggest cell
- * first, a cell takes in the neighbouring cells whose centre of sites lies within
- * options.mergePx of its own (each cell is taken in at most once, and a cell that has
- * taken others is never taken in itself: groups stay about three cells wide). A cell
- * left with one site is drawn as that site; two or more make a group.
+ * (scale = 2^zoom) inside a window of the world (options.window: {minX, minY, maxX,
+ * maxY} in world pixels at that zoom; sites outside it are left out, neither grouped
+ * nor single). Each site falls in a square cell of options.cellPx screen pixels (cells
+ * are fixed in world pixels, so a pan never regroups what stays in the window); then,
+ * biggest cell first, a cell takes in the neighbouring cells whose centre of sites lies
+ * within options.mergePx of its own (each cell is taken in at most once, and a cell that
+ * has taken others is never taken in itself: groups stay about three cells wide). A
+ * cell left with one site is drawn as that site; two or more make a group.
  *
  * It returns {groups: [{rows, x, y, chips, restricted, count}], singles: [row...]}:
- * x, y are the group's centre of sites in world pixels at that zoom, chips and
- * restricted are the sums of its sites' counted chips (what their markers would show).
- * Rows listed in options.exclude (the selected site) are always singles.
- * O(n) in the number of sites: about 10-20 ms for 100,000 in Chromium.
+ * rows are the group's sites (an Int32Array), x, y its centre of sites in world pixels
+ * at that zoom, chips and restricted the sums of its sites' counted chips (what their
+ * markers would show). options.exclude (a row: the selected site) is always a single.
+ *
+ * The cells of the window are dense typed arrays and the sites are ordered by cell with
+ * a counting sort, so the cost is one pass over the sites and one over the cells: no
+ * hashing, no object per site.
  */
 (function () {
   'use strict';
 
   var CSE = (window.CSE = window.CSE || {});
 
-  // Cell keys: cx * KEY + cy, exact in a double for any zoom Leaflet reaches.
-  var KEY = 4194304; // 2^22
-
   CSE.aggregate = function (data, scale, options) {
     var cellPx = options.cellPx;
     var mergePx2 = options.mergePx * options.mergePx;
     var exclude = typeof options.exclude === 'number' ? options.exclude : -1;
-    var cells = new Map();
-    var list = [];
+    var win = options.window;
+    // One spare cell around the window: its edge cells still see their neighbours.
+    var cx0 = Math.floor(win.minX / cellPx) - 1;
+    var cy0 = Math.floor(win.minY / cellPx) - 1;
+    var w = Math.floor(win.maxX / cellPx) + 2 - cx0;
+    var h = Math.floor(win.maxY / cellPx) + 2 - cy0;
+    var nCells = w * h;
+    var n = data.n;
+    var xs = data.x;
+    var ys = data.y;
+    var count = new Int32Array(nCells);
+    var sx = new Float64Array(nCells);
+    var sy = new Float64Array(nCells);
+    var cellOf = new Int32Array(n);
     var singles = [];
-    var i;
-    for (i = 0; i < data.n; i++) {
+    var placed = 0;
+    for (var i = 0; i < n; i++) {
+      cellOf[i] = -1;
+      var px = xs[i] * scale;
+      var py = ys[i] * scale;
+      var cx = Math.floor(px / cellPx) - cx0;
+      var cy = Math.floor(py / cellPx) - cy0;
+      if (cx < 0 || cy < 0 || cx >= w || cy >= h) {
+        continue;
+      }
       if (i === exclude) {
         singles.push(i);
         continue;
       }
-      var px = data.x[i] * scale;
-      var py = data.y[i] * scale;
-      var cx = Math.floor(px / cellPx);
-      var cy = Math.floor(py / cellPx);
-      var key = cx * KEY + cy;
-      var cell = cells.get(key);
-      if (cell === undefined) {
-        cell = { cx: cx, cy: cy, sx: 0, sy: 0, rows: [], done: false, taken: false };
-        cells.set(key, cell);
-        list.push(cell);
-      }
-      cell.sx += px;
-      cell.sy += py;
-      cell.rows.push(i);
+      var k = cy * w + cx;
+      cellOf[i] = k;
+      count[k] += 1;
+      sx[k] += px;
+      sy[k] += py;
+      placed += 1;
     }
-    list.forEach(function (c) {
-      c.mx = c.sx / c.rows.length;
-      c.my = c.sy / c.rows.length;
+    // Sites ordered by cell (counting sort): cell k holds order[start[k] .. start[k + 1]).
+    var start = new Int32Array(nCells + 1);
+    for (var c = 0; c < nCells; c++) {
+      start[c + 1] = start[c] + count[c];
+    }
+    var next = start.slice(0, nCells);
+    var order = new Int32Array(placed);
+    for (var j = 0; j < n; j++) {
+      if (cellOf[j] >= 0) {
+        order[next[cellOf[j]]++] = j;
+      }
+    }
+    var cells = [];
+    for (var e = 0; e < nCells; e++) {
+      if (count[e]) {
+        cells.push(e);
+      }
+    }
+    // Biggest first; ties by position, so the result does not depend on row order.
+    cells.sort(function (a, b) {
+      return count[b] - count[a] || a - b;
     });
-    // Biggest first; ties by position so the result does not depend on row order.
-    list.sort(function (a, b) {
-      return b.rows.length - a.rows.length || a.cx - b.cx || a.cy - b.cy;
-    });
+    var state = new Uint8Array(nCells); // 0 open, 1 done, 2 taken in
+    var rows = new Int32Array(placed);
+    var at = 0;
     var groups = [];
-    list.forEach(function (c) {
-      if (c.taken) {
+    var chips = data.chips;
+    var restricted = data.restricted;
+    cells.forEach(function (k) {
+      if (state[k] === 2) {
         return;
       }
-      c.done = true;
-      var rows = c.rows;
-      var sx = c.sx;
-      var sy = c.sy;
-      for (var dx = -1; dx <= 1; dx++) {
-        for (var dy = -1; dy <= 1; dy++) {
-          if (!dx && !dy) {
+      state[k] = 1;
+      var mx = sx[k] / count[k];
+      var my = sy[k] / count[k];
+      var members = [k];
+      var kx = k % w;
+      var ky = (k - kx) / w;
+      for (var dy = -1; dy <= 1; dy++) {
+        for (var dx = -1; dx <= 1; dx++) {
+          var ox = kx + dx;
+          var oy = ky + dy;
+          if ((!dx && !dy) || ox < 0 || oy < 0 || ox >= w || oy >= h) {
             continue;
           }
-          var other = cells.get((c.cx + dx) * KEY + (c.cy + dy));
-          if (!other || other.done || other.taken) {
+          var o = oy * w + ox;
+          if (!count[o] || state[o] !== 0) {
             continue;
           }
-          var ddx = other.mx - c.mx;
-          var ddy = other.my - c.my;
+          var ddx = sx[o] / count[o] - mx;
+          var ddy = sy[o] / count[o] - my;
           if (ddx * ddx + ddy * ddy < mergePx2) {
-            other.taken = true;
-            rows = rows.concat(other.rows);
-            sx += other.sx;
-            sy += other.sy;
+            state[o] = 2;
+            members.push(o);
           }
         }
       }
-      if (rows.length === 1) {
-        singles.push(rows[0]);
+      var total = 0;
+      var gx = 0;
+      var gy = 0;
+      members.forEach(function (m) {
+        total += count[m];
+        gx += sx[m];
+        gy += sy[m];
+      });
+      if (total === 1) {
+        singles.push(order[start[k]]);
         return;
       }
-      var chips = 0;
-      var restricted = 0;
-      for (var k = 0; k < rows.length; k++) {
-        chips += data.chips[rows[k]];
-        restricted += data.restricted[rows[k]];
-      }
+      var first = at;
+      var sumChips = 0;
+      var sumRestricted = 0;
+      members.forEach(function (m) {
+        for (var r = start[m]; r < start[m + 1]; r++) {
+          var row = order[r];
+          rows[at++] = row;
+          sumChips += chips[row];
+          sumRestricted += restricted[row];
+        }
+      });
       groups.push({
-        rows: rows,
-        x: sx / rows.length,
-        y: sy / rows.length,
-        chips: chips,
-        restricted: restricted,
-        count: rows.length
+        rows: rows.subarray(first, at),
+        x: gx / total,
+        y: gy / total,
+        chips: sumChips,
+        restricted: sumRestricted,
+        count: total
       });
     });
     return { groups: groups, singles: singles };

@@ -221,16 +221,29 @@
     return S.data.n >= AGG.MIN_SITES && zoom < AGG.MAX_ZOOM;
   }
 
-  function grouping(zoom, scale) {
+  /* The grouping for a view ({minX, minY, maxX, maxY} in world pixels at `zoom`): kept
+   * while the data, zoom and selection are the same and the view stays inside the
+   * window it was made for (the view and as much again on every side), so a pan
+   * regroups only when it goes far. */
+  function grouping(zoom, scale, view) {
     var d = S.data;
     var sel = S.selected !== null ? d.row(S.selected) : -1;
     var key = d.version + '|' + zoom + '|' + sel;
-    if (S.groups && S.groups.key === key) {
-      return S.groups;
+    var old = S.groups;
+    if (
+      old && old.key === key &&
+      (!old.window || (view.minX >= old.window.minX && view.maxX <= old.window.maxX &&
+        view.minY >= old.window.minY && view.maxY <= old.window.maxY))
+    ) {
+      return old;
     }
     var result;
+    var win = null;
     if (aggregating(zoom)) {
-      result = CSE.aggregate(d, scale, { cellPx: AGG.CELL_PX, mergePx: AGG.MERGE_PX, exclude: sel });
+      var w = view.maxX - view.minX;
+      var h = view.maxY - view.minY;
+      win = { minX: view.minX - w, minY: view.minY - h, maxX: view.maxX + w, maxY: view.maxY + h };
+      result = CSE.aggregate(d, scale, { cellPx: AGG.CELL_PX, mergePx: AGG.MERGE_PX, exclude: sel, window: win });
     } else {
       var singles = new Array(d.n);
       for (var i = 0; i < d.n; i++) {
@@ -250,6 +263,7 @@
       key: key,
       zoom: zoom,
       scale: scale,
+      window: win,
       groups: result.groups,
       singles: result.singles,
       of: of,
@@ -289,12 +303,17 @@
     if (!d || !d.n) {
       return items;
     }
-    var g = grouping(view.zoom, view.scale);
-    markHighlightedGroups(g);
     var ox = view.origin.x;
     var oy = view.origin.y;
     var s = view.scale;
     var b = view.bounds;
+    var g = grouping(view.zoom, view.scale, {
+      minX: b.min.x + ox,
+      minY: b.min.y + oy,
+      maxX: b.max.x + ox,
+      maxY: b.max.y + oy
+    });
+    markHighlightedGroups(g);
     var margin = GROUP_RADIUS.max + 6;
     function inView(x, y, r) {
       return x + r >= b.min.x && x - r <= b.max.x && y + r >= b.min.y && y - r <= b.max.y;
@@ -370,19 +389,29 @@
     });
 
     // Single sites: superseded records under the rest, then big under small; the
-    // selected site last, on top.
+    // selected site last, on top. Out-of-view sites are skipped before any styling
+    // (at the highest zoom every one of 100,000 sites is a single).
     var singles = [];
-    for (var k = 0; k < g.singles.length; k++) {
-      var i = g.singles[k];
+    var reach = RADIUS.max + 10; // the largest marker, its campus ring and a margin
+    var dragRow = drag ? d.row(drag.id) : -1;
+    var xs = d.x;
+    var ys = d.y;
+    var minX = b.min.x - reach;
+    var maxX = b.max.x + reach;
+    var minY = b.min.y - reach;
+    var maxY = b.max.y + reach;
+    var list = g.singles;
+    for (var k = 0; k < list.length; k++) {
+      var i = list[k];
       if (i === selRow) {
         continue;
       }
-      var p = pos(i);
-      var st = styleFor(i);
-      if (!inView(p[0], p[1], st.r + 6)) {
+      var px = i === dragRow ? drag.layerX : xs[i] * s - ox;
+      var py = i === dragRow ? drag.layerY : ys[i] * s - oy;
+      if (px < minX || px > maxX || py < minY || py > maxY) {
         continue;
       }
-      singles.push({ i: i, x: p[0], y: p[1], style: st });
+      singles.push({ i: i, x: px, y: py, style: styleFor(i) });
     }
     singles.sort(function (a, b2) {
       var sa = S.data.state[a.i] === STATE.superseded ? 1 : 0;
@@ -871,7 +900,7 @@
 
   function listGroup(group, latlng) {
     var d = S.data;
-    var rows = group.rows.slice().sort(function (a, b) {
+    var rows = Array.from(group.rows).sort(function (a, b) {
       return d.chips[b] - d.chips[a] || (d.name[a] < d.name[b] ? -1 : d.name[a] > d.name[b] ? 1 : 0);
     });
     var box = CSE.textElement('div', 'cse-group-list', '');
@@ -1304,7 +1333,7 @@
         splits: groupSplits(group)
       };
       if (withIds) {
-        out.ids = group.rows.map(function (r) {
+        out.ids = Array.from(group.rows, function (r) {
           return S.data.id[r];
         });
       }
