@@ -486,3 +486,25 @@ def test_online_tiles_are_offered_but_off(
     assert "OpenStreetMap (online)" in st["layer_control"]
     assert call_js(qtbot, view.evaluate, "document.querySelectorAll('.leaflet-tile').length") == 0
     assert view.external_requests == []  # offered, not active: nothing was fetched
+
+
+def test_the_sites_layer_switches_off_and_on_and_still_takes_clicks(qtbot: Any, m: MapEnv) -> None:
+    toggle = (
+        "(function () { var labels = document.querySelectorAll("
+        "'.leaflet-control-layers-overlays label');"
+        " for (var i = 0; i < labels.length; i++) {"
+        "  if (labels[i].textContent.trim() === 'Sites') { labels[i].querySelector('input').click();"
+        "   return true; } } return false; })()"
+    )
+    assert js(qtbot, m, toggle) is True
+    m.controller.call_when_rendered(lambda: None)
+    qtbot.waitUntil(lambda: marker(qtbot, m, "b-hami")["on_map"] is False, timeout=5000)
+    off = marker(qtbot, m, "b-hami")
+    assert off["drawn"] is False and off["painted_fill"] is None
+    assert call_js(qtbot, m.view.evaluate, "CSE.markerPoint('b-hami')") is None
+    assert js(qtbot, m, toggle) is True
+    qtbot.waitUntil(lambda: marker(qtbot, m, "b-hami")["drawn"] is True, timeout=5000)
+    # The new canvas takes clicks like the first one.
+    with qtbot.waitSignal(m.view.bridge.siteClickedOnMap, timeout=5000) as blocker:
+        assert call_js(qtbot, MapDriver(m.view).click_marker, "b-hami") is True
+    assert blocker.args == ["b-hami"]

@@ -16,7 +16,8 @@
  * the ratio, are drawn sharp.
  *
  * The canvas does not take pointer events itself (sites.js turns them on only while
- * the mouse is over something it drew, so regions under it stay clickable elsewhere).
+ * the mouse is over something it drew, so regions under it stay clickable elsewhere);
+ * options.events are DOM listeners for it.
  *
  * CSE.paint holds the drawing primitives (circle, ring, donut arcs, text, line).
  */
@@ -46,11 +47,17 @@
       return events;
     },
 
+    /* A new canvas each time the layer is added (Leaflet drops it on removal): the
+     * DOM listeners in options.events ({type: handler}) go on every one. */
     _initContainer: function () {
       var canvas = (this._container = document.createElement('canvas'));
       canvas.className = 'cse-site-canvas';
       canvas.style.pointerEvents = 'none';
       this._ctx = canvas.getContext('2d');
+      var events = this.options.events || {};
+      Object.keys(events).forEach(function (type) {
+        L.DomEvent.on(canvas, type, events[type]);
+      });
     },
 
     _destroyContainer: function () {

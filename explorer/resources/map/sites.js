@@ -1173,12 +1173,17 @@
     S.map = map;
     S.data = new CSE.SiteData(CSE.config.limits, CSE.config.sites.STATES);
     S.layer = config.sitesLayer || L.featureGroup().addTo(map);
-    S.canvas = new CSE.SiteCanvas({ pane: 'cse-sites', paint: paint });
+    S.canvas = new CSE.SiteCanvas({
+      pane: 'cse-sites',
+      paint: paint,
+      events: { click: onCanvasClick, mousedown: onCanvasMouseDown, dblclick: L.DomEvent.stopPropagation }
+    });
     S.layer.addLayer(S.canvas);
-    var canvas = S.canvas.getContainer();
-    L.DomEvent.on(canvas, 'click', onCanvasClick);
-    L.DomEvent.on(canvas, 'mousedown', onCanvasMouseDown);
-    L.DomEvent.on(canvas, 'dblclick', L.DomEvent.stopPropagation);
+    S.canvas.on('remove', function () {
+      // Switched off in the layer switcher: nothing of it is drawn any more.
+      S.drawn = new Map();
+      hideTooltip();
+    });
     var container = map.getContainer();
     container.addEventListener('mousemove', onContainerMouseMove, true);
     container.addEventListener('mouseout', onContainerMouseOut, true);
