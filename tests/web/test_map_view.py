@@ -493,8 +493,8 @@ def test_the_sites_layer_switches_off_and_on_and_still_takes_clicks(qtbot: Any, 
         "(function () { var labels = document.querySelectorAll("
         "'.leaflet-control-layers-overlays label');"
         " for (var i = 0; i < labels.length; i++) {"
-        "  if (labels[i].textContent.trim() === 'Sites') { labels[i].querySelector('input').click();"
-        "   return true; } } return false; })()"
+        "  if (labels[i].textContent.trim() === 'Sites') {"
+        "   labels[i].querySelector('input').click(); return true; } } return false; })()"
     )
     assert js(qtbot, m, toggle) is True
     m.controller.call_when_rendered(lambda: None)
