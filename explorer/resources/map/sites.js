@@ -1295,16 +1295,21 @@
     };
   };
 
-  /* {id: [chips, radius]} of the markers drawn on their own with chips (the snapshot's
-   * size legend). */
+  /* {id: [chips, radius]} of the markers drawn on their own that stand for chips (the
+   * snapshot's size legend): what a marker counts on the date, or what a hollow ring
+   * (nothing online yet) will hold, as its size shows. */
   CSE.drawnSizes = function () {
     var out = {};
     S.drawn.forEach(function (v, id) {
-      if (typeof v === 'object' && v.style && v.style.fill !== null) {
-        var row = S.data.row(id);
-        if (row >= 0 && S.data.state[row] === STATE.counted && S.data.chips[row] > 0) {
-          out[id] = [S.data.chips[row], v.style.r];
-        }
+      if (typeof v !== 'object') {
+        return;
+      }
+      var row = S.data.row(id);
+      var st = row >= 0 ? S.data.state[row] : -1;
+      if (st === STATE.counted && S.data.chips[row] > 0) {
+        out[id] = [S.data.chips[row], v.style.r];
+      } else if (st === STATE.pending && S.data.planned[row] > 0) {
+        out[id] = [S.data.planned[row], v.style.r];
       }
     });
     return out;

@@ -20,7 +20,6 @@ import math
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -126,11 +125,16 @@ _PREPARE_JS = """
 """
 
 _MEASURE_JS = """
-(function () {
+(function (ids) {
   var map = CSE.map;
   var origin = map.getPixelOrigin();
   var pane = L.DomUtil.getPosition(map.getPane('mapPane'));
   var size = map.getSize();
+  var radii = {};
+  ids.forEach(function (id) {
+    var m = CSE.markerState(id);
+    if (m) { radii[id] = m.radius; }
+  });
   var line = document.querySelector('.leaflet-control-scale-line');
   return {
     zoom: map.getZoom(),
@@ -138,10 +142,10 @@ _MEASURE_JS = """
     pane: [pane ? pane.x : 0, pane ? pane.y : 0],
     size: [size.x, size.y],
     dpr: window.devicePixelRatio,
-    sizes: CSE.drawnSizes(),
+    radii: radii,
     leaflet_scale: line ? { text: line.textContent, width_css: parseFloat(line.style.width) } : null
   };
-})()
+})(%s)
 """
 
 
@@ -173,12 +177,10 @@ class SnapshotJob(QObject):
         catalogue: ChipCatalogue,
         basemap_dir: Path | None,
         keep_map_image: bool,
-        as_of: date | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.spec = spec
-        self._as_of = as_of
         self._sites = list(sites)
         self._entries = list(regions)
         self._metadata = dict(metadata)
@@ -197,7 +199,7 @@ class SnapshotJob(QObject):
         self._furniture = Furniture(spec)
         # What the legend says is known before rendering: the palette's rows for these
         # sites, as the page's own legend shows them.
-        self._legend = site_legend(self._sites, catalogue, color_mode, as_of=as_of)
+        self._legend = site_legend(self._sites, catalogue, color_mode)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._on_timeout)
@@ -235,7 +237,6 @@ class SnapshotJob(QObject):
         session = Session(self._catalogue, admin_areas=None)
         session.sites.reset(self._sites, self._metadata)
         session.set_color_mode(self._color_mode)
-        session.set_as_of(self._as_of)
         self._controller = MapController(view, session, parent=self)
         if self._entries:
             from explorer.web.region_controller import RegionMapController
@@ -331,7 +332,7 @@ class SnapshotJob(QObject):
         self._map_image = image.convertToFormat(QImage.Format.Format_RGB32)
         self._progress(75, "Drawing the legend and scale")
         # Which markers the image shows decides the legend's sizes and the caveat.
-        view.evaluate(_MEASURE_JS, self._on_measured)
+        view.evaluate(_MEASURE_JS % to_json([s.id for s in self._sites]), self._on_measured)
 
     def _on_measured(self, info: Any) -> None:
         if self._done:
@@ -357,9 +358,9 @@ class SnapshotJob(QObject):
             for s in self._sites
             if _inside(frame.to_image(s.lon, s.lat), spec.width_px, spec.height_px)
         ]
-        sizes = {str(k): (int(v[0]), float(v[1])) for k, v in (info.get("sizes") or {}).items()}
+        radii = {k: float(v) for k, v in (info.get("radii") or {}).items()}
         content = self._content(shown)
-        content.size_samples = _size_samples(shown, sizes)
+        content.size_samples = _size_samples(shown, radii)
         image = self._map_image.copy()
         layout = self._furniture.paint(image, frame, content, self._region_boxes(frame))
         self._progress(100, "Done")
@@ -424,15 +425,15 @@ def _inside(point: tuple[float, float], width: int, height: int) -> bool:
     return 0 <= point[0] < width and 0 <= point[1] < height
 
 
-def _size_samples(
-    shown: Sequence[Site], sizes: Mapping[str, tuple[int, float]]
-) -> list[tuple[int, float]]:
+def _size_samples(shown: Sequence[Site], radii: Mapping[str, float]) -> list[tuple[int, float]]:
     """Up to three (chips, CSS radius) pairs of shown markers: largest, smallest, middle.
 
-    Taken from markers as drawn (``sizes``: id -> the chips a marker stands for on the
-    map's date and its radius), so the legend's circles are the map's own sizes.
+    Taken from markers as drawn, so the legend's circles are the map's own sizes.
     """
-    drawn = sorted({sizes[s.id] for s in shown if s.id in sizes}, key=lambda t: t[0])
+    drawn = sorted(
+        {(s.chips, radii[s.id]) for s in shown if s.chips > 0 and s.id in radii},
+        key=lambda t: t[0],
+    )
     if not drawn:
         return []
     picks = [drawn[-1]]
@@ -458,7 +459,6 @@ def render_snapshot(
     on_error: Callable[[str], None] | None = None,
     basemap_dir: Path | None = None,
     keep_map_image: bool = False,
-    as_of: date | None = None,
     parent: QObject | None = None,
 ) -> SnapshotJob:
     """Start rendering a snapshot; returns at once (the Qt event loop does the work).
@@ -487,9 +487,6 @@ def render_snapshot(
         Basemap directory (default: the bundled one).
     keep_map_image : bool
         Keep the grabbed map without overlays in ``result.map_image``.
-    as_of : date, optional
-        The map's date: markers and the legend show what each site counts then (see
-        :mod:`explorer.web.site_columns`); None, the planned build-out.
     parent : QObject, optional
         Parent of the returned job.
 
@@ -523,7 +520,6 @@ def render_snapshot(
         catalogue=catalogue if catalogue is not None else ChipCatalogue.bundled(),
         basemap_dir=basemap_dir,
         keep_map_image=keep_map_image,
-        as_of=as_of,
         parent=parent,
     )
     if on_progress is not None:
