@@ -13,13 +13,18 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
+
+import numpy as np
 
 from explorer.core.chips import ChipCatalogue
 from explorer.core.errors import DataFileError, Problem
 from explorer.core.schema import Site
+from explorer.geo.capacity import CapacityLedger
 from explorer.geo.region_store import RegionEntry
+from explorer.geo.regions import CircleRegion, Region
+from explorer.geo.totals import PowerFactors, Totals, model_figures, totals_from_sums
 from explorer.io.changelog import ChangeRecord, changed_fields
 from explorer.io.database.schema import migrate
 from explorer.io.database.url import display_url
@@ -177,7 +182,11 @@ class DatabaseCatalogue:
         except psycopg.Error as exc:
             raise ConnectionLost(f"{self.shown}: cannot connect: {_one_line(exc)}") from None
         try:
-            migrate(conn)
+            found = migrate(conn)
+            if 0 < found < 2:
+                # Schema 2 added the capacity ledger: fill it for the sites already there.
+                with conn.transaction(), conn.cursor() as cur:
+                    self._rebuild_capacity(cur)
             with conn.cursor() as cur:
                 cur.execute(
                     "select current_user, pg_backend_pid(), "
@@ -385,6 +394,7 @@ class DatabaseCatalogue:
                     ),
                 ]
                 records = [r for r in done if r is not None]
+                self._refresh_capacity(cur, _seeds(records))
                 payload = {
                     "pid": self.backend_pid,
                     "sites": [r.entity_id for r in records if r.entity == "site"],
@@ -637,11 +647,144 @@ class DatabaseCatalogue:
                     cur.execute(
                         "insert into project (key, value) values (%s, %s)", (str(k), _jsonb(v))
                     )
+                self._rebuild_capacity(cur)
         except psycopg.OperationalError as exc:
             raise ConnectionLost(f"{self.shown}: {_one_line(exc)}") from None
         except psycopg.Error as exc:
             raise DatabaseError(f"{self.shown}: {_one_line(exc)}") from None
         self._versions.update({k: v for k, v in versions.items() if v is not None})
+
+    # ------------------------------------------------------------------ the capacity ledger
+    def _rebuild_capacity(self, cur: Any) -> None:
+        """Compute what every site counts (the rules of :mod:`explorer.geo.capacity`)."""
+        rows = self._select_sites(cur, None)
+        sites = _sites_of(rows, self.catalogue)
+        ledger = CapacityLedger(sites, self.catalogue.names)
+        cur.execute("delete from site_capacity")
+        self._write_capacity(cur, ledger, [s.id for s in sites])
+
+    def _refresh_capacity(self, cur: Any, seeds: set[str]) -> None:
+        """Recompute what the sites around ``seeds`` count, after a change to them.
+
+        A change can alter the contribution of the site itself, its campus and the
+        campus's other parts, and the records it supersedes (or that supersede it). Those
+        (two links out along part_of and supersedes, both ways) are recomputed, from a
+        ledger over them and two more links of context, so the remainder of a campus
+        sees every part and every supersession.
+        """
+        if not seeds:
+            return
+        affected = _closure(cur, seeds, rounds=2)
+        context = _closure(cur, affected, rounds=2)
+        rows = self._select_sites(cur, sorted(context))
+        sites = _sites_of(rows, self.catalogue)
+        ledger = CapacityLedger(sites, self.catalogue.names)
+        present = [s.id for s in sites if s.id in affected]
+        cur.execute("delete from site_capacity where site_id = any(%s)", (sorted(affected),))
+        self._write_capacity(cur, ledger, present)
+
+    def _write_capacity(self, cur: Any, ledger: CapacityLedger, ids: Sequence[str]) -> None:
+        with cur.copy(
+            "copy site_capacity (site_id, model, day, low, central, high) from stdin"
+        ) as copy:
+            for sid in ids:
+                c = ledger.contribution(sid)
+                for model, b in c.undated.items():
+                    copy.write_row((sid, model, None, *b))
+                for model, day, delta in c.steps:
+                    copy.write_row((sid, model, day, *delta))
+        superseded = [sid for sid in ids if ledger.is_superseded(sid)]
+        cur.execute(
+            "update sites set counted = not (id = any(%s)) where id = any(%s)",
+            (superseded, list(ids)),
+        )
+
+    # ------------------------------------------------------------------ totals in the database
+    def totals(
+        self,
+        regions: Sequence[Region] | None,
+        *,
+        as_of: date | None = None,
+        factors: PowerFactors | None = None,
+        today: date | None = None,
+    ) -> list[Totals]:
+        """Region totals computed by PostGIS over the whole shared catalogue.
+
+        Membership is decided in the database (``ST_Covers`` for polygons, a geodesic
+        ``ST_DWithin`` on ``geography`` for circles) and each site's contribution comes from
+        the ``site_capacity`` ledger; the arithmetic is :func:`~explorer.geo.totals.
+        totals_from_sums`, so the answer is the local engine's.
+        """
+        import psycopg
+
+        factors = factors if factors is not None else PowerFactors()
+        models = self.catalogue.names
+        day = as_of or today or date.today()
+        figures = model_figures(models, self.catalogue, day)
+        col = {m: j for j, m in enumerate(models)}
+        out = []
+        targets: list[tuple[str, str, tuple[Any, ...]]] = []
+        for region in regions if regions is not None else [None]:
+            if region is None:
+                targets.append(("all", "true", ()))
+            elif isinstance(region, CircleRegion):
+                targets.append(
+                    (
+                        region.name,
+                        "st_dwithin(s.geom::geography, "
+                        "st_setsrid(st_makepoint(%s, %s), 4326)::geography, %s, true)",
+                        (region.lon, region.lat, region.radius_m),
+                    )
+                )
+            else:
+                targets.append(
+                    (
+                        region.name,
+                        "st_covers(st_setsrid(st_geomfromwkb(%s), 4326), s.geom)",
+                        (region.geometry.wkb,),
+                    )
+                )
+        dated = as_of is not None
+        when = "c.day is not null and c.day <= %s" if dated else "c.day is null"
+        when_args: tuple[Any, ...] = (as_of.toordinal(),) if as_of is not None else ()
+        try:
+            with self._conn.transaction(), self._cursor() as cur:
+                cur.execute("set transaction isolation level repeatable read read only")
+                for name, predicate, args in targets:
+                    cur.execute(
+                        f"select s.id, s.power_mw from sites s where s.counted and {predicate} "  # noqa: S608
+                        "order by s.position, s.id",
+                        args,
+                    )
+                    inside = cur.fetchall()
+                    cur.execute(
+                        "select c.model, sum(c.low), sum(c.central), sum(c.high) "  # noqa: S608
+                        "from site_capacity c join sites s on s.id = c.site_id "
+                        f"where s.counted and {predicate} and {when} group by c.model",
+                        (*args, *when_args),
+                    )
+                    sums = np.zeros((3, len(models)), dtype=np.int64)
+                    for model, lo, mid, hi in cur.fetchall():
+                        sums[:, col[model]] = (int(lo), int(mid), int(hi))
+                    reported = [p for _, p in inside if p is not None]
+                    out.append(
+                        totals_from_sums(
+                            name,
+                            tuple(r[0] for r in inside),
+                            models,
+                            (sums[0], sums[1], sums[2]),
+                            float(np.sum(np.array(reported, dtype=np.float64))),
+                            catalogue=self.catalogue,
+                            figures=figures,
+                            factors=factors,
+                            as_of=as_of,
+                        )
+                    )
+        except psycopg.OperationalError as exc:
+            raise ConnectionLost(f"{self.shown}: {_one_line(exc)}") from None
+        except psycopg.Error as exc:
+            raise DatabaseError(f"{self.shown}: {_one_line(exc)}") from None
+        return out
 
     # ------------------------------------------------------------------ history
     def history(
@@ -667,6 +810,44 @@ class DatabaseCatalogue:
                 ChangeRecord(r[0], r[1], r[2], r[3], r[4], tuple(r[5]), r[6], r[7], r[8], r[9])
                 for r in cur.fetchall()
             ]
+
+
+def _seeds(records: Iterable[ChangeRecord]) -> set[str]:
+    """The sites a change touched, and those their old and new links name."""
+    out: set[str] = set()
+    for r in records:
+        if r.entity != "site":
+            continue
+        out.add(r.entity_id)
+        for side in (r.before, r.after):
+            if side:
+                out |= {v for v in (side.get("part_of"), side.get("supersedes")) if v}
+    return out
+
+
+def _closure(cur: Any, ids: set[str], *, rounds: int) -> set[str]:
+    """``ids`` and the sites ``rounds`` links away along part_of and supersedes, both ways."""
+    found = set(ids)
+    for _ in range(rounds):
+        cur.execute(
+            "select id, part_of, supersedes from sites "
+            "where id = any(%s) or part_of = any(%s) or supersedes = any(%s)",
+            (list(found),) * 3,
+        )
+        more = {v for row in cur.fetchall() for v in row if v} - found
+        if not more:
+            break
+        found |= more
+    return found
+
+
+def _sites_of(
+    rows: Sequence[tuple[dict[str, Any], float, float, int, float]], catalogue: ChipCatalogue
+) -> list[Site]:
+    collector = SiteCollector(catalogue)
+    for props, lon, lat, _, _ in rows:
+        collector.add(props, lon, lat, label=str(props["id"]), problems=[])
+    return collector.sites
 
 
 def _jsonb(value: Any) -> Any:

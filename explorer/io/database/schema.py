@@ -11,7 +11,9 @@ from typing import Any
 
 from explorer.core.errors import DataFileError
 
-#: (version, what it does, SQL). Never edit a released migration: add one.
+#: (version, what it does, SQL). Never edit a released migration: add one. Migrations
+#: that need data computed in Python (the capacity ledger of version 2) are completed by
+#: :meth:`~explorer.io.database.catalogue.DatabaseCatalogue.connect` after upgrading.
 MIGRATIONS: tuple[tuple[int, str, str], ...] = (
     (
         1,
@@ -90,6 +92,22 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         );
         create index history_entity on history (entity, entity_id, id);
         create index history_at on history (at);
+        """,
+    ),
+    (
+        2,
+        "what each site counts (the capacity ledger) for totals in the database",
+        """
+        alter table sites add column counted boolean not null default true;
+        create table site_capacity (
+            site_id text not null references sites (id) on delete cascade,
+            model text not null,
+            day integer,
+            low bigint not null,
+            central bigint not null,
+            high bigint not null
+        );
+        create index site_capacity_site on site_capacity (site_id);
         """,
     ),
 )
