@@ -923,14 +923,16 @@ def build() -> dict[str, Any]:
     return sites_to_geojson(sites, metadata)
 
 
+def render(collection: dict[str, Any]) -> str:
+    """The file's text: the same bytes for the same collection."""
+    return json.dumps(collection, ensure_ascii=False, indent=1, allow_nan=False) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.parse_args(argv)
     collection = build()
-    OUT_FILE.write_text(
-        json.dumps(collection, ensure_ascii=False, indent=1, allow_nan=False) + "\n",
-        encoding="utf-8",
-    )
+    OUT_FILE.write_text(render(collection), encoding="utf-8")
     t = collection["metadata"]["totals"]
     print(
         f"wrote {OUT_FILE.relative_to(REPO)}: {t['records']} records ({t['projects']} projects),"
