@@ -222,7 +222,7 @@ def test_chip_counts_are_exact_integers(tmp_path: Path, demo: tuple[list[Site], 
     assert info.region_names == ()
     assert "All sites" in text
     _check_figures(section(text, "All sites", "Sites inside"), totals(demo_only))
-    assert "116,000" in text  # the scenario's total, never abbreviated to "116k"
+    assert "119,736" in text  # the scenario's total, never abbreviated to "120k"
 
 
 # --------------------------------------------------------------------------- text
