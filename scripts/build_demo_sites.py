@@ -798,8 +798,12 @@ def _notes(spec: SiteSpec) -> str:
 
 
 def _operator(spec: SiteSpec) -> str:
-    if spec.id in (NYOCOR_ID, NYOCOR_2024_ID):
-        return "Nyocor (金开新能), through a company it controls"
+    # Latin script in the fields the window shows; the Chinese names stay in the source
+    # titles, where an analyst needs them to find the documents.
+    if spec.id == NYOCOR_ID:
+        return "Nyocor (Jinkai Xinneng), through a company it controls"
+    if spec.id == NYOCOR_2024_ID:
+        return "Nyocor (Jinkai Xinneng)"
     if spec.id == CAMPUS_ID:
         return "Local-government-backed complex (Yiwu County, Hami)"
     if spec.id.startswith(YIWU_PREFIX):
