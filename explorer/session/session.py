@@ -49,7 +49,7 @@ from explorer.core.commands import (
 from explorer.core.errors import DataFileError
 from explorer.core.events import Event
 from explorer.core.history import History, UndoHistory
-from explorer.core.schema import Site, now_iso
+from explorer.core.schema import EDITABLE_FIELDS, Site, now_iso
 from explorer.core.selection import Selection
 from explorer.core.store import SiteStore
 from explorer.geo.live_totals import LiveTotals
@@ -402,7 +402,7 @@ class Session:
                 new = replace(new, province=province)
         if replace(new, updated_at=old.updated_at) == old:
             return False
-        changed = [f for f in _EDIT_FIELDS if getattr(old, f) != getattr(new, f)]
+        changed = [f for f in EDITABLE_FIELDS if getattr(old, f) != getattr(new, f)]
         name = old.name if len(old.name) <= _UNDO_NAME else old.name[: _UNDO_NAME - 1] + "…"
         text = f"Edit {', '.join(changed)} of '{name}'"
         self.history.push(EditSite(self.sites, old, new, text=text))
@@ -526,24 +526,6 @@ class Session:
             region = areas.region(name)
         entry = RegionEntry(id=self.regions.new_id(), region=region)
         return self.add_region(entry, text=f"Add {region.name}")
-
-
-#: Site attributes an edit can change (named in the undo text).
-_EDIT_FIELDS: tuple[str, ...] = (
-    "name",
-    "operator",
-    "tenant",
-    "province",
-    "prefecture",
-    "lon",
-    "lat",
-    "status",
-    "hardware",
-    "power_mw",
-    "confidence",
-    "sources",
-    "notes",
-)
 
 
 def new_region_entries(
