@@ -1415,8 +1415,8 @@
   }
 
   /* A point of a drawn marker that is not covered by another one or by a control (where
-   * a user would click it): its centre if that is free, else the first free point on
-   * two rings around it; null when it is covered all over. */
+   * a user would click it), as a whole container pixel: its centre if that is free, else
+   * the first free point on two rings around it; null when it is covered all over. */
   function visiblePoint(id, drawn) {
     var r = drawn.style.r;
     var tries = [[0, 0]];
@@ -1426,10 +1426,12 @@
       }
     });
     for (var k = 0; k < tries.length; k++) {
-      var lp = L.point(drawn.x + tries[k][0], drawn.y + tries[k][1]);
-      var hit = S.canvas.hit(lp, 0);
+      // The whole pixel a click there lands on, tested as a click is (itemAt).
+      var cp = S.map.layerPointToContainerPoint(L.point(drawn.x + tries[k][0], drawn.y + tries[k][1])).round();
+      var lp = S.map.containerPointToLayerPoint(cp);
+      var hit = S.canvas.hit(lp, HIT_TOLERANCE_PX);
       if (hit && hit.kind === 'site' && hit.key === id && reachable(lp)) {
-        return lp;
+        return cp;
       }
     }
     return null;
@@ -1439,12 +1441,12 @@
    * drawn on its own (grouped, or out of view) or cannot be clicked. */
   CSE.markerPoint = function (id) {
     var drawn = S.drawn.get(id);
-    var lp = drawn && typeof drawn === 'object' ? visiblePoint(id, drawn) : null;
-    if (!lp) {
+    var cp = drawn && typeof drawn === 'object' ? visiblePoint(id, drawn) : null;
+    if (!cp) {
       return null;
     }
-    var ll = S.map.layerPointToLatLng(lp);
-    return CSE.viewportPoint(ll.lat, ll.lng);
+    var r = S.map.getContainer().getBoundingClientRect();
+    return { x: r.left + cp.x, y: r.top + cp.y, width: window.innerWidth, height: window.innerHeight };
   };
 
   CSE.pageState = function () {
