@@ -315,44 +315,61 @@ FRAMES_JS = """
 """
 
 
+ACTIONS: dict[str, list[str]] = {
+    "pan (animated, 8 x 300 px)": [
+        f"CSE.map.panBy([{dx}, {dy}], {{animate: true, duration: 0.4}})"
+        for dx, dy in [(300, 0), (0, 300), (-300, 0), (0, -300)] * 2
+    ],
+    "zoom in 5 -> 9, one step at a time": [
+        f"CSE.map.setZoom({z}, {{animate: true}})" for z in (6, 7, 8, 9)
+    ],
+    "zoom out 9 -> 5": [f"CSE.map.setZoom({z}, {{animate: true}})" for z in (8, 7, 6, 5)],
+    "fly to Hami at zoom 8 and back": [
+        "CSE.map.flyTo([42.82, 93.51], 8, {duration: 1.0})",
+        "CSE.map.flyTo([40.0, 88.0], 5, {duration: 1.0})",
+    ],
+}
+
+SITES_OFF_JS = """(function () { var n = 0; CSE.map.eachLayer(function (l) {
+  if (l instanceof CSE.SiteCanvas) { CSE.map.removeLayer(l); n += 1; } }); return n; })()"""
+
+
+def record_frames(harness: MapHarness, steps: list[str]) -> list[float]:
+    """Frame intervals (ms) in the page while ``steps`` run one after the other."""
+    harness.js("CSE.map.setView([40.0, 88.0], 5, {animate: false}) && true")
+    harness.controller.request_frame()
+    harness.presented()
+    harness.js(FRAMES_JS)
+    for step in steps:
+        # Each action ends with the map's moveend.
+        harness.js(
+            "(window.__moving = true, CSE.map.once('moveend', function () {"
+            f" window.__moving = false; }}), {step}, true)"
+        )
+        harness.wait(lambda: harness.js("window.__moving") is False)
+    harness.controller.request_frame()
+    harness.presented()
+    return harness.js("(window.__recording = false, window.__frames)")
+
+
 def frame_times(harness: MapHarness) -> list[list[str]]:
-    """Frame intervals (ms) in the page during pans, zoom steps and a flight."""
-    actions = {
-        "pan (animated, 8 x 300 px)": [
-            f"CSE.map.panBy([{dx}, {dy}], {{animate: true, duration: 0.4}})"
-            for dx, dy in [(300, 0), (0, 300), (-300, 0), (0, -300)] * 2
-        ],
-        "zoom in 5 -> 9, one step at a time": [
-            f"CSE.map.setZoom({z}, {{animate: true}})" for z in (6, 7, 8, 9)
-        ],
-        "zoom out 9 -> 5": [f"CSE.map.setZoom({z}, {{animate: true}})" for z in (8, 7, 6, 5)],
-        "fly to Hami at zoom 8 and back": [
-            "CSE.map.flyTo([42.82, 93.51], 8, {duration: 1.0})",
-            "CSE.map.flyTo([40.0, 88.0], 5, {duration: 1.0})",
-        ],
-    }
+    """Frame intervals during pans, zoom steps and a flight: with the sites, then with
+    the sites layer taken off the map (the page's own floor: basemap, towns, labels)."""
+    with_sites = {label: record_frames(harness, steps) for label, steps in ACTIONS.items()}
+    harness.js(SITES_OFF_JS)
+    without = {label: record_frames(harness, steps) for label, steps in ACTIONS.items()}
     rows = []
-    for label, steps in actions.items():
-        harness.js("CSE.map.setView([40.0, 88.0], 5, {animate: false}) && true")
-        harness.presented()
-        harness.js(FRAMES_JS)
-        for step in steps:
-            # Each action ends with the map's moveend.
-            harness.js(
-                "(window.__moving = true, CSE.map.once('moveend', function () {"
-                f" window.__moving = false; }}), {step}, true)"
-            )
-            harness.wait(lambda: harness.js("window.__moving") is False)
-        harness.controller.request_frame()
-        harness.presented()
-        frames = harness.js("(window.__recording = false, window.__frames)")
+    for label in ACTIONS:
+        f, g = with_sites[label], without[label]
         rows.append(
             [
                 label,
-                str(len(frames)),
-                f"{statistics.median(frames):.1f}",
-                f"{percentile(frames, 95):.1f}",
-                f"{max(frames):.1f}",
+                str(len(f)),
+                f"{statistics.median(f):.1f}",
+                f"**{percentile(f, 95):.1f}**",
+                f"{max(f):.1f}",
+                f"{statistics.median(g):.1f}",
+                f"{percentile(g, 95):.1f}",
             ]
         )
     return rows
@@ -401,7 +418,16 @@ def in_process(sizes: list[int]) -> tuple[str, str, str]:
         if n == max(sizes):
             state = harness.js("CSE.pageState()")
             frames = f"({state['sites']:,} sites, {state['groups']} groups at zoom 5)\n\n" + table(
-                ["action", "frames", "median (ms)", "p95 (ms)", "max (ms)"], frame_times(harness)
+                [
+                    "action",
+                    "frames",
+                    "median (ms)",
+                    "p95 (ms)",
+                    "max (ms)",
+                    "no sites layer: median (ms)",
+                    "p95 (ms)",
+                ],
+                frame_times(harness),
             )
         harness.close()
         del harness, sites
@@ -445,6 +471,9 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [int(s) for s in args.sizes.split(",") if s]
     from explorer import DEMO_SITES
 
+    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+    print(f"Machine: {os.cpu_count()} cores, load average {load} at the start.\n")
+
     with tempfile.TemporaryDirectory(prefix="cse-bench-") as tmp:
         files: dict[str, Path | None] = {"floor (bare QWebEngineView)": None, "demo": DEMO_SITES}
         for n in sizes:
@@ -464,6 +493,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\n## Frame times in the page while moving the map {frames}")
     print("\n## Memory after drawing\n")
     print(memory)
+    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+    print(f"\nLoad average at the end: {load}.")
     return 0
 
 

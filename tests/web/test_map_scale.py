@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from PySide6.QtCore import QPoint
+from PySide6.QtTest import QTest
 
 from explorer.core.chips import ChipCatalogue
 from explorer.core.schema import HardwareLine, Site
@@ -260,6 +262,23 @@ def test_clicking_groups_zooms_in_until_a_site_can_be_clicked(qtbot: Any, m: Map
     wait_rendered(qtbot, m.controller)
     ms = marker(qtbot, m, target)
     assert ms["selected"] is True and ms["outline"] == palette.SELECTED_OUTLINE
+
+
+def test_hovering_a_group_says_what_it_holds(qtbot: Any, m: MapEnv) -> None:
+    g = max(groups(qtbot, m), key=lambda g: g["count"])
+    point = js(qtbot, m, f"CSE.groupPoint({g['index']})")
+    assert point is not None
+    target = m.view.focusProxy()
+    QTest.mouseMove(target, QPoint(round(point["x"]) - 1, round(point["y"])))
+    QTest.mouseMove(target, QPoint(round(point["x"]), round(point["y"])))
+    driver = MapDriver(m.view)
+    qtbot.waitUntil(lambda: call_js(qtbot, driver.tooltip_state) is not None, timeout=5000)
+    lines = [line["text"] for line in call_js(qtbot, driver.tooltip_state)]
+    assert lines[0] == f"{g['count']:,} sites"
+    assert lines[1] == f"{g['chips']:,} chips"
+    share = round(100 * g["restricted"] / g["chips"])
+    assert lines[2] == f"{g['restricted']:,} need a US export licence ({share}%)"
+    assert lines[-1] == "Click to zoom in"
 
 
 def test_a_group_that_cannot_split_lists_its_sites(qtbot: Any, m: MapEnv) -> None:
