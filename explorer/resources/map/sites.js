@@ -100,7 +100,8 @@
     popup: null,
     lastCursorSent: 0,
     groups: null, // the grouping of the last paint: {key, zoom, groups, singles, of}
-    drawn: new Map() // site id -> how it was drawn in the last paint
+    drawn: new Map(), // site id -> how it was drawn in the last paint ({x, y, style})
+    links: new Map() // site id -> campus lines drawn to or from it in the last paint
   };
 
   /* ------------------------------------------------------------------ helpers */
@@ -300,6 +301,7 @@
     var draw = CSE.paint;
     var items = [];
     S.drawn = new Map();
+    S.links = new Map();
     if (!d || !d.n) {
       return items;
     }
@@ -343,18 +345,16 @@
       var c = pos(campus);
       rows.forEach(function (r) {
         var p = pos(r);
-        if (!inView(Math.min(c[0], p[0]), Math.min(c[1], p[1]), 0) && !inView(Math.max(c[0], p[0]), Math.max(c[1], p[1]), 0)) {
-          var x0 = Math.min(c[0], p[0]);
-          var x1 = Math.max(c[0], p[0]);
-          var y0 = Math.min(c[1], p[1]);
-          var y1 = Math.max(c[1], p[1]);
-          if (x1 < b.min.x || x0 > b.max.x || y1 < b.min.y || y0 > b.max.y) {
-            return;
-          }
+        // Skip a line whose box misses the view.
+        if (
+          Math.max(c[0], p[0]) < b.min.x || Math.min(c[0], p[0]) > b.max.x ||
+          Math.max(c[1], p[1]) < b.min.y || Math.min(c[1], p[1]) > b.max.y
+        ) {
+          return;
         }
         draw.line(ctx, c[0], c[1], p[0], p[1], COLORS.CAMPUS_OUTLINE, strong ? 2.5 : 1.5, strong ? null : [5, 3], strong ? 0.95 : 0.7);
         [d.id[campus], d.id[r]].forEach(function (id) {
-          S.drawn.set(id + '#links', (S.drawn.get(id + '#links') || 0) + 1);
+          S.links.set(id, (S.links.get(id) || 0) + 1);
         });
       });
     });
@@ -1182,6 +1182,7 @@
     S.canvas.on('remove', function () {
       // Switched off in the layer switcher: nothing of it is drawn any more.
       S.drawn = new Map();
+      S.links = new Map();
       hideTooltip();
     });
     var container = map.getContainer();
@@ -1287,7 +1288,7 @@
       on_map: S.map.hasLayer(S.canvas),
       drawn: !!drawn,
       group: group,
-      links: S.drawn.get(id + '#links') || 0,
+      links: S.links.get(id) || 0,
       // What the browser painted at the marker's centre and on its outline, right of
       // the centre (null where nothing was): thin outlines blend with what is under.
       painted_fill: painted,
@@ -1301,9 +1302,6 @@
   CSE.drawnSizes = function () {
     var out = {};
     S.drawn.forEach(function (v, id) {
-      if (typeof v !== 'object') {
-        return;
-      }
       var row = S.data.row(id);
       var st = row >= 0 ? S.data.state[row] : -1;
       if (st === STATE.counted && S.data.chips[row] > 0) {
@@ -1441,7 +1439,7 @@
    * drawn on its own (grouped, or out of view) or cannot be clicked. */
   CSE.markerPoint = function (id) {
     var drawn = S.drawn.get(id);
-    var cp = drawn && typeof drawn === 'object' ? visiblePoint(id, drawn) : null;
+    var cp = drawn ? visiblePoint(id, drawn) : null;
     if (!cp) {
       return null;
     }
