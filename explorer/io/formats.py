@@ -35,6 +35,7 @@ from explorer.core.chips import ChipCatalogue
 from explorer.core.errors import DataFileError, Problem, ValidationError
 from explorer.core.schema import Site
 from explorer.io.atomic import atomic_target
+from explorer.io.json_text import JsonTextError, decode_json
 from explorer.io.records import (
     SiteCollector,
     decode_json_list,
@@ -311,13 +312,10 @@ def _dump_geojson(doc: dict[str, Any], fh: TextIO) -> None:
 def _read_geojson(path: str | os.PathLike[str], catalogue: ChipCatalogue | None) -> SiteFile:
     text = _read_text(path)
     try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise DataFileError(
-            f"{path} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
-        ) from None
-    except RecursionError:
-        raise DataFileError(f"{path} is not usable JSON: nested too deeply") from None
+        doc = decode_json(text)
+    except JsonTextError as exc:
+        kind = "valid" if exc.line is not None else "usable"
+        raise DataFileError(f"{path} is not {kind} JSON: {exc}") from None
     if not isinstance(doc, dict):
         raise DataFileError(
             f"{path} is not a GeoJSON FeatureCollection (top level is a {_json_type(doc)})"

@@ -42,6 +42,7 @@ from explorer.core.chips import ChipCatalogue
 from explorer.core.errors import DataFileError, Problem, ValidationError
 from explorer.core.schema import Site
 from explorer.io.atomic import atomic_target
+from explorer.io.json_text import JsonTextError, decode_json
 from explorer.io.project_value import Project
 from explorer.io.records import SiteCollector, record_label, refuse_unwritable
 
@@ -474,8 +475,8 @@ def _read_metadata(path: str | os.PathLike[str], problems: list[Problem]) -> dic
         if not isinstance(key, str):
             continue
         try:
-            values[key] = json.loads(text) if isinstance(text, str) else None
-        except json.JSONDecodeError:
+            values[key] = decode_json(text) if isinstance(text, str) else None
+        except JsonTextError:
             problems.append(
                 Problem(
                     key,
@@ -562,8 +563,8 @@ def _read_regions(path: str | os.PathLike[str], problems: list[Problem]) -> list
         extra_text = row.get("extra")
         if extra_text:
             try:
-                extra = json.loads(extra_text)
-            except json.JSONDecodeError:
+                extra = decode_json(extra_text)
+            except JsonTextError:
                 extra = None
             if isinstance(extra, dict):
                 props.update(extra)
