@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from explorer import __version__
 from explorer.core.chips import ChipCatalogue
 from explorer.core.errors import DataFileError, Problem, ValidationError
+from explorer.terminal_text import escape_controls, escaped_output
 
 if TYPE_CHECKING:  # imported when used: `explorer --version` need not load GDAL
     from explorer.geo.regions import Region
@@ -90,9 +91,16 @@ def run_cli(argv: Sequence[str] | None = None, *, catalogue: ChipCatalogue | Non
     int
         The exit status (see the module docstring).
     """
+    # Everything printed (results, notes, errors, argparse's own messages) shows control
+    # characters from the data escaped: a name in a file must not drive the terminal.
+    with escaped_output():
+        return _run(list(sys.argv[1:] if argv is None else argv), catalogue)
+
+
+def _run(argv: list[str], catalogue: ChipCatalogue | None) -> int:
     parser = build_parser()
     try:
-        args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+        args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version, usage errors: argparse has printed
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
     handler: Handler = args.handler
@@ -331,6 +339,9 @@ def format_totals_table(results: Sequence[Any]) -> str:
 
 def _align(head: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     """First column left-aligned, the (numeric) rest right-aligned."""
+    # Escaped before measuring, so a name holding control characters keeps the columns.
+    head = [escape_controls(c) for c in head]
+    rows = [[escape_controls(c) for c in r] for r in rows]
     widths = [max(len(r[i]) for r in (head, *rows)) for i in range(len(head))]
 
     def fmt(cells: Sequence[str]) -> str:
