@@ -70,6 +70,7 @@ def export_sites(
     *,
     region: Region | None = None,
     metadata: Mapping[str, Any] | None = None,
+    keep_formulas: bool = False,
 ) -> int:
     """Write ``sites`` (or only those inside ``region``) to ``path``, atomically.
 
@@ -87,6 +88,9 @@ def export_sites(
         a ``totals`` entry describing the unfiltered data is moved into
         ``export_filter.unfiltered_totals`` so it is not read as the subset's totals.
         CSV files have no place for metadata (see :mod:`explorer.io.formats`).
+    keep_formulas : bool, default False
+        CSV only: write cells a spreadsheet would run as formulas as they are, instead
+        of neutralised with a leading quote (:mod:`explorer.io.csv_cells`).
 
     Returns
     -------
@@ -128,7 +132,7 @@ def export_sites(
         if "totals" in meta:
             record["unfiltered_totals"] = meta.pop("totals")
         meta[FILTER_KEY] = record
-    write_sites(path, chosen, meta)
+    write_sites(path, chosen, meta, keep_formulas=keep_formulas)
     return len(chosen)
 
 

@@ -35,6 +35,7 @@ from explorer.core.chips import ChipCatalogue
 from explorer.core.errors import DataFileError, Problem, ValidationError
 from explorer.core.schema import Site
 from explorer.io.atomic import atomic_target
+from explorer.io.csv_cells import neutralise_cell, restore_cell
 from explorer.io.json_text import JsonTextError, decode_json
 from explorer.io.records import (
     SiteCollector,
@@ -168,6 +169,8 @@ def write_sites(
     path: str | os.PathLike[str],
     sites: Iterable[Site],
     metadata: Mapping[str, Any] | None = None,
+    *,
+    keep_formulas: bool = False,
 ) -> None:
     """Write sites to ``path`` atomically, in the format its extension names.
 
@@ -181,6 +184,10 @@ def write_sites(
     metadata : mapping, optional
         File metadata (GeoJSON ``metadata`` member, GeoPackage ``project`` table;
         not stored in CSV).
+    keep_formulas : bool, default False
+        CSV only: write text cells that a spreadsheet would run as formulas (``=...``,
+        ``+...``, ``-...``, ``@...``) as they are, instead of with a leading quote
+        (see :mod:`explorer.io.csv_cells`; the reader takes the quote off again).
 
     Raises
     ------
@@ -211,6 +218,8 @@ def write_sites(
         with open(tmp, "w", encoding="utf-8", newline="") as fh:
             if kind == "geojson":
                 _dump_geojson(sites_to_geojson(sites, meta), fh)
+            elif keep_formulas:
+                _dump_csv(sites, fh, keep_formulas=True)
             else:
                 _dump_csv(sites, fh)
 
@@ -461,9 +470,14 @@ def _fmt_number(value: float | int | None) -> str:
     return "" if value is None else repr(value)
 
 
-def _dump_csv(sites: list[Site], fh: TextIO) -> None:
+#: CSV columns holding numbers or JSON lists: never formula-quoted.
+_CSV_NOT_TEXT = frozenset({"lon", "lat", "chips", "power_mw", "hardware", "sources"})
+
+
+def _dump_csv(sites: list[Site], fh: TextIO, *, keep_formulas: bool = False) -> None:
     writer = csv.writer(fh, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
+    text_cell = (lambda v: v) if keep_formulas else neutralise_cell
     for s in sites:
         d = s.to_dict()
         row = {
@@ -475,7 +489,7 @@ def _dump_csv(sites: list[Site], fh: TextIO) -> None:
             "hardware": json.dumps(d["hardware"], ensure_ascii=False),
             "sources": json.dumps(d["sources"], ensure_ascii=False),
         }
-        writer.writerow([row[c] for c in CSV_COLUMNS])
+        writer.writerow([row[c] if c in _CSV_NOT_TEXT else text_cell(row[c]) for c in CSV_COLUMNS])
 
 
 def _read_csv(path: str | os.PathLike[str], catalogue: ChipCatalogue | None) -> SiteFile:
@@ -497,7 +511,7 @@ def _read_csv(path: str | os.PathLike[str], catalogue: ChipCatalogue | None) -> 
         for n, cells in enumerate(reader, start=2):
             if not any(c.strip() for c in cells):
                 continue  # blank line, e.g. at the end of a hand-edited file
-            row = dict(zip(columns, cells, strict=False))
+            row = dict(zip(columns, map(restore_cell, cells), strict=False))
             label = record_label(f"row {n}", row.get("id"))
             pre: list[Problem] = []
             if len(cells) > len(columns):
