@@ -475,7 +475,10 @@ _CSV_NOT_TEXT = frozenset({"lon", "lat", "chips", "power_mw", "hardware", "sourc
 
 
 def _dump_csv(sites: list[Site], fh: TextIO, *, keep_formulas: bool = False) -> None:
-    writer = csv.writer(fh, lineterminator="\n")
+    # CRLF, as RFC 4180 has it: the csv module quotes only cells holding a character of
+    # the line terminator, and a notes cell with a bare CR left unquoted read back as
+    # two rows.
+    writer = csv.writer(fh, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     text_cell = (lambda v: v) if keep_formulas else neutralise_cell
     for s in sites:
