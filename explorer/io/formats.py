@@ -196,7 +196,8 @@ def write_sites(
     ValidationError
         Two sites share an id (such a file could not be read back).
     ValueError
-        A coordinate or power value is NaN or infinite.
+        A coordinate or power value is NaN or infinite, or a metadata value cannot be
+        stored as JSON (the message names the key).
 
     Notes
     -----
@@ -207,6 +208,8 @@ def write_sites(
     sites = list(sites)
     refuse_unwritable(sites)
     meta = dict(metadata or {})
+    if kind == "geojson":
+        _check_metadata(meta)
     if kind == "gpkg":
         from explorer.io.project import Project, save_project
 
@@ -309,6 +312,16 @@ def _read_text(path: str | os.PathLike[str]) -> str:
 
 
 # --------------------------------------------------------------------------- GeoJSON
+
+
+def _check_metadata(meta: Mapping[str, Any]) -> None:
+    """Refuse, naming the key, metadata that JSON cannot hold (NaN, which a lenient JSON
+    reader accepted; objects that are not JSON at all), before anything is written."""
+    for key, value in meta.items():
+        try:
+            json.dumps(value, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"metadata '{key}' cannot be saved as JSON: {exc}") from None
 
 
 def _dump_geojson(doc: dict[str, Any], fh: TextIO) -> None:

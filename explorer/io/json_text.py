@@ -4,13 +4,15 @@ Every reader that takes JSON from a user's file (GeoJSON sites and regions, the 
 cells of a CSV, the JSON values in a project's tables) decodes it here, so they all
 survive what :func:`json.loads` does with hostile text: a syntax error
 (:class:`json.JSONDecodeError`), nesting deeper than the interpreter's recursion limit
-(:class:`RecursionError`, a traceback if uncaught) and an integer of more digits than
-Python converts (a bare :class:`ValueError` that does not say where).
+(:class:`RecursionError`, a traceback if uncaught), an integer of more digits than
+Python converts (a bare :class:`ValueError` that does not say where) and a ``\udc80``
+escape, a lone surrogate that decodes but can never be written to a UTF-8 file again.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 
@@ -52,7 +54,7 @@ def decode_json(text: str | bytes) -> Any:
         Not JSON, nested too deeply to decode, or a number too long to convert.
     """
     try:
-        return json.loads(text)
+        value = json.loads(text)
     except json.JSONDecodeError as exc:
         raise JsonTextError(exc.msg, exc.lineno, exc.colno) from None
     except RecursionError:
@@ -60,6 +62,34 @@ def decode_json(text: str | bytes) -> Any:
     except ValueError as exc:  # e.g. an integer beyond int's digit limit
         reason = str(exc).split(":", 1)[0] or "unreadable value"
         raise JsonTextError(f"a value cannot be read ({reason})") from None
+    # Only a \uD800-\uDFFF escape can make a lone surrogate; look closer only then.
+    if _SURROGATE_ESCAPE.search(text if isinstance(text, str) else text.decode("latin-1")):
+        _refuse_lone_surrogates(value)
+    return value
+
+
+#: The JSON escape of a surrogate code point (half of a pair, or alone).
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _refuse_lone_surrogates(value: Any) -> None:
+    """Raise if a string (or key) holds a lone surrogate: no UTF-8 file can hold it, so
+    the data could be read but never saved. Iterative: the value may be deep."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            found = _SURROGATE.search(item)
+            if found is not None:
+                raise JsonTextError(
+                    f"text holds a lone surrogate \\u{ord(found.group()):04x}, which is not Unicode"
+                )
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
 
 
 __all__ = ["JsonTextError", "decode_json"]
