@@ -30,7 +30,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from explorer import __version__
 from explorer.core.chips import ChipCatalogue
@@ -67,9 +67,16 @@ class CliFailure(Exception):
 # --------------------------------------------------------------------------- entry point
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with its error on one line (a bad value quoted may hold a line break)."""
+
+    def error(self, message: str) -> NoReturn:
+        super().error(one_line(message))
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every sub-command registered."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=PROG,
         description=(
             "Compute Site Explorer: planned AI data centres and their GPUs. "
