@@ -158,8 +158,9 @@ def atomic_target(path: str | os.PathLike[str]) -> Iterator[Path]:
     target = check_target(path)
     remove_stale_saves(target)
     tmpdir = Path(tempfile.mkdtemp(prefix=temp_dir_prefix(target), dir=target.parent))
-    lock = _hold_lock(tmpdir)
+    lock: IO[bytes] | None = None
     try:
+        lock = _hold_lock(tmpdir)
         tmp = tmpdir / target.name
         yield tmp
         if not tmp.is_file():
@@ -257,7 +258,7 @@ def _hold_lock(folder: Path) -> IO[bytes] | None:
     fh = open(pending, "wb")  # noqa: SIM115 - closed when the save ends
     try:
         fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        os.replace(pending, folder / LOCK_NAME)
+        os.rename(pending, folder / LOCK_NAME)
     except OSError:
         fh.close()
         raise

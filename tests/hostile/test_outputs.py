@@ -221,3 +221,20 @@ def test_a_leftover_of_an_older_version_is_recognised_by_its_content(tmp_path: P
     assert remove_stale_saves(path) == []
     os.utime(old, (young_time - 7200, young_time - 7200))
     assert remove_stale_saves(path) == [old]
+
+
+def test_a_save_that_cannot_take_its_lock_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import explorer.io.atomic as atomic
+
+    if atomic.fcntl is None:
+        pytest.skip("no POSIX locks here")
+
+    def no_lock(_fd: int, _op: int) -> None:
+        raise OSError(37, "No locks available")
+
+    monkeypatch.setattr(atomic.fcntl, "flock", no_lock)
+    with pytest.raises(OSError, match="No locks available"):
+        write_sites(tmp_path / "s.geojson", SITES)
+    assert list(tmp_path.iterdir()) == []
