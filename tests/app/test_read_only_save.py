@@ -10,9 +10,7 @@ from explorer.core.schema import Site
 from explorer.io.project import Project, save_project
 
 
-def test_saving_a_read_only_project_says_so_and_keeps_it(
-    make_window: Any, tmp_path: Path
-) -> None:
+def test_saving_a_read_only_project_says_so_and_keeps_it(make_window: Any, tmp_path: Path) -> None:
     path = tmp_path / "p.gpkg"
     save_project(path, Project(sites=[Site("a", "A", 93.5, 42.8)], metadata={"title": "T"}))
     window = make_window(path)
