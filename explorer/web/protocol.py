@@ -74,15 +74,15 @@ MAX_DRAWN_VERTICES = 5000
 #: A drawn circle's radius bounds, in metres.
 MIN_RADIUS_M = 1.0
 MAX_RADIUS_M = 5_000_000.0
+#: Most regions a map snapshot draws (checked before any work). Each region is an
+#: outline with a permanent name label that the page lays out again whenever the view
+#: changes; measured offscreen on 2 cores: 1,000 regions render in about 9 s, 2,000 did
+#: not finish fitting the view within a minute.
+MAX_SNAPSHOT_REGIONS = 1000
 #: Most areas in a boundary layer's display copy.
 MAX_BOUNDARY_FEATURES = 20_000
 #: Most vertices (all rings of all areas, rings left open) in a boundary layer's copy.
 MAX_BOUNDARY_VERTICES = 2_000_000
-#: Most regions a map snapshot draws (checked before any work). Each region is an
-#: outline with a permanent name label that the page lays out again whenever the view
-#: changes; measured offscreen on 2 cores: 1,000 regions render in about 9 s, 3,000 did
-#: not finish fitting the view within a minute.
-MAX_SNAPSHOT_REGIONS = 1000
 
 #: The bounds as the page gets them (names as here).
 LIMITS: dict[str, float] = {
@@ -92,7 +92,6 @@ LIMITS: dict[str, float] = {
     "MAX_RADIUS_M": MAX_RADIUS_M,
     "MAX_BOUNDARY_FEATURES": MAX_BOUNDARY_FEATURES,
     "MAX_BOUNDARY_VERTICES": MAX_BOUNDARY_VERTICES,
-    "MAX_SNAPSHOT_REGIONS": MAX_SNAPSHOT_REGIONS,
     "MAX_NAME": MAX_NAME,
     "MERCATOR_MAX_LAT": MERCATOR_MAX_LAT,
 }

@@ -176,10 +176,10 @@ _GUARDED_JS = (
 
 #: Stages of a snapshot, as a timeout names them.
 _STAGES = {
-    "loading": "load",
-    "fitting": "fit the view to",
-    "drawing": "draw",
-    "measuring": "report the view of",
+    "loading": "loading the map",
+    "fitting": "fitting the view",
+    "drawing": "drawing the map",
+    "measuring": "reading back its view",
 }
 
 
@@ -336,7 +336,7 @@ class SnapshotJob(QObject):
                 parsed = None
             if not isinstance(parsed, dict) or not parsed.get("ok"):
                 error = parsed.get("error") if isinstance(parsed, dict) else None
-                self._fail(f"the map page could not {_STAGES[self._stage]} the map ({error})")
+                self._fail(f"the map page failed while {_STAGES[self._stage]} ({error})")
                 return
             callback(parsed.get("value"))
 
@@ -523,8 +523,7 @@ class SnapshotJob(QObject):
             work.append(f"{len(self._entries):,} region{'s' if len(self._entries) != 1 else ''}")
         work.append(f"{self.spec.width_px} × {self.spec.height_px} px")
         self._fail(
-            f"the map page did not {_STAGES[self._stage]} the map within {spent:.0f} s "
-            f"({', '.join(work)})"
+            f"the map page was still {_STAGES[self._stage]} after {spent:.0f} s ({', '.join(work)})"
         )
 
     def _on_renderer_died(self, *_args: Any) -> None:
