@@ -117,14 +117,14 @@ def totals_table(
         )
     rows += [
         row(
-            "IT power, MW (estimate)",
+            "IT power, MW",
             fmt_dec(t.it_power_mw),
-            f"chips × board power × {f.server_overhead:g} server overhead",
+            f"estimate: chips × board power × {f.server_overhead:g} server overhead",
         ),
         row(
-            "Facility power, MW (estimate)",
+            "Facility power, MW",
             fmt_dec(t.facility_power_mw),
-            f"IT power × PUE {f.pue:g}; low: low chips × {f.server_overhead_low:g} × PUE "
+            f"estimate: IT power × PUE {f.pue:g}; low: low chips × {f.server_overhead_low:g} × PUE "
             f"{f.pue_low:g}; high: high chips × {f.server_overhead_high:g} × PUE {f.pue_high:g}",
             low=fmt_dec(t.facility_power_range[0]),
             high=fmt_dec(t.facility_power_range[1]),
