@@ -891,3 +891,62 @@ def test_timeline_chart_renders_as_drawn(qapp: Any, dated: dict[str, Any]) -> No
 
 def pdf_text_pages(path: Path) -> list[str]:
     return [page.extract_text() for page in pypdf.PdfReader(path).pages]
+
+
+# --------------------------------------------------------------------------- limits
+def test_title_and_region_count_are_refused_before_any_work(
+    tmp_path: Path, demo: tuple[list[Site], dict], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    sites, meta = demo
+
+    def no_totals(*_a: Any, **_k: Any) -> None:
+        raise AssertionError("figures were computed for a refused report")
+
+    monkeypatch.setattr(report_document, "SiteArrays", no_totals)
+    many = [rectangle(f"R{i}", 90.0 + i * 0.01, 40.0, 90.005 + i * 0.01, 40.5) for i in range(101)]
+    started = time.perf_counter()
+    cases: list[tuple[dict[str, Any], str]] = [
+        (
+            {"title": "x" * 301},
+            "report title is longer than 300 characters (301), got 'xxxxxxxx",
+        ),
+        (
+            {"regions": many},
+            "a report covers at most 100 regions (one section each), got 101; report a "
+            "selection of them",
+        ),
+    ]
+    for kwargs, message in cases:
+        args = {"sites": sites, "regions": [], "map_png": None, "title": "t", "metadata": meta}
+        with pytest.raises(ValueError, match=re.escape(message)):
+            build_report(tmp_path / "r.pdf", **{**args, **kwargs})
+    assert time.perf_counter() - started < 1.0
+    assert list(tmp_path.iterdir()) == []
+    report.check_report_request(title="x" * 300, region_count=100)  # the limits themselves
+
+
+def test_long_site_lists_are_cut_to_the_biggest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from explorer.io.report import sections
+
+    monkeypatch.setattr(sections, "MAX_LISTED_SITES", 3)
+    sites = [
+        Site(f"s{i}", f"Site {i:02d}", 94.0, 43.0, hardware=(HardwareLine("H100", 100 + i),))
+        for i in range(8)
+    ]
+    out = tmp_path / "cut.pdf"
+    build_report(out, sites=sites, regions=[], map_png=None, title="Cut", metadata={})
+    text = flat(pdf_text(out))
+    assert "Sites inside (8): the 3 with the most chips" in text
+    for i in (7, 6, 5):
+        assert f"Site {i:02d}" in text
+    for i in range(5):
+        assert f"Site {i:02d}" not in text
+    assert "5 more sites lie in this region and count in its totals" in text
+    # The totals still count every site.
+    assert row_values(section(pdf_text(out), "All sites", "Sites inside"), "Chips") == 3 * [
+        fmt_int(sum(100 + i for i in range(8)))
+    ]
