@@ -72,6 +72,7 @@ from explorer.web.snapshot import (
     SnapshotJob,
     SnapshotResult,
     SnapshotSpec,
+    check_drawable,
     check_extent,
     png_bytes,
     render_snapshot,
@@ -729,6 +730,7 @@ class ExportDialog(QDialog):
 
     def _start_snapshot(self, path: Path) -> None:
         entries = list(self._regions_provider())
+        check_drawable(entries)  # refused before the page is asked anything
         if self.extent_view.isChecked():
             self._snapshot_spec(None)  # refuse a bad size before asking the page anything
             self._set_busy(True)
