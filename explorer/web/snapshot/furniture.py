@@ -217,7 +217,8 @@ class Furniture:
             self._fm(self.basis_font),
             self._fm(self.facts_font),
         )
-        max_w = min(self.width * 0.62, self.width - 2 * self.margin) - 2 * self.pad
+        # At most about half the width, so a legend fits beside the box in the top right.
+        max_w = min(self.width * 0.52, self.width - 2 * self.margin) - 2 * self.pad
         title = _wrap(content.title, fm_t, max_w) if content.title else []
         basis = _wrap(content.basis, fm_b, max_w)
         facts = _wrap(content.facts, fm_f, max_w)
