@@ -444,7 +444,9 @@ def test_snapshot_and_report_count_to_the_sessions_date(qtbot: Any, tmp_path: Pa
     assert row_values(body, "Chips") == [f"{v:,}" for v in (6_000, 7_500, 9_000)]
     assert (live.chips_range[0], live.chips, live.chips_range[1]) == (6_000, 7_500, 9_000)
     # The map's title box says the same date.
-    assert d.last_snapshot.layout.lines[1].startswith("Capacity as of 2025-06-30")
+    assert "Capacity as of 2025-06-30 (hardware lines online by then)" in " ".join(
+        d.last_snapshot.layout.lines
+    )
 
 
 def test_too_many_regions_are_refused_before_rendering(

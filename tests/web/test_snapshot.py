@@ -506,16 +506,13 @@ def test_furniture_states_the_date_and_the_ranges(
     from explorer.geo.totals import totals
 
     result = dated_snapshot
-    lines = result.layout.lines
-    assert lines[0] == "Dated"
-    assert lines[1] == (
-        "Capacity as of 2025-06-30 (hardware lines online by then) · export rules of 2025-06-30"
-    )
-    facts = " ".join(lines[2:4])
-    assert facts.startswith(
-        "3 of 3 sites in view: 2,000 chips (1,500–2,500), 2,000 restricted (1,500–2,500) · "
-        "data as of 2025-12-15"
-    ), lines
+    # Lines are wrapped at spaces: joined with one, they give the text back.
+    text = " ".join(result.layout.lines)
+    assert text.startswith(
+        "Dated Capacity as of 2025-06-30 (hardware lines online by then) · export rules of "
+        "2025-06-30 3 of 3 sites in view: 2,000 chips (1,500–2,500), 2,000 restricted "
+        "(1,500–2,500) · data as of 2025-12-15"
+    ), text
     # The figures are what the totals give for the same sites on that date.
     t = totals(dated_sites(), as_of=date(2025, 6, 30), catalogue=catalogue)
     assert result.totals is not None and result.as_of == date(2025, 6, 30)
@@ -540,11 +537,10 @@ def test_planned_build_out_says_so_with_the_rules_date(
         today=date(2026, 1, 5),
     )
     assert result.as_of is None
-    assert result.layout.lines[1] == (
-        "Planned build-out (every hardware line not cancelled) · export rules of 2026-01-05"
-    )
-    assert " ".join(result.layout.lines[2:4]).startswith(
-        "3 of 3 sites in view: 8,000 chips (7,500–8,500), 3,000 restricted (2,500–3,500)"
+    assert " ".join(result.layout.lines).startswith(
+        "Planned Planned build-out (every hardware line not cancelled) · export rules of "
+        "2026-01-05 3 of 3 sites in view: 8,000 chips (7,500–8,500), 3,000 restricted "
+        "(2,500–3,500) · data as of 2025-12-15"
     )
     # Only what is in view is totalled: a fixed extent around Hami shows one site.
     only_hami = render(
@@ -555,8 +551,8 @@ def test_planned_build_out_says_so_with_the_rules_date(
         today=date(2026, 1, 5),
     )
     assert only_hami.shown_site_ids == ("b",)
-    assert " ".join(only_hami.layout.lines[2:4]).startswith(
-        "1 of 3 sites in view: 5,000 chips, 0 restricted"
+    assert "1 of 3 sites in view: 5,000 chips, 0 restricted · data" in " ".join(
+        only_hami.layout.lines
     )
 
 
@@ -638,3 +634,20 @@ def test_a_frame_late_to_reach_the_widget_is_waited_for(
     assert result.image.width() == 800 and set(result.shown_site_ids) == {
         s.id for s in make_sites()
     }
+
+
+def test_size_legend_asks_for_three_markers_and_believes_the_page() -> None:
+    from explorer.web.snapshot.job import _drawn_sizes, _size_candidates
+
+    figures = {"a": 100, "b": 10_000, "c": 1_000, "d": 50}
+    # Fewest, nearest the geometric mean (707), most: three markers, whatever the count.
+    assert _size_candidates(figures) == ["d", "c", "b"]
+    assert _size_candidates({}) == []
+    # A page that says what a marker is sized by (a site with nothing online yet is drawn
+    # at its planned chips) is believed; one that does not gets the figure worked out here.
+    markers = {
+        "b": {"radius": 20, "chips": 0, "planned": 12_000, "state": "pending"},
+        "d": {"radius": 3},
+        "x": {"radius": 9, "chips": 5},  # not a shown marker: ignored
+    }
+    assert _drawn_sizes(figures, markers) == [(12_000, 20.0), (50, 3.0)]

@@ -35,7 +35,7 @@ from explorer.core.chips import ChipCatalogue
 from explorer.core.schema import Site
 from explorer.geo.region_store import RegionEntry
 from explorer.geo.regions import Region
-from explorer.geo.totals import Totals, masked_totals
+from explorer.geo.totals import SiteArrays, Totals, masked_totals
 from explorer.session.session import Session
 from explorer.web.html_export import data_extent, region_entries
 from explorer.web.legend import LegendRow, site_legend
@@ -155,15 +155,19 @@ _MEASURE_JS = """
 """
 
 # The radii of a few markers only (the legend's size samples): asking for every site's
-# state costs seconds per ten thousand sites and is never needed.
+# state costs seconds per ten thousand sites and is never needed. A page that says what
+# a marker is sized by (its chips, or the planned chips of a site with nothing online
+# yet) is believed over the figure worked out here.
 _RADII_JS = """
 (function (ids) {
-  var radii = {};
+  var out = {};
   ids.forEach(function (id) {
     var m = CSE.markerState(id);
-    if (m) { radii[id] = m.radius; }
+    if (m) {
+      out[id] = { radius: m.radius, chips: m.chips, planned: m.planned, state: m.state };
+    }
   });
-  return radii;
+  return out;
 })(%s)
 """
 
@@ -464,11 +468,35 @@ class SnapshotJob(QObject):
         )
         shown = [s for s, keep in zip(self._sites, inside, strict=True) if keep]
         totals = self._shown_totals(inside)
-        candidates = _size_candidates(shown)
+        figures = self._size_figures(inside)
+        candidates = _size_candidates(figures)
         self._evaluate(
-            _RADII_JS % to_json([s.id for s in candidates]),
-            lambda radii: self._on_radii(frame, info, shown, totals, candidates, radii),
+            _RADII_JS % to_json(candidates),
+            lambda radii: self._on_radii(frame, info, shown, totals, figures, radii),
         )
+
+    def _size_figures(self, shown_mask: np.ndarray) -> dict[str, int]:
+        """The chips each shown marker stands for on the job's date: what the site counts
+        then, or, when nothing of it is online yet, what it will count once built (a
+        superseded record stands for nothing)."""
+        assert self._session is not None
+        live = self._session.live_totals
+        arrays = live.snapshot()
+        counted = np.asarray(arrays.chips.sum(axis=1), dtype=np.int64)
+        if self.as_of is None:
+            planned = counted
+        else:
+            undated = SiteArrays.from_ledger(self._sites, live.ledger, self._catalogue)
+            planned = np.asarray(undated.chips.sum(axis=1), dtype=np.int64)
+        figure = np.where(counted > 0, counted, planned)
+        if arrays.counted is not None:
+            figure = np.where(arrays.counted, figure, 0)
+        index = {sid: i for i, sid in enumerate(arrays.ids.tolist())}
+        return {
+            s.id: int(figure[index[s.id]])
+            for s, keep in zip(self._sites, shown_mask, strict=True)
+            if keep and figure[index[s.id]] > 0
+        }
 
     def _on_radii(
         self,
@@ -476,16 +504,15 @@ class SnapshotJob(QObject):
         info: dict[str, Any],
         shown: list[Site],
         totals: Totals,
-        candidates: list[Site],
-        radii: Any,
+        figures: Mapping[str, int],
+        markers: Any,
     ) -> None:
         if self._done:
             return
         assert self._map_image is not None
         spec = self.spec
-        drawn = {k: float(v) for k, v in (radii or {}).items() if isinstance(v, int | float)}
         content = self._content(shown, totals)
-        content.size_samples = _size_samples(candidates, drawn)
+        content.size_samples = _size_samples(_drawn_sizes(figures, markers))
         image = self._map_image.copy()
         layout = self._furniture.paint(image, frame, content, self._region_boxes(frame))
         self._progress(100, "Done")
@@ -560,36 +587,47 @@ def _inside(point: tuple[float, float], width: int, height: int) -> bool:
     return 0 <= point[0] < width and 0 <= point[1] < height
 
 
-def _size_candidates(shown: Sequence[Site]) -> list[Site]:
+def _size_candidates(figures: Mapping[str, int]) -> list[str]:
     """The shown markers the legend's sizes may show: the most and fewest chips, and the
     one nearest their geometric mean (the page is asked for these radii only)."""
-    with_chips = [s for s in shown if s.chips > 0]
-    if not with_chips:
+    if not figures:
         return []
-    low = min(with_chips, key=lambda s: (s.chips, s.id))
-    high = max(with_chips, key=lambda s: (s.chips, s.id))
-    target = math.sqrt(low.chips * high.chips)
-    middle = min(with_chips, key=lambda s: (abs(math.log(s.chips / target)), s.id))
-    return list({s.id: s for s in (low, middle, high)}.values())
+    ranked = sorted(figures, key=lambda sid: (figures[sid], sid))
+    low, high = ranked[0], ranked[-1]
+    target = math.sqrt(figures[low] * figures[high])
+    middle = min(ranked, key=lambda sid: (abs(math.log(figures[sid] / target)), sid))
+    return list(dict.fromkeys((low, middle, high)))
 
 
-def _size_samples(shown: Sequence[Site], radii: Mapping[str, float]) -> list[tuple[int, float]]:
+def _drawn_sizes(figures: Mapping[str, int], markers: Any) -> list[tuple[int, float]]:
+    """(chips, CSS radius) of the markers the page reported, the chips being what the
+    page says the marker is sized by when it says so."""
+    out = []
+    for sid, m in (markers or {}).items():
+        radius = m.get("radius") if isinstance(m, dict) else None
+        if sid not in figures or not isinstance(radius, int | float):
+            continue
+        key = "planned" if m.get("state") == "pending" else "chips"
+        page = m.get(key)
+        chips = int(page) if isinstance(page, int | float) and page > 0 else figures[sid]
+        out.append((chips, float(radius)))
+    return out
+
+
+def _size_samples(drawn: Sequence[tuple[int, float]]) -> list[tuple[int, float]]:
     """Up to three (chips, CSS radius) pairs of shown markers: largest, smallest, middle.
 
     Taken from markers as drawn, so the legend's circles are the map's own sizes.
     """
-    drawn = sorted(
-        {(s.chips, radii[s.id]) for s in shown if s.chips > 0 and s.id in radii},
-        key=lambda t: t[0],
-    )
-    if not drawn:
+    pairs = sorted(set(drawn), key=lambda t: t[0])
+    if not pairs:
         return []
-    picks = [drawn[-1]]
-    if drawn[0][1] < 0.8 * drawn[-1][1]:
-        picks.insert(0, drawn[0])
-        target = math.sqrt(drawn[0][0] * drawn[-1][0])
-        middle = min(drawn, key=lambda t: abs(math.log(t[0] / target)))
-        if all(abs(middle[1] - p[1]) > 0.2 * drawn[-1][1] for p in picks):
+    picks = [pairs[-1]]
+    if pairs[0][1] < 0.8 * pairs[-1][1]:
+        picks.insert(0, pairs[0])
+        target = math.sqrt(pairs[0][0] * pairs[-1][0])
+        middle = min(pairs, key=lambda t: abs(math.log(t[0] / target)))
+        if all(abs(middle[1] - p[1]) > 0.2 * pairs[-1][1] for p in picks):
             picks.insert(1, middle)
     return picks
 
