@@ -346,6 +346,14 @@ def test_legend_shows_what_the_page_draws(a4_150: SnapshotResult) -> None:
         assert (np.abs(box - hex_rgb(color)).max(axis=1) < 12).sum() > 20, color
 
 
+def test_size_key_shows_markers_as_drawn(a4_150: SnapshotResult) -> None:
+    # make_sites(): 2,000, 5,000 and 1,000 chips in view (and one site without chips).
+    samples = a4_150.size_samples
+    assert [c for c, _ in samples][0] == 1_000 and samples[-1][0] == 5_000
+    radii = [r for _, r in samples]
+    assert radii == sorted(radii) and radii[0] < radii[-1]
+
+
 def test_legend_is_pythons_legend_not_read_from_the_page(
     a4_150: SnapshotResult, catalogue: ChipCatalogue
 ) -> None:
@@ -648,6 +656,7 @@ def test_size_legend_asks_for_three_markers_and_believes_the_page() -> None:
     markers = {
         "b": {"radius": 20, "chips": 0, "planned": 12_000, "state": "pending"},
         "d": {"radius": 3},
+        "c": {"radius": 6, "chips": 1_000, "drawn": False},  # drawn in a group: no size
         "x": {"radius": 9, "chips": 5},  # not a shown marker: ignored
     }
     assert _drawn_sizes(figures, markers) == [(12_000, 20.0), (50, 3.0)]

@@ -89,6 +89,8 @@ class SnapshotResult:
     totals : Totals or None
         The sites in view, totalled as ``explorer totals`` does on that date: the
         figures the facts line prints.
+    size_samples : tuple of (int, float)
+        The (chips, CSS radius) markers the legend's size key shows (empty: none).
     """
 
     image: QImage
@@ -102,6 +104,7 @@ class SnapshotResult:
     map_image: QImage | None = None
     as_of: date | None = None
     totals: Totals | None = None
+    size_samples: tuple[tuple[int, float], ...] = ()
 
 
 class SnapshotError(RuntimeError):
@@ -157,14 +160,17 @@ _MEASURE_JS = """
 # The radii of a few markers only (the legend's size samples): asking for every site's
 # state costs seconds per ten thousand sites and is never needed. A page that says what
 # a marker is sized by (its chips, or the planned chips of a site with nothing online
-# yet) is believed over the figure worked out here.
+# yet) is believed over the figure worked out here; a marker it says it did not draw on
+# its own (e.g. inside a group of sites) shows no size.
 _RADII_JS = """
 (function (ids) {
   var out = {};
   ids.forEach(function (id) {
     var m = CSE.markerState(id);
     if (m) {
-      out[id] = { radius: m.radius, chips: m.chips, planned: m.planned, state: m.state };
+      out[id] = {
+        radius: m.radius, chips: m.chips, planned: m.planned, state: m.state, drawn: m.drawn
+      };
     }
   });
   return out;
@@ -528,6 +534,7 @@ class SnapshotJob(QObject):
             map_image=self._map_image if self._keep_map_image else None,
             as_of=self.as_of,
             totals=totals,
+            size_samples=tuple(content.size_samples),
         )
         self._map_image = None
         self._finish()
@@ -600,12 +607,12 @@ def _size_candidates(figures: Mapping[str, int]) -> list[str]:
 
 
 def _drawn_sizes(figures: Mapping[str, int], markers: Any) -> list[tuple[int, float]]:
-    """(chips, CSS radius) of the markers the page reported, the chips being what the
-    page says the marker is sized by when it says so."""
+    """(chips, CSS radius) of the markers the page reported as drawn, the chips being
+    what the page says the marker is sized by when it says so."""
     out = []
     for sid, m in (markers or {}).items():
         radius = m.get("radius") if isinstance(m, dict) else None
-        if sid not in figures or not isinstance(radius, int | float):
+        if sid not in figures or not isinstance(radius, int | float) or m.get("drawn") is False:
             continue
         key = "planned" if m.get("state") == "pending" else "chips"
         page = m.get(key)
