@@ -231,19 +231,25 @@ def test_union_row_counts_each_site_once(
 ) -> None:
     _, text = built
     sites, _ = demo
-    u = union_totals(sites, regions)
+    u = union_totals(sites, regions, today=RULES_DAY)
     part = section(text, "Union of all regions", "Sources")
-    row = re.search(r"Union of all regions\s*\n((?:\s*[\d,.]+\s*\n?){6})", part[1:])
-    assert row, part
-    cells = row.group(1).split()
-    assert cells == [
+    row = part[part.index("Union of all regions", 1) :]
+    # Each cell: the central figure, then its low-high range when that is not one value.
+    h100e = tuple(fmt_int(round(v)) for v in u.h100e_range)
+    expected = [
         fmt_int(u.site_count),
         fmt_int(u.chips),
+        "–".join(map(fmt_int, u.chips_range)),
         fmt_int(u.restricted_chips),
+        "–".join(map(fmt_int, u.restricted_range)),
         fmt_dec(u.h100e),
+        "–".join(h100e),
         fmt_dec(u.it_power_mw),
         fmt_dec(u.facility_power_mw),
+        "–".join(map(fmt_dec, u.facility_power_range)),
     ]
+    assert u.chips_range[0] < u.chips < u.chips_range[1]  # the demo has ranges
+    assert row.split()[4 : 4 + len(expected)] == expected, row[:400]
 
 
 def test_chip_counts_are_exact_integers(tmp_path: Path, demo: tuple[list[Site], dict]) -> None:

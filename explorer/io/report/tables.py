@@ -196,9 +196,8 @@ def _with_range(central: str, low_high: tuple[str, str], st: Styles, *, bold: bo
     low, high = low_high
     if low == central == high:
         return Paragraph(central, style)
-    return Paragraph(
-        f'{central}<br/><font size="6.8" color="{MUTED.hexval()}">{low}–{high}</font>', style
-    )
+    small = f'name="{st.cell_right.fontName}" size="6.8" color="{MUTED.hexval()}"'
+    return Paragraph(f"{central}<br/><font {small}>{low}–{high}</font>", style)
 
 
 def comparison_table(
@@ -206,8 +205,8 @@ def comparison_table(
 ) -> Table:
     """One row per region, numbered from 1 in order, then the union's row in bold.
 
-    Chips, restricted chips, H100e and facility power show their low-high range under
-    the central figure when the range is not a single value.
+    Chips, restricted chips, H100e (in whole numbers) and facility power show their
+    low-high range under the central figure when the range is not a single value.
     """
     head = ["Region", "Sites", "Chips", "Restricted", "H100e", "IT MW", "Facility MW"]
     rows: list[list[Any]] = [
@@ -223,11 +222,15 @@ def comparison_table(
         def decs(pair: tuple[float, float]) -> tuple[str, str]:
             return fmt_dec(pair[0]), fmt_dec(pair[1])
 
+        def whole(pair: tuple[float, float]) -> tuple[str, str]:
+            return fmt_int(round(pair[0])), fmt_int(round(pair[1]))
+
         return [
             Paragraph(fmt_int(t.site_count), plain),
             _with_range(fmt_int(t.chips), ints(t.chips_range), st, bold=bold),
             _with_range(fmt_int(t.restricted_chips), ints(t.restricted_range), st, bold=bold),
-            _with_range(fmt_dec(t.h100e), decs(t.h100e_range), st, bold=bold),
+            # A whole-number range keeps the cell narrow; the region's table has decimals.
+            _with_range(fmt_dec(t.h100e), whole(t.h100e_range), st, bold=bold),
             Paragraph(fmt_dec(t.it_power_mw), plain),
             _with_range(fmt_dec(t.facility_power_mw), decs(t.facility_power_range), st, bold=bold),
         ]
@@ -238,7 +241,7 @@ def comparison_table(
         )
     rows.append([Paragraph(rich(union.region, fonts), st.cell_bold), *values(union, bold=True)])
     w = FRAME_W
-    widths = (0.25 * w, 0.07 * w, 0.14 * w, 0.14 * w, 0.14 * w, 0.10 * w, 0.16 * w)
+    widths = (0.22 * w, 0.07 * w, 0.15 * w, 0.15 * w, 0.15 * w, 0.10 * w, 0.16 * w)
     return grid_table(rows, widths, right_from=1, bold_last=True)
 
 
