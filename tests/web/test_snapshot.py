@@ -659,4 +659,8 @@ def test_size_legend_asks_for_three_markers_and_believes_the_page() -> None:
         "c": {"radius": 6, "chips": 1_000, "drawn": False},  # drawn in a group: no size
         "x": {"radius": 9, "chips": 5},  # not a shown marker: ignored
     }
-    assert _drawn_sizes(figures, markers) == [(12_000, 20.0), (50, 3.0)]
+    assert _drawn_sizes(figures, {"markers": markers}) == [(12_000, 20.0), (50, 3.0)]
+    # A page that lists what it drew (id -> [chips, radius]) is read for the shown sites.
+    drawn = {"b": [9_000, 18.5], "d": [50, 3], "x": [7, 2]}
+    assert sorted(_drawn_sizes(figures, {"drawn": drawn})) == [(50, 3.0), (9_000, 18.5)]
+    assert _drawn_sizes(figures, None) == []

@@ -157,13 +157,17 @@ _MEASURE_JS = """
 })()
 """
 
-# The radii of a few markers only (the legend's size samples): asking for every site's
-# state costs seconds per ten thousand sites and is never needed. A page that says what
-# a marker is sized by (its chips, or the planned chips of a site with nothing online
-# yet) is believed over the figure worked out here; a marker it says it did not draw on
-# its own (e.g. inside a group of sites) shows no size.
-_RADII_JS = """
+# The legend's size key: a page that lists the markers it drew with the chips each
+# stands for (CSE.drawnSizes) is taken at its word; otherwise a few candidate markers
+# only are asked for their radius (asking for every site's state costs seconds per ten
+# thousand sites). A page that says what a marker is sized by is believed over the
+# figure worked out here, and a marker it did not draw on its own (e.g. inside a group
+# of sites) shows no size.
+_SIZES_JS = """
 (function (ids) {
+  if (typeof CSE.drawnSizes === 'function') {
+    return { drawn: CSE.drawnSizes() };
+  }
   var out = {};
   ids.forEach(function (id) {
     var m = CSE.markerState(id);
@@ -173,7 +177,7 @@ _RADII_JS = """
       };
     }
   });
-  return out;
+  return { markers: out };
 })(%s)
 """
 
@@ -477,8 +481,8 @@ class SnapshotJob(QObject):
         figures = self._size_figures(inside)
         candidates = _size_candidates(figures)
         self._evaluate(
-            _RADII_JS % to_json(candidates),
-            lambda radii: self._on_radii(frame, info, shown, totals, figures, radii),
+            _SIZES_JS % to_json(candidates),
+            lambda sizes: self._on_sizes(frame, info, shown, totals, figures, sizes),
         )
 
     def _size_figures(self, shown_mask: np.ndarray) -> dict[str, int]:
@@ -504,21 +508,21 @@ class SnapshotJob(QObject):
             if keep and figure[index[s.id]] > 0
         }
 
-    def _on_radii(
+    def _on_sizes(
         self,
         frame: MapFrame,
         info: dict[str, Any],
         shown: list[Site],
         totals: Totals,
         figures: Mapping[str, int],
-        markers: Any,
+        sizes: Any,
     ) -> None:
         if self._done:
             return
         assert self._map_image is not None
         spec = self.spec
         content = self._content(shown, totals)
-        content.size_samples = _size_samples(_drawn_sizes(figures, markers))
+        content.size_samples = _size_samples(_drawn_sizes(figures, sizes))
         image = self._map_image.copy()
         layout = self._furniture.paint(image, frame, content, self._region_boxes(frame))
         self._progress(100, "Done")
@@ -606,11 +610,25 @@ def _size_candidates(figures: Mapping[str, int]) -> list[str]:
     return list(dict.fromkeys((low, middle, high)))
 
 
-def _drawn_sizes(figures: Mapping[str, int], markers: Any) -> list[tuple[int, float]]:
-    """(chips, CSS radius) of the markers the page reported as drawn, the chips being
-    what the page says the marker is sized by when it says so."""
+def _drawn_sizes(figures: Mapping[str, int], reply: Any) -> list[tuple[int, float]]:
+    """(chips, CSS radius) of shown markers as the page drew them (see ``_SIZES_JS``).
+
+    ``reply["drawn"]`` (id -> [chips, radius], every marker the page drew on its own)
+    is used for the shown sites; else ``reply["markers"]`` (the candidates' states),
+    whose chips are what the page says a marker is sized by when it says so.
+    """
+    if not isinstance(reply, dict):
+        return []
     out = []
-    for sid, m in (markers or {}).items():
+    drawn = reply.get("drawn")
+    if isinstance(drawn, dict):
+        for sid, pair in drawn.items():
+            if sid in figures and isinstance(pair, list) and len(pair) == 2:
+                chips, radius = pair
+                if isinstance(chips, int | float) and isinstance(radius, int | float):
+                    out.append((int(chips), float(radius)))
+        return out
+    for sid, m in (reply.get("markers") or {}).items():
         radius = m.get("radius") if isinstance(m, dict) else None
         if sid not in figures or not isinstance(radius, int | float) or m.get("drawn") is False:
             continue
