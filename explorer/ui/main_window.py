@@ -42,6 +42,7 @@ from explorer.ui.region_panel import RegionPanel
 from explorer.ui.site_panel import SitePanel
 from explorer.ui.site_table import SiteTable
 from explorer.ui.undo import QtHistory
+from explorer.ui.undo_keys import WindowUndoKeys
 from explorer.web.controller import MapController
 from explorer.web.region_controller import RegionMapController
 from explorer.web.view import MapView
@@ -193,6 +194,10 @@ class MainWindow(QMainWindow):
         self.act_redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
         self.addAction(self.act_undo)
         self.addAction(self.act_redo)
+        # Ctrl+Z means the undo stack wherever the focus is, a panel field included.
+        self.undo_keys = WindowUndoKeys(
+            self, [*self.act_undo.shortcuts(), *self.act_redo.shortcuts()]
+        )
         self.act_delete = self._action(
             "&Delete Site…", self.delete_selected, K.Delete, name="act_delete"
         )

@@ -309,6 +309,9 @@ class SitePanel(QWidget):
 
         notes = QPlainTextEdit(self.form)
         notes.setTabChangesFocus(True)
+        # The notes' own undo history would let a text undo be committed as a new edit;
+        # Ctrl+Z means the window's undo stack (see explorer.ui.undo_keys).
+        notes.setUndoRedoEnabled(False)
         notes.setFixedHeight(notes.fontMetrics().lineSpacing() * 5 + 12)
         notes.setPlaceholderText("Ctrl+Return or leaving the box saves")
         notes.installEventFilter(self)
@@ -586,8 +589,25 @@ class SitePanel(QWidget):
             self._label("updated_at").setText(site.updated_at or "—")
             self._set_hw_rows(site.hardware)
             self._set_src_rows(site.sources)
+            self._forget_text_history()
         finally:
             self._loading = False
+
+    def _forget_text_history(self) -> None:
+        """Start every field's own text history at the value shown.
+
+        A field's undo (its context menu) can then only take back typing not yet
+        committed, never bring back an older value that would be committed as a new edit.
+        """
+        for edit in self.form.findChildren(QLineEdit):
+            if edit.isUndoAvailable() or edit.isRedoAvailable():
+                pos = edit.cursorPosition()
+                was = edit.blockSignals(True)  # the same text: nothing to announce
+                try:
+                    edit.setText(edit.text())  # setText starts a fresh history
+                finally:
+                    edit.blockSignals(was)
+                edit.setCursorPosition(pos)
 
     def _line(self, key: str) -> QLineEdit:
         w = self._fields[key]
@@ -659,6 +679,7 @@ class SitePanel(QWidget):
             problems = exc.problems if isinstance(exc, ValidationError) else []
             self._show_problems(problems or [Problem("", None, str(exc))])
             return False
+        self._forget_text_history()
         return True
 
     # ------------------------------------------------------------------ problems
