@@ -60,10 +60,12 @@ from explorer.geo.region_store import RegionEntry, RegionStore
 from explorer.geo.totals import Totals
 from explorer.io.exports import export_regions
 from explorer.session.session import Session
+from explorer.ui.date_text import as_of_meaning, as_of_words
 from explorer.ui.qt_store import (
     LiveTotalsSignals,
     RegionStoreSignals,
     SelectionSignals,
+    SessionSignals,
     StoreSignals,
 )
 from explorer.ui.region_format import (
@@ -73,6 +75,7 @@ from explorer.ui.region_format import (
     column_of,
     kind_text,
     totals_cells,
+    totals_summary,
     totals_tooltip,
     totals_tsv,
 )
@@ -250,16 +253,44 @@ class RegionTreeModel(QStandardItemModel):
         site: Site | None = self.sites.get(sid) if sid in self.sites else None
         if site is None:
             return
+        counted = self._counted_by_model(sid)
+        n = sum(c for _, c in counted)
         _set_text(row[0], site.name)
         _set_text(row[1], site.status)
-        _set_text(row[3], f"{site.chips:,}")
-        _set_text(row[4], by_model_text(site.chips_by_model().items()))
+        # What the site adds to the region at the date (online, not cancelled, not
+        # what a campus's parts already hold); the recorded figure when that differs.
+        _set_text(row[3], f"{n:,}" if n == site.chips else f"{n:,} (of {site.chips:,})")
+        _set_text(row[4], by_model_text(counted))
+        when = as_of_words(self.live.as_of)
+        tip = f"Counted {when}: {n:,} chips" + (
+            ""
+            if n == site.chips
+            else f"; recorded: {site.chips:,} ({by_model_text(site.chips_by_model().items())}). "
+            "Lines not online by then, cancelled lines and what a campus's parts already "
+            "hold are not counted."
+        )
+        _set_tooltip(row[3], tip)
+        _set_tooltip(row[4], tip)
         name = row[0]
         if name is not None:
             illustrative = site.is_illustrative
             if name.font().italic() != illustrative:
                 name.setFont(self._italic if illustrative else QFont())
             _set_tooltip(name, ILLUSTRATIVE_TEXT if illustrative else "")
+
+    def _counted_by_model(self, sid: str) -> list[tuple[str, int]]:
+        """The chips site ``sid`` counts at the totals' date, by model (central)."""
+        as_of = self.live.as_of
+        ledger = self.live.ledger
+        rows = ledger.site_rows(sid, as_of.toordinal() if as_of is not None else None)
+        return [(m, int(c)) for m, c in zip(ledger.models, rows[1].tolist(), strict=True) if c]
+
+    def refresh_site_rows(self) -> None:
+        """Refill every site row (their counted chips follow the totals' date)."""
+        for rid, rows in self._child_rows.items():
+            parent = self._items[rid]
+            for sid, row in rows.items():
+                self._fill_site(self._row_items(parent, row), sid)
 
     def _row_items(self, parent: QStandardItem, row: int) -> list[QStandardItem | None]:
         return [parent.child(row, c) for c in range(len(COLUMNS))]
@@ -331,11 +362,16 @@ class RegionTreeModel(QStandardItemModel):
                 self._refresh(rid)
 
     def _on_site_changed(self, old: Site, new: Site) -> None:
-        # Name, status or chips of a site row (membership changes come from LiveTotals).
+        # Name, status or chips of site rows (membership changes come from LiveTotals).
+        # A campus, its parts and a superseded record count differently after the edit.
+        touched = {new.id, old.part_of, new.part_of, old.supersedes, new.supersedes}
+        touched |= {s.id for s in self.live.ledger.parts_of(new.id)}
+        touched.discard("")
         for rid, rows in self._child_rows.items():
-            row = rows.get(new.id)
-            if row is not None:
-                self._fill_site(self._row_items(self._items[rid], row), new.id)
+            for sid in touched:
+                row = rows.get(sid)
+                if row is not None:
+                    self._fill_site(self._row_items(self._items[rid], row), sid)
 
     def _refresh(self, rid: str) -> None:
         """Take region ``rid``'s current totals from LiveTotals; touch changed cells."""
@@ -480,10 +516,15 @@ class RegionPanel(QWidget):
         self.union_label.setWordWrap(True)
         self.union_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
+        self.as_of_label = QLabel(self)
+        self.as_of_label.setObjectName("regions_as_of")
+        self.as_of_label.setTextFormat(Qt.TextFormat.PlainText)
+
         bar = QHBoxLayout()
         for b in (self.delete_button, self.copy_button, self.import_button, self.export_button):
             bar.addWidget(b)
         bar.addStretch(1)
+        bar.addWidget(self.as_of_label)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(bar)
@@ -504,7 +545,11 @@ class RegionPanel(QWidget):
         self._region_selection_events = SelectionSignals(self.region_selection, self)
         self._region_selection_events.changed.connect(self._on_region_selection_changed)
 
+        self._session_events = SessionSignals(session, self)
+        self._session_events.asOfChanged.connect(self._on_as_of_changed)
+
         self._select_region(self.region_selection.current, scroll=True)
+        self._update_as_of()
         self._update_union()
         self._update_actions()
 
@@ -790,14 +835,24 @@ class RegionPanel(QWidget):
             if len(rids) > 1
             else f"'{self.regions.get(rids[0]).name}'"
         )
-        by_model = by_model_text(t.by_model)
+        counted_once = " (each site counted once)" if len(rids) > 1 else ""
         self.union_label.setText(
-            f"{head}: {t.site_count:,} sites (each counted once) · {t.chips:,} chips · "
-            f"{t.restricted_chips:,} restricted · {t.h100e:,.1f} H100e · "
-            f"{t.it_power_mw:,.1f} IT MW · {t.facility_power_mw:,.1f} facility MW"
-            + (f" · {by_model}" if by_model else "")
+            f"{head}, {as_of_words(t.as_of)}{counted_once}: {totals_summary(t)}"
         )
         self.union_label.setToolTip(totals_tooltip(t))
+
+    def _update_as_of(self) -> None:
+        as_of = self.live.as_of
+        words = as_of_words(as_of)
+        self.as_of_label.setText(f"Totals {words}" if as_of is not None else "Totals: all planned")
+        self.as_of_label.setToolTip(as_of_meaning(as_of))
+
+    def _on_as_of_changed(self, _as_of: object) -> None:
+        # The totals themselves arrive through LiveTotals; site rows and widths follow.
+        self._update_as_of()
+        self.model.refresh_site_rows()
+        self._update_union()
+        self._fit_columns()
 
 
 __all__ = [
