@@ -38,6 +38,7 @@ from explorer.io.boundaries import BoundaryLayer, load_boundary_layer
 from explorer.io.project_value import Project
 from explorer.session.session import DRAW_TOOLS, Session
 from explorer.ui.area_totals import AreaTotalsDialog
+from explorer.ui.capacity_panel import CapacityPanel
 from explorer.ui.date_strip import AsOfStrip
 from explorer.ui.date_text import as_of_words
 from explorer.ui.export_dialog import ExportDialog
@@ -105,6 +106,14 @@ class MainWindow(QMainWindow):
         self.panel_dock = self._dock(
             "Site", "site_dock", self.panel, Qt.DockWidgetArea.RightDockWidgetArea
         )
+        self.chart_panel = CapacityPanel(self.session)
+        self.chart_dock = self._dock(
+            "Capacity over time",
+            "chart_dock",
+            self.chart_panel,
+            Qt.DockWidgetArea.RightDockWidgetArea,
+        )
+        self.splitDockWidget(self.panel_dock, self.chart_dock, Qt.Orientation.Vertical)
         self.table = SiteTable(self.store, self.selection, catalogue=self.catalogue)
         self.table_dock = self._dock(
             "Sites", "table_dock", self.table, Qt.DockWidgetArea.BottomDockWidgetArea
@@ -317,6 +326,7 @@ class MainWindow(QMainWindow):
         view.addAction(self.panel_dock.toggleViewAction())
         view.addAction(self.table_dock.toggleViewAction())
         view.addAction(self.regions_dock.toggleViewAction())
+        view.addAction(self.chart_dock.toggleViewAction())
         help_menu = mb.addMenu("&Help")
         help_menu.addAction(self.act_about_data)
 
@@ -515,6 +525,9 @@ class MainWindow(QMainWindow):
             self.resize(1400, 900)
             self.resizeDocks([self.panel_dock], [440], Qt.Orientation.Horizontal)
             self.resizeDocks([self.table_dock], [240], Qt.Orientation.Vertical)
+            self.resizeDocks(
+                [self.panel_dock, self.chart_dock], [520, 330], Qt.Orientation.Vertical
+            )
         if isinstance(state, QByteArray):
             self.restoreState(state)
 
