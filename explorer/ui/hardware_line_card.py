@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -100,6 +101,12 @@ class HardwareLineCard(QFrame):
             status.addItem(s, s)
         status.activated.connect(self._on_activated)
         status.setToolTip("Where the line stands; a cancelled line never counts")
+        for combo in (model, status):
+            # Narrow by default: the dock is narrow, and the range needs the room.
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            combo.setMinimumContentsLength(6)
         self.fields["chip_model"] = model
         self.fields["status"] = status
         for key, hint, tip in (
@@ -145,9 +152,12 @@ class HardwareLineCard(QFrame):
         range_row.addWidget(self.fields["chips_low"])
         range_row.addWidget(QLabel("–", range_box))
         range_row.addWidget(self.fields["chips_high"])
+        digits = self.fontMetrics().horizontalAdvance("000000") + 10
+        for key in ("chips_low", "chips_high"):
+            self.fields[key].setMinimumWidth(digits)
 
-        grid = QGridLayout(self)
-        grid.setContentsMargins(6, 4, 4, 4)
+        grid = QGridLayout()
+        grid.setContentsMargins(0, 0, 0, 0)
         grid.setHorizontalSpacing(6)
         grid.setVerticalSpacing(3)
         rows: list[tuple[str, QWidget, str, QWidget]] = [
@@ -162,10 +172,17 @@ class HardwareLineCard(QFrame):
             grid.addWidget(QLabel(t2, self), r, 2)
             grid.addWidget(w2, r, 3)
         grid.addWidget(remove, 0, 4)
-        grid.setColumnStretch(1, 3)
+        # The second column holds the range's two numbers: give it the larger share.
+        grid.setColumnStretch(1, 2)
         grid.setColumnStretch(3, 3)
-        grid.addWidget(self.note_label, len(rows), 0, 1, 5)
-        grid.addWidget(self.error_label, len(rows) + 1, 0, 1, 5)
+        # The messages go under the grid, in a column layout (which gives wrapped text
+        # the height it needs; a cell spanning the grid does not).
+        column = QVBoxLayout(self)
+        column.setContentsMargins(6, 4, 4, 4)
+        column.setSpacing(2)
+        column.addLayout(grid)
+        column.addWidget(self.note_label)
+        column.addWidget(self.error_label)
 
     # ------------------------------------------------------------------ naming
     def set_index(self, index: int) -> None:
