@@ -222,6 +222,7 @@ class AsOfStrip(QWidget):
         column.addWidget(self.meaning_label)
 
         self.slider.valueChanged.connect(self._on_slider_value_changed)
+        self.slider.actionTriggered.connect(self._on_slider_action)
         self.slider.sliderPressed.connect(self._on_slider_pressed)
         self.planned_button.toggled.connect(self._on_planned_toggled)
 
@@ -315,6 +316,11 @@ class AsOfStrip(QWidget):
     def _on_slider_value_changed(self, value: int) -> None:
         if not self._syncing and 0 <= value < len(self._stops):
             self.session.set_as_of(self._stops[value])
+
+    def _on_slider_action(self, _action: int) -> None:
+        # A key or click on the slider chooses a date even where the value does not
+        # change (Home on the first stop, from "All planned").
+        self._on_slider_value_changed(self.slider.sliderPosition())
 
     def _on_slider_pressed(self) -> None:
         # Pressing the handle where it stands also chooses its date (from "All planned").
