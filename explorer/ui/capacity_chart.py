@@ -12,6 +12,7 @@ Hovering a bar shows its figures.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -37,6 +38,9 @@ from explorer.ui.region_format import (
     unknown_model_text,
 )
 from explorer.web.palette import model_color
+
+#: Each bar's point and the x of its centre.
+Columns = list[tuple[SeriesPoint, float]]
 
 #: Words of the legend's two fills and the whisker.
 LEGEND_RESTRICTED = "solid: needs a US export licence then"
@@ -182,9 +186,7 @@ class CapacityChart(QWidget):
         slots = n + (1.6 if n else 1.0)
         slot = plot.width() / slots
         bar_w = max(2.0, min(slot * 0.72, 46.0))
-        columns: list[tuple[SeriesPoint, float]] = [
-            (pt, plot.left() + slot * (i + 0.5)) for i, pt in enumerate(s.points)
-        ]
+        columns: Columns = [(pt, plot.left() + slot * (i + 0.5)) for i, pt in enumerate(s.points)]
         columns.append((s.planned, plot.right() - slot * 0.5))
         for pt, cx in columns:
             self._paint_bar(p, pt, cx, bar_w, y_of)
@@ -193,12 +195,14 @@ class CapacityChart(QWidget):
         # Axis and x labels.
         p.setPen(QPen(text_color, 1))
         p.drawLine(QPointF(plot.left(), plot.bottom()), QPointF(plot.right(), plot.bottom()))
-        self._paint_x_labels(p, s, columns, plot, slot, muted)
+        self._paint_x_labels(p, s, columns, plot, muted)
 
         # The session's date.
-        self._paint_as_of(p, s, columns, plot, slot, bar_w, text_color)
+        self._paint_as_of(p, s, columns, plot, bar_w)
 
-    def _paint_bar(self, p: QPainter, pt: SeriesPoint, cx: float, w: float, y_of) -> None:  # noqa: ANN001
+    def _paint_bar(
+        self, p: QPainter, pt: SeriesPoint, cx: float, w: float, y_of: Callable[[float], float]
+    ) -> None:
         base = 0
         for model, chips, restricted in pt.stack():
             color = self._color(model)
@@ -222,7 +226,9 @@ class CapacityChart(QWidget):
             for v in (low, high):
                 p.drawLine(QPointF(x - cap, y_of(v)), QPointF(x + cap, y_of(v)))
 
-    def _paint_x_labels(self, p, s, columns, plot, slot, muted) -> None:  # noqa: ANN001
+    def _paint_x_labels(
+        self, p: QPainter, s: CapacitySeries, columns: Columns, plot: QRectF, muted: QColor
+    ) -> None:
         """Quarters under their bars, each year once under its quarters (or the year
         under each bar of a yearly series), and "All planned" under its bar."""
         metrics = self.fontMetrics()
@@ -240,22 +246,23 @@ class CapacityChart(QWidget):
 
         row1: list[tuple[float, float]] = []
         row2: list[tuple[float, float]] = []
-        planned_pt, planned_x = columns[-1]
-        draw(ALL_PLANNED, planned_x, y1, row1)
-        dated = [(pt, cx) for pt, cx in columns if pt.day is not None]
+        draw(ALL_PLANNED, columns[-1][1], y1, row1)
+        dated = [(pt.day, cx) for pt, cx in columns if pt.day is not None]
         if s.step == "year":
-            for pt, cx in dated:
-                draw(str(pt.day.year), cx, y1, row1)
+            for day, cx in dated:
+                draw(str(day.year), cx, y1, row1)
             return
-        for pt, cx in dated:
-            draw(quarter_text(pt.day).split()[0], cx, y1, row1)
+        for day, cx in dated:
+            draw(quarter_text(day).split()[0], cx, y1, row1)
         years: dict[int, list[float]] = {}
-        for pt, cx in dated:
-            years.setdefault(pt.day.year, []).append(cx)
+        for day, cx in dated:
+            years.setdefault(day.year, []).append(cx)
         for year, xs in years.items():
             draw(str(year), (xs[0] + xs[-1]) / 2, y2, row2)
 
-    def _paint_as_of(self, p, s, columns, plot, slot, bar_w, text_color) -> None:  # noqa: ANN001
+    def _paint_as_of(
+        self, p: QPainter, s: CapacitySeries, columns: Columns, plot: QRectF, bar_w: float
+    ) -> None:
         marker = QColor("#ff8f00")
         if s.as_of is None:
             _pt, cx = columns[-1]
@@ -279,7 +286,7 @@ class CapacityChart(QWidget):
         p.setFont(self.font())
 
     @staticmethod
-    def _x_of(day: date, columns: list[tuple[SeriesPoint, float]]) -> float | None:
+    def _x_of(day: date, columns: Columns) -> float | None:
         """x of ``day`` between the bars of the dates around it (by days)."""
         dated = [(pt.day, cx) for pt, cx in columns if pt.day is not None]
         if not dated:

@@ -130,12 +130,13 @@ class CapacityPanel(QWidget):
         if self.isVisible():
             self._timer.start()
 
-    def _on_as_of_changed(self, as_of: object) -> None:
+    def _on_as_of_changed(self, _as_of: object) -> None:
+        as_of = self.session.as_of
         series = self.chart.series
-        if series is None or self._dirty or not series.covers(as_of):  # type: ignore[arg-type]
-            self._schedule()
+        if series is None or self._dirty or not series.covers(as_of):
+            self._schedule()  # the dates must reach the new one
         else:
-            self._show(series.with_as_of(self.session.as_of))
+            self._show(series.with_as_of(as_of))  # only the marker moves
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
         """Catch up with what changed while hidden."""
