@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from explorer.core.schema import Site
 from explorer.session.session import Session
 from explorer.ui.capacity_chart import CapacityChart
 from explorer.ui.capacity_series import CapacitySeries, capacity_series
@@ -25,6 +26,11 @@ from explorer.ui.qt_store import (
     StoreSignals,
 )
 from explorer.ui.region_format import unknown_model_text
+
+
+def _counting(site: Site) -> tuple[object, ...]:
+    """What a site's figures in the chart depend on."""
+    return (site.lon, site.lat, site.hardware, site.part_of, site.supersedes)
 
 
 class CapacityPanel(QWidget):
@@ -73,10 +79,10 @@ class CapacityPanel(QWidget):
         for sig in (
             self._site_events.inserted,
             self._site_events.removed,
-            self._site_events.changed,
             self._site_events.reset_done,
         ):
             sig.connect(self._schedule)
+        self._site_events.changed.connect(self._on_site_changed)
         self._region_events = RegionStoreSignals(session.regions, self)
         for sig in (
             self._region_events.inserted,
@@ -129,6 +135,11 @@ class CapacityPanel(QWidget):
         self._dirty = True
         if self.isVisible():
             self._timer.start()
+
+    def _on_site_changed(self, old: Site, new: Site) -> None:
+        # A name, status or notes edit changes no figure.
+        if _counting(old) != _counting(new):
+            self._schedule()
 
     def _on_as_of_changed(self, _as_of: object) -> None:
         as_of = self.session.as_of

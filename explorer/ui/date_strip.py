@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from explorer.core.schema import Site
 from explorer.session.session import Session
 from explorer.ui.date_text import ALL_PLANNED, as_of_meaning, date_words, month_text
 from explorer.ui.qt_store import SessionSignals, StoreSignals
@@ -63,6 +64,15 @@ def stop_reasons(session: Session, day: date) -> list[str]:
     if (day.month, day.day) in ((3, 31), (6, 30), (9, 30), (12, 31)):
         reasons.append("quarter end")
     return reasons
+
+
+def _dating(site: Site) -> tuple[object, ...]:
+    """What a site's contribution to the stops depends on."""
+    return (
+        tuple((h.online, h.counts, h.chip_model) for h in site.hardware),
+        site.part_of,
+        site.supersedes,
+    )
 
 
 class _YearScale(QWidget):
@@ -235,10 +245,10 @@ class AsOfStrip(QWidget):
         for sig in (
             self._store_events.inserted,
             self._store_events.removed,
-            self._store_events.changed,
             self._store_events.reset_done,
         ):
             sig.connect(self._schedule_restop)
+        self._store_events.changed.connect(self._on_site_changed)
         self._session_events = SessionSignals(session, self)
         self._session_events.asOfChanged.connect(self._on_as_of_changed)
         self._session_events.opened.connect(self._on_opened)
@@ -311,6 +321,12 @@ class AsOfStrip(QWidget):
 
     def _schedule_restop(self, *_: object) -> None:
         self._restop_timer.start()
+
+    def _on_site_changed(self, old: Site, new: Site) -> None:
+        # Most edits (a move, a name, a chip count) cannot change the dates: recounting
+        # the online dates walks every line, so skip it for them.
+        if _dating(old) != _dating(new):
+            self._restop_timer.start()
 
     # ------------------------------------------------------------------ user → session
     def _on_slider_value_changed(self, value: int) -> None:

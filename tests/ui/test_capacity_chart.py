@@ -234,3 +234,13 @@ def test_axis_helpers() -> None:
         "15k",
         "1.5M",
     ]
+
+
+def test_an_edit_that_changes_no_figure_costs_no_recount(
+    panel: CapacityPanel, session: Session, undo_stack: QUndoStack, qtbot: QtBot
+) -> None:
+    series = panel.series
+    old = session.sites.get("golmud")
+    push(undo_stack, EditSite(session.sites, old, old.with_changes(name="Golmud (renamed)")))
+    qtbot.wait(30)
+    assert panel.series is series

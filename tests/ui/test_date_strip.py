@@ -170,3 +170,18 @@ def test_opening_other_data_recomputes_the_stops(strip: AsOfStrip, dated_session
     assert strip.meaning_label.text().startswith("no line has an online date")
     strip.planned_button.click()  # nothing dated to go to
     assert strip.planned_button.isChecked() and dated_session.as_of is None
+
+
+def test_an_edit_that_dates_nothing_recounts_nothing(
+    qtbot: QtBot, strip: AsOfStrip, dated_session: Session, undo_stack: QUndoStack
+) -> None:
+    from explorer.core.commands import EditSite
+
+    old = dated_session.sites.get("golmud")
+    push(undo_stack, EditSite(dated_session.sites, old, old.with_changes(lon=95.0, name="G")))
+    assert not strip._restop_timer.isActive()  # noqa: SLF001 - the work not scheduled
+    new = old.with_changes(hardware=(old.hardware[1],))  # the H20 line, the first dated, goes
+    push(undo_stack, EditSite(dated_session.sites, dated_session.sites.get("golmud"), new))
+    assert strip._restop_timer.isActive()  # noqa: SLF001
+    qtbot.waitUntil(lambda: strip.stops[0] == D("2025-03-31"), timeout=2_000)
+    assert strip.first_label.text() == "Mar 2025"
