@@ -122,34 +122,40 @@ def capacity_series(session: Session, region_id: str | None) -> CapacitySeries:
     """
     live = session.live_totals
     catalogue = session.catalogue
+    base = live.snapshot()
     if region_id is None:
-        name, mask = ALL_SITES, None
+        name = ALL_SITES
+        rows = np.arange(len(base))
     else:
         name = session.regions.get(region_id).name
+        # The sites the region counts (store order); the others add nothing to it.
         inside = set(live.site_ids(region_id))
-    base = live.snapshot()
-    ids = base.ids.tolist()
-    if region_id is not None:
-        mask = np.fromiter((sid in inside for sid in ids), dtype=bool, count=len(ids))
+        rows = np.flatnonzero([sid in inside for sid in base.ids.tolist()])
+    ids = base.ids[rows]
+    order = ids.tolist()
+    lon, lat = base.lon[rows], base.lat[rows]
+    power = base.reported_power_mw[rows]
+    assert base.counted is not None
+    counted = base.counted[rows]
     ledger = live.ledger
     dates, step = series_dates(session)
 
     def point(day: date | None) -> SeriesPoint:
-        low, mid, high = ledger.at(day.toordinal() if day is not None else None, order=ids)
+        low, mid, high = ledger.at(day.toordinal() if day is not None else None, order=order)
         arrays = SiteArrays(
-            base.ids,
-            base.lon,
-            base.lat,
+            ids,
+            lon,
+            lat,
             ledger.models,
             mid,
-            base.reported_power_mw,
+            power,
             catalogue,
             chips_low=low,
             chips_high=high,
-            counted=base.counted,
+            counted=counted,
             as_of=day,
         )
-        t = masked_totals(arrays, mask, name, catalogue=catalogue, factors=live.factors)
+        t = masked_totals(arrays, None, name, catalogue=catalogue, factors=live.factors)
         rules_day = t.rules_day if t.rules_day is not None else date.today()
         restricted = {m: catalogue.restricted_on(m, rules_day) for m, _ in t.by_model}
         return SeriesPoint(day, t, restricted)

@@ -18,10 +18,11 @@ with :mod:`explorer.ui.area_totals`; every change goes through the session.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from PySide6.QtCore import (
     QItemSelection,
     QItemSelectionModel,
@@ -86,6 +87,11 @@ _USER = int(Qt.ItemDataRole.UserRole)
 RegionIdRole = _USER + 11
 #: Role returning the site id of a site row (None on region rows).
 SiteIdRole = _USER + 12
+#: Tooltip of a site row's chips when the site counts less than it records.
+_COUNTED_TIP = (
+    "Chips counted here at the totals' date (of those recorded): lines not online by "
+    "then, cancelled lines and what a campus's parts already hold are not counted"
+)
 
 # =========================================================================== the model
 
@@ -160,6 +166,7 @@ class RegionTreeModel(QStandardItemModel):
         self._totals: dict[str, Totals] = {}
         self._children: dict[str, list[str]] = {}
         self._child_rows: dict[str, dict[str, int]] = {}  # region id -> site id -> row
+        self._stale: set[str] = set()  # regions whose site rows show another date
         self._italic = QFont()
         self._italic.setItalic(True)
         self._load()
@@ -249,28 +256,28 @@ class RegionTreeModel(QStandardItemModel):
         self._fill_site(row, sid)
         return row
 
-    def _fill_site(self, row: Sequence[QStandardItem | None], sid: str) -> None:
+    def _fill_site(
+        self,
+        row: Sequence[QStandardItem | None],
+        sid: str,
+        counted: list[tuple[str, int]] | None = None,
+    ) -> None:
+        """Fill a site row; ``counted`` is what the site counts at the totals' date, by
+        model (looked up when not given)."""
         site: Site | None = self.sites.get(sid) if sid in self.sites else None
         if site is None:
             return
-        counted = self._counted_by_model(sid)
+        if counted is None:
+            counted = self._counted_by_model(sid)
         n = sum(c for _, c in counted)
+        recorded = site.chips
         _set_text(row[0], site.name)
         _set_text(row[1], site.status)
         # What the site adds to the region at the date (online, not cancelled, not
         # what a campus's parts already hold); the recorded figure when that differs.
-        _set_text(row[3], f"{n:,}" if n == site.chips else f"{n:,} (of {site.chips:,})")
+        _set_text(row[3], f"{n:,}" if n == recorded else f"{n:,} (of {recorded:,})")
         _set_text(row[4], by_model_text(counted))
-        when = as_of_words(self.live.as_of)
-        tip = f"Counted {when}: {n:,} chips" + (
-            ""
-            if n == site.chips
-            else f"; recorded: {site.chips:,} ({by_model_text(site.chips_by_model().items())}). "
-            "Lines not online by then, cancelled lines and what a campus's parts already "
-            "hold are not counted."
-        )
-        _set_tooltip(row[3], tip)
-        _set_tooltip(row[4], tip)
+        _set_tooltip(row[3], "" if n == recorded else _COUNTED_TIP)
         name = row[0]
         if name is not None:
             illustrative = site.is_illustrative
@@ -285,12 +292,37 @@ class RegionTreeModel(QStandardItemModel):
         rows = ledger.site_rows(sid, as_of.toordinal() if as_of is not None else None)
         return [(m, int(c)) for m, c in zip(ledger.models, rows[1].tolist(), strict=True) if c]
 
-    def refresh_site_rows(self) -> None:
-        """Refill every site row (their counted chips follow the totals' date)."""
-        for rid, rows in self._child_rows.items():
+    def refresh_site_rows(self, rids: Iterable[str] | None = None) -> None:
+        """Refill the site rows of ``rids`` (default: every region), whose counted chips
+        follow the totals' date; they are no longer stale."""
+        rids = list(self._child_rows) if rids is None else [r for r in rids if r in self._items]
+        if not rids:
+            return
+        # One snapshot of every site's contribution at the date, read row by row.
+        snap = self.live.snapshot()
+        index = {sid: i for i, sid in enumerate(snap.ids.tolist())}
+        chips = snap.chips
+        models = snap.models
+        for rid in rids:
+            self._stale.discard(rid)
             parent = self._items[rid]
-            for sid, row in rows.items():
-                self._fill_site(self._row_items(parent, row), sid)
+            for sid, row in self._child_rows[rid].items():
+                i = index.get(sid)
+                if i is None:
+                    continue
+                vec = chips[i]
+                counted = [(models[j], int(vec[j])) for j in np.flatnonzero(vec)]
+                self._fill_site(self._row_items(parent, row), sid, counted)
+
+    def mark_site_rows_stale(self, rids: Iterable[str]) -> None:
+        """Note that the site rows of ``rids`` show another date's figures (refilled by
+        :meth:`refresh_if_stale`, e.g. when the region is expanded)."""
+        self._stale.update(r for r in rids if r in self._items)
+
+    def refresh_if_stale(self, rid: str) -> None:
+        """Refill region ``rid``'s site rows if they show another date's figures."""
+        if rid in self._stale:
+            self.refresh_site_rows([rid])
 
     def _row_items(self, parent: QStandardItem, row: int) -> list[QStandardItem | None]:
         return [parent.child(row, c) for c in range(len(COLUMNS))]
@@ -310,6 +342,7 @@ class RegionTreeModel(QStandardItemModel):
         self._totals.clear()
         self._children.clear()
         self._child_rows.clear()
+        self._stale.clear()
         root = self.invisibleRootItem()
         for entry in self.regions:
             self._take_region(entry)
@@ -336,6 +369,7 @@ class RegionTreeModel(QStandardItemModel):
         for e in entries:
             for d in (self._items, self._entries, self._totals, self._children, self._child_rows):
                 d.pop(e.id, None)
+            self._stale.discard(e.id)
         for first, last in reversed(row_runs(rows)):
             self.removeRows(first, last - first + 1)
 
@@ -531,6 +565,7 @@ class RegionPanel(QWidget):
         layout.addWidget(self.view, 1)
         layout.addWidget(self.union_label)
 
+        self.view.expanded.connect(self._on_expanded)
         sel_model = self.view.selectionModel()
         sel_model.selectionChanged.connect(self._on_view_selection_changed)
         sel_model.currentChanged.connect(self._on_view_current_changed)
@@ -848,11 +883,24 @@ class RegionPanel(QWidget):
         self.as_of_label.setToolTip(as_of_meaning(as_of))
 
     def _on_as_of_changed(self, _as_of: object) -> None:
-        # The totals themselves arrive through LiveTotals; site rows and widths follow.
+        # The totals themselves arrive through LiveTotals. Site rows follow too, now
+        # for the regions whose rows can be seen; the others when they are expanded
+        # (refilling thousands of hidden rows made each date cost a second at 10^4 sites).
         self._update_as_of()
-        self.model.refresh_site_rows()
+        shown: list[str] = []
+        hidden: list[str] = []
+        for rid in self.model.region_ids():
+            expanded = self.view.isExpanded(self.model.region_index(rid))
+            (shown if expanded else hidden).append(rid)
+        self.model.refresh_site_rows(shown)
+        self.model.mark_site_rows_stale(hidden)
         self._update_union()
         self._fit_columns()
+
+    def _on_expanded(self, index: QModelIndex) -> None:
+        rid = self.model.region_id_at(index)
+        if rid is not None:
+            self.model.refresh_if_stale(rid)
 
 
 __all__ = [

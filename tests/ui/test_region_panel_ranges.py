@@ -69,6 +69,7 @@ def test_cells_show_ranges_and_unknown_model_chips(
 
 def test_site_rows_and_totals_follow_the_date(panel: RegionPanel, dated_session: Session) -> None:
     m = panel.model
+    panel.view.expand(m.region_index("r1"))  # the rows one can see follow at once
     dated_session.set_as_of(D("2025-06-30"))
     assert cell(m, "r1", "chips") == "6,000 (5,000–7,000)"
     # The campus's own 6,000 is online, its part A's 3,000 too: the campus counts 3,000.
@@ -78,11 +79,24 @@ def test_site_rows_and_totals_follow_the_date(panel: RegionPanel, dated_session:
         "0 (of 2,000)",
         "0 (of 1,000)",
     ]
+    assert child_cells(m, "r1", "by_model") == ["H100 3,000", "H100 3,000", "", ""]
     assert panel.as_of_label.text() == "Totals as of 30 June 2025"
     assert cell(m, "r2", "restricted") == "900"  # the H20 needs a licence by then
     dated_session.set_as_of(D("2025-03-31"))
     assert cell(m, "r2", "restricted") == "0"
     assert cell(m, "r2", "chips") == "900"
+    assert child_cells(m, "r1", "chips")[:2] == ["0 (of 10,000)", "3,000"]
+
+
+def test_collapsed_rows_catch_up_when_expanded(panel: RegionPanel, dated_session: Session) -> None:
+    m = panel.model
+    dated_session.set_as_of(D("2025-06-30"))
+    panel.view.expand(m.region_index("r1"))
+    assert child_cells(m, "r1", "chips")[0] == "3,000 (of 10,000)"
+    panel.view.collapse(m.region_index("r1"))
+    dated_session.set_as_of(None)
+    panel.view.expand(m.region_index("r1"))
+    assert child_cells(m, "r1", "chips")[0] == "5,000 (of 10,000)"
 
 
 def test_union_line_shows_the_date_and_ranges(panel: RegionPanel, dated_session: Session) -> None:
