@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QApplication, QLineEdit
 
 from .conftest import wait_rendered
 
-DELINGHA = "qh-delingha-1"  # one H200 line of 1,040 chips in the demo
+DELINGHA = "qh-delingha-1"  # one H200 line of 1,040 chips (range up to 1,296) in the demo
 CTRL = Qt.KeyboardModifier.ControlModifier
 CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
 
@@ -30,9 +30,9 @@ def test_ctrl_z_in_a_panel_field_undoes_the_committed_edit(qtbot, make_window) -
     edit.setFocus()
     qtbot.waitUntil(lambda: QApplication.focusWidget() is edit, timeout=5_000)
     edit.selectAll()
-    qtbot.keyClicks(edit, "5040")
+    qtbot.keyClicks(edit, "1240")
     qtbot.keyClick(edit, Qt.Key.Key_Return)
-    assert window.store.get(DELINGHA).chips == 5040
+    assert window.store.get(DELINGHA).chips == 1240
     assert window.undo_stack.count() == 1
 
     # Ctrl+Z with the keyboard still in the field: the command is undone, not the text.
@@ -52,8 +52,8 @@ def test_ctrl_z_in_a_panel_field_undoes_the_committed_edit(qtbot, make_window) -
     # Ctrl+Shift+Z from the field redoes it.
     edit.setFocus()
     qtbot.keyClick(edit, Qt.Key.Key_Z, CTRL_SHIFT)
-    assert window.store.get(DELINGHA).chips == 5040
-    assert edit.text() == "5040"
+    assert window.store.get(DELINGHA).chips == 1240
+    assert edit.text() == "1240"
     assert window.undo_stack.index() == 1
 
 
@@ -64,17 +64,17 @@ def test_field_text_undo_never_becomes_an_edit(qtbot, make_window) -> None:  # n
     window.activateWindow()
     edit.setFocus()
     edit.selectAll()
-    qtbot.keyClicks(edit, "5040")
+    qtbot.keyClicks(edit, "1240")
     qtbot.keyClick(edit, Qt.Key.Key_Return)
-    assert window.store.get(DELINGHA).chips == 5040
+    assert window.store.get(DELINGHA).chips == 1240
     # The field's own text history (its context menu's Undo) holds nothing to go back
     # to: the committed value is where its history starts.
     assert not edit.isUndoAvailable()
     edit.undo()
-    assert edit.text() == "5040"
+    assert edit.text() == "1240"
     edit.editingFinished.emit()
     assert window.undo_stack.count() == 1
-    assert window.store.get(DELINGHA).chips == 5040
+    assert window.store.get(DELINGHA).chips == 1240
 
 
 def _focus(qtbot, widget) -> object:  # noqa: ANN001
@@ -95,7 +95,7 @@ def test_ctrl_z_undoes_from_the_map_the_notes_and_the_filter_box(qtbot, make_win
         "filter": window.table.filter_edit,
     }
     for i, (where, widget) in enumerate(places.items()):
-        chips = 2000 + i
+        chips = 1100 + i
         edit.setFocus()
         edit.selectAll()
         qtbot.keyClicks(edit, str(chips))
@@ -104,6 +104,6 @@ def test_ctrl_z_undoes_from_the_map_the_notes_and_the_filter_box(qtbot, make_win
         focused = _focus(qtbot, widget)
         assert focused is not None and focused.window() is window, where
         qtbot.keyClick(focused, Qt.Key.Key_Z, CTRL)
-        assert window.store.get(DELINGHA).chips == (1040 if i == 0 else 2000 + i - 1), where
+        assert window.store.get(DELINGHA).chips == (1040 if i == 0 else 1100 + i - 1), where
         qtbot.keyClick(focused, Qt.Key.Key_Z, CTRL_SHIFT)
         assert window.store.get(DELINGHA).chips == chips, where
