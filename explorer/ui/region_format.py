@@ -128,14 +128,17 @@ def totals_cells(t: Totals) -> dict[str, Any]:
     """Display text of the numeric and by-model columns for one :class:`Totals`.
 
     Chips, restricted chips, H100e and facility power show the central figure with the
-    low–high range; the by-model cell names chips of unknown model, when there are any.
+    low–high range; the by-model cell says when chips of unknown model are left out of
+    H100e and power.
     """
-    unknown = unknown_model_text(t)
     by_model = by_model_text(t.by_model)
+    if t.unknown_model_chips:
+        # Short in the cell (the row's tooltip and the union line say it in full).
+        by_model += " (unknown model: not in H100e or power)"
     return {
         "sites": f"{t.site_count:,}",
         "chips": chips_text(t),
-        "by_model": f"{by_model} ({unknown})" if unknown else by_model,
+        "by_model": by_model,
         "restricted": restricted_text(t),
         "h100e": h100e_text(t),
         "it_mw": f"{t.it_power_mw:,.1f}",

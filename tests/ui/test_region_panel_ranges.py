@@ -49,7 +49,7 @@ def test_cells_show_ranges_and_unknown_model_chips(
     assert cell(m, "r1", "restricted") == "10,000 (7,000–13,000)"
     assert cell(m, "r1", "h100e") == "10,000.0 (7,000.0–13,000.0)"
     assert cell(m, "r1", "by_model") == (
-        "H100 10,000 · Other 1,000 (1,000 chips of unknown model: not in H100e or power)"
+        "H100 10,000 · Other 1,000 (unknown model: not in H100e or power)"
     )
     tip = totals_tooltip(m.totals_of("r1"))
     assert "1,000 chips of unknown model: not in H100e or power" in tip
