@@ -87,6 +87,8 @@ _USER = int(Qt.ItemDataRole.UserRole)
 RegionIdRole = _USER + 11
 #: Role returning the site id of a site row (None on region rows).
 SiteIdRole = _USER + 12
+#: Widest the by-model column is made when the columns are fitted (pixels).
+BY_MODEL_WIDTH = 300
 #: Tooltip of a site row's chips when the site counts less than it records.
 _COUNTED_TIP = (
     "Chips counted here at the totals' date (of those recorded): lines not online by "
@@ -276,7 +278,9 @@ class RegionTreeModel(QStandardItemModel):
         # What the site adds to the region at the date (online, not cancelled, not
         # what a campus's parts already hold); the recorded figure when that differs.
         _set_text(row[3], f"{n:,}" if n == recorded else f"{n:,} (of {recorded:,})")
-        _set_text(row[4], by_model_text(counted))
+        by_model = by_model_text(counted)
+        _set_text(row[4], by_model)
+        _set_tooltip(row[4], by_model if len(by_model) > 40 else "")  # may be cut short
         _set_tooltip(row[3], "" if n == recorded else _COUNTED_TIP)
         name = row[0]
         if name is not None:
@@ -729,6 +733,10 @@ class RegionPanel(QWidget):
         # Region and site names are what people read first: never squeeze them.
         name = [k for k, _ in COLUMNS].index("name")
         self.view.setColumnWidth(name, max(self.view.columnWidth(name), 260))
+        # The by-model list can be long (and its tooltip has it all): keep the figures
+        # to its right in view.
+        by_model = column_of("by_model")
+        self.view.setColumnWidth(by_model, min(self.view.columnWidth(by_model), BY_MODEL_WIDTH))
 
     def _show_message(self, title: str, text: str, *, error: bool = False) -> None:
         """Show ``text`` in a window-modal message box without blocking the caller."""
