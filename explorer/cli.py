@@ -25,23 +25,33 @@ before starting and say so instead of letting Qt abort.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import logging
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from explorer import __version__
 from explorer.core.chips import ChipCatalogue
 from explorer.core.errors import DataFileError, Problem, ValidationError
+from explorer.terminal_text import escape_controls, escaped_output
 
 if TYPE_CHECKING:  # imported when used: `explorer --version` need not load GDAL
     from explorer.geo.regions import Region
     from explorer.io.opening import OpenedFile
 
 #: Sub-command names; ``explorer/__main__.py`` sends these to :func:`run_cli`.
-SUBCOMMANDS: tuple[str, ...] = ("totals", "timeline", "validate", "snapshot", "report")
+SUBCOMMANDS: tuple[str, ...] = (
+    "totals",
+    "timeline",
+    "validate",
+    "convert",
+    "snapshot",
+    "report",
+)
 
 PROG = "explorer"
 
@@ -59,9 +69,16 @@ class CliFailure(Exception):
 # --------------------------------------------------------------------------- entry point
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with its error on one line (a bad value quoted may hold a line break)."""
+
+    def error(self, message: str) -> NoReturn:
+        super().error(one_line(message))
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every sub-command registered."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=PROG,
         description=(
             "Compute Site Explorer: planned AI data centres and their GPUs. "
@@ -70,7 +87,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for add in (_add_totals, _add_timeline, _add_validate, _add_snapshot, _add_report):
+    for add in (
+        _add_totals,
+        _add_timeline,
+        _add_validate,
+        _add_convert,
+        _add_snapshot,
+        _add_report,
+    ):
         add(sub)
     return parser
 
@@ -90,9 +114,16 @@ def run_cli(argv: Sequence[str] | None = None, *, catalogue: ChipCatalogue | Non
     int
         The exit status (see the module docstring).
     """
+    # Everything printed (results, notes, errors, argparse's own messages) shows control
+    # characters from the data escaped: a name in a file must not drive the terminal.
+    with escaped_output():
+        return _run(list(sys.argv[1:] if argv is None else argv), catalogue)
+
+
+def _run(argv: list[str], catalogue: ChipCatalogue | None) -> int:
     parser = build_parser()
     try:
-        args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+        args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version, usage errors: argparse has printed
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
     handler: Handler = args.handler
@@ -331,6 +362,9 @@ def format_totals_table(results: Sequence[Any]) -> str:
 
 def _align(head: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     """First column left-aligned, the (numeric) rest right-aligned."""
+    # Escaped before measuring, so a name holding control characters keeps the columns.
+    head = [escape_controls(c) for c in head]
+    rows = [[escape_controls(c) for c in r] for r in rows]
     widths = [max(len(r[i]) for r in (head, *rows)) for i in range(len(head))]
 
     def fmt(cells: Sequence[str]) -> str:
@@ -404,6 +438,12 @@ def _add_timeline(sub: Any) -> None:
     fmt = p.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true", help="print JSON")
     fmt.add_argument("--csv", action="store_true", help="print CSV")
+    p.add_argument(
+        "--keep-formulas",
+        action="store_true",
+        help="CSV: print region names starting with = + - @ as they are (default: with a "
+        "leading ' so a spreadsheet shows them as text)",
+    )
     p.set_defaults(handler=_cmd_timeline)
 
 
@@ -435,9 +475,12 @@ def _cmd_timeline(args: argparse.Namespace) -> int:
 
         w = csv.writer(sys.stdout, lineterminator="\n")
         w.writerow(TIMELINE_COLUMNS)
+        from explorer.io.csv_cells import neutralise_cell
+
         for s in series:
+            name = s.name if args.keep_formulas else neutralise_cell(s.name)
             for t in s.points:
-                w.writerow(_timeline_row(s.name, t, raw=True))
+                w.writerow(_timeline_row(name, t, raw=True))
     else:
         rows = [_timeline_row(s.name, t, raw=False) for s in series for t in s.points]
         print(_align(TIMELINE_COLUMNS, rows))
@@ -468,6 +511,104 @@ def _timeline_row(name: str, t: Any, *, raw: bool) -> tuple[str, ...]:
     )
     shown = tuple(str(v) if raw else f"{v:,}" for v in values)
     return (name, t.as_of.isoformat(), *shown)
+
+
+# --------------------------------------------------------------------------- convert
+
+
+def _add_convert(sub: Any) -> None:
+    p = sub.add_parser(
+        "convert",
+        help="write a sites file or project in another format (the window's exports)",
+        description=(
+            "Read IN (a sites file or .gpkg project) and write OUT in the format its "
+            "extension names: .geojson/.json or .csv (the sites), .gpkg (a project: the "
+            "sites, the regions and the metadata). The regions are IN's own (a project) or "
+            "those of --regions; --regions-out writes them as GeoJSON. The same exporters "
+            "as File > Export in the window; OUT is replaced atomically."
+        ),
+    )
+    p.add_argument("input", metavar="IN", help="sites file (.geojson, .json, .csv) or .gpkg")
+    p.add_argument("output", metavar="OUT", help="file to write (.geojson, .json, .csv, .gpkg)")
+    p.add_argument(
+        "--regions", metavar="REGIONS", help="GeoJSON regions (default: IN's own, if a project)"
+    )
+    p.add_argument(
+        "--inside",
+        metavar="NAME",
+        help="write only the sites inside the region of that name (a boundary counts as inside)",
+    )
+    p.add_argument(
+        "--regions-out", metavar="FILE", help="also write the regions to FILE (.geojson/.json)"
+    )
+    p.add_argument(
+        "--keep-formulas",
+        action="store_true",
+        help="CSV: write text starting with = + - @ as it is (default: with a leading ' so "
+        "a spreadsheet shows it as text, never runs it; the reader takes it off again)",
+    )
+    p.set_defaults(handler=_cmd_convert)
+
+
+def _writable(path: str, suffixes: Sequence[str], what: str) -> None:
+    """Refuse an output path up front: wrong extension, no folder, or unsafe to replace."""
+    from pathlib import Path
+
+    from explorer.io.atomic import check_target
+
+    out = Path(path)
+    if out.suffix.lower() not in suffixes:
+        shown = out.suffix or "no extension"
+        raise CliError(f"{path}: {what} are written as {', '.join(suffixes)}, got '{shown}'")
+    if not out.parent.is_dir():
+        raise CliError(f"{path}: output folder '{out.parent}' does not exist")
+    check_target(out)
+
+
+def _cmd_convert(args: argparse.Namespace) -> int:
+    from explorer.io.exports import REGION_SUFFIXES, export_regions, export_sites
+    from explorer.io.formats import SUPPORTED_SUFFIXES, file_kind
+
+    _writable(args.output, SUPPORTED_SUFFIXES, "sites")
+    if args.regions_out is not None:
+        _writable(args.regions_out, REGION_SUFFIXES, "regions")
+    opened = _open(args.input, args.catalogue)
+    regions = _regions(opened, args.regions, name=args.input)
+    if args.regions_out is not None and not regions:
+        raise CliError(f"--regions-out: {args.input} has no regions to write")
+    region = None
+    if args.inside is not None:
+        matches = [r for r in regions if r.name == args.inside]
+        if not matches:
+            names = ", ".join(repr(r.name) for r in regions[:10]) or "none"
+            raise CliError(f"--inside {args.inside!r}: no region of that name (regions: {names})")
+        if len(matches) > 1:
+            raise CliError(f"--inside {args.inside!r}: {len(matches)} regions have that name")
+        region = matches[0]
+    to_project = file_kind(args.output) == "gpkg"
+    written = export_sites(
+        args.output,
+        opened.project.sites,
+        region=region,
+        metadata=opened.project.metadata,
+        regions=regions if to_project else (),
+        keep_tables_from=args.input if opened.is_project else None,
+        keep_formulas=args.keep_formulas,
+    )
+    inside = f" inside '{args.inside}'" if region is not None else ""
+    kept = f", {_plural(len(regions), 'region')}" if to_project else ""
+    print(f"{args.output}: {_plural(written, 'site')}{inside}{kept}")
+    if args.regions_out is not None:
+        n = export_regions(args.regions_out, regions)
+        print(f"{args.regions_out}: {_plural(n, 'region')}")
+    elif regions and not to_project:
+        # Not silent: the sites formats have no place for them.
+        print(
+            f"note: {_plural(len(regions), 'region')} not written ({file_kind(args.output)} "
+            "holds sites only); add --regions-out FILE.geojson",
+            file=sys.stderr,
+        )
+    return 0
 
 
 # --------------------------------------------------------------------------- snapshot
@@ -505,6 +646,7 @@ def _add_snapshot(sub: Any) -> None:
         help="GeoJSON regions to draw and fit (default: a .gpkg project's own regions)",
     )
     p.add_argument("--title", help="title (default: the data set's title)")
+    _add_as_of(p, "the title box states it")
     p.add_argument(
         "--color-by",
         choices=("export", "model"),
@@ -512,6 +654,18 @@ def _add_snapshot(sub: Any) -> None:
         help="marker colour: export-control status (default) or main chip model",
     )
     p.set_defaults(handler=_cmd_snapshot)
+
+
+def _add_as_of(p: argparse.ArgumentParser, where: str) -> None:
+    """``--as-of DATE`` for ``snapshot`` and ``report``, as ``totals`` takes it."""
+    p.add_argument(
+        "--as-of",
+        metavar="DATE",
+        type=_date_arg,
+        help="count only lines online by DATE (YYYY, YYYY-MM or YYYY-MM-DD: the end of that "
+        "period), with the export rules in force then, as 'explorer totals --as-of' does; "
+        f"{where}; default: the planned build-out with today's rules",
+    )
 
 
 def _snapshot_spec(args: argparse.Namespace) -> Any:
@@ -554,26 +708,49 @@ def _check_can_render() -> None:
 
 
 def _render(spec: Any, **kwargs: Any) -> Any:
-    """Render a snapshot in a QApplication made here; failures become CliFailure."""
+    """Render a snapshot in a QApplication made here; failures become CliFailure.
+
+    What the map page and its view log while rendering (a frame late to reach the
+    widget, a page error) is kept off stderr: a failure is reported once, as the error
+    line, with the reason the snapshot job gives.
+    """
     from explorer.web.engine import make_application
     from explorer.web.snapshot import SnapshotError, run_snapshot
 
     _check_can_render()
     make_application([])
+    with _quiet_logs("explorer.web"):
+        try:
+            return run_snapshot(spec, **kwargs)
+        except SnapshotError as exc:
+            raise CliFailure(f"could not render the map: {exc}") from None
+
+
+@contextlib.contextmanager
+def _quiet_logs(name: str) -> Iterator[None]:
+    """Handle the records of logger ``name`` (and below) by dropping them, for the
+    duration: without a handler Python prints warnings bare on stderr."""
+    logger = logging.getLogger(name)
+    handler = logging.NullHandler()
+    logger.addHandler(handler)
+    before = logger.propagate
+    logger.propagate = False
     try:
-        return run_snapshot(spec, **kwargs)
-    except SnapshotError as exc:
-        raise CliFailure(f"could not render the map: {exc}") from None
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = before
 
 
 def _cmd_snapshot(args: argparse.Namespace) -> int:
-    from explorer.web.snapshot import save_png
+    from explorer.web.snapshot import check_drawable, save_png
 
     spec = _snapshot_spec(args)
     _check_output(args.out, ".png")
     opened = _open(args.sites, args.catalogue)
     sites = opened.project.sites
     regions = _regions(opened, args.regions, name=args.sites)
+    _refuse(check_drawable, regions, name=args.regions or args.sites)
     result = _render(
         spec,
         sites=sites,
@@ -581,17 +758,31 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
         metadata=opened.project.metadata,
         color_mode=args.color_by,
         catalogue=args.catalogue,
+        as_of=args.as_of,
     )
     save_png(args.out, result.image, spec.dpi)
     shown = len(result.shown_site_ids)
     print(
         f"{args.out}: {spec.width_px} × {spec.height_px} px, "
         f"{_plural(shown, 'site')} of {len(sites)} in view, "
-        f"{_plural(len(regions), 'region')}"
+        f"{_plural(len(regions), 'region')}, {_dated(args.as_of)}"
     )
     if result.caveat:
         print(f"note: {result.caveat}")
     return 0
+
+
+def _refuse(check: Callable[..., None], *args: Any, name: str) -> None:
+    """Run a check that raises ValueError; its message becomes one error line naming
+    ``name`` (the file the refused input came from)."""
+    try:
+        check(*args)
+    except ValueError as exc:
+        raise CliError(f"{name}: {exc}") from None
+
+
+def _dated(as_of: date | None) -> str:
+    return f"as of {as_of.isoformat()}" if as_of is not None else "planned build-out"
 
 
 # --------------------------------------------------------------------------- report
@@ -611,24 +802,42 @@ def _add_report(sub: Any) -> None:
     p.add_argument("sites", metavar="SITES_OR_PROJECT", help="sites file or .gpkg project")
     p.add_argument("--regions", metavar="REGIONS", help="GeoJSON regions to report on")
     p.add_argument("--out", required=True, metavar="FILE.pdf", help="PDF to write")
-    p.add_argument("--title", help="report title (default: from the data set's title)")
+    p.add_argument(
+        "--title", help="report title, at most 300 characters (default: from the data set's title)"
+    )
+    _add_as_of(p, "the report and its map state it and each chart marks it")
     p.set_defaults(handler=_cmd_report)
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from explorer.io.report import build_report, default_title
-    from explorer.web.snapshot import png_bytes, report_map_spec
+    from explorer.io.report import build_report, check_report_request, default_title
+    from explorer.web.snapshot import check_drawable, png_bytes, report_map_spec
 
     _check_output(args.out, ".pdf")
-    if args.title is not None and not args.title.strip():
-        raise CliError(f"--title must be non-empty text, got {args.title!r}")
+    if args.title is not None:
+        try:
+            check_report_request(title=args.title, region_count=0)
+        except ValueError as exc:
+            raise CliError(f"--title: {exc}") from None
     opened = _open(args.sites, args.catalogue)
     sites, metadata = opened.project.sites, opened.project.metadata
     regions = _regions(opened, args.regions, name=args.sites)
-    # The map and the PDF get the very same sites, regions, metadata and catalogue.
+    title = args.title if args.title is not None else default_title(metadata)
+    # Everything that would refuse the PDF or its map is checked before the map is drawn.
+    _refuse(
+        lambda: check_report_request(title=title, region_count=len(regions)),
+        name=args.regions or args.sites,
+    )
+    _refuse(check_drawable, regions, name=args.regions or args.sites)
+    # The map and the PDF get the very same sites, regions, metadata, catalogue and date.
     spec = report_map_spec(with_regions=bool(regions))
     result = _render(
-        spec, sites=sites, regions=regions, metadata=metadata, catalogue=args.catalogue
+        spec,
+        sites=sites,
+        regions=regions,
+        metadata=metadata,
+        catalogue=args.catalogue,
+        as_of=args.as_of,
     )
     try:
         info = build_report(
@@ -636,15 +845,16 @@ def _cmd_report(args: argparse.Namespace) -> int:
             sites=sites,
             regions=regions,
             map_png=png_bytes(result.image, spec.dpi),
-            title=args.title if args.title is not None else default_title(metadata),
+            title=title,
             metadata=metadata,
             catalogue=args.catalogue,
+            as_of=args.as_of,
         )
     except ValueError as exc:  # the data cannot be reported (OSError: run_cli names the file)
         raise CliError(f"{args.sites}: {exc}") from None
     print(
         f"{args.out}: {_plural(info.pages, 'page')}, {_plural(len(info.region_names), 'region')}, "
-        f"{_plural(info.source_count, 'source')}"
+        f"{_plural(info.source_count, 'source')}, {_dated(args.as_of)}"
     )
     return 0
 
