@@ -300,3 +300,19 @@ def test_the_page_legend_is_site_legend_on_the_date(
     assert drawn == expected
     if day is not None:
         assert drawn.title.endswith(f" on {day.isoformat()}")
+
+
+def test_a_snapshot_on_a_date_has_the_pages_legend(qapp: Any, basemap_dir: Path) -> None:
+    from explorer.web.snapshot import SnapshotSpec, run_snapshot
+
+    cat = dated_catalogue()
+    result = run_snapshot(
+        SnapshotSpec(width_px=900, height_px=600),
+        sites=dated_sites(),
+        catalogue=cat,
+        basemap_dir=basemap_dir,
+        as_of=BEFORE,
+    )
+    expected = site_legend(dated_sites(), cat, "export", as_of=BEFORE)
+    assert result.legend_rows == expected.rows
+    assert palette.LABEL_PENDING in [row.text for row in result.legend_rows]
