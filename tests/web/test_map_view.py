@@ -508,3 +508,27 @@ def test_the_sites_layer_switches_off_and_on_and_still_takes_clicks(qtbot: Any, 
     with qtbot.waitSignal(m.view.bridge.siteClickedOnMap, timeout=5000) as blocker:
         assert call_js(qtbot, MapDriver(m.view).click_marker, "b-hami") is True
     assert blocker.args == ["b-hami"]
+
+
+def test_a_reset_with_a_bad_row_keeps_the_good_ones(
+    qtbot: Any, m: MapEnv, catalogue: ChipCatalogue
+) -> None:
+    """The page checks every row it is sent: a longitude out of range drops that row only
+    (the fast path that takes a reset's columns as they are is refused, row by row is used)."""
+    from explorer.web.site_columns import decode, encode, reset_payload
+
+    data = reset_payload(list(m.store), catalogue)
+    lon = decode(data["sites"]["lon"]).copy()
+    lon[1] = 500.0
+    data["sites"]["lon"] = encode(lon, "f8")
+    m.view.bridge.post_reset(data)
+    wait_rendered(qtbot, m.controller)
+    try:
+        st = state(qtbot, m)
+        assert st["sites"] == len(m.store) - 1 and st["dropped_rows"] == 1
+        assert marker(qtbot, m, data["sites"]["id"][1]) is None
+        assert marker(qtbot, m, data["sites"]["id"][0])["drawn"] is True
+    finally:
+        m.controller.resync()
+        wait_rendered(qtbot, m.controller)
+    assert state(qtbot, m)["sites"] == len(m.store)
