@@ -17,13 +17,13 @@ Columns (``sites`` in a message; one entry per site unless said otherwise):
 
 ``id``, ``name`` (text)
 ``lon``, ``lat`` (f8)
-``chips`` (i4)
+``chips``
     Central chips counted on the date (the campus remainder for a campus).
-``low``, ``high`` (i4)
+``low``, ``high``
     The counted range; left out when it equals ``chips`` for every site.
-``restricted`` (i4)
+``restricted``
     Central counted chips that need a US export licence on the date.
-``planned`` (i4)
+``planned``
     Central chips counted in the planned build-out (no date): what a site that has
     nothing online yet will hold.
 ``model`` (i2)
@@ -37,12 +37,16 @@ Columns (``sites`` in a message; one entry per site unless said otherwise):
     [...]}`` (``part_of`` only where the site counts as a part of that campus).
 ``lines``
     Every hardware line, site after site: ``count`` (u2, per site), and per line
-    ``model`` (i2), ``chips`` (i4), ``status`` (u1, index in
+    ``model`` (i2), ``chips``, ``status`` (u1, index in
     :data:`~explorer.core.schema.LINE_STATUSES`), ``online`` (u2, index in
-    ``online_texts``; 0 is ``""``, no date), ``low``/``high`` (i4, only when some line
-    has a range); ``online_texts`` (text) and ``online_days`` (the day ordinal each
-    counts from, null for none). The page greys a line that does not count on the date
-    (cancelled, or not online by then).
+    ``online_texts``; 0 is ``""``, no date); ``ranged`` (i4, the lines that have a
+    range) with their ``low`` and ``high``, only when some line has one;
+    ``online_texts`` (text) and ``online_days`` (the day ordinal each counts from, null
+    for none). The page greys a line that does not count on the date (cancelled, or not
+    online by then).
+
+Chip counts (``chips``, ``low``, ``high``, ``restricted``, ``planned`` and the lines')
+travel in the narrowest of u1, u2 and i4 that holds them.
 
 :func:`counted_columns` gives only the columns that depend on the date (for a change of
 date: the page keeps names, places and lines).
@@ -114,9 +118,15 @@ def decode(column: Sequence[str]) -> np.ndarray:
 
 
 def _counts(values: np.ndarray) -> list[str]:
-    # Chip counts: i4 (the store caps a site at 10,000,000 chips); a hand-built value
-    # beyond it is refused by encode, never wrapped.
-    return encode(values, "i4")
+    """Chip counts in the narrowest type that holds them (u1, u2 or i4: the store caps a
+    site at 10,000,000 chips; a hand-built value beyond i4 is refused, never wrapped)."""
+    a = np.asarray(values)
+    low, high = (int(a.min()), int(a.max())) if a.size else (0, 0)
+    if low >= 0 and high < 256:
+        return encode(a, "u1")
+    if low >= 0 and high < 65536:
+        return encode(a, "u2")
+    return encode(a, "i4")
 
 
 # ---------------------------------------------------------------------- the date
@@ -386,9 +396,12 @@ def _line_columns(sites: Sequence[Site], model_index: Mapping[str, int]) -> dict
         "online_texts": list(texts),
         "online_days": [_online_day(t) for t in texts],
     }
-    if not (np.array_equal(low_a, chips_a) and np.array_equal(high_a, chips_a)):
-        out["low"] = _counts(low_a)
-        out["high"] = _counts(high_a)
+    # Ranges only for the lines that have one (most lines have none).
+    ranged = np.flatnonzero((low_a != chips_a) | (high_a != chips_a))
+    if ranged.size:
+        out["ranged"] = encode(ranged, "i4")
+        out["low"] = _counts(low_a[ranged])
+        out["high"] = _counts(high_a[ranged])
     return out
 
 

@@ -58,7 +58,14 @@ def dated_sites() -> list[Site]:
             lat=41.0,
             hardware=(
                 hw("H100", 2000, online="2025-06", status="operational"),
-                hw("H100", 3000, online="2026-12", status="under construction"),
+                hw(
+                    "H100",
+                    3000,
+                    online="2026-12",
+                    status="under construction",
+                    chips_low=2000,
+                    chips_high=4000,
+                ),
                 hw("H100", 500, online="2024", status="cancelled"),
             ),
         ),
@@ -209,6 +216,7 @@ def test_lines_not_online_are_greyed_in_the_tooltip(qtbot: Any, m: MapEnv) -> No
     for waiting in ("H100 \u00d7 3,000", "H100 \u00d7 500"):  # later, and cancelled
         assert hw[waiting]["struck"] and rgb_hex(hw[waiting]["color"]) == palette.LINE_OFF
     assert "online 2026-12" in hw["H100 \u00d7 3,000"]["text"]
+    assert "range 2,000\u20134,000" in hw["H100 \u00d7 3,000"]["text"]
     assert "cancelled" in hw["H100 \u00d7 500"]["text"]
 
 

@@ -270,6 +270,26 @@ def test_counted_columns_match_a_full_reset_on_the_same_date() -> None:
     assert slow == full
 
 
+def test_line_ranges_travel_for_the_lines_that_have_one() -> None:
+    site = Site(
+        id="a",
+        name="A",
+        lon=87.0,
+        lat=43.0,
+        hardware=(line("H100", 100), line("H100", 300, chips_low=200, chips_high=70_000)),
+    )
+    lines = reset_payload([site], hand_catalogue())["sites"]["lines"]
+    assert decode(lines["ranged"]).tolist() == [1]
+    assert (decode(lines["low"]).tolist(), decode(lines["high"]).tolist()) == ([200], [70_000])
+    assert lines["high"][0] == "i4" and lines["low"][0] == "u1"  # the narrowest that holds
+    assert (
+        "ranged"
+        not in reset_payload([site.with_changes(hardware=(line("H100", 5),))], hand_catalogue())[
+            "sites"
+        ]["lines"]
+    )
+
+
 def test_lines_travel_flat_with_their_dates() -> None:
     site = Site(
         id="a",

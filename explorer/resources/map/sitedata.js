@@ -470,10 +470,24 @@
       out[key] = decode(l[key]);
       ok = ok && !!out[key] && out[key].length === total;
     });
-    ['low', 'high'].forEach(function (key) {
-      out[key] = l[key] === undefined ? out.chips : decode(l[key]);
-      ok = ok && !!out[key] && out[key].length === total;
-    });
+    // Ranges come for the lines that have one: ranged (line indices), low, high.
+    out.low = out.high = out.chips;
+    if (ok && l.ranged !== undefined) {
+      var ranged = decode(l.ranged);
+      var lows = decode(l.low);
+      var highs = decode(l.high);
+      ok = !!ranged && !!lows && !!highs && lows.length === ranged.length && highs.length === ranged.length;
+      if (ok) {
+        out.low = new Int32Array(out.chips);
+        out.high = new Int32Array(out.chips);
+        for (var r = 0; r < ranged.length; r++) {
+          var at = ranged[r];
+          ok = ok && at >= 0 && at < total;
+          out.low[at] = lows[r];
+          out.high[at] = highs[r];
+        }
+      }
+    }
     var texts = Array.isArray(l.online_texts) ? l.online_texts : [];
     var days = Array.isArray(l.online_days) ? l.online_days : [];
     ok = ok && texts.length === days.length;
