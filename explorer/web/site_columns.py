@@ -241,12 +241,17 @@ def _rows(ids: Sequence[str], ledger: CapacityLedger, day: int | None) -> np.nda
 
 
 def _relations(
-    sites: Sequence[Site], ledger: CapacityLedger, *, every_site: bool
+    sites: Sequence[Site],
+    ledger: CapacityLedger,
+    *,
+    every_site: bool,
+    ids: Sequence[str] | None = None,
 ) -> tuple[np.ndarray, dict[int, str]]:
     """(campus/part flags, row -> campus id for counted parts) for ``sites``.
 
     ``every_site``: ``sites`` are all the ledger holds, so the ids named by any site are
-    known from them alone and only those sites are looked up.
+    known from them alone and only those sites are looked up. ``ids``: theirs, when the
+    caller has them already.
     """
     flags = np.zeros(len(sites), dtype=np.int64)
     part_of: dict[int, str] = {}
@@ -256,7 +261,8 @@ def _relations(
         # Only sites naming a campus, or named as one, can be part or campus.
         part_ofs = _field(sites, "part_of")
         named = set(part_ofs) - {""}
-        ids = _field(sites, "id")
+        if ids is None:
+            ids = _field(sites, "id")
         rows = [
             i for i, (p, sid) in enumerate(zip(part_ofs, ids, strict=True)) if p or sid in named
         ]
@@ -342,9 +348,9 @@ def counted_columns(
         ``n, id, chips, restricted, model, state`` (and ``low``/``high`` when a range
         differs).
     """
-    ids = [s.id for s in sites]
+    ids = _field(sites, "id")
     counts = _Counts(ids, ledger, as_of, arrays)
-    flags, _ = _relations(sites, ledger, every_site=every_site)
+    flags, _ = _relations(sites, ledger, every_site=every_site, ids=ids)
     campus = (flags & SITE_FLAGS["CAMPUS"]) > 0
     restricted = restricted_models(ledger.models, catalogue, rules_day(as_of, today))
     out: dict[str, Any] = {"n": len(ids), "id": ids}
@@ -431,7 +437,7 @@ def site_columns(
     else:
         lon, lat = _field(sites, "lon"), _field(sites, "lat")
     counts = _Counts(ids, ledger, as_of, arrays)
-    flags, part_of = _relations(sites, ledger, every_site=every_site)
+    flags, part_of = _relations(sites, ledger, every_site=every_site, ids=ids)
     illustrative = np.fromiter(map("illustrative".__eq__, confidence), bool, n)
     flags[illustrative] |= SITE_FLAGS["ILLUSTRATIVE"]
     campus = (flags & SITE_FLAGS["CAMPUS"]) > 0
