@@ -7,6 +7,7 @@ store put it back. Every wait is on a signal or a page callback, never a fixed s
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -109,16 +110,51 @@ def test_basemap_layers_and_controls_are_present(qtbot: Any, m: MapEnv) -> None:
     assert max(weights) >= 2.0
 
 
+#: Towns in the page whose dot and label are shown inside a box [[s, w], [n, e]] (null:
+#: the map's view now).
+TOWNS_IN_JS = """(function (box) {
+  var b = box ? L.latLngBounds(box) : CSE.map.getBounds();
+  var out = {dots: 0, labels: 0, all_dots: 0};
+  CSE.pageTowns().forEach(function (t) {
+    var v = t.visibleParts();
+    out.all_dots += v.dot ? 1 : 0;
+    if (b.contains(t._latlng)) { out.dots += v.dot ? 1 : 0; out.labels += v.label ? 1 : 0; }
+  });
+  return out;
+})(%s)"""
+
+
+def towns_in(qtbot: Any, env: MapEnv, box: Any = None) -> dict[str, int]:
+    return js(qtbot, env, TOWNS_IN_JS % json.dumps(box))
+
+
 def test_town_labels_appear_as_you_zoom_in(qtbot: Any, m: MapEnv) -> None:
-    before = state(qtbot, m)
     js(qtbot, m, "CSE.map.setZoom(7, {animate: false}) || true")
     qtbot.waitUntil(lambda: state(qtbot, m)["zoom"] == 7, timeout=5000)
-    # Labels are decluttered right after the zoom; wait for that pass.
-    qtbot.waitUntil(lambda: state(qtbot, m)["town_dots"] > before["town_dots"], timeout=5000)
-    after = state(qtbot, m)
-    assert after["town_labels"] > before["town_labels"]
+    box = js(
+        qtbot,
+        m,
+        "(function (b) { return [[b.getSouth(), b.getWest()],"
+        " [b.getNorth(), b.getEast()]]; })(CSE.map.getBounds())",
+    )
+    # Labels are decluttered once the view settles; wait for that pass.
+    qtbot.waitUntil(lambda: towns_in(qtbot, m)["labels"] > 0, timeout=5000)
+    zoomed = towns_in(qtbot, m, box)
     js(qtbot, m, "CSE.map.setView([40.0, 86.0], 5, {animate: false}) || true")
-    qtbot.waitUntil(lambda: state(qtbot, m)["town_labels"] == before["town_labels"], timeout=5000)
+    qtbot.waitUntil(lambda: towns_in(qtbot, m, box)["dots"] < zoomed["dots"], timeout=5000)
+    wide = towns_in(qtbot, m, box)
+    # The same stretch of land shows more towns, and more names, closer in.
+    assert zoomed["dots"] > wide["dots"] and zoomed["labels"] > wide["labels"]
+
+
+def test_only_towns_near_the_view_are_in_the_page(qtbot: Any, m: MapEnv) -> None:
+    wide = towns_in(qtbot, m)["all_dots"]
+    js(qtbot, m, "CSE.map.setView([43.8, 87.6], 10, {animate: false}) || true")
+    qtbot.waitUntil(lambda: towns_in(qtbot, m)["all_dots"] < wide, timeout=5000)
+    near = towns_in(qtbot, m)
+    assert near["dots"] > 0  # Urumqi and its neighbours
+    total = js(qtbot, m, "CSE.pageTowns().length")
+    assert near["all_dots"] < total / 10  # not every town's dot everywhere
 
 
 def test_markers_are_drawn_where_the_sites_are(qtbot: Any, m: MapEnv) -> None:
