@@ -49,6 +49,11 @@ class Refusal:
             raise ValueError(f"step must be one of {', '.join(STEPS)}, got {self.step!r}")
 
     @property
+    def description(self) -> str:
+        """What was refused, as the Edit menu would say it (``Undo Edit name of 'A'``)."""
+        return {"do": "", "undo": "Undo ", "redo": "Redo "}[self.step] + self.text
+
+    @property
     def conflict(self) -> StaleEdit | None:
         """The stale edit, when someone else changed the record first."""
         return self.error if isinstance(self.error, StaleEdit) else None

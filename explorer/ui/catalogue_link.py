@@ -112,6 +112,12 @@ class CatalogueLink(QObject):
             self._state = state
             self.stateChanged.emit(state)
 
+    @property
+    def held_back(self) -> tuple[list[str], list[str]]:
+        """Site ids and region ids other clients changed, not yet taken in (held back
+        while a conflict waits for a choice, or until the next event-loop turn)."""
+        return list(self._sites), list(self._regions)
+
     # ------------------------------------------------------------------ public
     def start(self) -> None:
         """Start following the session's catalogue (after it was opened); a no-op on a
@@ -152,12 +158,12 @@ class CatalogueLink(QObject):
         self._flush_timer.stop()
         self.reason = " ".join(reason.split())
         self._attempt = 0
+        self._schedule_retry()
         self._set_state("lost")
         self.message.emit(
             f"Connection to {self.session.database.shown} lost ({self.reason}); "
             "edits are refused until it is back. Reconnecting…"
         )
-        self._schedule_retry()
 
     # ------------------------------------------------------------------ listening
     def _start_listener(self) -> None:
@@ -258,8 +264,8 @@ class CatalogueLink(QObject):
             self.reason = " ".join(reason.split())
             log.info("reconnection to %s failed: %s", db.shown, self.reason)
             self._stop_listener()
-            self._set_state("lost")
             self._schedule_retry()
+            self._set_state("lost")
             return
         self._sites.clear()
         self._regions.clear()

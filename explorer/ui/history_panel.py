@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -84,6 +84,10 @@ class HistoryPanel(QWidget):
         self._records: list[ChangeRecord] = []
         self._sid: str | None = None
         self._stale = True
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.setInterval(0)
+        self._refresh_timer.timeout.connect(self._refresh_if_stale)
 
         self.heading = _plain("No site selected", self)
         self.heading.setObjectName("history_heading")
@@ -211,9 +215,14 @@ class HistoryPanel(QWidget):
             self.select_row(0)
 
     def refresh_later(self, *_: object) -> None:
-        """Refresh now when shown, else when next shown."""
+        """Refresh once the current change is complete (its history row written) when
+        shown, else when next shown."""
         self._stale = True
         if self.isVisible():
+            self._refresh_timer.start()
+
+    def _refresh_if_stale(self) -> None:
+        if self._stale and self.isVisible():
             self.refresh()
 
     def restore_selected(self) -> bool:

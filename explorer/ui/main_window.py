@@ -185,6 +185,9 @@ class MainWindow(QMainWindow):
         self.reason_field.setClearButtonEnabled(True)
         self.reason_field.setMinimumWidth(260)
         self.reason_field.textChanged.connect(self._on_reason_changed)
+        self.reason_label = QLabel("Reason:")
+        self.reason_label.setBuddy(self.reason_field)
+        self.statusBar().addPermanentWidget(self.reason_label)
         self.statusBar().addPermanentWidget(self.reason_field)
         self.connection_label = QLabel()
         self.connection_label.setObjectName("connection_status")
@@ -634,6 +637,8 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.link.stop()
+        if self.session.database is not None:
+            self.session.database.close()  # the server frees this client's connection
         self._save_layout()
         event.accept()
 
@@ -756,6 +761,9 @@ class MainWindow(QMainWindow):
         if read_only and self.session.mode == "place":
             self.session.set_mode("browse")
         self._on_selection_changed(self.selection.current)
+        # A read-only role changes nothing that is recorded: no reason to give.
+        self.reason_label.setVisible(not read_only)
+        self.reason_field.setVisible(not read_only)
         self.act_save.setEnabled(db is None)
         self.act_save_as.setText("Save a &Copy As…" if db is not None else "Save &As…")
         if db is None:
@@ -772,9 +780,11 @@ class MainWindow(QMainWindow):
                 else f"Connection lost · retrying in {retry / 1000:g} s"
             )
             colour = "#c62828"
+            reason = self.link.reason
+            reason = reason if len(reason) <= 120 else reason[:119] + "…"
             lines.append(
-                f"Connection to {db.shown} lost ({self.link.reason}). Edits are refused "
-                "until it is back; the window reconnects by itself."
+                f"Connection to {db.shown} lost ({reason}). Edits are refused until it is "
+                "back; the window reconnects by itself."
             )
         else:
             status = f"Connected as {db.role}" + (" · read-only" if read_only else "")
@@ -813,16 +823,16 @@ class MainWindow(QMainWindow):
         if refusal.connection_lost:
             self.link.connection_lost(str(refusal.error))
             text = (
-                f"Not saved: {refusal.text}. The connection to the catalogue is lost, so "
+                f"Not saved: {refusal.description}. The connection to the catalogue is lost, so "
                 "this change was dropped; the window reconnects by itself. Changes it "
                 "reported before were saved."
             )
         elif refusal.read_only:
             db = self.session.database
             role = db.role if db is not None else "?"
-            text = f"Not saved: {refusal.text}. Role '{role}' may only read this catalogue."
+            text = f"Not saved: {refusal.description}. Role '{role}' may only read this catalogue."
         else:
-            text = f"Not saved: {refusal.text}. {refusal.error}"
+            text = f"Not saved: {refusal.description}. {refusal.error}"
         self._tell_refused(text)
 
     def _tell_refused(self, text: str) -> None:
