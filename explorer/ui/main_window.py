@@ -683,6 +683,15 @@ class MainWindow(QMainWindow):
             act = self.recent_menu.addAction(Path(f).name)
             act.setToolTip(f)
             act.triggered.connect(lambda _c=False, p=f: self._maybe_save() and self.open_path(p))
+        databases = self.recent_databases()
+        if databases:
+            self.recent_menu.addSeparator()
+        for url in databases:
+            act = self.recent_menu.addAction(url.replace("&", "&&"))
+            act.setToolTip(f"{url} (a shared catalogue; libpq finds its password)")
+            act.triggered.connect(
+                lambda _c=False, u=url: self._maybe_save() and self.open_database(u)
+            )
 
     def _save_layout(self) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())

@@ -4,6 +4,7 @@ new change, the History view, the read-only role, comparing with a file."""
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -64,6 +65,8 @@ def test_explorer_url_opens_the_window_on_the_catalogue(
     assert not window.team_banner.isVisible()
     assert window.store.ids() == ["alpha", "beta", "gamma"]
     assert window.recent_databases() == [shown]
+    window._fill_recent_menu()
+    assert shown in [a.text() for a in window.recent_menu.actions()]
     window.settings.sync()
     assert "s3cret" not in Path(window.settings.fileName()).read_text()
     # The map shows the catalogue's sites.
@@ -122,6 +125,9 @@ def test_another_clients_change_arrives_within_a_second(
     assert _region_cell(window, "r1", "chips") == "1,500"
     other = other_client()
     assert other.regions.ids() == ["r1"]  # the window's region is in the catalogue
+    # What the listener's thread hears is taken in on the GUI thread.
+    threads: list[threading.Thread] = []
+    window.link.pulled.connect(lambda *_: threads.append(threading.current_thread()))
     alpha = other.sites.get("alpha")
     started = time.perf_counter()
     other.edit_site(
@@ -141,6 +147,7 @@ def test_another_clients_change_arrives_within_a_second(
     qtbot.waitUntil(seen, timeout=1_000)  # within a second: panel and region totals
     record_property("arrival_ms", round((time.perf_counter() - started) * 1000, 1))
     assert window.live_totals.totals("r1").chips == 3500
+    assert threads == [threading.main_thread()]
     wait_rendered(qtbot, window)
     assert window.totals_label.text().startswith("All planned: 3,700 chips")  # every site
     state = js(qtbot, lambda cb: MapDriver(window.map_view).marker_state("alpha", cb))
