@@ -31,6 +31,8 @@ from shapely.geometry import MultiPolygon, Polygon, mapping, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import orient
 
+from explorer.geo.polygon_mask import PolygonMask
+
 #: The one ellipsoid used for all geodesic work.
 GEOD = Geod(ellps="WGS84")
 
@@ -147,33 +149,6 @@ def _check_lon_lat(lon: Any, lat: Any, what: str) -> tuple[float, float]:
 
 # =========================================================================== polygons
 
-# Above this many bounding-box candidates, a coarse grid classifying whole cells as
-# inside/outside pays for itself (measured: building a 2048-cell grid for a 30-vertex
-# polygon costs about as much as testing 20-30k points one by one, and then only the
-# ~10 % of points in boundary cells need testing); below it, testing each point directly
-# is faster.
-_GRID_MIN_CANDIDATES = 50_000
-_GRID_CELLS = 2048
-
-
-@dataclass(frozen=True, eq=False)
-class _CellGrid:
-    """Coarse classification of a polygon's bounding box into cells.
-
-    ``state`` is 1 where the whole (slightly enlarged) cell is covered by the polygon,
-    0 where it is disjoint from it, and -1 where the boundary passes and points in the
-    cell must be tested one by one.
-    """
-
-    minx: float
-    miny: float
-    dx: float
-    dy: float
-    nx: int
-    ny: int
-    state: np.ndarray
-
-
 @dataclass(frozen=True)
 class PolygonRegion(Region):
     """A polygon or multipolygon in planar WGS84 longitude/latitude.
@@ -249,57 +224,12 @@ class PolygonRegion(Region):
 
     def mask(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
         x, y = _as_xy(lon, lat)
-        flat_x, flat_y = x.ravel(), y.ravel()
-        out = np.zeros(flat_x.shape, dtype=bool)
-        minx, miny, maxx, maxy = self.bounds
-        # Most sites are far from any one region: a bounding-box test in numpy (NaN
-        # compares False, so NaN coordinates drop out here) leaves few for GEOS.
-        cand = np.flatnonzero(
-            (flat_x >= minx) & (flat_x <= maxx) & (flat_y >= miny) & (flat_y <= maxy)
-        )
-        if cand.size:
-            cx, cy = flat_x[cand], flat_y[cand]
-            if cand.size >= _GRID_MIN_CANDIDATES:
-                out[cand] = self._mask_with_grid(cx, cy)
-            else:
-                out[cand] = shapely.intersects_xy(self.geometry, cx, cy)
-        return out.reshape(x.shape)
+        return self._engine(x.ravel(), y.ravel()).reshape(x.shape)
 
     @cached_property
-    def _grid(self) -> _CellGrid:
-        """Classify grid cells once per region (the region is immutable)."""
-        minx, miny, maxx, maxy = self.bounds
-        w, h = max(maxx - minx, 1e-12), max(maxy - miny, 1e-12)
-        # Roughly square cells, about _GRID_CELLS of them.
-        nx = int(min(max(round(math.sqrt(_GRID_CELLS * w / h)), 1), _GRID_CELLS))
-        ny = int(min(max(round(_GRID_CELLS / nx), 1), _GRID_CELLS))
-        dx, dy = w / nx, h / ny
-        ix, iy = np.meshgrid(np.arange(nx), np.arange(ny), indexing="xy")
-        # Enlarge each cell by far more than the rounding error of the cell index
-        # computed in _mask_with_grid, so a point that rounding puts in a neighbouring
-        # cell still lies inside the (enlarged) box that was classified.
-        eps = 1e-9 * max(w, h, 1.0)
-        boxes = shapely.box(
-            minx + ix.ravel() * dx - eps,
-            miny + iy.ravel() * dy - eps,
-            minx + (ix.ravel() + 1) * dx + eps,
-            miny + (iy.ravel() + 1) * dy + eps,
-        )
-        covered = shapely.covers(self.geometry, boxes)
-        touching = shapely.intersects(self.geometry, boxes)
-        state = np.where(covered, 1, np.where(touching, -1, 0)).astype(np.int8)
-        return _CellGrid(minx, miny, dx, dy, nx, ny, state)
-
-    def _mask_with_grid(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        g = self._grid
-        ix = np.clip(((x - g.minx) / g.dx).astype(np.int64), 0, g.nx - 1)
-        iy = np.clip(((y - g.miny) / g.dy).astype(np.int64), 0, g.ny - 1)
-        state = g.state[iy * g.nx + ix]
-        out = state == 1
-        edge = np.flatnonzero(state == -1)
-        if edge.size:
-            out[edge] = shapely.intersects_xy(self.geometry, x[edge], y[edge])
-        return out
+    def _engine(self) -> PolygonMask:
+        """The exact vectorised covers test (see :mod:`explorer.geo.polygon_mask`)."""
+        return PolygonMask(self.geometry)
 
     def to_feature(self) -> dict[str, Any]:
         return {
