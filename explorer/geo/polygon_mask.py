@@ -171,7 +171,7 @@ def _build_grid(geom: Polygon | MultiPolygon, edges: _Edges, cells: int | None) 
     # (a few ulps of the coordinates), far smaller than a cell.
     margin = 2.0**-40 * max(1.0, abs(minx), abs(maxx), abs(miny), abs(maxy))
     nx, ny = _grid_shape(width, height, edges.ax.size, margin, cells)
-    dx, dy = width / nx, height / ny
+    dy = height / ny
     sx, sy = nx / width, ny / height
     ncol = nx + 1
 
@@ -238,8 +238,9 @@ def _build_grid(geom: Polygon | MultiPolygon, edges: _Edges, cells: int | None) 
     after_col = after % wide
     after_state = np.where(
         after_col < ncol,
-        np.concatenate((state.reshape(ny + 1, ncol), np.zeros((ny + 1, 1), np.uint8)), axis=1)
-        .ravel()[np.minimum(after, flat.size - 1)],
+        np.concatenate(
+            (state.reshape(ny + 1, ncol), np.zeros((ny + 1, 1), np.uint8)), axis=1
+        ).ravel()[np.minimum(after, flat.size - 1)],
         _OUT,
     )
     runs = int(starts.sum())
@@ -315,9 +316,7 @@ class PolygonMask:
             raise ValueError(f"cells must be a whole number >= 1, got '{cells}'")
         self._geom = geom
         self._cells = cells
-        self._min_grid = (
-            GRID_MIN_CANDIDATES if min_grid_candidates is None else min_grid_candidates
-        )
+        self._min_grid = GRID_MIN_CANDIDATES if min_grid_candidates is None else min_grid_candidates
         minx, miny, maxx, maxy = (float(v) for v in geom.bounds)
         self._box = (minx, miny, maxx, maxy)
         self._grid: _Grid | None = None

@@ -31,6 +31,7 @@ from shapely.geometry import MultiPolygon, Polygon, mapping, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import orient
 
+from explorer.geo.antimeridian import MAX_EDGE_LON_SPAN, to_lon_range
 from explorer.geo.polygon_mask import PolygonMask
 
 #: The one ellipsoid used for all geodesic work.
@@ -149,6 +150,7 @@ def _check_lon_lat(lon: Any, lat: Any, what: str) -> tuple[float, float]:
 
 # =========================================================================== polygons
 
+
 @dataclass(frozen=True)
 class PolygonRegion(Region):
     """A polygon or multipolygon in planar WGS84 longitude/latitude.
@@ -161,9 +163,13 @@ class PolygonRegion(Region):
     name : str
         Label for the region.
     geometry : shapely.Polygon or shapely.MultiPolygon
-        Valid, non-empty, finite, within lon -180..180 and lat -90..90. Z values are
-        dropped. Edges are straight in lon/lat; see :func:`mercator_polygon` for shapes
-        drawn on a Web Mercator map.
+        Valid, non-empty, finite, within lat -90..90. Z values are dropped. Edges are
+        straight in lon/lat; see :func:`mercator_polygon` for shapes drawn on a Web
+        Mercator map. Longitudes lie within -180..180, except that a shape crossing
+        the antimeridian may be given with longitudes beyond +-180 (up to +-360, e.g.
+        170 to 190): it is stored split at 180, as RFC 7946 asks. An edge whose ends
+        are more than 180 degrees of longitude apart is refused as ambiguous (see
+        :mod:`explorer.geo.antimeridian`).
     kind : {"polygon", "rectangle"}
         How the region was made; kept for the UI and written to files.
 
@@ -197,17 +203,15 @@ class PolygonRegion(Region):
         coords = shapely.get_coordinates(geom)
         if not np.isfinite(coords).all():
             raise ValueError(f"region '{self.name}' has a non-finite coordinate")
-        minx, miny, maxx, maxy = geom.bounds
-        if minx < -180 or maxx > 180:
-            bad = minx if minx < -180 else maxx
-            raise ValueError(
-                f"region '{self.name}' longitude must be between -180 and 180, got '{bad}'"
-            )
+        _, miny, _, maxy = geom.bounds
         if miny < -90 or maxy > 90:
             bad = miny if miny < -90 else maxy
             raise ValueError(
                 f"region '{self.name}' latitude must be between -90 and 90, got '{bad}'"
             )
+        # Across the antimeridian: the RFC 7946 split form as it is, longitudes beyond
+        # +-180 split here, an edge that could go either way round the world refused.
+        geom = to_lon_range(self.name, geom)
         if not geom.is_valid:
             raise ValueError(
                 f"region '{self.name}' geometry is invalid: {shapely.is_valid_reason(geom)}"
@@ -272,12 +276,25 @@ def rectangle(name: str, west: float, south: float, east: float, north: float) -
         raise ValueError(f"rectangle west and east edges must differ, got '{west:g}'")
     geom: Polygon | MultiPolygon
     if west < east:
-        geom = shapely.box(west, south, east, north)
+        geom = _box(west, south, east, north)
     else:
-        geom = MultiPolygon(
-            [shapely.box(west, south, 180.0, north), shapely.box(-180.0, south, east, north)]
-        )
+        geom = MultiPolygon([_box(west, south, 180.0, north), _box(-180.0, south, east, north)])
     return PolygonRegion(name, geom, kind="rectangle")
+
+
+def _box(west: float, south: float, east: float, north: float) -> Polygon:
+    """A box whose parallel edges are each at most 180 degrees of longitude long.
+
+    A wider box gets a vertex in the middle of its south and north edges: the same
+    shape, but no edge that could be read as going the other way round the world (see
+    :mod:`explorer.geo.antimeridian`).
+    """
+    if east - west <= MAX_EDGE_LON_SPAN:
+        return shapely.box(west, south, east, north)
+    mid = (west + east) / 2
+    return Polygon(
+        [(east, south), (east, north), (mid, north), (west, north), (west, south), (mid, south)]
+    )
 
 
 # =========================================================================== circles
@@ -485,8 +502,12 @@ def densify_mercator_ring(
     for i, (lon0, lat0) in enumerate(ring):
         lon1, lat1 = ring[(i + 1) % len(ring)]
         out.append((lon0, lat0))
-        # Meridians and parallels are straight in both projections: nothing to add.
+        # Meridians and parallels are straight in both projections: nothing to add,
+        # except that a parallel longer than 180 degrees gets a vertex in the middle,
+        # so that no edge could be read as going the other way round the world.
         if lon0 == lon1 or lat0 == lat1:
+            if lat0 == lat1 and abs(lon1 - lon0) > MAX_EDGE_LON_SPAN:
+                out.append(((lon0 + lon1) / 2, lat0))
             continue
         steps = math.ceil(max(abs(lon1 - lon0), abs(lat1 - lat0)) / max_step_deg)
         if steps < 2:
