@@ -1,29 +1,44 @@
-"""Benchmark: region totals with explorer.geo against a geopandas spatial join.
+"""Benchmark: region totals with explorer.geo against shapely and a geopandas spatial join.
 
 Synthetic, seeded sites are spread over a box around Xinjiang and Qinghai. For each
-size we total one ~30-vertex polygon and one 200 km geodesic circle two ways:
+size (10^3 to 10^6) we take three regions: a ~30-vertex polygon over the Tarim basin,
+the real Xinjiang outline (the bundled provinces file, about 1,500 vertices) and a
+200 km geodesic circle at Yiwu; and time, in one run, best of ``REPEATS``:
 
-* ours: ``totals(SiteArrays, region)``; the region is built *inside* the timed call
-  (validation, GEOS preparation, the polygon's cell grid), as when an analyst draws a
-  new region. The one-time ``SiteArrays`` snapshot is timed separately.
-* geopandas: ``sjoin(points, regions, predicate="intersects")`` then a groupby sum of
-  the chip columns per region. The points GeoDataFrame is built once, outside the
-  timing, like our snapshot. For the circle, the analyst's usual route: buffer the
-  centre by 200 km in a local azimuthal-equidistant projection, back to WGS84, sjoin.
+* **ours, mask**: build the region (validation, antimeridian check, GEOS preparation,
+  the cell grid on first use) and ask it which sites it holds: ``region.mask(lon, lat)``,
+  as when an analyst draws a region over the sites.
+* **shapely intersects_xy**: ``shapely.intersects_xy(polygon, lon, lat)`` on a fresh
+  (unprepared) copy of the same polygon, which shapely prepares in the call. Same
+  predicate as ours (a point on the boundary is inside: ``covers``). For the circle, the
+  analyst's polygon for it (below).
+* **shapely contains_xy**: ``shapely.contains_xy`` likewise. It leaves boundary points
+  out (``contains``, not ``covers``); the table says how many answers differ.
+* **ours, totals**: ``totals(SiteArrays, region)`` with a fresh region: the mask plus
+  chips by model, restricted chips, H100e and power, and the tuple of site ids.
+* **geopandas sjoin + groupby**: ``sjoin(points, regions, predicate="intersects")``, a
+  groupby sum of the chip columns and the set of site ids. The points GeoDataFrame
+  is built once, outside the timing, like our ``SiteArrays`` snapshot. For the circle,
+  the analyst's usual route: buffer the centre by 200 km in a local
+  azimuthal-equidistant projection, back to WGS84, sjoin.
 
-Polygon results must match exactly (the script exits non-zero otherwise). The buffered
-circle is a 128-segment polygon, not a geodesic circle, so a few sites near its edge can
-differ; the table reports how many.
+Agreement, checked in the same run: for the polygons our mask must equal
+``intersects_xy`` element by element and our totals must equal sjoin's (site ids and
+chips per model); the script exits non-zero otherwise. Our circle is checked against
+pyproj's exact geodesic distances (must match); the 128-segment buffer is not a
+geodesic circle, so the table reports how many edge sites it gets wrong.
 
-Run: ``python benchmarks/totals.py`` (or ``make bench``). Takes about a minute.
+Run: ``python benchmarks/totals.py`` (or ``make bench``). Takes about two minutes.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
@@ -31,18 +46,18 @@ import numpy as np
 import pandas as pd
 import pyproj
 import shapely
-from shapely.geometry import Point, Polygon
+from shapely.geometry import MultiPolygon, Point, Polygon, shape
 
 from explorer import GEODATA
 from explorer.core.chips import ChipCatalogue, ChipModel
-from explorer.geo.regions import CircleRegion, PolygonRegion
+from explorer.geo.regions import GEOD, CircleRegion, PolygonRegion, Region
 from explorer.geo.totals import SiteArrays, totals
 
 SIZES = (1_000, 10_000, 100_000, 1_000_000)
 BOX = (73.0, 32.0, 103.0, 50.0)  # west, south, east, north: Xinjiang, Qinghai and around
 MODELS = ("H100", "H200", "H20", "Ascend 910C")
 CIRCLE = (94.7, 43.3, 200_000.0)  # Yiwu County, Hami
-REPEATS = 3
+REPEATS = 5
 
 
 def catalogue() -> ChipCatalogue:
@@ -76,14 +91,38 @@ def polygon_shape() -> Polygon:
     )
 
 
-def best_ms(fn: Callable[[], Any]) -> tuple[float, Any]:
-    """Best of ``REPEATS`` wall-clock runs, in milliseconds, and the last result."""
+def xinjiang_shape() -> Polygon | MultiPolygon:
+    """The bundled (approximate) outline of Xinjiang."""
+    doc = json.loads((GEODATA / "basemap" / "provinces.geojson").read_text(encoding="utf-8"))
+    feature = next(f for f in doc["features"] if f["properties"]["name"] == "Xinjiang")
+    geom = shape(feature["geometry"])
+    assert isinstance(geom, Polygon | MultiPolygon)
+    return geom
+
+
+def geodesic_buffer(lon: float, lat: float, radius_m: float) -> Any:
+    """The analyst's circle: a 128-segment buffer in a local azimuthal projection."""
+    aeqd = pyproj.CRS.from_proj4(
+        f"+proj=aeqd +lat_0={lat} +lon_0={lon} +datum=WGS84 +units=m +no_defs"
+    )
+    centre = gpd.GeoSeries([Point(0.0, 0.0)], crs=aeqd)
+    return centre.buffer(radius_m, quad_segs=32).to_crs("EPSG:4326").iloc[0]
+
+
+def best_ms(fn: Callable[[], Any], repeats: int = REPEATS) -> tuple[float, Any]:
+    """Best of ``repeats`` wall-clock runs, in milliseconds, and the last result."""
     best, result = math.inf, None
-    for _ in range(REPEATS):
+    for _ in range(repeats):
         t0 = time.perf_counter()
         result = fn()
         best = min(best, time.perf_counter() - t0)
     return best * 1e3, result
+
+
+def fresh(geom: Any) -> Callable[[], Any]:
+    """A new, unprepared copy of ``geom`` per call (shapely prepares in place)."""
+    wkb = shapely.to_wkb(geom)
+    return lambda: shapely.from_wkb(wkb)
 
 
 def geopandas_totals(points: gpd.GeoDataFrame, region_geom: Any) -> tuple[pd.Series, set[str]]:
@@ -94,58 +133,77 @@ def geopandas_totals(points: gpd.GeoDataFrame, region_geom: Any) -> tuple[pd.Ser
     return per_model, set(joined["id"])
 
 
-def geodesic_buffer(lon: float, lat: float, radius_m: float) -> Any:
-    aeqd = pyproj.CRS.from_proj4(
-        f"+proj=aeqd +lat_0={lat} +lon_0={lon} +datum=WGS84 +units=m +no_defs"
-    )
-    centre = gpd.GeoSeries([Point(0.0, 0.0)], crs=aeqd)
-    return centre.buffer(radius_m, quad_segs=32).to_crs("EPSG:4326").iloc[0]
+@dataclass(frozen=True)
+class Case:
+    """One region: how we build it, and the polygon shapely and geopandas are given."""
+
+    label: str
+    ours: Callable[[], Region]
+    theirs: Any
+    exact: bool  # the same predicate on the same shape: answers must match exactly
 
 
-def run_size(n: int, cat: ChipCatalogue, poly: Polygon) -> tuple[list[str], str, bool]:
-    """Benchmark one size: table rows, a set-up row, and whether the polygon agreed."""
-    ids, lon, lat, chips = synthetic(n)
-    t_arrays, arrays = best_ms(
-        lambda: SiteArrays.from_arrays(ids, lon, lat, chips, MODELS, catalogue=cat)
-    )
-    frame = pd.DataFrame(chips, columns=list(MODELS))
-    frame.insert(0, "id", ids)
-    t_gdf, points = best_ms(
-        lambda: gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
-    )
-    rows = []
+def run_case(
+    case: Case,
+    n: int,
+    lon: np.ndarray,
+    lat: np.ndarray,
+    arrays: SiteArrays,
+    points: gpd.GeoDataFrame,
+    cat: ChipCatalogue,
+) -> tuple[str, bool]:
+    """One table row, and whether everything that must agree did."""
+    make_theirs = fresh(case.theirs)
+    # Each repeat builds its region anew, so the cell grid's cost is in every timing.
+    t_mask, mask = best_ms(lambda: case.ours().mask(lon, lat))
+    t_inter, inter = best_ms(lambda: shapely.intersects_xy(make_theirs(), lon, lat))
+    t_cont, cont = best_ms(lambda: shapely.contains_xy(make_theirs(), lon, lat))
+    t_tot, ours = best_ms(lambda: totals(arrays, case.ours(), catalogue=cat))
+    t_gpd, (gsum, gids) = best_ms(lambda: geopandas_totals(points, case.theirs))
     ok = True
-    cases = (
-        ("polygon (30 vertices)", lambda: PolygonRegion("poly", poly), lambda: poly),
-        (
-            "circle 200 km",
-            lambda: CircleRegion("circle", *CIRCLE),
-            lambda: geodesic_buffer(*CIRCLE),
-        ),
-    )
-    for label, make_ours, make_geom in cases:
-        t_ours, ours = best_ms(lambda mk=make_ours: totals(arrays, mk(), catalogue=cat))
-        t_gpd, (gsum, gids) = best_ms(lambda mk=make_geom: geopandas_totals(points, mk()))
-        differ = len(set(ours.site_ids) ^ gids)
+    if case.exact:
+        mask_diff = int((mask != inter).sum())
         same_chips = all(ours.by_model_dict().get(m, 0) == int(gsum[m]) for m in MODELS)
-        if label.startswith("polygon"):
-            # Same predicate on the same polygon: must match exactly.
-            agree = "yes" if (differ == 0 and same_chips) else f"NO ({differ} sites differ)"
-            ok = differ == 0 and same_chips
-        else:
-            # A 128-gon buffer is not a geodesic circle: a few edge sites may differ.
-            plural = "s" if differ != 1 else ""
-            agree = "yes" if differ == 0 else f"{differ} edge site{plural} differ"
-        rows.append(
-            f"| {n:,} | {label} | {ours.site_count:,} | {t_ours:.2f} | {t_gpd:.1f} | "
-            f"{t_gpd / t_ours:.0f}x | {agree} |"
+        sites_differ = len(set(ours.site_ids) ^ gids)
+        ok = mask_diff == 0 and sites_differ == 0 and same_chips
+        agree = "yes" if ok else f"NO ({mask_diff} masks, {sites_differ} sites differ)"
+    else:
+        # Ours against the exact geodesic distance; the buffer's misses reported.
+        _, _, dist = GEOD.inv(np.full(n, CIRCLE[0]), np.full(n, CIRCLE[1]), lon, lat)
+        truth = np.asarray(dist) <= CIRCLE[2]
+        ok = bool((mask == truth).all())
+        wrong = int((inter != truth).sum())
+        agree = (
+            f"geodesic: {'yes' if ok else 'NO'}; buffer: {wrong} edge site{'s' * (wrong != 1)}"
         )
-    return rows, f"| {n:,} | {t_arrays:.1f} | {t_gdf:.1f} |", ok
+    boundary = int((inter != cont).sum())
+    row = (
+        f"| {n:,} | {case.label} | {int(mask.sum()):,} | {t_mask:.2f} | {t_inter:.1f} | "
+        f"{t_inter / t_mask:.0f}x | {t_cont:.1f} | {t_cont / t_mask:.0f}x | {t_tot:.2f} | "
+        f"{t_gpd:.1f} | {t_gpd / t_tot:.0f}x | {agree}"
+        f"{f'; contains_xy: {boundary} differ' if boundary else ''} |"
+    )
+    return row, ok
 
 
 def main() -> int:
     cat = catalogue()
-    poly = polygon_shape()
+    poly, xinjiang = polygon_shape(), xinjiang_shape()
+    cases = (
+        Case("polygon (30 vertices)", lambda: PolygonRegion("poly", poly), poly, True),
+        Case(
+            f"Xinjiang outline ({shapely.get_num_coordinates(xinjiang):,} vertices)",
+            lambda: PolygonRegion("Xinjiang", xinjiang),
+            xinjiang,
+            True,
+        ),
+        Case(
+            "circle 200 km (geodesic)",
+            lambda: CircleRegion("circle", *CIRCLE),
+            geodesic_buffer(*CIRCLE),
+            False,
+        ),
+    )
     versions = (
         f"shapely {shapely.__version__} (GEOS {shapely.geos_version_string}), "
         f"geopandas {gpd.__version__}, pyproj {pyproj.__version__}, numpy {np.__version__}"
@@ -155,12 +213,28 @@ def main() -> int:
     build_rows: list[str] = []
     ok = True
     for n in SIZES:
-        r, b, agreed = run_size(n, cat, poly)
-        rows += r
-        build_rows.append(b)
-        ok = ok and agreed
-    print("| n sites | region | sites inside | ours (ms) | geopandas sjoin (ms) | ratio | agree |")
-    print("|---:|---|---:|---:|---:|---:|---|")
+        ids, lon, lat, chips = synthetic(n)
+        t_arrays, arrays = best_ms(
+            lambda: SiteArrays.from_arrays(ids, lon, lat, chips, MODELS, catalogue=cat)
+        )
+        frame = pd.DataFrame(chips, columns=list(MODELS))
+        frame.insert(0, "id", ids)
+        t_gdf, points = best_ms(
+            lambda: gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326"),
+            repeats=1,
+        )
+        for case in cases:
+            row, agreed = run_case(case, n, lon, lat, arrays, points, cat)
+            rows.append(row)
+            ok = ok and agreed
+            print(row, file=sys.stderr)
+        build_rows.append(f"| {n:,} | {t_arrays:.1f} | {t_gdf:.1f} |")
+    print(
+        "| n sites | region | sites inside | ours: mask (ms) | shapely intersects_xy (ms) "
+        "| ratio | shapely contains_xy (ms) | ratio | ours: totals (ms) "
+        "| geopandas sjoin + groupby (ms) | ratio | agree |"
+    )
+    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     print("\n".join(rows))
     print()
     print("One-time set-up, not included above:")
