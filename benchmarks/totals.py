@@ -8,12 +8,16 @@ the real Xinjiang outline (the bundled provinces file, about 1,500 vertices) and
 * **ours, mask**: build the region (validation, antimeridian check, GEOS preparation,
   the cell grid on first use) and ask it which sites it holds: ``region.mask(lon, lat)``,
   as when an analyst draws a region over the sites.
+* **ours, region kept**: the same query again on the region built above (its grid
+  built): what every later query costs, e.g. the live totals after an edit.
 * **shapely intersects_xy**: ``shapely.intersects_xy(polygon, lon, lat)`` on a fresh
   (unprepared) copy of the same polygon, which shapely prepares in the call. Same
   predicate as ours (a point on the boundary is inside: ``covers``). For the circle, the
   analyst's polygon for it (below).
 * **shapely contains_xy**: ``shapely.contains_xy`` likewise. It leaves boundary points
   out (``contains``, not ``covers``); the table says how many answers differ.
+* **geopandas sjoin**: the spatial join alone, ``sjoin(points, regions,
+  predicate="intersects")``: which points the region holds, as a joined frame.
 * **ours, totals**: ``totals(SiteArrays, region)`` with a fresh region: the mask plus
   chips by model, restricted chips, H100e and power, and the tuple of site ids.
 * **geopandas sjoin + groupby**: ``sjoin(points, regions, predicate="intersects")``, a
@@ -28,11 +32,13 @@ chips per model); the script exits non-zero otherwise. Our circle is checked aga
 pyproj's exact geodesic distances (must match); the 128-segment buffer is not a
 geodesic circle, so the table reports how many edge sites it gets wrong.
 
-Run: ``python benchmarks/totals.py`` (or ``make bench``). Takes about two minutes.
+Run: ``python benchmarks/totals.py [--sizes 1000,1000000]`` (or ``make bench``). Takes
+about two minutes.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import sys
@@ -125,9 +131,18 @@ def fresh(geom: Any) -> Callable[[], Any]:
     return lambda: shapely.from_wkb(wkb)
 
 
+def region_frame(region_geom: Any) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({"name": ["r"]}, geometry=[region_geom], crs="EPSG:4326")
+
+
+def geopandas_join(points: gpd.GeoDataFrame, region_geom: Any) -> gpd.GeoDataFrame:
+    """The spatial part alone: which points the region holds."""
+    return gpd.sjoin(points, region_frame(region_geom), predicate="intersects")
+
+
 def geopandas_totals(points: gpd.GeoDataFrame, region_geom: Any) -> tuple[pd.Series, set[str]]:
-    regions = gpd.GeoDataFrame({"name": ["r"]}, geometry=[region_geom], crs="EPSG:4326")
-    joined = gpd.sjoin(points, regions, predicate="intersects")
+    """The analyst's totals: the join, chips per model and the ids of the sites."""
+    joined = geopandas_join(points, region_geom)
     sums = joined.groupby("index_right")[list(MODELS)].sum()
     per_model = sums.iloc[0] if len(sums) else pd.Series(0, index=list(MODELS))
     return per_model, set(joined["id"])
@@ -143,50 +158,93 @@ class Case:
     exact: bool  # the same predicate on the same shape: answers must match exactly
 
 
-def run_case(
-    case: Case,
-    n: int,
-    lon: np.ndarray,
-    lat: np.ndarray,
-    arrays: SiteArrays,
-    points: gpd.GeoDataFrame,
-    cat: ChipCatalogue,
-) -> tuple[str, bool]:
-    """One table row, and whether everything that must agree did."""
+@dataclass(frozen=True)
+class Sites:
+    """One size of synthetic sites, as we and geopandas hold them."""
+
+    n: int
+    lon: np.ndarray
+    lat: np.ndarray
+    arrays: SiteArrays
+    points: gpd.GeoDataFrame
+    t_arrays: float
+    t_points: float
+
+
+def make_sites(n: int, cat: ChipCatalogue) -> Sites:
+    ids, lon, lat, chips = synthetic(n)
+    t_arrays, arrays = best_ms(
+        lambda: SiteArrays.from_arrays(ids, lon, lat, chips, MODELS, catalogue=cat)
+    )
+    frame = pd.DataFrame(chips, columns=list(MODELS))
+    frame.insert(0, "id", ids)
+    t_points, points = best_ms(
+        lambda: gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326"),
+        repeats=1,
+    )
+    return Sites(n, lon, lat, arrays, points, t_arrays, t_points)
+
+
+def run_case(case: Case, s: Sites, cat: ChipCatalogue) -> tuple[str, str, bool]:
+    """One row of each table, and whether everything that must agree did."""
     make_theirs = fresh(case.theirs)
+    lon, lat = s.lon, s.lat
     # Each repeat builds its region anew, so the cell grid's cost is in every timing.
     t_mask, mask = best_ms(lambda: case.ours().mask(lon, lat))
+    kept = case.ours()
+    kept.mask(lon, lat)
+    t_kept, _ = best_ms(lambda: kept.mask(lon, lat))
     t_inter, inter = best_ms(lambda: shapely.intersects_xy(make_theirs(), lon, lat))
     t_cont, cont = best_ms(lambda: shapely.contains_xy(make_theirs(), lon, lat))
-    t_tot, ours = best_ms(lambda: totals(arrays, case.ours(), catalogue=cat))
-    t_gpd, (gsum, gids) = best_ms(lambda: geopandas_totals(points, case.theirs))
+    t_join, joined = best_ms(lambda: geopandas_join(s.points, make_theirs()))
+    t_tot, ours = best_ms(lambda: totals(s.arrays, case.ours(), catalogue=cat))
+    t_gpd, (gsum, gids) = best_ms(lambda: geopandas_totals(s.points, make_theirs()))
     ok = True
     if case.exact:
         mask_diff = int((mask != inter).sum())
+        joined_diff = len(set(s.arrays.ids[mask].tolist()) ^ set(joined["id"]))
         same_chips = all(ours.by_model_dict().get(m, 0) == int(gsum[m]) for m in MODELS)
         sites_differ = len(set(ours.site_ids) ^ gids)
-        ok = mask_diff == 0 and sites_differ == 0 and same_chips
-        agree = "yes" if ok else f"NO ({mask_diff} masks, {sites_differ} sites differ)"
+        ok = mask_diff == 0 and joined_diff == 0
+        agree_mask = "yes" if ok else f"NO ({mask_diff} vs shapely, {joined_diff} vs sjoin)"
+        ok_totals = sites_differ == 0 and same_chips
+        agree_totals = "yes" if ok_totals else f"NO ({sites_differ} sites differ)"
+        ok = ok and ok_totals
     else:
         # Ours against the exact geodesic distance; the buffer's misses reported.
-        _, _, dist = GEOD.inv(np.full(n, CIRCLE[0]), np.full(n, CIRCLE[1]), lon, lat)
+        _, _, dist = GEOD.inv(np.full(s.n, CIRCLE[0]), np.full(s.n, CIRCLE[1]), lon, lat)
         truth = np.asarray(dist) <= CIRCLE[2]
-        ok = bool((mask == truth).all())
+        ok = bool((mask == truth).all()) and set(ours.site_ids) == set(s.arrays.ids[truth])
         wrong = int((inter != truth).sum())
-        agree = (
+        agree_mask = (
             f"geodesic: {'yes' if ok else 'NO'}; buffer: {wrong} edge site{'s' * (wrong != 1)}"
         )
+        agree_totals = agree_mask
     boundary = int((inter != cont).sum())
-    row = (
-        f"| {n:,} | {case.label} | {int(mask.sum()):,} | {t_mask:.2f} | {t_inter:.1f} | "
-        f"{t_inter / t_mask:.0f}x | {t_cont:.1f} | {t_cont / t_mask:.0f}x | {t_tot:.2f} | "
-        f"{t_gpd:.1f} | {t_gpd / t_tot:.0f}x | {agree}"
-        f"{f'; contains_xy: {boundary} differ' if boundary else ''} |"
+    if boundary:
+        agree_mask += f"; contains_xy: {boundary} differ"
+    mask_row = (
+        f"| {s.n:,} | {case.label} | {int(mask.sum()):,} | {t_mask:.2f} | {t_kept:.2f} | "
+        f"{t_inter:.2f} | "
+        f"{t_inter / t_mask:.1f}x | {t_cont:.2f} | {t_cont / t_mask:.1f}x | {t_join:.1f} | "
+        f"{t_join / t_mask:.0f}x | {agree_mask} |"
     )
-    return row, ok
+    totals_row = (
+        f"| {s.n:,} | {case.label} | {t_tot:.2f} | {t_gpd:.1f} | {t_gpd / t_tot:.1f}x | "
+        f"{agree_totals} |"
+    )
+    return mask_row, totals_row, ok
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--sizes",
+        default=",".join(str(n) for n in SIZES),
+        help="comma-separated numbers of sites (default: 10^3 to 10^6)",
+    )
+    args = parser.parse_args(argv)
+    sizes = [int(v) for v in args.sizes.split(",")]
     cat = catalogue()
     poly, xinjiang = polygon_shape(), xinjiang_shape()
     cases = (
@@ -209,33 +267,34 @@ def main() -> int:
         f"geopandas {gpd.__version__}, pyproj {pyproj.__version__}, numpy {np.__version__}"
     )
     print(f"{versions}; best of {REPEATS}", file=sys.stderr)
-    rows: list[str] = []
+    mask_rows: list[str] = []
+    totals_rows: list[str] = []
     build_rows: list[str] = []
     ok = True
-    for n in SIZES:
-        ids, lon, lat, chips = synthetic(n)
-        t_arrays, arrays = best_ms(
-            lambda: SiteArrays.from_arrays(ids, lon, lat, chips, MODELS, catalogue=cat)
-        )
-        frame = pd.DataFrame(chips, columns=list(MODELS))
-        frame.insert(0, "id", ids)
-        t_gdf, points = best_ms(
-            lambda: gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326"),
-            repeats=1,
-        )
+    for n in sizes:
+        sites = make_sites(n, cat)
         for case in cases:
-            row, agreed = run_case(case, n, lon, lat, arrays, points, cat)
-            rows.append(row)
+            mask_row, totals_row, agreed = run_case(case, sites, cat)
+            mask_rows.append(mask_row)
+            totals_rows.append(totals_row)
             ok = ok and agreed
-            print(row, file=sys.stderr)
-        build_rows.append(f"| {n:,} | {t_arrays:.1f} | {t_gdf:.1f} |")
+            print(mask_row, file=sys.stderr)
+        build_rows.append(f"| {n:,} | {sites.t_arrays:.1f} | {sites.t_points:.1f} |")
+    print("Which sites a region holds (ms; ours builds the region in every run):")
+    print()
     print(
-        "| n sites | region | sites inside | ours: mask (ms) | shapely intersects_xy (ms) "
-        "| ratio | shapely contains_xy (ms) | ratio | ours: totals (ms) "
-        "| geopandas sjoin + groupby (ms) | ratio | agree |"
+        "| n sites | region | sites inside | ours: mask | ours: region kept "
+        "| shapely intersects_xy | ratio "
+        "| shapely contains_xy | ratio | geopandas sjoin | ratio | agree |"
     )
     print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
-    print("\n".join(rows))
+    print("\n".join(mask_rows))
+    print()
+    print("Region totals (ms): chips by model and the site ids")
+    print()
+    print("| n sites | region | ours: totals | geopandas sjoin + groupby | ratio | agree |")
+    print("|---:|---|---:|---:|---:|---|")
+    print("\n".join(totals_rows))
     print()
     print("One-time set-up, not included above:")
     print()
