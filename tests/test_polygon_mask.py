@@ -207,6 +207,19 @@ def test_points_on_every_vertex_and_edge_are_inside() -> None:
     assert not engine(np.array([3.0, 7.0]), np.array([8 / 3, 5.0])).any()
 
 
+@pytest.mark.parametrize("cells", [1, 4, 64])
+def test_crowded_runs_go_to_geos_and_agree(cells: int) -> None:
+    # A saw with 150 teeth: in a coarse grid one run of cells holds hundreds of edges.
+    teeth = 150
+    top = [(i / teeth + (k / (2 * teeth)), 1.0 + 0.05 * k) for i in range(teeth) for k in (0, 1)]
+    geom = Polygon([(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), *reversed(top)])
+    assert geom.is_valid
+    engine = PolygonMask(geom, cells=cells, min_grid_candidates=0)
+    assert engine.grid().slots > 48
+    x, y = hard_points(geom, np.random.default_rng(5), (engine.grid().nx, engine.grid().ny))
+    np.testing.assert_array_equal(engine(x, y), covers(geom, x, y))
+
+
 def test_cells_must_be_positive() -> None:
     with pytest.raises(ValueError, match="got '0'"):
         PolygonMask(Polygon([(0, 0), (1, 0), (0, 1)]), cells=0)

@@ -20,7 +20,9 @@ How (:class:`PolygonMask`):
    is tested against its run's edges only: the parity of the run's edges crossing the
    horizontal ray to its right, started from the known state of the unmarked cell just
    after the run (or "outside" past the box). Any edge crossing that ray between the
-   point and that cell passes through the run, so nothing is missed.
+   point and that cell passes through the run, so nothing is missed. (A run holding
+   more than 48 edges, a boundary that runs along a row for a long way, hands its
+   points to GEOS instead: every edge costs a pass.)
 4. **Exact arithmetic where it matters.** Each crossing is decided by the sign of an
    orientation determinant (the rule GEOS's ray-crossing counter uses: an edge counts
    when ``ylo <= y < yhi`` and the point lies left of it, going up). Its floating-point
@@ -66,6 +68,10 @@ GRID_CANDIDATES_PER_CELL = 1 / 3
 _CELLS_PER_VERTEX = 32
 _MIN_CELLS = 4_096
 _MAX_CELLS = 1 << 18
+
+#: Points in a run of marked cells with more edges than this go to GEOS: each edge of
+#: a run costs one vectorised pass over the points still being tested.
+_MAX_RUN_EDGES = 48
 
 # The state of a cell: what a point in it is, or "test it against the edges".
 _OUT, _IN, _MARKED = 0, 1, 2
@@ -136,9 +142,9 @@ class _Grid:
     run_of: np.ndarray  # int64, same size: the run of a marked cell (else -1)
     run_start: np.ndarray  # uint8 per run: the state just right of the run (_OUT/_IN)
     run_edges: np.ndarray  # int64 per run: how many edges its bucket holds
+    run_first: np.ndarray  # int64 per run: where its bucket starts in the arrays below
     slots: int  # the largest bucket
-    # Per (slot, run), flattened slot-major: edge parameters, padded with an edge that
-    # no latitude is ever within (ylo = +inf, yhi = -inf).
+    # The buckets, one after the other (run 0's edges, then run 1's...): edge parameters.
     ylo: np.ndarray
     yhi: np.ndarray
     ax: np.ndarray
@@ -263,14 +269,6 @@ def _build_grid(geom: Polygon | MultiPolygon, edges: _Edges, cells: int | None) 
     pair_run, pe = pair_run[order], e[order]
     per_run = np.bincount(pair_run, minlength=runs)
     slots = int(per_run.max()) if per_run.size else 0
-    slot = np.arange(pair_run.size) - (np.cumsum(per_run) - per_run)[pair_run]
-    at = slot * runs + pair_run
-
-    def table(values: np.ndarray, pad: float) -> np.ndarray:
-        out = np.full(max(slots, 1) * runs, pad, dtype=np.float64)
-        out[at] = values
-        return out
-
     return _Grid(
         minx=minx,
         miny=miny,
@@ -282,13 +280,14 @@ def _build_grid(geom: Polygon | MultiPolygon, edges: _Edges, cells: int | None) 
         run_of=run_of.astype(np.int64),
         run_start=after_state.astype(np.uint8),
         run_edges=per_run,
+        run_first=np.cumsum(per_run) - per_run,
         slots=slots,
-        ylo=table(ylo[pe], math.inf),
-        yhi=table(yhi[pe], -math.inf),
-        ax=table(edges.ax[pe], 0.0),
-        ay=table(edges.ay[pe], 0.0),
-        ex=table(edges.ex[pe], 0.0),
-        ey=table(edges.ey[pe], 0.0),
+        ylo=ylo[pe],
+        yhi=yhi[pe],
+        ax=edges.ax[pe],
+        ay=edges.ay[pe],
+        ex=edges.ex[pe],
+        ey=edges.ey[pe],
     )
 
 
@@ -394,21 +393,26 @@ class PolygonMask:
     def _near_edges(self, g: _Grid, px: np.ndarray, py: np.ndarray, run: np.ndarray) -> np.ndarray:
         """Points in marked cells: their run's edges, then GEOS for the unproven."""
         # Most runs hold one to three edges, a few dozens: order the points by their
-        # run's edge count, most first, so the points still to test against slot k are
-        # a prefix (a view, no copy).
+        # run's edge count, most first, so the points still to test against the k-th
+        # edge of their run are a prefix (a view, no copy). A point in a run with more
+        # than _MAX_RUN_EDGES edges (a boundary running along a row for a long way) goes
+        # to GEOS instead, which bounds the loop.
         count = g.run_edges[run]
+        crowded = count > _MAX_RUN_EDGES
+        count[crowded] = 0
         order = np.argsort(-count, kind="stable")
         x, y, run = px[order], py[order], run[order]
-        active = np.searchsorted(-count[order], -np.arange(g.slots), side="left")
+        slots = min(g.slots, _MAX_RUN_EDGES)
+        active = np.searchsorted(-count[order], -np.arange(slots), side="left")
         parity = g.run_start[run].astype(bool)
-        unsure = np.zeros(x.size, dtype=bool)
-        runs = g.run_edges.size
-        for k in range(g.slots):
+        unsure = crowded[order]
+        first = g.run_first[run]
+        for k in range(slots):
             n = int(active[k])
             if not n:
                 break
+            j = first[:n] + k
             xs, ys = x[:n], y[:n]
-            j = run[:n] + k * runs
             ylo, yhi = g.ylo[j], g.yhi[j]
             ax, ay, ex, ey = g.ax[j], g.ay[j], g.ex[j], g.ey[j]
             left = ex * (ys - ay)
