@@ -348,3 +348,13 @@ def test_edit_site_refuses_id_change_and_invalid_values(catalogue: ChipCatalogue
         fractional = (HardwareLine("H100", 12.5),)  # type: ignore[arg-type]
         EditSite(store, old, old.with_changes(hardware=fractional)).do()
     assert store.get("a") == old
+
+
+def test_every_site_attribute_but_id_and_stamp_is_editable() -> None:
+    """A new Site field must be added to EDITABLE_FIELDS, or edits of it go undescribed."""
+    from dataclasses import fields
+
+    from explorer.core.schema import EDITABLE_FIELDS
+
+    assert set(EDITABLE_FIELDS) == {f.name for f in fields(Site)} - {"id", "updated_at"}
+    assert len(set(EDITABLE_FIELDS)) == len(EDITABLE_FIELDS)

@@ -280,3 +280,54 @@ def test_installed_report_has_the_map_and_the_totals(installed: Installed) -> No
     totals = json.loads(installed.run("totals", installed.demo, "--json").stdout)["regions"][0]
     assert f"{totals['chips']:,}" in text
     assert len(list(reader.pages[0].images)) >= 1  # the map snapshot
+
+
+WINDOW_PROBE = r"""
+import json, sys
+
+from explorer.web.engine import make_application
+
+app = make_application([])
+from PySide6.QtCore import QSettings, QTimer
+
+from explorer import DEMO_SITES
+from explorer.ui.main_window import MainWindow
+
+window = MainWindow(settings=QSettings(sys.argv[1], QSettings.Format.IniFormat))
+assert window.open_path(DEMO_SITES, interactive=False), window.last_error
+
+
+def drawn() -> None:
+    # Everything sent to the page is on screen: the demo's markers are drawn.
+    def report(state):
+        print(json.dumps({
+            "sites": len(window.store),
+            "page_sites": state["sites"],
+            "external": window.map_view.external_requests,
+            "js_errors": window.map_view.js_errors,
+        }))
+        app.quit()
+
+    window.map_view.evaluate("CSE.pageState()", report)
+
+
+window.map.ready.connect(lambda: window.map.call_when_rendered(drawn))
+QTimer.singleShot(90_000, lambda: app.exit(3))  # a safety net, not a delay
+window.show()
+sys.exit(app.exec())
+"""
+
+
+def test_installed_window_opens_the_demo_and_draws_its_sites(installed: Installed) -> None:
+    r = subprocess.run(
+        [str(installed.python), "-c", WINDOW_PROBE, str(installed.cwd / "settings.ini")],
+        cwd=installed.cwd,
+        env=_clean_env(headless=True),
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert r.returncode == 0, r.stderr
+    state = json.loads(r.stdout.strip().splitlines()[-1])
+    assert state["sites"] == state["page_sites"] > 0
+    assert state["external"] == [] and state["js_errors"] == []
