@@ -66,7 +66,7 @@ GRID_CANDIDATES_PER_CELL = 1 / 3
 #: Cells in the grid: about this many per vertex, within the bounds below. Finer grids
 #: leave fewer points in marked cells but cost more to build.
 _CELLS_PER_VERTEX = 32
-_MIN_CELLS = 4_096
+_MIN_CELLS = 16_384
 _MAX_CELLS = 1 << 18
 
 #: Points in a run of marked cells with more edges than this go to GEOS: each edge of
@@ -301,7 +301,7 @@ class PolygonMask:
         It should be prepared (``shapely.prepare``): the few points handed to GEOS are
         tested against it.
     cells : int, optional
-        About how many grid cells to use (default: about 32 per vertex, 4,096 to
+        About how many grid cells to use (default: about 32 per vertex, 16,384 to
         262,144). Any number gives the same answers; tests use it to reach extremes.
     min_grid_candidates : int, optional
         Build the grid on the first query with at least this many points in the
