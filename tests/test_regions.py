@@ -101,6 +101,26 @@ def test_rectangle_across_antimeridian() -> None:
     assert inside(r, (175, 0), (-175, 0), (180, 0), (0, 0)) == [True, True, True, False]
 
 
+def test_rectangle_from_or_to_the_antimeridian() -> None:
+    # 180 and -180 are one meridian: no empty sliver of a part on the far side.
+    east = rectangle("east of 180", 180, 0, -170, 10)
+    west = rectangle("west of 180", 170, 0, -180, 10)
+    assert isinstance(east.geometry, Polygon) and east.bounds == (-180, 0, -170, 10)
+    assert isinstance(west.geometry, Polygon) and west.bounds == (170, 0, 180, 10)
+    assert inside(east, (-175, 5), (-180, 5), (175, 5)) == [True, True, False]
+    assert inside(west, (175, 5), (180, 5), (-175, 5)) == [True, True, False]
+
+
+def test_a_site_on_the_antimeridian_is_in_a_region_reaching_it_from_either_side() -> None:
+    # Longitudes 180 and -180 are the same meridian, whichever way a site's is written.
+    west_side = PolygonRegion("west side", shapely.box(170, 0, 180, 10))
+    east_side = PolygonRegion("east side", shapely.box(-180, 0, -170, 10))
+    for r in (west_side, east_side):
+        assert inside(r, (180, 5), (-180, 5), (180, 0), (-180, 10)) == [True] * 4
+        assert inside(r, (180, 11), (-180, -1)) == [False, False]
+    assert inside(rectangle("east", 180, 0, -170, 10), (180, 5)) == [True]
+
+
 def test_rectangle_validation() -> None:
     with pytest.raises(ValueError, match="south edge must be below"):
         rectangle("r", 0, 10, 5, 10)

@@ -4,7 +4,9 @@ Every region answers one question fast: which of these sites (given as longitude
 latitude arrays) lie inside me? The answers follow two documented rules.
 
 * Polygons and rectangles live in planar longitude/latitude, as RFC 7946 GeoJSON says,
-  and a site on the boundary counts as inside (the ``covers`` predicate). A polygon
+  and a site on the boundary counts as inside (the ``covers`` predicate). A shape that
+  crosses the antimeridian is stored split at 180, as RFC 7946 asks; see
+  :mod:`explorer.geo.antimeridian` for the forms that are read and the one refused. A polygon
   drawn on a Web Mercator map has edges that were straight *on screen*; pass its
   vertices through :func:`mercator_polygon` so the stored lon/lat polygon matches what
   the user saw.
@@ -228,7 +230,17 @@ class PolygonRegion(Region):
 
     def mask(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
         x, y = _as_xy(lon, lat)
-        return self._engine(x.ravel(), y.ravel()).reshape(x.shape)
+        flat_x, flat_y = x.ravel(), y.ravel()
+        out = self._engine(flat_x, flat_y)
+        # Longitudes 180 and -180 are one meridian. A region that reaches it from one
+        # side holds a site there however its longitude is written.
+        minx, _, maxx, _ = self.bounds
+        for reached, other in ((maxx == 180.0, -180.0), (minx == -180.0, 180.0)):
+            if reached:
+                at = np.flatnonzero(flat_x == other)
+                if at.size:
+                    out[at] |= self._engine(np.full(at.size, -other), flat_y[at])
+        return out.reshape(x.shape)
 
     @cached_property
     def _engine(self) -> PolygonMask:
@@ -274,6 +286,12 @@ def rectangle(name: str, west: float, south: float, east: float, north: float) -
         )
     if west == east:
         raise ValueError(f"rectangle west and east edges must differ, got '{west:g}'")
+    # 180 and -180 are one meridian: a box starting at 180 or ending at -180 has no
+    # part on that side of it.
+    if west == 180.0:
+        west = -180.0
+    if east == -180.0:
+        east = 180.0
     geom: Polygon | MultiPolygon
     if west < east:
         geom = _box(west, south, east, north)
