@@ -173,7 +173,14 @@ def pick_cases(live: LiveTotals, store: SiteStore, regions: RegionStore) -> list
     first = next(rid for rid in rids if live.site_ids(rid))
     site = store.get(live.site_ids(first)[0])
     line = site.hardware[0] if site.hardware else HardwareLine("H100", 0)
-    more = replace(site, hardware=(replace(line, chips=line.chips + 1234), *site.hardware[1:]))
+    # Shift the whole low-high range with the count, so the edit stays valid.
+    bumped = replace(
+        line,
+        chips=line.chips + 1234,
+        chips_low=None if line.chips_low is None else line.chips_low + 1234,
+        chips_high=None if line.chips_high is None else line.chips_high + 1234,
+    )
+    more = replace(site, hardware=(bumped, *site.hardware[1:]))
     cases = [Case("chips", site, more, first)]
     # Move: a site inside some region to a point inside no region it was in.
     for rid in rids:
