@@ -47,6 +47,7 @@ from explorer.core.commands import (
     EditRegion,
     EditSite,
 )
+from explorer.core.dates import NEVER
 from explorer.core.errors import DataFileError, ValidationError
 from explorer.core.events import Event
 from explorer.core.history import History, UndoHistory
@@ -56,6 +57,7 @@ from explorer.core.store import SiteStore
 from explorer.geo.live_totals import LiveTotals
 from explorer.geo.region_store import RegionEntry, RegionStore
 from explorer.geo.regions import Region
+from explorer.geo.timeline import step_dates
 from explorer.geo.totals import PowerFactors
 from explorer.io.database.catalogue import ReadOnly
 from explorer.session.write_through import WriteThrough
@@ -365,6 +367,27 @@ class Session:
             return
         self.live_totals.set_as_of(as_of)
         self.as_of_changed.emit(as_of)
+
+    def online_dates(self) -> list[date]:
+        """The days on which what the data counts changes, in order: the online dates
+        of the lines that count (not cancelled, not superseded), as the campus rule
+        turns them into steps. Empty when no such line is dated."""
+        return [date.fromordinal(d) for d in self.live_totals.ledger.dated_days() if d != NEVER]
+
+    def date_stops(self) -> list[date]:
+        """The dates worth stopping at to see the data over time, in order.
+
+        The online dates (:meth:`online_dates`), the quarter ends from the first one's
+        quarter to the last one's, and the days the export rules changed in that span.
+        Empty when no line that counts is dated.
+        """
+        online = self.online_dates()
+        if not online:
+            return []
+        quarters = step_dates(online[0], online[-1], "quarter")
+        first, last = online[0], max(online[-1], quarters[-1])
+        rules = [d for d in self.catalogue.rules.change_days() if first <= d <= last]
+        return sorted({*online, *quarters, *rules})
 
     # ================================================================== modes
     @property

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Iterable
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -32,16 +33,22 @@ from explorer.core.selection import Selection
 from explorer.core.store import SiteStore
 from explorer.geo.live_totals import LiveTotals
 from explorer.geo.region_store import RegionStore
+from explorer.geo.totals import Totals, totals
 from explorer.io.boundaries import BoundaryLayer, load_boundary_layer
 from explorer.io.project_value import Project
 from explorer.session.session import DRAW_TOOLS, Session
 from explorer.ui.area_totals import AreaTotalsDialog
+from explorer.ui.capacity_panel import CapacityPanel
+from explorer.ui.date_strip import AsOfStrip
+from explorer.ui.date_text import as_of_words
 from explorer.ui.export_dialog import ExportDialog
-from explorer.ui.qt_store import SessionSignals
+from explorer.ui.qt_store import SessionSignals, StoreSignals
+from explorer.ui.region_format import chips_text, restricted_text, totals_tooltip
 from explorer.ui.region_panel import RegionPanel
 from explorer.ui.site_panel import SitePanel
 from explorer.ui.site_table import SiteTable
 from explorer.ui.undo import QtHistory
+from explorer.ui.undo_keys import WindowUndoKeys
 from explorer.web.controller import MapController
 from explorer.web.region_controller import RegionMapController
 from explorer.web.view import MapView
@@ -84,12 +91,29 @@ class MainWindow(QMainWindow):
         self.map_view = MapView(self)
         self.map = MapController(self.map_view, self.session)
         self.region_map = RegionMapController(self.map_view, self.session, self)
-        self.setCentralWidget(self.map_view)
+        # The date every live total counts up to sits above the map it also drives.
+        self.as_of_strip = AsOfStrip(self.session)
+        central = QWidget(self)
+        central.setObjectName("central")
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.as_of_strip)
+        column.addWidget(self.map_view, 1)
+        self.setCentralWidget(central)
 
         self.panel = SitePanel(self.session)
         self.panel_dock = self._dock(
             "Site", "site_dock", self.panel, Qt.DockWidgetArea.RightDockWidgetArea
         )
+        self.chart_panel = CapacityPanel(self.session)
+        self.chart_dock = self._dock(
+            "Capacity over time",
+            "chart_dock",
+            self.chart_panel,
+            Qt.DockWidgetArea.RightDockWidgetArea,
+        )
+        self.splitDockWidget(self.panel_dock, self.chart_dock, Qt.Orientation.Vertical)
         self.table = SiteTable(self.store, self.selection, catalogue=self.catalogue)
         self.table_dock = self._dock(
             "Sites", "table_dock", self.table, Qt.DockWidgetArea.BottomDockWidgetArea
@@ -110,6 +134,15 @@ class MainWindow(QMainWindow):
         self.provenance_label.setTextFormat(Qt.TextFormat.PlainText)
         self.provenance_label.setObjectName("provenance_label")
         self.statusBar().addPermanentWidget(self.provenance_label)
+        # All sites, as of the session's date: the one total that needs no region.
+        self.totals_label = QLabel()
+        self.totals_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.totals_label.setObjectName("status_totals")
+        self.statusBar().addPermanentWidget(self.totals_label)
+        self._totals_timer = QTimer(self)
+        self._totals_timer.setSingleShot(True)
+        self._totals_timer.setInterval(0)
+        self._totals_timer.timeout.connect(self.update_status_totals)
 
         self._build_actions()
         self._build_menus()
@@ -118,6 +151,15 @@ class MainWindow(QMainWindow):
         self.selection.changed.connect(self._on_selection_changed)
         self.store.inserted.connect(self._on_sites_counted)
         self.store.removed.connect(self._on_sites_counted)
+        self._store_events = StoreSignals(self.store, self)
+        for sig in (
+            self._store_events.inserted,
+            self._store_events.removed,
+            self._store_events.changed,
+            self._store_events.reset_done,
+        ):
+            sig.connect(self._schedule_status_totals)
+        self._session_events.asOfChanged.connect(self._schedule_status_totals)
         self._session_events.modeChanged.connect(self._on_mode_changed)
         self._session_events.colorModeChanged.connect(self._on_color_mode_changed)
         self._session_events.boundaryChanged.connect(self._on_boundary_changed)
@@ -125,6 +167,7 @@ class MainWindow(QMainWindow):
         self._restore_layout()
         self._update_title()
         self._on_selection_changed(None)
+        self.update_status_totals()
 
     # ------------------------------------------------------------------ the session's parts
     @property
@@ -193,6 +236,10 @@ class MainWindow(QMainWindow):
         self.act_redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
         self.addAction(self.act_undo)
         self.addAction(self.act_redo)
+        # Ctrl+Z means the undo stack wherever the focus is, a panel field included.
+        self.undo_keys = WindowUndoKeys(
+            self, [*self.act_undo.shortcuts(), *self.act_redo.shortcuts()]
+        )
         self.act_delete = self._action(
             "&Delete Site…", self.delete_selected, K.Delete, name="act_delete"
         )
@@ -279,6 +326,7 @@ class MainWindow(QMainWindow):
         view.addAction(self.panel_dock.toggleViewAction())
         view.addAction(self.table_dock.toggleViewAction())
         view.addAction(self.regions_dock.toggleViewAction())
+        view.addAction(self.chart_dock.toggleViewAction())
         help_menu = mb.addMenu("&Help")
         help_menu.addAction(self.act_about_data)
 
@@ -309,6 +357,25 @@ class MainWindow(QMainWindow):
             text = f"{len(self.store)} sites"
             self.provenance_label.setStyleSheet("")
         self.provenance_label.setText(text)
+
+    def status_totals(self) -> Totals:
+        """Every site's totals as of the session's date (what the status line shows)."""
+        live = self.live_totals
+        return totals(live.snapshot(), None, catalogue=self.catalogue, factors=live.factors)
+
+    def update_status_totals(self) -> None:
+        """Show :meth:`status_totals` in the status bar."""
+        self._totals_timer.stop()
+        t = self.status_totals()
+        when = as_of_words(t.as_of)
+        text = (
+            f"{when[0].upper()}{when[1:]}: {chips_text(t)} chips, {restricted_text(t)} restricted"
+        )
+        self.totals_label.setText(text)
+        self.totals_label.setToolTip(f"All sites\n{totals_tooltip(t)}")
+
+    def _schedule_status_totals(self, *_: object) -> None:
+        self._totals_timer.start()
 
     # ------------------------------------------------------------------ project files
     def load_project_value(self, project: Project, *, path: Path | None, display_name: str) -> None:
@@ -458,6 +525,9 @@ class MainWindow(QMainWindow):
             self.resize(1400, 900)
             self.resizeDocks([self.panel_dock], [440], Qt.Orientation.Horizontal)
             self.resizeDocks([self.table_dock], [240], Qt.Orientation.Vertical)
+            self.resizeDocks(
+                [self.panel_dock, self.chart_dock], [520, 330], Qt.Orientation.Vertical
+            )
         if isinstance(state, QByteArray):
             self.restoreState(state)
 
@@ -604,6 +674,7 @@ class MainWindow(QMainWindow):
             parent=self,
             selected_region_ids_provider=self.region_panel.selected_ids,
             catalogue=self.catalogue,
+            as_of_provider=lambda: self.session.as_of,
         )
         dialog.finished_export.connect(
             lambda path: self.statusBar().showMessage(f"Exported {path}", 10000)
