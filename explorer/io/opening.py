@@ -14,6 +14,7 @@ from pathlib import Path
 
 from explorer.core.chips import ChipCatalogue
 from explorer.core.errors import Problem, ValidationError
+from explorer.io.atomic import remove_stale_saves
 from explorer.io.formats import file_kind, read_sites
 from explorer.io.project_value import Project
 
@@ -64,7 +65,10 @@ def open_file(
         ``strict`` and at least one record is invalid.
     """
     p = Path(path)
-    if file_kind(p) == "gpkg":
+    kind = file_kind(p)
+    # What killed saves of this file left beside it (never a live save's files).
+    remove_stale_saves(p)
+    if kind == "gpkg":
         # Imported here: the project reader pulls in GDAL, which a GeoJSON user never needs.
         from explorer.io.project import read_project
 

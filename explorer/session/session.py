@@ -300,7 +300,8 @@ class Session:
         from explorer.io.project import save_project
 
         target = Path(path)
-        save_project(target, self.project())
+        # "Save As" keeps the tables other tools added to the opened project, as "Save" does.
+        save_project(target, self.project(), keep_tables_from=self.path)
         self.path = target
         self.display_name = target.name
         return target
