@@ -4,17 +4,40 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from explorer import DEMO_SITES
+from explorer.io.database.url import is_database_url
 from explorer.web.engine import environment_problem, make_application
+
+if TYPE_CHECKING:
+    from explorer.ui.main_window import MainWindow
+
+
+def open_target(window: MainWindow, target: str | None, *, interactive: bool = True) -> bool:
+    """Open what ``explorer TARGET`` names in ``window``: a shared catalogue
+    (``postgresql://user@host:port/db``), a project or sites file, or (None) the demo.
+
+    A URL is never turned into a path (that would fold its ``//``). On failure the
+    reason is shown (``interactive``) and kept in ``window.last_error``.
+    """
+    if target is not None and is_database_url(target):
+        return window.open_database(target, interactive=interactive)
+    return window.open_path(Path(target) if target else DEMO_SITES, interactive=interactive)
 
 
 def run_gui(argv: list[str]) -> int:
-    """Open the main window on ``argv[0]`` (a project or sites file) or the demo."""
+    """Open the main window on ``argv[0]`` (a project or sites file, or a database URL)
+    or the demo."""
     import argparse
 
     parser = argparse.ArgumentParser(prog="explorer", description="Compute Site Explorer")
-    parser.add_argument("file", nargs="?", help="project (.gpkg) or sites file to open")
+    parser.add_argument(
+        "file",
+        nargs="?",
+        help="project (.gpkg) or sites file to open, or a shared catalogue "
+        "(postgresql://user@host:port/db)",
+    )
     args = parser.parse_args(argv)
     problem = environment_problem()
     if problem is not None:
@@ -24,7 +47,6 @@ def run_gui(argv: list[str]) -> int:
     from explorer.ui.main_window import MainWindow
 
     window = MainWindow()
-    target = Path(args.file) if args.file else DEMO_SITES
-    window.open_path(target, interactive=True)
+    open_target(window, args.file, interactive=True)
     window.show()
     return int(app.exec())

@@ -9,6 +9,10 @@ which gets a red border, and the typed text stays so the user can fix it. A vali
 different value goes to :meth:`Session.edit_site`, which records one undoable command.
 The panel never mutates the store itself; it redraws from the store's events (so undo
 shows here too), and never writes back while redrawing.
+
+For a role that may only read a shared catalogue, :meth:`SitePanel.set_read_only` keeps
+every value readable and selectable but editable nowhere (opening a source's link and
+the site's history still work).
 """
 
 from __future__ import annotations
@@ -21,10 +25,12 @@ from typing import Any
 from PySide6.QtCore import QEvent, QObject, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QKeyEvent
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QAbstractItemView,
     QComboBox,
     QFormLayout,
     QGroupBox,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
@@ -139,6 +145,7 @@ class SitePanel(QWidget):
     """
 
     problemsChanged = Signal(object)
+    historyRequested = Signal()
 
     def __init__(self, session: Session, *, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -161,6 +168,7 @@ class SitePanel(QWidget):
         self._error_labels: dict[str, QLabel] = {}
         self._hw_cards: list[HardwareLineCard] = []
         self._src_rows: list[dict[str, QWidget]] = []
+        self._read_only = False
 
         self._build()
         self._store_events = StoreSignals(self.store, self)
@@ -220,13 +228,29 @@ class SitePanel(QWidget):
         Call it before saving so a half-typed edit is not lost. Returns False when the
         form has problems (they are shown, nothing is changed), True otherwise.
         """
-        if self._loading or self._committing or self._site is None:
+        if self._loading or self._committing or self._site is None or self._read_only:
             return True
         self._committing = True
         try:
             return self._commit(self._site)
         finally:
             self._committing = False
+
+    @property
+    def read_only(self) -> bool:
+        """True when the form cannot be edited (see :meth:`set_read_only`)."""
+        return self._read_only
+
+    def set_read_only(self, read_only: bool) -> None:
+        """Keep every field readable but editable nowhere (a read-only role), or not."""
+        if read_only != self._read_only:
+            self._read_only = read_only
+            self._apply_read_only()
+
+    def show_stored(self) -> None:
+        """Show the stored value of the site again, dropping what the form holds (after
+        a change the shared catalogue refused)."""
+        self._load(self._lookup(self.selection.current))
 
     def add_hardware_line(self) -> None:
         """Append an empty hardware line to the form and focus its chips cell.
@@ -387,7 +411,16 @@ class SitePanel(QWidget):
         box.addWidget(add_src, 0, Qt.AlignmentFlag.AlignLeft)
         form.addRow(src_box)
 
-        form.addRow("Updated", self._fields["updated_at"])
+        updated_row = QWidget(self.form)
+        updated_box = QHBoxLayout(updated_row)
+        updated_box.setContentsMargins(0, 0, 0, 0)
+        updated_box.addWidget(self._fields["updated_at"], 1)
+        self.history_button = QPushButton("History…", updated_row)
+        self.history_button.setObjectName("show_history")
+        self.history_button.setToolTip("Every recorded change of this site: who, when, why")
+        self.history_button.clicked.connect(lambda _checked=False: self.historyRequested.emit())
+        updated_box.addWidget(self.history_button)
+        form.addRow("Updated", updated_row)
 
         # The form sits at the top of a page that takes any spare height, and the page
         # only scrolls vertically (the fields shrink to the dock's width instead).
@@ -611,8 +644,24 @@ class SitePanel(QWidget):
             self._set_src_rows(site.sources)
             self._show_relations(site)
             self._forget_text_history()
+            if self._read_only:
+                self._apply_read_only()
         finally:
             self._loading = False
+
+    def _apply_read_only(self) -> None:
+        """Make every editing widget of the form read-only (or editable again)."""
+        ro = self._read_only
+        for w in self.form.findChildren(QWidget):
+            if isinstance(w, (QLineEdit, QPlainTextEdit)):
+                w.setReadOnly(ro)
+            elif isinstance(w, QComboBox):
+                w.setEnabled(not ro)
+            elif isinstance(w, QAbstractButton):
+                name = w.objectName()
+                if name == "show_history" or name.startswith("open_"):
+                    continue  # reading: a source's link, the site's history
+                w.setEnabled(not ro)
 
     def _forget_text_history(self) -> None:
         """Start every field's own text history at the value shown.
