@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QPoint
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
 from explorer.core.chips import ChipCatalogue
@@ -568,3 +568,20 @@ def test_a_reset_with_a_bad_row_keeps_the_good_ones(
         m.controller.resync()
         wait_rendered(qtbot, m.controller)
     assert state(qtbot, m)["sites"] == len(m.store)
+
+
+def test_a_click_selects_the_marker_without_a_move_before_it(qtbot: Any, m: MapEnv) -> None:
+    """A press and release where the mouse already is (no move event first) still reaches
+    the marker: clicks are hit-tested as they come, not from the last mouse move."""
+    point = call_js(qtbot, m.view.evaluate, "CSE.markerPoint('a-urumqi')")
+    pos = QPoint(round(point["x"]), round(point["y"]))
+    target = m.view.focusProxy()
+    with qtbot.waitSignal(m.view.bridge.siteClickedOnMap, timeout=5000) as blocker:
+        QTest.mouseClick(target, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pos)
+    assert blocker.args == ["a-urumqi"]
+    # Over the marker the map shows a pointer.
+    QTest.mouseMove(target, pos)
+    qtbot.waitUntil(
+        lambda: js(qtbot, m, "getComputedStyle(CSE.map.getContainer()).cursor") == "pointer",
+        timeout=5000,
+    )

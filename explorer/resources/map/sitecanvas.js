@@ -15,9 +15,8 @@
  * is sized in device pixels (window.devicePixelRatio), so print snapshots, which raise
  * the ratio, are drawn sharp.
  *
- * The canvas does not take pointer events itself (sites.js turns them on only while
- * the mouse is over something it drew, so regions under it stay clickable elsewhere);
- * options.events are DOM listeners for it.
+ * The canvas takes no pointer events (map.css): sites.js hit-tests the mouse events
+ * on their way down, so regions under it stay clickable wherever nothing is drawn.
  *
  * CSE.paint holds the drawing primitives (circle, ring, donut arcs, text, line).
  */
@@ -47,17 +46,11 @@
       return events;
     },
 
-    /* A new canvas each time the layer is added (Leaflet drops it on removal): the
-     * DOM listeners in options.events ({type: handler}) go on every one. */
+    /* A new canvas each time the layer is added (Leaflet drops it on removal). */
     _initContainer: function () {
       var canvas = (this._container = document.createElement('canvas'));
       canvas.className = 'cse-site-canvas';
-      canvas.style.pointerEvents = 'none';
       this._ctx = canvas.getContext('2d');
-      var events = this.options.events || {};
-      Object.keys(events).forEach(function (type) {
-        L.DomEvent.on(canvas, type, events[type]);
-      });
     },
 
     _destroyContainer: function () {
@@ -227,12 +220,6 @@
       }
       var d = this._ctx.getImageData(px, py, 1, 1).data;
       return [d[0], d[1], d[2], d[3]];
-    },
-
-    setPointerEvents: function (on) {
-      if (this._container) {
-        this._container.style.pointerEvents = on ? 'auto' : 'none';
-      }
     },
 
     getContainer: function () {

@@ -39,9 +39,11 @@
  * its sites, or lists them when zooming would not split it. The selected site is
  * never grouped (so it can be seen and dragged at any zoom).
  *
- * Mouse: the canvas takes pointer events only while the mouse is over something drawn
- * on it (the page checks on every mouse move), so regions and the map get every other
- * click; drawing tools (the .cse-drawing class) turn that off.
+ * Mouse: the canvas takes no pointer events; presses, clicks and moves are looked at on
+ * their way down (capture phase on the map's container) and hit-tested against what was
+ * drawn. One over a marker or group, unless a control, popup or region handle (above
+ * the sites) is there, is the sites layer's; every other goes on to regions and the
+ * map. Drawing tools (the .cse-drawing class) and place mode let every click through.
  *
  * Other page scripts (draw.js, regions.js) plug in by pushing {start(map, config),
  * connect(bridge, listen)} onto CSE.plugins before CSE.start runs: start() right
@@ -620,12 +622,41 @@
     return L.DomUtil.hasClass(S.map.getContainer(), 'cse-drawing');
   }
 
+  /* Is the element under the mouse drawn below the sites (a region, the basemap, the
+   * map itself), so that a marker painted there is on top of it? Controls, popups,
+   * tooltips and panes above the sites' (region handles) are not. */
+  function belowSites(target) {
+    var container = S.map.getContainer();
+    if (!target || !container.contains(target) || target.closest('.leaflet-control-container')) {
+      return false;
+    }
+    var sitesZ = parseInt(getComputedStyle(S.map.getPane('cse-sites')).zIndex, 10);
+    for (var pane = target.closest('.leaflet-pane'); pane; pane = pane.parentElement.closest('.leaflet-pane')) {
+      var z = parseInt(getComputedStyle(pane).zIndex, 10);
+      if (!isNaN(z)) {
+        return z <= sitesZ; // the nearest pane with a stacking order decides
+      }
+    }
+    return true;
+  }
+
+  /* What a mouse event is on, among the sites and groups drawn: null when something
+   * above them (a control, a popup, a region handle) takes it, or a drawing tool is on. */
+  function itemUnder(ev) {
+    if (drawingTool() || !belowSites(ev.target)) {
+      return null;
+    }
+    return itemAt(S.map.mouseEventToContainerPoint(ev));
+  }
+
   function onContainerMouseMove(ev) {
     if (S.drag) {
       return;
     }
-    var item = drawingTool() ? null : itemAt(S.map.mouseEventToContainerPoint(ev));
-    S.canvas.setPointerEvents(!!item);
+    var item = itemUnder(ev);
+    // The canvas itself never takes the mouse (clicks are caught on the way down, see
+    // onContainerClick): a class on the map gives the pointer cursor.
+    L.DomUtil[item ? 'addClass' : 'removeClass'](S.map.getContainer(), 'cse-over-site');
     if (!item) {
       if (S.hover) {
         hideTooltip();
@@ -639,7 +670,7 @@
 
   function onContainerMouseOut(ev) {
     if (!ev.relatedTarget || !S.map.getContainer().contains(ev.relatedTarget)) {
-      S.canvas.setPointerEvents(false);
+      L.DomUtil.removeClass(S.map.getContainer(), 'cse-over-site');
       hideTooltip();
     }
   }
@@ -955,18 +986,22 @@
     S.bridge[TO_PYTHON.MAP_CLICKED](ll.lng, ll.lat);
   }
 
-  function onCanvasClick(ev) {
-    L.DomEvent.stopPropagation(ev);
-    if (S.mode === 'place') {
-      placeAt(S.map.mouseEventToLatLng(ev));
+  /* Clicks, presses and double-clicks are looked at on their way down to whatever is
+   * under the mouse (capture phase on the map's container): one over a marker or a group
+   * is ours, and goes no further (no region under it is clicked, the map does not pan).
+   * The canvas takes no pointer events, so this does not depend on where the mouse was
+   * before. In place mode clicks go on to the map, which places the site. */
+  function onContainerClick(ev) {
+    if (S.mode === 'place' || ev.button !== 0) {
       return;
     }
-    if (Date.now() - S.dragEndedAt < 400) {
-      return; // the click that ends a marker drag is not a selection click
-    }
-    var item = itemAt(S.map.mouseEventToContainerPoint(ev));
+    var item = itemUnder(ev);
     if (!item) {
       return;
+    }
+    L.DomEvent.stop(ev);
+    if (Date.now() - S.dragEndedAt < 400 || (S.map.dragging && S.map.dragging.moved())) {
+      return; // the click that ends a marker drag, or a pan of the map, selects nothing
     }
     if (item.kind === 'group') {
       onGroupClick(item.key);
@@ -975,22 +1010,27 @@
     }
   }
 
-  function onCanvasMouseDown(ev) {
-    var item = itemAt(S.map.mouseEventToContainerPoint(ev));
-    if (!item || item.kind !== 'site') {
+  function onContainerDoubleClick(ev) {
+    if (S.mode !== 'place' && itemUnder(ev)) {
+      L.DomEvent.stop(ev); // a double click on a marker does not zoom the map
+    }
+  }
+
+  function onContainerMouseDown(ev) {
+    if (S.mode !== 'browse' || !S.connected || ev.button !== 0) {
       return;
     }
-    if (S.mode !== 'browse' || S.selected !== item.key || !S.connected || ev.button !== 0) {
+    var item = itemUnder(ev);
+    if (!item || item.kind !== 'site' || S.selected !== item.key) {
       return; // the map may still pan from here
     }
     // Move the marker ourselves, with map panning off, and report the drop to Python
     // (which decides, through a command).
-    S.map.dragging.disable();
+    L.DomEvent.stop(ev);
     hideTooltip();
     S.drag = { id: item.key, x: ev.clientX, y: ev.clientY, moved: false, layerX: item.x, layerY: item.y };
     document.addEventListener('mousemove', onDragMove, true);
     document.addEventListener('mouseup', onDragUp, true);
-    L.DomEvent.preventDefault(ev);
   }
 
   function onDragMove(ev) {
@@ -1173,11 +1213,7 @@
     S.map = map;
     S.data = new CSE.SiteData(CSE.config.limits, CSE.config.sites.STATES);
     S.layer = config.sitesLayer || L.featureGroup().addTo(map);
-    S.canvas = new CSE.SiteCanvas({
-      pane: 'cse-sites',
-      paint: paint,
-      events: { click: onCanvasClick, mousedown: onCanvasMouseDown, dblclick: L.DomEvent.stopPropagation }
-    });
+    S.canvas = new CSE.SiteCanvas({ pane: 'cse-sites', paint: paint });
     S.layer.addLayer(S.canvas);
     S.canvas.on('remove', function () {
       // Switched off in the layer switcher: nothing of it is drawn any more.
@@ -1188,6 +1224,9 @@
     var container = map.getContainer();
     container.addEventListener('mousemove', onContainerMouseMove, true);
     container.addEventListener('mouseout', onContainerMouseOut, true);
+    container.addEventListener('click', onContainerClick, true);
+    container.addEventListener('dblclick', onContainerDoubleClick, true);
+    container.addEventListener('mousedown', onContainerMouseDown, true);
     map.on('zoomstart movestart', hideTooltip);
     S.basemap = {};
     (config.basemap || []).forEach(function (ref) {
