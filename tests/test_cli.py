@@ -230,7 +230,7 @@ def test_totals_of_no_sites(
                        "got '-5'"),
         ("missing_region", "regions.geojson: cannot read regions file: No such file or directory"),
         ("bad_ext", "{sites}: unsupported file type '.txt' "
-                    "(expected .geojson, .json, .gpkg, .csv)"),
+                    "(expected .geojson, .json, .gpkg, .csv, .parquet, .geoparquet)"),
         ("newline", "{sites}: 1 problem; first: feature 1 (a): sources[0].url: "
                     "source url must start with http:// or https://, got 'ftp://x\\ny'"),
     ],

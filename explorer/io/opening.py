@@ -1,21 +1,29 @@
 """One door for opening what an analyst points the application at.
 
 The window, the CLI, the snapshot and the report all open files here, so "a ``.gpkg``
-is a project (sites, regions, metadata); a ``.geojson``/``.json``/``.csv`` is a sites
-file" is decided once (:func:`explorer.io.formats.file_kind`) and each file is read
-once.
+with a project table is a project (sites, regions, metadata); any other ``.gpkg`` is
+read from its point layer; a ``.geojson``/``.json``/``.csv``/``.parquet`` is a sites
+file" is decided once and each file is read once.
+
+What is read is kept as columns (:class:`~explorer.io.site_columns.SiteColumns`);
+:class:`~explorer.core.schema.Site` values are built only when something asks for
+:attr:`OpenedFile.project` (the window's store does; ``explorer totals`` does not).
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from explorer.core.chips import ChipCatalogue
 from explorer.core.errors import Problem, ValidationError
-from explorer.io.formats import file_kind, read_sites
+from explorer.io.formats import file_kind, read_site_columns
+from explorer.io.progress import Progress
 from explorer.io.project_value import Project
+from explorer.io.site_columns import SiteColumns
 
 
 @dataclass(frozen=True)
@@ -26,55 +34,114 @@ class OpenedFile:
     ----------
     path : Path
         The file as given.
-    project : Project
-        Its sites, metadata and (for a project file) regions.
+    columns : SiteColumns
+        The valid sites, as columns.
+    metadata : dict
+    regions : list of dict
+        A project's regions (GeoJSON features); none for a sites file.
     is_project : bool
         True for a project file: saving may write back to :attr:`path`. A sites file is
         never overwritten by a save (the user is asked where the project goes).
     problems : list of Problem
         Records left out (only with ``strict=False``).
+    layer : str or None
+        The GeoPackage point layer read as sites (None for a project or another format).
     """
 
     path: Path
-    project: Project
+    columns: SiteColumns
+    metadata: dict[str, Any]
+    regions: list[dict[str, Any]]
     is_project: bool
     problems: list[Problem] = field(default_factory=list)
+    layer: str | None = None
+
+    @cached_property
+    def project(self) -> Project:
+        """Sites, metadata and regions as a project value (the sites built on first use)."""
+        return Project(sites=self.columns.sites(), metadata=self.metadata, regions=self.regions)
+
+    @property
+    def display_name(self) -> str:
+        """The file's name, and the layer read when it was one of several."""
+        return self.path.name if self.layer is None else f"{self.path.name} ({self.layer})"
 
 
 def open_file(
-    path: str | os.PathLike[str], *, catalogue: ChipCatalogue, strict: bool = True
+    path: str | os.PathLike[str],
+    *,
+    catalogue: ChipCatalogue,
+    strict: bool = True,
+    layer: str | None = None,
+    progress: Progress | None = None,
 ) -> OpenedFile:
     """Read a project or sites file, once.
 
     Parameters
     ----------
     path : path-like
-        ``.gpkg`` project, or a ``.geojson``/``.json``/``.csv`` sites file.
+        ``.gpkg`` project or point layer, or a ``.geojson``/``.json``/``.csv``/
+        ``.parquet`` sites file.
     catalogue : ChipCatalogue
         The chip models hardware lines may name.
     strict : bool, default True
         Raise :class:`ValidationError` listing every invalid record; with ``False`` the
         valid records are kept and the problems returned.
+    layer : str, optional
+        The GeoPackage point layer to read as sites (needed when a file that is not a
+        project has several).
+    progress : Progress, optional
+        Told how far the read got; may raise
+        :class:`~explorer.io.progress.LoadCancelled` to stop it (nothing is kept).
 
     Raises
     ------
     DataFileError
-        Unsupported, missing, unreadable or malformed file (one line naming it).
+        Unsupported, missing, unreadable or malformed file (one line naming it);
+        :class:`~explorer.io.point_layers.LayerChoiceNeeded` when a GeoPackage has
+        several point layers and ``layer`` is None.
     ValidationError
         ``strict`` and at least one record is invalid.
     """
     p = Path(path)
-    if file_kind(p) == "gpkg":
-        # Imported here: the project reader pulls in GDAL, which a GeoJSON user never needs.
-        from explorer.io.project import read_project
+    kind = file_kind(p)
+    if kind == "gpkg":
+        opened = _open_geopackage(p, catalogue, layer, progress)
+    else:
+        if layer is not None:
+            from explorer.core.errors import DataFileError
 
-        project, problems = read_project(p, catalogue=catalogue)
-        if strict and problems:
-            raise ValidationError(problems)
-        return OpenedFile(p, project, True, list(problems))
-    site_file = read_sites(p, strict=strict, catalogue=catalogue)
-    project = Project(sites=site_file.sites, metadata=site_file.metadata, regions=[])
-    return OpenedFile(p, project, False, list(site_file.problems))
+            raise DataFileError(f"{p}: only a GeoPackage has layers, got layer '{layer}'")
+        site_file = read_site_columns(p, kind, catalogue, progress)
+        opened = OpenedFile(
+            p, site_file.columns, site_file.metadata, [], False, list(site_file.problems)
+        )
+    if strict and opened.problems:
+        raise ValidationError(opened.problems)
+    return opened
+
+
+def _open_geopackage(
+    p: Path, catalogue: ChipCatalogue, layer: str | None, progress: Progress | None
+) -> OpenedFile:
+    # Imported here: GDAL is loaded only once a GeoPackage is touched.
+    from explorer.io.column_check import check_sites
+    from explorer.io.point_layers import choose_point_layer, read_point_layer_raw
+    from explorer.io.progress import scaled
+    from explorer.io.project import PROJECT_TABLE, list_layers, read_project_columns
+
+    infos = list_layers(p)
+    names = {i.name for i in infos}
+    if PROJECT_TABLE in names and layer is None:
+        columns, metadata, regions, problems = read_project_columns(
+            p, catalogue=catalogue, progress=progress, layers=names
+        )
+        return OpenedFile(p, columns, metadata, regions, True, list(problems))
+    chosen = choose_point_layer(p, infos, layer)
+    raw = read_point_layer_raw(p, chosen, scaled(progress, 0.0, 0.5))
+    columns, problems = check_sites(raw, catalogue, scaled(progress, 0.5, 1.0))
+    shown = chosen if sum(i.is_points for i in infos) > 1 or layer is not None else None
+    return OpenedFile(p, columns, {}, [], False, list(problems), layer=shown)
 
 
 __all__ = ["OpenedFile", "open_file"]
