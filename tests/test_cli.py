@@ -375,9 +375,11 @@ def test_commands_open_their_file_once_through_open_file(
     real = opening.open_file
     calls: list[tuple[str, ChipCatalogue, bool]] = []
 
-    def spy(path: Any, *, catalogue: ChipCatalogue, strict: bool = True) -> Any:
+    def spy(
+        path: Any, *, catalogue: ChipCatalogue, strict: bool = True, layer: str | None = None
+    ) -> Any:
         calls.append((str(path), catalogue, strict))
-        return real(path, catalogue=catalogue, strict=strict)
+        return real(path, catalogue=catalogue, strict=strict, layer=layer)
 
     monkeypatch.setattr(opening, "open_file", spy)
     gpkg = tmp_path / "s.gpkg"

@@ -172,6 +172,8 @@ def is_blank(arr: pa.Array) -> np.ndarray:
 
 def to_objects(arr: pa.Array) -> np.ndarray:
     """A string array as a numpy object array of ``str`` (null as ``""``)."""
+    if arr.null_count == len(arr):  # a column the file does not have
+        return np.full(len(arr), "", dtype=object)
     return np.asarray(arr.fill_null("").to_numpy(zero_copy_only=False), dtype=object)
 
 

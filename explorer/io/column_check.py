@@ -435,8 +435,9 @@ def check_sites(
     for key in ("part_of", "supersedes"):
         ref = text[key]
         named = ref != ""
-        ref_arr = pa.array(ref.tolist(), type=pa.string())
-        ck.odd |= named & (~av.matches(ref_arr, _ID) | (ref == ids))
+        if named.any():
+            ref_arr = pa.array(ref.tolist(), type=pa.string())
+            ck.odd |= named & (~av.matches(ref_arr, _ID) | (ref == ids))
     lon = ck.number(None, raw.lon, -180, 180, required=True)
     lat = ck.number(None, raw.lat, -90, 90, required=True)
     power = ck.number("power_mw", None, 0, 100_000, required=False)

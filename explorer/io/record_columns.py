@@ -31,6 +31,8 @@ def explode(
     """
     site: list[int] = []
     cols: dict[str, list[Any]] = {k: [] for k in keys}
+    if values.count(None) == len(values) if isinstance(values, list) else False:
+        return ChildRows(np.zeros(0, dtype=np.int64), dict(cols))
     for i, value in enumerate(values):
         if value is None or value == "":
             continue
