@@ -25,6 +25,8 @@ def run_gui(argv: list[str]) -> int:
 
     window = MainWindow()
     target = Path(args.file) if args.file else DEMO_SITES
-    window.open_path(target, interactive=True)
+    # The window shows first; the file is read off the UI thread, with progress and
+    # Cancel in the status bar, and the map draws its sites when the read is done.
     window.show()
+    window.open_path(target, interactive=True, background=True)
     return int(app.exec())

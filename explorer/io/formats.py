@@ -42,7 +42,7 @@ import os
 from collections.abc import Iterable, Mapping
 from functools import cached_property
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import numpy as np
 
@@ -50,11 +50,12 @@ from explorer.core.chips import ChipCatalogue
 from explorer.core.errors import DataFileError, Problem, ValidationError
 from explorer.core.schema import Site
 from explorer.io.atomic import atomic_target
-from explorer.io.column_check import RawSites, check_sites
 from explorer.io.progress import Progress, report, scaled
-from explorer.io.record_columns import raw_from_records
 from explorer.io.records import decode_json_list, record_label, refuse_unwritable
-from explorer.io.site_columns import SiteColumns
+
+if TYPE_CHECKING:  # the readers load Arrow; writing a file and start-up do not need it
+    from explorer.io.column_check import RawSites
+    from explorer.io.site_columns import SiteColumns
 
 GEOJSON_SUFFIXES = (".geojson", ".json")
 CSV_SUFFIXES = (".csv",)
@@ -202,14 +203,16 @@ def read_site_columns(
     progress: Progress | None = None,
 ) -> SiteFile:
     """Read a GeoJSON, CSV or GeoParquet sites file (``kind`` from :func:`file_kind`)."""
-    read_share = scaled(progress, 0.0, 0.5)
+    from explorer.io.column_check import check_sites
+
     if kind == "parquet":
         from explorer.io.geoparquet import read_geoparquet_raw
 
-        raw, metadata, file_problems = read_geoparquet_raw(path, read_share)
+        raw, metadata, file_problems = read_geoparquet_raw(path, scaled(progress, 0.0, 0.5))
     else:
         data = _read_bytes(path)
         report(progress, 0.05, "reading")
+        read_share = scaled(progress, 0.05, 0.5)
         if kind == "geojson":
             from explorer.io.geojson_read import read_geojson_raw
 
@@ -405,6 +408,8 @@ def _dump_csv(sites: list[Site], fh: TextIO) -> None:
 def _read_csv(
     path: str | os.PathLike[str], data: bytes, progress: Progress | None
 ) -> tuple[RawSites, dict[str, Any], list[Problem]]:
+    from explorer.io.record_columns import raw_from_records
+
     text = _decode(path, data)
     reader = csv.reader(io.StringIO(text, newline=""))
     try:

@@ -21,9 +21,13 @@ from typing import Any
 from explorer.core.chips import ChipCatalogue
 from explorer.core.errors import Problem, ValidationError
 from explorer.io.formats import file_kind, read_site_columns
-from explorer.io.progress import Progress
+from explorer.io.progress import Progress, report
 from explorer.io.project_value import Project
 from explorer.io.site_columns import SiteColumns
+
+
+#: Sites built between two progress reports.
+_BUILD_STEP = 20_000
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,22 @@ class OpenedFile:
     def project(self) -> Project:
         """Sites, metadata and regions as a project value (the sites built on first use)."""
         return Project(sites=self.columns.sites(), metadata=self.metadata, regions=self.regions)
+
+    def build_project(self, progress: Progress | None = None) -> Project:
+        """:attr:`project`, its sites built now with progress reported (and cancellable)."""
+        if "project" in self.__dict__:
+            return self.project
+        n = len(self.columns)
+        sites = []
+        for i, site in enumerate(self.columns.iter_sites()):
+            if i % _BUILD_STEP == 0:
+                report(progress, i / max(n, 1), f"building {n:,} sites")
+            sites.append(site)
+        report(progress, 1.0, f"built {n:,} sites")
+        project = Project(sites=sites, metadata=self.metadata, regions=self.regions)
+        # What cached_property would store: later reads of .project get these sites.
+        self.__dict__["project"] = project
+        return project
 
     @property
     def display_name(self) -> str:

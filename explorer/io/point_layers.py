@@ -21,6 +21,7 @@ import numpy as np
 import pyarrow as pa
 
 from explorer.core.errors import DataFileError, Problem
+from explorer.io.layer_choice import LayerChoiceNeeded
 from explorer.io.column_check import LINE_KEYS, SOURCE_KEYS, RawSites, value_at
 from explorer.io.progress import Progress, report
 from explorer.io.record_columns import explode
@@ -41,24 +42,6 @@ class LayerInfo:
     @property
     def is_points(self) -> bool:
         return self.geometry_type in POINT_TYPES
-
-
-class LayerChoiceNeeded(DataFileError):
-    """A GeoPackage has several point layers and none was named.
-
-    Attributes
-    ----------
-    layers : tuple of str
-        The point layers to choose from, in file order.
-    """
-
-    def __init__(self, path: str | os.PathLike[str], layers: tuple[str, ...]) -> None:
-        self.layers = layers
-        names = ", ".join(f"'{n}'" for n in layers)
-        super().__init__(
-            f"{path} has {len(layers)} point layers ({names}); name the one to open "
-            "(--layer on the command line)"
-        )
 
 
 def choose_point_layer(

@@ -14,11 +14,14 @@ import logging
 from collections.abc import Iterable
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
+    QInputDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -33,10 +36,12 @@ from explorer.core.store import SiteStore
 from explorer.geo.live_totals import LiveTotals
 from explorer.geo.region_store import RegionStore
 from explorer.io.boundaries import BoundaryLayer, load_boundary_layer
+from explorer.io.layer_choice import LayerChoiceNeeded
 from explorer.io.project_value import Project
 from explorer.session.session import DRAW_TOOLS, Session
 from explorer.ui.area_totals import AreaTotalsDialog
 from explorer.ui.export_dialog import ExportDialog
+from explorer.ui.load_job import LoadJob, LoadProgress
 from explorer.ui.qt_store import SessionSignals
 from explorer.ui.region_panel import RegionPanel
 from explorer.ui.site_panel import SitePanel
@@ -46,11 +51,17 @@ from explorer.web.controller import MapController
 from explorer.web.region_controller import RegionMapController
 from explorer.web.view import MapView
 
+if TYPE_CHECKING:
+    from explorer.io.opening import OpenedFile
+
 log = logging.getLogger(__name__)
 
 MAX_RECENT = 8
 PROJECT_FILTER = "Compute Site Explorer project (*.gpkg)"
-OPEN_FILTER = "Projects and site files (*.gpkg *.geojson *.json *.csv);;All files (*)"
+OPEN_FILTER = (
+    "Projects and site files (*.gpkg *.geojson *.json *.csv *.parquet *.geoparquet);;"
+    "All files (*)"
+)
 BOUNDARY_FILTER = "Boundary layers (*.gpkg *.geojson *.json *.shp *.zip);;All files (*)"
 
 
@@ -105,6 +116,10 @@ class MainWindow(QMainWindow):
         #: The window-modal box that shows the last boundary-layer error (non-blocking).
         self.boundary_message_box: QMessageBox | None = None
         self._boundary_dir = ""
+
+        self.load_job: LoadJob | None = None
+        self.load_progress = LoadProgress(self)
+        self.statusBar().addWidget(self.load_progress)
 
         self.provenance_label = QLabel()
         self.provenance_label.setTextFormat(Qt.TextFormat.PlainText)
@@ -322,23 +337,95 @@ class MainWindow(QMainWindow):
         self._update_provenance()
         self.projectOpened.emit(self.display_name)
 
-    def open_path(self, path: Path | str, *, interactive: bool = True) -> bool:
-        """Open a project or sites file. On failure the current project is untouched."""
+    def open_path(
+        self,
+        path: Path | str,
+        *,
+        interactive: bool = True,
+        background: bool = False,
+        layer: str | None = None,
+    ) -> bool:
+        """Open a project or sites file. On failure the current project is untouched.
+
+        With ``background`` the file is read off the UI thread (:attr:`load_job`), with
+        progress and Cancel in the status bar, and True means the load started. A
+        GeoPackage with several point layers asks which one (when ``interactive``).
+        """
         path = Path(path)
+        if background:
+            self._start_load(path, interactive=interactive, layer=layer)
+            return True
         try:
-            self.session.open(path)
+            self.session.open(path, layer=layer)
+        except LayerChoiceNeeded as exc:
+            chosen = self._choose_layer(path, exc.layers) if interactive else None
+            if chosen is None:
+                return self._open_failed(path, exc, interactive)
+            return self.open_path(path, interactive=interactive, layer=chosen)
         except (DataFileError, ValidationError, ValueError, OSError) as exc:
-            message = str(exc) if not isinstance(exc, OSError) else f"{path}: {exc.strerror or exc}"
-            log.warning("could not open %s: %s", path, message)
-            if interactive:
-                QMessageBox.critical(
-                    self, "Could not open file", f"Could not open {path.name}:\n\n{message}"
-                )
-            self.last_error = message
-            return False
+            return self._open_failed(path, exc, interactive)
         self._opened()
         self._add_recent(path)
         return True
+
+    def _open_failed(self, path: Path, exc: BaseException, interactive: bool) -> bool:
+        message = str(exc) if not isinstance(exc, OSError) else f"{path}: {exc.strerror or exc}"
+        log.warning("could not open %s: %s", path, message)
+        if interactive:
+            QMessageBox.critical(
+                self, "Could not open file", f"Could not open {path.name}:\n\n{message}"
+            )
+        self.last_error = message
+        return False
+
+    def _choose_layer(self, path: Path, layers: tuple[str, ...]) -> str | None:
+        """Ask which point layer of ``path`` to open (tests replace this method)."""
+        name, ok = QInputDialog.getItem(
+            self,
+            "Choose a layer",
+            f"{path.name} has several point layers. Open which one as sites?",
+            list(layers),
+            0,
+            False,
+        )
+        return name if ok and name else None
+
+    # ------------------------------------------------------------------ loading off the UI thread
+    def _start_load(self, path: Path, *, interactive: bool, layer: str | None) -> None:
+        if self.load_job is not None:
+            self.load_job.cancel()
+        job = LoadJob(self.session, path, layer=layer, parent=self)
+        self.load_job = job
+        job.succeeded.connect(lambda opened: self._on_load_succeeded(job, opened))
+        job.failed.connect(lambda exc: self._on_load_failed(job, exc, interactive))
+        job.cancelled.connect(lambda: self._on_load_ended(job))
+        self.load_progress.follow(job)
+        job.start()
+
+    def _on_load_ended(self, job: LoadJob) -> None:
+        if self.load_job is job:
+            self.load_job = None
+
+    def _on_load_succeeded(self, job: LoadJob, opened: OpenedFile) -> None:
+        self._on_load_ended(job)
+        if job.is_cancelled:
+            return  # cancelled after the read finished: still nothing changes
+        try:
+            self.session.load_opened(opened)
+        except (DataFileError, ValueError) as exc:
+            self._open_failed(job.path, exc, True)
+            return
+        self._opened()
+        self._add_recent(job.path)
+
+    def _on_load_failed(self, job: LoadJob, exc: BaseException, interactive: bool) -> None:
+        self._on_load_ended(job)
+        if isinstance(exc, LayerChoiceNeeded) and interactive:
+            chosen = self._choose_layer(job.path, exc.layers)
+            if chosen is not None:
+                self._start_load(job.path, interactive=interactive, layer=chosen)
+                return
+        self._open_failed(job.path, exc, interactive)
 
     def _on_open(self) -> None:
         if not self._maybe_save():
@@ -346,7 +433,7 @@ class MainWindow(QMainWindow):
         start = str(self.path.parent) if self.path else str(Path.home())
         name, _ = QFileDialog.getOpenFileName(self, "Open", start, OPEN_FILTER)
         if name:
-            self.open_path(name)
+            self.open_path(name, background=True)
 
     def new_project(self) -> None:
         if not self._maybe_save():
@@ -416,6 +503,8 @@ class MainWindow(QMainWindow):
         if not self._maybe_save():
             event.ignore()
             return
+        if self.load_job is not None:
+            self.load_job.cancel()
         self._save_layout()
         event.accept()
 
