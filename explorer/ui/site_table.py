@@ -21,6 +21,7 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     Qt,
+    QTimer,
 )
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
@@ -258,6 +259,12 @@ class SiteTableModel(ColumnsTableModel):
         self.beginResetModel()
         self._load()
         self.endResetModel()
+        # Build what the text filter searches now, while the user is still looking at
+        # the new file, rather than on the first keystroke.
+        QTimer.singleShot(0, self._warm)
+
+    def _warm(self) -> None:
+        self._column("hay")
 
 
 def _haystack(site: Site) -> str:
@@ -409,15 +416,22 @@ class SiteFilterProxy(QAbstractProxyModel):
             rows = np.arange(n, dtype=np.int64)
         if self._sort_column >= 0 and rows.size:
             keys = model.sort_keys(self._sort_column)
-            # sorted() is stable, reversed too: ties keep the store's order both ways.
-            rows = np.array(
-                sorted(
-                    rows.tolist(),
-                    key=keys.__getitem__,
-                    reverse=self._sort_order == Qt.SortOrder.DescendingOrder,
-                ),
-                dtype=np.int64,
-            )
+            descending = self._sort_order == Qt.SortOrder.DescendingOrder
+            if COLUMNS[self._sort_column][0] in _NUMERIC:
+                values = np.asarray(keys, dtype=np.float64)[rows]
+                if descending:
+                    # Stable on the reversed rows, reversed back: ties in store order.
+                    order = np.argsort(values[::-1], kind="stable")[::-1]
+                    rows = rows[::-1][order]
+                else:
+                    rows = rows[np.argsort(values, kind="stable")]
+            else:
+                # sorted() is stable, reversed too: ties keep the store's order both ways
+                # (and sorts text faster than numpy's fixed-width strings).
+                rows = np.array(
+                    sorted(rows.tolist(), key=keys.__getitem__, reverse=descending),
+                    dtype=np.int64,
+                )
         pos = np.full(n, -1, dtype=np.int64)
         pos[rows] = np.arange(rows.size, dtype=np.int64)
         return rows.astype(np.int64), pos
@@ -435,7 +449,7 @@ class SiteFilterProxy(QAbstractProxyModel):
         rows, pos = self._mapping()
         if np.array_equal(rows, self._rows):
             return
-        if rows.size != self._rows.size or not np.array_equal(np.sort(rows), np.sort(self._rows)):
+        if rows.size != self._rows.size or not np.array_equal(pos >= 0, self._pos >= 0):
             self.beginResetModel()
             self._rows, self._pos = rows, pos
             self.endResetModel()
@@ -453,6 +467,8 @@ class SiteFilterProxy(QAbstractProxyModel):
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Sort by ``column`` (-1: the store's order)."""
+        if (column, order) == (self._sort_column, self._sort_order):
+            return  # the header and the view both ask on one click
         self._sort_column = column
         self._sort_order = order
         self._relayout()
