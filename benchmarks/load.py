@@ -54,9 +54,9 @@ import json, sys
 import geopandas as gpd
 path, regions_path = sys.argv[1], sys.argv[2]
 sites = gpd.read_parquet(path) if path.endswith(".parquet") else gpd.read_file(path)
-regions = gpd.read_file(regions_path)
-joined = gpd.sjoin(sites, regions[["name", "geometry"]], predicate="intersects")
-by_model = joined.groupby(["name", "chip_model"])["chips"].sum()
+regions = gpd.read_file(regions_path).rename(columns={"name": "region"})
+joined = gpd.sjoin(sites, regions[["region", "geometry"]], predicate="intersects")
+by_model = joined.groupby(["region", "chip_model"])["chips"].sum()
 print(json.dumps({m: int(v) for (_, m), v in by_model.items()}))
 """
 
@@ -195,7 +195,7 @@ def bench_inproc(folder: Path, sizes: list[int], repeats: int) -> None:
     cat = ChipCatalogue.bundled()
     region_path = regions_file(folder)
     [region] = load_regions(region_path)
-    regions = gpd.read_file(region_path)
+    regions = gpd.read_file(region_path).rename(columns={"name": "region"})
     print("\n### In one process (no start-up): read, check, total; and building sites\n")
     print(
         "| n sites | format | ours: open (s) | ours: snapshot + total (s) | geopandas read + "
@@ -218,8 +218,8 @@ def bench_inproc(folder: Path, sizes: list[int], repeats: int) -> None:
             def theirs(p: Path = path) -> tuple[float, Any]:
                 t0 = time.perf_counter()
                 g = gpd.read_parquet(p) if p.suffix == ".parquet" else gpd.read_file(p)
-                j = gpd.sjoin(g, regions[["name", "geometry"]], predicate="intersects")
-                j.groupby(["name", "chip_model"])["chips"].sum()
+                j = gpd.sjoin(g, regions[["region", "geometry"]], predicate="intersects")
+                j.groupby(["region", "chip_model"])["chips"].sum()
                 return time.perf_counter() - t0, None
 
             t_ours, (t_open, t_total, opened, _) = median_of(repeats, ours)

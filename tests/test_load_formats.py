@@ -213,7 +213,7 @@ def _every_field_sites() -> list[Site]:
                 Source("Bloomberg", "https://example.com/a?b=1", "2025-07-08", 'said "x"'),
                 Source("Notice", "", "2025", "line one\nline two"),
             ),
-            notes="multi\nline, with \"quotes\"",
+            notes='multi\nline, with "quotes"',
             updated_at="2025-07-09T10:00:00Z",
         ),
         Site(
@@ -460,9 +460,7 @@ def _synthetic_geojson(path: Path, n: int, *, seed: int, mutate: float) -> None:
             "operator": rng.choice(["Op A", "Op B", ""]),
             "province": rng.choice(["Xinjiang", "Qinghai"]),
             "status": rng.choice(["planned", "operational"]),
-            "hardware": [
-                {"chip_model": rng.choice(models), "chips": chips, "online": "2026-06"}
-            ],
+            "hardware": [{"chip_model": rng.choice(models), "chips": chips, "online": "2026-06"}],
             "chips": chips,
             "confidence": "illustrative",
             "sources": [{"title": "Synthetic", "url": "https://example.com/s"}],

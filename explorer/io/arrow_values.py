@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-Column = pa.Array | pa.ChunkedArray | Sequence[Any]
+Column: TypeAlias = pa.Array | pa.ChunkedArray | Sequence[Any]
 
 #: The characters ``str.strip()`` removes (Unicode whitespace as Python defines it), so
 #: Arrow trims text exactly as the per-record parser does.
@@ -64,6 +64,7 @@ def as_text(values: Column, n: int) -> tuple[pa.Array, np.ndarray]:
     except (pa.ArrowTypeError, pa.ArrowInvalid):
         pass
     clean: list[str | None] = []
+    v: Any
     for i, v in enumerate(values):
         if v is None or type(v) is str:
             clean.append(v)
@@ -113,7 +114,7 @@ def as_number(values: Column, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarra
             odd |= nan_value
         return out, present, odd
     out = np.full(n, np.nan)
-    for i, v in enumerate(values):
+    for i, v in enumerate(values):  # noqa: B007 - v is typed below
         tv = type(v)
         if v is None:
             continue

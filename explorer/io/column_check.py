@@ -288,8 +288,12 @@ class _Checker:
         out[blank] = default
         return out
 
-    def number(self, key: str | None, values: av.Column | None, lo: float, hi: float, *, required: bool) -> np.ndarray:
-        vals, present, odd = av.as_number(values if values is not None else self.col(key or ""), self.n)
+    def number(
+        self, key: str | None, values: av.Column | None, lo: float, hi: float, *, required: bool
+    ) -> np.ndarray:
+        vals, present, odd = av.as_number(
+            values if values is not None else self.col(key or ""), self.n
+        )
         with np.errstate(invalid="ignore"):
             bad = present & ~((vals >= lo) & (vals <= hi))
         self.odd |= odd | bad | (~present if required else False)
@@ -464,9 +468,7 @@ def check_sites(
                 },
             )
         parts.append(nested)
-    line_cols, line_site = _checked_children(
-        parts, ck.lines, ck, LINE_TEXT + LINE_INTS, LINE_KEYS
-    )
+    line_cols, line_site = _checked_children(parts, ck.lines, ck, LINE_TEXT + LINE_INTS, LINE_KEYS)
     line_sum = np.bincount(line_site, weights=line_cols["chips"].astype(float), minlength=n)
     # A nested record's flat ``chips`` is a total that must equal its lines.
     total, present, odd = av.as_number(ck.col("chips"), n)

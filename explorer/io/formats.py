@@ -185,10 +185,10 @@ def read_sites(
     if layer is not None and kind != "gpkg":
         raise DataFileError(f"{path}: only a GeoPackage has layers, got --layer '{layer}'")
     if kind == "gpkg":
-        from explorer.io.opening import open_file
+        from explorer.io.geopackage import read_geopackage
 
-        opened = open_file(path, catalogue=cat, strict=False, layer=layer, progress=progress)
-        result = SiteFile(opened.columns, opened.metadata, opened.problems)
+        read = read_geopackage(path, cat, layer=layer, progress=progress)
+        result = SiteFile(read.columns, read.metadata, read.problems)
     else:
         result = read_site_columns(path, kind, cat, progress)
     if strict and result.problems:
@@ -357,7 +357,6 @@ def _read_bytes(path: str | os.PathLike[str]) -> bytes:
         raise DataFileError(f"{path}: permission denied") from None
     except OSError as exc:
         raise DataFileError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    return data
 
 
 def _decode(path: str | os.PathLike[str], data: bytes) -> str:
@@ -446,7 +445,9 @@ def _read_csv(
                 )
             props: dict[str, Any] = dict(row)
             if not single_line:
-                props["hardware"] = decode_json_list(props.get("hardware"), "hardware", found, label)
+                props["hardware"] = decode_json_list(
+                    props.get("hardware"), "hardware", found, label
+                )
             props["sources"] = decode_json_list(props.get("sources"), "sources", found, label)
             if found:
                 pre[len(records)] = found
@@ -458,9 +459,7 @@ def _read_csv(
         raise DataFileError(f"{path}: unreadable CSV at line {reader.line_num}: {exc}") from None
     report(progress, 1.0, "reading")
     flat = np.full(len(records), single_line, dtype=bool)
-    raw = raw_from_records(
-        records, lons, lats, lambda i: f"row {numbers[i]}", pre=pre, flat=flat
-    )
+    raw = raw_from_records(records, lons, lats, lambda i: f"row {numbers[i]}", pre=pre, flat=flat)
     return raw, {}, []
 
 

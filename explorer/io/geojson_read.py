@@ -130,9 +130,7 @@ def read_geojson_raw(
     for i, f in enumerate(feats):
         if (ids[i] is None or ids[i] == "") and f.id is not None and f.id != "":
             ids[i] = f.id
-    flat = np.array(
-        [p.hardware is None and p.chip_model is not None for p in props], dtype=bool
-    )
+    flat = np.array([p.hardware is None and p.chip_model is not None for p in props], dtype=bool)
     pre: dict[int, list[Problem]] = {}
     hardware = [None if flat[i] else p.hardware for i, p in enumerate(props)]
     sources = [p.sources for p in props]
@@ -140,7 +138,9 @@ def read_geojson_raw(
         for i, v in enumerate(values):
             if isinstance(v, str):  # a JSON list written as text, as GIS tools do
                 found: list[Problem] = []
-                values[i] = decode_json_list(v, key, found, record_label(f"feature {i + 1}", ids[i]))
+                values[i] = decode_json_list(
+                    v, key, found, record_label(f"feature {i + 1}", ids[i])
+                )
                 if found:
                     pre.setdefault(i, []).extend(found)
     lon: list[Any] = [0] * n

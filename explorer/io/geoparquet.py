@@ -133,12 +133,18 @@ def sites_table(sites: Sequence[Site], metadata: Mapping[str, Any] | None = None
         "version": "1.1.0",
         "primary_column": GEOMETRY,
         "columns": {
-            GEOMETRY: {"encoding": "WKB", "geometry_types": ["Point"], **({"bbox": bbox} if bbox else {})}
+            GEOMETRY: {
+                "encoding": "WKB",
+                "geometry_types": ["Point"],
+                **({"bbox": bbox} if bbox else {}),
+            }
         },
     }
     meta = {
         b"geo": json.dumps(geo).encode(),
-        METADATA_KEY: json.dumps(dict(metadata or {}), ensure_ascii=False, allow_nan=False).encode(),
+        METADATA_KEY: json.dumps(
+            dict(metadata or {}), ensure_ascii=False, allow_nan=False
+        ).encode(),
     }
     return table.replace_schema_metadata(meta)
 

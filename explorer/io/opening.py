@@ -25,7 +25,6 @@ from explorer.io.progress import Progress, report
 from explorer.io.project_value import Project
 from explorer.io.site_columns import SiteColumns
 
-
 #: Sites built between two progress reports.
 _BUILD_STEP = 20_000
 
@@ -126,7 +125,19 @@ def open_file(
     p = Path(path)
     kind = file_kind(p)
     if kind == "gpkg":
-        opened = _open_geopackage(p, catalogue, layer, progress)
+        # Imported here: GDAL is loaded only once a GeoPackage is touched.
+        from explorer.io.geopackage import read_geopackage
+
+        read = read_geopackage(p, catalogue, layer=layer, progress=progress)
+        opened = OpenedFile(
+            p,
+            read.columns,
+            read.metadata,
+            read.regions,
+            read.is_project,
+            read.problems,
+            layer=read.layer,
+        )
     else:
         if layer is not None:
             from explorer.core.errors import DataFileError
@@ -139,29 +150,6 @@ def open_file(
     if strict and opened.problems:
         raise ValidationError(opened.problems)
     return opened
-
-
-def _open_geopackage(
-    p: Path, catalogue: ChipCatalogue, layer: str | None, progress: Progress | None
-) -> OpenedFile:
-    # Imported here: GDAL is loaded only once a GeoPackage is touched.
-    from explorer.io.column_check import check_sites
-    from explorer.io.point_layers import choose_point_layer, read_point_layer_raw
-    from explorer.io.progress import scaled
-    from explorer.io.project import PROJECT_TABLE, list_layers, read_project_columns
-
-    infos = list_layers(p)
-    names = {i.name for i in infos}
-    if PROJECT_TABLE in names and layer is None:
-        columns, metadata, regions, problems = read_project_columns(
-            p, catalogue=catalogue, progress=progress, layers=names
-        )
-        return OpenedFile(p, columns, metadata, regions, True, list(problems))
-    chosen = choose_point_layer(p, infos, layer)
-    raw = read_point_layer_raw(p, chosen, scaled(progress, 0.0, 0.5))
-    columns, problems = check_sites(raw, catalogue, scaled(progress, 0.5, 1.0))
-    shown = chosen if sum(i.is_points for i in infos) > 1 or layer is not None else None
-    return OpenedFile(p, columns, {}, [], False, list(problems), layer=shown)
 
 
 __all__ = ["OpenedFile", "open_file"]

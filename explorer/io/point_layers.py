@@ -21,8 +21,8 @@ import numpy as np
 import pyarrow as pa
 
 from explorer.core.errors import DataFileError, Problem
-from explorer.io.layer_choice import LayerChoiceNeeded
 from explorer.io.column_check import LINE_KEYS, SOURCE_KEYS, RawSites, value_at
+from explorer.io.layer_choice import LayerChoiceNeeded
 from explorer.io.progress import Progress, report
 from explorer.io.record_columns import explode
 from explorer.io.records import decode_json_list, record_label
@@ -80,9 +80,7 @@ def choose_point_layer(
     raise LayerChoiceNeeded(path, point_layers)
 
 
-def read_arrow_layer(
-    path: str | os.PathLike[str], layer: str
-) -> tuple[dict[str, Any], pa.Table]:
+def read_arrow_layer(path: str | os.PathLike[str], layer: str) -> tuple[dict[str, Any], pa.Table]:
     """(layer info, table in feature order) of one layer, through Arrow."""
     import pyogrio
 
@@ -140,7 +138,9 @@ def raw_from_table(
         return f"{label_kind} {i + 1}"
 
     col = table.column(geometry) if geometry is not None else None
-    lon, lat, pre = points(col, n, lambda i: record_label(label(i), value_at(columns.get("id", pa.nulls(n)), i)))
+    lon, lat, pre = points(
+        col, n, lambda i: record_label(label(i), value_at(columns.get("id", pa.nulls(n)), i))
+    )
     ok = np.ones(n, dtype=bool)
     ok[list(pre)] = False
     if ok.any():
@@ -150,7 +150,7 @@ def raw_from_table(
     flat = np.full(n, flat_file, dtype=bool)
     odd = np.zeros(n, dtype=bool)
     lists: dict[str, list[Any]] = {}
-    for key, keys in (("hardware", LINE_KEYS), ("sources", SOURCE_KEYS)):
+    for key in ("hardware", "sources"):
         if key not in columns:
             lists[key] = [None] * n
             continue
@@ -158,7 +158,12 @@ def raw_from_table(
         for i, v in enumerate(values):
             if isinstance(v, str):
                 found: list[Problem] = []
-                values[i] = decode_json_list(v, key, found, record_label(label(i), value_at(columns.get("id", pa.nulls(n)), i)))
+                values[i] = decode_json_list(
+                    v,
+                    key,
+                    found,
+                    record_label(label(i), value_at(columns.get("id", pa.nulls(n)), i)),
+                )
                 if found:
                     pre.setdefault(i, []).extend(found)
         lists[key] = values

@@ -33,12 +33,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 import pyogrio
 import pyogrio.raw
 import shapely
 import shapely.geometry
-
-import pyarrow as pa
 
 from explorer.core.chips import ChipCatalogue
 from explorer.core.errors import DataFileError, Problem, ValidationError
@@ -399,7 +398,7 @@ def read_project_columns(
     report(progress, 0.3, "reading hardware and sources")
     # A record's hardware lines and sources are the child rows with its id; the first
     # record with an id takes them (a later duplicate is refused anyway).
-    id_col = raw.columns.get("id")
+    id_col = table.column("id") if "id" in table.column_names else None
     first: dict[str, int] = {}
     if id_col is not None:
         for i, v in enumerate(id_col.to_pylist()):
@@ -419,7 +418,8 @@ def read_project_columns(
                 Problem(
                     "site_id",
                     sid,
-                    f"{table_name} rows refer to site id '{sid}', which is not in the 'sites' layer",
+                    f"{table_name} rows refer to site id '{sid}', "
+                    "which is not in the 'sites' layer",
                     where=f"{table_name} table",
                 )
             )
@@ -444,7 +444,9 @@ def _child_rows(
     m = data.num_rows
     sids = [
         "" if v is None else str(v).strip()
-        for v in (data.column("site_id").to_pylist() if "site_id" in data.column_names else [None] * m)
+        for v in (
+            data.column("site_id").to_pylist() if "site_id" in data.column_names else [None] * m
+        )
     ]
     site = np.array([first.get(s, -1) for s in sids], dtype=np.int64)
     orphans = list(dict.fromkeys(s for s, i in zip(sids, site.tolist(), strict=True) if i < 0))
@@ -500,9 +502,7 @@ def list_layers(path: str | os.PathLike[str]) -> list[LayerInfo]:
         listed = pyogrio.list_layers(str(p))
     except Exception as exc:  # GDAL reports corruption through several error types
         raise DataFileError(f"{path} is not a readable GeoPackage ({_one_line(exc)})") from None
-    return [
-        LayerInfo(str(name), str(gtype) if gtype else None) for name, gtype in listed
-    ]
+    return [LayerInfo(str(name), str(gtype) if gtype else None) for name, gtype in listed]
 
 
 def _read_layer(

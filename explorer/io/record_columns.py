@@ -21,9 +21,7 @@ from explorer.io.column_check import (
 _RECORD_KEYS = tuple(dict.fromkeys((*SITE_KEYS, *FLAT_LINE_KEYS)))
 
 
-def explode(
-    values: Sequence[Any], keys: Sequence[str], odd: np.ndarray
-) -> ChildRows:
+def explode(values: Sequence[Any], keys: Sequence[str], odd: np.ndarray) -> ChildRows:
     """Child rows of per-record lists of objects (hardware lines, sources).
 
     A record whose value is neither missing nor a list of objects is marked in ``odd``

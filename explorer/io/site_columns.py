@@ -13,12 +13,16 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from explorer.core.chips import ChipCatalogue
 from explorer.core.dates import NEVER, period_end_ordinal
 from explorer.core.schema import HardwareLine, Site, Source
+
+if TYPE_CHECKING:  # the totals snapshot loads shapely and pyproj: imported when used
+    from explorer.geo.totals import SiteArrays
 
 #: Site text fields, in :class:`~explorer.core.schema.Site` order.
 SITE_TEXT = (
@@ -243,9 +247,7 @@ class SiteColumns:
         """How many sites are an illustrative scenario."""
         return int(np.count_nonzero(self.text["confidence"] == "illustrative"))
 
-    def site_arrays(
-        self, catalogue: ChipCatalogue, *, as_of: date | None = None
-    ) -> SiteArraysLike:
+    def site_arrays(self, catalogue: ChipCatalogue, *, as_of: date | None = None) -> SiteArrays:
         """The totals snapshot of these sites as of a date, without building sites.
 
         The capacity rules of :mod:`explorer.geo.capacity` apply as they do to sites: a
@@ -317,9 +319,6 @@ class SiteColumns:
             counted=counted,
             as_of=as_of,
         )
-
-
-SiteArraysLike = "SiteArrays"  # the geo snapshot type, imported when used
 
 
 def concat_rows(parts: Sequence[tuple[SiteColumns, np.ndarray]], n: int) -> SiteColumns:

@@ -88,9 +88,7 @@ def points(
         import shapely
 
         values = arr.take(pa.array(rest)).to_pylist()
-        geoms = shapely.from_wkb(
-            np.array(values, dtype=object), on_invalid="ignore"
-        )
+        geoms = shapely.from_wkb(np.array(values, dtype=object), on_invalid="ignore")
         ok = (
             (shapely.get_type_id(geoms) == 0)
             & ~shapely.is_empty(geoms)

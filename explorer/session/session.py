@@ -59,9 +59,9 @@ from explorer.geo.totals import PowerFactors
 
 if TYPE_CHECKING:
     from explorer.geo.admin import AdminAreas
-    from explorer.io.progress import Progress
     from explorer.io.boundaries import BoundaryLayer
     from explorer.io.opening import OpenedFile
+    from explorer.io.progress import Progress
     from explorer.io.project_value import Project
 
 #: The map modes, one at a time: ``browse`` or ``place`` for sites, or a drawing tool.

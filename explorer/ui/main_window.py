@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
@@ -59,8 +58,7 @@ log = logging.getLogger(__name__)
 MAX_RECENT = 8
 PROJECT_FILTER = "Compute Site Explorer project (*.gpkg)"
 OPEN_FILTER = (
-    "Projects and site files (*.gpkg *.geojson *.json *.csv *.parquet *.geoparquet);;"
-    "All files (*)"
+    "Projects and site files (*.gpkg *.geojson *.json *.csv *.parquet *.geoparquet);;All files (*)"
 )
 BOUNDARY_FILTER = "Boundary layers (*.gpkg *.geojson *.json *.shp *.zip);;All files (*)"
 

@@ -9,10 +9,10 @@ never changes the store. :class:`SiteTable` binds the view's row selection to th
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from typing import Any
 
 import numpy as np
-
 from PySide6.QtCore import (
     QAbstractItemModel,
     QAbstractProxyModel,
@@ -275,16 +275,17 @@ def _haystack(site: Site) -> str:
     ).casefold()
 
 
+def _sort_key(site: Site, key: str) -> Any:
+    return SiteTableModel._sort_value(site, key)
+
+
 #: Per-row values the proxy filters and sorts by, derived from a site.
 _DERIVED: dict[str, Callable[[Site], Any]] = {
     "hay": _haystack,
     "status": lambda s: s.status,
     "province": lambda s: s.province,
     "models": lambda s: {h.chip_model for h in s.hardware},
-    **{
-        f"sort:{key}": (lambda s, k=key: SiteTableModel._sort_value(s, k))
-        for key, _ in COLUMNS
-    },
+    **{f"sort:{key}": partial(_sort_key, key=key) for key, _ in COLUMNS},
 }
 
 
@@ -802,9 +803,7 @@ class SiteTable(QWidget):
     def _update_footer(self) -> None:
         shown = self.proxy.rowCount()
         chips = self.proxy.visible_chips()
-        self.footer.setText(
-            f"{shown:,} of {self.model.rowCount():,} sites · {chips:,} chips shown"
-        )
+        self.footer.setText(f"{shown:,} of {self.model.rowCount():,} sites · {chips:,} chips shown")
 
     # ------------------------------------------------------------------ selection sync
     def _on_view_selection_changed(self, _sel: QItemSelection, _desel: QItemSelection) -> None:

@@ -67,9 +67,7 @@ def test_cancel_half_way_leaves_the_open_project_untouched(
     assert window.undo_stack.count() == 0
 
 
-def test_background_open_keeps_the_window_responsive(
-    qtbot, make_window, big_file: Path
-) -> None:  # noqa: ANN001
+def test_background_open_keeps_the_window_responsive(qtbot, make_window, big_file: Path) -> None:  # noqa: ANN001
     window = make_window()
     ticks: list[int] = []
     timer = QTimer(window)
@@ -95,9 +93,7 @@ def test_background_open_keeps_the_window_responsive(
     wait_rendered(qtbot, window)
 
 
-def test_background_open_reports_problems_as_before(
-    qtbot, make_window, tmp_path: Path
-) -> None:  # noqa: ANN001
+def test_background_open_reports_problems_as_before(qtbot, make_window, tmp_path: Path) -> None:  # noqa: ANN001
     window = make_window()
     before = window.store.sites()
     bad = tmp_path / "sites.geojson"
@@ -117,9 +113,7 @@ def test_background_open_reports_problems_as_before(
     assert window.store.sites() == before
 
 
-def test_several_point_layers_ask_which_one(
-    qtbot, make_window, tmp_path: Path
-) -> None:  # noqa: ANN001
+def test_several_point_layers_ask_which_one(qtbot, make_window, tmp_path: Path) -> None:  # noqa: ANN001
     import geopandas as gpd
     import shapely
 
