@@ -522,3 +522,9 @@ def test_same_sites_in_every_format(cat: ChipCatalogue, tmp_path: Path) -> None:
         path = tmp_path / f"copy{suffix}"
         write_sites(path, sites, {"title": "copy"})
         assert read_sites(path, catalogue=cat).sites == sites, suffix
+
+
+def test_the_whitespace_arrow_trims_is_pythons() -> None:
+    from explorer.io.arrow_values import PY_WHITESPACE
+
+    assert PY_WHITESPACE == "".join(chr(c) for c in range(0x110000) if chr(c).isspace())

@@ -104,7 +104,7 @@ class LoadJob(QObject):
         if percent > self._last:  # the bar only moves forward
             # Signals emitted here reach the UI thread queued.
             self._last = percent
-            self.progressed.emit(percent, stage)
+            self._emit("progressed", percent, stage)
 
     def _run(self) -> None:
         result: Any
@@ -113,12 +113,22 @@ class LoadJob(QObject):
             if self._cancel.is_set():
                 raise LoadCancelled(str(self.path))
         except LoadCancelled:
-            self.cancelled.emit()
+            self._emit("cancelled")
             return
         except Exception as exc:  # every failure is shown to the user, none is lost
-            self.failed.emit(exc)
+            self._emit("failed", exc)
             return
-        self.succeeded.emit(result)
+        self._emit("succeeded", result)
+
+    def _emit(self, name: str, *args: Any) -> None:
+        try:
+            getattr(self, name).emit(*args)
+        except RuntimeError:
+            # The window (and this job with it) was closed while the file was read:
+            # there is nobody left to tell, and nothing was loaded.
+            self._cancel.set()
+            if name == "progressed":
+                raise LoadCancelled(str(self.path)) from None
 
 
 class LoadProgress(QWidget):
