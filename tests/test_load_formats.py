@@ -528,3 +528,38 @@ def test_the_whitespace_arrow_trims_is_pythons() -> None:
     from explorer.io.arrow_values import PY_WHITESPACE
 
     assert PY_WHITESPACE == "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
+
+
+@pytest.mark.parametrize("as_of", [None, "2025-03-31", "2025-12-31", "2030-01-01"])
+def test_columns_snapshot_equals_the_snapshot_of_sites(
+    cat: ChipCatalogue, tmp_path: Path, as_of: str | None
+) -> None:
+    """Campus, parts, supersession, cancelled and dated lines: the snapshot explorer totals
+    takes from the columns is the one the sites give."""
+    from datetime import date
+
+    from explorer.geo.totals import SiteArrays
+
+    sites = _every_field_sites() + [
+        Site(
+            id="plain",
+            name="Plain",
+            lon=90.0,
+            lat=40.0,
+            hardware=(
+                HardwareLine("H20", 64, online="2025-02"),
+                HardwareLine("H100", 8, status="cancelled"),
+                HardwareLine("H200", 10, chips_low=5, chips_high=20),
+            ),
+        )
+    ]
+    path = tmp_path / "s.parquet"
+    write_sites(path, sites)
+    day = date.fromisoformat(as_of) if as_of else None
+    got = open_file(path, catalogue=cat).columns.site_arrays(cat, as_of=day)
+    want = SiteArrays.from_sites(sites, cat, as_of=day)
+    assert got.models == want.models
+    assert got.ids.tolist() == want.ids.tolist()
+    for name in ("chips", "chips_low", "chips_high", "counted", "lon", "lat"):
+        assert np.array_equal(getattr(got, name), getattr(want, name)), name
+    assert np.array_equal(got.reported_power_mw, want.reported_power_mw, equal_nan=True)

@@ -182,6 +182,18 @@ def to_objects(arr: pa.Array) -> np.ndarray:
     return np.asarray(arr.fill_null("").to_numpy(zero_copy_only=False), dtype=object)
 
 
+def with_default(arr: pa.Array, blank: np.ndarray, default: str) -> pa.Array:
+    """``arr`` with ``default`` where ``blank``."""
+    if not blank.any():
+        return arr
+    return pc.if_else(pa.array(blank), pa.scalar(default, pa.string()), arr)
+
+
+def distinct(arr: pa.Array) -> list[str]:
+    """The distinct non-null values of a string array."""
+    return [v for v in pc.unique(arr.drop_null()).to_pylist() if v is not None]
+
+
 def null_mask(arr: pa.Array) -> np.ndarray:
     """Mask of null values."""
     return _mask(arr.is_null())
@@ -201,4 +213,6 @@ __all__ = [
     "text_length",
     "to_objects",
     "whole",
+    "with_default",
+    "distinct",
 ]

@@ -39,6 +39,7 @@ from explorer.io.site_columns import (
     LINE_TEXT,
     SITE_TEXT,
     SOURCE_TEXT,
+    Columns,
     SiteColumns,
     concat_rows,
 )
@@ -270,7 +271,7 @@ class _Checker:
         return pa.nulls(self.n, pa.null()) if c is None else c
 
     # ------------------------------------------------------------------ fields
-    def text(self, key: str) -> np.ndarray:
+    def text(self, key: str) -> pa.Array:
         limit, strip = _TEXT_RULES[key]
         arr, odd = av.as_text(self.col(key), self.n)
         self.odd |= odd | (av.text_length(arr) > limit)
@@ -278,15 +279,13 @@ class _Checker:
             arr = av.stripped(arr)
         if key == "name":
             self.odd |= av.is_blank(arr)
-        return av.to_objects(arr)
+        return arr
 
-    def choice(self, key: str, allowed: Sequence[str], default: str) -> np.ndarray:
+    def choice(self, key: str, allowed: Sequence[str], default: str) -> pa.Array:
         arr, odd = av.as_text(self.col(key), self.n)
         blank = av.is_blank(arr)
         self.odd |= odd | ~(blank | av.is_in(arr, allowed))
-        out = av.to_objects(arr)
-        out[blank] = default
-        return out
+        return av.with_default(arr, blank, default)
 
     def number(
         self, key: str | None, values: av.Column | None, lo: float, hi: float, *, required: bool
@@ -331,19 +330,16 @@ class _Checker:
         status, o = av.as_text(cols.get("status", pa.nulls(m, pa.null())), m)
         blank = av.is_blank(status)
         odd |= o | ~(blank | av.is_in(status, LINE_STATUSES))
-        status_o = av.to_objects(status)
-        status_o[blank] = "unknown"
+        status_a = av.with_default(status, blank, "unknown")
         online, o = self.child_text(cols, "online", m, 32, True)
         odd |= o
-        online_o = av.to_objects(online)
-        dated = online_o != ""
+        dated = ~av.is_blank(online)
         odd |= dated & ~av.matches(online, _DATE)
         if dated.any():
-            uniq, inv = np.unique(online_o[dated].astype(str), return_inverse=True)
-            ok = np.array([is_partial_date(u) for u in uniq.tolist()], dtype=bool)
-            bad_dates = np.zeros(m, dtype=bool)
-            bad_dates[np.flatnonzero(dated)] = ~ok[inv]
-            odd |= bad_dates
+            # A calendar check per distinct date (a file has few), not per line.
+            days = av.distinct(online)
+            valid = [d for d in days if d and is_partial_date(d)]
+            odd |= dated & ~av.is_in(online, valid)
         ints: dict[str, np.ndarray] = {}
         for key in LINE_INTS:
             c = cols.get(key, pa.nulls(m, pa.null()))
@@ -358,11 +354,11 @@ class _Checker:
         chips = ints["chips"]
         odd |= (ints["chips_low"] >= 0) & (ints["chips_low"] > chips)
         odd |= (ints["chips_high"] >= 0) & (ints["chips_high"] < chips)
-        out = {
-            "chip_model": av.to_objects(model),
-            "phase": av.to_objects(phase),
-            "status": status_o,
-            "online": online_o,
+        out: dict[str, Any] = {
+            "chip_model": model,
+            "phase": phase,
+            "status": status_a,
+            "online": online,
             **ints,
         }
         return out, odd
@@ -378,12 +374,7 @@ class _Checker:
         odd |= o | ~(av.is_blank(day) | av.matches(day, _DATE))
         quote, o = self.child_text(cols, "quote", m, 10_000, False)
         odd |= o
-        out = {
-            "title": av.to_objects(title),
-            "url": av.to_objects(url),
-            "date": av.to_objects(day),
-            "quote": av.to_objects(quote),
-        }
+        out: dict[str, Any] = {"title": title, "url": url, "date": day, "quote": quote}
         return out, odd
 
 
@@ -438,10 +429,9 @@ def check_sites(
     text["confidence"] = ck.choice("confidence", CONFIDENCES, "low")
     for key in ("part_of", "supersedes"):
         ref = text[key]
-        named = ref != ""
+        named = ~av.is_blank(ref)
         if named.any():
-            ref_arr = pa.array(ref.tolist(), type=pa.string())
-            ck.odd |= named & (~av.matches(ref_arr, _ID) | (ref == ids))
+            ck.odd |= named & (~av.matches(ref, _ID) | (av.to_objects(ref) == ids))
     lon = ck.number(None, raw.lon, -180, 180, required=True)
     lat = ck.number(None, raw.lat, -90, 90, required=True)
     power = ck.number("power_mw", None, 0, 100_000, required=False)
@@ -533,7 +523,7 @@ def _checked_children(
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Checked child columns of every part, ordered by record (stable), and their
     record numbers; a record with an odd child is marked odd."""
-    cols: list[dict[str, np.ndarray]] = []
+    cols: list[dict[str, Any]] = []
     sites: list[np.ndarray] = []
     for rows in parts:
         out, odd = check(rows)
@@ -547,7 +537,16 @@ def _checked_children(
         return empty, np.zeros(0, dtype=np.int64)
     site = np.concatenate(sites)
     order = np.argsort(site, kind="stable")
-    merged = {k: np.concatenate([c[k] for c in cols])[order] for k in out_keys}
+    in_order = bool(np.all(order == np.arange(order.size)))
+    merged: dict[str, Any] = {}
+    for k in out_keys:
+        values = [c[k] for c in cols]
+        if isinstance(values[0], np.ndarray):
+            joined = np.concatenate(values)
+            merged[k] = joined if in_order else joined[order]
+        else:
+            joined_a = pa.concat_arrays([av.combine(v) for v in values])
+            merged[k] = joined_a if in_order else joined_a.take(pa.array(order))
     return merged, site[order]
 
 
@@ -556,33 +555,34 @@ def _fast_table(
     ids: np.ndarray,
     lon: np.ndarray,
     lat: np.ndarray,
-    text: dict[str, np.ndarray],
+    text: dict[str, Any],
     power: np.ndarray,
-    line_cols: dict[str, np.ndarray],
+    line_cols: dict[str, Any],
     line_site: np.ndarray,
-    src_cols: dict[str, np.ndarray],
+    src_cols: dict[str, Any],
     src_site: np.ndarray,
 ) -> SiteColumns:
-    """The records that passed every check, as columns."""
+    """The records that passed every check, as columns (text stays Arrow until read)."""
     n_all = ids.shape[0]
     fast = np.zeros(n_all, dtype=bool)
     fast[rows] = True
+    everyone = bool(fast.all())
 
-    def children(
-        cols: dict[str, np.ndarray], site: np.ndarray
-    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    def children(cols: dict[str, Any], site: np.ndarray) -> tuple[np.ndarray, Columns]:
         keep = fast[site]
         counts = np.bincount(site[keep], minlength=n_all)[rows]
         offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-        return offsets, {k: v[keep] for k, v in cols.items()}
+        table = Columns(cols)
+        return offsets, (table if keep.all() else table.take(keep))
 
     line_off, lines = children(line_cols, line_site)
     src_off, sources = children(src_cols, src_site)
+    site_text = Columns({k: text[k] for k in SITE_TEXT})
     return SiteColumns(
         ids=ids[rows],
         lon=lon[rows].astype(np.float64),
         lat=lat[rows].astype(np.float64),
-        text={k: text[k][rows] for k in SITE_TEXT},
+        text=site_text if everyone else site_text.take(rows),
         power_mw=power[rows],
         line_offsets=line_off,
         lines=lines,

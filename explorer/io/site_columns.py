@@ -10,10 +10,10 @@ on a million sites.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -50,6 +50,64 @@ def _opt(v: int) -> int | None:
     return None if v < 0 else v
 
 
+def _is_arrow(value: Any) -> bool:
+    return not isinstance(value, np.ndarray)
+
+
+class Columns(Mapping[str, np.ndarray]):
+    """Named columns of one table, each a numpy array or an Arrow array.
+
+    Reading a column (``columns[name]``) gives numpy (text as an object array of
+    ``str``, missing as ``""``), converted on first read and kept. Text that nothing
+    reads never becomes a million Python strings: ``explorer totals`` reads ids and a
+    few codes through :meth:`arrow`.
+    """
+
+    def __init__(self, values: Mapping[str, Any]) -> None:
+        self._values: dict[str, Any] = dict(values)
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        value = self._values[key]
+        if _is_arrow(value):
+            from explorer.io.arrow_values import to_objects
+
+            value = to_objects(value)
+            self._values[key] = value
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def arrow(self, key: str) -> Any:
+        """The column as an Arrow array (text as ``string``; ``""`` where missing)."""
+        import pyarrow as pa
+
+        value = self._values[key]
+        if _is_arrow(value):
+            return value.fill_null("") if value.null_count else value
+        if value.dtype == object:
+            return pa.array(value, type=pa.string())
+        return pa.array(value)
+
+    def take(self, rows: np.ndarray) -> Columns:
+        """These columns at ``rows`` (a boolean mask or row numbers)."""
+        out: dict[str, Any] = {}
+        for key, value in self._values.items():
+            if _is_arrow(value):
+                import pyarrow as pa
+
+                if rows.dtype == bool:
+                    out[key] = value.filter(pa.array(rows))
+                else:
+                    out[key] = value.take(pa.array(rows, type=pa.int64()))
+            else:
+                out[key] = value[rows]
+        return Columns(out)
+
+
 @dataclass(frozen=True, eq=False)
 class SiteColumns:
     """Valid sites as columns, in file order.
@@ -75,12 +133,18 @@ class SiteColumns:
     ids: np.ndarray
     lon: np.ndarray
     lat: np.ndarray
-    text: dict[str, np.ndarray]
+    text: Columns
     power_mw: np.ndarray
     line_offsets: np.ndarray
-    lines: dict[str, np.ndarray]
+    lines: Columns
     source_offsets: np.ndarray
-    sources: dict[str, np.ndarray]
+    sources: Columns
+
+    def __post_init__(self) -> None:
+        for name in ("text", "lines", "sources"):
+            value = getattr(self, name)
+            if not isinstance(value, Columns):
+                object.__setattr__(self, name, Columns(value))
 
     def __len__(self) -> int:
         return int(self.ids.shape[0])
@@ -245,7 +309,10 @@ class SiteColumns:
 
     def illustrative_count(self) -> int:
         """How many sites are an illustrative scenario."""
-        return int(np.count_nonzero(self.text["confidence"] == "illustrative"))
+        import pyarrow.compute as pc
+
+        hits = pc.sum(pc.equal(self.text.arrow("confidence"), "illustrative")).as_py()
+        return int(hits or 0)
 
     def site_arrays(self, catalogue: ChipCatalogue, *, as_of: date | None = None) -> SiteArrays:
         """The totals snapshot of these sites as of a date, without building sites.
@@ -267,35 +334,45 @@ class SiteColumns:
         models = catalogue.names
         m = len(models)
         col_of = {name: j for j, name in enumerate(models)}
+        import pyarrow.compute as pc
+
         ln = self.lines
-        line_model = ln["chip_model"]
-        uniq, inverse = np.unique(line_model.astype(str), return_inverse=True)
-        for name in uniq.tolist():
+        codes, names = _encode(ln.arrow("chip_model"))
+        for name in names:
             if name not in col_of:
                 raise ValueError(f"unknown chip model '{name}'")
-        line_col = np.array([col_of[u] for u in uniq.tolist()], dtype=np.int64)[inverse]
-        counts = ln["status"] != "cancelled"
+        line_col = np.array([col_of[u] for u in names], dtype=np.int64)[codes]
+        cancelled = pc.equal(ln.arrow("status"), "cancelled")
+        counts = ~np.asarray(cancelled.to_numpy(zero_copy_only=False), dtype=bool)
         if as_of is not None:
-            online = ln["online"].astype(str)
-            u_on, inv_on = np.unique(online, return_inverse=True)
-            days = np.array([period_end_ordinal(d) for d in u_on.tolist()], dtype=np.int64)
-            line_day = days[inv_on]
+            day_codes, dates = _encode(ln.arrow("online"))
+            days = np.array([period_end_ordinal(d) for d in dates], dtype=np.int64)
+            line_day = days[day_codes]
             counts &= (line_day != NEVER) & (line_day <= as_of.toordinal())
         line_site = self.line_site()
         chips = ln["chips"]
-        low = np.where(ln["chips_low"] < 0, chips, ln["chips_low"])
-        high = np.where(ln["chips_high"] < 0, chips, ln["chips_high"])
-        flat = line_site[counts] * m + line_col[counts]
-        mats = []
-        for values in (low, chips, high):
+        ranged = bool((ln["chips_low"] >= 0).any() or (ln["chips_high"] >= 0).any())
+        # Model-major flat index: the (n, m) matrices come out column-major, as the
+        # snapshot keeps them (one model's counts contiguous).
+        flat = line_col[counts] * n + line_site[counts]
+
+        def matrix(values: np.ndarray) -> np.ndarray:
             summed = np.bincount(flat, weights=values[counts].astype(np.float64), minlength=n * m)
-            mats.append(np.rint(summed).astype(np.int64).reshape(n, m))
+            return np.rint(summed).astype(np.int64).reshape(m, n).T
+
+        central = matrix(chips)
+        if ranged:
+            low = matrix(np.where(ln["chips_low"] < 0, chips, ln["chips_low"]))
+            high = matrix(np.where(ln["chips_high"] < 0, chips, ln["chips_high"]))
+            mats = [low, central, high]
+        else:
+            mats = [central, central, central]
         counted = np.ones(n, dtype=bool)
 
-        part_of = self.text["part_of"]
-        supersedes = self.text["supersedes"]
-        has_ref = (part_of != "") | (supersedes != "")
+        has_ref = _filled(self.text.arrow("part_of")) | _filled(self.text.arrow("supersedes"))
         if has_ref.any():
+            part_of = self.text["part_of"]
+            supersedes = self.text["supersedes"]
             named = set(part_of[has_ref].tolist()) | set(supersedes[has_ref].tolist())
             named.discard("")
             related = np.flatnonzero(has_ref | np.isin(self.ids, list(named)))
@@ -303,6 +380,9 @@ class SiteColumns:
             ledger = CapacityLedger(subset, models)
             day = as_of.toordinal() if as_of is not None else None
             lo_r, mid_r, hi_r = ledger.at(day)
+            if not ranged:
+                mats = [central.copy(), central, central.copy()]
+                ranged = True
             for mat, rows in zip(mats, (lo_r, mid_r, hi_r), strict=True):
                 mat[related] = rows
             counted[related] = [not ledger.is_superseded(s.id) for s in subset]
@@ -314,11 +394,25 @@ class SiteColumns:
             mats[1],
             self.power_mw.copy(),
             catalogue,
-            chips_low=mats[0],
-            chips_high=mats[2],
+            chips_low=mats[0] if ranged else None,
+            chips_high=mats[2] if ranged else None,
             counted=counted,
             as_of=as_of,
         )
+
+
+def _encode(arr: Any) -> tuple[np.ndarray, list[str]]:
+    """(code per value, distinct values) of an Arrow string array."""
+    enc = arr.dictionary_encode()
+    codes = np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    return codes, [str(v) for v in enc.dictionary.to_pylist()]
+
+
+def _filled(arr: Any) -> np.ndarray:
+    """Mask of non-empty values of an Arrow string array."""
+    import pyarrow.compute as pc
+
+    return np.asarray(pc.not_equal(arr, "").to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def concat_rows(parts: Sequence[tuple[SiteColumns, np.ndarray]], n: int) -> SiteColumns:
@@ -328,6 +422,8 @@ def concat_rows(parts: Sequence[tuple[SiteColumns, np.ndarray]], n: int) -> Site
     fill ``0 .. n-1`` exactly once. Used to put the records the per-record parser built
     back in file order among those checked in bulk.
     """
+    if len(parts) == 1 and np.array_equal(parts[0][1], np.arange(n)):
+        return parts[0][0]  # already in place: nothing to move
     pos = np.concatenate([p for _, p in parts]) if parts else np.zeros(0, dtype=np.int64)
     order = np.argsort(pos, kind="stable")
     if pos.shape[0] != n or (n and not np.array_equal(pos[order], np.arange(n))):
@@ -344,13 +440,13 @@ def concat_rows(parts: Sequence[tuple[SiteColumns, np.ndarray]], n: int) -> Site
     text = {k: cat([t.text[k] for t in tables], object)[order] for k in SITE_TEXT}
 
     def children(
-        offsets: list[np.ndarray], cols: list[dict[str, np.ndarray]], keys: Sequence[str]
+        offsets: list[np.ndarray], cols: list[Columns], keys: Sequence[str]
     ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         counts = cat([np.diff(o) for o in offsets], np.int64)
         starts = cat(
             [o[:-1] + base for o, base in zip(offsets, _bases(offsets), strict=True)], np.int64
         )
-        merged = {k: cat([c[k] for c in cols], object) for k in keys}
+        merged = {k: cat([np.asarray(c[k]) for c in cols], object) for k in keys}
         c_sorted = counts[order]
         s_sorted = starts[order]
         new_off = np.concatenate([[0], np.cumsum(c_sorted)]).astype(np.int64)
