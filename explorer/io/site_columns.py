@@ -285,21 +285,23 @@ class SiteColumns:
             ids=obj([s.id for s in sites]),
             lon=np.array([s.lon for s in sites], dtype=np.float64).reshape(n),
             lat=np.array([s.lat for s in sites], dtype=np.float64).reshape(n),
-            text={k: obj([getattr(s, k) for s in sites]) for k in SITE_TEXT},
+            text=Columns({k: obj([getattr(s, k) for s in sites]) for k in SITE_TEXT}),
             power_mw=np.array(
                 [np.nan if s.power_mw is None else s.power_mw for s in sites], dtype=np.float64
             ).reshape(n),
             line_offsets=np.concatenate(
                 [[0], np.cumsum([len(s.hardware) for s in sites], dtype=np.int64)]
             ).astype(np.int64),
-            lines={
-                **{k: obj([getattr(h, k) for h in line_rows]) for k in LINE_TEXT},
-                **{k: ints([getattr(h, k) for h in line_rows]) for k in LINE_INTS},
-            },
+            lines=Columns(
+                {
+                    **{k: obj([getattr(h, k) for h in line_rows]) for k in LINE_TEXT},
+                    **{k: ints([getattr(h, k) for h in line_rows]) for k in LINE_INTS},
+                }
+            ),
             source_offsets=np.concatenate(
                 [[0], np.cumsum([len(s.sources) for s in sites], dtype=np.int64)]
             ).astype(np.int64),
-            sources={k: obj([getattr(c, k) for c in src_rows]) for k in SOURCE_TEXT},
+            sources=Columns({k: obj([getattr(c, k) for c in src_rows]) for k in SOURCE_TEXT}),
         )
 
     # ------------------------------------------------------------------ reading columns
@@ -462,7 +464,9 @@ def concat_rows(parts: Sequence[tuple[SiteColumns, np.ndarray]], n: int) -> Site
     src_off, sources = children(
         [t.source_offsets for t in tables], [t.sources for t in tables], SOURCE_TEXT
     )
-    return SiteColumns(ids, lon, lat, text, power, line_off, lines, src_off, sources)
+    return SiteColumns(
+        ids, lon, lat, Columns(text), power, line_off, Columns(lines), src_off, Columns(sources)
+    )
 
 
 def _bases(offsets: list[np.ndarray]) -> list[int]:
