@@ -118,22 +118,36 @@ def read_geojson_raw(
     report(progress, 0.5, "reading")
     feats = doc.features
     n = len(feats)
-    props = [f.properties if f.properties is not None else _Props() for f in feats]
+    empty = _Props()
+    props = [f.properties if f.properties is not None else empty for f in feats]
+    # Records to columns in C: each record as a tuple, then transposed.
+    by_key = (
+        dict(zip(_PROP_KEYS, zip(*map(msgspec.structs.astuple, props), strict=True), strict=True))
+        if n
+        else {k: () for k in _PROP_KEYS}
+    )
     columns: dict[str, Any] = {}
     for key in _PROP_KEYS:
         if key in ("hardware", "sources"):
             continue
-        col = [getattr(p, key) for p in props]
-        if key == "id" or any(v is not None for v in col):
-            columns[key] = col
+        col = by_key[key]
+        if key == "id" or col.count(None) != n:
+            columns[key] = list(col)
     ids = columns["id"]
-    for i, f in enumerate(feats):
-        if (ids[i] is None or ids[i] == "") and f.id is not None and f.id != "":
-            ids[i] = f.id
-    flat = np.array([p.hardware is None and p.chip_model is not None for p in props], dtype=bool)
+    if ids.count(None) or ids.count(""):
+        for i, f in enumerate(feats):
+            if (ids[i] is None or ids[i] == "") and f.id is not None and f.id != "":
+                ids[i] = f.id
+    models = by_key["chip_model"]
+    hardware = list(by_key["hardware"])
+    flat = np.array(
+        [h is None and m is not None for h, m in zip(hardware, models, strict=True)], dtype=bool
+    )
     pre: dict[int, list[Problem]] = {}
-    hardware = [None if flat[i] else p.hardware for i, p in enumerate(props)]
-    sources = [p.sources for p in props]
+    if flat.any():
+        for i in np.flatnonzero(flat).tolist():
+            hardware[i] = None
+    sources = list(by_key["sources"])
     for values, key in ((hardware, "hardware"), (sources, "sources")):
         for i, v in enumerate(values):
             if isinstance(v, str):  # a JSON list written as text, as GIS tools do
