@@ -142,13 +142,38 @@ def median_of(repeats: int, fn: Callable[[], tuple[float, Any]]) -> tuple[float,
     return statistics.median(times), last
 
 
+def paired(
+    repeats: int, ours: Callable[[], tuple[float, Any]], theirs: Callable[[], tuple[float, Any]]
+) -> tuple[float, float, float, Any, Any]:
+    """Run the two in turn (A B A B ...): median times and the median of the pairwise
+    ratios theirs/ours, which holds when a shared machine's speed drifts."""
+    t_ours, t_theirs, ratios = [], [], []
+    out_ours = out_theirs = None
+    for _ in range(repeats):
+        a, out_ours = ours()
+        b, out_theirs = theirs()
+        t_ours.append(a)
+        t_theirs.append(b)
+        ratios.append(b / a)
+    return (
+        statistics.median(t_ours),
+        statistics.median(t_theirs),
+        statistics.median(ratios),
+        out_ours,
+        out_theirs,
+    )
+
+
 # --------------------------------------------------------------------------- cli
 
 
 def bench_cli(folder: Path, sizes: list[int], repeats: int) -> bool:
     region = regions_file(folder)
     print("\n### `explorer totals FILE --regions R` against geopandas, whole processes\n")
-    print("| n sites | format | file MB | explorer totals (s) | geopandas (s) | ratio | agree |")
+    print(
+        "| n sites | format | file MB | explorer totals (s) | geopandas (s) "
+        "| ratio (median of pairs) | agree |"
+    )
     print("|---:|---|---:|---:|---:|---:|---|")
     ok = True
     for n in sizes:
@@ -166,8 +191,9 @@ def bench_cli(folder: Path, sizes: list[int], repeats: int) -> bool:
                 "--json",
             ]
             theirs_cmd = [sys.executable, "-c", ANALYST, str(path), str(region)]
-            t_ours, out_ours = median_of(repeats, lambda c=ours_cmd: run(c))
-            t_theirs, out_theirs = median_of(repeats, lambda c=theirs_cmd: run(c))
+            t_ours, t_theirs, ratio, out_ours, out_theirs = paired(
+                repeats, lambda c=ours_cmd: run(c), lambda c=theirs_cmd: run(c)
+            )
             ours = json.loads(out_ours)["regions"][0]["by_model"]
             theirs = json.loads(out_theirs)
             agree = ours == theirs
@@ -175,7 +201,7 @@ def bench_cli(folder: Path, sizes: list[int], repeats: int) -> bool:
             mb = path.stat().st_size / 1e6
             print(
                 f"| {n:,} | {name} | {mb:,.0f} | {t_ours:.2f} | {t_theirs:.2f} | "
-                f"{t_theirs / t_ours:.1f}x | {'yes' if agree else 'NO'} |",
+                f"{ratio:.1f}x | {'yes' if agree else 'NO'} |",
                 flush=True,
             )
     return ok
@@ -222,15 +248,14 @@ def bench_inproc(folder: Path, sizes: list[int], repeats: int) -> None:
                 j.groupby(["region", "chip_model"])["chips"].sum()
                 return time.perf_counter() - t0, None
 
-            t_ours, (t_open, t_total, opened, _) = median_of(repeats, ours)
-            t_theirs, _ = median_of(repeats, theirs)
+            t_ours, t_theirs, ratio, (t_open, t_total, opened, _), _ = paired(repeats, ours, theirs)
             t0 = time.perf_counter()
             built = opened.columns.sites()
             t_build = time.perf_counter() - t0
             del built
             print(
                 f"| {n:,} | {name} | {t_open:.2f} | {t_total:.3f} | {t_theirs:.2f} | "
-                f"{t_theirs / t_ours:.1f}x | {t_build:.2f} | {t_build / n * 1e6:.1f} |",
+                f"{ratio:.1f}x | {t_build:.2f} | {t_build / n * 1e6:.1f} |",
                 flush=True,
             )
 
