@@ -377,14 +377,14 @@ def bench_start(repeats: int, trees: list[Path]) -> None:
     print("\n### Process start to main window shown, demo (median of runs)\n")
     print("| code | window shown (s) | runs |")
     print("|---|---:|---:|")
-    for tree in trees:
-        env = dict(os.environ)
-        env["QT_QPA_PLATFORM"] = env.get("QT_QPA_PLATFORM", "offscreen")
-        if hasattr(os, "geteuid") and os.geteuid() == 0:
-            env.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
-        env["PYTHONPATH"] = str(tree)
-        times = []
-        for _ in range(repeats):
+    times: dict[Path, list[float]] = {tree: [] for tree in trees}
+    for _ in range(repeats):  # the trees in turn, so a drifting machine hits both alike
+        for tree in trees:
+            env = dict(os.environ)
+            env["QT_QPA_PLATFORM"] = env.get("QT_QPA_PLATFORM", "offscreen")
+            if hasattr(os, "geteuid") and os.geteuid() == 0:
+                env.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
+            env["PYTHONPATH"] = str(tree)
             with tempfile.TemporaryDirectory() as home:
                 env["XDG_CONFIG_HOME"] = home  # no saved window layout, no recent files
                 t0 = time.time()
@@ -400,8 +400,9 @@ def bench_start(repeats: int, trees: list[Path]) -> None:
             lines = [ln for ln in out.stdout.splitlines() if ln.strip()]
             if out.returncode != 0 or not lines:
                 raise SystemExit(f"start probe failed in {tree}:\n{out.stderr[-2000:]}")
-            times.append(float(lines[-1]))
-        print(f"| {tree} | {statistics.median(times):.2f} | {repeats} |", flush=True)
+            times[tree].append(float(lines[-1]))
+    for tree in trees:
+        print(f"| {tree} | {statistics.median(times[tree]):.2f} | {repeats} |", flush=True)
 
 
 def main() -> int:
