@@ -394,10 +394,12 @@ def _flat_rows(raw: RawSites) -> ChildRows:
         if key in raw.columns:
             c = raw.columns[key]
             target = "status" if key == "line_status" else key
-            if isinstance(c, pa.Array | pa.ChunkedArray):
+            if sites.size == n:  # every record has its line: the column as it is
+                cols[target] = c
+            elif isinstance(c, pa.Array | pa.ChunkedArray):
                 cols[target] = av.combine(c).take(pa.array(sites))
             else:
-                cols[target] = [c[int(i)] for i in sites]
+                cols[target] = [c[i] for i in sites.tolist()]
     return ChildRows(sites, cols)
 
 

@@ -25,8 +25,13 @@ from explorer.io.record_columns import explode, raw_from_records
 from explorer.io.records import decode_json_list, record_label, shorten
 
 
-class _Props(msgspec.Struct):
-    """The attributes a site record may have (unknown ones are skipped)."""
+class _Props(msgspec.Struct, gc=False):
+    """The attributes a site record may have (unknown ones are skipped).
+
+    ``gc=False`` (here and below): decoded JSON holds no reference cycles, and a million
+    records the garbage collector need not track keep it from scanning them again and
+    again while the file is read.
+    """
 
     id: Any = None
     name: Any = None
@@ -54,19 +59,19 @@ class _Props(msgspec.Struct):
     line_status: Any = None
 
 
-class _Geometry(msgspec.Struct):
+class _Geometry(msgspec.Struct, gc=False):
     type: Any = None
     coordinates: Any = None
 
 
-class _Feature(msgspec.Struct):
+class _Feature(msgspec.Struct, gc=False):
     type: Any = None
     id: Any = None
     properties: _Props | None = None
     geometry: _Geometry | None = None
 
 
-class _Collection(msgspec.Struct):
+class _Collection(msgspec.Struct, gc=False):
     type: Any = None
     features: list[_Feature] | None = None
     metadata: dict[str, Any] | None = None

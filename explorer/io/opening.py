@@ -20,6 +20,7 @@ from typing import Any
 
 from explorer.core.chips import ChipCatalogue
 from explorer.core.errors import Problem, ValidationError
+from explorer.io.bulk import paused_gc
 from explorer.io.formats import file_kind, read_site_columns
 from explorer.io.progress import Progress, report
 from explorer.io.project_value import Project
@@ -70,10 +71,11 @@ class OpenedFile:
             return self.project
         n = len(self.columns)
         sites = []
-        for i, site in enumerate(self.columns.iter_sites()):
-            if i % _BUILD_STEP == 0:
-                report(progress, i / max(n, 1), f"building {n:,} sites")
-            sites.append(site)
+        with paused_gc():
+            for i, site in enumerate(self.columns.iter_sites()):
+                if i % _BUILD_STEP == 0:
+                    report(progress, i / max(n, 1), f"building {n:,} sites")
+                sites.append(site)
         report(progress, 1.0, f"built {n:,} sites")
         project = Project(sites=sites, metadata=self.metadata, regions=self.regions)
         # What cached_property would store: later reads of .project get these sites.
@@ -122,7 +124,16 @@ def open_file(
     ValidationError
         ``strict`` and at least one record is invalid.
     """
-    p = Path(path)
+    with paused_gc():
+        opened = _open(Path(path), catalogue, layer, progress)
+    if strict and opened.problems:
+        raise ValidationError(opened.problems)
+    return opened
+
+
+def _open(
+    p: Path, catalogue: ChipCatalogue, layer: str | None, progress: Progress | None
+) -> OpenedFile:
     kind = file_kind(p)
     if kind == "gpkg":
         # Imported here: GDAL is loaded only once a GeoPackage is touched.
@@ -147,8 +158,6 @@ def open_file(
         opened = OpenedFile(
             p, site_file.columns, site_file.metadata, [], False, list(site_file.problems)
         )
-    if strict and opened.problems:
-        raise ValidationError(opened.problems)
     return opened
 
 

@@ -197,7 +197,10 @@ class SiteColumns:
 
     def sites(self) -> list[Site]:
         """Every site, built in one pass (see the README's load figures for the cost)."""
-        return list(self.iter_sites())
+        from explorer.io.bulk import paused_gc
+
+        with paused_gc():
+            return list(self.iter_sites())
 
     def iter_sites(self) -> Iterator[Site]:
         """Every site, built one at a time."""
