@@ -378,6 +378,7 @@ def _add_validate(sub: Any) -> None:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    from explorer.geo.admin import load_bundled_provinces
     from explorer.geo.consistency import consistency_problems
 
     path = args.file
@@ -385,7 +386,12 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     out: TextIO = sys.stdout
     for problem in opened.problems:
         print(f"{path}: {one_line(str(problem))}", file=out)
-    warnings = consistency_problems(opened.project.sites, opened.project.metadata, args.catalogue)
+    warnings = consistency_problems(
+        opened.project.sites,
+        opened.project.metadata,
+        args.catalogue,
+        provinces=load_bundled_provinces(),
+    )
     for problem in warnings:
         print(f"{path}: warning: {one_line(str(problem))}", file=out)
     if opened.problems:

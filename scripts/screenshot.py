@@ -41,7 +41,7 @@ def main() -> int:
         app.quit()
 
     def on_ready() -> None:
-        window.selection.set("xj-hami-nyocor")
+        window.selection.set("xj-changji-nyocor")
         window.map.call_when_rendered(grab)
 
     window.map.ready.connect(on_ready)

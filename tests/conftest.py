@@ -40,3 +40,13 @@ def pytest_sessionfinish(session, exitstatus) -> None:  # noqa: ANN001
     gc.collect()
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     QCoreApplication.processEvents()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # noqa: ANN001
+    """Say in one line when the database tests could not run (never a silent pass)."""
+    from tests.pg_server import UNAVAILABLE
+
+    if UNAVAILABLE:
+        terminalreporter.write_line(
+            f"database tests skipped: {UNAVAILABLE[0]} (see README, team mode)", yellow=True
+        )

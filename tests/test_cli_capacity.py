@@ -273,3 +273,22 @@ def test_flat_csv_columns_read_the_line_fields(tmp_path: Path, cat: ChipCatalogu
             "H100", 100, status="tendered", online="2026-06", chips_low=80, chips_high=120
         ),
     )
+
+
+def test_validate_warns_when_a_site_lies_far_outside_its_province(
+    capsys: pytest.CaptureFixture[str], cat: ChipCatalogue, tmp_path: Path
+) -> None:
+    """Issue 11 finding 12: swapped lon/lat put a "Xinjiang" site in the Arctic."""
+    sites = [
+        Site("ok", "Urumqi", 87.6, 43.8, province="Xinjiang"),
+        Site("swapped", "Urumqi", 43.8, 87.6, province="Xinjiang"),
+        Site("unnamed", "Somewhere", 10.0, 10.0),  # names no province: nothing to compare
+    ]
+    path = tmp_path / "s.geojson"
+    write_sites(path, sites)
+    code, out, _ = _run(capsys, cat, "validate", path)
+    assert code == 0
+    warnings = [line.split("warning: ", 1)[1] for line in out.splitlines() if "warning:" in line]
+    assert len(warnings) == 1
+    assert warnings[0].startswith("swapped: province: the site lies about ")
+    assert "km outside Xinjiang (at 43.8, 87.6: lon and lat swapped?)" in warnings[0]

@@ -118,7 +118,8 @@ def test_snapshot_default_size(work: dict[str, Path]) -> None:
     image = Image.open(out)
     assert image.size == (1600, 1000)
     assert np.asarray(image.convert("RGB")).std() > 8
-    assert r.stdout.startswith(f"{out}: 1600 × 1000 px, 39 sites of 39 in view, 0 regions")
+    # Every record is drawn: 39 projects, the Yiwu campus, the superseded announcement.
+    assert r.stdout.startswith(f"{out}: 1600 × 1000 px, 41 sites of 41 in view, 0 regions")
     assert "illustrative" in r.stdout  # the caveat is repeated on the console
     assert error_lines(r.stderr) == []
     assert purple_share(out) < 0.0005  # no region drawn

@@ -222,7 +222,7 @@ def test_chip_counts_are_exact_integers(tmp_path: Path, demo: tuple[list[Site], 
     assert info.region_names == ()
     assert "All sites" in text
     _check_figures(section(text, "All sites", "Sites inside"), totals(demo_only))
-    assert "116,000" in text  # the scenario's total, never abbreviated to "116k"
+    assert "119,736" in text  # the scenario's total, never abbreviated to "120k"
 
 
 # --------------------------------------------------------------------------- text
@@ -324,7 +324,7 @@ def test_layout_pages_footer_outline(built: tuple[ReportInfo, str], tmp_path: Pa
     assert info.pages == len(reader.pages) >= 2
     for n in range(1, info.pages + 1):
         assert re.search(rf"Page {n} of\s*{info.pages}", text)
-    assert "Data as of 2025-12-15" in text
+    assert "Data as of 2025-07-14" in text
     assert "Generated 2026-01-05 12:00 UTC" in text
     # Order of the parts.
     keys = [

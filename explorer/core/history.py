@@ -23,6 +23,18 @@ class History(Protocol):
     def clear(self) -> None:
         """Forget every command (a new project was opened)."""
 
+    def next_undo(self) -> Command | None:
+        """The command :meth:`undo` would undo (None: nothing to undo)."""
+
+    def next_redo(self) -> Command | None:
+        """The command :meth:`redo` would redo (None: nothing to redo)."""
+
+    def undo(self) -> bool:
+        """Undo the last command; False when there is none."""
+
+    def redo(self) -> bool:
+        """Redo the last undone command; False when there is none."""
+
 
 class UndoHistory:
     """A plain undo/redo history with a clean mark, for use without Qt."""
@@ -38,6 +50,12 @@ class UndoHistory:
             self._clean_at = None  # the clean state was undone and is now unreachable
         self._done.append(command)
         self._undone.clear()
+
+    def next_undo(self) -> Command | None:
+        return self._done[-1] if self._done else None
+
+    def next_redo(self) -> Command | None:
+        return self._undone[-1] if self._undone else None
 
     def undo(self) -> bool:
         """Undo the last command; False when there is none."""

@@ -37,6 +37,9 @@ _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
 _DATE_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 MAX_TEXT = 10_000
 MAX_CHIPS_PER_LINE = 10_000_000
+#: No site plausibly holds more chips than this (the largest clusters reported hold a few
+#: hundred thousand); the high end of every line's range counts towards it.
+MAX_CHIPS_PER_SITE = 10_000_000
 
 
 @dataclass(frozen=True)
@@ -209,37 +212,47 @@ def now_iso() -> str:
 # --------------------------------------------------------------------------- parsing
 
 
+#: A whole number as text: ASCII digits, optionally with a zero fraction ("2000.0", as
+#: spreadsheets write counts). No signs, separators, exponents or other scripts' digits.
+_WHOLE_TEXT = re.compile(r"^[0-9]+(?:\.0*)?$")
+#: A decimal number as text, ASCII only ("87.3", "-1.5e2"); no "1_000", no "١٢".
+_DECIMAL_TEXT = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
+_NONZERO_DIGIT = re.compile(r"[1-9]")
+
+
+def _shown(value: Any) -> str:
+    return value if isinstance(value, str) else repr(value)
+
+
 def _int_or_problem(value: Any, fld: str, problems: list[Problem], *, optional: bool) -> int | None:
-    """Parse a whole number >= 0; record a problem quoting ``value`` otherwise."""
+    """Parse a whole number >= 0; record a problem quoting ``value`` otherwise.
+
+    Text must be plain ASCII digits (a zero fraction is allowed); a float must be whole.
+    """
     if value is None or (isinstance(value, str) and value.strip() == ""):
         if optional:
             return None
         problems.append(Problem(fld, value, f"{_leaf(fld)} is required"))
         return None
+    num: int | None = None
     if isinstance(value, bool):
         problems.append(
             Problem(fld, value, f"{_leaf(fld)} must be a whole number >= 0, got {value!r}")
         )
         return None
-    num: float | None
     if isinstance(value, numbers.Integral):
         num = int(value)
     elif isinstance(value, numbers.Real):
-        num = float(value)
-    elif isinstance(value, str):
-        try:
-            num = float(value.strip())
-        except ValueError:
-            num = None
-    else:
-        num = None
-    if num is None or not math.isfinite(num) or num < 0 or num != int(num):
-        shown = value if isinstance(value, str) else repr(value)
+        f = float(value)
+        num = int(f) if math.isfinite(f) and f == int(f) else None
+    elif isinstance(value, str) and _WHOLE_TEXT.match(value.strip()):
+        num = int(value.strip().split(".", 1)[0])
+    if num is None or num < 0:
         problems.append(
-            Problem(fld, value, f"{_leaf(fld)} must be a whole number >= 0, got '{shown}'")
+            Problem(fld, value, f"{_leaf(fld)} must be a whole number >= 0, got '{_shown(value)}'")
         )
         return None
-    return int(num)
+    return num
 
 
 def _float_or_problem(
@@ -250,26 +263,64 @@ def _float_or_problem(
             return None
         problems.append(Problem(fld, value, f"{_leaf(fld)} is required"))
         return None
-    try:
-        if isinstance(value, bool):
-            raise ValueError
+    num: float | None = None
+    if isinstance(value, bool):
+        num = None
+    elif isinstance(value, numbers.Real):
         num = float(value)
-    except (TypeError, ValueError):
-        problems.append(Problem(fld, value, f"{_leaf(fld)} must be a number, got '{value}'"))
+    elif isinstance(value, str) and _DECIMAL_TEXT.match(value.strip()):
+        text = value.strip()
+        num = float(text)
+        mantissa = re.split(r"[eE]", text, maxsplit=1)[0]
+        if num == 0.0 and _NONZERO_DIGIT.search(mantissa):
+            # "1e-400" is not zero: it is below what a float can hold.
+            problems.append(
+                Problem(fld, value, f"{_leaf(fld)} is too small to represent, got '{value}'")
+            )
+            return None
+    if num is None:
+        problems.append(
+            Problem(fld, value, f"{_leaf(fld)} must be a number, got '{_shown(value)}'")
+        )
         return None
     if not math.isfinite(num) or num < lo or num > hi:
         problems.append(
-            Problem(fld, value, f"{_leaf(fld)} must be between {lo:g} and {hi:g}, got '{value}'")
+            Problem(
+                fld,
+                value,
+                f"{_leaf(fld)} must be between {lo:g} and {hi:g}, got '{_shown(value)}'",
+            )
         )
         return None
     return num
 
 
+#: Characters text fields may not hold: C0 controls but tab, line feed and carriage
+#: return, and DEL. (NUL in particular would cut the text when written to a GeoPackage.)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def _text(value: Any, fld: str, problems: list[Problem], *, limit: int = MAX_TEXT) -> str:
     if value is None:
         return ""
+    if isinstance(value, Mapping | list | tuple | set):
+        problems.append(
+            Problem(fld, value, f"{_leaf(fld)} must be text, got {type(value).__name__}")
+        )
+        return ""
     if not isinstance(value, str):
         value = str(value)
+    bad = _CONTROL.search(value)
+    if bad is not None:
+        problems.append(
+            Problem(
+                fld,
+                value[:40],
+                f"{_leaf(fld)} must not contain control characters, got "
+                f"U+{ord(bad.group()):04X} at position {bad.start() + 1}",
+            )
+        )
+        return ""
     if len(value) > limit:
         problems.append(
             Problem(fld, value[:40] + "...", f"{_leaf(fld)} is longer than {limit} characters")
@@ -454,8 +505,9 @@ def parse_site(
             )
         )
     label = where or sid_s
+    before = len(problems)
     name = _text(props.get("name"), "name", problems, limit=300).strip()
-    if not name:
+    if not name and len(problems) == before:
         problems.append(Problem("name", props.get("name"), "name must not be empty"))
     x = _float_or_problem(lon, "lon", problems, lo=-180, hi=180, optional=False)
     y = _float_or_problem(lat, "lat", problems, lo=-90, hi=90, optional=False)
@@ -482,6 +534,17 @@ def parse_site(
     sources = parse_sources(props.get("sources"), problems)
     flat = props.get("chips")
     hardware_ok = not any(p.field.startswith("hardware") for p in problems)
+    if hardware_ok:
+        most = sum(h.high for h in hardware)
+        if most > MAX_CHIPS_PER_SITE:
+            problems.append(
+                Problem(
+                    "hardware",
+                    most,
+                    f"a site holds at most {MAX_CHIPS_PER_SITE:,} chips; its lines add up "
+                    f"to {most:,}",
+                )
+            )
     if flat not in (None, "") and hardware_ok:
         flat_n = _int_or_problem(flat, "chips", problems, optional=True)
         total = sum(h.chips for h in hardware)

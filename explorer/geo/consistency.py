@@ -10,15 +10,23 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from shapely.geometry import Point
+from shapely.ops import nearest_points
+
 from explorer.core.chips import ChipCatalogue
 from explorer.core.dates import is_partial_date, period_end
 from explorer.core.errors import Problem
 from explorer.core.schema import Site
+from explorer.geo.admin import AdminAreas
+from explorer.geo.regions import GEOD
 from explorer.geo.totals import PowerFactors
 
 #: Reported power is "far outside" the estimate when below this fraction of the low end
 #: or above this multiple of the high end.
 POWER_SLACK = 2.0
+#: A site further than this outside its stated province is flagged (the bundled outlines
+#: are approximate to tens of kilometres, see PROVENANCE.md).
+PROVINCE_SLACK_KM = 100.0
 
 
 def consistency_problems(
@@ -26,13 +34,17 @@ def consistency_problems(
     metadata: Mapping[str, Any],
     catalogue: ChipCatalogue,
     factors: PowerFactors = PowerFactors(),  # noqa: B008 - frozen, so sharing is safe
+    *,
+    provinces: AdminAreas | None = None,
 ) -> list[Problem]:
     """Every consistency finding, site by site in data order, then data-set wide ones.
 
     Checks: chips against servers x GPUs per server; reported power far outside the
     estimate's range; ``part_of`` and ``supersedes`` naming no site, forming a cycle, or
     (``part_of``) naming a site that is itself a part; parts holding more than their
-    campus, per model; ``updated_at`` later than the data set's ``as_of``.
+    campus, per model; ``updated_at`` later than the data set's ``as_of``; with
+    ``provinces``, a site lying far outside the province it names (swapped lon/lat put a
+    "Xinjiang" site in the Arctic).
     """
     by_id = {s.id: s for s in sites}
     out: list[Problem] = []
@@ -41,6 +53,8 @@ def consistency_problems(
         out.extend(_line_checks(s))
         out.extend(_power_check(s, catalogue, factors))
         out.extend(_reference_checks(s, by_id))
+        if provinces is not None:
+            out.extend(_province_check(s, provinces))
         if as_of is not None and is_partial_date(s.updated_at[:10]):
             if period_end(s.updated_at[:10]) > as_of:
                 out.append(
@@ -107,6 +121,28 @@ def _power_check(s: Site, catalogue: ChipCatalogue, factors: PowerFactors) -> li
             )
         ]
     return []
+
+
+def _province_check(s: Site, provinces: AdminAreas) -> list[Problem]:
+    if s.province not in provinces:
+        return []
+    area = provinces[s.province].region
+    if area.contains_point(s.lon, s.lat):
+        return []
+    _, nearest = nearest_points(Point(s.lon, s.lat), area.geometry)
+    _, _, metres = GEOD.inv(s.lon, s.lat, nearest.x, nearest.y)
+    km = metres / 1000.0
+    if km <= PROVINCE_SLACK_KM:
+        return []
+    return [
+        Problem(
+            "province",
+            s.province,
+            f"the site lies about {km:,.0f} km outside {s.province} "
+            f"(at {s.lon:g}, {s.lat:g}: lon and lat swapped?)",
+            where=s.id,
+        )
+    ]
 
 
 def _reference_checks(s: Site, by_id: Mapping[str, Site]) -> list[Problem]:

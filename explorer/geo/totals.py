@@ -515,34 +515,67 @@ def _totals_from_mask(
     per_model = _sum_columns(arrays.chips, idx)
     low = per_model if arrays.chips_low is arrays.chips else _sum_columns(arrays.chips_low, idx)
     high = per_model if arrays.chips_high is arrays.chips else _sum_columns(arrays.chips_high, idx)
-    it_w = float(per_model @ figs.board_w) * factors.server_overhead
-    facility_low = float(low @ figs.board_w) * factors.server_overhead_low * factors.pue_low  # type: ignore[operator]
-    facility_high = float(high @ figs.board_w) * factors.server_overhead_high * factors.pue_high  # type: ignore[operator]
     reported = arrays.reported_power_mw[idx]
     reported = reported[~np.isnan(reported)]
-    count = dict(zip(arrays.models, per_model.tolist(), strict=True))
-    # Catalogue order for display, whatever the snapshot's column order.
-    by_model = tuple((m, count[m]) for m in catalogue.names if count.get(m, 0) > 0)
-    restricted_h100e = figs.h100e * figs.restricted
-    return Totals(
-        region=name,
-        site_count=int(idx.size),
-        site_ids=tuple(arrays.ids[idx].tolist()),
-        chips=int(per_model.sum()),
-        by_model=by_model,
-        restricted_chips=int(per_model[figs.restricted].sum()),
-        h100e=float(per_model @ figs.h100e),
-        it_power_mw=it_w / 1e6,
-        facility_power_mw=it_w * factors.pue / 1e6,
-        reported_power_mw=float(reported.sum()),
+    return totals_from_sums(
+        name,
+        tuple(arrays.ids[idx].tolist()),
+        arrays.models,
+        (low, per_model, high),
+        float(reported.sum()),
+        catalogue=catalogue,
+        figures=figs,
         factors=factors,
         as_of=arrays.as_of,
-        rules_day=figs.day,
+    )
+
+
+def totals_from_sums(
+    name: str,
+    site_ids: tuple[str, ...],
+    models: tuple[str, ...],
+    sums: tuple[np.ndarray, np.ndarray, np.ndarray],
+    reported_power_mw: float,
+    *,
+    catalogue: ChipCatalogue,
+    figures: ModelFigures,
+    factors: PowerFactors,
+    as_of: date | None,
+) -> Totals:
+    """Assemble :class:`Totals` from per-model low, central and high chip sums.
+
+    The one place the arithmetic lives: the local engine and the database (which sums in
+    SQL what the same ledger says each site contributes) both end here, so both give the
+    same numbers to the last digit.
+    """
+    low, per_model, high = (np.asarray(s, dtype=np.int64) for s in sums)
+    it_w = float(per_model @ figures.board_w) * factors.server_overhead
+    facility_low = float(low @ figures.board_w) * factors.server_overhead_low * factors.pue_low  # type: ignore[operator]
+    facility_high = float(high @ figures.board_w) * factors.server_overhead_high * factors.pue_high  # type: ignore[operator]
+    count = dict(zip(models, per_model.tolist(), strict=True))
+    # Catalogue order for display, whatever the snapshot's column order.
+    by_model = tuple((m, count[m]) for m in catalogue.names if count.get(m, 0) > 0)
+    restricted = figures.restricted
+    restricted_h100e = figures.h100e * restricted
+    return Totals(
+        region=name,
+        site_count=len(site_ids),
+        site_ids=site_ids,
+        chips=int(per_model.sum()),
+        by_model=by_model,
+        restricted_chips=int(per_model[restricted].sum()),
+        h100e=float(per_model @ figures.h100e),
+        it_power_mw=it_w / 1e6,
+        facility_power_mw=it_w * factors.pue / 1e6,
+        reported_power_mw=reported_power_mw,
+        factors=factors,
+        as_of=as_of,
+        rules_day=figures.day,
         restricted_h100e=float(per_model @ restricted_h100e),
-        unknown_model_chips=int(per_model[figs.unknown].sum()),
+        unknown_model_chips=int(per_model[figures.unknown].sum()),
         chips_range=(int(low.sum()), int(high.sum())),
-        restricted_range=(int(low[figs.restricted].sum()), int(high[figs.restricted].sum())),
-        h100e_range=(float(low @ figs.h100e), float(high @ figs.h100e)),
+        restricted_range=(int(low[restricted].sum()), int(high[restricted].sum())),
+        h100e_range=(float(low @ figures.h100e), float(high @ figures.h100e)),
         facility_power_range=(facility_low / 1e6, facility_high / 1e6),
     )
 
@@ -695,6 +728,7 @@ def totals_many(
 __all__ = [
     "ModelFigures",
     "masked_totals",
+    "totals_from_sums",
     "PowerFactors",
     "SiteArrays",
     "Totals",

@@ -27,6 +27,7 @@ from explorer.core.schema import (
     CONFIDENCES,
     LINE_STATUSES,
     MAX_CHIPS_PER_LINE,
+    MAX_CHIPS_PER_SITE,
     STATUSES,
     Site,
     parse_site,
@@ -92,6 +93,8 @@ SOURCE_KEYS = ("title", "url", "date", "quote")
 _ID = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
 _DATE = r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"
 _URL = r"^https?://"
+#: Characters no text field may hold (as ``explorer.core.schema`` refuses them).
+_CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 
 #: Text fields of a site: (limit, stripped) as ``parse_site`` reads them.
 _TEXT_RULES: dict[str, tuple[int, bool]] = {
@@ -274,7 +277,7 @@ class _Checker:
     def text(self, key: str) -> pa.Array:
         limit, strip = _TEXT_RULES[key]
         arr, odd = av.as_text(self.col(key), self.n)
-        self.odd |= odd | (av.text_length(arr) > limit)
+        self.odd |= odd | (av.text_length(arr) > limit) | av.matches(arr, _CONTROL)
         if strip:
             arr = av.stripped(arr)
         if key == "name":
@@ -316,7 +319,7 @@ class _Checker:
     ) -> tuple[pa.Array, np.ndarray]:
         c = cols.get(key)
         arr, odd = av.as_text(pa.nulls(m, pa.null()) if c is None else c, m)
-        odd = odd | (av.text_length(arr) > limit)
+        odd = odd | (av.text_length(arr) > limit) | av.matches(arr, _CONTROL)
         return (av.stripped(arr) if strip else arr), odd
 
     def lines(self, rows: ChildRows) -> tuple[dict[str, np.ndarray], np.ndarray]:
@@ -462,6 +465,9 @@ def check_sites(
         parts.append(nested)
     line_cols, line_site = _checked_children(parts, ck.lines, ck, LINE_TEXT + LINE_INTS, LINE_KEYS)
     line_sum = np.bincount(line_site, weights=line_cols["chips"].astype(float), minlength=n)
+    high = np.where(line_cols["chips_high"] >= 0, line_cols["chips_high"], line_cols["chips"])
+    most = np.bincount(line_site, weights=high.astype(float), minlength=n)
+    ck.odd |= most > MAX_CHIPS_PER_SITE
     # A nested record's flat ``chips`` is a total that must equal its lines.
     total, present, odd = av.as_number(ck.col("chips"), n)
     nested_rec = ~raw.flat

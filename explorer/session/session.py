@@ -31,7 +31,7 @@ Events (plain :class:`~explorer.core.events.Event`, emitted only on a real chang
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -41,12 +41,13 @@ from explorer.core.chips import ChipCatalogue
 from explorer.core.commands import (
     AddRegions,
     AddSites,
+    Command,
     DeleteRegions,
     DeleteSites,
     EditRegion,
     EditSite,
 )
-from explorer.core.errors import DataFileError
+from explorer.core.errors import DataFileError, ValidationError
 from explorer.core.events import Event
 from explorer.core.history import History, UndoHistory
 from explorer.core.schema import EDITABLE_FIELDS, Site, now_iso
@@ -56,10 +57,13 @@ from explorer.geo.live_totals import LiveTotals
 from explorer.geo.region_store import RegionEntry, RegionStore
 from explorer.geo.regions import Region
 from explorer.geo.totals import PowerFactors
+from explorer.io.database.catalogue import ReadOnly
+from explorer.session.write_through import WriteThrough
 
 if TYPE_CHECKING:
     from explorer.geo.admin import AdminAreas
     from explorer.io.boundaries import BoundaryLayer
+    from explorer.io.database.catalogue import DatabaseCatalogue
     from explorer.io.opening import OpenedFile
     from explorer.io.progress import Progress
     from explorer.io.project_value import Project
@@ -139,6 +143,10 @@ class Session:
         )
         self.path: Path | None = None
         self.display_name = "Untitled"
+        #: The shared catalogue in team mode (None: a file or nothing).
+        self.database: DatabaseCatalogue | None = None
+        #: The analyst's reason for the changes that follow (kept in history).
+        self.reason = ""
         self._admin: AdminAreas | None | _Unloaded = admin_areas
         self._mode = "browse"
         self._color_mode = "export"
@@ -172,8 +180,9 @@ class Session:
         *,
         layer: str | None = None,
         progress: Progress | None = None,
-    ) -> OpenedFile:
-        """Replace the content with a project (``.gpkg``) or sites file.
+    ) -> OpenedFile | None:
+        """Replace the content with a project (``.gpkg``) or sites file, or a shared
+        catalogue when ``path`` is a database URL (:meth:`open_database`; returns None).
 
         The file is read once, through :func:`explorer.io.opening.open_file`. On any
         error (or a cancelled read) nothing changes.
@@ -196,6 +205,11 @@ class Session:
         ValidationError
             A site record is invalid (every problem is listed).
         """
+        from explorer.io.database.url import is_database_url
+
+        if is_database_url(path):
+            self.open_database(str(path))
+            return None
         opened = self.read(path, layer=layer, progress=progress)
         self.load_opened(opened)
         return opened
@@ -233,6 +247,36 @@ class Session:
             display_name=opened.display_name,
         )
 
+    def open_database(self, url: str, *, connect_timeout: int = 5) -> None:
+        """Open a shared catalogue (team mode): edits then write through, one transaction
+        per command, and other clients' changes arrive through :meth:`pull`.
+
+        Raises
+        ------
+        DataFileError
+            The server cannot be reached or the schema cannot be brought up to date (one
+            line, without the password); nothing changes.
+        ValidationError
+            A site in the database fails validation (every problem is listed).
+        """
+        from explorer.io.database.catalogue import DatabaseCatalogue
+
+        db = DatabaseCatalogue(url, catalogue=self.catalogue, connect_timeout=connect_timeout)
+        try:
+            loaded = db.load()
+            if loaded.problems:
+                raise ValidationError(loaded.problems)
+            self.load(loaded.project, path=None, display_name=db.shown)
+        except BaseException:
+            db.close()
+            raise
+        self.database = db
+
+    @property
+    def read_only(self) -> bool:
+        """True when the catalogue may be read but not changed (a read-only role)."""
+        return self.database is not None and self.database.read_only
+
     def load(self, project: Project, *, path: Path | None, display_name: str) -> None:
         """Replace the content with ``project``; raises before changing anything."""
         try:
@@ -247,6 +291,9 @@ class Session:
         self.sites.reset(project.sites, project.metadata)
         self.regions.reset(entries)
         self.history.clear()
+        if self.database is not None:
+            self.database.close()
+            self.database = None
         self.path = path
         self.display_name = display_name
         self.set_mode("browse")
@@ -283,6 +330,74 @@ class Session:
         self.path = target
         self.display_name = target.name
         return target
+
+    # ================================================================== commands and undo
+    def _push(self, command: Command) -> None:
+        """Apply ``command`` and record it: in team mode written through first."""
+        db = self.database
+        if db is not None:
+            if not db.read_only:
+                command = WriteThrough(command, db, self.sites, self.reason)
+            elif getattr(command, "store", None) is self.sites:
+                raise ReadOnly(f"{db.shown}: role '{db.role}' may only read this catalogue")
+            # A read-only analyst still draws regions: they stay in this session.
+        self.history.push(command)
+
+    def undo(self) -> bool:
+        """Undo the last command (in team mode: write its undo as a new change first).
+        Returns False when there is nothing to undo; raises as the write does."""
+        command = self.history.next_undo()
+        if command is None:
+            return False
+        if isinstance(command, WriteThrough):
+            command.write(undoing=True)
+        self.history.undo()
+        return True
+
+    def redo(self) -> bool:
+        """Redo the last undone command (written through first in team mode)."""
+        command = self.history.next_redo()
+        if command is None:
+            return False
+        if isinstance(command, WriteThrough):
+            command.write(undoing=False)
+        self.history.redo()
+        return True
+
+    # ================================================================== team mode
+    def apply_remote(
+        self,
+        sites: Mapping[str, Site | None],
+        regions: Mapping[str, RegionEntry | None] = {},  # noqa: B006 - read only
+    ) -> None:
+        """Take other clients' changes (id -> current value, None: deleted) into the stores,
+        as they are: not commands, not undoable."""
+        for sid, site in sites.items():
+            if site is None:
+                if sid in self.sites:
+                    if self.selection.current == sid:
+                        self.selection.clear()
+                    self.sites.remove([sid])
+            elif sid in self.sites:
+                self.sites.replace(site)
+            else:
+                self.sites.insert([site])
+        for rid, entry in regions.items():
+            if entry is None:
+                if rid in self.regions:
+                    self.regions.remove([rid])
+            elif rid in self.regions:
+                self.regions.replace(entry)
+            else:
+                self.regions.insert([entry])
+
+    def pull(self, site_ids: Sequence[str] = (), region_ids: Sequence[str] = ()) -> None:
+        """Read the current values of these records from the shared catalogue and take
+        them in (what a change notification names). Raises ``ConnectionLost``."""
+        if self.database is None:
+            return
+        sites, regions = self.database.fetch(site_ids, region_ids)
+        self.apply_remote(sites, regions)
 
     # ================================================================== the date
     @property
@@ -412,7 +527,7 @@ class Session:
             updated_at=now_iso(),
         )
         self.set_mode("browse")
-        self.history.push(AddSites(self.sites, [site], text=f"Add {site.name}"))
+        self._push(AddSites(self.sites, [site], text=f"Add {site.name}"))
         self.selection.set(site.id)
         return site
 
@@ -425,7 +540,7 @@ class Session:
         known = self.admin_areas is not None
         province = (self.province_at(lon, lat) or "") if known else old.province
         new = old.with_changes(lon=round(lon, 5), lat=round(lat, 5), province=province)
-        self.history.push(EditSite(self.sites, old, new, text=f"Move {old.name}"))
+        self._push(EditSite(self.sites, old, new, text=f"Move {old.name}"))
         return True
 
     def edit_site(self, old: Site, new: Site) -> bool:
@@ -450,7 +565,7 @@ class Session:
         changed = [f for f in EDITABLE_FIELDS if getattr(old, f) != getattr(new, f)]
         name = old.name if len(old.name) <= _UNDO_NAME else old.name[: _UNDO_NAME - 1] + "…"
         text = f"Edit {', '.join(changed)} of '{name}'"
-        self.history.push(EditSite(self.sites, old, new, text=text))
+        self._push(EditSite(self.sites, old, new, text=text))
         return True
 
     def delete_sites(self, ids: Sequence[str]) -> int:
@@ -463,13 +578,13 @@ class Session:
         text = (
             f"Delete {self.sites.get(ids[0]).name}" if len(ids) == 1 else f"Delete {len(ids)} sites"
         )
-        self.history.push(DeleteSites(self.sites, ids, text=text))
+        self._push(DeleteSites(self.sites, ids, text=text))
         return len(ids)
 
     # ================================================================== region commands
     def add_region(self, entry: RegionEntry, *, text: str | None = None) -> RegionEntry:
         """Add one region (drawn or picked) as an undoable step and select it."""
-        self.history.push(AddRegions(self.regions, [entry], text=text or f"Add {entry.name}"))
+        self._push(AddRegions(self.regions, [entry], text=text or f"Add {entry.name}"))
         self.region_selection.set(entry.id)
         return entry
 
@@ -489,7 +604,7 @@ class Session:
         if not entries:
             return []
         n = len(entries)
-        self.history.push(
+        self._push(
             AddRegions(
                 self.regions, entries, text=text or ("Add region" if n == 1 else f"Add {n} regions")
             )
@@ -522,7 +637,7 @@ class Session:
         """Replace a region's shape (handles dragged on the map); False if unchanged or gone."""
         if old.id not in self.regions or new == self.regions.get(old.id):
             return False
-        self.history.push(EditRegion(self.regions, old, new, text=text or f"Edit {old.name}"))
+        self._push(EditRegion(self.regions, old, new, text=text or f"Edit {old.name}"))
         return True
 
     def rename_region(self, rid: str, name: str) -> bool:
@@ -549,7 +664,7 @@ class Session:
         if not rids:
             return 0
         text = "Delete region" if len(rids) == 1 else f"Delete {len(rids)} regions"
-        self.history.push(DeleteRegions(self.regions, rids, text=text))
+        self._push(DeleteRegions(self.regions, rids, text=text))
         return len(rids)
 
     def pick_area(self, lon: float, lat: float) -> RegionEntry | None:

@@ -82,5 +82,29 @@ class QtHistory:
         self.stack.clear()
         self.stack.setClean()
 
+    def _core(self, index: int) -> Command | None:
+        if not 0 <= index < self.stack.count():
+            return None
+        wrapper = self.stack.command(index)
+        return wrapper.command if isinstance(wrapper, UndoCommand) else None
+
+    def next_undo(self) -> Command | None:
+        return self._core(self.stack.index() - 1)
+
+    def next_redo(self) -> Command | None:
+        return self._core(self.stack.index())
+
+    def undo(self) -> bool:
+        if not self.stack.canUndo():
+            return False
+        self.stack.undo()
+        return True
+
+    def redo(self) -> bool:
+        if not self.stack.canRedo():
+            return False
+        self.stack.redo()
+        return True
+
 
 __all__ = ["QtHistory", "UndoCommand", "push"]

@@ -21,7 +21,7 @@ from tests.web.driver import MapDriver
 
 from .conftest import js, wait_rendered
 
-NYOCOR = "xj-hami-nyocor"
+NYOCOR = "xj-changji-nyocor"  # 250 H100 servers in phase 1 (2,000 chips) of 625
 
 
 def _type_into(qtbot, widget: QLineEdit, text: str) -> None:  # noqa: ANN001
@@ -42,7 +42,8 @@ def _table_text(window, sid: str, column: str) -> str:  # noqa: ANN001
 def test_demo_opens_with_every_site_on_the_map(qtbot, make_window) -> None:  # noqa: ANN001
     window = make_window()
     state = js(qtbot, MapDriver(window.map_view).page_state)
-    assert state["sites"] == len(window.store) == 39
+    # 39 projects, the Yiwu campus and the superseded Nyocor announcement.
+    assert state["sites"] == len(window.store) == 41
     assert window.windowTitle().startswith("demo_sites.geojson")
     assert not window.isWindowModified()
     # The application says the demo is illustrative, not only the file.
@@ -67,22 +68,22 @@ def test_edit_chips_in_panel_updates_table_tooltip_marker_and_undo(qtbot, make_w
     window.selection.set(NYOCOR)
     wait_rendered(qtbot, window)
     before = js(qtbot, lambda cb: MapDriver(window.map_view).marker_state(NYOCOR, cb))
-    assert "2,000" in before["tooltip_text"]
+    assert "5,000" in before["tooltip_text"]  # phase 1 (2,000) and phase 2 (3,000)
 
     _type_into(qtbot, window.panel.field_widget("hardware[0].chips"), "8000")
-    qtbot.waitUntil(lambda: window.store.get(NYOCOR).chips == 8000, timeout=5_000)
+    qtbot.waitUntil(lambda: window.store.get(NYOCOR).chips == 11_000, timeout=5_000)
     assert window.undo_stack.count() == 1
     assert window.isWindowModified()
-    assert _table_text(window, NYOCOR, "chips") == "8,000"
+    assert _table_text(window, NYOCOR, "chips") == "11,000"
     wait_rendered(qtbot, window)
     after = js(qtbot, lambda cb: MapDriver(window.map_view).marker_state(NYOCOR, cb))
     assert after["radius"] > before["radius"]
-    assert "8,000" in after["tooltip_text"]
+    assert "11,000" in after["tooltip_text"]
 
     QTest.keySequence(window, "Ctrl+Z")
-    qtbot.waitUntil(lambda: window.store.get(NYOCOR).chips == 2000, timeout=5_000)
+    qtbot.waitUntil(lambda: window.store.get(NYOCOR).chips == 5000, timeout=5_000)
     assert window.panel.field_widget("hardware[0].chips").text() == "2000"
-    assert _table_text(window, NYOCOR, "chips") == "2,000"
+    assert _table_text(window, NYOCOR, "chips") == "5,000"
     wait_rendered(qtbot, window)
     undone = js(qtbot, lambda cb: MapDriver(window.map_view).marker_state(NYOCOR, cb))
     assert undone["radius"] == pytest.approx(before["radius"])
@@ -265,4 +266,5 @@ def test_find_shortcut_focuses_the_filter(qtbot, make_window) -> None:  # noqa: 
     QTest.keySequence(window, "Ctrl+F")
     qtbot.waitUntil(window.table.filter_edit.hasFocus, timeout=5_000)
     qtbot.keyClicks(window.table.filter_edit, "Nyocor")
-    qtbot.waitUntil(lambda: window.table.proxy.rowCount() == 1, timeout=5_000)
+    # Nyocor's data centre and the 2024 announcement it supersedes.
+    qtbot.waitUntil(lambda: window.table.proxy.rowCount() == 2, timeout=5_000)
