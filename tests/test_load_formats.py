@@ -451,7 +451,10 @@ _MUTATIONS: list[tuple[str, Any]] = [
     ("operator", "tab\tand\nnewline are fine"),
     ("hardware", [{"chip_model": "H100", "chips": "12.0"}]),
     ("hardware", [{"chip_model": "H100", "chips": 10, "phase": "esc\x1b"}]),
-    ("hardware", [{"chip_model": "H100", "chips": 9_000_000}, {"chip_model": "H20", "chips": 2_000_000}]),
+    (
+        "hardware",
+        [{"chip_model": "H100", "chips": 9_000_000}, {"chip_model": "H20", "chips": 2_000_000}],
+    ),
     ("hardware", [{"chip_model": "H100", "chips": 10, "chips_high": 10_000_001}]),
     ("sources", [{"title": "T", "quote": "del\x7f"}]),
 ]
