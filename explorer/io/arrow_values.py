@@ -45,7 +45,9 @@ def combine(col: pa.Array | pa.ChunkedArray) -> pa.Array:
 
 def _mask(arr: pa.Array) -> np.ndarray:
     """A boolean Arrow array (nulls as False) as numpy."""
-    return np.asarray(arr.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+    if arr.null_count:
+        arr = arr.fill_null(False)
+    return np.asarray(arr.to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def as_text(values: Column, n: int) -> tuple[pa.Array, np.ndarray]:
@@ -167,12 +169,17 @@ def is_in(arr: pa.Array, allowed: Sequence[str]) -> np.ndarray:
 
 def matches(arr: pa.Array, pattern: str) -> np.ndarray:
     """Mask of values matching ``pattern`` (RE2 syntax; False where null)."""
+    if arr.null_count == len(arr):
+        return np.zeros(len(arr), dtype=bool)
     return _mask(pc.match_substring_regex(arr, pattern))
 
 
 def is_blank(arr: pa.Array) -> np.ndarray:
     """Mask of null or empty values."""
-    return _mask(arr.is_null()) | _mask(pc.equal(arr, ""))
+    if arr.null_count == len(arr):
+        return np.ones(len(arr), dtype=bool)
+    empty = _mask(pc.equal(arr, ""))
+    return empty | _mask(arr.is_null()) if arr.null_count else empty
 
 
 def to_objects(arr: pa.Array) -> np.ndarray:

@@ -277,6 +277,9 @@ class _Checker:
     def text(self, key: str) -> pa.Array:
         limit, strip = _TEXT_RULES[key]
         arr, odd = av.as_text(self.col(key), self.n)
+        if arr.null_count == self.n:  # a column the file does not have
+            self.odd |= odd | (av.is_blank(arr) if key == "name" else False)
+            return arr
         self.odd |= odd | (av.text_length(arr) > limit) | av.matches(arr, _CONTROL)
         if strip:
             arr = av.stripped(arr)
@@ -301,17 +304,19 @@ class _Checker:
         self.odd |= odd | bad | (~present if required else False)
         return np.where(present, vals, np.nan)
 
-    def ids(self) -> tuple[np.ndarray, np.ndarray]:
-        """(stripped ids as text for every record, ids that pass the id rule)."""
+    def ids(self) -> tuple[np.ndarray, pa.Array]:
+        """(stripped ids as text for every record, the same as an Arrow array)."""
         arr, odd = av.as_text(self.col("id"), self.n)
         self.odd |= odd | ~av.matches(arr, _ID)
-        ids = av.to_objects(av.stripped(arr))
+        stripped = av.stripped(arr)
+        ids = av.to_objects(stripped)
         if odd.any():  # the per-record path reads str(value).strip(); so do duplicates
             c = self.col("id")
             for i in np.flatnonzero(odd):
                 v = value_at(c, int(i))
                 ids[i] = "" if v is None else str(v).strip()
-        return ids, arr
+            stripped = pa.array(ids, type=pa.string())
+        return ids, stripped.fill_null("") if stripped.null_count else stripped
 
     # ------------------------------------------------------------------ children
     def child_text(
@@ -482,7 +487,7 @@ def check_sites(
     dup = np.zeros(n, dtype=bool)
     first = np.arange(n)
     if n:
-        enc = pa.array(ids.tolist(), type=pa.string()).dictionary_encode()
+        enc = id_arr.dictionary_encode()
         codes = np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
         first_of = np.full(len(enc.dictionary), n, dtype=np.int64)
         np.minimum.at(first_of, codes, np.arange(n))
