@@ -12,7 +12,6 @@ from PySide6.QtTest import QTest
 from explorer.core.chips import ChipCatalogue
 from explorer.core.schema import HardwareLine, Site
 from explorer.io.formats import write_sites
-from tests.app.conftest import wait_rendered
 
 
 def _sites(n: int, seed: int = 3) -> list[Site]:
@@ -90,7 +89,6 @@ def test_background_open_keeps_the_window_responsive(qtbot, make_window, big_fil
     assert window.table.model.rowCount() == 60_000
     assert window.windowTitle().startswith("big.geojson")
     assert not window.load_progress.isVisible()
-    wait_rendered(qtbot, window)
 
 
 def test_background_open_reports_problems_as_before(qtbot, make_window, tmp_path: Path) -> None:  # noqa: ANN001
