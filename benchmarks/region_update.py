@@ -172,7 +172,9 @@ def pick_cases(live: LiveTotals, store: SiteStore, regions: RegionStore) -> list
     first = next(rid for rid in rids if live.site_ids(rid))
     site = store.get(live.site_ids(first)[0])
     line = site.hardware[0] if site.hardware else HardwareLine("H100", 0)
-    more = replace(site, hardware=(replace(line, chips=line.chips + 1234), *site.hardware[1:]))
+    high = None if line.chips_high is None else line.chips_high + 1234  # keep the range valid
+    bigger = replace(line, chips=line.chips + 1234, chips_high=high)
+    more = replace(site, hardware=(bigger, *site.hardware[1:]))
     cases = [Case("chips", site, more, first)]
     # Move: a site inside some region to a point inside no region it was in.
     for rid in rids:

@@ -25,10 +25,12 @@ before starting and say so instead of letting Qt abort.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import logging
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -529,6 +531,7 @@ def _add_snapshot(sub: Any) -> None:
         help="GeoJSON regions to draw and fit (default: a .gpkg project's own regions)",
     )
     p.add_argument("--title", help="title (default: the data set's title)")
+    _add_as_of(p, "the title box states it")
     p.add_argument(
         "--color-by",
         choices=("export", "model"),
@@ -536,6 +539,18 @@ def _add_snapshot(sub: Any) -> None:
         help="marker colour: export-control status (default) or main chip model",
     )
     p.set_defaults(handler=_cmd_snapshot)
+
+
+def _add_as_of(p: argparse.ArgumentParser, where: str) -> None:
+    """``--as-of DATE`` for ``snapshot`` and ``report``, as ``totals`` takes it."""
+    p.add_argument(
+        "--as-of",
+        metavar="DATE",
+        type=_date_arg,
+        help="count only lines online by DATE (YYYY, YYYY-MM or YYYY-MM-DD: the end of that "
+        "period), with the export rules in force then, as 'explorer totals --as-of' does; "
+        f"{where}; default: the planned build-out with today's rules",
+    )
 
 
 def _snapshot_spec(args: argparse.Namespace) -> Any:
@@ -578,26 +593,49 @@ def _check_can_render() -> None:
 
 
 def _render(spec: Any, **kwargs: Any) -> Any:
-    """Render a snapshot in a QApplication made here; failures become CliFailure."""
+    """Render a snapshot in a QApplication made here; failures become CliFailure.
+
+    What the map page and its view log while rendering (a frame late to reach the
+    widget, a page error) is kept off stderr: a failure is reported once, as the error
+    line, with the reason the snapshot job gives.
+    """
     from explorer.web.engine import make_application
     from explorer.web.snapshot import SnapshotError, run_snapshot
 
     _check_can_render()
     make_application([])
+    with _quiet_logs("explorer.web"):
+        try:
+            return run_snapshot(spec, **kwargs)
+        except SnapshotError as exc:
+            raise CliFailure(f"could not render the map: {exc}") from None
+
+
+@contextlib.contextmanager
+def _quiet_logs(name: str) -> Iterator[None]:
+    """Handle the records of logger ``name`` (and below) by dropping them, for the
+    duration: without a handler Python prints warnings bare on stderr."""
+    logger = logging.getLogger(name)
+    handler = logging.NullHandler()
+    logger.addHandler(handler)
+    before = logger.propagate
+    logger.propagate = False
     try:
-        return run_snapshot(spec, **kwargs)
-    except SnapshotError as exc:
-        raise CliFailure(f"could not render the map: {exc}") from None
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = before
 
 
 def _cmd_snapshot(args: argparse.Namespace) -> int:
-    from explorer.web.snapshot import save_png
+    from explorer.web.snapshot import check_drawable, save_png
 
     spec = _snapshot_spec(args)
     _check_output(args.out, ".png")
     opened = _open(args.sites, args.catalogue, layer=args.layer)
     sites = opened.project.sites
     regions = _regions(opened, args.regions, name=args.sites)
+    _refuse(check_drawable, regions, name=args.regions or args.sites)
     result = _render(
         spec,
         sites=sites,
@@ -605,17 +643,31 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
         metadata=opened.project.metadata,
         color_mode=args.color_by,
         catalogue=args.catalogue,
+        as_of=args.as_of,
     )
     save_png(args.out, result.image, spec.dpi)
     shown = len(result.shown_site_ids)
     print(
         f"{args.out}: {spec.width_px} × {spec.height_px} px, "
         f"{_plural(shown, 'site')} of {len(sites)} in view, "
-        f"{_plural(len(regions), 'region')}"
+        f"{_plural(len(regions), 'region')}, {_dated(args.as_of)}"
     )
     if result.caveat:
         print(f"note: {result.caveat}")
     return 0
+
+
+def _refuse(check: Callable[..., None], *args: Any, name: str) -> None:
+    """Run a check that raises ValueError; its message becomes one error line naming
+    ``name`` (the file the refused input came from)."""
+    try:
+        check(*args)
+    except ValueError as exc:
+        raise CliError(f"{name}: {exc}") from None
+
+
+def _dated(as_of: date | None) -> str:
+    return f"as of {as_of.isoformat()}" if as_of is not None else "planned build-out"
 
 
 # --------------------------------------------------------------------------- report
@@ -636,24 +688,42 @@ def _add_report(sub: Any) -> None:
     _add_layer(p)
     p.add_argument("--regions", metavar="REGIONS", help="GeoJSON regions to report on")
     p.add_argument("--out", required=True, metavar="FILE.pdf", help="PDF to write")
-    p.add_argument("--title", help="report title (default: from the data set's title)")
+    p.add_argument(
+        "--title", help="report title, at most 300 characters (default: from the data set's title)"
+    )
+    _add_as_of(p, "the report and its map state it and each chart marks it")
     p.set_defaults(handler=_cmd_report)
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from explorer.io.report import build_report, default_title
-    from explorer.web.snapshot import png_bytes, report_map_spec
+    from explorer.io.report import build_report, check_report_request, default_title
+    from explorer.web.snapshot import check_drawable, png_bytes, report_map_spec
 
     _check_output(args.out, ".pdf")
-    if args.title is not None and not args.title.strip():
-        raise CliError(f"--title must be non-empty text, got {args.title!r}")
+    if args.title is not None:
+        try:
+            check_report_request(title=args.title, region_count=0)
+        except ValueError as exc:
+            raise CliError(f"--title: {exc}") from None
     opened = _open(args.sites, args.catalogue, layer=args.layer)
     sites, metadata = opened.project.sites, opened.project.metadata
     regions = _regions(opened, args.regions, name=args.sites)
-    # The map and the PDF get the very same sites, regions, metadata and catalogue.
+    title = args.title if args.title is not None else default_title(metadata)
+    # Everything that would refuse the PDF or its map is checked before the map is drawn.
+    _refuse(
+        lambda: check_report_request(title=title, region_count=len(regions)),
+        name=args.regions or args.sites,
+    )
+    _refuse(check_drawable, regions, name=args.regions or args.sites)
+    # The map and the PDF get the very same sites, regions, metadata, catalogue and date.
     spec = report_map_spec(with_regions=bool(regions))
     result = _render(
-        spec, sites=sites, regions=regions, metadata=metadata, catalogue=args.catalogue
+        spec,
+        sites=sites,
+        regions=regions,
+        metadata=metadata,
+        catalogue=args.catalogue,
+        as_of=args.as_of,
     )
     try:
         info = build_report(
@@ -661,15 +731,16 @@ def _cmd_report(args: argparse.Namespace) -> int:
             sites=sites,
             regions=regions,
             map_png=png_bytes(result.image, spec.dpi),
-            title=args.title if args.title is not None else default_title(metadata),
+            title=title,
             metadata=metadata,
             catalogue=args.catalogue,
+            as_of=args.as_of,
         )
     except ValueError as exc:  # the data cannot be reported (OSError: run_cli names the file)
         raise CliError(f"{args.sites}: {exc}") from None
     print(
         f"{args.out}: {_plural(info.pages, 'page')}, {_plural(len(info.region_names), 'region')}, "
-        f"{_plural(info.source_count, 'source')}"
+        f"{_plural(info.source_count, 'source')}, {_dated(args.as_of)}"
     )
     return 0
 

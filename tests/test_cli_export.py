@@ -348,7 +348,10 @@ def test_report_reads_each_input_once_and_reports_what_it_draws(
     info = to_pdf["info"]
     assert info.path == out and info.pages >= 2
     assert info.region_names == REPORT_NAMES
-    assert stdout == f"{out}: {info.pages} pages, 2 regions, {info.source_count} sources\n"
+    assert stdout == (
+        f"{out}: {info.pages} pages, 2 regions, {info.source_count} sources, planned build-out\n"
+    )
+    assert to_map["as_of"] is None and to_pdf["as_of"] is None
     text, reader = pdf_text(out)
     demo_sites = read_sites(DEMO_SITES).sites
     for r in REPORT_REGIONS:
@@ -451,7 +454,7 @@ def test_report_bad_input_is_refused_before_the_map(
         ([DEMO_SITES, "--regions", bad_json, "--out", out], "not valid JSON"),
         ([DEMO_SITES, "--regions", good, "--out", tmp_path / "no" / "o.pdf"], "does not exist"),
         ([invalid, "--regions", good, "--out", out], "chips must be a whole number"),
-        ([DEMO_SITES, "--out", out, "--title", " "], "--title must be non-empty text"),
+        ([DEMO_SITES, "--out", out, "--title", " "], "--title: title must be non-empty text"),
         (
             [bad_project, "--out", out],
             f"{bad_project}: regions: feature 1: Point region needs a positive radius_m",
@@ -465,3 +468,146 @@ def test_report_bad_input_is_refused_before_the_map(
         assert message in err, (message, err)
         assert not out.exists()
     assert drawn == []
+
+
+# ---------------------------------------------------------------------- the date
+def test_report_as_of_goes_to_the_map_and_the_pdf(
+    tmp_path: Path,
+    drawn: list[dict[str, Any]],
+    written: list[dict[str, Any]],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from datetime import date
+
+    regions_path = tmp_path / "regions.geojson"
+    export_regions(regions_path, REPORT_REGIONS)
+    out = tmp_path / "dated.pdf"
+    argv = ["report", DEMO_SITES, "--regions", regions_path, "--out", out, "--as-of", "2025-06"]
+    assert run_cli([str(a) for a in argv]) == 0
+    [to_map], [to_pdf] = drawn, written
+    # A partial date is the end of its period, as `explorer totals --as-of` reads it.
+    assert to_map["as_of"] == to_pdf["as_of"] == date(2025, 6, 30)
+    assert capsys.readouterr().out.endswith(", as of 2025-06-30\n")
+    text = flat(pdf_text(out)[0])
+    assert "Capacity as of 2025-06-30: hardware lines online by then" in text
+
+
+def test_snapshot_as_of_goes_to_the_map(
+    tmp_path: Path, drawn: list[dict[str, Any]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from datetime import date
+
+    argv = ["snapshot", str(DEMO_SITES), "--out", str(tmp_path / "s.png"), "--as-of", "2026"]
+    assert run_cli(argv) == 0
+    assert drawn[0]["as_of"] == date(2026, 12, 31)
+    assert capsys.readouterr().out.rstrip().endswith("as of 2026-12-31")
+    assert run_cli(argv[:-2]) == 0
+    assert drawn[1]["as_of"] is None
+    assert capsys.readouterr().out.rstrip().endswith("planned build-out")
+
+
+def regions_file(path: Path, n: int) -> Path:
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"name": f"R{i}", "radius_m": 10_000},
+            "geometry": {
+                "type": "Point",
+                "coordinates": [80 + (i % 100) * 0.2, 35 + i // 100 * 0.1],
+            },
+        }
+        for i in range(n)
+    ]
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["report", "--as-of", "2025-13"], "argument --as-of: '2025-13' is not a calendar date"),
+        (["snapshot", "--as-of", "June"], "argument --as-of: a date must be YYYY, YYYY-MM or"),
+        (
+            ["report", "--title", "x" * 301],
+            "--title: report title is longer than 300 characters (301)",
+        ),
+        (
+            ["report", "--regions", "101"],
+            "101.geojson: a report covers at most 100 regions (one section each), got 101",
+        ),
+        (
+            ["snapshot", "--regions", "1001"],
+            "1001.geojson: 1,001 regions are more than the 1,000 a map snapshot draws",
+        ),
+        (
+            ["report", "--regions", "1001"],
+            "1001.geojson: a report covers at most 100 regions (one section each), got 1,001",
+        ),
+    ],
+)
+def test_large_or_bad_requests_are_refused_before_the_map(
+    argv: list[str],
+    message: str,
+    tmp_path: Path,
+    drawn: list[dict[str, Any]],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for n in (101, 1001):
+        regions_file(tmp_path / f"{n}.geojson", n)
+    command, *rest = argv
+    rest = [f"{a}.geojson" if a in ("101", "1001") else a for a in rest]
+    out = "x.pdf" if command == "report" else "x.png"
+    code = run_cli([command, str(DEMO_SITES), "--out", out, *rest])
+    stdout, err = capsys.readouterr()
+    assert code == 2
+    if "--as-of" in argv:  # argparse's own usage error, as for every bad option
+        assert err.splitlines()[-1].startswith(f"explorer {command}: error: "), err
+    else:
+        assert err.count("\n") == 1 and err.startswith("explorer: error: "), err
+    assert message in err, err
+    assert stdout == "" and drawn == []
+    assert not (tmp_path / out).exists()
+
+
+def test_too_many_regions_from_the_real_entry_point_is_one_line(work: dict[str, Path]) -> None:
+    regions = regions_file(work["dir"] / "many.geojson", 1001)
+    r = explorer("snapshot", DEMO_SITES, "--regions", regions, "--out", "m.png", cwd=work["dir"])
+    assert r.returncode == 2
+    assert r.stderr.strip().splitlines() == [
+        f"explorer: error: {regions}: 1,001 regions are more than the 1,000 a map snapshot "
+        "draws (each is an outline with a name label that the page lays out again to fit the "
+        "view); draw a selection of them"
+    ]
+    assert not (work["dir"] / "m.png").exists()
+
+
+def test_a_failed_render_is_one_line_without_the_pages_log(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the page and its view log while failing (here: as the view logs a script that
+    failed) stays off stderr; the one error line gives the job's reason."""
+    import logging
+
+    from explorer.web import snapshot
+
+    def failing(spec: Any, **_kwargs: Any) -> Any:
+        logging.getLogger("explorer.web.view").warning(
+            "map page: evaluating %.80s failed: %s", "\n(function (cfg) {\n  var map", None
+        )
+        raise snapshot.SnapshotError(
+            "the map page was still fitting the view after 81 s (200,000 sites, 1600 × 1000 px)"
+        )
+
+    monkeypatch.setattr(cli, "_check_can_render", lambda: None)
+    monkeypatch.setattr(snapshot, "run_snapshot", failing)
+    # No logging configured, as when `explorer` runs: Python would print the warning bare.
+    monkeypatch.setattr(logging.getLogger(), "handlers", [])
+    code = run_cli(["snapshot", str(DEMO_SITES), "--out", str(tmp_path / "s.png")])
+    out, err = capsys.readouterr()
+    assert code == 1 and out == ""
+    assert err == (
+        "explorer: error: could not render the map: the map page was still fitting the view "
+        "after 81 s (200,000 sites, 1600 × 1000 px)\n"
+    )

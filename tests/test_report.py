@@ -7,6 +7,7 @@ import re
 import struct
 import zlib
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,8 @@ BLOOMBERG = (
     "115,000 Nvidia Chips to Power Data Centers in the Desert"
 )
 MARKUP_NAME = "Test <b>&</b> site"
+#: The "today" of undated reports here: the rules in force then decide what is restricted.
+RULES_DAY = date(2026, 1, 5)
 CHINESE_NAME = "哈密算力中心"
 
 
@@ -110,6 +113,7 @@ def built(
         title="Western China <AI> & GPUs",
         metadata=meta,
         generated_at="2026-01-05 12:00 UTC",
+        today=RULES_DAY,
     )
     return info, pdf_text(out)
 
@@ -131,21 +135,50 @@ def section(text: str, start: str, end: str) -> str:
 # --------------------------------------------------------------------------- figures
 
 
+def row_values(body: str, label: str) -> list[str]:
+    """The figures of a totals-table row: ``[central]`` or ``[low, central, high]``."""
+    m = re.search(rf"(?m)^\s*{re.escape(label)}\s*\n((?:\s*[\d,.–]+\s*\n)+)", body)
+    assert m, f"row {label!r} not found"
+    return m.group(1).split()
+
+
 def _check_figures(body: str, t: Totals) -> None:
     # Each figure is read from its own row, so a number printed in the wrong row fails.
-    def value(label: str) -> str:
-        m = re.search(rf"(?m)^\s*{re.escape(label)}\s*\n\s*([\d,.–]+)\s*$", body)
-        assert m, f"row {label!r} not found"
-        return m.group(1)
+    def value(label: str) -> list[str]:
+        return row_values(body, label)
 
-    assert value("Sites") == fmt_int(t.site_count)
-    assert value("Chips") == fmt_int(t.chips)
-    assert value("Restricted chips") == fmt_int(t.restricted_chips)
-    assert value("H100-equivalents") == fmt_dec(t.h100e)
-    assert value("IT power, MW (estimate)") == fmt_dec(t.it_power_mw)
-    assert value("Facility power, MW (estimate)") == fmt_dec(t.facility_power_mw)
+    assert value("Sites") == [fmt_int(t.site_count)]
+    assert value("Chips") == [
+        fmt_int(t.chips_range[0]),
+        fmt_int(t.chips),
+        fmt_int(t.chips_range[1]),
+    ]
+    assert value("Restricted chips") == [
+        fmt_int(t.restricted_range[0]),
+        fmt_int(t.restricted_chips),
+        fmt_int(t.restricted_range[1]),
+    ]
+    assert value("H100-equivalents") == [
+        fmt_dec(t.h100e_range[0]),
+        fmt_dec(t.h100e),
+        fmt_dec(t.h100e_range[1]),
+    ]
+    assert value("IT power, MW") == [fmt_dec(t.it_power_mw)]
+    assert value("Facility power, MW") == [
+        fmt_dec(t.facility_power_range[0]),
+        fmt_dec(t.facility_power_mw),
+        fmt_dec(t.facility_power_range[1]),
+    ]
     for model, n in t.by_model:
-        assert value(model) == fmt_int(n)
+        assert value(model) == [fmt_int(n)]
+    if t.restricted_h100e:
+        assert value("Restricted H100e") == [fmt_dec(t.restricted_h100e)]
+    else:
+        assert "Restricted H100e" not in body
+    if t.unknown_model_chips:
+        assert value("Chips of unknown model") == [fmt_int(t.unknown_model_chips)]
+    else:
+        assert "Chips of unknown model" not in body
 
 
 def test_each_region_shows_exactly_the_totals(
@@ -154,7 +187,7 @@ def test_each_region_shows_exactly_the_totals(
     info, text = built
     sites, _ = demo
     assert info.region_names == ("Hami / Yiwu box", "Xining 200 km")
-    t_hami, t_xining = (totals(sites, r) for r in regions)
+    t_hami, t_xining = (totals(sites, r, today=RULES_DAY) for r in regions)
     # The test sites sit in the Hami box and add a non-restricted model there.
     assert t_hami.restricted_chips < t_hami.chips
     assert t_xining.site_count > 0
@@ -198,19 +231,25 @@ def test_union_row_counts_each_site_once(
 ) -> None:
     _, text = built
     sites, _ = demo
-    u = union_totals(sites, regions)
+    u = union_totals(sites, regions, today=RULES_DAY)
     part = section(text, "Union of all regions", "Sources")
-    row = re.search(r"Union of all regions\s*\n((?:\s*[\d,.]+\s*\n?){6})", part[1:])
-    assert row, part
-    cells = row.group(1).split()
-    assert cells == [
+    row = part[part.index("Union of all regions", 1) :]
+    # Each cell: the central figure, then its low-high range when that is not one value.
+    h100e = tuple(fmt_int(round(v)) for v in u.h100e_range)
+    expected = [
         fmt_int(u.site_count),
         fmt_int(u.chips),
+        "–".join(map(fmt_int, u.chips_range)),
         fmt_int(u.restricted_chips),
+        "–".join(map(fmt_int, u.restricted_range)),
         fmt_dec(u.h100e),
+        "–".join(h100e),
         fmt_dec(u.it_power_mw),
         fmt_dec(u.facility_power_mw),
+        "–".join(map(fmt_dec, u.facility_power_range)),
     ]
+    assert u.chips_range[0] < u.chips < u.chips_range[1]  # the demo has ranges
+    assert row.split()[4 : 4 + len(expected)] == expected, row[:400]
 
 
 def test_chip_counts_are_exact_integers(tmp_path: Path, demo: tuple[list[Site], dict]) -> None:
@@ -222,6 +261,7 @@ def test_chip_counts_are_exact_integers(tmp_path: Path, demo: tuple[list[Site], 
     assert info.region_names == ()
     assert "All sites" in text
     _check_figures(section(text, "All sites", "Sites inside"), totals(demo_only))
+    assert "Capacity: the planned build-out" in flat(text)
     assert "119,736" in text  # the scenario's total, never abbreviated to "120k"
 
 
@@ -285,10 +325,10 @@ def test_no_caveat_for_well_sourced_sites(tmp_path: Path, demo: tuple[list[Site]
 def test_assumptions_list_catalogue_figures_and_factors(built: tuple[ReportInfo, str]) -> None:
     _, text = built
     part = text[text.rindex("Assumptions") :]
-    h100 = re.search(
-        r"(?m)^H100\s*\n\s*NVIDIA\s*\n\s*989\s*\n\s*700\s*\n\s*yes\s*\n\s*2022-08-26", part
-    )
+    # The licence status is the export rules' on the report's rules day (2026-01-05).
+    h100 = re.search(r"(?m)^H100\s*\n\s*NVIDIA\s*\n\s*989\s*\n\s*700\s*\n\s*licence required", part)
     assert h100, part[:800]
+    assert "US licence for China on 2026-01-05" in flat(part)
     assert re.search(r"(?m)^Ascend 910C\s*\n\s*Huawei", part)  # present in the report: listed
     assert not re.search(r"(?m)^B200\s*$", part)  # absent from the report: not listed
     flat_part = flat(part)
@@ -299,6 +339,38 @@ def test_assumptions_list_catalogue_figures_and_factors(built: tuple[ReportInfo,
     assert "approximate" in flat_part
     assert "GeoNames (geonames.org), CC BY 4.0" in flat_part
     assert "Natural Earth" in flat_part
+
+
+def test_assumptions_list_the_export_rules_used_with_sources(
+    built: tuple[ReportInfo, str],
+) -> None:
+    from explorer.core.chips import ChipCatalogue
+
+    _, text = built
+    part = flat(text[text.rindex("Export rules used") :])
+    rules = ChipCatalogue.bundled().rules
+    for model in ("H100", "H200"):
+        history = rules.rows(model)
+        in_force = rules.rule_on(model, RULES_DAY)
+        assert in_force is not None and len(history) > 1
+        # Every period of the model is listed, the one in force on the rules day marked.
+        for r in history[1:]:
+            assert r.effective.isoformat() in part, (model, r)
+        assert f"before {history[1].effective.isoformat()}" in part
+        assert f"{in_force.status} (in force on 2026-01-05)" in part
+        assert flat(in_force.rule)[:50] in part
+        # Its source is listed with its link.
+        assert in_force.source_url in part
+    # Each source is listed once (R1, R2...), however many rows cite it.
+    cited = {(r.source_title, r.source_url) for m in ("H100", "H200") for r in rules.rows(m)}
+    numbers = {int(n) for n in re.findall(r"\bR(\d+) ", part)}
+    assert numbers == set(range(1, len(numbers) + 1)) and len(numbers) >= len(cited)
+    for title, _url in cited:
+        assert part.count(flat(title)) == 1, title
+    # Power-factor ranges.
+    f = PowerFactors()
+    assert f"server overhead {f.server_overhead_low:g} × PUE {f.pue_low:g}" in part
+    assert f"× {f.server_overhead_high:g} × PUE {f.pue_high:g}" in part
 
 
 def test_custom_factors_flow_into_figures_and_assumptions(
@@ -315,6 +387,9 @@ def test_custom_factors_flow_into_figures_and_assumptions(
         section(text, "1. Hami / Yiwu box", "Sites inside"), totals(sites, regions[0], factors=f)
     )
     assert "PUE 1.4" in flat(text) and "server overhead 2" in flat(text)
+    # The facility power range takes the factors' own low and high.
+    assert f"server overhead {f.server_overhead_low:g} × PUE {f.pue_low:g}" in flat(text)
+    assert f"× {f.server_overhead_high:g} × PUE {f.pue_high:g}" in flat(text)
     assert "Union of all regions" not in text  # one region: no union section
 
 
@@ -520,3 +595,364 @@ def test_package_keeps_the_public_api() -> None:
         assert getattr(report, name) is not None, name
     assert report.build_report.__module__ == "explorer.io.report.document"
     assert not hasattr(report, "report_command")  # the CLI reads its own inputs now
+
+
+# --------------------------------------------------------------------------- dated reports
+# A hand-built data set on the capacity model, totalled by hand as of 2025-06-30 with
+# the bundled export rules (the H20 needs a licence from 2025-04-09):
+#
+# Hami box: the campus's H100 10,000 come online in 2026 (not yet), its part's 3,000
+# (2,500-3,500) in 2025-06 (counted: max(campus 0, parts 3,000)); H20 4,000 (3,000-5,000)
+# online 2024-12, restricted by then; a superseded record (never); its successor's H100
+# online 2025-09 (not yet) and a cancelled H200 line (never); 500 chips of unknown model
+# online 2025-03. Chips 7,500 (6,000-9,000), restricted 7,000 (5,500-8,500).
+# Xining: H100 600 (600-900) online 2025-03; H200 1,500 with no online date and Ascend
+# 910C 800 online 2025-12 (not yet). Chips 600 (600-900), all restricted.
+AS_OF = date(2025, 6, 30)
+HAND_TOTALS = {
+    "Hami / Yiwu box": {"chips": (6_000, 7_500, 9_000), "restricted": (5_500, 7_000, 8_500)},
+    "Xining 200 km": {"chips": (600, 600, 900), "restricted": (600, 600, 900)},
+}
+
+
+def dated_sites() -> list[Site]:
+    def line(
+        model: str,
+        chips: int,
+        online: str,
+        lo: int | None = None,
+        hi: int | None = None,
+        status: str = "approved",
+    ) -> HardwareLine:
+        return HardwareLine(model, chips, status=status, online=online, chips_low=lo, chips_high=hi)
+
+    src = (Source("Test notice", "https://example.org/notice", "2025-05-01"),)
+    return [
+        Site("yiwu-campus", "Yiwu campus", 94.5, 43.2, province="Xinjiang", confidence="medium",
+             hardware=(line("H100", 10_000, "2026", 8_000, 12_000),), sources=src),
+        Site("yiwu-p1", "Yiwu project 1", 94.6, 43.3, province="Xinjiang", confidence="medium",
+             hardware=(line("H100", 3_000, "2025-06", 2_500, 3_500, "operational"),),
+             part_of="yiwu-campus", sources=src),
+        Site("hami-h20", "Hami H20 centre", 93.5, 42.8, province="Xinjiang", confidence="high",
+             hardware=(line("H20", 4_000, "2024-12", 3_000, 5_000, "operational"),), sources=src),
+        Site("hami-old", "Hami (first report)", 93.6, 42.9, province="Xinjiang",
+             hardware=(line("H100", 5_000, "2024"),)),
+        Site("hami-new", "Hami (later report)", 93.7, 42.9, province="Xinjiang",
+             hardware=(line("H100", 2_000, "2025-09"), line("H200", 1_000, "2025-01",
+                                                             status="cancelled")),
+             supersedes="hami-old", sources=src),
+        Site("hami-other", "Hami unknown chips", 95.0, 43.0, province="Xinjiang",
+             hardware=(line("Other", 500, "2025-03"),)),
+        Site("xining-1", "Xining centre", 101.8, 36.6, province="Qinghai", confidence="medium",
+             hardware=(line("H100", 600, "2025-03", 600, 900), line("H200", 1_500, ""),
+                       line("Ascend 910C", 800, "2025-12")), sources=src),
+    ]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def dated(tmp_path_factory: pytest.TempPathFactory, regions: list[Region]) -> dict[str, Any]:
+    """The dated data set as files, its report as of 2025-06-30, and `explorer totals
+    --as-of 2025-06-30 --json` on the same files."""
+    d = tmp_path_factory.mktemp("dated")
+    write_sites(d / "sites.geojson", dated_sites(), {"title": "Dated test", "as_of": "2025-07-01"})
+    export_regions(d / "regions.geojson", regions)
+    sf = read_sites(d / "sites.geojson")
+    out = d / "dated.pdf"
+    info = build_report(
+        out,
+        sites=sf.sites,
+        regions=regions,
+        map_png=None,
+        title="Dated",
+        metadata=sf.metadata,
+        as_of=AS_OF,
+    )
+    return {"dir": d, "sites": sf.sites, "info": info, "path": out, "text": pdf_text(out)}
+
+
+def cli_totals_json(capsys: pytest.CaptureFixture[str], *argv: Any) -> list[dict[str, Any]]:
+    import json
+
+    capsys.readouterr()
+    assert run_cli(["totals", *map(str, argv), "--json"]) == 0
+    return json.loads(capsys.readouterr().out)["regions"]
+
+
+def test_dated_report_shows_what_totals_as_of_json_gives(
+    dated: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    d = dated["dir"]
+    results = cli_totals_json(
+        capsys, d / "sites.geojson", "--regions", d / "regions.geojson", "--as-of", "2025-06-30"
+    )
+    text = dated["text"]
+    assert (
+        "Capacity as of 2025-06-30: hardware lines online by then, export rules in force on "
+        "2025-06-30." in flat(text)
+    )
+    names = [r["name"] for r in results]
+    assert names == ["Hami / Yiwu box", "Xining 200 km"]
+    for i, t in enumerate(results, start=1):
+        assert t["as_of"] == "2025-06-30" and t["rules_as_of"] == "2025-06-30"
+        end = f"{i + 1}. {names[i]}" if i < len(names) else "Union of all regions"
+        body = section(text, f"{i}. {t['name']}", end)
+        rng = t["range"]
+        # Counts exactly; H100e and MW to the decimal the report prints.
+        assert row_values(body, "Chips") == [
+            fmt_int(rng["chips"][0]),
+            fmt_int(t["chips"]),
+            fmt_int(rng["chips"][1]),
+        ]
+        assert row_values(body, "Restricted chips") == [
+            fmt_int(rng["restricted_chips"][0]),
+            fmt_int(t["restricted_chips"]),
+            fmt_int(rng["restricted_chips"][1]),
+        ]
+        for label, central, pair in (
+            ("H100-equivalents", t["h100e"], rng["h100e"]),
+            ("Facility power, MW", t["facility_power_mw"], rng["facility_power_mw"]),
+        ):
+            shown = [float(v.replace(",", "")) for v in row_values(body, label)]
+            assert shown == pytest.approx([pair[0], central, pair[1]], abs=0.051), label
+        if t["restricted_h100e"]:
+            [v] = row_values(body, "Restricted H100e")
+            assert float(v.replace(",", "")) == pytest.approx(t["restricted_h100e"], abs=0.051)
+        if t["unknown_model_chips"]:
+            assert row_values(body, "Chips of unknown model") == [fmt_int(t["unknown_model_chips"])]
+        else:
+            assert "Chips of unknown model" not in body
+        # ...and both equal the figures worked out by hand.
+        lo, mid, hi = HAND_TOTALS[t["name"]]["chips"]
+        assert (rng["chips"][0], t["chips"], rng["chips"][1]) == (lo, mid, hi)
+        lo, mid, hi = HAND_TOTALS[t["name"]]["restricted"]
+        restricted = rng["restricted_chips"]
+        assert (restricted[0], t["restricted_chips"], restricted[1]) == (lo, mid, hi)
+    assert results[0]["unknown_model_chips"] == 500
+
+
+def test_dated_report_lists_what_each_site_counts(dated: dict[str, Any]) -> None:
+    text = dated["text"]
+    hami = flat(section(text, "Sites inside", "2. Xining"))
+    # Recorded chips, then what the site counts as of the date: the campus's own line is
+    # not online yet, the part counts in full, the later report's line is not online yet
+    # and its cancelled line never counts; the superseded record is not a site inside.
+    assert "Hami (first report)" not in hami
+    for name, recorded, counted in (
+        ("Yiwu campus", "10,000", "0"),
+        ("Yiwu project 1", "3,000", "3,000"),
+        ("Hami (later report)", "3,000", "0"),
+        ("Hami H20 centre", "4,000", "4,000"),
+    ):
+        assert re.search(rf"{re.escape(name)} Xinjiang \S+ {recorded} {counted} ", hami), name
+    assert "Counted: what it adds to the totals (its hardware lines online by 2025-06-30" in hami
+
+
+def test_planned_build_out_says_so_and_uses_the_rules_of_today(
+    tmp_path: Path, regions: list[Region]
+) -> None:
+    sites = dated_sites()
+    out = tmp_path / "planned.pdf"
+    build_report(
+        out,
+        sites=sites,
+        regions=regions,
+        map_png=None,
+        title="Planned",
+        metadata={},
+        today=date(2025, 1, 31),
+    )
+    text = flat(pdf_text(out))
+    assert (
+        "Capacity: the planned build-out (every hardware line not cancelled, dated or not), "
+        "export rules in force on 2025-01-31." in text
+    )
+    # On 2025-01-31 the H20 needed no licence: its 4,000 chips are not restricted.
+    t = totals(sites, regions[0], today=date(2025, 1, 31))
+    assert t.restricted_chips == t.chips - 4_000 - 500
+    body = section(pdf_text(out), "1. Hami / Yiwu box", "Sites inside")
+    _check_figures(body, t)
+    assert "US licence for China on 2025-01-31" in text
+
+
+def test_timeline_chart_is_in_the_pdf_as_vector_text(dated: dict[str, Any]) -> None:
+    text = dated["text"]
+    reader = pypdf.PdfReader(dated["path"])
+    assert not [img for page in reader.pages for img in page.images]  # no raster: vectors
+    for i, name in enumerate(("Hami / Yiwu box", "Xining 200 km"), start=1):
+        chart = flat(section(text, f"Capacity over time: {i}. {name}", "Sites inside"))
+        assert "as of 2025-06-30" in chart  # the as-of date is marked
+        for label in ("2024", "2025", "2026", "Q4", "chips", "low–high range of all chips"):
+            assert label in chart, label
+        # Real text, selectable: the quarters run from the first online date (2024-12) to
+        # the last (2026-12) and the note says which dates the bars are.
+        assert "Chips online at each quarter end, 2024-12-31 to 2026-12-31" in chart
+    hami = flat(section(text, "Capacity over time: 1. Hami / Yiwu box", "Sites inside"))
+    for model in ("H100", "H20", "Other"):
+        assert model in hami
+    xining = flat(section(text, "Capacity over time: 2. Xining 200 km", "Sites inside"))
+    assert "1,500 chips here have no online date" in xining
+
+
+def test_timeline_chart_bars_are_the_timeline(
+    dated: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each bar's segments, in points, are what `explorer timeline --json` gives: the
+    stack is the central chips, its solid part the restricted chips of that date."""
+    import json
+
+    from reportlab.graphics.shapes import Rect
+
+    from explorer.core.chips import ChipCatalogue
+    from explorer.geo.timeline import step_dates, timeline
+    from explorer.io.report.timeline_chart import (
+        PLOT_H,
+        model_colour,
+        nice_ceiling,
+        pale,
+        timeline_chart,
+    )
+
+    d = dated["dir"]
+    capsys.readouterr()
+    argv = ["timeline", d / "sites.geojson", "--regions", d / "regions.geojson", "--json"]
+    assert run_cli([str(a) for a in argv]) == 0
+    cli = json.loads(capsys.readouterr().out)["regions"][0]["points"]
+    cat = ChipCatalogue.bundled()
+    dates = step_dates(date(2024, 12, 31), date(2026, 12, 31), "quarter")
+    hami = rectangle("Hami / Yiwu box", 93.0, 42.0, 96.0, 44.5)
+    [series] = timeline(dated["sites"], [hami], dates, catalogue=cat)
+    assert [p.as_of.isoformat() for p in series.points] == [p["as_of"] for p in cli]
+    drawing = timeline_chart(
+        series,
+        cat,
+        step="quarter",
+        marker=AS_OF,
+        marker_label="x",
+        fonts=report.load_fonts(),
+        width=480,
+    )
+    top, _ = nice_ceiling(max(p["range"]["chips"][1] for p in cli))
+    per_pt = PLOT_H / top
+    solid = {model_colour(cat, m).hexval() for m in ("H100", "H20", "Other")}
+    paled = {pale(model_colour(cat, m)).hexval() for m in ("H100", "H20", "Other")}
+    # Bar segments: outlined rectangles wider than a legend swatch.
+    bars = [
+        r for r in drawing.contents if isinstance(r, Rect) and r.strokeWidth == 0.35 and r.width > 6
+    ]
+    by_x: dict[float, list[Rect]] = {}
+    for r in bars:
+        by_x.setdefault(round(r.x, 3), []).append(r)
+    assert len(by_x) == len(cli)
+    for (_, rects), point in zip(sorted(by_x.items()), cli, strict=True):
+        height = sum(r.height for r in rects)
+        restricted = sum(r.height for r in rects if r.fillColor.hexval() in solid)
+        assert all(r.fillColor.hexval() in solid | paled for r in rects)
+        assert height == pytest.approx(point["chips"] * per_pt, abs=1e-6)
+        assert restricted == pytest.approx(point["restricted_chips"] * per_pt, abs=1e-6)
+    # The H20 bar of 2024-12-31 is pale (no licence needed then), solid from 2025-06-30.
+    h20 = model_colour(cat, "H20").hexval()
+    first, later = sorted(by_x)[0], sorted(by_x)[2]
+    assert {r.fillColor.hexval() for r in by_x[first]} == {pale(model_colour(cat, "H20")).hexval()}
+    assert h20 in {r.fillColor.hexval() for r in by_x[later]}
+
+
+@pytest.mark.gui
+def test_timeline_chart_renders_as_drawn(qapp: Any, dated: dict[str, Any]) -> None:
+    """The chart page rendered by Qt's PDF module shows the chart's colours: solid and
+    pale model colours (restricted or not on each date) and the as-of line."""
+    import numpy as np
+    from PySide6.QtCore import QSize
+    from PySide6.QtGui import QImage
+    from PySide6.QtPdf import QPdfDocument
+
+    from explorer.core.chips import ChipCatalogue
+    from explorer.io.report.timeline_chart import model_colour, pale
+
+    doc = QPdfDocument()
+    doc.load(str(dated["path"]))
+    texts = pdf_text_pages(dated["path"])
+    page = next(i for i, t in enumerate(texts) if "Capacity over time: 1. Hami" in t)
+    size = doc.pagePointSize(page)
+    image = doc.render(page, QSize(round(size.width() * 2), round(size.height() * 2)))
+    image = image.convertToFormat(QImage.Format.Format_RGB888)
+    h, w, bpl = image.height(), image.width(), image.bytesPerLine()
+    px = np.frombuffer(image.constBits(), np.uint8, h * bpl).reshape(h, bpl)[:, : w * 3]
+    px = px.reshape(h, w, 3).astype(int)
+    doc.close()
+
+    def share(colour: Any) -> int:
+        rgb = np.array([colour.red, colour.green, colour.blue]) * 255
+        return int((np.abs(px - rgb).max(axis=2) <= 6).sum())
+
+    cat = ChipCatalogue.bundled()
+    h20 = model_colour(cat, "H20")
+    assert share(model_colour(cat, "H100")) > 400  # restricted H100 bars, solid
+    assert share(h20) > 400  # the H20 once it needs a licence
+    assert share(pale(h20)) > 100  # ...and pale before 2025-04-09
+    assert share(pale(model_colour(cat, "Other"))) > 20  # unknown model: never restricted
+    from explorer.io.report.timeline_chart import _MARK_INK
+
+    assert share(_MARK_INK) > 50  # the as-of line and its label
+
+
+def pdf_text_pages(path: Path) -> list[str]:
+    return [page.extract_text() for page in pypdf.PdfReader(path).pages]
+
+
+# --------------------------------------------------------------------------- limits
+def test_title_and_region_count_are_refused_before_any_work(
+    tmp_path: Path, demo: tuple[list[Site], dict], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    sites, meta = demo
+
+    def no_totals(*_a: Any, **_k: Any) -> None:
+        raise AssertionError("figures were computed for a refused report")
+
+    monkeypatch.setattr(report_document, "SiteArrays", no_totals)
+    many = [rectangle(f"R{i}", 90.0 + i * 0.01, 40.0, 90.005 + i * 0.01, 40.5) for i in range(101)]
+    started = time.perf_counter()
+    cases: list[tuple[dict[str, Any], str]] = [
+        (
+            {"title": "x" * 301},
+            "report title is longer than 300 characters (301), got 'xxxxxxxx",
+        ),
+        (
+            {"regions": many},
+            "a report covers at most 100 regions (one section each), got 101; report a "
+            "selection of them",
+        ),
+    ]
+    for kwargs, message in cases:
+        args = {"sites": sites, "regions": [], "map_png": None, "title": "t", "metadata": meta}
+        with pytest.raises(ValueError, match=re.escape(message)):
+            build_report(tmp_path / "r.pdf", **{**args, **kwargs})
+    assert time.perf_counter() - started < 1.0
+    assert list(tmp_path.iterdir()) == []
+    report.check_report_request(title="x" * 300, region_count=100)  # the limits themselves
+
+
+def test_long_site_lists_are_cut_to_the_biggest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from explorer.io.report import sections
+
+    monkeypatch.setattr(sections, "MAX_LISTED_SITES", 3)
+    sites = [
+        Site(f"s{i}", f"Site {i:02d}", 94.0, 43.0, hardware=(HardwareLine("H100", 100 + i),))
+        for i in range(8)
+    ]
+    out = tmp_path / "cut.pdf"
+    build_report(out, sites=sites, regions=[], map_png=None, title="Cut", metadata={})
+    text = flat(pdf_text(out))
+    assert "Sites inside (8): the 3 with the most chips" in text
+    for i in (7, 6, 5):
+        assert f"Site {i:02d}" in text
+    for i in range(5):
+        assert f"Site {i:02d}" not in text
+    assert "5 more sites lie in this region and count in its totals" in text
+    # The totals still count every site.
+    assert row_values(section(pdf_text(out), "All sites", "Sites inside"), "Chips") == 3 * [
+        fmt_int(sum(100 + i for i in range(8)))
+    ]

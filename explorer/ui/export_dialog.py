@@ -10,6 +10,7 @@ tests drive it directly)::
         live_map=map_view,                               # MapView (or None)
         filtered_ids_provider=lambda: [s.id for s in table.proxy.visible_sites()],
         selected_region_ids_provider=region_panel.selected_ids,
+        as_of_provider=lambda: session.as_of,            # the date the map counts to
         parent=window,
     )
     dialog.finished_export.connect(lambda path: statusbar.showMessage(f"Exported {path}"))
@@ -20,7 +21,8 @@ callback)`` (:class:`~explorer.web.view.MapView` has them): the dialog reads the
 view's extent and colour mode from the page with it, and the "screen" size from its
 size. Without it, "current view" is not offered. Providers are called when an export
 starts, so the dialog always exports what the application holds at that moment; the
-dialog never changes any store.
+dialog never changes any store. A snapshot and a report count capacity as of the date
+``as_of_provider`` gives (the session's: what the window's totals count), and say so.
 
 Every file is written atomically (never half-written; an existing file is replaced
 only when the new one is complete). Long work (rendering a map) shows progress in the
@@ -33,6 +35,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Collection, Mapping, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -69,6 +72,7 @@ from explorer.web.snapshot import (
     SnapshotJob,
     SnapshotResult,
     SnapshotSpec,
+    check_drawable,
     check_extent,
     png_bytes,
     render_snapshot,
@@ -148,6 +152,9 @@ class ExportDialog(QDialog):
         Region ids selected in the regions panel (offers "selected regions").
     catalogue : ChipCatalogue, optional
     basemap_dir : Path, optional
+    as_of_provider : callable() -> date or None, optional
+        The date snapshots and reports count capacity up to (the session's
+        ``as_of``); None, or no provider: the planned build-out.
 
     Signals
     -------
@@ -175,9 +182,11 @@ class ExportDialog(QDialog):
         selected_region_ids_provider: Callable[[], Sequence[str]] | None = None,
         catalogue: ChipCatalogue | None = None,
         basemap_dir: Path | None = None,
+        as_of_provider: Callable[[], date | None] | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export")
+        self._as_of_provider = as_of_provider
         self._sites_provider = sites_provider
         self._regions_provider = regions_provider
         self._metadata = dict(metadata)
@@ -213,6 +222,11 @@ class ExportDialog(QDialog):
         self.title_edit.setMaxLength(300)
         self.title_edit.textEdited.connect(self._on_title_edited)
         form.addRow("&Title:", self.title_edit)
+        # What a snapshot or report counts: the window's date, stated before exporting.
+        self.as_of_label = QLabel("")
+        self.as_of_label.setWordWrap(True)
+        self.as_of_label.setTextFormat(Qt.TextFormat.PlainText)
+        form.addRow("Counted:", self.as_of_label)
         layout.addLayout(form)
 
         self.pages = QStackedWidget()
@@ -399,6 +413,16 @@ class ExportDialog(QDialog):
         """True while an export runs."""
         return self._busy
 
+    def as_of(self) -> date | None:
+        """The date a snapshot or report counts up to (None: the planned build-out)."""
+        return self._as_of_provider() if self._as_of_provider is not None else None
+
+    def _as_of_text(self) -> str:
+        day = self.as_of()
+        if day is None:
+            return "the planned build-out (every hardware line not cancelled), today's export rules"
+        return f"capacity as of {day.isoformat()} (lines online by then), export rules of that date"
+
     def _selected_region_ids(self) -> list[str]:
         if self._selected_regions_provider is None:
             return []
@@ -475,6 +499,9 @@ class ExportDialog(QDialog):
         self.pages.setCurrentIndex(self._page_index[kind])
         titled = kind in ("snapshot", "report", "html")
         self.title_edit.setEnabled(titled)
+        dated = kind in ("snapshot", "report")
+        self.as_of_label.setText(self._as_of_text() if dated else "")
+        self.as_of_label.setEnabled(dated)
         if not self._title_edited:
             self.title_edit.setText(self._default_title(kind) if titled else "")
             self.title_edit.setCursorPosition(0)  # show the start of a long title
@@ -703,6 +730,7 @@ class ExportDialog(QDialog):
 
     def _start_snapshot(self, path: Path) -> None:
         entries = list(self._regions_provider())
+        check_drawable(entries)  # refused before the page is asked anything
         if self.extent_view.isChecked():
             self._snapshot_spec(None)  # refuse a bad size before asking the page anything
             self._set_busy(True)
@@ -725,10 +753,16 @@ class ExportDialog(QDialog):
         self._render(path, spec, entries, self._save_snapshot)
 
     def _start_report(self, path: Path) -> None:
+        from explorer.io.report import check_report_request
+
         selected = self.report_selected.isChecked()
         entries = self._chosen_entries(selected)
         if selected and not entries:
             raise ExportError("no region is selected")
+        # Refused before the map is drawn, not after.
+        check_report_request(
+            title=self._title() or self._default_title("report"), region_count=len(entries)
+        )
         spec = report_map_spec(with_regions=bool(entries))
         self._render(path, spec, entries, self._write_report)
 
@@ -752,6 +786,7 @@ class ExportDialog(QDialog):
             catalogue=self._catalogue,
             basemap_dir=self._basemap_dir,
             on_progress=lambda p, m: self._on_progress(round(p * 0.9), m),
+            as_of=self.as_of(),
             parent=self,
         )
         self._job = job
@@ -792,6 +827,7 @@ class ExportDialog(QDialog):
             title=self._title() or self._default_title("report"),
             metadata=self._metadata,
             catalogue=self._catalogue,
+            as_of=result.as_of,  # the map's date: map and tables count the same
         )
 
 

@@ -691,6 +691,7 @@ class MainWindow(QMainWindow):
             parent=self,
             selected_region_ids_provider=self.region_panel.selected_ids,
             catalogue=self.catalogue,
+            as_of_provider=lambda: self.session.as_of,
         )
         dialog.finished_export.connect(
             lambda path: self.statusBar().showMessage(f"Exported {path}", 10000)

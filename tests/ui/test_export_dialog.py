@@ -401,3 +401,72 @@ def test_suggested_file_names_follow_the_kind(make_dialog: Any) -> None:
     assert Path(d.path_edit.text()).name == "sites.geojson"
     d.set_kind("regions")
     assert Path(d.path_edit.text()).name == "regions.geojson"
+
+
+# ---------------------------------------------------------------------- the session's date
+def test_snapshot_and_report_count_to_the_sessions_date(qtbot: Any, tmp_path: Path) -> None:
+    """The window hands the dialog the session's date: the dialog says what it counts,
+    the map and the PDF are made as of that date, and the PDF's figures are the ones the
+    window's live totals show."""
+    from datetime import date
+
+    from explorer.core.chips import ChipCatalogue
+    from tests.test_report import dated_sites, row_values, section
+
+    cat = ChipCatalogue.bundled()
+    session = Session(cat, admin_areas=None)
+    session.sites.reset(dated_sites(), {"title": "Dated", "as_of": "2025-07-01"})
+    session.regions.reset([RegionEntry("h", rectangle("Hami / Yiwu box", 93.0, 42.0, 96.0, 44.5))])
+    d = ExportDialog(
+        session.sites.sites,
+        session.regions.entries,
+        session.sites.metadata,
+        catalogue=cat,
+        as_of_provider=lambda: session.as_of,
+    )
+    qtbot.addWidget(d)
+    d.show()
+    d.set_kind("report")
+    assert d.as_of_label.text().startswith("the planned build-out")
+    session.set_as_of(date(2025, 6, 30))
+    d.set_kind("snapshot")  # the label is read again when the choice changes
+    assert d.as_of_label.text() == (
+        "capacity as of 2025-06-30 (lines online by then), export rules of that date"
+    )
+    d.set_kind("report")
+    d.set_output_path(tmp_path / "dated.pdf")
+    path = export(qtbot, d)
+    assert d.last_snapshot is not None and d.last_snapshot.as_of == date(2025, 6, 30)
+    text = "\n".join(p.extract_text() for p in pypdf.PdfReader(path).pages)
+    assert "Capacity as of 2025-06-30" in " ".join(text.split())
+    live = session.live_totals.totals("h")
+    body = section(text, "Hami / Yiwu box", "Sites inside")
+    assert row_values(body, "Chips") == [f"{v:,}" for v in (6_000, 7_500, 9_000)]
+    assert (live.chips_range[0], live.chips, live.chips_range[1]) == (6_000, 7_500, 9_000)
+    # The map's title box says the same date.
+    assert "Capacity as of 2025-06-30 (hardware lines online by then)" in " ".join(
+        d.last_snapshot.layout.lines
+    )
+
+
+def test_too_many_regions_are_refused_before_rendering(
+    qtbot: Any, make_dialog: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_render(*_a: Any, **_k: Any) -> None:
+        raise AssertionError("rendering started for refused regions")
+
+    monkeypatch.setattr(dialog_module, "render_snapshot", no_render)
+    many = [
+        RegionEntry(f"r{i}", CircleRegion(f"R{i}", 80 + (i % 50) * 0.4, 35 + i // 50 * 0.4, 5000))
+        for i in range(1001)
+    ]
+    d = make_dialog(regions=many)
+    d.set_kind("report")
+    d.set_output_path(tmp_path / "many.pdf")
+    assert refused(qtbot, d).startswith("a report covers at most 100 regions")
+    d.set_kind("snapshot")
+    d.extent_regions.setChecked(True)
+    d.set_output_path(tmp_path / "many.png")
+    message = refused(qtbot, d)
+    assert message.startswith("1,001 regions are more than the 1,000 a map snapshot draws")
+    assert list(tmp_path.iterdir()) == []

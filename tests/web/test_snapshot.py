@@ -346,6 +346,14 @@ def test_legend_shows_what_the_page_draws(a4_150: SnapshotResult) -> None:
         assert (np.abs(box - hex_rgb(color)).max(axis=1) < 12).sum() > 20, color
 
 
+def test_size_key_shows_markers_as_drawn(a4_150: SnapshotResult) -> None:
+    # make_sites(): 2,000, 5,000 and 1,000 chips in view (and one site without chips).
+    samples = a4_150.size_samples
+    assert [c for c, _ in samples][0] == 1_000 and samples[-1][0] == 5_000
+    radii = [r for _, r in samples]
+    assert radii == sorted(radii) and radii[0] < radii[-1]
+
+
 def test_legend_is_pythons_legend_not_read_from_the_page(
     a4_150: SnapshotResult, catalogue: ChipCatalogue
 ) -> None:
@@ -463,3 +471,196 @@ def test_region_outlines_are_drawn_and_in_the_legend(with_regions: Any) -> None:
     # The legend says what the outline is.
     legend = pixels(result.image).astype(float)[box_slice(result.layout.legend)].reshape(-1, 3)
     assert (np.abs(legend - purple).max(axis=1) < 40).sum() > 10
+
+
+# ---------------------------------------------------------------------- the date and ranges
+def dated_sites() -> list[Site]:
+    """Three sites whose totals are known by hand (catalogue: H100 and H200 restricted,
+    Ascend not). As of 2025-06-30 only the H100 line is online: 2,000 chips (1,500-2,500),
+    all restricted. Planned build-out: 8,000 (7,500-8,500), 3,000 (2,500-3,500)
+    restricted."""
+
+    def line(model: str, chips: int, online: str, lo: int | None = None, hi: int | None = None):
+        return HardwareLine(model, chips, online=online, chips_low=lo, chips_high=hi)
+
+    return [
+        Site("a", "Urumqi dated", 87.6, 43.8, hardware=(line("H100", 2000, "2025-03", 1500, 2500),),
+             confidence="high"),
+        Site("b", "Hami dated", 93.5, 42.8, hardware=(line("Ascend 910B", 5000, "2026"),),
+             confidence="high"),
+        Site("c", "Golmud undated", 94.9, 36.4, hardware=(line("H200", 1000, ""),),
+             confidence="high"),
+    ]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def dated_snapshot(qapp: Any, catalogue: ChipCatalogue, basemap_dir: Path) -> SnapshotResult:
+    from datetime import date
+
+    return render(
+        SnapshotSpec(1000, 700, title="Dated"),
+        catalogue,
+        basemap_dir,
+        sites=dated_sites(),
+        as_of=date(2025, 6, 30),
+    )
+
+
+def test_furniture_states_the_date_and_the_ranges(
+    dated_snapshot: SnapshotResult, catalogue: ChipCatalogue
+) -> None:
+    from datetime import date
+
+    from explorer.geo.totals import totals
+
+    result = dated_snapshot
+    # Lines are wrapped at spaces: joined with one, they give the text back.
+    text = " ".join(result.layout.lines)
+    assert text.startswith(
+        "Dated Capacity as of 2025-06-30 (hardware lines online by then) · export rules of "
+        "2025-06-30 3 of 3 sites in view: 2,000 chips (1,500–2,500), 2,000 restricted "
+        "(1,500–2,500) · data as of 2025-12-15"
+    ), text
+    # The figures are what the totals give for the same sites on that date.
+    t = totals(dated_sites(), as_of=date(2025, 6, 30), catalogue=catalogue)
+    assert result.totals is not None and result.as_of == date(2025, 6, 30)
+    assert (result.totals.chips, result.totals.chips_range) == (t.chips, t.chips_range)
+    assert (result.totals.restricted_chips, result.totals.restricted_range) == (
+        t.restricted_chips,
+        t.restricted_range,
+    )
+    assert (t.chips, t.chips_range, t.restricted_range) == (2000, (1500, 2500), (1500, 2500))
+
+
+def test_planned_build_out_says_so_with_the_rules_date(
+    qapp: Any, catalogue: ChipCatalogue, basemap_dir: Path
+) -> None:
+    from datetime import date
+
+    result = render(
+        SnapshotSpec(1000, 700, title="Planned"),
+        catalogue,
+        basemap_dir,
+        sites=dated_sites(),
+        today=date(2026, 1, 5),
+    )
+    assert result.as_of is None
+    assert " ".join(result.layout.lines).startswith(
+        "Planned Planned build-out (every hardware line not cancelled) · export rules of "
+        "2026-01-05 3 of 3 sites in view: 8,000 chips (7,500–8,500), 3,000 restricted "
+        "(2,500–3,500) · data as of 2025-12-15"
+    )
+    # Only what is in view is totalled: a fixed extent around Hami shows one site.
+    only_hami = render(
+        SnapshotSpec(800, 600, title="Hami", extent=(92.0, 42.0, 95.0, 44.0)),
+        catalogue,
+        basemap_dir,
+        sites=dated_sites(),
+        today=date(2026, 1, 5),
+    )
+    assert only_hami.shown_site_ids == ("b",)
+    assert "1 of 3 sites in view: 5,000 chips, 0 restricted · data" in " ".join(
+        only_hami.layout.lines
+    )
+
+
+# ---------------------------------------------------------------------- large and failing pages
+def test_too_many_regions_are_refused_before_any_work(
+    qapp: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import explorer.web.view as view_module
+    from explorer.web.protocol import MAX_SNAPSHOT_REGIONS
+
+    def no_view(*_a: Any, **_k: Any) -> None:
+        raise AssertionError("a map view was built for refused regions")
+
+    monkeypatch.setattr(view_module, "MapView", no_view)
+    regions = [
+        CircleRegion(f"R{i}", 80 + (i % 50) * 0.4, 35 + (i // 50) * 0.4, 5_000)
+        for i in range(MAX_SNAPSHOT_REGIONS + 1)
+    ]
+    started = time.perf_counter()
+    with pytest.raises(ValueError, match="1,001 regions are more than the 1,000 a map snapshot"):
+        snap.render_snapshot(SnapshotSpec(800, 600), sites=make_sites(), regions=regions)
+    assert time.perf_counter() - started < 1.0
+    snap.check_drawable(regions[:-1])  # the limit itself is drawn
+
+
+def test_a_page_error_ends_the_job_in_one_line_without_the_script(
+    qapp: Any,
+    catalogue: ChipCatalogue,
+    basemap_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from explorer.web.snapshot import SnapshotError
+    from explorer.web.snapshot import job as job_module
+
+    monkeypatch.setattr(
+        job_module, "_PREPARE_JS", "(function (cfg) { throw new Error('boom'); })(%s)"
+    )
+    with caplog.at_level("DEBUG"), pytest.raises(SnapshotError) as failed:
+        render(SnapshotSpec(800, 600), catalogue, basemap_dir)
+    assert str(failed.value) == "the map page failed while fitting the view (Error: boom)"
+    assert not [r for r in caplog.records if "function" in r.getMessage()]
+
+
+def test_the_safety_timeout_names_the_stage_and_the_work(
+    qapp: Any, catalogue: ChipCatalogue, basemap_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from explorer.web.snapshot import SnapshotError
+    from explorer.web.snapshot import job as job_module
+
+    monkeypatch.setattr(job_module, "_safety_budget_ms", lambda *_a: 1)
+    with pytest.raises(SnapshotError) as failed:
+        render(
+            SnapshotSpec(900, 650), catalogue, basemap_dir, regions=[rectangle("A", 90, 40, 91, 41)]
+        )
+    assert str(failed.value) == (
+        "the map page was still loading the map after 0 s (4 sites, 1 region, 900 × 650 px)"
+    )
+    assert "smaller size" not in str(failed.value)
+
+
+def test_a_frame_late_to_reach_the_widget_is_waited_for(
+    qapp: Any, catalogue: ChipCatalogue, basemap_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A heavy page's frame can take longer than one wait to reach the widget: the job
+    waits again instead of failing ("try a smaller size", as it did)."""
+    from explorer.web.view import MapView
+
+    real = MapView.shows_seq
+    calls: list[bool] = []
+
+    def late(self: MapView, seq: int) -> bool:
+        calls.append(True)
+        return len(calls) > 2 and real(self, seq)
+
+    monkeypatch.setattr(MapView, "shows_seq", late)
+    result = render(SnapshotSpec(800, 600), catalogue, basemap_dir)
+    assert len(calls) >= 3
+    assert result.image.width() == 800 and set(result.shown_site_ids) == {
+        s.id for s in make_sites()
+    }
+
+
+def test_size_legend_asks_for_three_markers_and_believes_the_page() -> None:
+    from explorer.web.snapshot.job import _drawn_sizes, _size_candidates
+
+    figures = {"a": 100, "b": 10_000, "c": 1_000, "d": 50}
+    # Fewest, nearest the geometric mean (707), most: three markers, whatever the count.
+    assert _size_candidates(figures) == ["d", "c", "b"]
+    assert _size_candidates({}) == []
+    # A page that says what a marker is sized by (a site with nothing online yet is drawn
+    # at its planned chips) is believed; one that does not gets the figure worked out here.
+    markers = {
+        "b": {"radius": 20, "chips": 0, "planned": 12_000, "state": "pending"},
+        "d": {"radius": 3},
+        "c": {"radius": 6, "chips": 1_000, "drawn": False},  # drawn in a group: no size
+        "x": {"radius": 9, "chips": 5},  # not a shown marker: ignored
+    }
+    assert _drawn_sizes(figures, {"markers": markers}) == [(12_000, 20.0), (50, 3.0)]
+    # A page that lists what it drew (id -> [chips, radius]) is read for the shown sites.
+    drawn = {"b": [9_000, 18.5], "d": [50, 3], "x": [7, 2]}
+    assert sorted(_drawn_sizes(figures, {"drawn": drawn})) == [(50, 3.0), (9_000, 18.5)]
+    assert _drawn_sizes(figures, None) == []

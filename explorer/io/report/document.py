@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, SimpleDocTemplate
@@ -22,7 +23,9 @@ from reportlab.platypus import Flowable, SimpleDocTemplate
 from explorer.core.checks import list_of
 from explorer.core.chips import ChipCatalogue
 from explorer.core.schema import Site
+from explorer.geo.capacity import CapacityLedger
 from explorer.geo.regions import Region
+from explorer.geo.timeline import timeline
 from explorer.geo.totals import PowerFactors, SiteArrays, totals, union_totals
 from explorer.io.atomic import atomic_target
 from explorer.io.report.citations import SourceIndex
@@ -30,6 +33,7 @@ from explorer.io.report.fonts import ReportFonts, load_fonts
 from explorer.io.report.sections import (
     ALL_SITES_LABEL,
     UNION_LABEL,
+    Dating,
     Section,
     assumptions_flowables,
     front_matter,
@@ -49,9 +53,16 @@ from explorer.io.report.styles import (
     RULE,
     make_styles,
 )
+from explorer.io.report.timeline_chart import chart_dates
 
 #: Title when the caller gives none and the data set has no title.
 DEFAULT_TITLE = "Region report"
+#: Longest title accepted (as for a map snapshot): a title is one heading, not a document.
+MAX_TITLE = 300
+#: Most regions one report covers. Each has its own section (totals, chart, sites), so
+#: 100 regions already make a report of 100-odd pages; a table of more regions is what
+#: ``explorer totals --regions`` (or its --json) is for.
+MAX_REPORT_REGIONS = 100
 
 
 @dataclass(frozen=True)
@@ -92,6 +103,33 @@ def default_title(metadata: Mapping[str, Any]) -> str:
     return DEFAULT_TITLE
 
 
+def check_report_request(*, title: Any, region_count: int) -> None:
+    """Refuse, before any work, a report that cannot or should not be made.
+
+    Callers that render a map first (the CLI, the export dialog) call this before
+    rendering; :func:`build_report` calls it again.
+
+    Raises
+    ------
+    ValueError
+        A title that is not text, blank or longer than :data:`MAX_TITLE`; more regions
+        than :data:`MAX_REPORT_REGIONS`. One line quoting the value.
+    """
+    if not isinstance(title, str) or not title.strip():
+        raise ValueError(f"title must be non-empty text, got {title!r}")
+    if len(title) > MAX_TITLE:
+        raise ValueError(
+            f"report title is longer than {MAX_TITLE} characters ({len(title):,}), "
+            f"got '{title[:40]}...'"
+        )
+    if region_count > MAX_REPORT_REGIONS:
+        raise ValueError(
+            f"a report covers at most {MAX_REPORT_REGIONS} regions (one section each), got "
+            f"{region_count:,}; report a selection of them, or list their totals with "
+            "'explorer totals --regions'"
+        )
+
+
 def _check_inputs(
     sites: Any, regions: Any, map_png: Any, title: Any, metadata: Any
 ) -> tuple[list[Site], list[Region]]:
@@ -104,8 +142,7 @@ def _check_inputs(
     regions = list_of(regions, Region, "regions")
     if map_png is not None and not isinstance(map_png, bytes | bytearray | memoryview):
         raise TypeError(f"map_png must be PNG bytes or None, got {type(map_png).__name__}")
-    if not isinstance(title, str) or not title.strip():
-        raise ValueError(f"title must be non-empty text, got {title!r}")
+    check_report_request(title=title, region_count=len(regions))
     if not isinstance(metadata, Mapping):
         raise TypeError(f"metadata must be a mapping, got {type(metadata).__name__}")
     return sites, regions
@@ -123,6 +160,9 @@ def build_report(
     factors: PowerFactors = PowerFactors(),  # noqa: B008 - frozen, so sharing is safe
     generated_at: str | None = None,
     cjk_font: str | os.PathLike[str] | None = None,
+    as_of: date | None = None,
+    today: date | None = None,
+    timeline_charts: bool = True,
 ) -> ReportInfo:
     """Write a PDF report of the sites inside ``regions`` to ``path``, atomically.
 
@@ -155,6 +195,14 @@ def build_report(
         Text for the "Generated" line and footer (default: now, UTC).
     cjk_font : path-like, optional
         TrueType font with Chinese glyphs to embed; see :func:`load_fonts`.
+    as_of : datetime.date, optional
+        Count only hardware lines online by this date, with the export rules in force
+        then (as ``explorer totals --as-of``). None: the planned build-out (every line
+        not cancelled) with the rules of ``today``. Stated on the first page.
+    today : datetime.date, optional
+        The date whose rules an undated report uses (default: the real today).
+    timeline_charts : bool
+        Draw each section's capacity-over-time chart (when any line has an online date).
 
     Returns
     -------
@@ -163,10 +211,11 @@ def build_report(
     Raises
     ------
     TypeError
-        ``sites``, ``regions``, ``map_png`` or ``metadata`` has the wrong type.
+        ``sites``, ``regions``, ``map_png``, ``metadata`` or ``as_of`` has the wrong type.
     ValueError
-        Empty title, duplicate site ids, a chip model the catalogue lacks, an
-        unreadable ``map_png`` or an unusable ``cjk_font``.
+        Empty or over-long title, more than :data:`MAX_REPORT_REGIONS` regions,
+        duplicate site ids, a chip model the catalogue lacks, an unreadable ``map_png``
+        or an unusable ``cjk_font``.
     OSError
         The file cannot be written.
     """
@@ -176,37 +225,56 @@ def build_report(
     st = make_styles(fonts)
     stamp = generated_at or datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
+    if as_of is not None and not isinstance(as_of, date):
+        raise TypeError(f"as_of must be a date or None, got {type(as_of).__name__}")
+    rules_day = as_of if as_of is not None else (today or date.today())
+
     # ---- figures: one snapshot, the same functions `explorer totals` uses
-    arrays = SiteArrays.from_sites(sites, cat)
+    arrays = SiteArrays.from_sites(sites, cat, as_of=as_of)
     by_id = {s.id: s for s in sites}
     sections: list[Section] = []
+    kw: dict[str, Any] = {"catalogue": cat, "factors": factors, "today": rules_day}
     if regions:
         for i, r in enumerate(regions, start=1):
-            t = totals(arrays, r, catalogue=cat, factors=factors)
+            t = totals(arrays, r, **kw)
             sections.append(Section(i, r, t, site_order(by_id[k] for k in t.site_ids)))
     else:
-        t = totals(arrays, None, catalogue=cat, factors=factors, name=ALL_SITES_LABEL)
+        t = totals(arrays, None, name=ALL_SITES_LABEL, **kw)
         sections.append(Section(1, None, t, site_order(sites)))
-    union = (
-        union_totals(arrays, regions, UNION_LABEL, catalogue=cat, factors=factors)
-        if regions
-        else sections[0].totals
-    )
+    union = union_totals(arrays, regions, UNION_LABEL, **kw) if regions else sections[0].totals
     report_sites = [by_id[k] for k in union.site_ids]
+    dating = Dating(as_of, rules_day)
+    if timeline_charts:
+        sections, dating = _with_series(sections, sites, regions, cat, factors, dating)
     index = SourceIndex()
+    counted = _counted_chips(arrays)
+    models = [
+        m for m in cat.names if any(h.chip_model == m for s in report_sites for h in s.hardware)
+    ]
 
     story = [
-        *front_matter(title, stamp, metadata, sections, report_sites, len(sites), st, fonts),
+        *front_matter(
+            title, stamp, metadata, sections, report_sites, len(sites), dating, st, fonts
+        ),
         *(map_flowables(bytes(map_png), st) if map_png is not None else []),
     ]
     for sec in sections:
         story.extend(
-            region_flowables(sec, numbered=bool(regions), cat=cat, index=index, st=st, fonts=fonts)
+            region_flowables(
+                sec,
+                numbered=bool(regions),
+                cat=cat,
+                counted=counted,
+                dating=dating,
+                index=index,
+                st=st,
+                fonts=fonts,
+            )
         )
     if len(regions) > 1:
         story.append(union_flowable(sections, union, st, fonts))
     story.extend(sources_flowables(index, st, fonts))
-    story.extend(assumptions_flowables(union, cat, factors, st, fonts))
+    story.extend(assumptions_flowables(models, cat, factors, dating, st, fonts))
 
     # ---- write
     pages: list[int] = []
@@ -230,6 +298,49 @@ def build_report(
         region_names=tuple(r.name for r in regions),
         source_count=len(index.sources),
     )
+
+
+def _counted_chips(arrays: SiteArrays) -> dict[str, int]:
+    """Each site's central contribution to the totals (0 for a superseded record)."""
+    per_site = np.asarray(arrays.chips.sum(axis=1), dtype=np.int64)
+    if arrays.counted is not None:
+        per_site = np.where(arrays.counted, per_site, 0)
+    return dict(zip(arrays.ids.tolist(), per_site.tolist(), strict=True))
+
+
+def _with_series(
+    sections: list[Section],
+    sites: Sequence[Site],
+    regions: Sequence[Region],
+    cat: ChipCatalogue,
+    factors: PowerFactors,
+    dating: Dating,
+) -> tuple[list[Section], Dating]:
+    """The sections with their capacity-over-time series (one evaluation for all of
+    them) and their undated chips, and the dating with the charts' step; unchanged when
+    no line is dated."""
+    found = chart_dates(sites, dating.as_of, dating.rules_day)
+    if found is None:
+        return sections, dating
+    dates, step = found
+    series = timeline(sites, list(regions) or None, dates, catalogue=cat, factors=factors)
+    # Chips that count in the planned build-out but at no date (no online date), per site.
+    ledger = CapacityLedger(list(sites), cat.names)
+    planned = ledger.at(None)[1].sum(axis=1)
+    ever = ledger.at(date.max.toordinal())[1].sum(axis=1)
+    superseded = np.array([ledger.is_superseded(s.id) for s in sites], dtype=bool)
+    undated = dict(
+        zip((s.id for s in sites), np.where(superseded, 0, planned - ever).tolist(), strict=True)
+    )
+    sections = [
+        replace(
+            sec,
+            series=s,
+            undated_chips=max(0, sum(undated[k] for k in sec.totals.site_ids)),
+        )
+        for sec, s in zip(sections, series, strict=True)
+    ]
+    return sections, replace(dating, step=step)
 
 
 class _Doc(SimpleDocTemplate):
@@ -300,4 +411,12 @@ def _canvas_class(fonts: ReportFonts, stamp: str, pages_out: list[int]) -> type[
     return _NumberedCanvas
 
 
-__all__ = ["DEFAULT_TITLE", "ReportInfo", "build_report", "default_title"]
+__all__ = [
+    "DEFAULT_TITLE",
+    "MAX_REPORT_REGIONS",
+    "MAX_TITLE",
+    "ReportInfo",
+    "build_report",
+    "check_report_request",
+    "default_title",
+]

@@ -14,6 +14,8 @@ Plain text only: callers escape it for mark-up.
 
 from __future__ import annotations
 
+from datetime import date
+
 from explorer.geo.regions import CircleRegion, PolygonRegion, Region
 
 
@@ -25,6 +27,42 @@ def fmt_int(n: int) -> str:
 def fmt_dec(x: float) -> str:
     """One decimal with thousands separators, as ``explorer totals`` prints H100e and MW."""
     return f"{x:,.1f}"
+
+
+def fmt_int_range(low: int, high: int) -> str:
+    """A whole-number range with an en dash: ``(19688, 24176)`` -> ``19,688–24,176``."""
+    return f"{fmt_int(low)}–{fmt_int(high)}"
+
+
+def fmt_dec_range(low: float, high: float) -> str:
+    """A one-decimal range with an en dash: ``(22.4, 46.1)`` -> ``22.4–46.1``."""
+    return f"{fmt_dec(low)}–{fmt_dec(high)}"
+
+
+def capacity_basis(as_of: date | None, rules_day: date | None) -> str:
+    """What the figures count, in one sentence (plain text).
+
+    Parameters
+    ----------
+    as_of : datetime.date or None
+        The date counted up to; None for the planned build-out.
+    rules_day : datetime.date or None
+        The date whose export rules decide what is restricted.
+
+    Returns
+    -------
+    str
+        ``"Capacity as of 2026-06-30: hardware lines online by then, export rules in
+        force on 2026-06-30."`` or ``"Capacity: the planned build-out (every hardware
+        line not cancelled, dated or not), export rules in force on 2026-12-01."``
+    """
+    rules = f"export rules in force on {rules_day.isoformat()}" if rules_day else "today's rules"
+    if as_of is None:
+        return (
+            "Capacity: the planned build-out (every hardware line not cancelled, dated or "
+            f"not), {rules}."
+        )
+    return f"Capacity as of {as_of.isoformat()}: hardware lines online by then, {rules}."
 
 
 def fmt_num(x: float) -> str:
@@ -68,4 +106,12 @@ def describe_region(region: Region) -> str:
     return f"Polygon, bounding box {box}"
 
 
-__all__ = ["describe_region", "fmt_dec", "fmt_int", "fmt_num"]
+__all__ = [
+    "capacity_basis",
+    "describe_region",
+    "fmt_dec",
+    "fmt_dec_range",
+    "fmt_int",
+    "fmt_int_range",
+    "fmt_num",
+]

@@ -12,6 +12,7 @@ import io
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from reportlab.lib.utils import ImageReader
@@ -20,11 +21,12 @@ from reportlab.platypus import Flowable, Image, KeepTogether, Paragraph, Spacer,
 from explorer.core.chips import REFERENCE_MODEL, ChipCatalogue, ChipModel
 from explorer.core.schema import Site
 from explorer.geo.regions import Region
+from explorer.geo.timeline import Series
 from explorer.geo.totals import PowerFactors, Totals
 from explorer.io.report.caveats import caveat_markup
 from explorer.io.report.citations import SourceIndex, link, split_citations
 from explorer.io.report.fonts import ReportFonts, rich
-from explorer.io.report.formatting import describe_region, fmt_int, fmt_num
+from explorer.io.report.formatting import capacity_basis, describe_region, fmt_int, fmt_num
 from explorer.io.report.styles import (
     CAVEAT_BG,
     CAVEAT_EDGE,
@@ -36,9 +38,15 @@ from explorer.io.report.styles import (
 from explorer.io.report.tables import (
     catalogue_table,
     comparison_table,
+    rules_table,
     sites_table,
     totals_table,
 )
+from explorer.io.report.timeline_chart import timeline_chart
+
+#: Most sites listed in one region's site table (the biggest first); the totals always
+#: count every site. A 4,000-page list helps no reader and takes reportlab minutes.
+MAX_LISTED_SITES = 500
 
 #: Heading of the comparison table's last row (and of its section).
 UNION_LABEL = "Union of all regions"
@@ -48,12 +56,35 @@ ALL_SITES_LABEL = "All sites"
 
 @dataclass(frozen=True)
 class Section:
-    """One region section's data."""
+    """One region section's data: its totals, its sites (in listing order), and, when
+    lines are dated, its capacity-over-time series and the chips (central) of its lines
+    with no online date (they count in the planned build-out, never at a date)."""
 
     number: int
     region: Region | None
     totals: Totals
     sites: tuple[Site, ...]
+    series: Series | None = None
+    undated_chips: int = 0
+
+
+@dataclass(frozen=True)
+class Dating:
+    """What the report counts up to, and how its timeline charts are drawn.
+
+    Attributes
+    ----------
+    as_of : datetime.date or None
+        The date counted up to; None for the planned build-out.
+    rules_day : datetime.date
+        The date whose export rules decide what is restricted.
+    step : str
+        ``"quarter"`` or ``"year"``: what each bar of the charts is ("" without charts).
+    """
+
+    as_of: date | None
+    rules_day: date
+    step: str = ""
 
 
 def site_order(sites: Iterable[Site]) -> tuple[Site, ...]:
@@ -75,16 +106,19 @@ def front_matter(
     sections: Sequence[Section],
     report_sites: Sequence[Site],
     n_sites: int,
+    dating: Dating,
     st: Styles,
     fonts: ReportFonts,
 ) -> list[Flowable]:
-    """Title, dates, data set, coverage line and (when needed) the caveat box."""
+    """Title, dates, what the figures count (as of a date or the planned build-out, and
+    the export rules' date), data set, coverage line and (when needed) the caveat box."""
     out: list[Flowable] = [outlined(Paragraph(rich(title, fonts), st.title), title, 0)]
     lines = [f"Generated {rich(stamp, fonts)}"]
     as_of = metadata.get("as_of")
     if as_of not in (None, ""):
         lines.append(f"Data as of {rich(str(as_of), fonts)}")
     out.append(Paragraph(" · ".join(lines), st.subtitle))
+    out.append(Paragraph(f"<b>{capacity_basis(dating.as_of, dating.rules_day)}</b>", st.basis))
     data_title = metadata.get("title")
     if isinstance(data_title, str) and data_title.strip():
         out.append(Paragraph(f"Data set: {rich(data_title, fonts)}", st.subtitle))
@@ -165,11 +199,14 @@ def region_flowables(
     *,
     numbered: bool,
     cat: ChipCatalogue,
+    counted: Mapping[str, int],
+    dating: Dating,
     index: SourceIndex,
     st: Styles,
     fonts: ReportFonts,
 ) -> list[Flowable]:
-    """Heading, kind line and totals table (kept together), then the site list."""
+    """Heading, kind line and totals table (kept together), the capacity-over-time chart
+    (when lines are dated), then the site list (the biggest :data:`MAX_LISTED_SITES`)."""
     label = f"{sec.number}. {sec.totals.region}" if numbered else sec.totals.region
     kind = describe_region(sec.region) if sec.region is not None else "Every site in the data set"
     out: list[Flowable] = [
@@ -181,13 +218,84 @@ def region_flowables(
                 totals_table(sec.totals, sec.sites, cat, st, fonts),
             ]
         ),
-        Paragraph(f"Sites inside ({fmt_int(len(sec.sites))})", st.h2),
     ]
-    if sec.sites:
-        out.append(sites_table(sec.sites, index, st, fonts))
+    if sec.series is not None:
+        out.append(chart_flowable(sec, label, cat, dating, st, fonts))
+    listed = sec.sites[:MAX_LISTED_SITES]
+    heading = f"Sites inside ({fmt_int(len(sec.sites))})"
+    if len(listed) < len(sec.sites):
+        heading += f": the {fmt_int(len(listed))} with the most chips"
+    out.append(Paragraph(heading, st.h2))
+    if listed:
+        out.append(sites_table(listed, counted, index, st, fonts))
+        out.append(Paragraph(_counted_note(dating), st.small))
+        if len(listed) < len(sec.sites):
+            rest = len(sec.sites) - len(listed)
+            out.append(
+                Paragraph(
+                    f"{fmt_int(rest)} more {'site lies' if rest == 1 else 'sites lie'} in this "
+                    "region and count in its totals; they are not listed here (export the "
+                    "region's sites to list them all).",
+                    st.small,
+                )
+            )
     else:
         out.append(Paragraph("No site lies inside this region.", st.body))
     return out
+
+
+def _counted_note(dating: Dating) -> str:
+    when = (
+        f"its hardware lines online by {dating.as_of.isoformat()}"
+        if dating.as_of is not None
+        else "its hardware lines that are not cancelled"
+    )
+    return (
+        f"<i>Chips</i>: the site's recorded hardware. <i>Counted</i>: what it adds to the "
+        f"totals ({when}; a campus only what its parts do not hold; a superseded record "
+        "nothing)."
+    )
+
+
+def chart_flowable(
+    sec: Section, label: str, cat: ChipCatalogue, dating: Dating, st: Styles, fonts: ReportFonts
+) -> Flowable:
+    """The capacity-over-time chart of one section, with its heading and notes."""
+    series = sec.series
+    assert series is not None
+    unit = "quarter" if dating.step == "quarter" else "year"
+    if dating.as_of is not None:
+        marker, marker_label = dating.as_of, f"as of {dating.as_of.isoformat()}"
+    else:
+        marker, marker_label = dating.rules_day, f"rules of {dating.rules_day.isoformat()}"
+    drawing = timeline_chart(
+        series,
+        cat,
+        step=dating.step,
+        marker=marker,
+        marker_label=marker_label,
+        fonts=fonts,
+        width=FRAME_W,
+    )
+    first, last = series.points[0].as_of, series.points[-1].as_of
+    assert first is not None and last is not None
+    notes = [
+        f"Chips online at each {unit} end, {first.isoformat()} to {last.isoformat()} "
+        "(central estimate, stacked by chip model; export rules in force on each date), "
+        "exactly as <i>explorer timeline</i> counts them."
+    ]
+    if sec.undated_chips:
+        notes.append(
+            f"{fmt_int(sec.undated_chips)} chips here have no online date: they count in the "
+            "planned build-out only, never at a date."
+        )
+    return KeepTogether(
+        [
+            Paragraph(f"Capacity over time: {rich(label, fonts)}", st.h2),
+            drawing,
+            Paragraph(" ".join(notes), st.small),
+        ]
+    )
 
 
 def union_flowable(
@@ -228,28 +336,65 @@ def sources_flowables(index: SourceIndex, st: Styles, fonts: ReportFonts) -> lis
 
 
 def assumptions_flowables(
-    union: Totals, cat: ChipCatalogue, factors: PowerFactors, st: Styles, fonts: ReportFonts
+    models: Sequence[str],
+    cat: ChipCatalogue,
+    factors: PowerFactors,
+    dating: Dating,
+    st: Styles,
+    fonts: ReportFonts,
 ) -> list[Flowable]:
-    """Chip figures for the models present, then factors, definitions, attribution."""
+    """Chip figures and export rules for the models in the report, then factors and their
+    ranges, definitions, attribution.
+
+    ``models`` are those of the reported sites' hardware lines (dated or not), so the
+    rules behind every chart date are listed too.
+    """
     out: list[Flowable] = [outlined(Paragraph("Assumptions", st.h1), "Assumptions", 0)]
-    present = [cat[m] for m, _ in union.by_model]
+    present = [cat[m] for m in models]
     if present:
         lead = "Chip figures used for the models in this report, from the chip catalogue:"
-        out += [Paragraph(lead, st.body), Spacer(1, 4), *_catalogue_flowables(present, st, fonts)]
+        out += [
+            Paragraph(lead, st.body),
+            Spacer(1, 4),
+            *_catalogue_flowables(present, cat, dating.rules_day, st, fonts),
+        ]
+        rules = rules_table(models, cat, dating.rules_day, st, fonts)
+        if rules is not None:
+            table, rule_sources = rules
+            out += [
+                Paragraph("Export rules used", st.h2),
+                Paragraph(
+                    "US export-control status for China of each model, by date (the "
+                    "project's rules table, <i>export_rules.csv</i>). A chip counts as "
+                    "restricted on a date when the status in force then is anything but "
+                    "'no licence required'. The first row of a model applies to every date "
+                    "before the next. The totals above use the rules in force on "
+                    f"{dating.rules_day.isoformat()}; each chart date uses its own.",
+                    st.body,
+                ),
+                Spacer(1, 4),
+                table,
+                Spacer(1, 4),
+            ]
+            for n, (title, url) in enumerate(rule_sources, start=1):
+                parts = [f"<b>R{n}</b>&nbsp;&nbsp;{rich(title, fonts) or 'Untitled'}."]
+                if url:
+                    parts.append(f"{link(url, fonts)}.")
+                out.append(Paragraph(" ".join(parts), st.ref))
     else:
         lead = "No chips lie in the reported regions, so no chip figures were used."
         out.append(Paragraph(lead, st.body))
-    out.append(Spacer(1, 4))
-    out.extend(_assumption_bullets(cat, factors, st))
+    out.append(Spacer(1, 6))
+    out.extend(_assumption_bullets(cat, factors, dating, st))
     return out
 
 
 def _catalogue_flowables(
-    models: Sequence[ChipModel], st: Styles, fonts: ReportFonts
+    models: Sequence[ChipModel], cat: ChipCatalogue, day: date, st: Styles, fonts: ReportFonts
 ) -> list[Flowable]:
     """The chip-figures table, then each model's sources as the catalogue cites them."""
     out: list[Flowable] = [
-        catalogue_table(models, st, fonts),
+        catalogue_table(models, cat, day, st, fonts),
         Spacer(1, 6),
         Paragraph("Catalogue sources, as the catalogue cites them:", st.body),
         Spacer(1, 2),
@@ -282,8 +427,11 @@ def _catalogue_flowables(
     return out
 
 
-def _assumption_bullets(cat: ChipCatalogue, factors: PowerFactors, st: Styles) -> list[Flowable]:
-    """Definitions of every figure, the factors used, number formats and attribution."""
+def _assumption_bullets(
+    cat: ChipCatalogue, factors: PowerFactors, dating: Dating, st: Styles
+) -> list[Flowable]:
+    """Definitions of every figure, the factors used and their ranges, number formats and
+    attribution."""
     ref = fmt_num(cat[REFERENCE_MODEL].bf16_dense_tflops)
     f = factors
     items = [
@@ -291,9 +439,11 @@ def _assumption_bullets(cat: ChipCatalogue, factors: PowerFactors, st: Styles) -
         f"{REFERENCE_MODEL}'s dense BF16 TFLOP/s (SXM board, no sparsity). It compares throughput "
         "only; memory, interconnect and software are ignored.",
         "<b>Restricted chips</b> are chips of models whose export from the US (or under US "
-        "jurisdiction) to China needs a US licence, per the catalogue's 'US licence for China' "
-        "column. Chinese-made chips (Huawei Ascend) need no US export licence and are not counted "
-        "as restricted.",
+        "jurisdiction) to China needed a US licence on the date that counts, per the export "
+        f"rules listed above: {dating.rules_day.isoformat()} for the totals, each chart's own "
+        "date for the charts. Chinese-made chips (Huawei Ascend) need no US export licence "
+        "and are not counted as restricted. <b>Restricted H100e</b> are the H100-equivalents "
+        "of the restricted chips.",
         "<b>IT power</b> (estimate) = chips × board power × server overhead "
         f"<b>{f.server_overhead:g}</b>: "
         "the whole-server power per watt of accelerator board power (host CPUs, memory, network, "
@@ -304,6 +454,23 @@ def _assumption_bullets(cat: ChipCatalogue, factors: PowerFactors, st: Styles) -
         "centres in the western computing hubs); real sites may be better or worse.",
         "<b>Reported power</b> is the sum of the power figures the site records give; sites "
         "without one are left out, so it is not comparable with the estimates.",
+        "<b>Dates</b>: a hardware line counts from its online date; a partial date means the "
+        "end of its period ('2026-06' from 2026-06-30, '2026' from 2026-12-31). As of a date, "
+        "only lines online by then count; the planned build-out counts every line that is "
+        "not cancelled, dated or not. Cancelled lines and superseded records never count. A "
+        "campus and its parts never count more than the larger of the two per chip model; "
+        "each part counts where it stands and the campus's unallocated remainder at the "
+        "campus.",
+        "<b>Low and high</b>: each hardware line's low and high chip counts (its central "
+        "count when no range is given), summed through the same rules. H100e follow the "
+        "chips. <b>Facility power</b> low = low chips × board power × server overhead "
+        f"<b>{f.server_overhead_low:g}</b> × PUE <b>{f.pue_low:g}</b>; high = high chips × "
+        f"board power × <b>{f.server_overhead_high:g}</b> × PUE <b>{f.pue_high:g}</b> (by "
+        "default 1.5 for servers drawing below their rating in service, 2.15 for about "
+        "1.5 kW per 700 W H100 with networking and storage as SemiAnalysis estimates; PUE "
+        "1.15 for a well-run site in a cool desert climate, 1.5 for a typical Chinese data "
+        "centre). Chips of a model without catalogue figures are counted as chips, never in "
+        "H100e or power.",
         "<b>Region membership</b>: a site on a region's boundary counts as inside. Polygons and "
         "rectangles have straight edges in longitude/latitude; circles are geodesic on the "
         "WGS84 ellipsoid. The union counts each site once, even where regions overlap. All "
@@ -324,8 +491,11 @@ def _assumption_bullets(cat: ChipCatalogue, factors: PowerFactors, st: Styles) -
 
 __all__ = [
     "ALL_SITES_LABEL",
+    "MAX_LISTED_SITES",
     "UNION_LABEL",
+    "Dating",
     "Section",
+    "chart_flowable",
     "assumptions_flowables",
     "front_matter",
     "map_flowables",

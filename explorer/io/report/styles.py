@@ -49,6 +49,7 @@ class Styles:
 
     title: ParagraphStyle
     subtitle: ParagraphStyle
+    basis: ParagraphStyle
     h1: ParagraphStyle
     h2: ParagraphStyle
     body: ParagraphStyle
@@ -77,6 +78,7 @@ def make_styles(fonts: ReportFonts) -> Styles:
             "title", parent=body, fontName=b, fontSize=20, leading=24, spaceAfter=4
         ),
         subtitle=ParagraphStyle("subtitle", parent=body, textColor=MUTED, fontSize=9.5, leading=13),
+        basis=ParagraphStyle("basis", parent=body, fontSize=9.5, leading=13, spaceBefore=1),
         h1=ParagraphStyle(
             "h1",
             parent=body,

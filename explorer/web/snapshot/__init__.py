@@ -1,7 +1,7 @@
 """Map snapshots at print size: an offscreen map page, grabbed when rendered, then overlays.
 
 - :mod:`~explorer.web.snapshot.spec` — what is asked for: :class:`SnapshotSpec`, the
-  presets and the size limits (no Qt)
+  presets, the size limits and the most regions drawn (no Qt)
 - :mod:`~explorer.web.snapshot.scale` — :class:`MapFrame` (Leaflet's view as numbers),
   ground scale and the scale bar's length (no Qt)
 - :mod:`~explorer.web.snapshot.furniture` — title, legend, scale bar, north arrow,
@@ -32,6 +32,7 @@ from explorer.web.snapshot.spec import (
     Extent,
     SnapshotPreset,
     SnapshotSpec,
+    check_drawable,
     check_extent,
     report_map_spec,
 )
@@ -94,6 +95,7 @@ __all__ = [
     "SnapshotPreset",
     "SnapshotResult",
     "SnapshotSpec",
+    "check_drawable",
     "check_extent",
     "format_distance",
     "nice_length",

@@ -1,22 +1,25 @@
 """The print furniture painted over a snapshot's map with QPainter.
 
-Title and facts, legend, scale bar and north arrow, the caveat and the attribution,
-and where each goes (:meth:`Furniture.legend_box` picks the corner that hides the
-fewest shown markers). Every size is in typographic points, drawn at the spec's
-``dpi / 72`` image pixels per point, so the furniture has the same size on paper at
-every resolution.
+Title and facts (what the capacity is counted as of, the export rules' date, the sites
+in view with their totals and low–high ranges, the data's date), legend, scale bar and
+north arrow, the caveat and the attribution, and where each goes
+(:meth:`Furniture.legend_box` picks the corner that hides the fewest shown markers).
+Every size is in typographic points, drawn at the spec's ``dpi / 72`` image pixels per
+point, so the furniture has the same size on paper at every resolution.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPen, QPolygonF
 
 from explorer.core.schema import Site
+from explorer.geo.totals import Totals
 from explorer.web import palette
 from explorer.web.html_export import caveat_text
 from explorer.web.legend import LegendRow
@@ -40,6 +43,8 @@ class OverlayLayout:
     footer: tuple[float, float, float, float] | None = None
     scale_metres: float = 0.0
     scale_latitude: float = 0.0
+    #: Every line of text painted in the title box and the footer, top to bottom.
+    lines: list[str] = field(default_factory=list)
 
 
 _INK = QColor("#1d2733")
@@ -65,8 +70,8 @@ class OverlayContent:
     Attributes
     ----------
     title : str
-    as_of : str
-        The data's as-of date (metadata ``as_of``), printed under the title.
+    data_as_of : str
+        The data set's own date (metadata ``as_of``), printed with the facts.
     shown : sequence of Site
         Sites whose markers are in the image (decides the caveat and the counts).
     total_sites : int
@@ -77,31 +82,67 @@ class OverlayContent:
     size_samples : sequence of (chips, css_radius)
         Markers whose sizes the legend shows.
     region_count : int
+    as_of : datetime.date or None
+        The date the capacity is counted up to; None for the planned build-out.
+    rules_day : datetime.date or None
+        The date whose export rules decide what is restricted.
+    totals : Totals or None
+        The sites in view totalled as ``explorer totals`` does on that date (ranges
+        included); None until the view is known, when the facts line counts the
+        recorded chips.
     """
 
     title: str
-    as_of: str
+    data_as_of: str
     shown: Sequence[Site]
     total_sites: int
     legend_title: str = ""
     legend_rows: Sequence[LegendRow] = ()
     size_samples: Sequence[tuple[int, float]] = ()
     region_count: int = 0
+    as_of: date | None = None
+    rules_day: date | None = None
+    totals: Totals | None = None
 
     @property
     def caveat(self) -> str:
         return caveat_text(self.shown)
 
     @property
+    def basis(self) -> str:
+        """What the figures count: the as-of date or the planned build-out, and the
+        export rules' date."""
+        rules = f"export rules of {self.rules_day.isoformat()}" if self.rules_day else ""
+        if self.as_of is None:
+            head = "Planned build-out (every hardware line not cancelled)"
+        else:
+            head = f"Capacity as of {self.as_of.isoformat()} (hardware lines online by then)"
+        return " · ".join(p for p in (head, rules) if p)
+
+    @property
     def facts(self) -> str:
-        chips = sum(s.chips for s in self.shown)
-        return " · ".join(
-            (
-                f"Data as of {self.as_of}" if self.as_of else "Data date not stated",
-                f"{len(self.shown):,} of {self.total_sites:,} sites in view",
-                f"{chips:,} chips",
+        """The sites in view and their totals (with low–high ranges), and the data's date."""
+        in_view = f"{len(self.shown):,} of {self.total_sites:,} sites in view"
+        t = self.totals
+        if t is None:
+            figures = f"{sum(s.chips for s in self.shown):,} chips recorded"
+        else:
+            figures = (
+                f"{_ranged(t.chips, t.chips_range, 'chips')}, "
+                f"{_ranged(t.restricted_chips, t.restricted_range, 'restricted')}"
             )
-        )
+            if t.unknown_model_chips:
+                figures += f", {t.unknown_model_chips:,} of unknown model"
+        dated = f"data as of {self.data_as_of}" if self.data_as_of else "data date not stated"
+        return f"{in_view}: {figures} · {dated}"
+
+
+def _ranged(central: int, low_high: tuple[int, int], noun: str) -> str:
+    """``20,816 chips (19,688–24,176)``, without the range when it is one value."""
+    low, high = low_high
+    if low == central == high:
+        return f"{central:,} {noun}"
+    return f"{central:,} {noun} ({low:,}–{high:,})"
 
 
 def _font(point_px: float, size_pt: float, *, bold: bool = False) -> QFont:
@@ -155,6 +196,7 @@ class Furniture:
         self.pad = self.PAD_PT * u
         self.title_font = _font(u, 14, bold=True)
         self.facts_font = _font(u, 7.5)
+        self.basis_font = _font(u, 7.5, bold=True)
         self.head_font = _font(u, 8, bold=True)
         self.body_font = _font(u, 7.2)
         self.small_font = _font(u, 6.5)
@@ -168,18 +210,30 @@ class Furniture:
         return QFontMetricsF(font)
 
     # ------------------------------------------------------------------ measuring
-    def title_lines(self, content: OverlayContent) -> tuple[list[str], list[str], Box]:
-        """Title and facts lines, and the title box."""
-        fm_t, fm_f = self._fm(self.title_font), self._fm(self.facts_font)
-        max_w = min(self.width * 0.62, self.width - 2 * self.margin) - 2 * self.pad
+    def title_lines(self, content: OverlayContent) -> tuple[list[str], list[str], list[str], Box]:
+        """Title, basis (bold) and facts lines, and the title box."""
+        fm_t, fm_b, fm_f = (
+            self._fm(self.title_font),
+            self._fm(self.basis_font),
+            self._fm(self.facts_font),
+        )
+        # At most about half the width, so a legend fits beside the box in the top right.
+        max_w = min(self.width * 0.52, self.width - 2 * self.margin) - 2 * self.pad
         title = _wrap(content.title, fm_t, max_w) if content.title else []
+        basis = _wrap(content.basis, fm_b, max_w)
         facts = _wrap(content.facts, fm_f, max_w)
         inner_w = max(
-            [fm_t.horizontalAdvance(t) for t in title] + [fm_f.horizontalAdvance(t) for t in facts]
+            [fm_t.horizontalAdvance(t) for t in title]
+            + [fm_b.horizontalAdvance(t) for t in basis]
+            + [fm_f.horizontalAdvance(t) for t in facts]
         )
-        inner_h = len(title) * fm_t.lineSpacing() + len(facts) * fm_f.lineSpacing()
+        inner_h = (
+            len(title) * fm_t.lineSpacing()
+            + len(basis) * fm_b.lineSpacing()
+            + len(facts) * fm_f.lineSpacing()
+        )
         box = (self.margin, self.margin, inner_w + 2 * self.pad, inner_h + 2 * self.pad)
-        return title, facts, box
+        return title, basis, facts, box
 
     def footer_lines(self, caveat: str) -> tuple[list[str], list[str], float]:
         """Caveat and credit lines, and the footer band's height."""
@@ -200,7 +254,7 @@ class Furniture:
     def fit_padding(self, content: OverlayContent) -> tuple[list[int], list[int]]:
         """Fit padding in CSS pixels, ``(top_left, bottom_right)`` as Leaflet takes it:
         clear of the title box (top) and of the footer and scale bar (bottom)."""
-        _, _, title = self.title_lines(content)
+        *_, title = self.title_lines(content)
         _, _, footer_h = self.footer_lines(content.caveat)
         css = self.spec.zoom_factor
         side = self.margin + 16 * self.u  # room for a marker's radius at the edge
@@ -275,24 +329,26 @@ class Furniture:
             p.drawText(QPointF(self.pad, y + fm_s.ascent()), line)
             y += fm_s.lineSpacing()
         layout.footer = (0.0, top, self.width, height)
+        layout.lines += [*caveat_lines, *credit_lines]
         return top
 
     def _paint_title(self, p: QPainter, content: OverlayContent, layout: OverlayLayout) -> None:
-        title, facts, box = self.title_lines(content)
-        fm_t, fm_f = self._fm(self.title_font), self._fm(self.facts_font)
+        title, basis, facts, box = self.title_lines(content)
         self._panel(p, box)
         x, y = box[0] + self.pad, box[1] + self.pad
-        p.setFont(self.title_font)
-        p.setPen(_INK)
-        for line in title:
-            p.drawText(QPointF(x, y + fm_t.ascent()), line)
-            y += fm_t.lineSpacing()
-        p.setFont(self.facts_font)
-        p.setPen(_MUTED)
-        for line in facts:
-            p.drawText(QPointF(x, y + fm_f.ascent()), line)
-            y += fm_f.lineSpacing()
+        for lines, font, ink in (
+            (title, self.title_font, _INK),
+            (basis, self.basis_font, _INK),
+            (facts, self.facts_font, _MUTED),
+        ):
+            fm = self._fm(font)
+            p.setFont(font)
+            p.setPen(ink)
+            for line in lines:
+                p.drawText(QPointF(x, y + fm.ascent()), line)
+                y += fm.lineSpacing()
         layout.title = box
+        layout.lines[:0] = [*title, *basis, *facts]
 
     def _paint_scale(
         self, p: QPainter, frame: MapFrame, bottom: float, layout: OverlayLayout
@@ -424,7 +480,7 @@ class Furniture:
         """
         w, h = self._legend_size(frame, content)
         m = self.margin
-        _, _, title = self.title_lines(content)
+        *_, title = self.title_lines(content)
         scale_top = bottom - self.scale_box_height() - 4 * self.u
         candidates = [
             (self.width - m - w, bottom - h),

@@ -15,14 +15,18 @@ Headless use needs ``QT_QPA_PLATFORM=offscreen`` (and, as root, Chromium needs
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import math
 import os
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QImage
 
@@ -31,6 +35,7 @@ from explorer.core.chips import ChipCatalogue
 from explorer.core.schema import Site
 from explorer.geo.region_store import RegionEntry
 from explorer.geo.regions import Region
+from explorer.geo.totals import SiteArrays, Totals, masked_totals
 from explorer.session.session import Session
 from explorer.web.html_export import data_extent, region_entries
 from explorer.web.legend import LegendRow, site_legend
@@ -45,7 +50,7 @@ from explorer.web.snapshot.furniture import (
 )
 from explorer.web.snapshot.png import save_png
 from explorer.web.snapshot.scale import MapFrame
-from explorer.web.snapshot.spec import SnapshotSpec
+from explorer.web.snapshot.spec import SnapshotSpec, check_drawable
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +84,13 @@ class SnapshotResult:
         measured at the map's vertical centre: a check on our scale bar.
     map_image : QImage or None
         The grabbed map before overlays (only with ``keep_map_image=True``).
+    as_of : datetime.date or None
+        The date the capacity was counted up to (None: the planned build-out).
+    totals : Totals or None
+        The sites in view, totalled as ``explorer totals`` does on that date: the
+        figures the facts line prints.
+    size_samples : tuple of (int, float)
+        The (chips, CSS radius) markers the legend's size key shows (empty: none).
     """
 
     image: QImage
@@ -90,6 +102,9 @@ class SnapshotResult:
     layout: OverlayLayout
     leaflet_scale: dict[str, Any] = field(default_factory=dict)
     map_image: QImage | None = None
+    as_of: date | None = None
+    totals: Totals | None = None
+    size_samples: tuple[tuple[int, float], ...] = ()
 
 
 class SnapshotError(RuntimeError):
@@ -125,16 +140,11 @@ _PREPARE_JS = """
 """
 
 _MEASURE_JS = """
-(function (ids) {
+(function () {
   var map = CSE.map;
   var origin = map.getPixelOrigin();
   var pane = L.DomUtil.getPosition(map.getPane('mapPane'));
   var size = map.getSize();
-  var radii = {};
-  ids.forEach(function (id) {
-    var m = CSE.markerState(id);
-    if (m) { radii[id] = m.radius; }
-  });
   var line = document.querySelector('.leaflet-control-scale-line');
   return {
     zoom: map.getZoom(),
@@ -142,11 +152,61 @@ _MEASURE_JS = """
     pane: [pane ? pane.x : 0, pane ? pane.y : 0],
     size: [size.x, size.y],
     dpr: window.devicePixelRatio,
-    radii: radii,
     leaflet_scale: line ? { text: line.textContent, width_css: parseFloat(line.style.width) } : null
   };
+})()
+"""
+
+# The legend's size key: a page that lists the markers it drew with the chips each
+# stands for (CSE.drawnSizes) is taken at its word; otherwise a few candidate markers
+# only are asked for their radius (asking for every site's state costs seconds per ten
+# thousand sites). A page that says what a marker is sized by is believed over the
+# figure worked out here, and a marker it did not draw on its own (e.g. inside a group
+# of sites) shows no size.
+_SIZES_JS = """
+(function (ids) {
+  if (typeof CSE.drawnSizes === 'function') {
+    return { drawn: CSE.drawnSizes() };
+  }
+  var out = {};
+  ids.forEach(function (id) {
+    var m = CSE.markerState(id);
+    if (m) {
+      out[id] = {
+        radius: m.radius, chips: m.chips, planned: m.planned, state: m.state, drawn: m.drawn
+      };
+    }
+  });
+  return { markers: out };
 })(%s)
 """
+
+# Wraps an expression so a thrown error comes back as a value, never as a log line
+# quoting the script (see SnapshotJob._evaluate).
+_GUARDED_JS = (
+    "(function () { try { return JSON.stringify({ok: true, value: (%s)}); }"
+    " catch (e) { return JSON.stringify({ok: false, error: String(e)}); } })()"
+)
+
+#: Stages of a snapshot, as a timeout names them.
+_STAGES = {
+    "loading": "loading the map",
+    "fitting": "fitting the view",
+    "drawing": "drawing the map",
+    "measuring": "reading back its view",
+}
+
+
+def _safety_budget_ms(spec: SnapshotSpec, n_sites: int, n_regions: int) -> int:
+    """How long a snapshot may take before it is given up, scaled with the work.
+
+    A safety net against a page that never answers, not a delay: every stage waits on a
+    signal. Measured here (2 cores, software rendering): 1,000 regions take about 9 s,
+    a 16384 px side about 5 s; the per-site term leaves room for a page that draws
+    large site lists more slowly than the bundled one.
+    """
+    pixels = spec.width_px * spec.height_px / 1e6
+    return int(60_000 + pixels * 500 + n_sites * 0.1 + n_regions * 20)
 
 
 class SnapshotJob(QObject):
@@ -177,10 +237,15 @@ class SnapshotJob(QObject):
         catalogue: ChipCatalogue,
         basemap_dir: Path | None,
         keep_map_image: bool,
+        as_of: date | None = None,
+        today: date | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.spec = spec
+        self.as_of = as_of
+        #: The date whose export rules decide what is restricted.
+        self.rules_day = as_of if as_of is not None else (today or date.today())
         self._sites = list(sites)
         self._entries = list(regions)
         self._metadata = dict(metadata)
@@ -194,6 +259,9 @@ class SnapshotJob(QObject):
         self._target_seq = 0
         self._map_image: QImage | None = None
         self._done = False
+        self._session: Session | None = None
+        self._stage = "loading"
+        self._started = 0.0
         self.result: SnapshotResult | None = None
         self.error: str | None = None
         self._furniture = Furniture(spec)
@@ -237,6 +305,9 @@ class SnapshotJob(QObject):
         session = Session(self._catalogue, admin_areas=None)
         session.sites.reset(self._sites, self._metadata)
         session.set_color_mode(self._color_mode)
+        # The date is the session's: a map that follows it shows what is counted then.
+        session.set_as_of(self.as_of)
+        self._session = session
         self._controller = MapController(view, session, parent=self)
         if self._entries:
             from explorer.web.region_controller import RegionMapController
@@ -244,8 +315,8 @@ class SnapshotJob(QObject):
             session.regions.reset(self._entries)
             self._region_controller = RegionMapController(view, session, parent=self)
         self._controller.ready.connect(self._on_ready, Qt.ConnectionType.SingleShotConnection)
-        # A safety net against a page that never answers, scaled with the work.
-        self._timer.start(int(60_000 + spec.width_px * spec.height_px / 1e6 * 500))
+        self._started = time.monotonic()
+        self._timer.start(_safety_budget_ms(spec, len(self._sites), len(self._entries)))
         view.show()
 
     def cancel(self) -> None:
@@ -256,19 +327,56 @@ class SnapshotJob(QObject):
     def _on_ready(self) -> None:
         if self._done:
             return
+        self._stage = "fitting"
         self._progress(30, "Fitting the view")
         cfg = self._view_config()
-        self._view.evaluate(_PREPARE_JS % to_json(cfg), self._on_prepared)
+        self._evaluate(_PREPARE_JS % to_json(cfg), self._on_prepared)
 
-    def _content(self, shown: Sequence[Site]) -> OverlayContent:
+    def _evaluate(self, expression: str, callback: Callable[[Any], None]) -> None:
+        """Evaluate ``expression`` in the page and pass its value to ``callback``.
+
+        A reply that comes after the job ended is dropped, and a script error ends the
+        job with the error in one line, never a log line quoting the script.
+        """
+        if self._view is None:
+            return
+
+        def reply(raw: Any) -> None:
+            if self._done:
+                return
+            try:
+                parsed = json.loads(raw) if isinstance(raw, str) else None
+            except ValueError:
+                parsed = None
+            if not isinstance(parsed, dict) or not parsed.get("ok"):
+                error = parsed.get("error") if isinstance(parsed, dict) else None
+                self._fail(f"the map page failed while {_STAGES[self._stage]} ({error})")
+                return
+            callback(parsed.get("value"))
+
+        self._view.run_js(_GUARDED_JS % expression, reply)
+
+    def _content(self, shown: Sequence[Site], totals: Totals | None = None) -> OverlayContent:
         return OverlayContent(
             title=self.spec.title.strip() or str(self._metadata.get("title") or "").strip(),
-            as_of=str(self._metadata.get("as_of") or "").strip(),
+            data_as_of=str(self._metadata.get("as_of") or "").strip(),
             shown=shown,
             total_sites=len(self._sites),
             legend_title=self._legend.title,
             legend_rows=self._legend.rows,
             region_count=len(self._entries),
+            as_of=self.as_of,
+            rules_day=self.rules_day,
+            totals=totals,
+        )
+
+    def _shown_totals(self, shown_mask: np.ndarray | None) -> Totals:
+        """The sites in view totalled as of the job's date, on the session's snapshot
+        (a campus and its parts, supersession and ranges as everywhere else)."""
+        assert self._session is not None
+        arrays = self._session.live_totals.snapshot()
+        return masked_totals(
+            arrays, shown_mask, "in view", catalogue=self._catalogue, today=self.rules_day
         )
 
     def _view_config(self) -> dict[str, Any]:
@@ -284,7 +392,10 @@ class SnapshotJob(QObject):
         else:
             # Fitted data stays clear of the title, scale bar and footer. The caveat is
             # assumed from all sites: the fit decides which are shown.
-            pad_tl, pad_br = self._furniture.fit_padding(self._content(self._sites))
+            # Totals of every site stand in for those in view (known only after the fit):
+            # the facts line is about as long.
+            every = self._content(self._sites, self._shown_totals(None))
+            pad_tl, pad_br = self._furniture.fit_padding(every)
         w, s, e, n = box
         return {
             "bounds": [[s, w], [n, e]],
@@ -301,9 +412,13 @@ class SnapshotJob(QObject):
         if not isinstance(dpr, int | float) or abs(dpr - expected) > 0.01 * expected:
             self._fail(f"the map page did not take the print scale (device pixel ratio {dpr!r})")
             return
+        self._stage = "drawing"
         self._progress(50, "Rendering the map")
-        # Ask for a paint acknowledgement after the view change, then wait until the
-        # widget's own pixels show that frame.
+        self._wait_for_frame()
+
+    def _wait_for_frame(self) -> None:
+        """Ask for a paint acknowledgement after the view change, then wait until the
+        widget's own pixels show that frame."""
         self._target_seq = self._controller.request_frame()
         self._controller.call_when_rendered(self._on_presented, fresh_frame=False)
 
@@ -312,10 +427,9 @@ class SnapshotJob(QObject):
             return
         view = self._view
         if not view.shows_seq(self._target_seq):
-            self._fail(
-                "the map did not finish drawing in time; try a smaller size "
-                f"({self.spec.width_px} × {self.spec.height_px} px requested)"
-            )
+            # A heavy page can take longer than one wait for its frame to reach the
+            # widget: wait again (the safety timer ends a page that never gets there).
+            self._wait_for_frame()
             return
         image = view.grab().toImage()
         spec = self.spec
@@ -330,9 +444,11 @@ class SnapshotJob(QObject):
             image = image.copy(0, 0, spec.width_px, spec.height_px)
         image.setDevicePixelRatio(1.0)
         self._map_image = image.convertToFormat(QImage.Format.Format_RGB32)
+        self._stage = "measuring"
         self._progress(75, "Drawing the legend and scale")
-        # Which markers the image shows decides the legend's sizes and the caveat.
-        view.evaluate(_MEASURE_JS % to_json([s.id for s in self._sites]), self._on_measured)
+        # Which markers the image shows decides the legend's sizes, the totals and the
+        # caveat.
+        self._evaluate(_MEASURE_JS, self._on_measured)
 
     def _on_measured(self, info: Any) -> None:
         if self._done:
@@ -351,16 +467,62 @@ class SnapshotJob(QObject):
         except (KeyError, TypeError, ValueError, IndexError) as exc:
             self._fail(f"the page reported an unusable map view ({exc})")
             return
+        spec = self.spec
+        inside = np.fromiter(
+            (
+                _inside(frame.to_image(s.lon, s.lat), spec.width_px, spec.height_px)
+                for s in self._sites
+            ),
+            dtype=bool,
+            count=len(self._sites),
+        )
+        shown = [s for s, keep in zip(self._sites, inside, strict=True) if keep]
+        totals = self._shown_totals(inside)
+        figures = self._size_figures(inside)
+        candidates = _size_candidates(figures)
+        self._evaluate(
+            _SIZES_JS % to_json(candidates),
+            lambda sizes: self._on_sizes(frame, info, shown, totals, figures, sizes),
+        )
+
+    def _size_figures(self, shown_mask: np.ndarray) -> dict[str, int]:
+        """The chips each shown marker stands for on the job's date: what the site counts
+        then, or, when nothing of it is online yet, what it will count once built (a
+        superseded record stands for nothing)."""
+        assert self._session is not None
+        live = self._session.live_totals
+        arrays = live.snapshot()
+        counted = np.asarray(arrays.chips.sum(axis=1), dtype=np.int64)
+        if self.as_of is None:
+            planned = counted
+        else:
+            undated = SiteArrays.from_ledger(self._sites, live.ledger, self._catalogue)
+            planned = np.asarray(undated.chips.sum(axis=1), dtype=np.int64)
+        figure = np.where(counted > 0, counted, planned)
+        if arrays.counted is not None:
+            figure = np.where(arrays.counted, figure, 0)
+        index = {sid: i for i, sid in enumerate(arrays.ids.tolist())}
+        return {
+            s.id: int(figure[index[s.id]])
+            for s, keep in zip(self._sites, shown_mask, strict=True)
+            if keep and figure[index[s.id]] > 0
+        }
+
+    def _on_sizes(
+        self,
+        frame: MapFrame,
+        info: dict[str, Any],
+        shown: list[Site],
+        totals: Totals,
+        figures: Mapping[str, int],
+        sizes: Any,
+    ) -> None:
+        if self._done:
+            return
         assert self._map_image is not None
         spec = self.spec
-        shown = [
-            s
-            for s in self._sites
-            if _inside(frame.to_image(s.lon, s.lat), spec.width_px, spec.height_px)
-        ]
-        radii = {k: float(v) for k, v in (info.get("radii") or {}).items()}
-        content = self._content(shown)
-        content.size_samples = _size_samples(shown, radii)
+        content = self._content(shown, totals)
+        content.size_samples = _size_samples(_drawn_sizes(figures, sizes))
         image = self._map_image.copy()
         layout = self._furniture.paint(image, frame, content, self._region_boxes(frame))
         self._progress(100, "Done")
@@ -374,6 +536,9 @@ class SnapshotJob(QObject):
             layout=layout,
             leaflet_scale=info.get("leaflet_scale") or {},
             map_image=self._map_image if self._keep_map_image else None,
+            as_of=self.as_of,
+            totals=totals,
+            size_samples=tuple(content.size_samples),
         )
         self._map_image = None
         self._finish()
@@ -390,7 +555,14 @@ class SnapshotJob(QObject):
 
     # ------------------------------------------------------------------ endings
     def _on_timeout(self) -> None:
-        self._fail("the map did not finish rendering in time")
+        spent = time.monotonic() - self._started
+        work = [f"{len(self._sites):,} site{'s' if len(self._sites) != 1 else ''}"]
+        if self._entries:
+            work.append(f"{len(self._entries):,} region{'s' if len(self._entries) != 1 else ''}")
+        work.append(f"{self.spec.width_px} × {self.spec.height_px} px")
+        self._fail(
+            f"the map page was still {_STAGES[self._stage]} after {spent:.0f} s ({', '.join(work)})"
+        )
 
     def _on_renderer_died(self, *_args: Any) -> None:
         self._fail("the map page's renderer stopped while drawing the snapshot")
@@ -402,7 +574,8 @@ class SnapshotJob(QObject):
         if self._done:
             return
         self.error = message
-        log.warning("snapshot failed: %s", message)
+        # The caller reports the failure (the dialog shows it, the CLI prints it once).
+        log.info("snapshot failed: %s", message)
         self._finish()
         self.failed.emit(message)
 
@@ -425,23 +598,61 @@ def _inside(point: tuple[float, float], width: int, height: int) -> bool:
     return 0 <= point[0] < width and 0 <= point[1] < height
 
 
-def _size_samples(shown: Sequence[Site], radii: Mapping[str, float]) -> list[tuple[int, float]]:
+def _size_candidates(figures: Mapping[str, int]) -> list[str]:
+    """The shown markers the legend's sizes may show: the most and fewest chips, and the
+    one nearest their geometric mean (the page is asked for these radii only)."""
+    if not figures:
+        return []
+    ranked = sorted(figures, key=lambda sid: (figures[sid], sid))
+    low, high = ranked[0], ranked[-1]
+    target = math.sqrt(figures[low] * figures[high])
+    middle = min(ranked, key=lambda sid: (abs(math.log(figures[sid] / target)), sid))
+    return list(dict.fromkeys((low, middle, high)))
+
+
+def _drawn_sizes(figures: Mapping[str, int], reply: Any) -> list[tuple[int, float]]:
+    """(chips, CSS radius) of shown markers as the page drew them (see ``_SIZES_JS``).
+
+    ``reply["drawn"]`` (id -> [chips, radius], every marker the page drew on its own)
+    is used for the shown sites; else ``reply["markers"]`` (the candidates' states),
+    whose chips are what the page says a marker is sized by when it says so.
+    """
+    if not isinstance(reply, dict):
+        return []
+    out = []
+    drawn = reply.get("drawn")
+    if isinstance(drawn, dict):
+        for sid, pair in drawn.items():
+            if sid in figures and isinstance(pair, list) and len(pair) == 2:
+                chips, radius = pair
+                if isinstance(chips, int | float) and isinstance(radius, int | float):
+                    out.append((int(chips), float(radius)))
+        return out
+    for sid, m in (reply.get("markers") or {}).items():
+        radius = m.get("radius") if isinstance(m, dict) else None
+        if sid not in figures or not isinstance(radius, int | float) or m.get("drawn") is False:
+            continue
+        key = "planned" if m.get("state") == "pending" else "chips"
+        page = m.get(key)
+        chips = int(page) if isinstance(page, int | float) and page > 0 else figures[sid]
+        out.append((chips, float(radius)))
+    return out
+
+
+def _size_samples(drawn: Sequence[tuple[int, float]]) -> list[tuple[int, float]]:
     """Up to three (chips, CSS radius) pairs of shown markers: largest, smallest, middle.
 
     Taken from markers as drawn, so the legend's circles are the map's own sizes.
     """
-    drawn = sorted(
-        {(s.chips, radii[s.id]) for s in shown if s.chips > 0 and s.id in radii},
-        key=lambda t: t[0],
-    )
-    if not drawn:
+    pairs = sorted(set(drawn), key=lambda t: t[0])
+    if not pairs:
         return []
-    picks = [drawn[-1]]
-    if drawn[0][1] < 0.8 * drawn[-1][1]:
-        picks.insert(0, drawn[0])
-        target = math.sqrt(drawn[0][0] * drawn[-1][0])
-        middle = min(drawn, key=lambda t: abs(math.log(t[0] / target)))
-        if all(abs(middle[1] - p[1]) > 0.2 * drawn[-1][1] for p in picks):
+    picks = [pairs[-1]]
+    if pairs[0][1] < 0.8 * pairs[-1][1]:
+        picks.insert(0, pairs[0])
+        target = math.sqrt(pairs[0][0] * pairs[-1][0])
+        middle = min(pairs, key=lambda t: abs(math.log(t[0] / target)))
+        if all(abs(middle[1] - p[1]) > 0.2 * pairs[-1][1] for p in picks):
             picks.insert(1, middle)
     return picks
 
@@ -459,6 +670,8 @@ def render_snapshot(
     on_error: Callable[[str], None] | None = None,
     basemap_dir: Path | None = None,
     keep_map_image: bool = False,
+    as_of: date | None = None,
+    today: date | None = None,
     parent: QObject | None = None,
 ) -> SnapshotJob:
     """Start rendering a snapshot; returns at once (the Qt event loop does the work).
@@ -487,6 +700,12 @@ def render_snapshot(
         Basemap directory (default: the bundled one).
     keep_map_image : bool
         Keep the grabbed map without overlays in ``result.map_image``.
+    as_of : datetime.date, optional
+        Count capacity up to this date (lines online by then, export rules in force
+        then), as ``explorer totals --as-of``; the offscreen map's session is set to it.
+        None: the planned build-out with today's rules. Printed under the title.
+    today : datetime.date, optional
+        The date whose rules an undated snapshot uses (default: the real today).
     parent : QObject, optional
         Parent of the returned job.
 
@@ -498,14 +717,20 @@ def render_snapshot(
     Raises
     ------
     ValueError
-        The spec is refused (size, dpi, extent, title) or ``color_mode`` is unknown.
+        The spec is refused (size, dpi, extent, title), ``color_mode`` is unknown, or
+        there are more regions than a snapshot draws (:func:`check_drawable`).
     TypeError
-        A site or region has the wrong type.
+        A site or region, or ``as_of``, has the wrong type.
     """
     spec.validate()
     if color_mode not in COLOR_MODES:
         raise ValueError(f"colour mode must be one of {', '.join(COLOR_MODES)}, got {color_mode!r}")
+    for name, value in (("as_of", as_of), ("today", today)):
+        if value is not None and not isinstance(value, date):
+            raise TypeError(f"{name} must be a date or None, got {type(value).__name__}")
     sites = list_of(sites, Site, "sites")
+    regions = list(regions) if regions is not None else []
+    check_drawable(regions)
     entries = region_entries(regions)
     if QCoreApplication.instance() is None:
         raise RuntimeError(
@@ -520,6 +745,8 @@ def render_snapshot(
         catalogue=catalogue if catalogue is not None else ChipCatalogue.bundled(),
         basemap_dir=basemap_dir,
         keep_map_image=keep_map_image,
+        as_of=as_of,
+        today=today,
         parent=parent,
     )
     if on_progress is not None:

@@ -32,10 +32,12 @@ hardware-accelerated compositor cannot exceed) and at most :data:`MAX_PIXELS` in
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from explorer.geo.regions import MERCATOR_MAX_LAT
+from explorer.web.protocol import MAX_SNAPSHOT_REGIONS
 
 #: Largest width or height accepted (see the module docstring).
 MAX_SIDE_PX = 16384
@@ -207,6 +209,27 @@ def report_map_spec(*, with_regions: bool) -> SnapshotSpec:
     return SnapshotSpec(*REPORT_MAP_SIZE, title=title, dpi=REPORT_MAP_DPI)
 
 
+def check_drawable(regions: Sequence[Any]) -> None:
+    """Refuse, before any work, what the map page cannot draw in a snapshot.
+
+    Parameters
+    ----------
+    regions : sequence
+        The regions to draw (any kind: only their number is checked).
+
+    Raises
+    ------
+    ValueError
+        More regions than :data:`~explorer.web.protocol.MAX_SNAPSHOT_REGIONS`.
+    """
+    if len(regions) > MAX_SNAPSHOT_REGIONS:
+        raise ValueError(
+            f"{len(regions):,} regions are more than the {MAX_SNAPSHOT_REGIONS:,} a map "
+            "snapshot draws (each is an outline with a name label that the page lays out "
+            "again to fit the view); draw a selection of them"
+        )
+
+
 def check_extent(extent: Any) -> Extent:
     """``extent`` as a float ``(west, south, east, north)`` box, or ValueError."""
     try:
@@ -241,6 +264,7 @@ __all__ = [
     "Extent",
     "SnapshotPreset",
     "SnapshotSpec",
+    "check_drawable",
     "check_extent",
     "report_map_spec",
 ]
