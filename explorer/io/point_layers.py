@@ -131,6 +131,8 @@ def raw_from_table(
     objects); without ``hardware``, ``chip_model`` and ``chips`` are the flat schema.
     """
     n = table.num_rows
+    # One contiguous chunk per column, once: every check below reads whole columns.
+    table = table.combine_chunks()
     names = [c for c in table.column_names if c != geometry]
     columns: dict[str, Any] = {c: table.column(c) for c in names}
 
