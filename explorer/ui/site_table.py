@@ -265,6 +265,7 @@ class SiteTableModel(ColumnsTableModel):
 
     def _warm(self) -> None:
         self._column("hay")
+        self.sort_keys(column_of("name"))  # the column people sort by first
 
 
 def _haystack(site: Site) -> str:
