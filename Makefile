@@ -14,7 +14,10 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[test]"
 	touch $(STAMP)
 
+# The X11 check first: on a bare desktop it names the system packages to install
+# (explorer itself checks too; here it also stops make with its one line).
 run: install
+	$(PY) -m explorer.web.desktop_libraries
 	$(VENV)/bin/explorer
 
 test: install

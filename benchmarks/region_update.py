@@ -4,8 +4,8 @@ Two data sets:
 
 * **demo**: the 39 sites of ``explorer/geodata/demo_sites.geojson`` and 5 regions (rectangles,
   geodesic circles, a polygon drawn on the Mercator map);
-* **scaled**: 10,000 seeded synthetic sites over Xinjiang/Qinghai and 20 regions (8
-  rectangles, 6 circles of 50-400 km, 6 drawn polygons of 12-40 vertices).
+* **scaled**: 100,000 seeded synthetic sites (``--sites``) over Xinjiang/Qinghai and 20
+  regions (8 rectangles, 6 circles of 50-400 km, 6 drawn polygons of 12-40 vertices).
 
 For each, two edits are pushed on a ``QUndoStack`` as ``EditSite`` commands, alternating
 between two values so every edit is a real change:
@@ -25,7 +25,8 @@ The panel is shown (offscreen) with two regions selected (so the union line is
 recomputed). Each case runs with the incremental cache, once with the tree collapsed
 (as it opens) and once with every region expanded (so thousands of site rows are
 diffed, laid out and repainted: the worst case), and, for comparison, with
-``incremental=False`` (rebuild the snapshot and every mask on each edit; collapsed).
+``incremental=False`` (rebuild the snapshot and every mask on each edit; collapsed;
+``--full-n`` edits, default 10, as each takes seconds at 100,000 sites).
 
 Run headless::
 
@@ -298,7 +299,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-n", type=int, default=200, help="measured edits per case (default 200)")
     parser.add_argument("--warmup", type=int, default=10, help="edits before measuring")
-    parser.add_argument("--sites", type=int, default=10_000, help="synthetic sites (default 10000)")
+    parser.add_argument(
+        "--sites", type=int, default=100_000, help="synthetic sites (default 100000)"
+    )
+    parser.add_argument(
+        "--full-n", type=int, default=10, help="measured edits per full-rebuild case"
+    )
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--no-full", action="store_true", help="skip the full-rebuild comparison")
     args = parser.parse_args(argv)
@@ -323,8 +329,8 @@ def main(argv: list[str] | None = None) -> int:
                 region_list,
                 incremental=incremental,
                 expanded=expanded,
-                n=args.n,
-                warmup=args.warmup,
+                n=args.n if incremental else args.full_n,
+                warmup=args.warmup if incremental else 1,
             )
 
     def fmt(values: list[float]) -> str:

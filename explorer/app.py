@@ -4,17 +4,49 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from explorer import DEMO_SITES
+from explorer.io.database.url import is_database_url
 from explorer.web.engine import environment_problem, make_application
+
+if TYPE_CHECKING:
+    from explorer.ui.main_window import MainWindow
+
+
+def open_target(
+    window: MainWindow,
+    target: str | None,
+    *,
+    interactive: bool = True,
+    background: bool = False,
+) -> bool:
+    """Open what ``explorer TARGET`` names in ``window``: a shared catalogue
+    (``postgresql://user@host:port/db``), a project or sites file, or (None) the demo.
+
+    A URL is never turned into a path (that would fold its ``//``). On failure the
+    reason is shown (``interactive``) and kept in ``window.last_error``. With
+    ``background`` a file is read off the UI thread (True: the load started).
+    """
+    if target is not None and is_database_url(target):
+        return window.open_database(target, interactive=interactive)
+    return window.open_path(
+        Path(target) if target else DEMO_SITES, interactive=interactive, background=background
+    )
 
 
 def run_gui(argv: list[str]) -> int:
-    """Open the main window on ``argv[0]`` (a project or sites file) or the demo."""
+    """Open the main window on ``argv[0]`` (a project or sites file, or a database URL)
+    or the demo."""
     import argparse
 
     parser = argparse.ArgumentParser(prog="explorer", description="Compute Site Explorer")
-    parser.add_argument("file", nargs="?", help="project (.gpkg) or sites file to open")
+    parser.add_argument(
+        "file",
+        nargs="?",
+        help="project (.gpkg) or sites file to open, or a shared catalogue "
+        "(postgresql://user@host:port/db)",
+    )
     args = parser.parse_args(argv)
     problem = environment_problem()
     if problem is not None:
@@ -24,9 +56,8 @@ def run_gui(argv: list[str]) -> int:
     from explorer.ui.main_window import MainWindow
 
     window = MainWindow()
-    target = Path(args.file) if args.file else DEMO_SITES
-    # The window shows first; the file is read off the UI thread, with progress and
-    # Cancel in the status bar, and the map draws its sites when the read is done.
+    # The window shows first; a file is read off the UI thread, with progress and Cancel
+    # in the status bar, and the map draws its sites when the read is done.
     window.show()
-    window.open_path(target, interactive=True, background=True)
+    open_target(window, args.file, interactive=True, background=True)
     return int(app.exec())

@@ -32,18 +32,26 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from explorer import __version__
 from explorer.core.chips import ChipCatalogue
 from explorer.core.errors import DataFileError, Problem, ValidationError
+from explorer.terminal_text import escape_controls, escaped_output
 
 if TYPE_CHECKING:  # imported when used: `explorer --version` need not load GDAL
     from explorer.geo.regions import Region
     from explorer.io.opening import OpenedFile
 
 #: Sub-command names; ``explorer/__main__.py`` sends these to :func:`run_cli`.
-SUBCOMMANDS: tuple[str, ...] = ("totals", "timeline", "validate", "snapshot", "report")
+SUBCOMMANDS: tuple[str, ...] = (
+    "totals",
+    "timeline",
+    "validate",
+    "convert",
+    "snapshot",
+    "report",
+)
 
 PROG = "explorer"
 
@@ -61,9 +69,16 @@ class CliFailure(Exception):
 # --------------------------------------------------------------------------- entry point
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with its error on one line (a bad value quoted may hold a line break)."""
+
+    def error(self, message: str) -> NoReturn:
+        super().error(one_line(message))
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every sub-command registered."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=PROG,
         description=(
             "Compute Site Explorer: planned AI data centres and their GPUs. "
@@ -72,7 +87,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for add in (_add_totals, _add_timeline, _add_validate, _add_snapshot, _add_report):
+    for add in (
+        _add_totals,
+        _add_timeline,
+        _add_validate,
+        _add_convert,
+        _add_snapshot,
+        _add_report,
+    ):
         add(sub)
     return parser
 
@@ -92,9 +114,16 @@ def run_cli(argv: Sequence[str] | None = None, *, catalogue: ChipCatalogue | Non
     int
         The exit status (see the module docstring).
     """
+    # Everything printed (results, notes, errors, argparse's own messages) shows control
+    # characters from the data escaped: a name in a file must not drive the terminal.
+    with escaped_output():
+        return _run(list(sys.argv[1:] if argv is None else argv), catalogue)
+
+
+def _run(argv: list[str], catalogue: ChipCatalogue | None) -> int:
     parser = build_parser()
     try:
-        args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+        args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version, usage errors: argparse has printed
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
     handler: Handler = args.handler
@@ -350,6 +379,9 @@ def format_totals_table(results: Sequence[Any]) -> str:
 
 def _align(head: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     """First column left-aligned, the (numeric) rest right-aligned."""
+    # Escaped before measuring, so a name holding control characters keeps the columns.
+    head = [escape_controls(c) for c in head]
+    rows = [[escape_controls(c) for c in r] for r in rows]
     widths = [max(len(r[i]) for r in (head, *rows)) for i in range(len(head))]
 
     def fmt(cells: Sequence[str]) -> str:
@@ -429,6 +461,12 @@ def _add_timeline(sub: Any) -> None:
     fmt = p.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true", help="print JSON")
     fmt.add_argument("--csv", action="store_true", help="print CSV")
+    p.add_argument(
+        "--keep-formulas",
+        action="store_true",
+        help="CSV: print region names starting with = + - @ as they are (default: with a "
+        "leading ' so a spreadsheet shows them as text)",
+    )
     p.set_defaults(handler=_cmd_timeline)
 
 
@@ -460,9 +498,12 @@ def _cmd_timeline(args: argparse.Namespace) -> int:
 
         w = csv.writer(sys.stdout, lineterminator="\n")
         w.writerow(TIMELINE_COLUMNS)
+        from explorer.io.csv_cells import neutralise_cell
+
         for s in series:
+            name = s.name if args.keep_formulas else neutralise_cell(s.name)
             for t in s.points:
-                w.writerow(_timeline_row(s.name, t, raw=True))
+                w.writerow(_timeline_row(name, t, raw=True))
     else:
         rows = [_timeline_row(s.name, t, raw=False) for s in series for t in s.points]
         print(_align(TIMELINE_COLUMNS, rows))
@@ -493,6 +534,104 @@ def _timeline_row(name: str, t: Any, *, raw: bool) -> tuple[str, ...]:
     )
     shown = tuple(str(v) if raw else f"{v:,}" for v in values)
     return (name, t.as_of.isoformat(), *shown)
+
+
+# --------------------------------------------------------------------------- convert
+
+
+def _add_convert(sub: Any) -> None:
+    p = sub.add_parser(
+        "convert",
+        help="write a sites file or project in another format (the window's exports)",
+        description=(
+            "Read IN (a sites file or .gpkg project) and write OUT in the format its "
+            "extension names: .geojson/.json or .csv (the sites), .gpkg (a project: the "
+            "sites, the regions and the metadata). The regions are IN's own (a project) or "
+            "those of --regions; --regions-out writes them as GeoJSON. The same exporters "
+            "as File > Export in the window; OUT is replaced atomically."
+        ),
+    )
+    p.add_argument("input", metavar="IN", help="sites file (.geojson, .json, .csv) or .gpkg")
+    p.add_argument("output", metavar="OUT", help="file to write (.geojson, .json, .csv, .gpkg)")
+    p.add_argument(
+        "--regions", metavar="REGIONS", help="GeoJSON regions (default: IN's own, if a project)"
+    )
+    p.add_argument(
+        "--inside",
+        metavar="NAME",
+        help="write only the sites inside the region of that name (a boundary counts as inside)",
+    )
+    p.add_argument(
+        "--regions-out", metavar="FILE", help="also write the regions to FILE (.geojson/.json)"
+    )
+    p.add_argument(
+        "--keep-formulas",
+        action="store_true",
+        help="CSV: write text starting with = + - @ as it is (default: with a leading ' so "
+        "a spreadsheet shows it as text, never runs it; the reader takes it off again)",
+    )
+    p.set_defaults(handler=_cmd_convert)
+
+
+def _writable(path: str, suffixes: Sequence[str], what: str) -> None:
+    """Refuse an output path up front: wrong extension, no folder, or unsafe to replace."""
+    from pathlib import Path
+
+    from explorer.io.atomic import check_target
+
+    out = Path(path)
+    if out.suffix.lower() not in suffixes:
+        shown = out.suffix or "no extension"
+        raise CliError(f"{path}: {what} are written as {', '.join(suffixes)}, got '{shown}'")
+    if not out.parent.is_dir():
+        raise CliError(f"{path}: output folder '{out.parent}' does not exist")
+    check_target(out)
+
+
+def _cmd_convert(args: argparse.Namespace) -> int:
+    from explorer.io.exports import REGION_SUFFIXES, export_regions, export_sites
+    from explorer.io.formats import SUPPORTED_SUFFIXES, file_kind
+
+    _writable(args.output, SUPPORTED_SUFFIXES, "sites")
+    if args.regions_out is not None:
+        _writable(args.regions_out, REGION_SUFFIXES, "regions")
+    opened = _open(args.input, args.catalogue)
+    regions = _regions(opened, args.regions, name=args.input)
+    if args.regions_out is not None and not regions:
+        raise CliError(f"--regions-out: {args.input} has no regions to write")
+    region = None
+    if args.inside is not None:
+        matches = [r for r in regions if r.name == args.inside]
+        if not matches:
+            names = ", ".join(repr(r.name) for r in regions[:10]) or "none"
+            raise CliError(f"--inside {args.inside!r}: no region of that name (regions: {names})")
+        if len(matches) > 1:
+            raise CliError(f"--inside {args.inside!r}: {len(matches)} regions have that name")
+        region = matches[0]
+    to_project = file_kind(args.output) == "gpkg"
+    written = export_sites(
+        args.output,
+        opened.project.sites,
+        region=region,
+        metadata=opened.project.metadata,
+        regions=regions if to_project else (),
+        keep_tables_from=args.input if opened.is_project else None,
+        keep_formulas=args.keep_formulas,
+    )
+    inside = f" inside '{args.inside}'" if region is not None else ""
+    kept = f", {_plural(len(regions), 'region')}" if to_project else ""
+    print(f"{args.output}: {_plural(written, 'site')}{inside}{kept}")
+    if args.regions_out is not None:
+        n = export_regions(args.regions_out, regions)
+        print(f"{args.regions_out}: {_plural(n, 'region')}")
+    elif regions and not to_project:
+        # Not silent: the sites formats have no place for them.
+        print(
+            f"note: {_plural(len(regions), 'region')} not written ({file_kind(args.output)} "
+            "holds sites only); add --regions-out FILE.geojson",
+            file=sys.stderr,
+        )
+    return 0
 
 
 # --------------------------------------------------------------------------- snapshot

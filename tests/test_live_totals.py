@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import replace
+from datetime import date
 
 import pytest
 
@@ -352,3 +353,27 @@ def test_random_edit_sequence_matches_a_fresh_snapshot(incremental: bool) -> Non
     assert union == union_totals(SiteArrays.from_sites(sites.sites(), CAT), regions.regions())
     everything = [s for s in sites if any(r.region.contains_point(s.lon, s.lat) for r in regions)]
     assert union.site_ids == tuple(s.id for s in everything)
+
+
+def test_power_edits_inserts_and_dates_after_totals_were_read_stay_exact(
+    live: LiveTotals, sites: SiteStore, regions: RegionStore
+) -> None:
+    # The cache totals from views of its own buffers: in-place patches must show
+    # through them, and buffers replaced by inserts, removals or a new date must not
+    # leave a stale view behind.
+    assert_current(live, sites, regions)
+    sites.replace(replace(sites.get("a"), power_mw=12.5))
+    assert live.totals("r1").reported_power_mw == 12.5
+    assert_current(live, sites, regions)
+    AddSites(sites, [_site("f", 91.2, 40.2, ("H100", 5))]).do()
+    assert_current(live, sites, regions)
+    sites.replace(replace(sites.get("f"), power_mw=1.5))
+    assert live.totals("r1").reported_power_mw == 14.0
+    DeleteSites(sites, ["a"]).do()
+    assert_current(live, sites, regions)
+    live.set_as_of(date(2030, 1, 1))
+    sites.replace(with_chips(sites.get("b"), "H100", 9))
+    fresh = totals(
+        SiteArrays.from_sites(sites.sites(), CAT, as_of=date(2030, 1, 1)), regions.get("r1").region
+    )
+    assert live.totals("r1") == fresh

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import numpy as np
 import pytest
@@ -16,7 +17,7 @@ import shapely
 from pyproj import Geod
 from shapely.geometry import MultiPolygon, Polygon
 
-import explorer.geo.regions as regions_module
+import explorer.geo.polygon_mask as polygon_mask
 from explorer.core.errors import DataFileError
 from explorer.geo.regions import (
     CircleRegion,
@@ -100,6 +101,26 @@ def test_rectangle_across_antimeridian() -> None:
     assert inside(r, (175, 0), (-175, 0), (180, 0), (0, 0)) == [True, True, True, False]
 
 
+def test_rectangle_from_or_to_the_antimeridian() -> None:
+    # 180 and -180 are one meridian: no empty sliver of a part on the far side.
+    east = rectangle("east of 180", 180, 0, -170, 10)
+    west = rectangle("west of 180", 170, 0, -180, 10)
+    assert isinstance(east.geometry, Polygon) and east.bounds == (-180, 0, -170, 10)
+    assert isinstance(west.geometry, Polygon) and west.bounds == (170, 0, 180, 10)
+    assert inside(east, (-175, 5), (-180, 5), (175, 5)) == [True, True, False]
+    assert inside(west, (175, 5), (180, 5), (-175, 5)) == [True, True, False]
+
+
+def test_a_site_on_the_antimeridian_is_in_a_region_reaching_it_from_either_side() -> None:
+    # Longitudes 180 and -180 are the same meridian, whichever way a site's is written.
+    west_side = PolygonRegion("west side", shapely.box(170, 0, 180, 10))
+    east_side = PolygonRegion("east side", shapely.box(-180, 0, -170, 10))
+    for r in (west_side, east_side):
+        assert inside(r, (180, 5), (-180, 5), (180, 0), (-180, 10)) == [True] * 4
+        assert inside(r, (180, 11), (-180, -1)) == [False, False]
+    assert inside(rectangle("east", 180, 0, -170, 10), (180, 5)) == [True]
+
+
 def test_rectangle_validation() -> None:
     with pytest.raises(ValueError, match="south edge must be below"):
         rectangle("r", 0, 10, 5, 10)
@@ -127,8 +148,11 @@ def test_scalar_contains_point() -> None:
         (Polygon([(0, 0), (1, 1), (1, 0), (0, 1)]), "invalid: Self-intersection"),
         (Polygon(), "empty geometry"),
         (
-            Polygon([(170, 0), (181, 0), (181, 1)]),
-            "longitude must be between -180 and 180, got '181",
+            Polygon([(300, 0), (361, 0), (361, 1)]),
+            re.escape(
+                "longitude must be between -360 and 360 (beyond 180 only to cross the "
+                "antimeridian), got '361'"
+            ),
         ),
         (Polygon([(0, 80), (1, 91), (0, 91)]), "latitude must be between -90 and 90, got '91"),
         (Polygon([(0, 0), (1, np.inf), (1, 0)]), "non-finite"),
@@ -201,7 +225,7 @@ def test_fast_path_matches_per_point_test(
     # Force the cell-grid path (normally taken only for large inputs) and compare it
     # with GEOS testing every point, on random points and on points placed on purpose
     # on vertices, along edges and on the grid's round numbers.
-    monkeypatch.setattr(regions_module, "_GRID_MIN_CANDIDATES", 1000)
+    monkeypatch.setattr(polygon_mask, "GRID_MIN_CANDIDATES", 1000)
     r = PolygonRegion("g", geom)
     rng = np.random.default_rng(7)
     minx, miny, maxx, maxy = geom.bounds
@@ -218,9 +242,175 @@ def test_fast_path_matches_per_point_test(
     lon = np.concatenate([lon, verts[:, 0], ex.ravel(), gx.ravel()])
     lat = np.concatenate([lat, verts[:, 1], ey.ravel(), gy.ravel()])
     got = r.mask(lon, lat)
-    assert "_grid" in vars(r)  # the grid path really ran
+    assert r._engine.has_grid  # the grid path really ran
     np.testing.assert_array_equal(got, _brute(r, lon, lat))
     assert got[n : n + len(verts)].all()  # every vertex is inside
+
+
+# --------------------------------------------------------------------------- the antimeridian
+# Issue 11, finding 2: a polygon from 170 E to 170 W was read as a 340-degree-wide
+# planar shape over Greenwich, counting a site at 0 E and missing one at 179.9 E,
+# without a word. Each form a crossing shape comes in is read for what it means.
+
+# Sites east and west of the antimeridian, and far from it.
+NEAR_180 = [(179.9, 5), (-179.9, 5), (180, 5), (-180, 5), (175, 5), (-175, 5)]
+FAR = [(0, 5), (100, 5), (-100, 5), (169, 5), (-169, 5)]
+
+
+def _ring_feature(ring: list[list[float]], **props: object) -> dict:
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Polygon", "coordinates": [ring]},
+        "properties": props,
+    }
+
+
+def test_an_edge_jumping_across_the_antimeridian_is_refused_not_read_the_long_way() -> None:
+    # The exact shape of the finding: 170 E to 170 W, written without a split.
+    feature = _ring_feature([[170, 0], [-170, 0], [-170, 10], [170, 10], [170, 0]], name="Bering")
+    with pytest.raises(ValueError) as info:
+        region_from_feature(feature)
+    message = str(info.value)
+    assert message.startswith(
+        "feature 1: region 'Bering' has an edge from longitude 170 to -170, more than "
+        "180 degrees apart, so it could run either way round the world"
+    )
+    # It says how to write either shape, on one line.
+    assert "write -170 as 190" in message and "RFC 7946" in message
+    assert "add a vertex" in message and "\n" not in message
+
+
+def test_a_crossing_polygon_with_longitudes_beyond_180_is_split_and_totalled() -> None:
+    r = region_from_feature(_ring_feature([[170, 0], [190, 0], [190, 10], [170, 10], [170, 0]]))
+    assert isinstance(r, PolygonRegion)
+    # Stored in the RFC 7946 form: two parts meeting the antimeridian, lon in -180..180.
+    assert isinstance(r.geometry, MultiPolygon) and len(r.geometry.geoms) == 2
+    assert r.bounds == (-180.0, 0.0, 180.0, 10.0)
+    assert inside(r, *NEAR_180) == [True] * 6
+    assert inside(r, *FAR) == [False] * 5
+    # Written back split, and read back the same.
+    feature = r.to_feature()
+    assert feature["geometry"]["type"] == "MultiPolygon"
+    again = region_from_feature(feature)
+    assert isinstance(again, PolygonRegion) and again.geometry.equals(r.geometry)
+
+
+def test_the_same_shape_beyond_minus_180_and_in_the_split_form() -> None:
+    west = region_from_feature(
+        _ring_feature([[-190, 0], [-170, 0], [-170, 10], [-190, 10], [-190, 0]])
+    )
+    split = region_from_feature(
+        {
+            "type": "Feature",
+            "geometry": {
+                "type": "MultiPolygon",
+                "coordinates": [
+                    [[[170, 0], [180, 0], [180, 10], [170, 10], [170, 0]]],
+                    [[[-180, 0], [-170, 0], [-170, 10], [-180, 10], [-180, 0]]],
+                ],
+            },
+        }
+    )
+    for r in (west, split):
+        assert inside(r, *NEAR_180) == [True] * 6
+        assert inside(r, *FAR) == [False] * 5
+    assert isinstance(west, PolygonRegion) and isinstance(split, PolygonRegion)
+    assert west.geometry.equals(split.geometry)
+
+
+def test_a_holed_polygon_across_the_antimeridian() -> None:
+    # A ring from 160 E to 160 W around a hole from 175 E to 175 W.
+    shell = [(160, -10), (200, -10), (200, 10), (160, 10)]
+    hole = [(175, -5), (185, -5), (185, 5), (175, 5)]
+    r = PolygonRegion("ring", Polygon(shell, [hole]))
+    assert inside(r, (180, 0), (179, 0), (-179, 0)) == [False, False, False]  # the hole
+    assert inside(r, (175, 0), (-175, 0)) == [True, True]  # the hole's edges
+    assert inside(r, (165, 0), (-165, 0), (180, 8), (-180, -8)) == [True] * 4
+    assert inside(r, (0, 0), (150, 0), (-150, 0)) == [False] * 3
+
+
+def test_totals_count_the_right_side_of_the_world() -> None:
+    from explorer.geo.totals import SiteArrays, totals
+
+    lon = np.array([179.9, 0.0, -179.5, 170.5])
+    lat = np.array([5.0, 5.0, 5.0, 5.0])
+    arrays = SiteArrays.from_arrays(
+        np.array(["east", "greenwich", "west", "edge"], dtype=object),
+        lon,
+        lat,
+        np.array([[100], [1], [10], [1000]]),
+        ("H100",),
+    )
+    r = region_from_feature(_ring_feature([[170, 0], [190, 0], [190, 10], [170, 10], [170, 0]]))
+    t = totals(arrays, r)
+    assert t.site_ids == ("east", "west", "edge") and t.chips == 1110
+
+
+def test_a_crossing_polygon_from_a_regions_file(tmp_path) -> None:  # noqa: ANN001
+    p = tmp_path / "bering.geojson"
+    p.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    _ring_feature([[170, 50], [195, 50], [195, 66], [170, 66], [170, 50]]),
+                    _ring_feature([[170, 0], [-170, 0], [-170, 10], [170, 10], [170, 0]]),
+                ],
+            }
+        )
+    )
+    with pytest.raises(DataFileError, match="feature 2: region 'region 2' has an edge from"):
+        load_regions(p)
+
+
+@pytest.mark.parametrize(
+    ("ring", "message"),
+    [
+        # More than once round the world.
+        (
+            [(-170, 0), (200, 0), (200, 5), (-170, 5)],
+            "spans more than 360 degrees of longitude, got '-170' to '200'",
+        ),
+        ([(300, 0), (365, 0), (365, 5)], "between -360 and 360 .*got '365'"),
+    ],
+)
+def test_shapes_that_wrap_more_than_once_are_refused(ring: list, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        PolygonRegion("wrap", Polygon(ring))
+
+
+def test_wide_planar_shapes_are_kept_the_long_way() -> None:
+    # A 200-degree-wide rectangle over Greenwich: its parallel edges get a middle vertex,
+    # so it is the shape asked for and no edge is ambiguous.
+    wide = rectangle("wide", -100, 0, 100, 10)
+    assert inside(wide, (0, 5), (99, 5), (-99, 5)) == [True] * 3
+    assert inside(wide, (179.9, 5), (-179.9, 5)) == [False, False]
+    assert region_from_feature(wide.to_feature()).to_feature() == wide.to_feature()
+    # Across the antimeridian, 355 degrees wide: only 175 W to 170 W is left out.
+    most = rectangle("most", -170, 0, -175, 10)
+    assert inside(most, (0, 5), (180, 5), (-179, 5), (-170, 5)) == [True] * 4
+    assert inside(most, (-172, 5)) == [False]
+    # A whole-world box has full-width edges from -180 to 180, which mean just that.
+    world = PolygonRegion("world", shapely.box(-180, -90, 180, 90))
+    assert inside(world, (0, 0), (180, 90), (-180, -90), (-179.9, 5)) == [True] * 4
+
+
+def test_a_long_parallel_drawn_on_the_map_is_kept() -> None:
+    # Drawn on the Mercator map, straight across 220 degrees of longitude.
+    r = mercator_polygon("belt", [(-110, 40), (110, 40), (110, 50), (-110, 50)])
+    assert inside(r, (0, 45), (-109, 45)) == [True, True]
+    assert inside(r, (180, 45), (-150, 45)) == [False, False]
+
+
+@pytest.mark.parametrize("clon", [180.0, -180.0, 179.8, -179.8])
+def test_circles_across_the_antimeridian(clon: float) -> None:
+    c = CircleRegion("dateline", clon, 30.0, 100_000)
+    lon = np.array([180.0, -180.0, 179.5, -179.5, 178.0, -178.0, 0.0, 1.0])
+    lat = np.full(lon.size, 30.0)
+    _, _, d = GEOD.inv(np.full(lon.size, clon), lat, lon, lat)
+    expected = np.asarray(d) <= 100_000
+    np.testing.assert_array_equal(c.mask(lon, lat), expected)
+    assert expected[:4].sum() >= 3 and not expected[6:].any()  # both sides, not Greenwich
 
 
 # --------------------------------------------------------------------------- circles

@@ -168,6 +168,7 @@ class CapacityLedger:
         self._superseders: dict[str, set[str]] = {}  # id -> ids naming it in supersedes
         self._table: tuple[np.ndarray, ...] | None = None
         self._undated: np.ndarray | None = None
+        self._index: dict[str, int] | None = None
         self.reset(sites)
 
     # ------------------------------------------------------------------ relations
@@ -188,7 +189,7 @@ class CapacityLedger:
         return cid
 
     def parts_of(self, cid: str) -> list[Site]:
-        """The sites that count as parts of campus ``cid``, in store order."""
+        """The sites that count as parts of campus ``cid`` (in no particular order)."""
         parts = (self._sites.get(pid) for pid in self._parts.get(cid, ()))
         return [s for s in parts if s is not None and self.campus_of(s) == cid]
 
@@ -217,7 +218,7 @@ class CapacityLedger:
             self._sites[s.id] = s
             self._link(s)
         self._contrib = {sid: self._compute(sid) for sid in self._sites}
-        self._table = self._undated = None
+        self._table = self._undated = self._index = None
 
     def _link(self, s: Site) -> None:
         if s.part_of:
@@ -276,7 +277,7 @@ class CapacityLedger:
         present = {sid for sid in touched if sid in self._sites}
         for sid in present:
             self._contrib[sid] = self._compute(sid)
-        self._table = self._undated = None
+        self._table = self._undated = self._index = None
         return present
 
     # ------------------------------------------------------------------ reading
@@ -319,8 +320,9 @@ class CapacityLedger:
         out = self._at(day)
         if order is None:
             return out
-        index = {sid: i for i, sid in enumerate(self._sites)}
-        return out[:, [index[sid] for sid in order], :]
+        if self._index is None:
+            self._index = {sid: i for i, sid in enumerate(self._sites)}
+        return out[:, [self._index[sid] for sid in order], :]
 
     def _at(self, day: int | None) -> np.ndarray:
         n, m = len(self._sites), len(self.models)

@@ -26,9 +26,10 @@ sees new totals before the store call that caused them returns):
   (same shape), which keeps the mask.
 * Either store's ``reset`` rebuilds everything.
 
-Totals are computed by :func:`explorer.geo.totals.totals` on a snapshot of the rows
-inside the region, so the numbers (and the ``site_ids`` order: store order) are exactly
-what ``totals(SiteArrays.from_sites(store), region)`` gives.
+Totals are computed by :func:`explorer.geo.totals.masked_totals` (the arithmetic of
+:func:`~explorer.geo.totals.totals`) over the cache's own buffers and the region's
+mask, so the numbers (and the ``site_ids`` order: store order) are exactly what
+``totals(SiteArrays.from_sites(store), region)`` gives.
 
 No Qt here: the Qt side re-emits :attr:`LiveTotals.updated` as a signal.
 """
@@ -48,7 +49,7 @@ from explorer.core.store import SiteStore
 from explorer.geo.capacity import CapacityLedger
 from explorer.geo.region_store import RegionEntry, RegionStore
 from explorer.geo.regions import CircleRegion, PolygonRegion, Region
-from explorer.geo.totals import PowerFactors, SiteArrays, Totals, totals
+from explorer.geo.totals import PowerFactors, SiteArrays, Totals, masked_totals
 
 #: Name on the result of :meth:`LiveTotals.union`.
 UNION_NAME = "union"
@@ -138,6 +139,7 @@ class LiveTotals:
         self._as_of: date | None = None
         self.updated = Event("totals_updated")
         self._cache: dict[str, _RegionCache] = {}
+        self._view: SiteArrays | None = None
         # The totals last announced per region: `updated` reports a difference from
         # these, so a cache entry refreshed early by a read (see _current) still counts.
         self._reported: dict[str, Totals] = {}
@@ -189,6 +191,7 @@ class LiveTotals:
             return
         self._as_of = as_of
         self._low, self._chips, self._high = self._matrices()
+        self._buffers_replaced()
         self._retotal(list(self._cache))
         self._announce(self._cache)
 
@@ -276,6 +279,7 @@ class LiveTotals:
         self._ids, self._lon, self._lat, self._power = self._columns(sites)
         self._low, self._chips, self._high = self._matrices()
         self._counted = np.array([not self._ledger.is_superseded(s.id) for s in sites], dtype=bool)
+        self._buffers_replaced()
         self._reindex()
 
     def _reindex(self) -> None:
@@ -316,11 +320,40 @@ class LiveTotals:
         r = np.array(rows, dtype=np.int64)
         return [rid for rid, c in self._cache.items() if c.mask[r].any()]
 
+    def _live_arrays(self) -> SiteArrays:
+        """The whole cache as a :class:`SiteArrays`, over views of its own buffers.
+
+        No copy: building a snapshot of the rows inside a region (a gather of every
+        column) cost more than the totals themselves at 10^5 sites. The views are
+        read-only; the buffers behind them are patched in place by site edits (the
+        views see it) and replaced by inserts, removals, a rebuild or a new date, which
+        drop this object (:meth:`_buffers_replaced`).
+        """
+        if self._view is None:
+            self._view = SiteArrays(
+                self._ids.view(),
+                self._lon.view(),
+                self._lat.view(),
+                self._models,
+                self._chips.view(),
+                self._power.view(),
+                self._catalogue,
+                chips_low=self._low.view(),
+                chips_high=self._high.view(),
+                counted=self._counted.view(),
+                as_of=self._as_of,
+            )
+        return self._view
+
+    def _buffers_replaced(self) -> None:
+        self._view = None
+
     def _totals_of(self, mask: np.ndarray, name: str) -> Totals:
-        # The rows inside, in store order, totalled by the one public totals() so the
-        # arithmetic (and rounding) is exactly that of `explorer totals`.
-        sub = self._arrays_of(np.flatnonzero(mask))
-        return totals(sub, None, catalogue=self._catalogue, factors=self._factors, name=name)
+        # The rows inside, in store order, totalled by the public masked_totals(): the
+        # arithmetic (and rounding) of totals(), i.e. exactly that of `explorer totals`.
+        return masked_totals(
+            self._live_arrays(), mask, name, catalogue=self._catalogue, factors=self._factors
+        )
 
     # ------------------------------------------------------------------ the cache
     def _compute(self, entry: RegionEntry) -> _RegionCache:
@@ -420,6 +453,7 @@ class LiveTotals:
         self._high = np.asfortranarray(np.insert(self._high, at, zeros, axis=0))
         self._counted = np.insert(self._counted, at, np.ones(len(new), dtype=bool))
         self._power = np.insert(self._power, at, power)
+        self._buffers_replaced()
         self._reindex()
         affected = set()
         for rid, c in self._cache.items():
@@ -446,6 +480,7 @@ class LiveTotals:
         self._high = np.asfortranarray(np.delete(self._high, gone, axis=0))
         self._counted = np.delete(self._counted, gone)
         self._power = np.delete(self._power, gone)
+        self._buffers_replaced()
         self._reindex()
         for c in self._cache.values():
             c.mask = np.delete(c.mask, gone)

@@ -4,7 +4,9 @@ Every region answers one question fast: which of these sites (given as longitude
 latitude arrays) lie inside me? The answers follow two documented rules.
 
 * Polygons and rectangles live in planar longitude/latitude, as RFC 7946 GeoJSON says,
-  and a site on the boundary counts as inside (the ``covers`` predicate). A polygon
+  and a site on the boundary counts as inside (the ``covers`` predicate). A shape that
+  crosses the antimeridian is stored split at 180, as RFC 7946 asks; see
+  :mod:`explorer.geo.antimeridian` for the forms that are read and the one refused. A polygon
   drawn on a Web Mercator map has edges that were straight *on screen*; pass its
   vertices through :func:`mercator_polygon` so the stored lon/lat polygon matches what
   the user saw.
@@ -30,6 +32,9 @@ from pyproj import Geod
 from shapely.geometry import MultiPolygon, Polygon, mapping, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import orient
+
+from explorer.geo.antimeridian import MAX_EDGE_LON_SPAN, to_lon_range
+from explorer.geo.polygon_mask import PolygonMask
 
 #: The one ellipsoid used for all geodesic work.
 GEOD = Geod(ellps="WGS84")
@@ -147,32 +152,6 @@ def _check_lon_lat(lon: Any, lat: Any, what: str) -> tuple[float, float]:
 
 # =========================================================================== polygons
 
-# Above this many bounding-box candidates, a coarse grid classifying whole cells as
-# inside/outside pays for itself (measured: building a 2048-cell grid for a 30-vertex
-# polygon costs about as much as testing 20-30k points one by one, and then only the
-# ~10 % of points in boundary cells need testing); below it, testing each point directly
-# is faster.
-_GRID_MIN_CANDIDATES = 50_000
-_GRID_CELLS = 2048
-
-
-@dataclass(frozen=True, eq=False)
-class _CellGrid:
-    """Coarse classification of a polygon's bounding box into cells.
-
-    ``state`` is 1 where the whole (slightly enlarged) cell is covered by the polygon,
-    0 where it is disjoint from it, and -1 where the boundary passes and points in the
-    cell must be tested one by one.
-    """
-
-    minx: float
-    miny: float
-    dx: float
-    dy: float
-    nx: int
-    ny: int
-    state: np.ndarray
-
 
 @dataclass(frozen=True)
 class PolygonRegion(Region):
@@ -186,9 +165,13 @@ class PolygonRegion(Region):
     name : str
         Label for the region.
     geometry : shapely.Polygon or shapely.MultiPolygon
-        Valid, non-empty, finite, within lon -180..180 and lat -90..90. Z values are
-        dropped. Edges are straight in lon/lat; see :func:`mercator_polygon` for shapes
-        drawn on a Web Mercator map.
+        Valid, non-empty, finite, within lat -90..90. Z values are dropped. Edges are
+        straight in lon/lat; see :func:`mercator_polygon` for shapes drawn on a Web
+        Mercator map. Longitudes lie within -180..180, except that a shape crossing
+        the antimeridian may be given with longitudes beyond +-180 (up to +-360, e.g.
+        170 to 190): it is stored split at 180, as RFC 7946 asks. An edge whose ends
+        are more than 180 degrees of longitude apart is refused as ambiguous (see
+        :mod:`explorer.geo.antimeridian`).
     kind : {"polygon", "rectangle"}
         How the region was made; kept for the UI and written to files.
 
@@ -222,17 +205,15 @@ class PolygonRegion(Region):
         coords = shapely.get_coordinates(geom)
         if not np.isfinite(coords).all():
             raise ValueError(f"region '{self.name}' has a non-finite coordinate")
-        minx, miny, maxx, maxy = geom.bounds
-        if minx < -180 or maxx > 180:
-            bad = minx if minx < -180 else maxx
-            raise ValueError(
-                f"region '{self.name}' longitude must be between -180 and 180, got '{bad}'"
-            )
+        _, miny, _, maxy = geom.bounds
         if miny < -90 or maxy > 90:
             bad = miny if miny < -90 else maxy
             raise ValueError(
                 f"region '{self.name}' latitude must be between -90 and 90, got '{bad}'"
             )
+        # Across the antimeridian: the RFC 7946 split form as it is, longitudes beyond
+        # +-180 split here, an edge that could go either way round the world refused.
+        geom = to_lon_range(self.name, geom)
         if not geom.is_valid:
             raise ValueError(
                 f"region '{self.name}' geometry is invalid: {shapely.is_valid_reason(geom)}"
@@ -250,56 +231,21 @@ class PolygonRegion(Region):
     def mask(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
         x, y = _as_xy(lon, lat)
         flat_x, flat_y = x.ravel(), y.ravel()
-        out = np.zeros(flat_x.shape, dtype=bool)
-        minx, miny, maxx, maxy = self.bounds
-        # Most sites are far from any one region: a bounding-box test in numpy (NaN
-        # compares False, so NaN coordinates drop out here) leaves few for GEOS.
-        cand = np.flatnonzero(
-            (flat_x >= minx) & (flat_x <= maxx) & (flat_y >= miny) & (flat_y <= maxy)
-        )
-        if cand.size:
-            cx, cy = flat_x[cand], flat_y[cand]
-            if cand.size >= _GRID_MIN_CANDIDATES:
-                out[cand] = self._mask_with_grid(cx, cy)
-            else:
-                out[cand] = shapely.intersects_xy(self.geometry, cx, cy)
+        out = self._engine(flat_x, flat_y)
+        # Longitudes 180 and -180 are one meridian. A region that reaches it from one
+        # side holds a site there however its longitude is written.
+        minx, _, maxx, _ = self.bounds
+        for reached, other in ((maxx == 180.0, -180.0), (minx == -180.0, 180.0)):
+            if reached:
+                at = np.flatnonzero(flat_x == other)
+                if at.size:
+                    out[at] |= self._engine(np.full(at.size, -other), flat_y[at])
         return out.reshape(x.shape)
 
     @cached_property
-    def _grid(self) -> _CellGrid:
-        """Classify grid cells once per region (the region is immutable)."""
-        minx, miny, maxx, maxy = self.bounds
-        w, h = max(maxx - minx, 1e-12), max(maxy - miny, 1e-12)
-        # Roughly square cells, about _GRID_CELLS of them.
-        nx = int(min(max(round(math.sqrt(_GRID_CELLS * w / h)), 1), _GRID_CELLS))
-        ny = int(min(max(round(_GRID_CELLS / nx), 1), _GRID_CELLS))
-        dx, dy = w / nx, h / ny
-        ix, iy = np.meshgrid(np.arange(nx), np.arange(ny), indexing="xy")
-        # Enlarge each cell by far more than the rounding error of the cell index
-        # computed in _mask_with_grid, so a point that rounding puts in a neighbouring
-        # cell still lies inside the (enlarged) box that was classified.
-        eps = 1e-9 * max(w, h, 1.0)
-        boxes = shapely.box(
-            minx + ix.ravel() * dx - eps,
-            miny + iy.ravel() * dy - eps,
-            minx + (ix.ravel() + 1) * dx + eps,
-            miny + (iy.ravel() + 1) * dy + eps,
-        )
-        covered = shapely.covers(self.geometry, boxes)
-        touching = shapely.intersects(self.geometry, boxes)
-        state = np.where(covered, 1, np.where(touching, -1, 0)).astype(np.int8)
-        return _CellGrid(minx, miny, dx, dy, nx, ny, state)
-
-    def _mask_with_grid(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        g = self._grid
-        ix = np.clip(((x - g.minx) / g.dx).astype(np.int64), 0, g.nx - 1)
-        iy = np.clip(((y - g.miny) / g.dy).astype(np.int64), 0, g.ny - 1)
-        state = g.state[iy * g.nx + ix]
-        out = state == 1
-        edge = np.flatnonzero(state == -1)
-        if edge.size:
-            out[edge] = shapely.intersects_xy(self.geometry, x[edge], y[edge])
-        return out
+    def _engine(self) -> PolygonMask:
+        """The exact vectorised covers test (see :mod:`explorer.geo.polygon_mask`)."""
+        return PolygonMask(self.geometry)
 
     def to_feature(self) -> dict[str, Any]:
         return {
@@ -340,14 +286,33 @@ def rectangle(name: str, west: float, south: float, east: float, north: float) -
         )
     if west == east:
         raise ValueError(f"rectangle west and east edges must differ, got '{west:g}'")
+    # 180 and -180 are one meridian: a box starting at 180 or ending at -180 has no
+    # part on that side of it.
+    if west == 180.0:
+        west = -180.0
+    if east == -180.0:
+        east = 180.0
     geom: Polygon | MultiPolygon
     if west < east:
-        geom = shapely.box(west, south, east, north)
+        geom = _box(west, south, east, north)
     else:
-        geom = MultiPolygon(
-            [shapely.box(west, south, 180.0, north), shapely.box(-180.0, south, east, north)]
-        )
+        geom = MultiPolygon([_box(west, south, 180.0, north), _box(-180.0, south, east, north)])
     return PolygonRegion(name, geom, kind="rectangle")
+
+
+def _box(west: float, south: float, east: float, north: float) -> Polygon:
+    """A box whose parallel edges are each at most 180 degrees of longitude long.
+
+    A wider box gets a vertex in the middle of its south and north edges: the same
+    shape, but no edge that could be read as going the other way round the world (see
+    :mod:`explorer.geo.antimeridian`).
+    """
+    if east - west <= MAX_EDGE_LON_SPAN:
+        return shapely.box(west, south, east, north)
+    mid = (west + east) / 2
+    return Polygon(
+        [(east, south), (east, north), (mid, north), (west, north), (west, south), (mid, south)]
+    )
 
 
 # =========================================================================== circles
@@ -555,8 +520,12 @@ def densify_mercator_ring(
     for i, (lon0, lat0) in enumerate(ring):
         lon1, lat1 = ring[(i + 1) % len(ring)]
         out.append((lon0, lat0))
-        # Meridians and parallels are straight in both projections: nothing to add.
+        # Meridians and parallels are straight in both projections: nothing to add,
+        # except that a parallel longer than 180 degrees gets a vertex in the middle,
+        # so that no edge could be read as going the other way round the world.
         if lon0 == lon1 or lat0 == lat1:
+            if lat0 == lat1 and abs(lon1 - lon0) > MAX_EDGE_LON_SPAN:
+                out.append(((lon0 + lon1) / 2, lat0))
             continue
         steps = math.ceil(max(abs(lon1 - lon0), abs(lat1 - lat0)) / max_step_deg)
         if steps < 2:

@@ -36,6 +36,7 @@ from shapely.geometry.base import BaseGeometry
 
 from explorer.core.errors import DataFileError
 from explorer.geo.regions import MAX_NAME, PolygonRegion
+from explorer.io.gdal_messages import gdal_warnings_logged
 
 #: Name fields tried in this order when none is given (exact match first, then the
 #: same names ignoring case).
@@ -248,6 +249,7 @@ def _features_of(numbers: list[int]) -> str:
 # --------------------------------------------------------------------------- public API
 
 
+@gdal_warnings_logged  # listing the layers warns too, not only reading them
 def load_boundary_layer(
     path: str | os.PathLike[str],
     name_field: str | None = None,

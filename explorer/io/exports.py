@@ -25,7 +25,7 @@ from explorer.core.checks import list_of
 from explorer.core.errors import DataFileError
 from explorer.core.schema import Site, now_iso
 from explorer.geo.regions import Region
-from explorer.io.formats import write_sites
+from explorer.io.formats import file_kind, write_sites
 from explorer.io.region_files import save_regions
 
 #: Metadata key under which an export records the filter it applied.
@@ -70,6 +70,9 @@ def export_sites(
     *,
     region: Region | None = None,
     metadata: Mapping[str, Any] | None = None,
+    regions: Iterable[Region] = (),
+    keep_tables_from: str | os.PathLike[str] | None = None,
+    keep_formulas: bool = False,
 ) -> int:
     """Write ``sites`` (or only those inside ``region``) to ``path``, atomically.
 
@@ -87,6 +90,16 @@ def export_sites(
         a ``totals`` entry describing the unfiltered data is moved into
         ``export_filter.unfiltered_totals`` so it is not read as the subset's totals.
         CSV files have no place for metadata (see :mod:`explorer.io.formats`).
+    regions : iterable of Region, optional
+        GeoPackage only: regions the written project holds (the other formats hold
+        sites only).
+    keep_tables_from : path-like, optional
+        GeoPackage only: the project whose other tables (added by other tools) the
+        written file keeps (default: the file being replaced; see
+        :func:`explorer.io.project.save_project`).
+    keep_formulas : bool, default False
+        CSV only: write cells a spreadsheet would run as formulas as they are, instead
+        of neutralised with a leading quote (:mod:`explorer.io.csv_cells`).
 
     Returns
     -------
@@ -128,7 +141,14 @@ def export_sites(
         if "totals" in meta:
             record["unfiltered_totals"] = meta.pop("totals")
         meta[FILTER_KEY] = record
-    write_sites(path, chosen, meta)
+    if file_kind(path) == "gpkg":
+        from explorer.io.project import Project, save_project  # GDAL, only when needed
+
+        features = [r.to_feature() for r in list_of(regions, Region, "regions")]
+        project = Project(sites=chosen, metadata=meta, regions=features)
+        save_project(path, project, keep_tables_from=keep_tables_from)
+    else:
+        write_sites(path, chosen, meta, keep_formulas=keep_formulas)
     return len(chosen)
 
 

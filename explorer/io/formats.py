@@ -50,6 +50,7 @@ from explorer.core.chips import ChipCatalogue
 from explorer.core.errors import DataFileError, Problem, ValidationError
 from explorer.core.schema import Site
 from explorer.io.atomic import atomic_target
+from explorer.io.csv_cells import neutralise_cell, restore_cell
 from explorer.io.progress import Progress, report, scaled
 from explorer.io.records import decode_json_list, record_label, refuse_unwritable
 
@@ -227,6 +228,8 @@ def write_sites(
     path: str | os.PathLike[str],
     sites: Iterable[Site],
     metadata: Mapping[str, Any] | None = None,
+    *,
+    keep_formulas: bool = False,
 ) -> None:
     """Write sites to ``path`` atomically, in the format its extension names.
 
@@ -240,6 +243,10 @@ def write_sites(
     metadata : mapping, optional
         File metadata (GeoJSON ``metadata`` member, GeoPackage ``project`` table;
         not stored in CSV).
+    keep_formulas : bool, default False
+        CSV only: write text cells that a spreadsheet would run as formulas (``=...``,
+        ``+...``, ``-...``, ``@...``) as they are, instead of with a leading quote
+        (see :mod:`explorer.io.csv_cells`; the reader takes the quote off again).
 
     Raises
     ------
@@ -248,7 +255,8 @@ def write_sites(
     ValidationError
         Two sites share an id (such a file could not be read back).
     ValueError
-        A coordinate or power value is NaN or infinite.
+        A coordinate or power value is NaN or infinite, or a metadata value cannot be
+        stored as JSON (the message names the key).
 
     Notes
     -----
@@ -259,6 +267,8 @@ def write_sites(
     sites = list(sites)
     refuse_unwritable(sites)
     meta = dict(metadata or {})
+    if kind == "geojson":
+        _check_metadata(meta)
     if kind == "gpkg":
         from explorer.io.project import Project, save_project
 
@@ -275,6 +285,8 @@ def write_sites(
         with open(tmp, "w", encoding="utf-8", newline="") as fh:
             if kind == "geojson":
                 _dump_geojson(sites_to_geojson(sites, meta), fh)
+            elif keep_formulas:
+                _dump_csv(sites, fh, keep_formulas=True)
             else:
                 _dump_csv(sites, fh)
 
@@ -372,6 +384,16 @@ def _decode(path: str | os.PathLike[str], data: bytes) -> str:
 # --------------------------------------------------------------------------- GeoJSON
 
 
+def _check_metadata(meta: Mapping[str, Any]) -> None:
+    """Refuse, naming the key, metadata that JSON cannot hold (NaN, which a lenient JSON
+    reader accepted; objects that are not JSON at all), before anything is written."""
+    for key, value in meta.items():
+        try:
+            json.dumps(value, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"metadata '{key}' cannot be saved as JSON: {exc}") from None
+
+
 def _dump_geojson(doc: dict[str, Any], fh: TextIO) -> None:
     # allow_nan=False: NaN is not JSON; better to fail (atomically) than write a
     # file other tools reject.
@@ -387,9 +409,17 @@ def _fmt_number(value: float | int | None) -> str:
     return "" if value is None else repr(value)
 
 
-def _dump_csv(sites: list[Site], fh: TextIO) -> None:
-    writer = csv.writer(fh, lineterminator="\n")
+#: CSV columns holding numbers or JSON lists: never formula-quoted.
+_CSV_NOT_TEXT = frozenset({"lon", "lat", "chips", "power_mw", "hardware", "sources"})
+
+
+def _dump_csv(sites: list[Site], fh: TextIO, *, keep_formulas: bool = False) -> None:
+    # CRLF, as RFC 4180 has it: the csv module quotes only cells holding a character of
+    # the line terminator, and a notes cell with a bare CR left unquoted read back as
+    # two rows.
+    writer = csv.writer(fh, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
+    text_cell = (lambda v: v) if keep_formulas else neutralise_cell
     for s in sites:
         d = s.to_dict()
         row = {
@@ -401,7 +431,7 @@ def _dump_csv(sites: list[Site], fh: TextIO) -> None:
             "hardware": json.dumps(d["hardware"], ensure_ascii=False),
             "sources": json.dumps(d["sources"], ensure_ascii=False),
         }
-        writer.writerow([row[c] for c in CSV_COLUMNS])
+        writer.writerow([row[c] if c in _CSV_NOT_TEXT else text_cell(row[c]) for c in CSV_COLUMNS])
 
 
 def _read_csv(
@@ -431,7 +461,7 @@ def _read_csv(
         for n, cells in enumerate(reader, start=2):
             if not any(c.strip() for c in cells):
                 continue  # blank line, e.g. at the end of a hand-edited file
-            row = dict(zip(columns, cells, strict=False))
+            row = dict(zip(columns, map(restore_cell, cells), strict=False))
             label = record_label(f"row {n}", row.get("id"))
             found: list[Problem] = []
             if len(cells) > len(columns):

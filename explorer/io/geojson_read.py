@@ -20,6 +20,7 @@ import numpy as np
 
 from explorer.core.errors import DataFileError, Problem
 from explorer.io.column_check import RawSites
+from explorer.io.json_text import JsonTextError, decode_json
 from explorer.io.progress import Progress, report
 from explorer.io.record_columns import explode, raw_from_records
 from explorer.io.records import decode_json_list, record_label, shorten
@@ -110,6 +111,8 @@ def read_geojson_raw(
     """
     report(progress, 0.0, "reading")
     try:
+        # msgspec refuses what decode_json refuses (lone surrogates, integers beyond
+        # 64 bits, runaway nesting); the generic reading then words it.
         doc = _DECODER.decode(data[3:] if data.startswith(b"\xef\xbb\xbf") else data)
     except (msgspec.DecodeError, msgspec.ValidationError):
         doc = None
@@ -209,13 +212,10 @@ def _generic(
             f"{path} is not UTF-8 text (undecodable byte at offset {exc.start})"
         ) from None
     try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise DataFileError(
-            f"{path} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
-        ) from None
-    except RecursionError:
-        raise DataFileError(f"{path} is not usable JSON: nested too deeply") from None
+        doc = decode_json(text)
+    except JsonTextError as exc:
+        kind = "valid" if exc.line is not None else "usable"
+        raise DataFileError(f"{path} is not {kind} JSON: {exc}") from None
     if not isinstance(doc, dict):
         raise DataFileError(
             f"{path} is not a GeoJSON FeatureCollection (top level is a {json_type(doc)})"

@@ -11,6 +11,7 @@ from typing import Any
 from explorer.core.chips import ChipCatalogue
 from explorer.core.errors import Problem
 from explorer.io.column_check import check_sites
+from explorer.io.gdal_messages import gdal_warnings_logged
 from explorer.io.point_layers import choose_point_layer, read_point_layer_raw
 from explorer.io.progress import Progress, scaled
 from explorer.io.project import PROJECT_TABLE, list_layers, read_project_columns
@@ -40,6 +41,7 @@ class GeoPackageRead:
     layer: str | None = None
 
 
+@gdal_warnings_logged
 def read_geopackage(
     path: str | os.PathLike[str],
     catalogue: ChipCatalogue,

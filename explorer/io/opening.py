@@ -20,6 +20,7 @@ from typing import Any
 
 from explorer.core.chips import ChipCatalogue
 from explorer.core.errors import Problem, ValidationError
+from explorer.io.atomic import remove_stale_saves
 from explorer.io.bulk import paused_gc
 from explorer.io.formats import file_kind, read_site_columns
 from explorer.io.progress import Progress, report
@@ -124,8 +125,12 @@ def open_file(
     ValidationError
         ``strict`` and at least one record is invalid.
     """
+    p = Path(path)
+    file_kind(p)  # an unsupported file is refused before anything is touched
+    # What killed saves of this file left beside it (never a live save's files).
+    remove_stale_saves(p)
     with paused_gc():
-        opened = _open(Path(path), catalogue, layer, progress)
+        opened = _open(p, catalogue, layer, progress)
     if strict and opened.problems:
         raise ValidationError(opened.problems)
     return opened

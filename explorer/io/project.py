@@ -17,7 +17,11 @@ Layout (all written by GDAL, so QGIS and ogr2ogr read it as they would any GPKG)
     the marker ``format = "compute-site-explorer"`` and ``format_version``.
 ``regions`` (only when there are regions)
     Geometry layer (Polygon, MultiPolygon, or Point with ``radius_m``): name,
-    kind, radius_m, and ``extra`` (JSON text of any other feature properties).
+    kind, radius_m, and ``extra`` (JSON text of any other feature properties; its
+    ``name``/``kind``/``radius_m``, if someone wrote them there, are ignored).
+
+Any other table in the file (a layer added in QGIS, its styles) is the user's: a save
+keeps it (:mod:`explorer.io.project_tables`).
 
 Regions are exchanged as plain GeoJSON feature dicts so that ``io`` does not
 depend on ``geo``.
@@ -44,8 +48,11 @@ from explorer.core.errors import DataFileError, Problem, ValidationError
 from explorer.core.schema import Site
 from explorer.io.atomic import atomic_target
 from explorer.io.column_check import ChildRows, check_sites
+from explorer.io.gdal_messages import gdal_warnings_logged
+from explorer.io.json_text import JsonTextError, decode_json
 from explorer.io.point_layers import LayerInfo, raw_from_table, read_arrow_layer
 from explorer.io.progress import Progress, report, scaled
+from explorer.io.project_tables import carry_foreign_tables
 from explorer.io.project_value import Project
 from explorer.io.records import refuse_unwritable
 from explorer.io.site_columns import SiteColumns
@@ -59,9 +66,16 @@ SOURCES_TABLE = "sources"
 PROJECT_TABLE = "project"
 REGIONS_LAYER = "regions"
 
+#: The application's tables; any other table in a project file is the user's and is kept.
+OWN_TABLES = (SITES_LAYER, HARDWARE_TABLE, SOURCES_TABLE, PROJECT_TABLE, REGIONS_LAYER)
+#: The ``project`` table row that makes a GeoPackage one of our projects.
+_MARKER = ("format", json.dumps(FORMAT))
+
 #: Keys of the ``project`` table that belong to the file format, not the metadata.
 RESERVED_KEYS = ("format", "format_version")
 REGION_GEOMETRY_TYPES = ("Polygon", "MultiPolygon", "Point")
+#: Region properties stored in columns of their own (never taken from ``extra``).
+_REGION_COLUMNS = frozenset({"name", "kind", "radius_m"})
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 # SQLite header bytes 68-71 hold the application id; GeoPackage sets "GPKG"
@@ -100,7 +114,13 @@ _SITE_TEXT_COLUMNS = (
 Columns = dict[str, tuple[np.ndarray, np.ndarray | None]]
 
 
-def save_project(path: str | os.PathLike[str], project: Project) -> None:
+@gdal_warnings_logged
+def save_project(
+    path: str | os.PathLike[str],
+    project: Project,
+    *,
+    keep_tables_from: str | os.PathLike[str] | None = None,
+) -> list[str]:
     """Write ``project`` to a GeoPackage at ``path``, atomically.
 
     Everything is checked before anything is written; the file is then built
@@ -108,12 +128,24 @@ def save_project(path: str | os.PathLike[str], project: Project) -> None:
     complete. On any failure the previous file is untouched and the temporary
     file is removed.
 
+    Tables the application does not know (a layer added in QGIS, its styles...) are
+    carried over from the project file being replaced, or from ``keep_tables_from``
+    (see :mod:`explorer.io.project_tables`).
+
     Parameters
     ----------
     path : path-like
         Target ``.gpkg`` file.
     project : Project
         What to save.
+    keep_tables_from : path-like, optional
+        The project file whose other tables the saved file keeps (default: ``path``
+        itself; give the opened file when saving it under a new name).
+
+    Returns
+    -------
+    list of str
+        The names of the other tables kept.
 
     Raises
     ------
@@ -127,8 +159,11 @@ def save_project(path: str | os.PathLike[str], project: Project) -> None:
     refuse_unwritable(sites)
     project_rows = _project_rows(project.metadata)
     region_rows = [_region_row(i, f) for i, f in enumerate(project.regions, start=1)]
+    source = path if keep_tables_from is None else keep_tables_from
     with atomic_target(path) as tmp:
+        kept = carry_foreign_tables(source, tmp, OWN_TABLES, marker=_MARKER)
         _write_project(tmp, sites, project_rows, region_rows)
+    return kept
 
 
 def _write_project(
@@ -341,6 +376,7 @@ def load_project(
     return project
 
 
+@gdal_warnings_logged
 def read_project(
     path: str | os.PathLike[str],
     *,
@@ -558,8 +594,8 @@ def _read_metadata(path: str | os.PathLike[str], problems: list[Problem]) -> dic
         if not isinstance(key, str):
             continue
         try:
-            values[key] = json.loads(text) if isinstance(text, str) else None
-        except json.JSONDecodeError:
+            values[key] = decode_json(text) if isinstance(text, str) else None
+        except JsonTextError:
             problems.append(
                 Problem(
                     key,
@@ -616,11 +652,13 @@ def _read_regions(path: str | os.PathLike[str], problems: list[Problem]) -> list
         extra_text = row.get("extra")
         if extra_text:
             try:
-                extra = json.loads(extra_text)
-            except json.JSONDecodeError:
+                extra = decode_json(extra_text)
+            except JsonTextError:
                 extra = None
             if isinstance(extra, dict):
-                props.update(extra)
+                # The columns are the region; a hand-edited ``extra`` must not override
+                # them (the writer never puts these keys there).
+                props.update((k, v) for k, v in extra.items() if k not in _REGION_COLUMNS)
             else:
                 problems.append(
                     Problem("extra", extra_text, "extra must be a JSON object", where=where)

@@ -7,7 +7,6 @@ All readers (GeoJSON, CSV, GeoPackage) funnel their records through
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping
 from dataclasses import replace
@@ -16,6 +15,7 @@ from typing import Any
 from explorer.core.chips import ChipCatalogue
 from explorer.core.errors import Problem, ValidationError
 from explorer.core.schema import Site, duplicate_id_problems, parse_site
+from explorer.io.json_text import JsonTextError, decode_json
 
 _MAX_LABEL_ID = 64
 
@@ -55,13 +55,13 @@ def decode_json_list(value: Any, fld: str, problems: list[Problem], where: str) 
     if not text:
         return None
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
+        return decode_json(text)
+    except JsonTextError as exc:
         problems.append(
             Problem(
                 fld,
                 value,
-                f"{fld} must be a JSON list ({exc.msg}), got '{shorten(text)}'",
+                f"{fld} must be a JSON list ({exc.reason}), got '{shorten(text)}'",
                 where=where,
             )
         )

@@ -22,6 +22,10 @@ from explorer.geo.regions import (
     regions_to_feature_collection,
 )
 from explorer.io.atomic import atomic_target
+from explorer.io.json_text import JsonTextError, decode_json
+
+#: Longest message about a region (the bad value the region rules quote can be huge).
+MAX_MESSAGE = 300
 
 
 @dataclass(frozen=True)
@@ -73,17 +77,21 @@ def read_region_file(path: str | os.PathLike[str]) -> RegionFile:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise DataFileError(f"{p.name}: cannot read regions file: {reason}") from None
     try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise DataFileError(
-            f"{p.name}: not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
-        ) from None
+        doc = decode_json(text)
+    except JsonTextError as exc:
+        where = f" (line {exc.line}, column {exc.column})" if exc.line is not None else ""
+        raise DataFileError(f"{p.name}: not valid JSON: {exc.reason}{where}") from None
     try:
         regions = regions_from_document(doc)
         named = [_has_name(f) for f in features_of(doc)]
         return RegionFile(regions, named)
     except ValueError as exc:
-        raise DataFileError(f"{p.name}: {exc}") from None
+        raise DataFileError(_bounded(f"{p.name}: {exc}")) from None
+
+
+def _bounded(message: str) -> str:
+    """A message quoting a value (a name that is a huge list...) cut to one screen line."""
+    return message if len(message) <= MAX_MESSAGE else message[: MAX_MESSAGE - 3] + "..."
 
 
 def save_regions(path: str | os.PathLike[str], regions: Iterable[Region]) -> None:

@@ -26,6 +26,11 @@ Events (plain :class:`~explorer.core.events.Event`, emitted only on a real chang
     Another project replaced the content (its display name).
 ``notice(str)``
     A one-line message for the user (a pick that found no area, a refused drawing).
+
+Team mode (a shared catalogue, :meth:`Session.open_database`): every command is written
+through first; a refused write raises, or, when :attr:`Session.refusal_handler` is set (the
+window), is handed to it as a :class:`~explorer.session.refusals.Refusal`. On a file, each
+command's changes are kept in :attr:`Session.change_log` (the History view reads them).
 """
 
 from __future__ import annotations
@@ -47,6 +52,7 @@ from explorer.core.commands import (
     EditRegion,
     EditSite,
 )
+from explorer.core.dates import NEVER
 from explorer.core.errors import DataFileError, ValidationError
 from explorer.core.events import Event
 from explorer.core.history import History, UndoHistory
@@ -56,8 +62,12 @@ from explorer.core.store import SiteStore
 from explorer.geo.live_totals import LiveTotals
 from explorer.geo.region_store import RegionEntry, RegionStore
 from explorer.geo.regions import Region
+from explorer.geo.timeline import step_dates
 from explorer.geo.totals import PowerFactors
-from explorer.io.database.catalogue import ReadOnly
+from explorer.io.changelog import ChangeRecord, os_user
+from explorer.io.database.catalogue import DatabaseError, ReadOnly
+from explorer.session.change_log import LoggedCommand
+from explorer.session.refusals import Refusal
 from explorer.session.write_through import WriteThrough
 
 if TYPE_CHECKING:
@@ -147,6 +157,14 @@ class Session:
         self.database: DatabaseCatalogue | None = None
         #: The analyst's reason for the changes that follow (kept in history).
         self.reason = ""
+        #: In team mode, where refused changes go instead of being raised (the window
+        #: sets it); None: a refused change raises.
+        self.refusal_handler: Callable[[Refusal], None] | None = None
+        #: A stale edit handed to :attr:`refusal_handler` that waits for
+        #: :meth:`keep_mine` or :meth:`take_theirs`; no other change is made meanwhile.
+        self.pending_refusal: Refusal | None = None
+        #: On a file: the changes this session made, oldest first (who is the OS user).
+        self.change_log: list[ChangeRecord] = []
         self._admin: AdminAreas | None | _Unloaded = admin_areas
         self._mode = "browse"
         self._color_mode = "export"
@@ -291,6 +309,8 @@ class Session:
         self.sites.reset(project.sites, project.metadata)
         self.regions.reset(entries)
         self.history.clear()
+        self.change_log = []
+        self.pending_refusal = None
         if self.database is not None:
             self.database.close()
             self.database = None
@@ -326,43 +346,137 @@ class Session:
         from explorer.io.project import save_project
 
         target = Path(path)
-        save_project(target, self.project())
+        # "Save As" keeps the tables other tools added to the opened project, as "Save" does.
+        save_project(target, self.project(), keep_tables_from=self.path)
         self.path = target
         self.display_name = target.name
         return target
 
     # ================================================================== commands and undo
-    def _push(self, command: Command) -> None:
-        """Apply ``command`` and record it: in team mode written through first."""
+    def _push(self, command: Command) -> bool:
+        """Apply ``command`` and record it: in team mode written through first, on a
+        file logged in :attr:`change_log`. Returns False when the change was refused and
+        handed to :attr:`refusal_handler` (nothing changed)."""
+        if self._waiting():
+            return False
         db = self.database
-        if db is not None:
-            if not db.read_only:
-                command = WriteThrough(command, db, self.sites, self.reason)
-            elif getattr(command, "store", None) is self.sites:
-                raise ReadOnly(f"{db.shown}: role '{db.role}' may only read this catalogue")
-            # A read-only analyst still draws regions: they stay in this session.
-        self.history.push(command)
+        if db is None:
+            command = LoggedCommand(
+                command, self.change_log, self.sites, os_user(), lambda: self.reason
+            )
+        elif not db.read_only:
+            command = WriteThrough(command, db, self.sites, self.reason)
+        elif getattr(command, "store", None) is self.sites:
+            error = ReadOnly(f"{db.shown}: role '{db.role}' may only read this catalogue")
+            return self._refuse(Refusal(error, command.text, "do"))
+        # A read-only analyst still draws regions: they stay in this session.
+        try:
+            self.history.push(command)
+        except DatabaseError as exc:
+            if not isinstance(command, WriteThrough):
+                raise
+            return self._refuse(Refusal(exc, command.text, "do", command))
+        return True
 
     def undo(self) -> bool:
         """Undo the last command (in team mode: write its undo as a new change first).
-        Returns False when there is nothing to undo; raises as the write does."""
-        command = self.history.next_undo()
-        if command is None:
-            return False
-        if isinstance(command, WriteThrough):
-            command.write(undoing=True)
-        self.history.undo()
-        return True
+
+        Returns False when there is nothing to undo, or the undo was refused and handed
+        to :attr:`refusal_handler`; otherwise raises as the write does (a
+        :class:`~explorer.io.database.catalogue.StaleEdit` too when someone else changed
+        the record since: undoing would silently undo their change as well).
+        """
+        return self._step("undo")
 
     def redo(self) -> bool:
         """Redo the last undone command (written through first in team mode)."""
-        command = self.history.next_redo()
-        if command is None:
+        return self._step("redo")
+
+    def _step(self, step: str) -> bool:
+        undoing = step == "undo"
+        command = self.history.next_undo() if undoing else self.history.next_redo()
+        if command is None or self._waiting():
             return False
         if isinstance(command, WriteThrough):
-            command.write(undoing=False)
-        self.history.redo()
+            command.reason = self.reason  # the reason given now goes with this change
+            try:
+                command.write(undoing=undoing)
+            except DatabaseError as exc:
+                return self._refuse(Refusal(exc, command.text, step, command))
+        if undoing:
+            self.history.undo()
+        else:
+            self.history.redo()
         return True
+
+    def _refuse(self, refusal: Refusal) -> bool:
+        """Hand a refused change to :attr:`refusal_handler` (or raise its error)."""
+        if self.refusal_handler is None:
+            raise refusal.error
+        if refusal.can_keep_mine:
+            self.pending_refusal = refusal
+        self.refusal_handler(refusal)
+        return False
+
+    def _waiting(self) -> bool:
+        """True (with a notice) while a conflict waits for the analyst's choice."""
+        if self.pending_refusal is None:
+            return False
+        self.notice.emit("A conflict is waiting for your choice: keep yours or take theirs")
+        return True
+
+    # ================================================================== conflicts
+    def keep_mine(self) -> bool:
+        """Resolve the pending conflict by writing this client's change over theirs.
+
+        The refused command (or undo, or redo) is written again with ``force=True`` and
+        then applied here, as a new change in the database. A refused new change is first
+        based on the records as they are now (taken in from the database), so undoing it
+        later puts back their value. Returns False when nothing was pending or the forced
+        write was refused again (handed to the handler).
+        """
+        refusal, self.pending_refusal = self.pending_refusal, None
+        if refusal is None or refusal.command is None:
+            return False
+        command = refusal.command
+        step = refusal.step
+        undoing = step == "undo"
+        if step != "do":
+            expected = self.history.next_undo() if undoing else self.history.next_redo()
+            if expected is not command:
+                raise RuntimeError(f"the {step} of '{command.text}' is no longer the next {step}")
+        try:
+            if step == "do":
+                # Take in the records as they are now and base my change on them, so
+                # that undoing it later goes back to their value.
+                self.pull(*refusal.record_ids())
+                command.rebase()
+            command.write(undoing=undoing, force=True)
+        except DatabaseError as exc:
+            return self._refuse(Refusal(exc, refusal.text, step, command))
+        command.prepare_local(undoing=undoing)
+        if step == "do":
+            self.history.push(command)  # written: do() only applies it here
+        elif undoing:
+            self.history.undo()
+        else:
+            self.history.redo()
+        return True
+
+    def take_theirs(self) -> None:
+        """Resolve the pending conflict by dropping this client's change and taking the
+        records as they are in the database now (not undoable).
+
+        Raises
+        ------
+        ConnectionLost
+            The server went away; the change stays dropped.
+        """
+        refusal, self.pending_refusal = self.pending_refusal, None
+        if refusal is None:
+            return
+        site_ids, region_ids = refusal.record_ids()
+        self.pull(site_ids, region_ids)
 
     # ================================================================== team mode
     def apply_remote(
@@ -399,6 +513,93 @@ class Session:
         sites, regions = self.database.fetch(site_ids, region_ids)
         self.apply_remote(sites, regions)
 
+    def reconnect(self) -> None:
+        """Connect again to the shared catalogue after the server went away (then call
+        :meth:`catch_up`). Raises ``ConnectionLost`` while it cannot be reached."""
+        if self.database is not None:
+            self.database.connect()
+
+    def catch_up(self) -> tuple[int, int]:
+        """Read the whole shared catalogue again and take in what differs from here (what
+        others changed while this client was not listening), not undoable.
+
+        A read-only session keeps the regions it drew (they were never in the
+        database): it takes in regions added or changed there, and drops none.
+
+        Returns
+        -------
+        (int, int)
+            How many sites and regions changed here.
+
+        Raises
+        ------
+        ConnectionLost
+        """
+        db = self.database
+        if db is None:
+            return 0, 0
+        loaded = db.load()
+        remote_sites = {s.id: s for s in loaded.project.sites}
+        sites: dict[str, Site | None] = {}
+        for site in self.sites:
+            if remote_sites.get(site.id) != site:
+                sites[site.id] = remote_sites.get(site.id)
+        for sid, site in remote_sites.items():
+            if sid not in self.sites:
+                sites[sid] = site
+        remote_regions = {}
+        for n, feature in enumerate(loaded.project.regions):
+            entry = RegionEntry.from_feature(feature, index=n)
+            remote_regions[entry.id] = entry
+        regions: dict[str, RegionEntry | None] = {}
+        for entry in self.regions:
+            there = remote_regions.get(entry.id)
+            if there != entry and (there is not None or not db.read_only):
+                regions[entry.id] = there
+        for rid, entry in remote_regions.items():
+            if rid not in self.regions:
+                regions[rid] = entry
+        self.apply_remote(sites, regions)
+        if loaded.problems:
+            self.notice.emit(
+                f"{len(loaded.problems)} record(s) in the catalogue fail validation and were "
+                f"not taken in: {loaded.problems[0]}"
+            )
+        return len(sites), len(regions)
+
+    # ================================================================== history
+    def site_history(self, sid: str) -> list[ChangeRecord]:
+        """Every recorded change of site ``sid``, oldest first: the shared catalogue's
+        history in team mode, this session's own changes on a file.
+
+        Raises
+        ------
+        ConnectionLost
+            Team mode, and the server cannot be reached.
+        """
+        if self.database is not None:
+            return self.database.history(sid)
+        return [r for r in self.change_log if r.entity == "site" and r.entity_id == sid]
+
+    def restore_site(self, value: Mapping[str, Any]) -> bool:
+        """Make a site hold a version recorded in its history (a :class:`ChangeRecord`'s
+        ``after``), as a new undoable change through :meth:`edit_site`; its time stamp is
+        now. Returns False when that is what the site holds already (or refused).
+
+        Raises
+        ------
+        ValidationError
+            The recorded value is not valid against this session's chip catalogue.
+        KeyError
+            The site is not in the store (deleted).
+        """
+        props = dict(value)
+        lon, lat = props.pop("lon", None), props.pop("lat", None)
+        props.pop("chips", None)  # derived from the lines
+        props["updated_at"] = now_iso()
+        new = self.sites.parse(props, lon, lat, where=str(props.get("id", "")))
+        return self.edit_site(self.sites.get(new.id), new)
+
     # ================================================================== the date
     @property
     def as_of(self) -> date | None:
@@ -411,6 +612,27 @@ class Session:
             return
         self.live_totals.set_as_of(as_of)
         self.as_of_changed.emit(as_of)
+
+    def online_dates(self) -> list[date]:
+        """The days on which what the data counts changes, in order: the online dates
+        of the lines that count (not cancelled, not superseded), as the campus rule
+        turns them into steps. Empty when no such line is dated."""
+        return [date.fromordinal(d) for d in self.live_totals.ledger.dated_days() if d != NEVER]
+
+    def date_stops(self) -> list[date]:
+        """The dates worth stopping at to see the data over time, in order.
+
+        The online dates (:meth:`online_dates`), the quarter ends from the first one's
+        quarter to the last one's, and the days the export rules changed in that span.
+        Empty when no line that counts is dated.
+        """
+        online = self.online_dates()
+        if not online:
+            return []
+        quarters = step_dates(online[0], online[-1], "quarter")
+        first, last = online[0], max(online[-1], quarters[-1])
+        rules = [d for d in self.catalogue.rules.change_days() if first <= d <= last]
+        return sorted({*online, *quarters, *rules})
 
     # ================================================================== modes
     @property
@@ -515,7 +737,9 @@ class Session:
 
     # ================================================================== site commands
     def place_site(self, lon: float, lat: float) -> Site:
-        """Add a new site at a map click (undoable), select it, and leave place mode."""
+        """Add a new site at a map click (undoable), select it, and leave place mode.
+
+        Returns the site built (not in the store when the change was refused)."""
         site = Site(
             id=self.sites.new_id("site"),
             name="New site",
@@ -527,27 +751,27 @@ class Session:
             updated_at=now_iso(),
         )
         self.set_mode("browse")
-        self._push(AddSites(self.sites, [site], text=f"Add {site.name}"))
-        self.selection.set(site.id)
+        if self._push(AddSites(self.sites, [site], text=f"Add {site.name}")):
+            self.selection.set(site.id)
         return site
 
     def move_site(self, sid: str, lon: float, lat: float) -> bool:
         """Move a site (a marker dragged on the map); the province follows the location
-        when the boundaries know it. Returns False for an unknown site."""
+        when the boundaries know it. Returns False for an unknown site or a refused change."""
         if sid not in self.sites:
             return False
         old = self.sites.get(sid)
         known = self.admin_areas is not None
         province = (self.province_at(lon, lat) or "") if known else old.province
         new = old.with_changes(lon=round(lon, 5), lat=round(lat, 5), province=province)
-        self._push(EditSite(self.sites, old, new, text=f"Move {old.name}"))
-        return True
+        return self._push(EditSite(self.sites, old, new, text=f"Move {old.name}"))
 
     def edit_site(self, old: Site, new: Site) -> bool:
         """Replace a site's value (an edit in the site panel), as one undoable step.
 
         When the edit moves the site and the boundaries know the new place, the province
-        follows in the same step. Returns False when nothing would change.
+        follows in the same step. Returns False when nothing would change (or the change
+        was refused and handed to :attr:`refusal_handler`).
 
         Raises
         ------
@@ -565,11 +789,10 @@ class Session:
         changed = [f for f in EDITABLE_FIELDS if getattr(old, f) != getattr(new, f)]
         name = old.name if len(old.name) <= _UNDO_NAME else old.name[: _UNDO_NAME - 1] + "…"
         text = f"Edit {', '.join(changed)} of '{name}'"
-        self._push(EditSite(self.sites, old, new, text=text))
-        return True
+        return self._push(EditSite(self.sites, old, new, text=text))
 
     def delete_sites(self, ids: Sequence[str]) -> int:
-        """Delete sites in one undoable step; returns how many."""
+        """Delete sites in one undoable step; returns how many (0: none, or refused)."""
         ids = [sid for sid in dict.fromkeys(ids) if sid in self.sites]
         if not ids:
             return 0
@@ -578,14 +801,14 @@ class Session:
         text = (
             f"Delete {self.sites.get(ids[0]).name}" if len(ids) == 1 else f"Delete {len(ids)} sites"
         )
-        self._push(DeleteSites(self.sites, ids, text=text))
-        return len(ids)
+        return len(ids) if self._push(DeleteSites(self.sites, ids, text=text)) else 0
 
     # ================================================================== region commands
     def add_region(self, entry: RegionEntry, *, text: str | None = None) -> RegionEntry:
-        """Add one region (drawn or picked) as an undoable step and select it."""
-        self._push(AddRegions(self.regions, [entry], text=text or f"Add {entry.name}"))
-        self.region_selection.set(entry.id)
+        """Add one region (drawn or picked) as an undoable step and select it (not when the
+        change was refused)."""
+        if self._push(AddRegions(self.regions, [entry], text=text or f"Add {entry.name}")):
+            self.region_selection.set(entry.id)
         return entry
 
     def add_regions(
@@ -604,12 +827,12 @@ class Session:
         if not entries:
             return []
         n = len(entries)
-        self._push(
+        added = self._push(
             AddRegions(
                 self.regions, entries, text=text or ("Add region" if n == 1 else f"Add {n} regions")
             )
         )
-        return entries
+        return entries if added else []
 
     def import_regions(self, path: str | os.PathLike[str]) -> list[RegionEntry]:
         """Add the regions of a GeoJSON file (read once) in one undoable step.
@@ -637,8 +860,7 @@ class Session:
         """Replace a region's shape (handles dragged on the map); False if unchanged or gone."""
         if old.id not in self.regions or new == self.regions.get(old.id):
             return False
-        self._push(EditRegion(self.regions, old, new, text=text or f"Edit {old.name}"))
-        return True
+        return self._push(EditRegion(self.regions, old, new, text=text or f"Edit {old.name}"))
 
     def rename_region(self, rid: str, name: str) -> bool:
         """Rename a region (surrounding spaces dropped); False when nothing changes.
@@ -659,13 +881,12 @@ class Session:
         return self.edit_region(entry, entry.renamed(name), text="Rename region")
 
     def delete_regions(self, rids: Sequence[str]) -> int:
-        """Delete regions in one undoable step; returns how many."""
+        """Delete regions in one undoable step; returns how many (0: none, or refused)."""
         rids = [rid for rid in dict.fromkeys(rids) if rid in self.regions]
         if not rids:
             return 0
         text = "Delete region" if len(rids) == 1 else f"Delete {len(rids)} regions"
-        self._push(DeleteRegions(self.regions, rids, text=text))
-        return len(rids)
+        return len(rids) if self._push(DeleteRegions(self.regions, rids, text=text)) else 0
 
     def pick_area(self, lon: float, lat: float) -> RegionEntry | None:
         """Add the area under a click in pick mode: an area of the boundary layer when one
@@ -685,7 +906,8 @@ class Session:
                 return None
             region = areas.region(name)
         entry = RegionEntry(id=self.regions.new_id(), region=region)
-        return self.add_region(entry, text=f"Add {region.name}")
+        self.add_region(entry, text=f"Add {region.name}")
+        return entry if entry.id in self.regions else None
 
 
 def new_region_entries(

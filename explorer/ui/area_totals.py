@@ -6,7 +6,8 @@ Every area is totalled by :func:`~explorer.geo.totals.totals_many` over one
 :class:`~explorer.geo.totals.SiteArrays` snapshot of the store; the snapshot is retaken
 (once per burst of edits) whenever the sites change, so the table stays current.
 
-The table has the region panel's columns and sorts by any of them; areas without sites
+Totals are as of the session's date (:attr:`Session.as_of`) and follow it. The table
+has the region panel's columns and sorts by any of them; areas without sites
 can be hidden. "Copy" puts the shown rows on the clipboard as the same TSV as the region
 panel's "Copy totals"; "Add as region" turns the selected areas into regions in one
 undoable step.
@@ -52,6 +53,7 @@ from explorer.geo.regions import PolygonRegion
 from explorer.geo.totals import SiteArrays, Totals, totals_many
 from explorer.io.boundaries import BoundaryLayer, load_boundary_layer
 from explorer.session.session import Session
+from explorer.ui.date_text import as_of_words
 from explorer.ui.qt_store import SessionSignals, StoreSignals
 from explorer.ui.region_format import (
     COLUMNS,
@@ -302,6 +304,7 @@ class AreaTotalsWidget(QWidget):
 
         self._session_events = SessionSignals(session, self)
         self._session_events.boundaryChanged.connect(self._show_session_layer)
+        self._session_events.asOfChanged.connect(self._on_as_of_changed)
         self._show_session_layer(session.boundary_layer)
 
     # ------------------------------------------------------------------ layers
@@ -375,7 +378,8 @@ class AreaTotalsWidget(QWidget):
 
     # ------------------------------------------------------------------ totals
     def _totals_for(self, areas: Sequence[PolygonRegion]) -> list[Totals]:
-        arrays = SiteArrays.from_sites(self.sites.sites(), self.catalogue)
+        # As of the session's date, like every live total (None: the planned build-out).
+        arrays = SiteArrays.from_sites(self.sites.sites(), self.catalogue, as_of=self.session.as_of)
         results = totals_many(
             arrays, areas, catalogue=self.catalogue, factors=self.session.live_totals.factors
         )
@@ -388,6 +392,10 @@ class AreaTotalsWidget(QWidget):
         self._recompute_timer.stop()
         self.model.set_totals(self._totals_for(self.model.areas))
         self._update_footer()
+
+    def _on_as_of_changed(self, _as_of: object) -> None:
+        self.recompute()
+        self.view.resizeColumnsToContents()
 
     def _schedule_recompute(self, *_: object) -> None:
         self._recompute_timer.start()
@@ -479,7 +487,7 @@ class AreaTotalsWidget(QWidget):
         hidden = f" ({empty:,} without sites hidden)" if self.proxy.hide_empty and empty else ""
         self.footer.setText(
             f"{n:,} areas{hidden} · {self._inside_any:,} of {len(self.sites):,} sites "
-            "inside an area"
+            f"inside an area · totals {as_of_words(self.session.as_of)}"
         )
 
     def _show_message(self, title: str, text: str, *, error: bool = False) -> None:

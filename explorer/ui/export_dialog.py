@@ -43,6 +43,7 @@ from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -364,6 +365,13 @@ class ExportDialog(QDialog):
             self.format_combo.addItem(label, suffix)
         self.format_combo.currentIndexChanged.connect(self._sync_suffix)
         form.addRow("&Format:", self.format_combo)
+        self.keep_formulas = QCheckBox("Keep spreadsheet formulas (= + - @) as written")
+        self.keep_formulas.setObjectName("keep_formulas")
+        self.keep_formulas.setToolTip(
+            "CSV only. Unchecked, a text cell starting with = + - @ gets a leading ' so a "
+            "spreadsheet shows it as text instead of running it"
+        )
+        form.addRow(self.keep_formulas)
         return page
 
     def _build_regions_page(self) -> QWidget:
@@ -677,6 +685,7 @@ class ExportDialog(QDialog):
 
         sites = list(self._sites_provider())
         meta = dict(self._metadata)
+        keep = self.keep_formulas.isChecked()
         if self.sites_filtered.isChecked():
             ids = set(self._filtered_ids() or ())
             chosen = [s for s in sites if s.id in ids]
@@ -686,12 +695,12 @@ class ExportDialog(QDialog):
                 "unfiltered_site_count": len(sites),
                 "exported_at": now_iso(),
             }
-            export_sites(path, chosen, metadata=meta)
+            export_sites(path, chosen, metadata=meta, keep_formulas=keep)
         elif self.sites_in_region.isChecked():
             entry = self._entry(str(self.region_combo.currentData()))
-            export_sites(path, sites, region=entry.region, metadata=meta)
+            export_sites(path, sites, region=entry.region, metadata=meta, keep_formulas=keep)
         else:
-            export_sites(path, sites, metadata=meta)
+            export_sites(path, sites, metadata=meta, keep_formulas=keep)
 
     def _write_regions(self, path: Path) -> None:
         from explorer.io.exports import export_regions

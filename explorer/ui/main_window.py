@@ -6,6 +6,16 @@ the session turns each into a command on the window's :class:`QUndoStack` (throu
 :class:`~explorer.ui.undo.QtHistory`). The window itself keeps the docks, menus, dialogs
 and files: it opens and saves through the session and mirrors the session's mode,
 colour mode and boundary layer in its actions.
+
+Team mode (a shared catalogue, *File → Open Database…* or ``explorer postgresql://...``):
+the title names the database and the role, the status bar says whether the window is
+connected, and a :class:`~explorer.ui.catalogue_link.CatalogueLink` takes in other
+clients' changes and reconnects after an outage. Every change the catalogue refuses
+reaches :meth:`MainWindow._on_refused` (the session's refusal handler), whichever view
+made it: a conflict opens the :class:`~explorer.ui.conflict_dialog.ConflictDialog`, a
+lost connection or a read-only role is explained and the change dropped. Undo and redo
+go through the session (in team mode each is a new change in the database). The reason
+typed in the status bar goes with every change until it is cleared.
 """
 
 from __future__ import annotations
@@ -15,15 +25,17 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
     QInputDialog,
     QLabel,
+    QLineEdit,
     QMainWindow,
     QMessageBox,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -34,18 +46,33 @@ from explorer.core.selection import Selection
 from explorer.core.store import SiteStore
 from explorer.geo.live_totals import LiveTotals
 from explorer.geo.region_store import RegionStore
+from explorer.geo.totals import Totals, totals
 from explorer.io.boundaries import BoundaryLayer, load_boundary_layer
+from explorer.io.database.catalogue import DatabaseError
+from explorer.io.database.url import display_url, is_database_url
 from explorer.io.layer_choice import LayerChoiceNeeded
 from explorer.io.project_value import Project
+from explorer.session.diff import diff_projects
+from explorer.session.refusals import Refusal
 from explorer.session.session import DRAW_TOOLS, Session
 from explorer.ui.area_totals import AreaTotalsDialog
+from explorer.ui.capacity_panel import CapacityPanel
+from explorer.ui.catalogue_link import CatalogueLink
+from explorer.ui.compare_dialog import CompareDialog
+from explorer.ui.conflict_dialog import ConflictDialog
+from explorer.ui.date_strip import AsOfStrip
+from explorer.ui.date_text import as_of_words
 from explorer.ui.export_dialog import ExportDialog
+from explorer.ui.history_panel import HistoryPanel
 from explorer.ui.load_job import LoadJob, LoadProgress
-from explorer.ui.qt_store import SessionSignals
+from explorer.ui.open_database_dialog import OpenDatabaseDialog
+from explorer.ui.qt_store import SessionSignals, StoreSignals
+from explorer.ui.region_format import chips_text, restricted_text, totals_tooltip
 from explorer.ui.region_panel import RegionPanel
 from explorer.ui.site_panel import SitePanel
 from explorer.ui.site_table import SiteTable
 from explorer.ui.undo import QtHistory
+from explorer.ui.undo_keys import WindowUndoKeys
 from explorer.web.controller import MapController
 from explorer.web.region_controller import RegionMapController
 from explorer.web.view import MapView
@@ -60,6 +87,7 @@ PROJECT_FILTER = "Compute Site Explorer project (*.gpkg)"
 OPEN_FILTER = (
     "Projects and site files (*.gpkg *.geojson *.json *.csv *.parquet *.geoparquet);;All files (*)"
 )
+COMPARE_FILTER = OPEN_FILTER
 BOUNDARY_FILTER = "Boundary layers (*.gpkg *.geojson *.json *.shp *.zip);;All files (*)"
 
 
@@ -88,17 +116,52 @@ class MainWindow(QMainWindow):
         self.settings = settings or QSettings()
         self.undo_stack = QUndoStack(self)
         self.session = Session(catalogue, history=QtHistory(self.undo_stack))
+        # Every change a shared catalogue refuses comes here, whichever view made it.
+        self.session.refusal_handler = self._on_refused
         self._session_events = SessionSignals(self.session, self)
+        self.link = CatalogueLink(self.session, self)
 
         self.map_view = MapView(self)
         self.map = MapController(self.map_view, self.session)
         self.region_map = RegionMapController(self.map_view, self.session, self)
-        self.setCentralWidget(self.map_view)
+        # The date every live total counts up to sits above the map it also drives.
+        self.as_of_strip = AsOfStrip(self.session)
+        central = QWidget(self)
+        central.setObjectName("central")
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        # Team mode: a read-only role, or a lost connection, said above everything.
+        self.team_banner = QLabel(central)
+        self.team_banner.setObjectName("team_banner")
+        self.team_banner.setTextFormat(Qt.TextFormat.PlainText)
+        self.team_banner.setWordWrap(True)
+        self.team_banner.hide()
+        column.addWidget(self.team_banner)
+        column.addWidget(self.as_of_strip)
+        column.addWidget(self.map_view, 1)
+        self.setCentralWidget(central)
 
         self.panel = SitePanel(self.session)
         self.panel_dock = self._dock(
             "Site", "site_dock", self.panel, Qt.DockWidgetArea.RightDockWidgetArea
         )
+        self.chart_panel = CapacityPanel(self.session)
+        self.chart_dock = self._dock(
+            "Capacity over time",
+            "chart_dock",
+            self.chart_panel,
+            Qt.DockWidgetArea.RightDockWidgetArea,
+        )
+        self.splitDockWidget(self.panel_dock, self.chart_dock, Qt.Orientation.Vertical)
+        self.history_panel = HistoryPanel(self.session)
+        self.history_dock = self._dock(
+            "History", "history_dock", self.history_panel, Qt.DockWidgetArea.RightDockWidgetArea
+        )
+        self.tabifyDockWidget(self.chart_dock, self.history_dock)
+        self.chart_dock.raise_()
+        self.history_dock.hide()
+        self.panel.historyRequested.connect(self.show_history)
         self.table = SiteTable(self.store, self.selection, catalogue=self.catalogue)
         self.table_dock = self._dock(
             "Sites", "table_dock", self.table, Qt.DockWidgetArea.BottomDockWidgetArea
@@ -114,15 +177,49 @@ class MainWindow(QMainWindow):
         #: The window-modal box that shows the last boundary-layer error (non-blocking).
         self.boundary_message_box: QMessageBox | None = None
         self._boundary_dir = ""
+        #: The window-modal box that says why a change was not saved (non-blocking).
+        self.refusal_message_box: QMessageBox | None = None
+        #: The conflict dialog waiting for a choice (None: none).
+        self.conflict_dialog: ConflictDialog | None = None
+        self.compare_dialog: CompareDialog | None = None
 
         self.load_job: LoadJob | None = None
         self.load_progress = LoadProgress(self)
         self.statusBar().addWidget(self.load_progress)
 
+        # The reason goes with every change until cleared (kept in the history).
+        self.reason_field = QLineEdit()
+        self.reason_field.setObjectName("reason_field")
+        self.reason_field.setPlaceholderText("Reason for changes (kept in the history)")
+        self.reason_field.setToolTip(
+            "Goes with every change you make, undo and redo included, until you clear it; "
+            "the history keeps it with who made the change and when"
+        )
+        self.reason_field.setClearButtonEnabled(True)
+        self.reason_field.setMinimumWidth(260)
+        self.reason_field.textChanged.connect(self._on_reason_changed)
+        self.reason_label = QLabel("Reason:")
+        self.reason_label.setBuddy(self.reason_field)
+        self.statusBar().addPermanentWidget(self.reason_label)
+        self.statusBar().addPermanentWidget(self.reason_field)
+        self.connection_label = QLabel()
+        self.connection_label.setObjectName("connection_status")
+        self.connection_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.connection_label.hide()
+        self.statusBar().addPermanentWidget(self.connection_label)
         self.provenance_label = QLabel()
         self.provenance_label.setTextFormat(Qt.TextFormat.PlainText)
         self.provenance_label.setObjectName("provenance_label")
         self.statusBar().addPermanentWidget(self.provenance_label)
+        # All sites, as of the session's date: the one total that needs no region.
+        self.totals_label = QLabel()
+        self.totals_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.totals_label.setObjectName("status_totals")
+        self.statusBar().addPermanentWidget(self.totals_label)
+        self._totals_timer = QTimer(self)
+        self._totals_timer.setSingleShot(True)
+        self._totals_timer.setInterval(0)
+        self._totals_timer.timeout.connect(self.update_status_totals)
 
         self._build_actions()
         self._build_menus()
@@ -131,13 +228,30 @@ class MainWindow(QMainWindow):
         self.selection.changed.connect(self._on_selection_changed)
         self.store.inserted.connect(self._on_sites_counted)
         self.store.removed.connect(self._on_sites_counted)
+        self._store_events = StoreSignals(self.store, self)
+        for sig in (
+            self._store_events.inserted,
+            self._store_events.removed,
+            self._store_events.changed,
+            self._store_events.reset_done,
+        ):
+            sig.connect(self._schedule_status_totals)
+        self._session_events.asOfChanged.connect(self._schedule_status_totals)
         self._session_events.modeChanged.connect(self._on_mode_changed)
         self._session_events.colorModeChanged.connect(self._on_color_mode_changed)
         self._session_events.boundaryChanged.connect(self._on_boundary_changed)
         self._session_events.notice.connect(self._on_notice)
+        self.undo_stack.canUndoChanged.connect(self.act_undo.setEnabled)
+        self.undo_stack.canRedoChanged.connect(self.act_redo.setEnabled)
+        self.undo_stack.undoTextChanged.connect(self._on_undo_text_changed)
+        self.undo_stack.redoTextChanged.connect(self._on_redo_text_changed)
+        self.link.stateChanged.connect(self._update_team_state)
+        self.link.message.connect(self._on_link_message)
         self._restore_layout()
         self._update_title()
         self._on_selection_changed(None)
+        self._update_team_state()
+        self.update_status_totals()
 
     # ------------------------------------------------------------------ the session's parts
     @property
@@ -194,22 +308,41 @@ class MainWindow(QMainWindow):
         K = QKeySequence.StandardKey
         self.act_new = self._action("&New", self.new_project, K.New, name="act_new")
         self.act_open = self._action("&Open…", self._on_open, K.Open, name="act_open")
+        self.act_open_database = self._action(
+            "Open &Database…", self.show_open_database, "Ctrl+Shift+O", name="act_open_database"
+        )
+        self.act_compare = self._action(
+            "&Compare With File…", self._on_compare, None, name="act_compare"
+        )
+        self.act_compare.setToolTip(
+            "List the sites added, removed and changed since a file, and each region's change"
+        )
         self.act_save = self._action("&Save", self.save, K.Save, name="act_save")
         self.act_save_as = self._action("Save &As…", self.save_as, K.SaveAs, name="act_save_as")
         self.act_export = self._action(
             "&Export…", self.show_export_dialog, "Ctrl+E", name="act_export"
         )
         self.act_quit = self._action("&Quit", self.close, K.Quit, name="act_quit")
-        self.act_undo = self.undo_stack.createUndoAction(self, "&Undo")
-        self.act_undo.setShortcut(QKeySequence("Ctrl+Z"))
-        self.act_redo = self.undo_stack.createRedoAction(self, "&Redo")
+        # Undo and redo go through the session: in team mode each is written as a new
+        # change first, and a refusal is reported like any other (never raised inside
+        # the undo stack, where an exception cannot reach anyone).
+        self.act_undo = self._action("&Undo", self.undo, "Ctrl+Z", name="act_undo")
+        self.act_redo = self._action("&Redo", self.redo, None, name="act_redo")
         self.act_redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
-        self.addAction(self.act_undo)
-        self.addAction(self.act_redo)
+        self.act_undo.setEnabled(False)
+        self.act_redo.setEnabled(False)
+        # Ctrl+Z means the undo stack wherever the focus is, a panel field included.
+        self.undo_keys = WindowUndoKeys(
+            self, [*self.act_undo.shortcuts(), *self.act_redo.shortcuts()]
+        )
         self.act_delete = self._action(
             "&Delete Site…", self.delete_selected, K.Delete, name="act_delete"
         )
         self.act_find = self._action("&Find…", self._on_find, K.Find, name="act_find")
+        self.act_history = self._action(
+            "Site &History", self.show_history, "Ctrl+H", name="act_history"
+        )
+        self.act_history.setToolTip("Every recorded change of the selected site")
         self.act_place = self._action(
             "&Place Site on Map", self._on_place_toggled, "Ctrl+Shift+N", name="act_place"
         )
@@ -264,13 +397,13 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         mb = self.menuBar()
         file_menu = mb.addMenu("&File")
-        file_menu.addActions([self.act_new, self.act_open])
+        file_menu.addActions([self.act_new, self.act_open, self.act_open_database])
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         file_menu.addSeparator()
         file_menu.addActions([self.act_save, self.act_save_as])
         file_menu.addSeparator()
-        file_menu.addAction(self.act_export)
+        file_menu.addActions([self.act_compare, self.act_export])
         file_menu.addSeparator()
         file_menu.addAction(self.act_quit)
         edit = mb.addMenu("&Edit")
@@ -278,7 +411,7 @@ class MainWindow(QMainWindow):
         edit.addSeparator()
         edit.addActions([self.act_place, self.act_delete])
         edit.addSeparator()
-        edit.addAction(self.act_find)
+        edit.addActions([self.act_history, self.act_find])
         regions_menu = mb.addMenu("&Regions")
         self.regions_menu = regions_menu
         regions_menu.addActions(list(self.draw_actions.values()))
@@ -290,13 +423,23 @@ class MainWindow(QMainWindow):
         view.addActions([self.act_color_export, self.act_color_model])
         view.addSeparator()
         view.addAction(self.panel_dock.toggleViewAction())
+        view.addAction(self.history_dock.toggleViewAction())
         view.addAction(self.table_dock.toggleViewAction())
         view.addAction(self.regions_dock.toggleViewAction())
+        view.addAction(self.chart_dock.toggleViewAction())
         help_menu = mb.addMenu("&Help")
         help_menu.addAction(self.act_about_data)
 
     # ------------------------------------------------------------------ title & state
     def _update_title(self) -> None:
+        db = self.session.database
+        if db is not None:
+            role = f"{db.role}, read-only" if db.read_only else db.role
+            self.setWindowTitle(f"{db.shown} ({role})[*] — Compute Site Explorer")
+            # Changes are in the database as soon as they are made; only the regions a
+            # read-only role draws are this window's own.
+            self.setWindowModified(db.read_only and not self.undo_stack.isClean())
+            return
         self.setWindowTitle(f"{self.display_name}[*] — Compute Site Explorer")
         self.setWindowModified(not self.undo_stack.isClean())
 
@@ -304,7 +447,9 @@ class MainWindow(QMainWindow):
         self._update_title()
 
     def _on_selection_changed(self, sid: str | None) -> None:
-        self.act_delete.setEnabled(sid is not None and sid in self.store)
+        self.act_delete.setEnabled(
+            sid is not None and sid in self.store and not self.session.read_only
+        )
 
     def _on_sites_counted(self, _sites: list[Site]) -> None:
         self._update_provenance()
@@ -323,6 +468,25 @@ class MainWindow(QMainWindow):
             self.provenance_label.setStyleSheet("")
         self.provenance_label.setText(text)
 
+    def status_totals(self) -> Totals:
+        """Every site's totals as of the session's date (what the status line shows)."""
+        live = self.live_totals
+        return totals(live.snapshot(), None, catalogue=self.catalogue, factors=live.factors)
+
+    def update_status_totals(self) -> None:
+        """Show :meth:`status_totals` in the status bar."""
+        self._totals_timer.stop()
+        t = self.status_totals()
+        when = as_of_words(t.as_of)
+        text = (
+            f"{when[0].upper()}{when[1:]}: {chips_text(t)} chips, {restricted_text(t)} restricted"
+        )
+        self.totals_label.setText(text)
+        self.totals_label.setToolTip(f"All sites\n{totals_tooltip(t)}")
+
+    def _schedule_status_totals(self, *_: object) -> None:
+        self._totals_timer.start()
+
     # ------------------------------------------------------------------ project files
     def load_project_value(self, project: Project, *, path: Path | None, display_name: str) -> None:
         """Replace the open project; raises ``ValueError`` before changing anything."""
@@ -331,7 +495,9 @@ class MainWindow(QMainWindow):
 
     def _opened(self) -> None:
         self.undo_stack.setClean()
+        self.link.start()  # follows a shared catalogue; stops following the last one
         self._update_title()
+        self._update_team_state()
         self._update_provenance()
         self.projectOpened.emit(self.display_name)
 
@@ -347,8 +513,11 @@ class MainWindow(QMainWindow):
 
         With ``background`` the file is read off the UI thread (:attr:`load_job`), with
         progress and Cancel in the status bar, and True means the load started. A
-        GeoPackage with several point layers asks which one (when ``interactive``).
+        GeoPackage with several point layers asks which one (when ``interactive``). A
+        ``postgresql://`` URL opens a shared catalogue (:meth:`open_database`).
         """
+        if isinstance(path, str) and is_database_url(path):
+            return self.open_database(path, interactive=interactive)
         path = Path(path)
         if background:
             self._start_load(path, interactive=interactive, layer=layer)
@@ -425,6 +594,45 @@ class MainWindow(QMainWindow):
                 return
         self._open_failed(job.path, exc, interactive)
 
+    def open_database(self, url: str, *, interactive: bool = True) -> bool:
+        """Open a shared catalogue; on failure say why in one line (kept in
+        :attr:`last_error`) and leave the current project untouched."""
+        problem = self.try_open_database(url)
+        if problem is None:
+            return True
+        if interactive:
+            box = QMessageBox(self)
+            box.setIcon(QMessageBox.Icon.Critical)
+            box.setWindowTitle("Could not open database")
+            box.setTextFormat(Qt.TextFormat.PlainText)
+            box.setText(problem)
+            box.exec()
+        return False
+
+    def try_open_database(self, url: str) -> str | None:
+        """Open a shared catalogue; None on success, else the one-line reason (nothing
+        changed). The URL joins the recent databases without its password."""
+        try:
+            self.session.open(url)
+        except (DataFileError, ValidationError, ValueError, OSError) as exc:
+            message = " ".join(str(exc).split())
+            log.warning("could not open %s: %s", display_url(url), message)
+            self.last_error = message
+            return message
+        self._opened()
+        self._add_recent_database(url)
+        return None
+
+    def show_open_database(self) -> OpenDatabaseDialog | None:
+        """File → Open Database…: ask for a URL (after the unsaved-changes question)."""
+        if not self._maybe_save():
+            return None
+        dialog = OpenDatabaseDialog(self.recent_databases(), self.try_open_database, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.open_database_dialog = dialog
+        dialog.open()
+        return dialog
+
     def _on_open(self) -> None:
         if not self._maybe_save():
             return
@@ -443,7 +651,7 @@ class MainWindow(QMainWindow):
         return self.session.project()
 
     def save(self) -> bool:
-        if self.path is None:
+        if self.path is None or self.session.database is not None:
             return self.save_as()
         return self.save_to(self.path)
 
@@ -458,10 +666,21 @@ class MainWindow(QMainWindow):
         return self.save_to(path)
 
     def save_to(self, path: Path | str, *, interactive: bool = True) -> bool:
-        """Write the project atomically; on failure the previous file is intact."""
+        """Write the project atomically; on failure the previous file is intact.
+
+        In team mode this writes a copy of the catalogue (with this window's regions)
+        and the window stays on the database."""
         path = Path(path)
         self.panel.commit()  # an edit still being typed belongs in the saved file
         try:
+            if self.session.database is not None:
+                from explorer.io.project import save_project
+
+                save_project(path, self.session.project())
+                self.undo_stack.setClean()
+                self._update_title()
+                self.statusBar().showMessage(f"Saved a copy of the catalogue to {path}", 10000)
+                return True
             self.session.save(path)
         except (DataFileError, OSError, ValueError) as exc:
             log.warning("could not save %s: %s", path, exc)
@@ -490,8 +709,9 @@ class MainWindow(QMainWindow):
 
     def _maybe_save(self) -> bool:
         """True when it is fine to drop the current project."""
-        if self.undo_stack.isClean():
-            return True
+        db = self.session.database
+        if self.undo_stack.isClean() or (db is not None and not db.read_only):
+            return True  # a shared catalogue has every change already
         answer = self._ask_unsaved()
         if answer == QMessageBox.StandardButton.Save:
             return self.save()
@@ -503,6 +723,9 @@ class MainWindow(QMainWindow):
             return
         if self.load_job is not None:
             self.load_job.cancel()
+        self.link.stop()
+        if self.session.database is not None:
+            self.session.database.close()  # the server frees this client's connection
         self._save_layout()
         event.accept()
 
@@ -522,6 +745,22 @@ class MainWindow(QMainWindow):
         files = [f for f in self.recent_files() if f != entry]
         self.settings.setValue("recent_files", [entry, *files][:MAX_RECENT])
 
+    def recent_databases(self) -> list[str]:
+        """Recently opened shared catalogues, newest first, without passwords."""
+        value = self.settings.value("recent_databases", [])
+        if isinstance(value, str):
+            value = [value]
+        if not value:
+            return []
+        if not isinstance(value, Iterable):
+            raise TypeError(f"recent_databases setting is not a list: {value!r}")
+        return [display_url(str(v)) for v in value]
+
+    def _add_recent_database(self, url: str) -> None:
+        entry = display_url(url)  # never keep a password in the settings
+        urls = [u for u in self.recent_databases() if u != entry]
+        self.settings.setValue("recent_databases", [entry, *urls][:MAX_RECENT])
+
     def _fill_recent_menu(self) -> None:
         self.recent_menu.clear()
         files = self.recent_files()
@@ -531,6 +770,15 @@ class MainWindow(QMainWindow):
             act = self.recent_menu.addAction(Path(f).name)
             act.setToolTip(f)
             act.triggered.connect(lambda _c=False, p=f: self._maybe_save() and self.open_path(p))
+        databases = self.recent_databases()
+        if databases:
+            self.recent_menu.addSeparator()
+        for url in databases:
+            act = self.recent_menu.addAction(url.replace("&", "&&"))
+            act.setToolTip(f"{url} (a shared catalogue; libpq finds its password)")
+            act.triggered.connect(
+                lambda _c=False, u=url: self._maybe_save() and self.open_database(u)
+            )
 
     def _save_layout(self) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
@@ -545,6 +793,9 @@ class MainWindow(QMainWindow):
             self.resize(1400, 900)
             self.resizeDocks([self.panel_dock], [440], Qt.Orientation.Horizontal)
             self.resizeDocks([self.table_dock], [240], Qt.Orientation.Vertical)
+            self.resizeDocks(
+                [self.panel_dock, self.chart_dock], [520, 330], Qt.Orientation.Vertical
+            )
         if isinstance(state, QByteArray):
             self.restoreState(state)
 
@@ -577,6 +828,193 @@ class MainWindow(QMainWindow):
             self.session.set_mode("place")
         elif self.session.mode == "place":
             self.session.set_mode("browse")
+
+    # ------------------------------------------------------------------ undo and redo
+    def undo(self) -> bool:
+        """Edit → Undo: through the session (in team mode a new change in the database)."""
+        return self.session.undo()
+
+    def redo(self) -> bool:
+        """Edit → Redo: through the session."""
+        return self.session.redo()
+
+    def _on_undo_text_changed(self, text: str) -> None:
+        self.act_undo.setText(f"&Undo {text}" if text else "&Undo")
+
+    def _on_redo_text_changed(self, text: str) -> None:
+        self.act_redo.setText(f"&Redo {text}" if text else "&Redo")
+
+    # ------------------------------------------------------------------ team mode
+    def _on_reason_changed(self, text: str) -> None:
+        self.session.reason = " ".join(text.split())
+
+    def _update_team_state(self, *_: object) -> None:
+        """Mirror the shared catalogue's state: status, banner, what may be edited."""
+        db = self.session.database
+        read_only = self.session.read_only
+        self.panel.set_read_only(read_only)
+        self.act_place.setEnabled(not read_only)
+        if read_only and self.session.mode == "place":
+            self.session.set_mode("browse")
+        self._on_selection_changed(self.selection.current)
+        # A read-only role changes nothing that is recorded: no reason to give.
+        self.reason_label.setVisible(not read_only)
+        self.reason_field.setVisible(not read_only)
+        self.act_save.setEnabled(db is None)
+        self.act_save_as.setText("Save a &Copy As…" if db is not None else "Save &As…")
+        if db is None:
+            self.connection_label.hide()
+            self.team_banner.hide()
+            return
+        state = self.link.state
+        lines = []
+        if state in ("lost", "reconnecting"):
+            retry = self.link.next_retry_ms
+            status = (
+                "Reconnecting…"
+                if state == "reconnecting"
+                else f"Connection lost · retrying in {retry / 1000:g} s"
+            )
+            colour = "#c62828"
+            reason = self.link.reason
+            reason = reason if len(reason) <= 120 else reason[:119] + "…"
+            lines.append(
+                f"Connection to {db.shown} lost ({reason}). Edits are refused until it is "
+                "back; the window reconnects by itself."
+            )
+        else:
+            status = f"Connected as {db.role}" + (" · read-only" if read_only else "")
+            colour = "#1b5e20"
+        if read_only:
+            lines.append(
+                f"Read-only: role '{db.role}' can read this catalogue, draw regions and "
+                "export, but not edit sites. Regions you draw stay in this window."
+            )
+        self.connection_label.setText(status)
+        self.connection_label.setStyleSheet(f"color: {colour};")
+        self.connection_label.show()
+        self.team_banner.setText("\n".join(lines))
+        lost = state in ("lost", "reconnecting")
+        self.team_banner.setStyleSheet(
+            "QLabel#team_banner { padding: 4px 8px; font-weight: bold; "
+            + (
+                "background: #fdecea; color: #8e1c1c; border-bottom: 1px solid #e6a5a5; }"
+                if lost
+                else "background: #fff3cd; color: #5c4400; border-bottom: 1px solid #e0c068; }"
+            )
+        )
+        self.team_banner.setVisible(bool(lines))
+
+    def _on_link_message(self, text: str) -> None:
+        self.statusBar().showMessage(text, 15000)
+        self._update_team_state()
+
+    def _on_refused(self, refusal: Refusal) -> None:
+        """The session's refusal handler: a change the shared catalogue refused."""
+        if refusal.can_keep_mine:
+            self._show_conflict(refusal)
+            return
+        # The form may hold the refused value: show what is stored.
+        self.panel.show_stored()
+        if refusal.connection_lost:
+            self.link.connection_lost(str(refusal.error))
+            text = (
+                f"Not saved: {refusal.description}. The connection to the catalogue is lost, so "
+                "this change was dropped; the window reconnects by itself. Changes it "
+                "reported before were saved."
+            )
+        elif refusal.read_only:
+            db = self.session.database
+            role = db.role if db is not None else "?"
+            text = f"Not saved: {refusal.description}. Role '{role}' may only read this catalogue."
+        else:
+            text = f"Not saved: {refusal.description}. {refusal.error}"
+        self._tell_refused(text)
+
+    def _tell_refused(self, text: str) -> None:
+        log.warning("%s", text)
+        self.last_error = text
+        self.statusBar().showMessage(text, 15000)
+        box = self.refusal_message_box
+        if box is None:
+            box = QMessageBox(self)
+            box.setObjectName("refusal_message")
+            box.setIcon(QMessageBox.Icon.Warning)
+            box.setWindowTitle("Change not saved")
+            box.setTextFormat(Qt.TextFormat.PlainText)
+            box.setStandardButtons(QMessageBox.StandardButton.Ok)
+            self.refusal_message_box = box
+        box.setText(text)
+        box.open()
+
+    def _show_conflict(self, refusal: Refusal) -> None:
+        dialog = ConflictDialog(refusal, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.chosen.connect(self._on_conflict_chosen)
+        self.conflict_dialog = dialog
+        dialog.open()
+
+    def _on_conflict_chosen(self, choice: str) -> None:
+        self.conflict_dialog = None
+        try:
+            if choice == "mine":
+                self.session.keep_mine()
+            else:
+                self.session.take_theirs()
+        except DatabaseError as exc:  # the server went away meanwhile
+            self.link.connection_lost(str(exc))
+            self._tell_refused(f"Not resolved: {exc}")
+        self.panel.show_stored()
+        self.link.flush()  # other clients' changes held back meanwhile
+
+    # ------------------------------------------------------------------ history
+    def show_history(self) -> None:
+        """Show (and raise) the History view of the selected site."""
+        self.history_dock.show()
+        self.history_dock.raise_()
+        self.history_panel.refresh()
+
+    # ------------------------------------------------------------------ comparing
+    def _on_compare(self) -> None:
+        start = str(self.path.parent) if self.path else str(Path.home())
+        name, _ = QFileDialog.getOpenFileName(self, "Compare With File", start, COMPARE_FILTER)
+        if name:
+            self.compare_with_file(name)
+
+    def compare_with_file(self, path: Path | str) -> CompareDialog | None:
+        """Show what differs between the open catalogue and a file (the file is the
+        baseline): sites added, removed and changed field by field, and each region's
+        totals as of the window's date. None (with a message) if the file is unreadable.
+        """
+        from explorer.io.opening import open_file
+
+        path = Path(path)
+        self.panel.commit()
+        try:
+            opened = open_file(path, catalogue=self.catalogue)
+        except (DataFileError, ValidationError, ValueError, OSError) as exc:
+            message = str(exc) if not isinstance(exc, OSError) else f"{path}: {exc.strerror}"
+            self.last_error = message
+            box = QMessageBox(self)
+            box.setIcon(QMessageBox.Icon.Warning)
+            box.setWindowTitle("Could not compare")
+            box.setTextFormat(Qt.TextFormat.PlainText)
+            box.setText(f"Could not read {path.name}:\n\n{message}")
+            box.open()
+            return None
+        diff = diff_projects(
+            opened.project,
+            self.session.project(),
+            [entry.region for entry in self.region_store],
+            self.catalogue,
+            as_of=self.session.as_of,
+            factors=self.live_totals.factors,
+        )
+        dialog = CompareDialog(diff, path.name, self.display_name, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.compare_dialog = dialog
+        dialog.show()
+        return dialog
 
     # ------------------------------------------------------------------ regions
     def _on_draw_action(self, mode: str, checked: bool) -> None:

@@ -150,13 +150,15 @@ class SessionSignals(_EventBridge):
     Signals
     -------
     modeChanged(str), colorModeChanged(str), boundaryChanged(object: BoundaryLayer or
-    None), highlightChanged(object: tuple of site ids), opened(str), notice(str)
+    None), highlightChanged(object: tuple of site ids), asOfChanged(object: date or None),
+    opened(str), notice(str)
     """
 
     modeChanged = Signal(str)
     colorModeChanged = Signal(str)
     boundaryChanged = Signal(object)
     highlightChanged = Signal(object)
+    asOfChanged = Signal(object)
     opened = Signal(str)
     notice = Signal(str)
 
@@ -167,6 +169,7 @@ class SessionSignals(_EventBridge):
         self._link(session.color_mode_changed, self.colorModeChanged.emit)
         self._link(session.boundary_changed, self.boundaryChanged.emit)
         self._link(session.highlight_changed, self.highlightChanged.emit)
+        self._link(session.as_of_changed, self.asOfChanged.emit)
         self._link(session.opened, self.opened.emit)
         self._link(session.notice, self.notice.emit)
 

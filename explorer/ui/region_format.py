@@ -1,7 +1,9 @@
 """Text of region totals, shared by the regions panel and "Totals by area": the columns,
 cell texts, sort values, tooltips and the tab-separated table that "Copy totals" writes.
 
-Qt-free presentation: the panels put these strings in their cells.
+Qt-free presentation: the panels put these strings in their cells. A figure with a
+range reads ``central (low–high)``: ``12,000 (9,000–15,000)``; one without (every line's
+range is its count) reads as before.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from typing import Any
 
 from explorer.geo.regions import CircleRegion, Region
 from explorer.geo.totals import Totals
+from explorer.ui.date_text import date_words
 
 #: (key, header) per column, in display order; shared with the area totals table.
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -35,7 +38,20 @@ TSV_HEADER: tuple[str, ...] = (
     "h100e",
     "it_mw",
     "facility_mw",
+    "chips_low",
+    "chips_high",
+    "restricted_low",
+    "restricted_high",
+    "h100e_low",
+    "h100e_high",
+    "facility_mw_low",
+    "facility_mw_high",
+    "restricted_h100e",
+    "unknown_model_chips",
+    "as_of",
 )
+#: What the ``as_of`` column holds for the planned build-out (an undated total).
+TSV_ALL_PLANNED = "all planned"
 
 
 def column_of(key: str) -> int:
@@ -69,21 +85,69 @@ def by_model_text(by_model: Iterable[tuple[str, int]]) -> str:
     return " · ".join(f"{m} {n:,}" for m, n in by_model)
 
 
+def unknown_model_text(t: Totals) -> str:
+    """``"1,000 chips of unknown model: not in H100e or power"``; empty when none."""
+    n = t.unknown_model_chips
+    if not n:
+        return ""
+    return f"{n:,} chip{'s' * (n != 1)} of unknown model: not in H100e or power"
+
+
+def ranged_text(central: float, low: float, high: float, spec: str = ",d") -> str:
+    """The central figure with its range when the range says more: ``12,000 (9,000–15,000)``.
+
+    ``spec`` is the format of each number (``",d"`` for counts, ``",.1f"`` for H100e
+    and MW); a range that prints as the central figure is left out.
+    """
+    text = format(central, spec)
+    lo, hi = format(low, spec), format(high, spec)
+    return text if lo == text == hi else f"{text} ({lo}–{hi})"
+
+
+def chips_text(t: Totals) -> str:
+    """Chips, central (low–high)."""
+    return ranged_text(t.chips, *t.chips_range)
+
+
+def restricted_text(t: Totals) -> str:
+    """Restricted chips, central (low–high)."""
+    return ranged_text(t.restricted_chips, *t.restricted_range)
+
+
+def h100e_text(t: Totals) -> str:
+    """H100-equivalents, central (low–high), one decimal."""
+    return ranged_text(t.h100e, *t.h100e_range, spec=",.1f")
+
+
+def facility_text(t: Totals) -> str:
+    """Facility power in MW, central (low–high: low and high factors), one decimal."""
+    return ranged_text(t.facility_power_mw, *t.facility_power_range, spec=",.1f")
+
+
 def totals_cells(t: Totals) -> dict[str, Any]:
-    """Display text of the numeric and by-model columns for one :class:`Totals`."""
+    """Display text of the numeric and by-model columns for one :class:`Totals`.
+
+    Chips, restricted chips, H100e and facility power show the central figure with the
+    low–high range; the by-model cell says when chips of unknown model are left out of
+    H100e and power.
+    """
+    by_model = by_model_text(t.by_model)
+    if t.unknown_model_chips:
+        # Short in the cell (the row's tooltip and the union line say it in full).
+        by_model += " (unknown model: not in H100e or power)"
     return {
         "sites": f"{t.site_count:,}",
-        "chips": f"{t.chips:,}",
-        "by_model": by_model_text(t.by_model),
-        "restricted": f"{t.restricted_chips:,}",
-        "h100e": f"{t.h100e:,.1f}",
+        "chips": chips_text(t),
+        "by_model": by_model,
+        "restricted": restricted_text(t),
+        "h100e": h100e_text(t),
         "it_mw": f"{t.it_power_mw:,.1f}",
-        "facility_mw": f"{t.facility_power_mw:,.1f}",
+        "facility_mw": facility_text(t),
     }
 
 
 def totals_sort_value(t: Totals, key: str) -> float:
-    """The number a numeric column sorts by."""
+    """The number a numeric column sorts by (the central figure)."""
     return {
         "sites": t.site_count,
         "chips": t.chips,
@@ -94,19 +158,58 @@ def totals_sort_value(t: Totals, key: str) -> float:
     }[key]
 
 
+def totals_summary(t: Totals) -> str:
+    """One line of every figure, for the union line and the status bar: sites, chips,
+    restricted chips, H100e, IT and facility power, by model, unknown-model chips."""
+    parts = [
+        f"{t.site_count:,} site{'s' * (t.site_count != 1)}",
+        f"{chips_text(t)} chips",
+        f"{restricted_text(t)} restricted",
+        f"{h100e_text(t)} H100e",
+        f"{t.it_power_mw:,.1f} IT MW",
+        f"{facility_text(t)} facility MW",
+    ]
+    by_model = by_model_text(t.by_model)
+    if by_model:
+        parts.append(by_model)
+    unknown = unknown_model_text(t)
+    if unknown:
+        parts.append(unknown)
+    return " · ".join(parts)
+
+
 def totals_tooltip(t: Totals) -> str:
-    """Full-precision figures and the power assumptions, for a row's tooltip."""
+    """Full-precision figures with their ranges, the date and the power assumptions, for
+    a row's tooltip."""
     f = t.factors
+    when = (
+        f"As of {date_words(t.as_of)}: lines online by then, export rules in force then"
+        if t.as_of is not None
+        else "All planned: every line not cancelled"
+        + (f", export rules of {date_words(t.rules_day)}" if t.rules_day is not None else "")
+    )
+    lo, hi = t.chips_range
+    rlo, rhi = t.restricted_range
+    hlo, hhi = t.h100e_range
+    flo, fhi = t.facility_power_range
     lines = [
-        f"{t.site_count:,} sites · {t.chips:,} chips ({t.restricted_chips:,} restricted)",
-        f"H100-equivalents: {t.h100e:,.3f}",
+        when,
+        f"{t.site_count:,} sites · {t.chips:,} chips (range {lo:,}–{hi:,})",
+        f"Restricted: {t.restricted_chips:,} chips (range {rlo:,}–{rhi:,}), "
+        f"{t.restricted_h100e:,.3f} H100e",
+        f"H100-equivalents: {t.h100e:,.3f} (range {hlo:,.3f}–{hhi:,.3f})",
         f"IT power: {t.it_power_mw:,.3f} MW (board power × {f.server_overhead:g} server overhead)",
-        f"Facility power: {t.facility_power_mw:,.3f} MW (IT × {f.pue:g} PUE)",
+        f"Facility power: {t.facility_power_mw:,.3f} MW (IT × {f.pue:g} PUE; range "
+        f"{flo:,.3f}–{fhi:,.3f} MW with overhead {f.server_overhead_low:g}–"
+        f"{f.server_overhead_high:g} and PUE {f.pue_low:g}–{f.pue_high:g})",
     ]
     if t.reported_power_mw:
         lines.append(f"Reported power of these sites: {t.reported_power_mw:,.3f} MW")
     if t.by_model:
         lines.append("By model: " + by_model_text(t.by_model))
+    unknown = unknown_model_text(t)
+    if unknown:
+        lines.append(unknown[0].upper() + unknown[1:])
     return "\n".join(lines)
 
 
@@ -123,9 +226,12 @@ def _decimal(value: float) -> str:
 def totals_tsv(rows: Sequence[Totals], models: Sequence[str] | None = None) -> str:
     """Tab-separated table of ``rows`` with a header row, for the clipboard.
 
-    Columns: :data:`TSV_HEADER`, then one per chip model. Counts are exact integers
-    without thousands separators; H100e and MW are rounded to 3 decimals, as in
-    ``explorer totals --json``.
+    Columns: :data:`TSV_HEADER`, then one per chip model (central figures). The first
+    seven columns are those of earlier versions, with their meaning (central figures);
+    then the low and high ends of the ranges, restricted H100e, chips of unknown model
+    and the date counted up to (``YYYY-MM-DD``, or :data:`TSV_ALL_PLANNED`). Counts are
+    exact integers without thousands separators; H100e and MW are rounded to 3
+    decimals, as in ``explorer totals --json``.
 
     Parameters
     ----------
@@ -155,6 +261,17 @@ def totals_tsv(rows: Sequence[Totals], models: Sequence[str] | None = None) -> s
             _decimal(t.h100e),
             _decimal(t.it_power_mw),
             _decimal(t.facility_power_mw),
+            str(t.chips_range[0]),
+            str(t.chips_range[1]),
+            str(t.restricted_range[0]),
+            str(t.restricted_range[1]),
+            _decimal(t.h100e_range[0]),
+            _decimal(t.h100e_range[1]),
+            _decimal(t.facility_power_range[0]),
+            _decimal(t.facility_power_range[1]),
+            _decimal(t.restricted_h100e),
+            str(t.unknown_model_chips),
+            t.as_of.isoformat() if t.as_of is not None else TSV_ALL_PLANNED,
             *(str(counts.get(m, 0)) for m in models),
         ]
         lines.append("\t".join(cells))

@@ -18,10 +18,11 @@ with :mod:`explorer.ui.area_totals`; every change goes through the session.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from PySide6.QtCore import (
     QItemSelection,
     QItemSelectionModel,
@@ -60,10 +61,12 @@ from explorer.geo.region_store import RegionEntry, RegionStore
 from explorer.geo.totals import Totals
 from explorer.io.exports import export_regions
 from explorer.session.session import Session
+from explorer.ui.date_text import as_of_meaning, as_of_words
 from explorer.ui.qt_store import (
     LiveTotalsSignals,
     RegionStoreSignals,
     SelectionSignals,
+    SessionSignals,
     StoreSignals,
 )
 from explorer.ui.region_format import (
@@ -73,6 +76,7 @@ from explorer.ui.region_format import (
     column_of,
     kind_text,
     totals_cells,
+    totals_summary,
     totals_tooltip,
     totals_tsv,
 )
@@ -83,6 +87,13 @@ _USER = int(Qt.ItemDataRole.UserRole)
 RegionIdRole = _USER + 11
 #: Role returning the site id of a site row (None on region rows).
 SiteIdRole = _USER + 12
+#: Widest the by-model column is made when the columns are fitted (pixels).
+BY_MODEL_WIDTH = 300
+#: Tooltip of a site row's chips when the site counts less than it records.
+_COUNTED_TIP = (
+    "Chips counted here at the totals' date (of those recorded): lines not online by "
+    "then, cancelled lines and what a campus's parts already hold are not counted"
+)
 
 # =========================================================================== the model
 
@@ -157,6 +168,7 @@ class RegionTreeModel(QStandardItemModel):
         self._totals: dict[str, Totals] = {}
         self._children: dict[str, list[str]] = {}
         self._child_rows: dict[str, dict[str, int]] = {}  # region id -> site id -> row
+        self._stale: set[str] = set()  # regions whose site rows show another date
         self._italic = QFont()
         self._italic.setItalic(True)
         self._load()
@@ -246,20 +258,75 @@ class RegionTreeModel(QStandardItemModel):
         self._fill_site(row, sid)
         return row
 
-    def _fill_site(self, row: Sequence[QStandardItem | None], sid: str) -> None:
+    def _fill_site(
+        self,
+        row: Sequence[QStandardItem | None],
+        sid: str,
+        counted: list[tuple[str, int]] | None = None,
+    ) -> None:
+        """Fill a site row; ``counted`` is what the site counts at the totals' date, by
+        model (looked up when not given)."""
         site: Site | None = self.sites.get(sid) if sid in self.sites else None
         if site is None:
             return
+        if counted is None:
+            counted = self._counted_by_model(sid)
+        n = sum(c for _, c in counted)
+        recorded = site.chips
         _set_text(row[0], site.name)
         _set_text(row[1], site.status)
-        _set_text(row[3], f"{site.chips:,}")
-        _set_text(row[4], by_model_text(site.chips_by_model().items()))
+        # What the site adds to the region at the date (online, not cancelled, not
+        # what a campus's parts already hold); the recorded figure when that differs.
+        _set_text(row[3], f"{n:,}" if n == recorded else f"{n:,} (of {recorded:,})")
+        by_model = by_model_text(counted)
+        _set_text(row[4], by_model)
+        _set_tooltip(row[4], by_model if len(by_model) > 40 else "")  # may be cut short
+        _set_tooltip(row[3], "" if n == recorded else _COUNTED_TIP)
         name = row[0]
         if name is not None:
             illustrative = site.is_illustrative
             if name.font().italic() != illustrative:
                 name.setFont(self._italic if illustrative else QFont())
             _set_tooltip(name, ILLUSTRATIVE_TEXT if illustrative else "")
+
+    def _counted_by_model(self, sid: str) -> list[tuple[str, int]]:
+        """The chips site ``sid`` counts at the totals' date, by model (central)."""
+        as_of = self.live.as_of
+        ledger = self.live.ledger
+        rows = ledger.site_rows(sid, as_of.toordinal() if as_of is not None else None)
+        return [(m, int(c)) for m, c in zip(ledger.models, rows[1].tolist(), strict=True) if c]
+
+    def refresh_site_rows(self, rids: Iterable[str] | None = None) -> None:
+        """Refill the site rows of ``rids`` (default: every region), whose counted chips
+        follow the totals' date; they are no longer stale."""
+        rids = list(self._child_rows) if rids is None else [r for r in rids if r in self._items]
+        if not rids:
+            return
+        # One snapshot of every site's contribution at the date, read row by row.
+        snap = self.live.snapshot()
+        index = {sid: i for i, sid in enumerate(snap.ids.tolist())}
+        chips = snap.chips
+        models = snap.models
+        for rid in rids:
+            self._stale.discard(rid)
+            parent = self._items[rid]
+            for sid, row in self._child_rows[rid].items():
+                i = index.get(sid)
+                if i is None:
+                    continue
+                vec = chips[i]
+                counted = [(models[j], int(vec[j])) for j in np.flatnonzero(vec)]
+                self._fill_site(self._row_items(parent, row), sid, counted)
+
+    def mark_site_rows_stale(self, rids: Iterable[str]) -> None:
+        """Note that the site rows of ``rids`` show another date's figures (refilled by
+        :meth:`refresh_if_stale`, e.g. when the region is expanded)."""
+        self._stale.update(r for r in rids if r in self._items)
+
+    def refresh_if_stale(self, rid: str) -> None:
+        """Refill region ``rid``'s site rows if they show another date's figures."""
+        if rid in self._stale:
+            self.refresh_site_rows([rid])
 
     def _row_items(self, parent: QStandardItem, row: int) -> list[QStandardItem | None]:
         return [parent.child(row, c) for c in range(len(COLUMNS))]
@@ -279,6 +346,7 @@ class RegionTreeModel(QStandardItemModel):
         self._totals.clear()
         self._children.clear()
         self._child_rows.clear()
+        self._stale.clear()
         root = self.invisibleRootItem()
         for entry in self.regions:
             self._take_region(entry)
@@ -305,6 +373,7 @@ class RegionTreeModel(QStandardItemModel):
         for e in entries:
             for d in (self._items, self._entries, self._totals, self._children, self._child_rows):
                 d.pop(e.id, None)
+            self._stale.discard(e.id)
         for first, last in reversed(row_runs(rows)):
             self.removeRows(first, last - first + 1)
 
@@ -331,11 +400,16 @@ class RegionTreeModel(QStandardItemModel):
                 self._refresh(rid)
 
     def _on_site_changed(self, old: Site, new: Site) -> None:
-        # Name, status or chips of a site row (membership changes come from LiveTotals).
+        # Name, status or chips of site rows (membership changes come from LiveTotals).
+        # A campus, its parts and a superseded record count differently after the edit.
+        touched = {new.id, old.part_of, new.part_of, old.supersedes, new.supersedes}
+        touched |= {s.id for s in self.live.ledger.parts_of(new.id)}
+        touched.discard("")
         for rid, rows in self._child_rows.items():
-            row = rows.get(new.id)
-            if row is not None:
-                self._fill_site(self._row_items(self._items[rid], row), new.id)
+            for sid in touched:
+                row = rows.get(sid)
+                if row is not None:
+                    self._fill_site(self._row_items(self._items[rid], row), sid)
 
     def _refresh(self, rid: str) -> None:
         """Take region ``rid``'s current totals from LiveTotals; touch changed cells."""
@@ -480,16 +554,22 @@ class RegionPanel(QWidget):
         self.union_label.setWordWrap(True)
         self.union_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
+        self.as_of_label = QLabel(self)
+        self.as_of_label.setObjectName("regions_as_of")
+        self.as_of_label.setTextFormat(Qt.TextFormat.PlainText)
+
         bar = QHBoxLayout()
         for b in (self.delete_button, self.copy_button, self.import_button, self.export_button):
             bar.addWidget(b)
         bar.addStretch(1)
+        bar.addWidget(self.as_of_label)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(bar)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.union_label)
 
+        self.view.expanded.connect(self._on_expanded)
         sel_model = self.view.selectionModel()
         sel_model.selectionChanged.connect(self._on_view_selection_changed)
         sel_model.currentChanged.connect(self._on_view_current_changed)
@@ -504,7 +584,11 @@ class RegionPanel(QWidget):
         self._region_selection_events = SelectionSignals(self.region_selection, self)
         self._region_selection_events.changed.connect(self._on_region_selection_changed)
 
+        self._session_events = SessionSignals(session, self)
+        self._session_events.asOfChanged.connect(self._on_as_of_changed)
+
         self._select_region(self.region_selection.current, scroll=True)
+        self._update_as_of()
         self._update_union()
         self._update_actions()
 
@@ -649,6 +733,10 @@ class RegionPanel(QWidget):
         # Region and site names are what people read first: never squeeze them.
         name = [k for k, _ in COLUMNS].index("name")
         self.view.setColumnWidth(name, max(self.view.columnWidth(name), 260))
+        # The by-model list can be long (and its tooltip has it all): keep the figures
+        # to its right in view.
+        by_model = column_of("by_model")
+        self.view.setColumnWidth(by_model, min(self.view.columnWidth(by_model), BY_MODEL_WIDTH))
 
     def _show_message(self, title: str, text: str, *, error: bool = False) -> None:
         """Show ``text`` in a window-modal message box without blocking the caller."""
@@ -790,14 +878,37 @@ class RegionPanel(QWidget):
             if len(rids) > 1
             else f"'{self.regions.get(rids[0]).name}'"
         )
-        by_model = by_model_text(t.by_model)
+        counted_once = " (each site counted once)" if len(rids) > 1 else ""
         self.union_label.setText(
-            f"{head}: {t.site_count:,} sites (each counted once) · {t.chips:,} chips · "
-            f"{t.restricted_chips:,} restricted · {t.h100e:,.1f} H100e · "
-            f"{t.it_power_mw:,.1f} IT MW · {t.facility_power_mw:,.1f} facility MW"
-            + (f" · {by_model}" if by_model else "")
+            f"{head}, {as_of_words(t.as_of)}{counted_once}: {totals_summary(t)}"
         )
         self.union_label.setToolTip(totals_tooltip(t))
+
+    def _update_as_of(self) -> None:
+        as_of = self.live.as_of
+        words = as_of_words(as_of)
+        self.as_of_label.setText(f"Totals {words}" if as_of is not None else "Totals: all planned")
+        self.as_of_label.setToolTip(as_of_meaning(as_of))
+
+    def _on_as_of_changed(self, _as_of: object) -> None:
+        # The totals themselves arrive through LiveTotals. Site rows follow too, now
+        # for the regions whose rows can be seen; the others when they are expanded
+        # (refilling thousands of hidden rows made each date cost a second at 10^4 sites).
+        self._update_as_of()
+        shown: list[str] = []
+        hidden: list[str] = []
+        for rid in self.model.region_ids():
+            expanded = self.view.isExpanded(self.model.region_index(rid))
+            (shown if expanded else hidden).append(rid)
+        self.model.refresh_site_rows(shown)
+        self.model.mark_site_rows_stale(hidden)
+        self._update_union()
+        self._fit_columns()
+
+    def _on_expanded(self, index: QModelIndex) -> None:
+        rid = self.model.region_id_at(index)
+        if rid is not None:
+            self.model.refresh_if_stale(rid)
 
 
 __all__ = [

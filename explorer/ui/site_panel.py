@@ -9,6 +9,10 @@ which gets a red border, and the typed text stays so the user can fix it. A vali
 different value goes to :meth:`Session.edit_site`, which records one undoable command.
 The panel never mutates the store itself; it redraws from the store's events (so undo
 shows here too), and never writes back while redrawing.
+
+For a role that may only read a shared catalogue, :meth:`SitePanel.set_read_only` keeps
+every value readable and selectable but editable nowhere (opening a source's link and
+the site's history still work).
 """
 
 from __future__ import annotations
@@ -21,10 +25,12 @@ from typing import Any
 from PySide6.QtCore import QEvent, QObject, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QKeyEvent
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QAbstractItemView,
     QComboBox,
     QFormLayout,
     QGroupBox,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
@@ -50,7 +56,10 @@ from explorer.core.schema import (
 from explorer.core.selection import Selection
 from explorer.core.store import SiteStore
 from explorer.session.session import Session
-from explorer.ui.qt_store import SelectionSignals, StoreSignals
+from explorer.ui.hardware_line_card import HardwareLineCard, line_note
+from explorer.ui.qt_store import SelectionSignals, SessionSignals, StoreSignals
+from explorer.ui.site_picker import SiteNamesModel, SitePicker
+from explorer.ui.site_relations import relation_note, relation_problems
 
 ILLUSTRATIVE_BANNER = "Illustrative scenario — not a reported fact"
 
@@ -71,21 +80,19 @@ EDITABLE = (
     "notes",
     "hardware",
     "sources",
+    "part_of",
+    "supersedes",
 )
 _LINE_FIELDS = ("name", "operator", "tenant", "prefecture", "lon", "lat", "power_mw")
-_HW_COLUMNS = (
-    ("chip_model", "Model"),
-    ("chips", "Chips"),
-    ("servers", "Servers"),
-    ("gpus_per_server", "GPUs/server"),
-    ("phase", "Phase"),
-)
 _SRC_COLUMNS = (("title", "Title"), ("url", "URL"), ("date", "Date"), ("quote", "Quote"))
 _ROW_FIELD_RE = re.compile(r"^(hardware|sources)\[(\d+)\]\.(\w+)$")
 
 _STYLE = """
 *[invalid="true"] { border: 1px solid #c62828; }
 QLabel[role="error"] { color: #c62828; }
+QLabel#relation_note {
+    background: #eef3fb; color: #1d2f4f; border: 1px solid #b7c7e4; padding: 4px;
+}
 QLabel#illustrative_banner {
     background: #fff3cd; color: #5c4400; border: 1px solid #e0c068; padding: 4px;
     font-weight: bold;
@@ -138,6 +145,7 @@ class SitePanel(QWidget):
     """
 
     problemsChanged = Signal(object)
+    historyRequested = Signal()
 
     def __init__(self, session: Session, *, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -158,8 +166,9 @@ class SitePanel(QWidget):
         self._problems: list[Problem] = []
         self._fields: dict[str, QWidget] = {}
         self._error_labels: dict[str, QLabel] = {}
-        self._hw_rows: list[dict[str, QWidget]] = []
+        self._hw_cards: list[HardwareLineCard] = []
         self._src_rows: list[dict[str, QWidget]] = []
+        self._read_only = False
 
         self._build()
         self._store_events = StoreSignals(self.store, self)
@@ -169,6 +178,11 @@ class SitePanel(QWidget):
         self._store_events.reset_done.connect(self._on_store_reset_done)
         self._selection_events = SelectionSignals(self.selection, self)
         self._selection_events.changed.connect(self._on_selection_changed)
+        self._session_events = SessionSignals(session, self)
+        self._session_events.asOfChanged.connect(self._on_as_of_changed)
+        # The pickers' list is rebuilt when sites come, go or are renamed: show the
+        # shown site's references again afterwards.
+        self._site_names.rowsInserted.connect(self._on_site_names_changed)
         self._load(self._lookup(self.selection.current))
 
     # ================================================================== public API
@@ -185,12 +199,20 @@ class SitePanel(QWidget):
         """
         m = _ROW_FIELD_RE.match(name)
         if m:
-            rows = self._hw_rows if m.group(1) == "hardware" else self._src_rows
+            rows = (
+                [card.fields for card in self._hw_cards]
+                if m.group(1) == "hardware"
+                else self._src_rows
+            )
             i = int(m.group(2))
             if i >= len(rows) or m.group(3) not in rows[i]:
                 raise KeyError(name)
             return rows[i][m.group(3)]
         return self._fields[name]
+
+    def hardware_card(self, index: int) -> HardwareLineCard:
+        """The card of hardware line ``index`` (raises ``IndexError``)."""
+        return self._hw_cards[index]
 
     def error_text(self, field: str) -> str:
         """The validation message shown for ``field`` (``""`` when none)."""
@@ -206,7 +228,7 @@ class SitePanel(QWidget):
         Call it before saving so a half-typed edit is not lost. Returns False when the
         form has problems (they are shown, nothing is changed), True otherwise.
         """
-        if self._loading or self._committing or self._site is None:
+        if self._loading or self._committing or self._site is None or self._read_only:
             return True
         self._committing = True
         try:
@@ -214,15 +236,30 @@ class SitePanel(QWidget):
         finally:
             self._committing = False
 
+    @property
+    def read_only(self) -> bool:
+        """True when the form cannot be edited (see :meth:`set_read_only`)."""
+        return self._read_only
+
+    def set_read_only(self, read_only: bool) -> None:
+        """Keep every field readable but editable nowhere (a read-only role), or not."""
+        if read_only != self._read_only:
+            self._read_only = read_only
+            self._apply_read_only()
+
+    def show_stored(self) -> None:
+        """Show the stored value of the site again, dropping what the form holds (after
+        a change the shared catalogue refused)."""
+        self._load(self._lookup(self.selection.current))
+
     def add_hardware_line(self) -> None:
         """Append an empty hardware line to the form and focus its chips cell.
 
         Nothing is stored until the line is committed with a valid chip count.
         """
         model = REFERENCE_MODEL if REFERENCE_MODEL in self.catalogue else self.catalogue.names[0]
-        self._append_hw_row(HardwareLine(model, 0), chips_text="")
-        self._fit_table(self._hw_table)
-        self._hw_rows[-1]["chips"].setFocus()
+        self._append_hw_card(HardwareLine(model, 0), chips_text="")
+        self._hw_cards[-1].fields["chips"].setFocus()
 
     def add_source(self) -> None:
         """Append an empty source to the form and focus its title cell."""
@@ -232,7 +269,7 @@ class SitePanel(QWidget):
 
     def remove_hardware_line(self, index: int) -> bool:
         """Drop hardware line ``index`` from the form and commit; see :meth:`commit`."""
-        self._remove_row(self._hw_table, self._hw_rows, index, "hardware")
+        self._remove_hw_card(index)
         return self.commit()
 
     def remove_source(self, index: int) -> bool:
@@ -309,20 +346,55 @@ class SitePanel(QWidget):
 
         notes = QPlainTextEdit(self.form)
         notes.setTabChangesFocus(True)
+        # The notes' own undo history would let a text undo be committed as a new edit;
+        # Ctrl+Z means the window's undo stack (see explorer.ui.undo_keys).
+        notes.setUndoRedoEnabled(False)
         notes.setFixedHeight(notes.fontMetrics().lineSpacing() * 5 + 12)
         notes.setPlaceholderText("Ctrl+Return or leaving the box saves")
         notes.installEventFilter(self)
         self._register("notes", notes)
         form.addRow("Notes", self._with_error("notes", notes))
 
+        self._site_names = SiteNamesModel(self.store, self)
+        for key, title, tip in (
+            (
+                "part_of",
+                "Part of",
+                "The campus this site is a project of (campus and parts count the larger "
+                "of the two, per chip model)",
+            ),
+            (
+                "supersedes",
+                "Supersedes",
+                "The earlier record this one replaces (it is kept, and no longer counted)",
+            ),
+        ):
+            picker = SitePicker(self._site_names, self.form)
+            picker.setToolTip(tip)
+            picker.activated.connect(self._on_combo_activated)
+            picker_line = picker.lineEdit()
+            assert picker_line is not None
+            picker_line.editingFinished.connect(self._on_editing_finished)
+            self._register(key, picker)
+            form.addRow(title, self._with_error(key, picker))
+        self.relation_note = _plain_label("", self.form)
+        self.relation_note.setObjectName("relation_note")
+        self.relation_note.setWordWrap(True)
+        self.relation_note.hide()
+        form.addRow(self.relation_note)
+
         hw_box = QGroupBox("Hardware", self.form)
-        self._hw_table = self._table("field_hardware", [t for _, t in _HW_COLUMNS], (32,))
+        self._hw_list = QWidget(hw_box)
+        self._hw_list.setObjectName("field_hardware")
+        self._hw_layout = QVBoxLayout(self._hw_list)
+        self._hw_layout.setContentsMargins(0, 0, 0, 0)
+        self._hw_layout.setSpacing(4)
         add_hw = QPushButton("Add line", hw_box)
         add_hw.setObjectName("add_hardware_line")
         add_hw.clicked.connect(self._on_add_hardware_clicked)
         self._hw_error = self._error_label("error_hardware")
         box = QVBoxLayout(hw_box)
-        box.addWidget(self._hw_table)
+        box.addWidget(self._hw_list)
         box.addWidget(self._hw_error)
         box.addWidget(add_hw, 0, Qt.AlignmentFlag.AlignLeft)
         form.addRow(hw_box)
@@ -339,7 +411,16 @@ class SitePanel(QWidget):
         box.addWidget(add_src, 0, Qt.AlignmentFlag.AlignLeft)
         form.addRow(src_box)
 
-        form.addRow("Updated", self._fields["updated_at"])
+        updated_row = QWidget(self.form)
+        updated_box = QHBoxLayout(updated_row)
+        updated_box.setContentsMargins(0, 0, 0, 0)
+        updated_box.addWidget(self._fields["updated_at"], 1)
+        self.history_button = QPushButton("History…", updated_row)
+        self.history_button.setObjectName("show_history")
+        self.history_button.setToolTip("Every recorded change of this site: who, when, why")
+        self.history_button.clicked.connect(lambda _checked=False: self.historyRequested.emit())
+        updated_box.addWidget(self.history_button)
+        form.addRow("Updated", updated_row)
 
         # The form sits at the top of a page that takes any spare height, and the page
         # only scrolls vertically (the fields shrink to the dock's width instead).
@@ -422,48 +503,24 @@ class SitePanel(QWidget):
         table.setFixedHeight(height + 2)
 
     # ------------------------------------------------------------------ table rows
-    def _append_hw_row(self, line: HardwareLine, *, chips_text: str | None = None) -> None:
-        table = self._hw_table
-        r = table.rowCount()
-        table.insertRow(r)
-        combo = QComboBox(table)
-        combo.addItems(list(self.catalogue.names))
-        combo.activated.connect(self._on_combo_activated)
-        row: dict[str, QWidget] = {"chip_model": combo}
-        for key, _ in _HW_COLUMNS[1:]:
-            row[key] = self._line_edit(key, table)
-        remove = QPushButton("✕", table)
-        remove.setToolTip("Remove this hardware line")
-        remove.clicked.connect(self._on_remove_hardware_clicked)
-        row["remove"] = remove
-        for col, (key, _) in enumerate(_HW_COLUMNS):
-            table.setCellWidget(r, col, row[key])
-        table.setCellWidget(r, len(_HW_COLUMNS), remove)
-        self._hw_rows.append(row)
-        self._name_rows(self._hw_rows, "hardware")
-        self._fill_hw_row(row, line, chips_text=chips_text)
+    def _append_hw_card(self, line: HardwareLine, *, chips_text: str | None = None) -> None:
+        card = HardwareLineCard(self.catalogue.names, self._hw_list)
+        card.edited.connect(self._on_editing_finished)
+        card.removeRequested.connect(self._on_remove_hardware_clicked)
+        self._hw_layout.addWidget(card)
+        card.show()  # a layout shows a new child of a shown widget only later
+        self._hw_cards.append(card)
+        card.set_index(len(self._hw_cards) - 1)
+        card.fill(line, self.session.as_of, chips_text=chips_text)
 
-    @staticmethod
-    def _fill_hw_row(
-        row: dict[str, QWidget], line: HardwareLine, *, chips_text: str | None = None
-    ) -> None:
-        combo = row["chip_model"]
-        assert isinstance(combo, QComboBox)
-        if combo.findText(line.chip_model) < 0:  # not in the catalogue: show, don't hide it
-            combo.addItem(line.chip_model)
-        combo.setCurrentText(line.chip_model)
-        texts = {
-            "chips": str(line.chips) if chips_text is None else chips_text,
-            "servers": _opt_int_text(line.servers),
-            "gpus_per_server": _opt_int_text(line.gpus_per_server),
-            "phase": line.phase,
-        }
-        for key, text in texts.items():
-            edit = row[key]
-            assert isinstance(edit, QLineEdit)
-            if edit.text() != text:
-                edit.setText(text)
-                edit.setCursorPosition(0)  # narrow cells show the start, not the end
+    def _remove_hw_card(self, index: int) -> None:
+        # Deleted later by Qt, so this is safe from the card's own remove button.
+        card = self._hw_cards.pop(index)
+        card.hide()
+        self._hw_layout.removeWidget(card)
+        card.deleteLater()
+        for i, other in enumerate(self._hw_cards):
+            other.set_index(i)
 
     def _append_src_row(self, source: Source) -> None:
         table = self._src_table
@@ -524,15 +581,14 @@ class SitePanel(QWidget):
         self._fit_table(table)
 
     def _set_hw_rows(self, lines: Sequence[HardwareLine]) -> None:
-        # Update rows in place (keeps the keyboard focus where the user is typing);
-        # add or drop rows at the end only when the count differs.
-        while len(self._hw_rows) > len(lines):
-            self._remove_row(self._hw_table, self._hw_rows, len(self._hw_rows) - 1, "hardware")
-        for row, line in zip(self._hw_rows, lines, strict=False):
-            self._fill_hw_row(row, line)
-        for line in lines[len(self._hw_rows) :]:
-            self._append_hw_row(line)
-        self._fit_table(self._hw_table)
+        # Update cards in place (keeps the keyboard focus where the user is typing);
+        # add or drop cards at the end only when the count differs.
+        while len(self._hw_cards) > len(lines):
+            self._remove_hw_card(len(self._hw_cards) - 1)
+        for card, line in zip(self._hw_cards, lines, strict=False):
+            card.fill(line, self.session.as_of)
+        for line in lines[len(self._hw_cards) :]:
+            self._append_hw_card(line)
 
     def _set_src_rows(self, sources: Sequence[Source]) -> None:
         while len(self._src_rows) > len(sources):
@@ -586,8 +642,60 @@ class SitePanel(QWidget):
             self._label("updated_at").setText(site.updated_at or "—")
             self._set_hw_rows(site.hardware)
             self._set_src_rows(site.sources)
+            self._show_relations(site)
+            self._forget_text_history()
+            if self._read_only:
+                self._apply_read_only()
         finally:
             self._loading = False
+
+    def _apply_read_only(self) -> None:
+        """Make every editing widget of the form read-only (or editable again)."""
+        ro = self._read_only
+        for w in self.form.findChildren(QWidget):
+            if isinstance(w, (QLineEdit, QPlainTextEdit)):
+                w.setReadOnly(ro)
+            elif isinstance(w, QComboBox):
+                w.setEnabled(not ro)
+            elif isinstance(w, QAbstractButton):
+                name = w.objectName()
+                if name == "show_history" or name.startswith("open_"):
+                    continue  # reading: a source's link, the site's history
+                w.setEnabled(not ro)
+
+    def _forget_text_history(self) -> None:
+        """Start every field's own text history at the value shown.
+
+        A field's undo (its context menu) can then only take back typing not yet
+        committed, never bring back an older value that would be committed as a new edit.
+        """
+        for edit in self.form.findChildren(QLineEdit):
+            if edit.isUndoAvailable() or edit.isRedoAvailable():
+                pos = edit.cursorPosition()
+                was = edit.blockSignals(True)  # the same text: nothing to announce
+                try:
+                    edit.setText(edit.text())  # setText starts a fresh history
+                finally:
+                    edit.blockSignals(was)
+                edit.setCursorPosition(pos)
+
+    def _show_relations(self, site: Site) -> None:
+        self._show_pickers(site)
+        self._show_relation_note(site)
+
+    def _show_pickers(self, site: Site) -> None:
+        for key in ("part_of", "supersedes"):
+            self._picker(key).set_site(site.id, getattr(site, key))
+
+    def _show_relation_note(self, site: Site) -> None:
+        text = relation_note(self.session, site)
+        self.relation_note.setText(text)
+        self.relation_note.setVisible(bool(text))
+
+    def _picker(self, key: str) -> SitePicker:
+        w = self._fields[key]
+        assert isinstance(w, SitePicker)
+        return w
 
     def _line(self, key: str) -> QLineEdit:
         w = self._fields[key]
@@ -631,13 +739,13 @@ class SitePanel(QWidget):
             "confidence": self._combo("confidence").currentData(),
             "power_mw": numeric("power_mw", old.power_mw),
             "notes": notes.toPlainText(),
-            "hardware": [
-                {key: text_of(row[key]) for key, _ in _HW_COLUMNS} for row in self._hw_rows
-            ],
+            "hardware": [card.values() for card in self._hw_cards],
             "sources": [
                 {key: text_of(row[key]) for key, _ in _SRC_COLUMNS} for row in self._src_rows
             ],
             "updated_at": old.updated_at,
+            "part_of": self._picker("part_of").chosen_id(),
+            "supersedes": self._picker("supersedes").chosen_id(),
         }
         return props, numeric("lon", old.lon), numeric("lat", old.lat)
 
@@ -651,6 +759,11 @@ class SitePanel(QWidget):
         except ValidationError as exc:
             self._show_problems(exc.problems)
             return False
+        # References must name a site the totals can use (checked only when changed).
+        relations = relation_problems(self.session, old, new)
+        if relations:
+            self._show_problems(relations)
+            return False
         self._clear_problems()
         try:
             self.session.edit_site(old, new)
@@ -659,6 +772,7 @@ class SitePanel(QWidget):
             problems = exc.problems if isinstance(exc, ValidationError) else []
             self._show_problems(problems or [Problem("", None, str(exc))])
             return False
+        self._forget_text_history()
         return True
 
     # ------------------------------------------------------------------ problems
@@ -671,6 +785,8 @@ class SitePanel(QWidget):
         for label in [*self._error_labels.values(), self._hw_error, self._src_error]:
             label.clear()
             label.hide()
+        for card in self._hw_cards:
+            card.set_errors([])
         self.general_error.clear()
         self.general_error.hide()
         if self._problems:
@@ -683,6 +799,7 @@ class SitePanel(QWidget):
         self._problems = list(problems)
         general: list[str] = []
         table_lines: dict[str, list[str]] = {"hardware": [], "sources": []}
+        card_lines: dict[int, list[str]] = {}
         for p in problems:
             self._errors[p.field] = (
                 f"{self._errors[p.field]}\n{p.message}" if p.field in self._errors else p.message
@@ -691,9 +808,11 @@ class SitePanel(QWidget):
             if widget is not None:
                 self._mark(widget, True)
             m = _ROW_FIELD_RE.match(p.field)
-            if m and widget is not None:
-                what = "line" if m.group(1) == "hardware" else "source"
-                table_lines[m.group(1)].append(f"{what} {int(m.group(2)) + 1}: {p.message}")
+            if m and widget is not None and m.group(1) == "hardware":
+                # Beside the line's fields, in its card.
+                card_lines.setdefault(int(m.group(2)), []).append(p.message)
+            elif m and widget is not None:
+                table_lines[m.group(1)].append(f"source {int(m.group(2)) + 1}: {p.message}")
             elif p.field in self._error_labels:
                 label = self._error_labels[p.field]
                 label.setText(self._errors[p.field])
@@ -707,6 +826,8 @@ class SitePanel(QWidget):
             if lines:
                 label.setText("\n".join(lines))
                 label.show()
+        for i, messages in card_lines.items():
+            self._hw_cards[i].set_errors(messages)
         if general:
             self.general_error.setText("\n".join(general))
             self.general_error.show()
@@ -743,9 +864,11 @@ class SitePanel(QWidget):
         self.add_source()
 
     def _on_remove_hardware_clicked(self) -> None:
-        index = self._row_of_sender(self._hw_rows)
-        if index is not None:
-            self.remove_hardware_line(index)
+        sender = self.sender()
+        for i, card in enumerate(self._hw_cards):
+            if card is sender:
+                self.remove_hardware_line(i)
+                return
 
     def _on_remove_source_clicked(self) -> None:
         index = self._row_of_sender(self._src_rows)
@@ -794,15 +917,36 @@ class SitePanel(QWidget):
     def _on_store_changed(self, _old: Site, new: Site) -> None:
         if self._site is not None and new.id == self._site.id:
             self._load(new)
+        elif self._site is not None:
+            # Another site's part_of or supersedes may name this one.
+            self._show_relation_note(self._site)
 
     def _on_store_inserted(self, sites: list[Site]) -> None:
         # Undoing a delete brings back the selected site.
         if self._site is None and any(s.id == self.selection.current for s in sites):
             self._load(self._lookup(self.selection.current))
+        elif self._site is not None:
+            self._show_relation_note(self._site)
 
     def _on_store_removed(self, sites: list[Site]) -> None:
         if self._site is not None and any(s.id == self._site.id for s in sites):
             self._load(None)
+        elif self._site is not None:
+            self._show_relation_note(self._site)
+
+    def _on_as_of_changed(self, as_of: object) -> None:
+        # The lines' notes say which are not online yet at the date.
+        if self._site is not None:
+            for card, line in zip(self._hw_cards, self._site.hardware, strict=False):
+                card.set_note(line_note(line, self.session.as_of))
+
+    def _on_site_names_changed(self, *_: object) -> None:
+        if self._site is not None and not self._loading:
+            self._loading = True
+            try:
+                self._show_pickers(self._site)
+            finally:
+                self._loading = False
 
     def _on_store_reset_done(self) -> None:
         self._load(self._lookup(self.selection.current))

@@ -11,6 +11,8 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
+from explorer.web.desktop_libraries import x11_problem
+
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
 
@@ -31,8 +33,10 @@ def environment_problem() -> str | None:
     """Why Qt or Chromium would abort here without a readable message, with the fix.
 
     ``None`` when the map engine can start: there is a display (or
-    ``QT_QPA_PLATFORM`` names one such as ``offscreen``) and, as root, Chromium's
-    sandbox has been turned off explicitly.
+    ``QT_QPA_PLATFORM`` names one such as ``offscreen``), on X11 the system libraries
+    Qt's xcb plugin needs are installed (else the packages to install are named, see
+    :mod:`explorer.web.desktop_libraries`) and, as root, Chromium's sandbox has been
+    turned off explicitly.
     """
     env = os.environ
     if (
@@ -42,6 +46,9 @@ def environment_problem() -> str | None:
         and not env.get("WAYLAND_DISPLAY")
     ):
         return "no display to render the map on; for headless use set QT_QPA_PLATFORM=offscreen"
+    missing_libraries = x11_problem(env)
+    if missing_libraries is not None:
+        return missing_libraries
     flags = env.get("QTWEBENGINE_CHROMIUM_FLAGS", "")
     if (
         hasattr(os, "geteuid")

@@ -15,6 +15,7 @@ from explorer import DEMO_SITES
 from explorer.core.commands import EditSite
 from explorer.geo.regions import GEOD
 from explorer.geo.totals import totals
+from explorer.ui.region_format import chips_text  # the cell: central (low–high)
 from explorer.ui.region_panel import COLUMNS
 from explorer.ui.undo import push
 from tests.web.driver import MapDriver
@@ -74,7 +75,7 @@ def test_drawn_regions_total_like_the_cli(qtbot, make_window, tmp_path: Path) ->
         expected = totals(sites, window.region_store.get(rid).region, catalogue=window.catalogue)
         assert expected.site_count > 0
         assert _panel_cell(window, rid, "sites") == str(expected.site_count)
-        assert _panel_cell(window, rid, "chips") == f"{expected.chips:,}"
+        assert _panel_cell(window, rid, "chips") == chips_text(expected)
         assert window.live_totals.totals(rid) == expected
 
     # ...and what the CLI prints for the exported regions.
@@ -118,11 +119,11 @@ def test_moving_a_site_across_the_boundary_changes_totals_and_undo_restores(
     after = window.live_totals.totals(box)
     assert sid not in after.site_ids
     assert after.chips == before.chips - site.chips
-    assert _panel_cell(window, box, "chips") == f"{after.chips:,}"
+    assert _panel_cell(window, box, "chips") == chips_text(after)
 
     window.undo_stack.undo()
     assert window.live_totals.totals(box) == before
-    assert _panel_cell(window, box, "chips") == f"{before.chips:,}"
+    assert _panel_cell(window, box, "chips") == chips_text(before)
 
     # An edit inside the region (not a move) changes its totals too.
     grown = replace(site.hardware[0], chips=2400, chips_high=None)  # above its old range
@@ -141,7 +142,7 @@ def test_regions_survive_save_and_reopen(qtbot, make_window, tmp_path: Path) -> 
     assert [e.name for e in reopened.region_store] == list(saved)
     for entry in reopened.region_store:
         assert reopened.live_totals.totals(entry.id) == saved[entry.name]
-        assert _panel_cell(reopened, entry.id, "chips") == f"{saved[entry.name].chips:,}"
+        assert _panel_cell(reopened, entry.id, "chips") == chips_text(saved[entry.name])
     wait_rendered(qtbot, reopened)
     for entry in reopened.region_store:
         state = js(
@@ -191,7 +192,7 @@ def test_dragging_a_region_handle_edits_it_undoably(qtbot, make_window) -> None:
     assert east == pytest.approx(94.0, abs=0.1) and west == pytest.approx(HAMI_BOX[0][0], abs=0.1)
     after = window.live_totals.totals(rid)
     assert not any(s.startswith("xj-yiwu-") for s in after.site_ids)
-    assert _panel_cell(window, rid, "chips") == f"{after.chips:,}"
+    assert _panel_cell(window, rid, "chips") == chips_text(after)
 
     window.undo_stack.undo()
     assert window.live_totals.totals(rid) == before

@@ -158,3 +158,14 @@ def store(session: Session) -> SiteStore:
 @pytest.fixture
 def selection(session: Session) -> Selection:
     return session.selection
+
+
+@pytest.fixture
+def dated_session(undo_stack: QUndoStack) -> Session:
+    """:func:`tests.ui.dated.dated_sites` in a session with the bundled catalogue and its
+    export rules (the H20 becomes restricted on 2025-04-09), commands on ``undo_stack``."""
+    from tests.ui.dated import dated_sites
+
+    s = Session(ChipCatalogue.bundled(), history=QtHistory(undo_stack), admin_areas=None)
+    s.sites.reset(dated_sites())
+    return s

@@ -100,6 +100,7 @@ def test_provinces_by_default_with_empty_areas_hidden(
     hidden = len(admin) - 2
     assert w.footer.text() == (
         f"{len(admin)} areas ({hidden} without sites hidden) · 4 of 4 sites inside an area"
+        " · totals all planned"
     )
     w.hide_empty_check.setChecked(False)
     assert w.proxy.rowCount() == len(admin)
@@ -131,10 +132,25 @@ def test_copy_is_the_tsv_of_the_shown_rows(make_widget: MakeWidget, qtbot: QtBot
     w = make_widget()
     qtbot.mouseClick(w.copy_button, Qt.MouseButton.LeftButton)
     h100e = f"{round(900 * 148 / 989, 3):.3f}"
-    assert QApplication.clipboard().text().splitlines() == [
-        "region\tsites\tchips\trestricted\th100e\tit_mw\tfacility_mw\tH100\tH200\tH20",
-        f"Qinghai\t1\t900\t900\t{h100e}\t0.648\t0.810\t0\t0\t900",
-        "Xinjiang\t3\t12000\t12000\t12000.000\t15.120\t18.900\t8000\t4000\t0",
+    rows = [line.split("\t") for line in QApplication.clipboard().text().splitlines()]
+    head = "region sites chips restricted h100e it_mw facility_mw chips_low chips_high"
+    head += " restricted_low restricted_high h100e_low h100e_high facility_mw_low"
+    head += " facility_mw_high restricted_h100e unknown_model_chips as_of H100 H200 H20"
+    assert rows[0] == head.split()
+    got = [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+    assert [(r["region"], r["chips"], r["h100e"], r["facility_mw"]) for r in got] == [
+        ("Qinghai", "900", h100e, "0.810"),
+        ("Xinjiang", "12000", "12000.000", "18.900"),
+    ]
+    # 900 H20 x 400 W = 0.36 MW and 12,000 x 700 W = 8.4 MW of boards, x 1.5 x 1.15
+    # (low) and x 2.15 x 1.5 (high).
+    assert [(r["facility_mw_low"], r["facility_mw_high"]) for r in got] == [
+        ("0.621", "1.161"),
+        ("14.490", "27.090"),
+    ]
+    assert [(r["H100"], r["H200"], r["H20"], r["as_of"]) for r in got] == [
+        ("0", "0", "900", "all planned"),
+        ("8000", "4000", "0", "all planned"),
     ]
 
 
@@ -176,7 +192,9 @@ def test_geopackage_layer_in_the_widget(make_widget: MakeWidget, tmp_path: Path)
     assert w.session.boundary_layer is layer  # the map and picking use it too
     assert shown(w, "name") == ["East", "South"]
     assert shown(w, "chips") == ["12,000", "900"]
-    assert w.footer.text() == "3 areas (1 without sites hidden) · 3 of 4 sites inside an area"
+    assert w.footer.text() == (
+        "3 areas (1 without sites hidden) · 3 of 4 sites inside an area · totals all planned"
+    )
 
 
 def test_bad_layer_is_reported_and_the_old_layer_kept(

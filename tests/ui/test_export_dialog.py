@@ -9,6 +9,7 @@ if hasattr(os, "geteuid") and os.geteuid() == 0:
     os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
 
 from collections.abc import Callable, Iterator  # noqa: E402
+from dataclasses import replace  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
@@ -71,6 +72,7 @@ def make_dialog(qtbot: Any, sites: list[Site]) -> Iterator[Callable[..., ExportD
         regions: list[RegionEntry] | None = None,
         selected: list[str] | None = None,
         filtered: list[str] | None = None,
+        sites: list[Site] = sites,
     ) -> ExportDialog:
         entries = [HAMI, GOLMUD] if regions is None else regions
         d = ExportDialog(
@@ -322,6 +324,29 @@ def test_sites_all_filtered_and_in_a_region(
     assert {s.id for s in read_sites(tmp_path / f"hami{suffix}").sites} == inside
     assert inside == {"nyocor-1", "yiwu-1"}
     assert no_temp_left(tmp_path)
+
+
+def test_csv_formulas_are_neutralised_unless_kept(
+    qtbot: Any, make_dialog: Any, tmp_path: Path, sites: list[Site]
+) -> None:
+    """Issue 11 finding 4, from the window: a cell a spreadsheet would run as a formula is
+    written as text, unless the analyst asks for it raw."""
+    formula = '=HYPERLINK("http://evil.example","x")'
+    evil = replace(sites[0], operator=formula)
+    d = make_dialog(sites=[evil])
+    d.set_kind("sites")
+    d.format_combo.setCurrentIndex(d.format_combo.findData(".csv"))
+    assert not d.keep_formulas.isChecked()
+    d.set_output_path(tmp_path / "safe.csv")
+    export(qtbot, d)
+    text = (tmp_path / "safe.csv").read_text(encoding="utf-8")
+    assert "'=HYPERLINK" in text
+    assert read_sites(tmp_path / "safe.csv").sites[0].operator == formula  # reads back as typed
+    d.keep_formulas.setChecked(True)
+    d.set_output_path(tmp_path / "raw.csv")
+    export(qtbot, d)
+    raw = (tmp_path / "raw.csv").read_text(encoding="utf-8")
+    assert "'=HYPERLINK" not in raw and ",=HYPERLINK" in raw.replace('"', "")
 
 
 def test_regions_as_geojson(qtbot: Any, make_dialog: Any, tmp_path: Path) -> None:

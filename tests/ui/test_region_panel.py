@@ -38,7 +38,7 @@ from explorer.geo.region_store import RegionEntry, RegionStore
 from explorer.geo.regions import CircleRegion, PolygonRegion, rectangle
 from explorer.geo.totals import totals
 from explorer.session.session import Session, new_region_entries
-from explorer.ui.region_format import column_of, totals_tsv
+from explorer.ui.region_format import column_of, ranged_text, totals_tsv
 from explorer.ui.region_panel import RegionPanel, RegionTreeModel
 
 HAMI = rectangle("Hami", 93, 42, 95, 44)
@@ -117,7 +117,9 @@ def test_rows_show_totals_worked_by_hand(panel: RegionPanel) -> None:
     assert cell(m, "r1", "restricted") == "12,000"
     assert cell(m, "r1", "h100e") == "12,000.0"
     assert cell(m, "r1", "it_mw") == "15.1"  # 15.12
-    assert cell(m, "r1", "facility_mw") == "18.9"
+    # 12,000 x 700 W = 8.4 MW of boards: x 1.8 x 1.25 = 18.9 MW; the range takes the
+    # low and high factors, 8.4 x 1.5 x 1.15 = 14.49 and 8.4 x 2.15 x 1.5 = 27.09.
+    assert cell(m, "r1", "facility_mw") == "18.9 (14.5–27.1)"
     assert cell(m, "r2", "kind") == "circle · 50 km"
     assert cell(m, "r2", "by_model") == "H20 900"
     assert cell(m, "r3", "chips") == "10,000"
@@ -211,7 +213,9 @@ def test_union_line_counts_each_site_once(panel: RegionPanel) -> None:
     assert (u.site_count, u.chips) == (2, 12_000)  # yiwu-1 is in both, counted once
     assert panel.live.totals("r1").chips + panel.live.totals("r3").chips == 22_000
     text = panel.union_label.text()
-    assert text.startswith("Union of 2 regions: 2 sites (each counted once) · 12,000 chips")
+    assert text.startswith(
+        "Union of 2 regions, all planned (each site counted once): 2 sites · 12,000 chips"
+    )
     select_rows(panel, "r1", "r2", "r3")
     assert "3 sites" in panel.union_label.text()
 
@@ -308,10 +312,32 @@ def test_copy_totals_puts_exact_tsv_on_the_clipboard(panel: RegionPanel, qtbot: 
     text = QApplication.clipboard().text()
     # r2: 900 H20 = 900 x 148 / 989 H100e; IT 900 x 400 W x 1.8 = 0.648 MW.
     h100e_r2 = f"{round(900 * 148 / 989, 3):.3f}"
+    # The columns of earlier versions first, then the ranges (facility power with the
+    # low and high factors: 8.4 MW of boards x 1.5 x 1.15 and x 2.15 x 1.5 for Hami;
+    # 0.36 MW x the same for Golmud), restricted H100e, unknown-model chips, the date.
     assert text.splitlines() == [
-        "region\tsites\tchips\trestricted\th100e\tit_mw\tfacility_mw\tH100\tH200\tH20",
-        "Hami\t2\t12000\t12000\t12000.000\t15.120\t18.900\t8000\t4000\t0",
-        f"Golmud\t1\t900\t900\t{h100e_r2}\t0.648\t0.810\t0\t0\t900",
+        "\t".join(
+            (
+                "region\tsites\tchips\trestricted\th100e\tit_mw\tfacility_mw",
+                "chips_low\tchips_high\trestricted_low\trestricted_high",
+                "h100e_low\th100e_high\tfacility_mw_low\tfacility_mw_high",
+                "restricted_h100e\tunknown_model_chips\tas_of\tH100\tH200\tH20",
+            )
+        ),
+        "\t".join(
+            (
+                "Hami\t2\t12000\t12000\t12000.000\t15.120\t18.900",
+                "12000\t12000\t12000\t12000\t12000.000\t12000.000\t14.490\t27.090",
+                "12000.000\t0\tall planned\t8000\t4000\t0",
+            )
+        ),
+        "\t".join(
+            (
+                f"Golmud\t1\t900\t900\t{h100e_r2}\t0.648\t0.810",
+                f"900\t900\t900\t900\t{h100e_r2}\t{h100e_r2}\t0.621\t1.161",
+                f"{h100e_r2}\t0\tall planned\t0\t0\t900",
+            )
+        ),
     ]
     select_rows(panel)  # nothing selected: every region
     assert len(panel.copy_totals().splitlines()) == 4
@@ -469,7 +495,9 @@ def test_export_import_round_trip_matches_the_cli(make_panel: MakePanel, tmp_pat
         assert live_a.totals(rid_a).to_json() == expected
         assert live_b.totals(rid_b).to_json() == expected
         assert expected["site_count"] > 0
-        assert cell(panel_b.model, rid_b, "chips") == f"{expected['chips']:,}"
+        # The cell shows the CLI's central figure with its range (when it has one).
+        chips_range = expected["range"]["chips"]
+        assert cell(panel_b.model, rid_b, "chips") == ranged_text(expected["chips"], *chips_range)
     # The clipboard table carries the same figures.
     rows = [line.split("\t") for line in panel_b.totals_text().splitlines()]
     header, body = rows[0], rows[1:]

@@ -394,7 +394,11 @@ def test_invalid_input_is_refused_beside_the_field(
     assert message in panel.error_text(field)
     assert edit.text() == text  # the bad text stays to be fixed
     assert edit.property("invalid") is True
-    label_name = field.split("[", 1)[0] if "[" in field else field
+    # A hardware line's messages sit in its card; a source's under the sources table.
+    if field.startswith("hardware"):
+        label_name = field.rsplit(".", 1)[0]
+    else:
+        label_name = field.split("[", 1)[0] if "[" in field else field
     label = error_label(panel, label_name)
     assert label.isVisible() and message in label.text()
     assert problems and problems[-1]
@@ -484,7 +488,8 @@ def test_added_line_without_chips_is_refused(
     panel.add_hardware_line()
     retype(qtbot, line(panel, "hardware[1].chips"), "")
     assert panel.error_text("hardware[1].chips") == "chips is required"
-    assert "line 2: chips is required" in error_label(panel, "hardware").text()
+    assert "chips is required" in error_label(panel, "hardware[1]").text()
+    assert error_label(panel, "hardware[0]").isHidden()
     assert undo_stack.count() == 0
 
 

@@ -21,7 +21,11 @@ def display_url(url: str) -> str:
         userinfo, host = netloc.rsplit("@", 1)
         user = userinfo.split(":", 1)[0]
         netloc = f"{user}@{host}"
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
+    # libpq also takes the password as a query parameter (``?password=...``).
+    query = "&".join(
+        p for p in parts.query.split("&") if p and p.split("=", 1)[0].lower() != "password"
+    )
+    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
 
 
 __all__ = ["SCHEMES", "display_url", "is_database_url"]

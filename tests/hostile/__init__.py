@@ -1,0 +1,1 @@
+"""The hostile-input suite (issue 11): malformed, extreme and malicious input, faults."""
