@@ -13,7 +13,9 @@ The layer is read through Arrow (pyogrio), in one columnar pass.
 
 from __future__ import annotations
 
+import logging
 import os
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +29,8 @@ from explorer.io.progress import Progress, report
 from explorer.io.record_columns import explode
 from explorer.io.records import decode_json_list, record_label
 from explorer.io.wkb_points import points
+
+log = logging.getLogger(__name__)
 
 #: Geometry types that hold sites.
 POINT_TYPES = ("Point", "Point Z", "Point M", "Point ZM", "3D Point")
@@ -85,9 +89,19 @@ def read_arrow_layer(path: str | os.PathLike[str], layer: str) -> tuple[dict[str
     import pyogrio
 
     try:
-        meta, table = pyogrio.read_arrow(str(path), layer=layer, return_fids=True)
+        # GDAL's remarks on the file's bookkeeping go to the log, as everywhere
+        # (explorer.io.gdal_messages); through Arrow, pyogrio raises them from a context
+        # manager, so they are recognised by the call that made them, not by file name.
+        with warnings.catch_warnings(record=True) as remarks:
+            warnings.simplefilter("always", RuntimeWarning)
+            meta, table = pyogrio.read_arrow(str(path), layer=layer, return_fids=True)
     except Exception as exc:  # corrupt pages, bad geometry blobs...
         raise DataFileError(f"{path}: cannot read layer '{layer}' ({_one_line(exc)})") from None
+    for remark in remarks:
+        if issubclass(remark.category, RuntimeWarning):
+            log.info("GDAL: %s", remark.message)
+        else:
+            warnings.warn_explicit(remark.message, remark.category, remark.filename, remark.lineno)
     fid_name = "fid" if "fid" in table.column_names else None
     if fid_name is not None:
         fids = np.asarray(table.column(fid_name).to_numpy(zero_copy_only=False))
