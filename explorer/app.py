@@ -14,16 +14,25 @@ if TYPE_CHECKING:
     from explorer.ui.main_window import MainWindow
 
 
-def open_target(window: MainWindow, target: str | None, *, interactive: bool = True) -> bool:
+def open_target(
+    window: MainWindow,
+    target: str | None,
+    *,
+    interactive: bool = True,
+    background: bool = False,
+) -> bool:
     """Open what ``explorer TARGET`` names in ``window``: a shared catalogue
     (``postgresql://user@host:port/db``), a project or sites file, or (None) the demo.
 
     A URL is never turned into a path (that would fold its ``//``). On failure the
-    reason is shown (``interactive``) and kept in ``window.last_error``.
+    reason is shown (``interactive``) and kept in ``window.last_error``. With
+    ``background`` a file is read off the UI thread (True: the load started).
     """
     if target is not None and is_database_url(target):
         return window.open_database(target, interactive=interactive)
-    return window.open_path(Path(target) if target else DEMO_SITES, interactive=interactive)
+    return window.open_path(
+        Path(target) if target else DEMO_SITES, interactive=interactive, background=background
+    )
 
 
 def run_gui(argv: list[str]) -> int:
@@ -47,6 +56,8 @@ def run_gui(argv: list[str]) -> int:
     from explorer.ui.main_window import MainWindow
 
     window = MainWindow()
-    open_target(window, args.file, interactive=True)
+    # The window shows first; a file is read off the UI thread, with progress and Cancel
+    # in the status bar, and the map draws its sites when the read is done.
     window.show()
+    open_target(window, args.file, interactive=True, background=True)
     return int(app.exec())

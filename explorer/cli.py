@@ -176,16 +176,19 @@ def _validation_summary(problems: Sequence[Problem]) -> str:
     return f"{first}{more}"
 
 
-def _open(path: str, catalogue: ChipCatalogue, *, strict: bool = True) -> OpenedFile:
+def _open(
+    path: str, catalogue: ChipCatalogue, *, strict: bool = True, layer: str | None = None
+) -> OpenedFile:
     """Open a command's sites file or project, once, through the one door.
 
     With ``strict``, invalid sites become one CliError line; without, they are left out
-    and listed in ``problems`` (for ``validate``).
+    and listed in ``problems`` (for ``validate``). ``layer`` names a GeoPackage's point
+    layer (``--layer``).
     """
     from explorer.io.opening import open_file
 
     try:
-        return open_file(path, catalogue=catalogue, strict=strict)
+        return open_file(path, catalogue=catalogue, strict=strict, layer=layer)
     except ValidationError as exc:
         n = len(exc.problems)
         more = f" (run '{PROG} validate {path}' to list them all)" if n > 1 else ""
@@ -209,6 +212,15 @@ def _regions(opened: OpenedFile, regions_path: str | None, *, name: str) -> list
         raise DataFileError(f"{name}: regions: {exc}") from None
 
 
+def _add_layer(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--layer",
+        metavar="LAYER",
+        help="the GeoPackage point layer to read as sites (needed when a .gpkg that is "
+        "not a project has several)",
+    )
+
+
 def _plural(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
@@ -225,7 +237,10 @@ def _add_totals(sub: Any) -> None:
             "A site on a region's boundary counts as inside."
         ),
     )
-    p.add_argument("sites", metavar="SITES", help="sites file (.geojson, .json, .gpkg or .csv)")
+    p.add_argument(
+        "sites", metavar="SITES", help="sites file (.geojson, .json, .gpkg, .csv or .parquet)"
+    )
+    _add_layer(p)
     p.add_argument(
         "--regions",
         metavar="REGIONS",
@@ -257,15 +272,17 @@ def _cmd_totals(args: argparse.Namespace) -> int:
     from explorer.geo.totals import totals, totals_many
     from explorer.io.region_files import load_regions
 
-    sites = _open(args.sites, args.catalogue).project.sites
+    columns = _open(args.sites, args.catalogue, layer=args.layer).columns
+    # Straight from the columns to the totals snapshot: no Site is built.
+    sites = columns.site_arrays(args.catalogue, as_of=args.as_of)
     if args.regions:
         regions = load_regions(args.regions)
-        results = totals_many(sites, regions, as_of=args.as_of, catalogue=args.catalogue)
+        results = totals_many(sites, regions, catalogue=args.catalogue)
     else:
-        results = [totals(sites, name="all", as_of=args.as_of, catalogue=args.catalogue)]
-    illustrative = sum(1 for s in sites if s.is_illustrative)
+        results = [totals(sites, name="all", catalogue=args.catalogue)]
+    illustrative = columns.illustrative_count()
     note = (
-        f"note: {illustrative} of {len(sites)} sites in {args.sites} are an illustrative "
+        f"note: {illustrative} of {len(columns)} sites in {args.sites} are an illustrative "
         "scenario, not reported facts"
         if illustrative
         else ""
@@ -387,7 +404,10 @@ def _add_validate(sub: Any) -> None:
             "Exit status 0 when valid, 1 when there are problems."
         ),
     )
-    p.add_argument("file", metavar="FILE", help="sites file (.geojson, .json, .gpkg or .csv)")
+    p.add_argument(
+        "file", metavar="FILE", help="sites file (.geojson, .json, .gpkg, .csv or .parquet)"
+    )
+    _add_layer(p)
     p.set_defaults(handler=_cmd_validate)
 
 
@@ -396,7 +416,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from explorer.geo.consistency import consistency_problems
 
     path = args.file
-    opened = _open(path, args.catalogue, strict=False)
+    opened = _open(path, args.catalogue, strict=False, layer=args.layer)
     out: TextIO = sys.stdout
     for problem in opened.problems:
         print(f"{path}: {one_line(str(problem))}", file=out)
@@ -430,7 +450,10 @@ def _add_timeline(sub: Any) -> None:
             "the series spans the data's online dates."
         ),
     )
-    p.add_argument("sites", metavar="SITES", help="sites file (.geojson, .json, .gpkg or .csv)")
+    p.add_argument(
+        "sites", metavar="SITES", help="sites file (.geojson, .json, .gpkg, .csv or .parquet)"
+    )
+    _add_layer(p)
     p.add_argument("--regions", metavar="REGIONS", help="GeoJSON regions (default: all sites)")
     p.add_argument("--from", dest="start", metavar="DATE", type=_date_arg, help="first date")
     p.add_argument("--to", dest="end", metavar="DATE", type=_date_arg, help="last date")
@@ -451,7 +474,7 @@ def _cmd_timeline(args: argparse.Namespace) -> int:
     from explorer.geo.timeline import data_span, step_dates, timeline
     from explorer.io.region_files import load_regions
 
-    sites = _open(args.sites, args.catalogue).project.sites
+    sites = _open(args.sites, args.catalogue, layer=args.layer).project.sites
     regions = load_regions(args.regions) if args.regions else None
     span = data_span(sites)
     start = args.start or (span[0] if span else None)
@@ -631,6 +654,7 @@ def _add_snapshot(sub: Any) -> None:
         ),
     )
     p.add_argument("sites", metavar="SITES_OR_PROJECT", help="sites file or .gpkg project")
+    _add_layer(p)
     p.add_argument("--out", required=True, metavar="FILE.png", help="PNG to write")
     p.add_argument("--width", type=int, metavar="W", help="width in pixels (default 1600)")
     p.add_argument("--height", type=int, metavar="H", help="height in pixels (default 1000)")
@@ -747,7 +771,7 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
 
     spec = _snapshot_spec(args)
     _check_output(args.out, ".png")
-    opened = _open(args.sites, args.catalogue)
+    opened = _open(args.sites, args.catalogue, layer=args.layer)
     sites = opened.project.sites
     regions = _regions(opened, args.regions, name=args.sites)
     _refuse(check_drawable, regions, name=args.regions or args.sites)
@@ -800,6 +824,7 @@ def _add_report(sub: Any) -> None:
         ),
     )
     p.add_argument("sites", metavar="SITES_OR_PROJECT", help="sites file or .gpkg project")
+    _add_layer(p)
     p.add_argument("--regions", metavar="REGIONS", help="GeoJSON regions to report on")
     p.add_argument("--out", required=True, metavar="FILE.pdf", help="PDF to write")
     p.add_argument(
@@ -819,7 +844,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
             check_report_request(title=args.title, region_count=0)
         except ValueError as exc:
             raise CliError(f"--title: {exc}") from None
-    opened = _open(args.sites, args.catalogue)
+    opened = _open(args.sites, args.catalogue, layer=args.layer)
     sites, metadata = opened.project.sites, opened.project.metadata
     regions = _regions(opened, args.regions, name=args.sites)
     title = args.title if args.title is not None else default_title(metadata)

@@ -230,7 +230,7 @@ def test_totals_of_no_sites(
                        "got '-5'"),
         ("missing_region", "regions.geojson: cannot read regions file: No such file or directory"),
         ("bad_ext", "{sites}: unsupported file type '.txt' "
-                    "(expected .geojson, .json, .gpkg, .csv)"),
+                    "(expected .geojson, .json, .gpkg, .csv, .parquet, .geoparquet)"),
         ("newline", "{sites}: 1 problem; first: feature 1 (a): sources[0].url: "
                     "source url must start with http:// or https://, got 'ftp://x\\ny'"),
     ],
@@ -375,9 +375,11 @@ def test_commands_open_their_file_once_through_open_file(
     real = opening.open_file
     calls: list[tuple[str, ChipCatalogue, bool]] = []
 
-    def spy(path: Any, *, catalogue: ChipCatalogue, strict: bool = True) -> Any:
+    def spy(
+        path: Any, *, catalogue: ChipCatalogue, strict: bool = True, layer: str | None = None
+    ) -> Any:
         calls.append((str(path), catalogue, strict))
-        return real(path, catalogue=catalogue, strict=strict)
+        return real(path, catalogue=catalogue, strict=strict, layer=layer)
 
     monkeypatch.setattr(opening, "open_file", spy)
     gpkg = tmp_path / "s.gpkg"

@@ -113,7 +113,7 @@ def test_inside_a_region_writes_what_the_window_writes(
     ("argv", "message"),
     [
         (["{project}", "{tmp}/out.txt"], "{tmp}/out.txt: sites are written as .geojson, .json, "
-         ".gpkg, .csv, got '.txt'"),
+         ".gpkg, .csv, .parquet, .geoparquet, got '.txt'"),
         (["{project}", "{tmp}/no/out.csv"], "{tmp}/no/out.csv: output folder '{tmp}/no' does "
          "not exist"),
         (["{project}", "{tmp}/o.csv", "--inside", "Nowhere"],

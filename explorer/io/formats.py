@@ -1,4 +1,5 @@
-"""Read and write site files: GeoJSON (the canonical format), CSV and GeoPackage.
+"""Read and write site files: GeoJSON (the canonical format), CSV, GeoParquet and
+GeoPackage.
 
 The format is chosen by file extension:
 
@@ -10,11 +11,23 @@ The format is chosen by file extension:
     the hardware lines. Top-level ``metadata`` is kept.
 ``.csv``
     One row per site, columns :data:`CSV_COLUMNS`; ``hardware`` and ``sources``
-    are JSON strings. A CSV with ``chip_model`` and ``chips`` columns instead of
-    ``hardware`` is read as one hardware line per row. CSV has nowhere to keep
-    file metadata: it is not written, and reads as ``{}``.
+    are JSON strings. CSV has nowhere to keep file metadata: it is not written, and
+    reads as ``{}``.
+``.parquet`` / ``.geoparquet``
+    GeoParquet (see :mod:`explorer.io.geoparquet`).
 ``.gpkg``
-    The project file; see :mod:`explorer.io.project`.
+    A project file (see :mod:`explorer.io.project`), or any GeoPackage with a point
+    layer (see :mod:`explorer.io.point_layers`).
+
+**The flat schema**, in every format: a record without ``hardware`` but with
+``chip_model`` and ``chips`` (and optionally ``servers``, ``gpus_per_server``,
+``phase``, ``online``, ``chips_low``, ``chips_high`` and ``line_status``) is read as one
+hardware line; its ``chips`` is that line's count, not a separate total. This is the
+simplest file a spreadsheet or QGIS user exports.
+
+Every format is read into columns and checked column by column
+(:mod:`explorer.io.column_check`); only doubtful records are parsed one by one, so the
+problems are worded as they always were.
 
 Records are numbered from 1 in messages: ``feature 1`` is the first feature; ``row 2``
 is the first data row of a CSV file (the header is row 1, as in a spreadsheet).
@@ -27,28 +40,29 @@ import io
 import json
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
+
+import numpy as np
 
 from explorer.core.chips import ChipCatalogue
 from explorer.core.errors import DataFileError, Problem, ValidationError
 from explorer.core.schema import Site
 from explorer.io.atomic import atomic_target
 from explorer.io.csv_cells import neutralise_cell, restore_cell
-from explorer.io.json_text import JsonTextError, decode_json
-from explorer.io.records import (
-    SiteCollector,
-    decode_json_list,
-    record_label,
-    refuse_unwritable,
-    shorten,
-)
+from explorer.io.progress import Progress, report, scaled
+from explorer.io.records import decode_json_list, record_label, refuse_unwritable
+
+if TYPE_CHECKING:  # the readers load Arrow; writing a file and start-up do not need it
+    from explorer.io.column_check import RawSites
+    from explorer.io.site_columns import SiteColumns
 
 GEOJSON_SUFFIXES = (".geojson", ".json")
 CSV_SUFFIXES = (".csv",)
 GPKG_SUFFIXES = (".gpkg",)
-SUPPORTED_SUFFIXES = GEOJSON_SUFFIXES + GPKG_SUFFIXES + CSV_SUFFIXES
+PARQUET_SUFFIXES = (".parquet", ".geoparquet")
+SUPPORTED_SUFFIXES = GEOJSON_SUFFIXES + GPKG_SUFFIXES + CSV_SUFFIXES + PARQUET_SUFFIXES
 
 #: Column order of written CSV files.
 CSV_COLUMNS: tuple[str, ...] = (
@@ -97,23 +111,33 @@ PROPERTY_ORDER: tuple[str, ...] = (
 _OPTIONAL_REFS = frozenset({"part_of", "supersedes"})
 
 
-@dataclass
 class SiteFile:
     """What a site file holds.
 
     Attributes
     ----------
-    sites : list of Site
-        Valid sites in file order.
+    columns : SiteColumns
+        The valid sites as columns, in file order.
     metadata : dict
         File-level metadata (title, scenario, description, as_of...).
     problems : list of Problem
         Problems found (always empty after a strict read).
     """
 
-    sites: list[Site]
-    metadata: dict[str, Any] = field(default_factory=dict)
-    problems: list[Problem] = field(default_factory=list)
+    def __init__(
+        self,
+        columns: SiteColumns,
+        metadata: dict[str, Any] | None = None,
+        problems: list[Problem] | None = None,
+    ) -> None:
+        self.columns = columns
+        self.metadata: dict[str, Any] = dict(metadata or {})
+        self.problems: list[Problem] = list(problems or [])
+
+    @cached_property
+    def sites(self) -> list[Site]:
+        """The valid sites, built on first use (in file order)."""
+        return self.columns.sites()
 
 
 # --------------------------------------------------------------------------- public API
@@ -124,8 +148,10 @@ def read_sites(
     *,
     strict: bool = True,
     catalogue: ChipCatalogue | None = None,
+    layer: str | None = None,
+    progress: Progress | None = None,
 ) -> SiteFile:
-    """Read a sites file (``.geojson``, ``.json``, ``.gpkg`` or ``.csv``).
+    """Read a sites file (``.geojson``, ``.json``, ``.gpkg``, ``.parquet`` or ``.csv``).
 
     Parameters
     ----------
@@ -136,6 +162,12 @@ def read_sites(
         invalid. With ``False``, return the valid sites and the problems.
     catalogue : ChipCatalogue, optional
         Chip catalogue for validating models (default: the bundled one).
+    layer : str, optional
+        The GeoPackage layer to read (a project's sites otherwise, or a file's only
+        point layer).
+    progress : Progress, optional
+        Told how far the read got; may raise
+        :class:`~explorer.io.progress.LoadCancelled` to stop it.
 
     Returns
     -------
@@ -149,20 +181,47 @@ def read_sites(
     ValidationError
         ``strict`` and at least one record is invalid; ``.problems`` lists all.
     """
+    cat = catalogue if catalogue is not None else ChipCatalogue.bundled()
     kind = file_kind(path)
+    if layer is not None and kind != "gpkg":
+        raise DataFileError(f"{path}: only a GeoPackage has layers, got --layer '{layer}'")
     if kind == "gpkg":
-        # Imported here: the project module pulls in GDAL, which a GeoJSON user does not need.
-        from explorer.io.project import read_project
+        from explorer.io.geopackage import read_geopackage
 
-        project, problems = read_project(path, catalogue=catalogue)
-        result = SiteFile(project.sites, project.metadata, problems)
-    elif kind == "geojson":
-        result = _read_geojson(path, catalogue)
+        read = read_geopackage(path, cat, layer=layer, progress=progress)
+        result = SiteFile(read.columns, read.metadata, read.problems)
     else:
-        result = _read_csv(path, catalogue)
+        result = read_site_columns(path, kind, cat, progress)
     if strict and result.problems:
         raise ValidationError(result.problems)
     return result
+
+
+def read_site_columns(
+    path: str | os.PathLike[str],
+    kind: str,
+    catalogue: ChipCatalogue,
+    progress: Progress | None = None,
+) -> SiteFile:
+    """Read a GeoJSON, CSV or GeoParquet sites file (``kind`` from :func:`file_kind`)."""
+    from explorer.io.column_check import check_sites
+
+    if kind == "parquet":
+        from explorer.io.geoparquet import read_geoparquet_raw
+
+        raw, metadata, file_problems = read_geoparquet_raw(path, scaled(progress, 0.0, 0.5))
+    else:
+        data = _read_bytes(path)
+        report(progress, 0.05, "reading")
+        read_share = scaled(progress, 0.05, 0.5)
+        if kind == "geojson":
+            from explorer.io.geojson_read import read_geojson_raw
+
+            raw, metadata, file_problems = read_geojson_raw(path, data, read_share)
+        else:
+            raw, metadata, file_problems = _read_csv(path, data, read_share)
+    columns, problems = check_sites(raw, catalogue, scaled(progress, 0.5, 1.0))
+    return SiteFile(columns, metadata, file_problems + problems)
 
 
 def write_sites(
@@ -214,6 +273,11 @@ def write_sites(
         from explorer.io.project import Project, save_project
 
         save_project(path, Project(sites=sites, metadata=meta))
+        return
+    if kind == "parquet":
+        from explorer.io.geoparquet import write_geoparquet
+
+        write_geoparquet(path, sites, meta)
         return
     with atomic_target(path) as tmp:
         # newline="" lets the csv module write its own line endings (and keeps
@@ -268,7 +332,7 @@ def sites_to_geojson(
 
 
 def file_kind(path: str | os.PathLike[str]) -> str:
-    """``"geojson"``, ``"gpkg"`` or ``"csv"`` by the file's extension.
+    """``"geojson"``, ``"gpkg"``, ``"csv"`` or ``"parquet"`` by the file's extension.
 
     The one place that decides what a file is: a ``.gpkg`` is a project (sites, regions
     and metadata), the others are sites files.
@@ -285,16 +349,18 @@ def file_kind(path: str | os.PathLike[str]) -> str:
         return "gpkg"
     if suffix in CSV_SUFFIXES:
         return "csv"
+    if suffix in PARQUET_SUFFIXES:
+        return "parquet"
     shown = suffix or "no extension"
     raise DataFileError(
         f"{path}: unsupported file type '{shown}' (expected {', '.join(SUPPORTED_SUFFIXES)})"
     )
 
 
-def _read_text(path: str | os.PathLike[str]) -> str:
-    """The UTF-8 text of ``path`` (a BOM is dropped); failures as one-line DataFileError."""
+def _read_bytes(path: str | os.PathLike[str]) -> bytes:
+    """The bytes of ``path``; failures as one-line DataFileError."""
     try:
-        data = Path(path).read_bytes()
+        return Path(path).read_bytes()
     except FileNotFoundError:
         raise DataFileError(f"{path}: no such file") from None
     except IsADirectoryError:
@@ -303,6 +369,10 @@ def _read_text(path: str | os.PathLike[str]) -> str:
         raise DataFileError(f"{path}: permission denied") from None
     except OSError as exc:
         raise DataFileError(f"{path}: cannot read ({exc.strerror or exc})") from None
+
+
+def _decode(path: str | os.PathLike[str], data: bytes) -> str:
+    """UTF-8 text (a BOM is dropped); undecodable bytes as a one-line DataFileError."""
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -329,150 +399,6 @@ def _dump_geojson(doc: dict[str, Any], fh: TextIO) -> None:
     # file other tools reject.
     json.dump(doc, fh, ensure_ascii=False, indent=2, allow_nan=False)
     fh.write("\n")
-
-
-def _read_geojson(path: str | os.PathLike[str], catalogue: ChipCatalogue | None) -> SiteFile:
-    text = _read_text(path)
-    try:
-        doc = decode_json(text)
-    except JsonTextError as exc:
-        kind = "valid" if exc.line is not None else "usable"
-        raise DataFileError(f"{path} is not {kind} JSON: {exc}") from None
-    if not isinstance(doc, dict):
-        raise DataFileError(
-            f"{path} is not a GeoJSON FeatureCollection (top level is a {_json_type(doc)})"
-        )
-    if doc.get("type") != "FeatureCollection":
-        raise DataFileError(
-            f"{path} is not a GeoJSON FeatureCollection (type is {shorten(repr(doc.get('type')))})"
-        )
-    features = doc.get("features")
-    if not isinstance(features, list):
-        raise DataFileError(
-            f"{path}: GeoJSON 'features' must be a list, got {_json_type(features)}"
-        )
-
-    collector = SiteCollector(catalogue)
-    file_problems: list[Problem] = []
-    metadata = doc.get("metadata")
-    if metadata is None:
-        metadata = {}
-    elif not isinstance(metadata, dict):
-        file_problems.append(
-            Problem(
-                "metadata",
-                metadata,
-                f"metadata must be an object, got {_json_type(metadata)}",
-                where="file",
-            )
-        )
-        metadata = {}
-    collector.problems.extend(file_problems)
-
-    for n, feat in enumerate(features, start=1):
-        base = f"feature {n}"
-        if not isinstance(feat, dict):
-            collector.problems.append(
-                Problem(
-                    "feature",
-                    feat,
-                    f"feature must be a GeoJSON Feature object, got {_json_type(feat)}",
-                    where=base,
-                )
-            )
-            continue
-        props_raw = feat.get("properties")
-        props: dict[str, Any] = dict(props_raw) if isinstance(props_raw, dict) else {}
-        if props.get("id") in (None, "") and feat.get("id") not in (None, ""):
-            props["id"] = feat["id"]
-        label = record_label(base, props.get("id"))
-        pre: list[Problem] = []
-        if feat.get("type") != "Feature":
-            pre.append(
-                Problem(
-                    "type",
-                    feat.get("type"),
-                    f"type must be 'Feature', got {shorten(repr(feat.get('type')))}",
-                    where=label,
-                )
-            )
-        if props_raw is not None and not isinstance(props_raw, dict):
-            pre.append(
-                Problem(
-                    "properties",
-                    props_raw,
-                    f"properties must be an object, got {_json_type(props_raw)}",
-                    where=label,
-                )
-            )
-        for key in ("hardware", "sources"):
-            if key in props:
-                props[key] = decode_json_list(props[key], key, pre, label)
-        lon, lat = _point_coordinates(feat.get("geometry"), pre, label)
-        collector.add(props, lon, lat, label=label, problems=pre)
-    return SiteFile(collector.sites, metadata, collector.problems)
-
-
-def _point_coordinates(geometry: Any, problems: list[Problem], where: str) -> tuple[Any, Any]:
-    """(lon, lat) of a Point geometry; otherwise record why and return (0, 0).
-
-    Returning placeholder coordinates lets the caller still validate the other
-    attributes, so one pass reports everything wrong with the record.
-    """
-    if geometry is None:
-        problems.append(
-            Problem("geometry", None, "geometry is missing (a site needs a Point)", where=where)
-        )
-        return 0, 0
-    if not isinstance(geometry, dict):
-        problems.append(
-            Problem(
-                "geometry",
-                geometry,
-                f"geometry must be a GeoJSON object, got {_json_type(geometry)}",
-                where=where,
-            )
-        )
-        return 0, 0
-    gtype = geometry.get("type")
-    if gtype != "Point":
-        problems.append(
-            Problem(
-                "geometry.type",
-                gtype,
-                f"geometry must be a Point, got '{shorten(str(gtype))}'",
-                where=where,
-            )
-        )
-        return 0, 0
-    coords = geometry.get("coordinates")
-    if not isinstance(coords, list) or len(coords) < 2:
-        problems.append(
-            Problem(
-                "geometry.coordinates",
-                coords,
-                f"coordinates must be [lon, lat], got '{shorten(json.dumps(coords))}'",
-                where=where,
-            )
-        )
-        return 0, 0
-    return coords[0], coords[1]
-
-
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, dict):
-        return "object"
-    if isinstance(value, list):
-        return "list"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, int | float):
-        return "number"
-    return type(value).__name__
 
 
 # --------------------------------------------------------------------------- CSV
@@ -508,8 +434,12 @@ def _dump_csv(sites: list[Site], fh: TextIO, *, keep_formulas: bool = False) -> 
         writer.writerow([row[c] if c in _CSV_NOT_TEXT else text_cell(row[c]) for c in CSV_COLUMNS])
 
 
-def _read_csv(path: str | os.PathLike[str], catalogue: ChipCatalogue | None) -> SiteFile:
-    text = _read_text(path)
+def _read_csv(
+    path: str | os.PathLike[str], data: bytes, progress: Progress | None
+) -> tuple[RawSites, dict[str, Any], list[Problem]]:
+    from explorer.io.record_columns import raw_from_records
+
+    text = _decode(path, data)
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader, None)
@@ -523,15 +453,19 @@ def _read_csv(path: str | os.PathLike[str], catalogue: ChipCatalogue | None) -> 
                 f"(expected {','.join(CSV_COLUMNS)})"
             )
         single_line = "hardware" not in columns and "chip_model" in columns
-        collector = SiteCollector(catalogue)
+        records: list[dict[str, Any]] = []
+        lons: list[Any] = []
+        lats: list[Any] = []
+        numbers: list[int] = []
+        pre: dict[int, list[Problem]] = {}
         for n, cells in enumerate(reader, start=2):
             if not any(c.strip() for c in cells):
                 continue  # blank line, e.g. at the end of a hand-edited file
             row = dict(zip(columns, map(restore_cell, cells), strict=False))
             label = record_label(f"row {n}", row.get("id"))
-            pre: list[Problem] = []
+            found: list[Problem] = []
             if len(cells) > len(columns):
-                pre.append(
+                found.append(
                     Problem(
                         "row",
                         cells,
@@ -540,31 +474,23 @@ def _read_csv(path: str | os.PathLike[str], catalogue: ChipCatalogue | None) -> 
                     )
                 )
             props: dict[str, Any] = dict(row)
-            if single_line:
-                props["hardware"] = _single_hardware_line(props)
-                props.pop("chips", None)  # it is the line's count, not a separate total
-            else:
-                props["hardware"] = decode_json_list(props.get("hardware"), "hardware", pre, label)
-            props["sources"] = decode_json_list(props.get("sources"), "sources", pre, label)
-            collector.add(props, row.get("lon"), row.get("lat"), label=label, problems=pre)
+            if not single_line:
+                props["hardware"] = decode_json_list(
+                    props.get("hardware"), "hardware", found, label
+                )
+            props["sources"] = decode_json_list(props.get("sources"), "sources", found, label)
+            if found:
+                pre[len(records)] = found
+            records.append(props)
+            lons.append(row.get("lon"))
+            lats.append(row.get("lat"))
+            numbers.append(n)
     except csv.Error as exc:
         raise DataFileError(f"{path}: unreadable CSV at line {reader.line_num}: {exc}") from None
-    return SiteFile(collector.sites, {}, collector.problems)
-
-
-def _single_hardware_line(props: Mapping[str, Any]) -> list[dict[str, Any]]:
-    model = (props.get("chip_model") or "").strip()
-    chips = (props.get("chips") or "").strip()
-    if not model and not chips:
-        return []
-    line: dict[str, Any] = {"chip_model": model, "chips": chips}
-    for key in ("servers", "gpus_per_server", "phase", "online", "chips_low", "chips_high"):
-        if key in props:
-            line[key] = props[key]
-    # ``status`` is the site's; the line's own status has a column of its own.
-    if "line_status" in props:
-        line["status"] = props["line_status"]
-    return [line]
+    report(progress, 1.0, "reading")
+    flat = np.full(len(records), single_line, dtype=bool)
+    raw = raw_from_records(records, lons, lats, lambda i: f"row {numbers[i]}", pre=pre, flat=flat)
+    return raw, {}, []
 
 
 __all__ = [

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 import pyogrio
 import pyogrio.raw
 import shapely
@@ -46,11 +47,15 @@ from explorer.core.chips import ChipCatalogue
 from explorer.core.errors import DataFileError, Problem, ValidationError
 from explorer.core.schema import Site
 from explorer.io.atomic import atomic_target
+from explorer.io.column_check import ChildRows, check_sites
 from explorer.io.gdal_messages import gdal_warnings_logged
 from explorer.io.json_text import JsonTextError, decode_json
+from explorer.io.point_layers import LayerInfo, raw_from_table, read_arrow_layer
+from explorer.io.progress import Progress, report, scaled
 from explorer.io.project_tables import carry_foreign_tables
 from explorer.io.project_value import Project
-from explorer.io.records import SiteCollector, record_label, refuse_unwritable
+from explorer.io.records import refuse_unwritable
+from explorer.io.site_columns import SiteColumns
 
 FORMAT = "compute-site-explorer"
 FORMAT_VERSION = 1
@@ -373,7 +378,10 @@ def load_project(
 
 @gdal_warnings_logged
 def read_project(
-    path: str | os.PathLike[str], *, catalogue: ChipCatalogue | None = None
+    path: str | os.PathLike[str],
+    *,
+    catalogue: ChipCatalogue | None = None,
+    progress: Progress | None = None,
 ) -> tuple[Project, list[Problem]]:
     """Read a project GeoPackage, returning the valid content and every problem.
 
@@ -382,7 +390,31 @@ def read_project(
     DataFileError
         As for :func:`load_project`.
     """
-    layers = _open_layers(path)
+    columns, metadata, regions, problems = read_project_columns(
+        path, catalogue=catalogue, progress=progress
+    )
+    return Project(sites=columns.sites(), metadata=metadata, regions=regions), problems
+
+
+def read_project_columns(
+    path: str | os.PathLike[str],
+    *,
+    catalogue: ChipCatalogue | None = None,
+    progress: Progress | None = None,
+    layers: set[str] | None = None,
+) -> tuple[SiteColumns, dict[str, Any], list[dict[str, Any]], list[Problem]]:
+    """(valid sites as columns, metadata, regions, every problem) of a project GeoPackage.
+
+    ``layers`` are the file's layer names when the caller has listed them already.
+
+    Raises
+    ------
+    DataFileError
+        As for :func:`load_project`.
+    """
+    cat = catalogue if catalogue is not None else ChipCatalogue.bundled()
+    if layers is None:
+        layers = _open_layers(path)
     if SITES_LAYER not in layers:
         raise DataFileError(f"{path} is not a Compute Site Explorer project (no 'sites' layer)")
     if PROJECT_TABLE not in layers:
@@ -393,45 +425,97 @@ def read_project(
 
     problems: list[Problem] = []
     metadata = _read_metadata(path, problems)
-    hardware = _read_children(
-        path,
-        HARDWARE_TABLE,
-        "line_no",
-        HARDWARE_FIELDS,
+    report(progress, 0.05, "reading sites")
+    meta, table = read_arrow_layer(path, SITES_LAYER)
+    geometry = meta.get("geometry_name") or None
+    if geometry is not None and geometry not in table.column_names:
+        geometry = None
+    raw = raw_from_table(path, table, geometry, meta.get("crs"))
+    report(progress, 0.3, "reading hardware and sources")
+    # A record's hardware lines and sources are the child rows with its id; the first
+    # record with an id takes them (a later duplicate is refused anyway).
+    id_col = table.column("id") if "id" in table.column_names else None
+    first: dict[str, int] = {}
+    if id_col is not None:
+        for i, v in enumerate(id_col.to_pylist()):
+            first.setdefault("" if v is None else str(v).strip(), i)
+    raw.flat = np.zeros(raw.n, dtype=bool)
+    raw.hardware_value = raw.sources_value = None
+    raw.lines, orphans_hw = _child_rows(path, HARDWARE_TABLE, "line_no", HARDWARE_FIELDS, first)
+    raw.sources, orphans_src = _child_rows(
+        path, SOURCES_TABLE, "source_no", ("title", "url", "date", "quote"), first
     )
-    sources = _read_children(path, SOURCES_TABLE, "source_no", ("title", "url", "date", "quote"))
-
-    collector = SiteCollector(catalogue)
-    _, geoms, records = _read_layer(path, SITES_LAYER)
-    for n, (geom, props) in enumerate(zip(geoms, records, strict=True), start=1):
-        label = record_label(f"feature {n}", props.get("id"))
-        pre: list[Problem] = []
-        lon, lat = _point_xy(geom, pre, label)
-        sid = "" if props.get("id") is None else str(props["id"]).strip()
-        props = dict(props)
-        props["hardware"] = hardware.pop(sid, [])
-        props["sources"] = sources.pop(sid, [])
-        collector.add(props, lon, lat, label=label, problems=pre)
-    problems.extend(collector.problems)
-    for table, orphans in ((HARDWARE_TABLE, hardware), (SOURCES_TABLE, sources)):
+    report(progress, 0.45, "checking sites")
+    columns, found = check_sites(raw, cat, scaled(progress, 0.45, 0.95))
+    problems.extend(found)
+    for table_name, orphans in ((HARDWARE_TABLE, orphans_hw), (SOURCES_TABLE, orphans_src)):
         for sid in orphans:
             problems.append(
                 Problem(
                     "site_id",
                     sid,
-                    f"{table} rows refer to site id '{sid}', which is not in the 'sites' layer",
-                    where=f"{table} table",
+                    f"{table_name} rows refer to site id '{sid}', "
+                    "which is not in the 'sites' layer",
+                    where=f"{table_name} table",
                 )
             )
 
     regions: list[dict[str, Any]] = []
     if REGIONS_LAYER in layers:
         regions = _read_regions(path, problems)
-    return Project(sites=collector.sites, metadata=metadata, regions=regions), problems
+    report(progress, 1.0, "read")
+    return columns, metadata, regions, problems
+
+
+def _child_rows(
+    path: str | os.PathLike[str],
+    table: str,
+    order_col: str,
+    fields: tuple[str, ...],
+    first: dict[str, int],
+) -> tuple[ChildRows, list[str]]:
+    """The rows of a child table as child rows of the records, and the site ids that
+    name no record (in the order they first appear)."""
+    _, data = read_arrow_layer(path, table)
+    m = data.num_rows
+    sids = [
+        "" if v is None else str(v).strip()
+        for v in (
+            data.column("site_id").to_pylist() if "site_id" in data.column_names else [None] * m
+        )
+    ]
+    site = np.array([first.get(s, -1) for s in sids], dtype=np.int64)
+    orphans = list(dict.fromkeys(s for s, i in zip(sids, site.tolist(), strict=True) if i < 0))
+    if order_col in data.column_names:
+        order = data.column(order_col).to_pylist()
+        key = np.array(
+            [o if isinstance(o, int) else i for i, o in enumerate(order)], dtype=np.int64
+        )
+    else:
+        key = np.arange(m, dtype=np.int64)
+    keep = np.flatnonzero(site >= 0)
+    # In record order, then the order column (the row's position where it has none),
+    # then the row's position: as the rows were always grouped.
+    idx = keep[np.lexsort((keep, key[keep], site[keep]))]
+    taken = pa.array(idx, type=pa.int64())
+    cols = {f: data.column(f).take(taken) for f in fields if f in data.column_names}
+    return ChildRows(site[idx], cols), orphans
 
 
 def _open_layers(path: str | os.PathLike[str]) -> set[str]:
     """Layer names of ``path`` after checking it is an SQLite file GDAL can open."""
+    return {info.name for info in list_layers(path)}
+
+
+def list_layers(path: str | os.PathLike[str]) -> list[LayerInfo]:
+    """The layers of a GeoPackage (name and geometry type), after checking it is an
+    SQLite file GDAL can open.
+
+    Raises
+    ------
+    DataFileError
+        Missing, unreadable, not a GeoPackage, or corrupt.
+    """
     p = Path(path)
     try:
         with p.open("rb") as fh:
@@ -454,7 +538,7 @@ def _open_layers(path: str | os.PathLike[str]) -> set[str]:
         listed = pyogrio.list_layers(str(p))
     except Exception as exc:  # GDAL reports corruption through several error types
         raise DataFileError(f"{path} is not a readable GeoPackage ({_one_line(exc)})") from None
-    return {str(name) for name, _ in listed}
+    return [LayerInfo(str(name), str(gtype) if gtype else None) for name, gtype in listed]
 
 
 def _read_layer(
@@ -537,36 +621,6 @@ def _read_metadata(path: str | os.PathLike[str], problems: list[Problem]) -> dic
     return values
 
 
-def _point_xy(wkb: Any, problems: list[Problem], where: str) -> tuple[Any, Any]:
-    """(lon, lat) of a WKB Point; otherwise record a problem and return (0, 0)."""
-    if wkb is None:
-        problems.append(
-            Problem("geometry", None, "geometry is missing (a site needs a Point)", where=where)
-        )
-        return 0, 0
-    try:
-        geom = shapely.from_wkb(wkb)
-    except Exception:  # a corrupt blob in an otherwise readable file
-        problems.append(Problem("geometry", None, "geometry is not readable", where=where))
-        return 0, 0
-    if geom is None or geom.is_empty:
-        problems.append(
-            Problem("geometry", None, "geometry is empty (a site needs a Point)", where=where)
-        )
-        return 0, 0
-    if geom.geom_type != "Point":
-        problems.append(
-            Problem(
-                "geometry.type",
-                geom.geom_type,
-                f"geometry must be a Point, got '{geom.geom_type}'",
-                where=where,
-            )
-        )
-        return 0, 0
-    return geom.x, geom.y
-
-
 def _read_regions(path: str | os.PathLike[str], problems: list[Problem]) -> list[dict[str, Any]]:
     _, geoms, rows = _read_layer(path, REGIONS_LAYER)
     out = []
@@ -638,6 +692,8 @@ __all__ = [
     "FORMAT_VERSION",
     "Project",
     "load_project",
+    "list_layers",
     "read_project",
+    "read_project_columns",
     "save_project",
 ]

@@ -75,6 +75,7 @@ if TYPE_CHECKING:
     from explorer.io.boundaries import BoundaryLayer
     from explorer.io.database.catalogue import DatabaseCatalogue
     from explorer.io.opening import OpenedFile
+    from explorer.io.progress import Progress
     from explorer.io.project_value import Project
 
 #: The map modes, one at a time: ``browse`` or ``place`` for sites, or a drawing tool.
@@ -191,16 +192,34 @@ class Session:
         session.open(path)
         return session
 
-    def open(self, path: str | os.PathLike[str]) -> OpenedFile | None:
-        """Replace the content with a project (``.gpkg``) or sites file.
+    def open(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        layer: str | None = None,
+        progress: Progress | None = None,
+    ) -> OpenedFile | None:
+        """Replace the content with a project (``.gpkg``) or sites file, or a shared
+        catalogue when ``path`` is a database URL (:meth:`open_database`; returns None).
 
         The file is read once, through :func:`explorer.io.opening.open_file`. On any
-        error nothing changes.
+        error (or a cancelled read) nothing changes.
+
+        Parameters
+        ----------
+        path : path-like
+        layer : str, optional
+            The GeoPackage point layer to read as sites.
+        progress : Progress, optional
+            Told how far the read got; may raise
+            :class:`~explorer.io.progress.LoadCancelled`.
 
         Raises
         ------
         DataFileError
-            Unreadable or malformed file, or a project whose regions are not valid.
+            Unreadable or malformed file, or a project whose regions are not valid;
+            :class:`~explorer.io.point_layers.LayerChoiceNeeded` when a GeoPackage has
+            several point layers and none was named.
         ValidationError
             A site record is invalid (every problem is listed).
         """
@@ -209,15 +228,42 @@ class Session:
         if is_database_url(path):
             self.open_database(str(path))
             return None
-        from explorer.io.opening import open_file
+        opened = self.read(path, layer=layer, progress=progress)
+        self.load_opened(opened)
+        return opened
 
-        opened = open_file(path, catalogue=self.catalogue)
+    def read(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        layer: str | None = None,
+        progress: Progress | None = None,
+    ) -> OpenedFile:
+        """Read a file against this session's catalogue without changing anything, its
+        sites built and ready for :meth:`load_opened`. Safe to call off the UI thread:
+        it touches no state of the session.
+
+        Raises
+        ------
+        DataFileError, ValidationError, LoadCancelled
+            As for :meth:`open`.
+        """
+        from explorer.io.opening import open_file
+        from explorer.io.progress import scaled
+
+        opened = open_file(
+            path, catalogue=self.catalogue, layer=layer, progress=scaled(progress, 0.0, 0.7)
+        )
+        opened.build_project(scaled(progress, 0.7, 1.0))
+        return opened
+
+    def load_opened(self, opened: OpenedFile) -> None:
+        """Replace the content with what :meth:`read` (or ``open_file``) read."""
         self.load(
             opened.project,
             path=opened.path if opened.is_project else None,
-            display_name=opened.path.name,
+            display_name=opened.display_name,
         )
-        return opened
 
     def open_database(self, url: str, *, connect_timeout: int = 5) -> None:
         """Open a shared catalogue (team mode): edits then write through, one transaction

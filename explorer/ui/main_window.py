@@ -23,12 +23,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QMainWindow,
@@ -48,6 +50,7 @@ from explorer.geo.totals import Totals, totals
 from explorer.io.boundaries import BoundaryLayer, load_boundary_layer
 from explorer.io.database.catalogue import DatabaseError
 from explorer.io.database.url import display_url, is_database_url
+from explorer.io.layer_choice import LayerChoiceNeeded
 from explorer.io.project_value import Project
 from explorer.session.diff import diff_projects
 from explorer.session.refusals import Refusal
@@ -61,6 +64,7 @@ from explorer.ui.date_strip import AsOfStrip
 from explorer.ui.date_text import as_of_words
 from explorer.ui.export_dialog import ExportDialog
 from explorer.ui.history_panel import HistoryPanel
+from explorer.ui.load_job import LoadJob, LoadProgress
 from explorer.ui.open_database_dialog import OpenDatabaseDialog
 from explorer.ui.qt_store import SessionSignals, StoreSignals
 from explorer.ui.region_format import chips_text, restricted_text, totals_tooltip
@@ -73,11 +77,16 @@ from explorer.web.controller import MapController
 from explorer.web.region_controller import RegionMapController
 from explorer.web.view import MapView
 
+if TYPE_CHECKING:
+    from explorer.io.opening import OpenedFile
+
 log = logging.getLogger(__name__)
 
 MAX_RECENT = 8
 PROJECT_FILTER = "Compute Site Explorer project (*.gpkg)"
-OPEN_FILTER = "Projects and site files (*.gpkg *.geojson *.json *.csv);;All files (*)"
+OPEN_FILTER = (
+    "Projects and site files (*.gpkg *.geojson *.json *.csv *.parquet *.geoparquet);;All files (*)"
+)
 COMPARE_FILTER = OPEN_FILTER
 BOUNDARY_FILTER = "Boundary layers (*.gpkg *.geojson *.json *.shp *.zip);;All files (*)"
 
@@ -173,6 +182,10 @@ class MainWindow(QMainWindow):
         #: The conflict dialog waiting for a choice (None: none).
         self.conflict_dialog: ConflictDialog | None = None
         self.compare_dialog: CompareDialog | None = None
+
+        self.load_job: LoadJob | None = None
+        self.load_progress = LoadProgress(self)
+        self.statusBar().addWidget(self.load_progress)
 
         # The reason goes with every change until cleared (kept in the history).
         self.reason_field = QLineEdit()
@@ -488,26 +501,98 @@ class MainWindow(QMainWindow):
         self._update_provenance()
         self.projectOpened.emit(self.display_name)
 
-    def open_path(self, path: Path | str, *, interactive: bool = True) -> bool:
-        """Open a project or sites file, or a shared catalogue (a ``postgresql://`` URL).
-        On failure the current project is untouched."""
+    def open_path(
+        self,
+        path: Path | str,
+        *,
+        interactive: bool = True,
+        background: bool = False,
+        layer: str | None = None,
+    ) -> bool:
+        """Open a project or sites file. On failure the current project is untouched.
+
+        With ``background`` the file is read off the UI thread (:attr:`load_job`), with
+        progress and Cancel in the status bar, and True means the load started. A
+        GeoPackage with several point layers asks which one (when ``interactive``). A
+        ``postgresql://`` URL opens a shared catalogue (:meth:`open_database`).
+        """
         if isinstance(path, str) and is_database_url(path):
             return self.open_database(path, interactive=interactive)
         path = Path(path)
+        if background:
+            self._start_load(path, interactive=interactive, layer=layer)
+            return True
         try:
-            self.session.open(path)
+            self.session.open(path, layer=layer)
+        except LayerChoiceNeeded as exc:
+            chosen = self._choose_layer(path, exc.layers) if interactive else None
+            if chosen is None:
+                return self._open_failed(path, exc, interactive)
+            return self.open_path(path, interactive=interactive, layer=chosen)
         except (DataFileError, ValidationError, ValueError, OSError) as exc:
-            message = str(exc) if not isinstance(exc, OSError) else f"{path}: {exc.strerror or exc}"
-            log.warning("could not open %s: %s", path, message)
-            if interactive:
-                QMessageBox.critical(
-                    self, "Could not open file", f"Could not open {path.name}:\n\n{message}"
-                )
-            self.last_error = message
-            return False
+            return self._open_failed(path, exc, interactive)
         self._opened()
         self._add_recent(path)
         return True
+
+    def _open_failed(self, path: Path, exc: BaseException, interactive: bool) -> bool:
+        message = str(exc) if not isinstance(exc, OSError) else f"{path}: {exc.strerror or exc}"
+        log.warning("could not open %s: %s", path, message)
+        if interactive:
+            QMessageBox.critical(
+                self, "Could not open file", f"Could not open {path.name}:\n\n{message}"
+            )
+        self.last_error = message
+        return False
+
+    def _choose_layer(self, path: Path, layers: tuple[str, ...]) -> str | None:
+        """Ask which point layer of ``path`` to open (tests replace this method)."""
+        name, ok = QInputDialog.getItem(
+            self,
+            "Choose a layer",
+            f"{path.name} has several point layers. Open which one as sites?",
+            list(layers),
+            0,
+            False,
+        )
+        return name if ok and name else None
+
+    # ------------------------------------------------------------------ loading off the UI thread
+    def _start_load(self, path: Path, *, interactive: bool, layer: str | None) -> None:
+        if self.load_job is not None:
+            self.load_job.cancel()
+        job = LoadJob(self.session, path, layer=layer, parent=self)
+        self.load_job = job
+        job.succeeded.connect(lambda opened: self._on_load_succeeded(job, opened))
+        job.failed.connect(lambda exc: self._on_load_failed(job, exc, interactive))
+        job.cancelled.connect(lambda: self._on_load_ended(job))
+        self.load_progress.follow(job)
+        job.start()
+
+    def _on_load_ended(self, job: LoadJob) -> None:
+        if self.load_job is job:
+            self.load_job = None
+
+    def _on_load_succeeded(self, job: LoadJob, opened: OpenedFile) -> None:
+        self._on_load_ended(job)
+        if job.is_cancelled:
+            return  # cancelled after the read finished: still nothing changes
+        try:
+            self.session.load_opened(opened)
+        except (DataFileError, ValueError) as exc:
+            self._open_failed(job.path, exc, True)
+            return
+        self._opened()
+        self._add_recent(job.path)
+
+    def _on_load_failed(self, job: LoadJob, exc: BaseException, interactive: bool) -> None:
+        self._on_load_ended(job)
+        if isinstance(exc, LayerChoiceNeeded) and interactive:
+            chosen = self._choose_layer(job.path, exc.layers)
+            if chosen is not None:
+                self._start_load(job.path, interactive=interactive, layer=chosen)
+                return
+        self._open_failed(job.path, exc, interactive)
 
     def open_database(self, url: str, *, interactive: bool = True) -> bool:
         """Open a shared catalogue; on failure say why in one line (kept in
@@ -554,7 +639,7 @@ class MainWindow(QMainWindow):
         start = str(self.path.parent) if self.path else str(Path.home())
         name, _ = QFileDialog.getOpenFileName(self, "Open", start, OPEN_FILTER)
         if name:
-            self.open_path(name)
+            self.open_path(name, background=True)
 
     def new_project(self) -> None:
         if not self._maybe_save():
@@ -636,6 +721,8 @@ class MainWindow(QMainWindow):
         if not self._maybe_save():
             event.ignore()
             return
+        if self.load_job is not None:
+            self.load_job.cancel()
         self.link.stop()
         if self.session.database is not None:
             self.session.database.close()  # the server frees this client's connection

@@ -1,0 +1,432 @@
+"""Benchmark: loading at scale (issue 10).
+
+Sections (all by default; name some to run only those):
+
+``cli``
+    ``explorer totals FILE --regions R --json`` end to end, as a whole process, on
+    10^5 and 10^6 synthetic sites in GeoJSON, GeoPackage and GeoParquet, side by side
+    in the same run with the analyst's route: a Python process that runs geopandas
+    ``read_file`` (``read_parquet``) + ``sjoin`` + ``groupby`` on the same files. Both
+    print chips per model inside the region, and the script checks they agree.
+``inproc``
+    The same in one process, without interpreter start-up and imports: our read +
+    check + totals snapshot + total, against geopandas read + sjoin + groupby; and what
+    building one ``Site`` per row costs on top (the lazy-or-bulk decision).
+``table``
+    The site table with 100,000 rows: a keystroke in the filter box, a status filter,
+    a header click to sort (each until the view has processed it).
+``start``
+    Process start to main window shown for the demo (``--start-tree DIR`` runs the
+    same probe on another checkout too, e.g. the code before this work).
+
+Synthetic sites are seeded, uniform over a box around Xinjiang and Qinghai, in the flat
+schema an analyst's export has (``id, name, operator, province, status, chip_model,
+chips, confidence``), written once with geopandas into ``--data`` and reused.
+
+Run: ``python benchmarks/load.py`` (``make bench``); ``--sizes 100000`` for a shorter
+run. Prints markdown tables; figures are medians of ``--repeats`` runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+BOX = (73.0, 32.0, 103.0, 50.0)
+MODELS = ("H100", "H200", "H20", "Ascend 910C")
+FORMATS = (("GeoJSON", ".geojson"), ("GeoPackage", ".gpkg"), ("GeoParquet", ".parquet"))
+
+ANALYST = r"""
+import json, sys
+import geopandas as gpd
+path, regions_path = sys.argv[1], sys.argv[2]
+sites = gpd.read_parquet(path) if path.endswith(".parquet") else gpd.read_file(path)
+regions = gpd.read_file(regions_path).rename(columns={"name": "region"})
+joined = gpd.sjoin(sites, regions[["region", "geometry"]], predicate="intersects")
+by_model = joined.groupby(["region", "chip_model"])["chips"].sum()
+print(json.dumps({m: int(v) for (_, m), v in by_model.items()}))
+"""
+
+
+def polygon_ring() -> list[list[float]]:
+    """The 30-vertex non-convex polygon of benchmarks/totals.py (Tarim basin)."""
+    t = np.linspace(0.0, 2 * math.pi, 31)[:-1]
+    x = 85 + 6 * np.cos(t) * (1 + 0.25 * np.sin(3 * t))
+    y = 40 + 4 * np.sin(t)
+    ring = np.column_stack([x, y]).tolist()
+    return ring + [ring[0]]
+
+
+def make_data(folder: Path, n: int) -> dict[str, Path]:
+    """Seeded synthetic sites in the three formats (written once, then reused)."""
+    paths = {ext: folder / f"sites-{n}{ext}" for _, ext in FORMATS}
+    if all(p.exists() for p in paths.values()):
+        return paths
+    import geopandas as gpd
+    import pandas as pd
+
+    rng = np.random.default_rng(20251)
+    frame = gpd.GeoDataFrame(
+        pd.DataFrame(
+            {
+                "id": [f"site-{i:07d}" for i in range(n)],
+                "name": [f"Site {i}" for i in range(n)],
+                "operator": rng.choice(["Op A", "Op B", "Op C"], n),
+                "province": rng.choice(["Xinjiang", "Qinghai"], n),
+                "status": rng.choice(["planned", "under construction", "operational"], n),
+                "chip_model": rng.choice(np.array(MODELS), n),
+                "chips": rng.integers(1, 4000, n),
+                "confidence": "illustrative",
+            }
+        ),
+        geometry=gpd.points_from_xy(rng.uniform(BOX[0], BOX[2], n), rng.uniform(BOX[1], BOX[3], n)),
+        crs="EPSG:4326",
+    )
+    for ext, path in paths.items():
+        if path.exists():
+            continue
+        tmp = path.with_name("tmp-" + path.name)
+        if ext == ".parquet":
+            frame.to_parquet(tmp)
+        else:
+            frame.to_file(
+                tmp, driver="GeoJSON" if ext == ".geojson" else "GPKG", layer="sites_export"
+            )
+        tmp.rename(path)
+    return paths
+
+
+def regions_file(folder: Path) -> Path:
+    path = folder / "region.geojson"
+    doc = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"name": "Tarim"},
+                "geometry": {"type": "Polygon", "coordinates": [polygon_ring()]},
+            }
+        ],
+    }
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def run(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, str]:
+    t0 = time.perf_counter()
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+    dt = time.perf_counter() - t0
+    if out.returncode != 0:
+        raise SystemExit(f"failed ({out.returncode}): {' '.join(cmd)}\n{out.stderr[-2000:]}")
+    return dt, out.stdout
+
+
+def median_of(repeats: int, fn: Callable[[], tuple[float, Any]]) -> tuple[float, Any]:
+    times, last = [], None
+    for _ in range(repeats):
+        dt, last = fn()
+        times.append(dt)
+    return statistics.median(times), last
+
+
+def paired(
+    repeats: int, ours: Callable[[], tuple[float, Any]], theirs: Callable[[], tuple[float, Any]]
+) -> tuple[float, float, float, Any, Any]:
+    """Run the two in turn (A B A B ...): median times and the median of the pairwise
+    ratios theirs/ours, which holds when a shared machine's speed drifts."""
+    t_ours, t_theirs, ratios = [], [], []
+    out_ours = out_theirs = None
+    for _ in range(repeats):
+        a, out_ours = ours()
+        b, out_theirs = theirs()
+        t_ours.append(a)
+        t_theirs.append(b)
+        ratios.append(b / a)
+    return (
+        statistics.median(t_ours),
+        statistics.median(t_theirs),
+        statistics.median(ratios),
+        out_ours,
+        out_theirs,
+    )
+
+
+# --------------------------------------------------------------------------- cli
+
+
+def bench_cli(folder: Path, sizes: list[int], repeats: int) -> bool:
+    region = regions_file(folder)
+    print("\n### `explorer totals FILE --regions R` against geopandas, whole processes\n")
+    print(
+        "| n sites | format | file MB | explorer totals (s) | geopandas (s) "
+        "| ratio (median of pairs) | agree |"
+    )
+    print("|---:|---|---:|---:|---:|---:|---|")
+    ok = True
+    for n in sizes:
+        paths = make_data(folder, n)
+        for name, ext in FORMATS:
+            path = paths[ext]
+            ours_cmd = [
+                sys.executable,
+                "-m",
+                "explorer",
+                "totals",
+                str(path),
+                "--regions",
+                str(region),
+                "--json",
+            ]
+            theirs_cmd = [sys.executable, "-c", ANALYST, str(path), str(region)]
+            t_ours, t_theirs, ratio, out_ours, out_theirs = paired(
+                repeats, lambda c=ours_cmd: run(c), lambda c=theirs_cmd: run(c)
+            )
+            ours = json.loads(out_ours)["regions"][0]["by_model"]
+            theirs = json.loads(out_theirs)
+            agree = ours == theirs
+            ok &= agree
+            mb = path.stat().st_size / 1e6
+            print(
+                f"| {n:,} | {name} | {mb:,.0f} | {t_ours:.2f} | {t_theirs:.2f} | "
+                f"{ratio:.1f}x | {'yes' if agree else 'NO'} |",
+                flush=True,
+            )
+    return ok
+
+
+# --------------------------------------------------------------------------- in process
+
+
+def bench_inproc(folder: Path, sizes: list[int], repeats: int) -> None:
+    import geopandas as gpd
+
+    from explorer.core.chips import ChipCatalogue
+    from explorer.geo.totals import totals
+    from explorer.io.opening import open_file
+    from explorer.io.region_files import load_regions
+
+    cat = ChipCatalogue.bundled()
+    region_path = regions_file(folder)
+    [region] = load_regions(region_path)
+    regions = gpd.read_file(region_path).rename(columns={"name": "region"})
+    print("\n### In one process (no start-up): read, check, total; and building sites\n")
+    print(
+        "| n sites | format | ours: open (s) | ours: snapshot + total (s) | geopandas read + "
+        "sjoin + groupby (s) | ratio | building every Site (s) | per site (µs) |"
+    )
+    print("|---:|---|---:|---:|---:|---:|---:|---:|")
+    for n in sizes:
+        paths = make_data(folder, n)
+        for name, ext in FORMATS:
+            path = paths[ext]
+
+            def ours(p: Path = path) -> tuple[float, Any]:
+                t0 = time.perf_counter()
+                opened = open_file(p, catalogue=cat)
+                t1 = time.perf_counter()
+                t = totals(opened.columns.site_arrays(cat), region)
+                t2 = time.perf_counter()
+                return t2 - t0, (t1 - t0, t2 - t1, opened, t)
+
+            def theirs(p: Path = path) -> tuple[float, Any]:
+                t0 = time.perf_counter()
+                g = gpd.read_parquet(p) if p.suffix == ".parquet" else gpd.read_file(p)
+                j = gpd.sjoin(g, regions[["region", "geometry"]], predicate="intersects")
+                j.groupby(["region", "chip_model"])["chips"].sum()
+                return time.perf_counter() - t0, None
+
+            t_ours, t_theirs, ratio, (t_open, t_total, opened, _), _ = paired(repeats, ours, theirs)
+            t0 = time.perf_counter()
+            built = opened.columns.sites()
+            t_build = time.perf_counter() - t0
+            del built
+            print(
+                f"| {n:,} | {name} | {t_open:.2f} | {t_total:.3f} | {t_theirs:.2f} | "
+                f"{ratio:.1f}x | {t_build:.2f} | {t_build / n * 1e6:.1f} |",
+                flush=True,
+            )
+
+
+# --------------------------------------------------------------------------- table
+
+
+def bench_table(repeats: int) -> None:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    from explorer.core.chips import ChipCatalogue
+    from explorer.core.schema import HardwareLine, Site
+    from explorer.core.selection import Selection
+    from explorer.core.store import SiteStore
+    from explorer.ui.site_table import SiteTable, column_of
+
+    app = QApplication.instance() or QApplication([])
+    cat = ChipCatalogue.bundled()
+    rng = np.random.default_rng(7)
+    n = 100_000
+    words = ["Hami", "Yiwu", "Golmud", "Xining", "Karamay", "Changji", "Turpan", "Korla"]
+    sites = [
+        Site(
+            id=f"s{i}",
+            name=f"{words[i % 8]} compute {i}",
+            lon=float(rng.uniform(75, 100)),
+            lat=float(rng.uniform(34, 48)),
+            operator=f"Operator {i % 97}",
+            prefecture=words[(i * 7) % 8],
+            status=("planned", "operational", "under construction")[i % 3],
+            province=("Xinjiang", "Qinghai")[i % 2],
+            hardware=(HardwareLine(cat.names[i % 4], int(rng.integers(1, 4000))),),
+        )
+        for i in range(n)
+    ]
+    store = SiteStore([], catalogue=cat)
+    table = SiteTable(store, Selection(), catalogue=cat)
+    table.resize(1200, 600)
+    table.show()
+    app.processEvents()
+    # As when a file is opened: the table is reset with the new sites, then the event
+    # loop runs (the filter's search text is built then, not on the first keystroke).
+    t0 = time.perf_counter()
+    store.reset(sites)
+    app.processEvents()
+    load_ms = (time.perf_counter() - t0) * 1000
+
+    def timed(action: Callable[[], None]) -> float:
+        t0 = time.perf_counter()
+        action()
+        app.processEvents()
+        return (time.perf_counter() - t0) * 1000
+
+    rows: list[tuple[str, list[float], int]] = [("reset with the sites (opening)", [load_ms], n)]
+    typed = "hami compute 12"
+    per_key: list[float] = []
+    for _ in range(repeats):
+        table.filter_edit.clear()
+        app.processEvents()
+        for k in range(1, len(typed) + 1):
+            per_key.append(timed(lambda k=k: table.filter_edit.setText(typed[:k])))
+    rows.append((f"typing '{typed}' (each keystroke)", per_key, table.proxy.rowCount()))
+    table.filter_edit.clear()
+    app.processEvents()
+    for label, action in (
+        ("status filter 'operational'", lambda: table.set_filters(status="operational")),
+        ("clear the status filter", lambda: table.set_filters(status="")),
+        (
+            "sort by chips (header click)",
+            lambda: table.view.sortByColumn(column_of("chips"), Qt.SortOrder.AscendingOrder),
+        ),
+        (
+            "sort by name",
+            lambda: table.view.sortByColumn(column_of("name"), Qt.SortOrder.DescendingOrder),
+        ),
+        ("unsorted again", lambda: table.view.sortByColumn(-1, Qt.SortOrder.AscendingOrder)),
+    ):
+        rows.append((label, [timed(action) for _ in range(1)], table.proxy.rowCount()))
+        for _ in range(repeats - 1):  # repeat from the same starting state
+            undo = {
+                "status filter 'operational'": lambda: table.set_filters(status=""),
+                "clear the status filter": lambda: table.set_filters(status="operational"),
+            }
+            if label in undo:
+                undo[label]()
+                app.processEvents()
+                rows[-1][1].append(timed(action))
+    print(f"\n### Site table, {n:,} rows (each action until the view has processed it)\n")
+    print("| action | median (ms) | max (ms) | rows shown |")
+    print("|---|---:|---:|---:|")
+    for label, times, shown in rows:
+        print(f"| {label} | {statistics.median(times):.1f} | {max(times):.1f} | {shown:,} |")
+    table.close()
+
+
+# --------------------------------------------------------------------------- start
+
+
+PROBE = r"""
+import sys, time
+t_start = float(sys.argv[1])
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+from explorer.ui import main_window
+original = main_window.MainWindow.showEvent
+def show_event(self, event):
+    original(self, event)
+    QTimer.singleShot(0, lambda: (print(f"{time.time() - t_start:.3f}", flush=True),
+                                  QApplication.instance().exit(0)))
+main_window.MainWindow.showEvent = show_event
+from explorer.app import run_gui
+sys.exit(run_gui([]))
+"""
+
+
+def bench_start(repeats: int, trees: list[Path]) -> None:
+    print("\n### Process start to main window shown, demo (median of runs)\n")
+    print("| code | window shown (s) | runs |")
+    print("|---|---:|---:|")
+    times: dict[Path, list[float]] = {tree: [] for tree in trees}
+    for _ in range(repeats):  # the trees in turn, so a drifting machine hits both alike
+        for tree in trees:
+            env = dict(os.environ)
+            env["QT_QPA_PLATFORM"] = env.get("QT_QPA_PLATFORM", "offscreen")
+            if hasattr(os, "geteuid") and os.geteuid() == 0:
+                env.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
+            env["PYTHONPATH"] = str(tree)
+            with tempfile.TemporaryDirectory() as home:
+                env["XDG_CONFIG_HOME"] = home  # no saved window layout, no recent files
+                t0 = time.time()
+                out = subprocess.run(
+                    [sys.executable, "-c", PROBE, repr(t0)],
+                    capture_output=True,
+                    text=True,
+                    env=env,
+                    cwd=tree,
+                    timeout=120,
+                    check=False,
+                )
+            lines = [ln for ln in out.stdout.splitlines() if ln.strip()]
+            if out.returncode != 0 or not lines:
+                raise SystemExit(f"start probe failed in {tree}:\n{out.stderr[-2000:]}")
+            times[tree].append(float(lines[-1]))
+    for tree in trees:
+        print(f"| {tree} | {statistics.median(times[tree]):.2f} | {repeats} |", flush=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("sections", nargs="*", default=["cli", "inproc", "table", "start"])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument(
+        "--data", type=Path, default=Path(tempfile.gettempdir()) / "explorer-bench-load"
+    )
+    parser.add_argument("--start-tree", type=Path, action="append", default=[])
+    args = parser.parse_args()
+    args.data.mkdir(parents=True, exist_ok=True)
+    ok = True
+    if "cli" in args.sections:
+        ok &= bench_cli(args.data, args.sizes, args.repeats)
+    if "inproc" in args.sections:
+        bench_inproc(args.data, args.sizes, args.repeats)
+    if "table" in args.sections:
+        bench_table(args.repeats)
+    if "start" in args.sections:
+        bench_start(max(args.repeats, 3), [ROOT, *args.start_tree])
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,225 @@
+"""Columns of raw values as Arrow arrays, with a mask of the values the fast path
+cannot vouch for.
+
+Readers hand the checker (:mod:`explorer.io.column_check`) columns in whatever form they
+have them: Arrow arrays (GeoPackage and GeoParquet through Arrow) or Python lists
+(GeoJSON, CSV). These helpers turn a column into a typed Arrow array plus a boolean
+``odd`` mask. A value marked odd is not rejected here: its record is simply checked the
+slow way, by :func:`explorer.core.schema.parse_site`, which decides and words any
+problem exactly as it always has. So every rule here only has to be *sufficient*: a
+value that is not odd must be one ``parse_site`` accepts and reads the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any, TypeAlias
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+Column: TypeAlias = pa.Array | pa.ChunkedArray | Sequence[Any]
+
+#: The characters ``str.strip()`` removes (Unicode whitespace as Python defines it), so
+#: Arrow trims text exactly as the per-record parser does. Spelt out: computing it (every
+#: code point's ``isspace()``) costs a second at import; a test checks it is the same.
+PY_WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
+    "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+
+# Text a number parser in any language reads the same way: no signs but '-', no
+# exponent, no spaces, no underscores, no other digits than 0-9.
+_NUMBER_TEXT = r"^-?[0-9]{1,15}(\.[0-9]{1,15})?$"
+_NUMBER_TEXT_RE = re.compile(_NUMBER_TEXT)
+
+
+def combine(col: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """One contiguous array (a chunked column is concatenated)."""
+    if isinstance(col, pa.ChunkedArray):
+        return col.combine_chunks() if col.num_chunks != 1 else col.chunk(0)
+    return col
+
+
+def _mask(arr: pa.Array) -> np.ndarray:
+    """A boolean Arrow array (nulls as False) as numpy."""
+    if arr.null_count:
+        arr = arr.fill_null(False)
+    return np.asarray(arr.to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def as_text(values: Column, n: int) -> tuple[pa.Array, np.ndarray]:
+    """``values`` as an Arrow string array (null where missing or odd) and the odd mask.
+
+    Text and missing values pass; any other type (a number where text belongs) is odd:
+    the record parser turns it into text by its own rules.
+    """
+    odd = np.zeros(n, dtype=bool)
+    if isinstance(values, pa.Array | pa.ChunkedArray):
+        arr = combine(values)
+        if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
+            return arr.cast(pa.string()), odd
+        if pa.types.is_null(arr.type):
+            return pa.nulls(n, pa.string()), odd
+        odd = ~np.asarray(arr.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+        return pa.nulls(n, pa.string()), odd
+    try:
+        return pa.array(values, type=pa.string(), size=n), odd
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        pass
+    clean: list[str | None] = []
+    v: Any
+    for i, v in enumerate(values):
+        if v is None or type(v) is str:
+            clean.append(v)
+        else:
+            clean.append(None)
+            odd[i] = True
+    return pa.array(clean, type=pa.string()), odd
+
+
+def as_number(values: Column, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``values`` as float64, with a mask of present values and a mask of odd ones.
+
+    Missing values (None, null, NaN as GDAL writes a NULL number, or an empty text) are
+    not present. Numbers are present; so is text that is plainly a decimal number
+    (``"12"``, ``"-3.5"``). Anything else (booleans, other text, objects) is odd.
+    """
+    odd = np.zeros(n, dtype=bool)
+    if isinstance(values, pa.Array | pa.ChunkedArray):
+        arr = combine(values)
+        t = arr.type
+        if pa.types.is_integer(t) or pa.types.is_floating(t):
+            out = np.asarray(arr.cast(pa.float64()).to_numpy(zero_copy_only=False), dtype=float)
+            out = np.where(_mask(arr.is_null()), np.nan, out)
+            return out, ~np.isnan(out), odd
+        if pa.types.is_null(t):
+            out = np.full(n, np.nan)
+            return out, np.zeros(n, dtype=bool), odd
+        if pa.types.is_string(t) or pa.types.is_large_string(t):
+            return _number_text(arr, n)
+        present = ~_mask(arr.is_null())
+        return np.full(n, np.nan), np.zeros(n, dtype=bool), present
+    try:
+        arr = pa.array(values, size=n)
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        arr = None
+    if arr is not None and (
+        pa.types.is_integer(arr.type)
+        or pa.types.is_floating(arr.type)
+        or pa.types.is_null(arr.type)
+        or pa.types.is_string(arr.type)
+    ):
+        out, present, odd = as_number(arr, n)
+        if pa.types.is_floating(arr.type):
+            # A NaN written as a value (JSON's non-standard NaN) is not a missing value:
+            # the record parser refuses it, so it goes that way.
+            nan_value = np.isnan(out) & ~_mask(arr.is_null())
+            odd |= nan_value
+        return out, present, odd
+    out = np.full(n, np.nan)
+    for i, v in enumerate(values):  # noqa: B007 - v is typed below
+        tv = type(v)
+        if v is None:
+            continue
+        if tv is int or (tv is float and v == v):
+            out[i] = v
+        elif tv is str and (v == "" or _NUMBER_TEXT_RE.match(v)):
+            if v:
+                out[i] = float(v)
+        else:
+            odd[i] = True
+    return out, ~np.isnan(out) & ~odd, odd
+
+
+def _number_text(arr: pa.Array, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    empty = _mask(pc.equal(arr, ""))
+    missing = _mask(arr.is_null()) | empty
+    plain = _mask(pc.match_substring_regex(arr, _NUMBER_TEXT))
+    odd = ~missing & ~plain
+    text = pc.if_else(pa.array(plain), arr, pa.scalar(None, pa.string()))
+    out = np.asarray(text.cast(pa.float64()).to_numpy(zero_copy_only=False), dtype=float)
+    out = np.where(plain, out, np.nan)
+    return out, plain, odd
+
+
+def whole(values: np.ndarray, present: np.ndarray) -> np.ndarray:
+    """Mask of present values that are not whole numbers >= 0 (odd for a count)."""
+    with np.errstate(invalid="ignore"):
+        bad = ~np.isfinite(values) | (values < 0) | (values != np.floor(values))
+    return present & bad
+
+
+def text_length(arr: pa.Array) -> np.ndarray:
+    """Code points per value (0 where null), as ``len(str)`` counts them."""
+    return np.asarray(pc.utf8_length(arr).fill_null(0).to_numpy(zero_copy_only=False))
+
+
+def stripped(arr: pa.Array) -> pa.Array:
+    """Values with leading and trailing whitespace removed as ``str.strip()`` does."""
+    return pc.utf8_trim(arr, characters=PY_WHITESPACE)
+
+
+def is_in(arr: pa.Array, allowed: Sequence[str]) -> np.ndarray:
+    """Mask of values that are one of ``allowed`` (False where null)."""
+    return _mask(pc.is_in(arr, value_set=pa.array(list(allowed), type=pa.string())))
+
+
+def matches(arr: pa.Array, pattern: str) -> np.ndarray:
+    """Mask of values matching ``pattern`` (RE2 syntax; False where null)."""
+    if arr.null_count == len(arr):
+        return np.zeros(len(arr), dtype=bool)
+    return _mask(pc.match_substring_regex(arr, pattern))
+
+
+def is_blank(arr: pa.Array) -> np.ndarray:
+    """Mask of null or empty values."""
+    if arr.null_count == len(arr):
+        return np.ones(len(arr), dtype=bool)
+    empty = _mask(pc.equal(arr, ""))
+    return empty | _mask(arr.is_null()) if arr.null_count else empty
+
+
+def to_objects(arr: pa.Array) -> np.ndarray:
+    """A string array as a numpy object array of ``str`` (null as ``""``)."""
+    if arr.null_count == len(arr):  # a column the file does not have
+        return np.full(len(arr), "", dtype=object)
+    return np.asarray(arr.fill_null("").to_numpy(zero_copy_only=False), dtype=object)
+
+
+def with_default(arr: pa.Array, blank: np.ndarray, default: str) -> pa.Array:
+    """``arr`` with ``default`` where ``blank``."""
+    if not blank.any():
+        return arr
+    return pc.if_else(pa.array(blank), pa.scalar(default, pa.string()), arr)
+
+
+def distinct(arr: pa.Array) -> list[str]:
+    """The distinct non-null values of a string array."""
+    return [v for v in pc.unique(arr.drop_null()).to_pylist() if v is not None]
+
+
+def null_mask(arr: pa.Array) -> np.ndarray:
+    """Mask of null values."""
+    return _mask(arr.is_null())
+
+
+__all__ = [
+    "PY_WHITESPACE",
+    "Column",
+    "as_number",
+    "as_text",
+    "combine",
+    "is_blank",
+    "is_in",
+    "matches",
+    "null_mask",
+    "stripped",
+    "text_length",
+    "to_objects",
+    "whole",
+    "with_default",
+    "distinct",
+]

@@ -1,0 +1,483 @@
+"""Valid sites held as columns: what a reader returns before any ``Site`` is built.
+
+A :class:`SiteColumns` holds every attribute of a file's valid sites as numpy arrays
+(one per field), their hardware lines and sources as flat child tables with offsets.
+It builds a :class:`~explorer.core.schema.Site` only when asked (:meth:`site`,
+:meth:`sites`) and turns straight into the totals snapshot
+(:meth:`site_arrays`) without building any, which is how ``explorer totals`` stays fast
+on a million sites.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from explorer.core.chips import ChipCatalogue
+from explorer.core.dates import NEVER, period_end_ordinal
+from explorer.core.schema import HardwareLine, Site, Source
+
+if TYPE_CHECKING:  # the totals snapshot loads shapely and pyproj: imported when used
+    from explorer.geo.totals import SiteArrays
+
+#: Site text fields, in :class:`~explorer.core.schema.Site` order.
+SITE_TEXT = (
+    "name",
+    "operator",
+    "tenant",
+    "province",
+    "prefecture",
+    "status",
+    "confidence",
+    "notes",
+    "updated_at",
+    "part_of",
+    "supersedes",
+)
+#: Hardware-line fields held as text.
+LINE_TEXT = ("chip_model", "phase", "status", "online")
+#: Hardware-line fields held as whole numbers (-1 where a line leaves one out).
+LINE_INTS = ("chips", "servers", "gpus_per_server", "chips_low", "chips_high")
+#: Source fields.
+SOURCE_TEXT = ("title", "url", "date", "quote")
+
+
+def _opt(v: int) -> int | None:
+    return None if v < 0 else v
+
+
+def _is_arrow(value: Any) -> bool:
+    return not isinstance(value, np.ndarray)
+
+
+class Columns(Mapping[str, np.ndarray]):
+    """Named columns of one table, each a numpy array or an Arrow array.
+
+    Reading a column (``columns[name]``) gives numpy (text as an object array of
+    ``str``, missing as ``""``), converted on first read and kept. Text that nothing
+    reads never becomes a million Python strings: ``explorer totals`` reads ids and a
+    few codes through :meth:`arrow`.
+    """
+
+    def __init__(self, values: Mapping[str, Any]) -> None:
+        self._values: dict[str, Any] = dict(values)
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        value = self._values[key]
+        if _is_arrow(value):
+            from explorer.io.arrow_values import to_objects
+
+            value = to_objects(value)
+            self._values[key] = value
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def arrow(self, key: str) -> Any:
+        """The column as an Arrow array (text as ``string``; ``""`` where missing)."""
+        import pyarrow as pa
+
+        value = self._values[key]
+        if _is_arrow(value):
+            return value.fill_null("") if value.null_count else value
+        if value.dtype == object:
+            return pa.array(value, type=pa.string())
+        return pa.array(value)
+
+    def take(self, rows: np.ndarray) -> Columns:
+        """These columns at ``rows`` (a boolean mask or row numbers)."""
+        out: dict[str, Any] = {}
+        for key, value in self._values.items():
+            if _is_arrow(value):
+                import pyarrow as pa
+
+                if rows.dtype == bool:
+                    out[key] = value.filter(pa.array(rows))
+                else:
+                    out[key] = value.take(pa.array(rows, type=pa.int64()))
+            else:
+                out[key] = value[rows]
+        return Columns(out)
+
+
+@dataclass(frozen=True, eq=False)
+class SiteColumns:
+    """Valid sites as columns, in file order.
+
+    Attributes
+    ----------
+    ids : numpy.ndarray of object (str)
+    lon, lat : numpy.ndarray of float64
+    text : dict of str to numpy.ndarray of object (str)
+        The fields of :data:`SITE_TEXT`.
+    power_mw : numpy.ndarray of float64
+        NaN where a site reports none.
+    line_offsets : numpy.ndarray of int64, shape (n + 1,)
+        Site ``i``'s hardware lines are rows ``line_offsets[i]:line_offsets[i + 1]`` of
+        :attr:`lines`.
+    lines : dict of str to numpy.ndarray
+        :data:`LINE_TEXT` (object) and :data:`LINE_INTS` (int64, -1 for none).
+    source_offsets : numpy.ndarray of int64, shape (n + 1,)
+    sources : dict of str to numpy.ndarray of object (str)
+        :data:`SOURCE_TEXT`.
+    """
+
+    ids: np.ndarray
+    lon: np.ndarray
+    lat: np.ndarray
+    text: Columns
+    power_mw: np.ndarray
+    line_offsets: np.ndarray
+    lines: Columns
+    source_offsets: np.ndarray
+    sources: Columns
+
+    def __post_init__(self) -> None:
+        for name in ("text", "lines", "sources"):
+            value = getattr(self, name)
+            if not isinstance(value, Columns):
+                object.__setattr__(self, name, Columns(value))
+
+    def __len__(self) -> int:
+        return int(self.ids.shape[0])
+
+    # ------------------------------------------------------------------ sites, when asked
+    def site(self, i: int) -> Site:
+        """The site in row ``i`` (built now; nothing is cached)."""
+        t = self.text
+        a, b = int(self.line_offsets[i]), int(self.line_offsets[i + 1])
+        ln = self.lines
+        hardware = tuple(
+            HardwareLine(
+                ln["chip_model"][k],
+                int(ln["chips"][k]),
+                _opt(int(ln["servers"][k])),
+                _opt(int(ln["gpus_per_server"][k])),
+                ln["phase"][k],
+                ln["status"][k],
+                ln["online"][k],
+                _opt(int(ln["chips_low"][k])),
+                _opt(int(ln["chips_high"][k])),
+            )
+            for k in range(a, b)
+        )
+        c, d = int(self.source_offsets[i]), int(self.source_offsets[i + 1])
+        sr = self.sources
+        sources = tuple(
+            Source(sr["title"][k], sr["url"][k], sr["date"][k], sr["quote"][k]) for k in range(c, d)
+        )
+        power = float(self.power_mw[i])
+        return Site(
+            id=self.ids[i],
+            name=t["name"][i],
+            lon=float(self.lon[i]),
+            lat=float(self.lat[i]),
+            operator=t["operator"][i],
+            tenant=t["tenant"][i],
+            province=t["province"][i],
+            prefecture=t["prefecture"][i],
+            status=t["status"][i],
+            hardware=hardware,
+            power_mw=None if power != power else power,
+            confidence=t["confidence"][i],
+            sources=sources,
+            notes=t["notes"][i],
+            updated_at=t["updated_at"][i],
+            part_of=t["part_of"][i],
+            supersedes=t["supersedes"][i],
+        )
+
+    def sites(self) -> list[Site]:
+        """Every site, built in one pass (see the README's load figures for the cost)."""
+        from explorer.io.bulk import paused_gc
+
+        with paused_gc():
+            return list(self.iter_sites())
+
+    def iter_sites(self) -> Iterator[Site]:
+        """Every site, built one at a time."""
+        # Plain lists index faster than numpy object arrays, a row at a time.
+        ids = self.ids.tolist()
+        lon = self.lon.tolist()
+        lat = self.lat.tolist()
+        power = self.power_mw.tolist()
+        t = {k: v.tolist() for k, v in self.text.items()}
+        lo = self.line_offsets.tolist()
+        so = self.source_offsets.tolist()
+        ln_text = {k: self.lines[k].tolist() for k in LINE_TEXT}
+        ln_int = {
+            k: [None if v < 0 else v for v in self.lines[k].tolist()]
+            for k in ("servers", "gpus_per_server", "chips_low", "chips_high")
+        }
+        chips = self.lines["chips"].tolist()
+        sr = {k: self.sources[k].tolist() for k in SOURCE_TEXT}
+        names, ops, tens = t["name"], t["operator"], t["tenant"]
+        provs, prefs, stats = t["province"], t["prefecture"], t["status"]
+        confs, notes, upd = t["confidence"], t["notes"], t["updated_at"]
+        parts, sups = t["part_of"], t["supersedes"]
+        models, phases = ln_text["chip_model"], ln_text["phase"]
+        lstat, online = ln_text["status"], ln_text["online"]
+        servers, gps = ln_int["servers"], ln_int["gpus_per_server"]
+        lows, highs = ln_int["chips_low"], ln_int["chips_high"]
+        titles, urls, dates, quotes = sr["title"], sr["url"], sr["date"], sr["quote"]
+        for i in range(len(ids)):
+            hardware = tuple(
+                HardwareLine(
+                    models[k],
+                    chips[k],
+                    servers[k],
+                    gps[k],
+                    phases[k],
+                    lstat[k],
+                    online[k],
+                    lows[k],
+                    highs[k],
+                )
+                for k in range(lo[i], lo[i + 1])
+            )
+            sources = tuple(
+                Source(titles[k], urls[k], dates[k], quotes[k]) for k in range(so[i], so[i + 1])
+            )
+            p = power[i]
+            yield Site(
+                ids[i],
+                names[i],
+                lon[i],
+                lat[i],
+                ops[i],
+                tens[i],
+                provs[i],
+                prefs[i],
+                stats[i],
+                hardware,
+                None if p != p else p,
+                confs[i],
+                sources,
+                notes[i],
+                upd[i],
+                parts[i],
+                sups[i],
+            )
+
+    # ------------------------------------------------------------------ from sites
+    @classmethod
+    def from_sites(cls, sites: Sequence[Site]) -> SiteColumns:
+        """Columns of already-built sites (for writing, and for records the per-record
+        parser had to build)."""
+        n = len(sites)
+        line_rows = [h for s in sites for h in s.hardware]
+        src_rows = [c for s in sites for c in s.sources]
+
+        def obj(values: list[str]) -> np.ndarray:
+            out = np.empty(len(values), dtype=object)
+            out[:] = values
+            return out
+
+        def ints(values: list[int | None]) -> np.ndarray:
+            return np.array([-1 if v is None else v for v in values], dtype=np.int64)
+
+        return cls(
+            ids=obj([s.id for s in sites]),
+            lon=np.array([s.lon for s in sites], dtype=np.float64).reshape(n),
+            lat=np.array([s.lat for s in sites], dtype=np.float64).reshape(n),
+            text=Columns({k: obj([getattr(s, k) for s in sites]) for k in SITE_TEXT}),
+            power_mw=np.array(
+                [np.nan if s.power_mw is None else s.power_mw for s in sites], dtype=np.float64
+            ).reshape(n),
+            line_offsets=np.concatenate(
+                [[0], np.cumsum([len(s.hardware) for s in sites], dtype=np.int64)]
+            ).astype(np.int64),
+            lines=Columns(
+                {
+                    **{k: obj([getattr(h, k) for h in line_rows]) for k in LINE_TEXT},
+                    **{k: ints([getattr(h, k) for h in line_rows]) for k in LINE_INTS},
+                }
+            ),
+            source_offsets=np.concatenate(
+                [[0], np.cumsum([len(s.sources) for s in sites], dtype=np.int64)]
+            ).astype(np.int64),
+            sources=Columns({k: obj([getattr(c, k) for c in src_rows]) for k in SOURCE_TEXT}),
+        )
+
+    # ------------------------------------------------------------------ reading columns
+    def line_site(self) -> np.ndarray:
+        """The site row of each hardware line."""
+        return np.repeat(np.arange(len(self), dtype=np.int64), np.diff(self.line_offsets))
+
+    def illustrative_count(self) -> int:
+        """How many sites are an illustrative scenario."""
+        import pyarrow.compute as pc
+
+        hits = pc.sum(pc.equal(self.text.arrow("confidence"), "illustrative")).as_py()
+        return int(hits or 0)
+
+    def site_arrays(self, catalogue: ChipCatalogue, *, as_of: date | None = None) -> SiteArrays:
+        """The totals snapshot of these sites as of a date, without building sites.
+
+        The capacity rules of :mod:`explorer.geo.capacity` apply as they do to sites: a
+        cancelled line never counts, a dated line counts from its online date, and the
+        sites that take part in a campus or a supersession (few, in any real file) go
+        through :class:`~explorer.geo.capacity.CapacityLedger` itself.
+
+        Raises
+        ------
+        ValueError
+            A hardware line names a model the catalogue does not know.
+        """
+        from explorer.geo.capacity import CapacityLedger
+        from explorer.geo.totals import SiteArrays
+
+        n = len(self)
+        models = catalogue.names
+        m = len(models)
+        col_of = {name: j for j, name in enumerate(models)}
+        import pyarrow.compute as pc
+
+        ln = self.lines
+        codes, names = _encode(ln.arrow("chip_model"))
+        for name in names:
+            if name not in col_of:
+                raise ValueError(f"unknown chip model '{name}'")
+        line_col = np.array([col_of[u] for u in names], dtype=np.int64)[codes]
+        cancelled = pc.equal(ln.arrow("status"), "cancelled")
+        counts = ~np.asarray(cancelled.to_numpy(zero_copy_only=False), dtype=bool)
+        if as_of is not None:
+            day_codes, dates = _encode(ln.arrow("online"))
+            days = np.array([period_end_ordinal(d) for d in dates], dtype=np.int64)
+            line_day = days[day_codes]
+            counts &= (line_day != NEVER) & (line_day <= as_of.toordinal())
+        line_site = self.line_site()
+        chips = ln["chips"]
+        ranged = bool((ln["chips_low"] >= 0).any() or (ln["chips_high"] >= 0).any())
+        # Model-major flat index: the (n, m) matrices come out column-major, as the
+        # snapshot keeps them (one model's counts contiguous).
+        flat = line_col[counts] * n + line_site[counts]
+
+        def matrix(values: np.ndarray) -> np.ndarray:
+            summed = np.bincount(flat, weights=values[counts].astype(np.float64), minlength=n * m)
+            return np.rint(summed).astype(np.int64).reshape(m, n).T
+
+        central = matrix(chips)
+        if ranged:
+            low = matrix(np.where(ln["chips_low"] < 0, chips, ln["chips_low"]))
+            high = matrix(np.where(ln["chips_high"] < 0, chips, ln["chips_high"]))
+            mats = [low, central, high]
+        else:
+            mats = [central, central, central]
+        counted = np.ones(n, dtype=bool)
+
+        has_ref = _filled(self.text.arrow("part_of")) | _filled(self.text.arrow("supersedes"))
+        if has_ref.any():
+            part_of = self.text["part_of"]
+            supersedes = self.text["supersedes"]
+            named = set(part_of[has_ref].tolist()) | set(supersedes[has_ref].tolist())
+            named.discard("")
+            related = np.flatnonzero(has_ref | np.isin(self.ids, list(named)))
+            subset = [self.site(int(i)) for i in related]
+            ledger = CapacityLedger(subset, models)
+            day = as_of.toordinal() if as_of is not None else None
+            lo_r, mid_r, hi_r = ledger.at(day)
+            if not ranged:
+                mats = [central.copy(), central, central.copy()]
+                ranged = True
+            for mat, rows in zip(mats, (lo_r, mid_r, hi_r), strict=True):
+                mat[related] = rows
+            counted[related] = [not ledger.is_superseded(s.id) for s in subset]
+        return SiteArrays(
+            self.ids.copy(),
+            self.lon.copy(),
+            self.lat.copy(),
+            models,
+            mats[1],
+            self.power_mw.copy(),
+            catalogue,
+            chips_low=mats[0] if ranged else None,
+            chips_high=mats[2] if ranged else None,
+            counted=counted,
+            as_of=as_of,
+        )
+
+
+def _encode(arr: Any) -> tuple[np.ndarray, list[str]]:
+    """(code per value, distinct values) of an Arrow string array."""
+    enc = arr.dictionary_encode()
+    codes = np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    return codes, [str(v) for v in enc.dictionary.to_pylist()]
+
+
+def _filled(arr: Any) -> np.ndarray:
+    """Mask of non-empty values of an Arrow string array."""
+    import pyarrow.compute as pc
+
+    return np.asarray(pc.not_equal(arr, "").to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def concat_rows(parts: Sequence[tuple[SiteColumns, np.ndarray]], n: int) -> SiteColumns:
+    """One table of ``n`` rows from parts whose rows go to the given positions.
+
+    ``parts`` pairs a table with the final row number of each of its rows; together they
+    fill ``0 .. n-1`` exactly once. Used to put the records the per-record parser built
+    back in file order among those checked in bulk.
+    """
+    if len(parts) == 1 and np.array_equal(parts[0][1], np.arange(n)):
+        return parts[0][0]  # already in place: nothing to move
+    pos = np.concatenate([p for _, p in parts]) if parts else np.zeros(0, dtype=np.int64)
+    order = np.argsort(pos, kind="stable")
+    if pos.shape[0] != n or (n and not np.array_equal(pos[order], np.arange(n))):
+        raise ValueError("concat_rows: positions must cover every row once")
+
+    def cat(values: list[np.ndarray], dtype: object) -> np.ndarray:
+        return np.concatenate(values) if values else np.zeros(0, dtype=dtype)  # type: ignore[call-overload]
+
+    tables = [t for t, _ in parts]
+    ids = cat([t.ids for t in tables], object)[order]
+    lon = cat([t.lon for t in tables], np.float64)[order]
+    lat = cat([t.lat for t in tables], np.float64)[order]
+    power = cat([t.power_mw for t in tables], np.float64)[order]
+    text = {k: cat([t.text[k] for t in tables], object)[order] for k in SITE_TEXT}
+
+    def children(
+        offsets: list[np.ndarray], cols: list[Columns], keys: Sequence[str]
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        counts = cat([np.diff(o) for o in offsets], np.int64)
+        starts = cat(
+            [o[:-1] + base for o, base in zip(offsets, _bases(offsets), strict=True)], np.int64
+        )
+        merged = {k: cat([np.asarray(c[k]) for c in cols], object) for k in keys}
+        c_sorted = counts[order]
+        s_sorted = starts[order]
+        new_off = np.concatenate([[0], np.cumsum(c_sorted)]).astype(np.int64)
+        total = int(new_off[-1])
+        idx = np.repeat(s_sorted - new_off[:-1], c_sorted) + np.arange(total, dtype=np.int64)
+        return new_off, {k: v[idx] for k, v in merged.items()}
+
+    line_off, lines = children(
+        [t.line_offsets for t in tables], [t.lines for t in tables], (*LINE_TEXT, *LINE_INTS)
+    )
+    for k in LINE_INTS:
+        lines[k] = lines[k].astype(np.int64)
+    src_off, sources = children(
+        [t.source_offsets for t in tables], [t.sources for t in tables], SOURCE_TEXT
+    )
+    return SiteColumns(
+        ids, lon, lat, Columns(text), power, line_off, Columns(lines), src_off, Columns(sources)
+    )
+
+
+def _bases(offsets: list[np.ndarray]) -> list[int]:
+    out, total = [], 0
+    for o in offsets:
+        out.append(total)
+        total += int(o[-1]) if o.shape[0] else 0
+    return out
+
+
+__all__ = ["LINE_INTS", "LINE_TEXT", "SITE_TEXT", "SOURCE_TEXT", "SiteColumns", "concat_rows"]

@@ -1,0 +1,193 @@
+"""Opening a file off the UI thread: a job with progress and Cancel, and its status-bar
+widget.
+
+:class:`LoadJob` reads the file with :meth:`Session.read
+<explorer.session.session.Session.read>` on a worker thread (reading, checking and
+building the sites touch no state of the session) and hands the result back on the UI
+thread, where the window loads it in one step. Cancel stops the read at its next
+progress report; the session, the undo stack and every view are untouched because
+nothing was handed over.
+
+:class:`LoadProgress` is the progress bar, the stage and the Cancel button shown in the
+window's status bar while a job runs.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+
+from explorer.io.progress import LoadCancelled
+
+if TYPE_CHECKING:
+    from explorer.session.session import Session
+
+
+class LoadJob(QObject):
+    """Read one file on a worker thread.
+
+    Parameters
+    ----------
+    session : Session
+        Reads against its catalogue (:meth:`Session.read`); never changed here.
+    path : Path
+    layer : str, optional
+        The GeoPackage point layer to read.
+    parent : QObject, optional
+
+    Signals
+    -------
+    progressed(int, str)
+        Percent done and the stage, on the UI thread.
+    succeeded(object)
+        The :class:`~explorer.io.opening.OpenedFile`, sites built.
+    failed(object)
+        The exception that stopped the read (``DataFileError``, ``ValidationError``,
+        ``OSError``...).
+    cancelled()
+        The read stopped because :meth:`cancel` was called.
+    """
+
+    progressed = Signal(int, str)
+    succeeded = Signal(object)
+    failed = Signal(object)
+    cancelled = Signal()
+
+    def __init__(
+        self,
+        session: Session,
+        path: Path,
+        *,
+        layer: str | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.path = Path(path)
+        self.layer = layer
+        self._cancel = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._last = -1
+        self.done = False
+
+    def start(self) -> None:
+        """Start reading (once)."""
+        if self._thread is not None:
+            raise RuntimeError(f"load of {self.path} already started")
+        self._thread = threading.Thread(target=self._run, name="explorer-load", daemon=True)
+        self._thread.start()
+
+    def cancel(self) -> None:
+        """Stop the read at its next progress report (nothing is loaded)."""
+        self._cancel.set()
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the worker has finished (for shutdown); True when it has."""
+        if self._thread is None:
+            return True
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    # ------------------------------------------------------------------ worker thread
+    def _progress(self, fraction: float, stage: str) -> None:
+        if self._cancel.is_set():
+            raise LoadCancelled(str(self.path))
+        percent = int(fraction * 100)
+        if percent > self._last:  # the bar only moves forward
+            # Signals emitted here reach the UI thread queued.
+            self._last = percent
+            self._emit("progressed", percent, stage)
+
+    def _run(self) -> None:
+        result: Any
+        try:
+            result = self.session.read(self.path, layer=self.layer, progress=self._progress)
+            if self._cancel.is_set():
+                raise LoadCancelled(str(self.path))
+        except LoadCancelled:
+            self._emit("cancelled")
+            return
+        except Exception as exc:  # every failure is shown to the user, none is lost
+            self._emit("failed", exc)
+            return
+        self._emit("succeeded", result)
+
+    def _emit(self, name: str, *args: Any) -> None:
+        try:
+            getattr(self, name).emit(*args)
+        except RuntimeError:
+            # The window (and this job with it) was closed while the file was read:
+            # there is nobody left to tell, and nothing was loaded.
+            self._cancel.set()
+            if name == "progressed":
+                raise LoadCancelled(str(self.path)) from None
+
+
+class LoadProgress(QWidget):
+    """Stage, progress bar and Cancel for the running load (status bar widget).
+
+    Attributes
+    ----------
+    label : QLabel
+    bar : QProgressBar
+    cancel_button : QPushButton
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("load_progress")
+        self.label = QLabel(self)
+        self.label.setTextFormat(Qt.TextFormat.PlainText)
+        self.bar = QProgressBar(self)
+        self.bar.setRange(0, 100)
+        self.bar.setMaximumWidth(220)
+        self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button.setObjectName("load_cancel")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.label)
+        layout.addWidget(self.bar)
+        layout.addWidget(self.cancel_button)
+        self._job: LoadJob | None = None
+        self.hide()
+
+    def follow(self, job: LoadJob) -> None:
+        """Show ``job``'s progress until it ends; Cancel cancels it."""
+        self._job = job
+        self.label.setText(f"Opening {job.path.name}…")
+        self.bar.setValue(0)
+        self.cancel_button.setEnabled(True)
+        job.progressed.connect(self._on_progressed)
+        for sig in (job.succeeded, job.failed, job.cancelled):
+            sig.connect(self._on_ended)
+        self.cancel_button.clicked.connect(self._on_cancel)
+        self.show()
+
+    def _on_progressed(self, percent: int, stage: str) -> None:
+        if self._job is None:
+            return
+        self.bar.setValue(percent)
+        self.label.setText(f"Opening {self._job.path.name}: {stage}")
+
+    def _on_cancel(self) -> None:
+        if self._job is not None:
+            self._job.cancel()
+            self.cancel_button.setEnabled(False)
+            self.label.setText(f"Cancelling {self._job.path.name}…")
+
+    def _on_ended(self, *_: object) -> None:
+        if self._job is not None:
+            self.cancel_button.clicked.disconnect(self._on_cancel)
+        self._job = None
+        self.hide()
+
+
+__all__ = ["LoadJob", "LoadProgress"]

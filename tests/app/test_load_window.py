@@ -1,0 +1,141 @@
+"""Opening a file off the UI thread: progress, Cancel, problems, several layers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtTest import QTest
+
+from explorer.core.chips import ChipCatalogue
+from explorer.core.schema import HardwareLine, Site
+from explorer.io.formats import write_sites
+
+
+def _sites(n: int, seed: int = 3) -> list[Site]:
+    rng = np.random.default_rng(seed)
+    lon = rng.uniform(75, 100, n)
+    lat = rng.uniform(34, 48, n)
+    chips = rng.integers(1, 4000, n)
+    models = ChipCatalogue.bundled().names[:3]
+    return [
+        Site(
+            id=f"s{i}",
+            name=f"Site {i}",
+            lon=float(lon[i]),
+            lat=float(lat[i]),
+            hardware=(HardwareLine(models[i % 3], int(chips[i])),),
+            confidence="illustrative",
+        )
+        for i in range(n)
+    ]
+
+
+@pytest.fixture(scope="module")
+def big_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """60,000 sites: long enough to read that the test can cancel half way."""
+    path = tmp_path_factory.mktemp("load") / "big.geojson"
+    write_sites(path, _sites(60_000), {"title": "big"})
+    return path
+
+
+def test_cancel_half_way_leaves_the_open_project_untouched(
+    qtbot, make_window, big_file: Path
+) -> None:  # noqa: ANN001
+    window = make_window()
+    sites_before = window.store.sites()
+    title_before = window.windowTitle()
+    rows_before = window.table.model.rowCount()
+    assert window.open_path(big_file, background=True)
+    job = window.load_job
+    assert job is not None
+    assert window.load_progress.isVisible()
+    seen: list[int] = []
+    job.progressed.connect(lambda percent, _stage: seen.append(percent))
+    qtbot.waitUntil(lambda: bool(seen) and seen[-1] >= 20, timeout=60_000)
+    with qtbot.waitSignal(job.cancelled, timeout=60_000):
+        QTest.mouseClick(window.load_progress.cancel_button, Qt.MouseButton.LeftButton)
+    assert 20 <= seen[-1] < 100  # really half way, not at the end
+    assert window.load_job is None
+    assert not window.load_progress.isVisible()
+    assert window.store.sites() == sites_before
+    assert window.windowTitle() == title_before
+    assert window.table.model.rowCount() == rows_before
+    assert window.undo_stack.count() == 0
+
+
+def test_background_open_keeps_the_window_responsive(qtbot, make_window, big_file: Path) -> None:  # noqa: ANN001
+    window = make_window()
+    ticks: list[int] = []
+    timer = QTimer(window)
+    timer.setInterval(0)
+    timer.timeout.connect(lambda: ticks.append(1))
+    timer.start()
+    assert window.open_path(big_file, background=True)
+    job = window.load_job
+    assert job is not None
+    percents: list[int] = []
+    job.progressed.connect(lambda percent, _stage: percents.append(percent))
+    with qtbot.waitSignal(window.projectOpened, timeout=120_000) as opened:
+        pass
+    timer.stop()
+    assert opened.args == ["big.geojson"]
+    # The event loop kept turning while the file was read: the window could be used.
+    assert len(ticks) > 20
+    assert percents == sorted(percents) and percents[-1] == 100
+    assert len(window.store) == 60_000
+    assert window.table.model.rowCount() == 60_000
+    assert window.windowTitle().startswith("big.geojson")
+    assert not window.load_progress.isVisible()
+
+
+def test_background_open_reports_problems_as_before(qtbot, make_window, tmp_path: Path) -> None:  # noqa: ANN001
+    window = make_window()
+    before = window.store.sites()
+    bad = tmp_path / "sites.geojson"
+    bad.write_text(
+        '{"type": "FeatureCollection", "features": [{"type": "Feature", '
+        '"geometry": {"type": "Point", "coordinates": [500, 40]}, '
+        '"properties": {"id": "a", "name": "x"}}]}'
+    )
+    assert not window.open_path(bad, interactive=False)
+    sync_error = window.last_error
+    window.last_error = ""
+    assert window.open_path(bad, interactive=False, background=True)
+    # The job's signals cross threads: wait for what the window does with them.
+    qtbot.waitUntil(lambda: window.load_job is None, timeout=30_000)
+    assert window.last_error == sync_error
+    assert "lon must be between -180 and 180, got '500'" in sync_error
+    assert window.store.sites() == before
+
+
+def test_several_point_layers_ask_which_one(qtbot, make_window, tmp_path: Path) -> None:  # noqa: ANN001
+    import geopandas as gpd
+    import shapely
+
+    path = tmp_path / "two.gpkg"
+    for layer, ids in (("planned", ["p1", "p2"]), ("permits", ["q1"])):
+        gpd.GeoDataFrame(
+            {"id": ids, "name": ids, "chip_model": ["H100"] * len(ids), "chips": [8] * len(ids)},
+            geometry=[shapely.Point(90 + i, 40) for i in range(len(ids))],
+            crs="EPSG:4326",
+        ).to_file(path, layer=layer, driver="GPKG")
+    window = make_window()
+    asked: list[tuple[str, ...]] = []
+
+    def choose(_path: Path, layers: tuple[str, ...]) -> str:
+        asked.append(layers)
+        return "permits"
+
+    window._choose_layer = choose  # type: ignore[method-assign]
+    assert window.open_path(path, interactive=True)
+    assert asked == [("planned", "permits")]
+    assert window.store.ids() == ["q1"]
+    assert window.windowTitle().startswith("two.gpkg (permits)")
+    window.last_error = ""
+    assert window.open_path(path, interactive=True, background=True)
+    with qtbot.waitSignal(window.projectOpened, timeout=30_000):
+        pass
+    assert window.store.ids() == ["q1"] and len(asked) == 2
