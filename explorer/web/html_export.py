@@ -47,9 +47,9 @@ from explorer.web.page import (
     build_map_html,
     page_assets,
 )
-from explorer.web.payload import catalogue_payload, sites_payload
 from explorer.web.protocol import COLOR_MODES, ToPage
 from explorer.web.region_payload import region_payload
+from explorer.web.site_columns import reset_payload
 
 #: Our static bridge, inlined in place of Qt's qwebchannel.js.
 STATIC_BRIDGE = MAP_RESOURCES / "export.js"
@@ -276,10 +276,7 @@ def build_html(
     header_title = title.strip() or str(meta.get("title") or "").strip()
     state = {
         "messages": [
-            [
-                ToPage.SITES_RESET,
-                {"sites": sites_payload(sites, cat), "models": catalogue_payload(cat)},
-            ],
+            [ToPage.SITES_RESET, reset_payload(sites, cat)],
             [ToPage.COLOR_MODE_CHANGED, color_mode],
             [ToPage.REGIONS_RESET, [region_payload(e) for e in entries]],
         ],

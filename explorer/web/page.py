@@ -72,7 +72,16 @@ MAX_ZOOM = 13
 #: Files the page references, as (path relative to the page directory, source file).
 _LEAFLET_FILES = ("leaflet.js", "leaflet.css")
 _LEAFLET_IMAGES = ("layers.png", "layers-2x.png", "marker-icon.png", "marker-icon-2x.png")
-_OUR_JS = ("basemap.js", "sites.js", "draw.js", "regions.js", "boundary.js")
+_OUR_JS = (
+    "basemap.js",
+    "sitedata.js",
+    "aggregate.js",
+    "sitecanvas.js",
+    "sites.js",
+    "draw.js",
+    "regions.js",
+    "boundary.js",
+)
 _OUR_CSS = ("map.css",)
 
 # ---------------------------------------------------------------------- basemap styles
@@ -338,6 +347,10 @@ def _render_map_html(
         ("leaflet", "leaflet/leaflet.js"),
         ("qwebchannel", QWEBCHANNEL_URL),
         ("cse_basemap", "map/basemap.js"),
+        # The sites layer: columns, grouping and the canvas it paints, then its wiring.
+        ("cse_sitedata", "map/sitedata.js"),
+        ("cse_aggregate", "map/aggregate.js"),
+        ("cse_sitecanvas", "map/sitecanvas.js"),
         ("cse_sites", "map/sites.js"),
         # Drawing tools and regions plug into sites.js (CSE.plugins) before CSE.start.
         ("cse_draw", "map/draw.js"),
