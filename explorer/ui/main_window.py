@@ -162,7 +162,9 @@ class MainWindow(QMainWindow):
         self.chart_dock.raise_()
         self.history_dock.hide()
         self.panel.historyRequested.connect(self.show_history)
-        self.table = SiteTable(self.store, self.selection, catalogue=self.catalogue)
+        self.table = SiteTable(
+            self.store, self.selection, catalogue=self.catalogue, live_totals=self.live_totals
+        )
         self.table_dock = self._dock(
             "Sites", "table_dock", self.table, Qt.DockWidgetArea.BottomDockWidgetArea
         )
@@ -237,6 +239,7 @@ class MainWindow(QMainWindow):
         ):
             sig.connect(self._schedule_status_totals)
         self._session_events.asOfChanged.connect(self._schedule_status_totals)
+        self._session_events.asOfChanged.connect(self.table.refresh_footer)
         self._session_events.modeChanged.connect(self._on_mode_changed)
         self._session_events.colorModeChanged.connect(self._on_color_mode_changed)
         self._session_events.boundaryChanged.connect(self._on_boundary_changed)
@@ -459,12 +462,12 @@ class MainWindow(QMainWindow):
         scenario = str(self.store.metadata.get("scenario", ""))
         if illustrative or scenario == "illustrative":
             text = (
-                f"Illustrative scenario: {illustrative} of {len(self.store)} sites "
+                f"Illustrative scenario: {illustrative:,} of {len(self.store):,} sites "
                 "are not reported facts"
             )
             self.provenance_label.setStyleSheet("color: #9a5b00; font-weight: bold;")
         else:
-            text = f"{len(self.store)} sites"
+            text = f"{len(self.store):,} sites"
             self.provenance_label.setStyleSheet("")
         self.provenance_label.setText(text)
 

@@ -38,6 +38,7 @@ from explorer.core.chips import ChipCatalogue
 from explorer.core.schema import Site
 from explorer.geo.region_store import RegionEntry
 from explorer.geo.regions import MERCATOR_MAX_LAT, Region
+from explorer.geo.totals import totals
 from explorer.io.atomic import atomic_target
 from explorer.web.page import (
     DEFAULT_CENTER,
@@ -261,13 +262,15 @@ def build_html(
     html = _SCRIPT_SRC.sub(script, html)
     html = _STYLESHEET.sub(stylesheet, html)
 
-    n_chips = sum(s.chips for s in sites)
+    # Counted once (campus rule, supersession, cancelled lines), as every total is:
+    # a sum of each record's chips would count a campus and its parts twice.
+    n_chips = totals(sites, catalogue=cat).chips
     as_of = str(meta.get("as_of") or "").strip()
     facts = " · ".join(
         p
         for p in (
             f"Data as of {as_of}" if as_of else "",
-            f"{len(sites):,} sites, {n_chips:,} chips",
+            f"{len(sites):,} sites, {n_chips:,} chips planned",
             f"{len(entries)} region{'s' if len(entries) != 1 else ''}" if entries else "",
             "hover a site for its details",
         )

@@ -239,3 +239,29 @@ def test_exported_page_has_pythons_config_and_legend(
         for k in (1, 3, 5)
     )
     assert viewer.page.js_errors == []
+
+
+def test_header_counts_a_campus_and_its_parts_once(
+    catalogue: ChipCatalogue, basemap_dir: Path
+) -> None:
+    # The campus lists 1,000 H100, its two parts 600 + 500: planned, they count
+    # max(1,000, 1,100) = 1,100, not the 2,100 the records list.
+    campus = Site("c", "Campus", 93.5, 42.8, hardware=(HardwareLine("H100", 1000),))
+    parts = [
+        Site(
+            f"p{i}",
+            f"Part {i}",
+            93.5 + i / 10,
+            42.8,
+            hardware=(HardwareLine("H100", n),),
+            part_of="c",
+        )
+        for i, n in ((1, 600), (2, 500))
+    ]
+    html = build_html(sites=[campus, *parts], catalogue=catalogue, basemap_dir=basemap_dir)
+    block = re.search(
+        r'<script type="application/json" id="cse-export-state">(.*?)</script>', html, re.S
+    )
+    assert block is not None
+    facts = json.loads(block.group(1))["header"]["facts"]
+    assert "3 sites, 1,100 chips planned" in facts, facts
