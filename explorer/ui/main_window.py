@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.core.chips import ChipCatalogue
+from explorer.core.credits import MAP_DATA_CREDIT
 from explorer.core.errors import DataFileError, ValidationError
 from explorer.core.schema import Site
 from explorer.core.selection import Selection
@@ -1152,7 +1153,7 @@ class MainWindow(QMainWindow):
             "",
             str(meta.get("description", "")),
             "",
-            "Basemap: Natural Earth (public domain); towns: GeoNames (CC BY 4.0).",
+            MAP_DATA_CREDIT,
             "Province boundaries are approximate (Natural Earth 10m).",
         ]
         box = QMessageBox(self)

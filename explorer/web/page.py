@@ -42,6 +42,7 @@ from folium.template import Template
 from folium.utilities import JsCode
 
 from explorer import GEODATA, RESOURCES
+from explorer.core.credits import MAP_DATA_SHORT
 from explorer.web.palette import page_palette
 from explorer.web.payload import to_json
 from explorer.web.protocol import page_protocol
@@ -61,7 +62,7 @@ OSM_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 OSM_TILE_ORIGIN = "https://tile.openstreetmap.org/"
 OSM_ATTRIBUTION = "© OpenStreetMap contributors"
 
-ATTRIBUTION = "Natural Earth (public domain) · GeoNames (CC BY 4.0)"
+ATTRIBUTION = MAP_DATA_SHORT
 PROVINCE_NOTE = "Province boundaries approximate"
 PAGE_FILE = "index.html"
 DEFAULT_CENTER: tuple[float, float] = (39.5, 90.0)
