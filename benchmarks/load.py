@@ -40,6 +40,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -387,9 +388,15 @@ def bench_table(repeats: int) -> None:
     ):
         rows.append((label, [timed(action) for _ in range(1)], table.proxy.rowCount()))
         for _ in range(repeats - 1):  # repeat from the same starting state
+            unsort = partial(table.view.sortByColumn, -1, Qt.SortOrder.AscendingOrder)
             undo = {
                 "status filter 'operational'": lambda: table.set_filters(status=""),
                 "clear the status filter": lambda: table.set_filters(status="operational"),
+                "sort by chips (header click)": unsort,
+                "sort by name": unsort,
+                "unsorted again": partial(
+                    table.view.sortByColumn, column_of("name"), Qt.SortOrder.DescendingOrder
+                ),
             }
             if label in undo:
                 undo[label]()
