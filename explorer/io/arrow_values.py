@@ -259,11 +259,11 @@ def token_like(arr: pa.Array, first: str, rest: str, max_len: int) -> np.ndarray
     in_rest[list(rest.encode("ascii"))] = True
     in_first = np.zeros(256, dtype=bool)
     in_first[list(first.encode("ascii"))] = True
-    outside = ~in_rest[data[lo:hi]]
-    # Bytes outside the set per value (segments of length 0 read a stray byte here, but
-    # those values are not ok already).
-    starts = np.minimum(offsets[:-1] - lo, hi - lo - 1)
-    ok &= ~np.logical_or.reduceat(outside, starts)
+    # Any byte outside the set, per value. A sentinel byte after the last one keeps
+    # every start in range (an empty value reads one stray byte, but it is not ok
+    # already); clipping the starts instead would cut the value before short.
+    outside = np.append(~in_rest[data[lo:hi]], False)
+    ok &= ~np.logical_or.reduceat(outside, offsets[:-1] - lo)
     rows = np.flatnonzero(ok)
     ok[rows] = in_first[data[offsets[:-1][rows]]]
     return ok
