@@ -126,6 +126,9 @@ def _record(row: Mapping[str, Any]) -> ChangeRecord:
     if not all(isinstance(f, str) for f in fields):
         raise _BadRow("fields", row.get("fields"), "fields must be a JSON list of names")
     version = row.get("version")
+    # A column with NULLs may come back as floats (1.0): whole ones are the integers written.
+    if isinstance(version, float) and version.is_integer():
+        version = int(version)
     if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
         raise _BadRow("version", version, f"version must be a whole number, got {version!r}")
     reason = row.get("reason")

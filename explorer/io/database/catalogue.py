@@ -681,7 +681,8 @@ class DatabaseCatalogue:
         Unlike :meth:`replace_all`, the copy is not itself recorded as changes: the
         database's history becomes ``project.history``, row for row (who, when, before,
         after, reason and version as recorded), so a catalogue copied out again is the
-        one copied in. Regions keep their features as given. Each record's version is
+        one copied in. Regions keep their features as given, with the region's id as the
+        Feature's ``id`` (as the database's own features have it). Each record's version is
         the last one its history names (1 when none does), so later edits number on.
 
         Parameters
@@ -743,7 +744,9 @@ class DatabaseCatalogue:
                             entry.name,
                             entry.kind,
                             radius,
-                            _jsonb(feature),
+                            # A file keeps the id in the properties only; the
+                            # database's features carry it as the Feature's id too.
+                            _jsonb({**feature, "id": entry.id}),
                             geometry,
                             last.get(("region", entry.id), 1),
                         ),
@@ -950,6 +953,24 @@ class DatabaseCatalogue:
             raise DatabaseError(f"{self.shown}: {_one_line(exc)}") from None
         return out
 
+    def illustrative_count(self) -> tuple[int, int]:
+        """How many sites are an illustrative scenario (confidence ``illustrative``), and
+        how many sites there are: what ``explorer totals`` notes, without reading them."""
+        import psycopg
+
+        try:
+            with self._cursor() as cur:
+                cur.execute(
+                    "select count(*) filter (where confidence = 'illustrative'), count(*) "
+                    "from sites"
+                )
+                row = cur.fetchone()
+        except psycopg.OperationalError as exc:
+            raise ConnectionLost(f"{self.shown}: {_one_line(exc)}") from None
+        except psycopg.Error as exc:
+            raise DatabaseError(f"{self.shown}: {_one_line(exc)}") from None
+        return (int(row[0]), int(row[1])) if row else (0, 0)
+
     # ------------------------------------------------------------------ history
     def history(
         self, entity_id: str | None = None, *, entity: str = "site", since: datetime | None = None
@@ -973,7 +994,9 @@ class DatabaseCatalogue:
         The content now and the changes recorded after ``when`` are read in one snapshot;
         the changes are then taken back, newest first (:func:`explorer.io.rewind.rewind`):
         each record's ``before`` is put back, a record inserted since is removed. Times are
-        compared in the database, to the microsecond. Nothing here is changed, and the
+        compared in the database to the whole second, as records show them, so the
+        catalogue at a change's shown time includes that change. Nothing here is changed,
+        and the
         versions this client remembers are left alone.
 
         Parameters
@@ -1010,8 +1033,8 @@ class DatabaseCatalogue:
                 region_rows = cur.fetchall()
                 cur.execute("select key, value from project order by key")
                 metadata = {str(k): v for k, v in cur.fetchall()}
-                undone = _select_history(cur, None, None, when)
-                kept = _select_history(cur, None, None, None, until=when)
+                undone = _select_history(cur, None, None, when, whole_seconds=True)
+                kept = _select_history(cur, None, None, None, until=when, whole_seconds=True)
         except psycopg.OperationalError as exc:
             raise ConnectionLost(f"{self.shown}: {_one_line(exc)}") from None
         except psycopg.Error as exc:
@@ -1042,19 +1065,22 @@ def _select_history(
     since: datetime | None,
     *,
     until: datetime | None = None,
+    whole_seconds: bool = False,
 ) -> list[ChangeRecord]:
     """History rows, oldest first: of one record (``entity``/``entity_id``) or all, made
-    after ``since`` and at or before ``until`` when given."""
+    after ``since`` and at or before ``until`` when given (``whole_seconds``: their time
+    cut to the second, as a record shows it, is compared)."""
+    at = "date_trunc('second', at)" if whole_seconds else "at"
     where = ["true"]
     args: list[Any] = []
     if entity_id is not None:
         where.append("entity = %s and entity_id = %s")
         args += [entity or "site", entity_id]
     if since is not None:
-        where.append("at > %s")
+        where.append(f"{at} > %s")
         args.append(since)
     if until is not None:
-        where.append("at <= %s")
+        where.append(f"{at} <= %s")
         args.append(until)
     cur.execute(
         f"{_HISTORY_SELECT} where {' and '.join(where)} order by id",  # noqa: S608
