@@ -956,3 +956,13 @@ def test_long_site_lists_are_cut_to_the_biggest(
     assert row_values(section(pdf_text(out), "All sites", "Sites inside"), "Chips") == 3 * [
         fmt_int(sum(100 + i for i in range(8)))
     ]
+
+
+def test_map_data_credit_links_the_licence_and_says_it_was_changed(
+    built: tuple[ReportInfo, str],
+) -> None:
+    # CC BY 4.0 asks for credit, a link to the licence and a note of changes.
+    text = " ".join(built[1].split())
+    assert "GeoNames" in text
+    assert "creativecommons.org/licenses/by/4.0" in text
+    assert "changed by this project" in text

@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.core.chips import ChipCatalogue
+from explorer.core.credits import MAP_DATA_CREDIT
 from explorer.core.errors import DataFileError, ValidationError
 from explorer.core.schema import Site
 from explorer.core.selection import Selection
@@ -162,7 +163,9 @@ class MainWindow(QMainWindow):
         self.chart_dock.raise_()
         self.history_dock.hide()
         self.panel.historyRequested.connect(self.show_history)
-        self.table = SiteTable(self.store, self.selection, catalogue=self.catalogue)
+        self.table = SiteTable(
+            self.store, self.selection, catalogue=self.catalogue, live_totals=self.live_totals
+        )
         self.table_dock = self._dock(
             "Sites", "table_dock", self.table, Qt.DockWidgetArea.BottomDockWidgetArea
         )
@@ -237,6 +240,7 @@ class MainWindow(QMainWindow):
         ):
             sig.connect(self._schedule_status_totals)
         self._session_events.asOfChanged.connect(self._schedule_status_totals)
+        self._session_events.asOfChanged.connect(self.table.refresh_footer)
         self._session_events.modeChanged.connect(self._on_mode_changed)
         self._session_events.colorModeChanged.connect(self._on_color_mode_changed)
         self._session_events.boundaryChanged.connect(self._on_boundary_changed)
@@ -459,12 +463,12 @@ class MainWindow(QMainWindow):
         scenario = str(self.store.metadata.get("scenario", ""))
         if illustrative or scenario == "illustrative":
             text = (
-                f"Illustrative scenario: {illustrative} of {len(self.store)} sites "
+                f"Illustrative scenario: {illustrative:,} of {len(self.store):,} sites "
                 "are not reported facts"
             )
             self.provenance_label.setStyleSheet("color: #9a5b00; font-weight: bold;")
         else:
-            text = f"{len(self.store)} sites"
+            text = f"{len(self.store):,} sites"
             self.provenance_label.setStyleSheet("")
         self.provenance_label.setText(text)
 
@@ -1149,7 +1153,7 @@ class MainWindow(QMainWindow):
             "",
             str(meta.get("description", "")),
             "",
-            "Basemap: Natural Earth (public domain); towns: GeoNames (CC BY 4.0).",
+            MAP_DATA_CREDIT,
             "Province boundaries are approximate (Natural Earth 10m).",
         ]
         box = QMessageBox(self)

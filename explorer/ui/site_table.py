@@ -40,6 +40,7 @@ from explorer.core.chips import ChipCatalogue
 from explorer.core.schema import PROVINCES, STATUSES, Site
 from explorer.core.selection import Selection
 from explorer.core.store import SiteStore
+from explorer.geo.live_totals import LiveTotals
 from explorer.ui.qt_store import SelectionSignals, StoreSignals
 from explorer.ui.tables import (
     ILLUSTRATIVE_TEXT,
@@ -542,8 +543,13 @@ class SiteFilterProxy(QAbstractProxyModel):
         return [model.site_at(r) for r in self._rows.tolist()]
 
     def visible_chips(self) -> int:
-        """Chips of the sites shown."""
+        """Chips the records shown list (each record's own lines, summed as they are)."""
         return int(self._model().chips_array()[self._rows].sum()) if self._rows.size else 0
+
+    def visible_ids(self) -> list[str]:
+        """Ids of the sites that pass the filters, in displayed order."""
+        model = self._model()
+        return [model.site_id_at(r) for r in self._rows.tolist()]
 
 
 class _SiteTableView(QTableView):
@@ -590,7 +596,9 @@ class SiteTable(QWidget):
     status_combo, model_combo, province_combo : QComboBox
         Item data is the filter value, ``""`` for "any".
     footer : QLabel
-        ``"N of M sites · X chips shown"``.
+        ``"N of M sites · X chips counted · Y listed on the records"``: counted
+        once (campus rule, supersession, cancelled lines, the date) when
+        ``live_totals`` is given.
     """
 
     def __init__(
@@ -599,11 +607,13 @@ class SiteTable(QWidget):
         selection: Selection,
         *,
         catalogue: ChipCatalogue | None = None,
+        live_totals: LiveTotals | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("site_table")
         self.store = store
+        self._live_totals = live_totals
         self.selection = selection
         self._catalogue_models: tuple[str, ...] = catalogue.names if catalogue else ()
         self._syncing = False
@@ -801,10 +811,27 @@ class SiteTable(QWidget):
     def _on_model_values_changed(self, *_: object) -> None:
         self._update_footer()
 
+    def refresh_footer(self) -> None:
+        """Re-count the footer (the totals' date changed)."""
+        self._update_footer()
+
     def _update_footer(self) -> None:
         shown = self.proxy.rowCount()
-        chips = self.proxy.visible_chips()
-        self.footer.setText(f"{shown:,} of {self.model.rowCount():,} sites · {chips:,} chips shown")
+        total = self.model.rowCount()
+        listed = self.proxy.visible_chips()
+        head = f"{shown:,} of {total:,} sites"
+        live = self._live_totals
+        if live is None:
+            self.footer.setText(f"{head} · {listed:,} chips listed")
+            return
+        # Counted, not summed: a campus and its parts, a superseded record and a
+        # cancelled line would otherwise count twice (or at all) in the footer.
+        low, mid, high = live.counted_chips(None if shown == total else self.proxy.visible_ids())
+        spread = f" ({low:,}–{high:,})" if (low, high) != (mid, mid) else ""
+        when = f" by {live.as_of.isoformat()}" if live.as_of is not None else ""
+        self.footer.setText(
+            f"{head} · {mid:,}{spread} chips counted{when} · {listed:,} listed on the records"
+        )
 
     # ------------------------------------------------------------------ selection sync
     def _on_view_selection_changed(self, _sel: QItemSelection, _desel: QItemSelection) -> None:

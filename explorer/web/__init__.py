@@ -6,9 +6,12 @@ QtWebEngine view that shows it.
 - :mod:`explorer.web.legend` — the site legend's rows, from the palette (no Qt)
 - :mod:`explorer.web.page` — ``build_map_html`` / ``write_map_page``, and the page's
   start configuration (``page_config``: protocol and palette) (no Qt)
-- :mod:`explorer.web.payload` — what the page is told about a site (no Qt)
+- :mod:`explorer.web.payload` — strict JSON for the page (no Qt)
+- :mod:`explorer.web.site_columns` — what the page is told about sites: typed columns,
+  counted on the session's date (campus remainder, supersession, export rules then)
+  (no Qt)
 - :mod:`explorer.web.bridge` — ``MapBridge``, the one object on the web channel
-- :mod:`explorer.web.controller` — ``MapController``: store + selection ⇄ bridge
+- :mod:`explorer.web.controller` — ``MapController``: store + date + selection ⇄ bridge
 - :mod:`explorer.web.region_payload` — what the page is told about a region, and the
   region built from a drawing (no Qt)
 - :mod:`explorer.web.region_controller` — ``RegionMapController``: region store ⇄

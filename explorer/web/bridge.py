@@ -52,7 +52,9 @@ log = logging.getLogger(__name__)
 #: dropped and the page gets a full reset when it is ready (see ``resync_needed``).
 MAX_QUEUE = 500
 #: Messages that describe the site set; a queued reset makes older ones pointless.
-_SITE_MESSAGES = frozenset({ToPage.SITES_RESET, ToPage.SITE_UPSERTED, ToPage.SITE_REMOVED})
+_SITE_MESSAGES = frozenset(
+    {ToPage.SITES_RESET, ToPage.SITE_UPSERTED, ToPage.SITE_REMOVED, ToPage.SITES_COUNTED}
+)
 #: The same for the region set.
 _REGION_MESSAGES = frozenset({ToPage.REGIONS_RESET, ToPage.REGION_UPSERTED, ToPage.REGION_REMOVED})
 #: Messages where only the newest queued one matters.
@@ -68,6 +70,8 @@ _LATEST_ONLY = frozenset(
         ToPage.SITES_HIGHLIGHTED,
         ToPage.FIT_BOUNDS,
         ToPage.BOUNDARY_LAYER_SET,
+        # Each counts every site on the page: a newer one makes an older one pointless.
+        ToPage.SITES_COUNTED,
     }
 )
 
@@ -99,11 +103,16 @@ class MapBridge(QObject):
     Signals to the page (JSON ``{"seq", "data"}``)
     ---------------------------------------------
     sitesReset(str)
-        ``data = {"sites": [site...], "models": [{"name", "restricted"}...]}``.
+        ``data = {"as_of", "as_of_day", "rules_day", "models": [{"name", "restricted"}...],
+        "sites": {"n", column: ...}}`` (see :mod:`explorer.web.site_columns`).
     siteUpserted(str)
-        ``data = [site...]`` (added or changed sites).
+        ``data = {"n", column: ...}`` (added or changed sites, same columns).
     siteRemoved(str)
         ``data = [id...]``.
+    sitesCounted(str)
+        ``data = {"as_of", "as_of_day", "rules_day", "models", "sites": {"n", "id",
+        "chips", "restricted", "model", "state", ["low", "high"]}}``: every site counted
+        on another date.
     selectionChanged(str)
         ``data`` = the selected id, ``""`` for none.
     modeChanged(str)
@@ -165,6 +174,7 @@ class MapBridge(QObject):
     sitesReset = Signal(str)
     siteUpserted = Signal(str)
     siteRemoved = Signal(str)
+    sitesCounted = Signal(str)
     selectionChanged = Signal(str)
     modeChanged = Signal(str)
     colorModeChanged = Signal(str)
@@ -239,16 +249,20 @@ class MapBridge(QObject):
         self._page_ready = False
 
     # ------------------------------------------------------------------ posting
-    def post_reset(self, sites: list[dict[str, Any]], models: list[dict[str, Any]]) -> int:
-        """Replace every site on the page; returns the message's seq."""
-        seq = self._post(ToPage.SITES_RESET, {"sites": sites, "models": models})
-        self._known_ids = {s["id"] for s in sites}
+    def post_reset(self, data: dict[str, Any]) -> int:
+        """Replace every site on the page; returns the message's seq.
+
+        ``data`` is :func:`~explorer.web.site_columns.reset_payload`'s: the date, the
+        models and ``sites`` (columns).
+        """
+        seq = self._post(ToPage.SITES_RESET, data)
+        self._known_ids = set(data["sites"]["id"])
         return seq
 
-    def post_upserts(self, sites: list[dict[str, Any]]) -> int:
-        """Add or update sites on the page."""
-        seq = self._post(ToPage.SITE_UPSERTED, sites)
-        self._known_ids.update(s["id"] for s in sites)
+    def post_upserts(self, columns: dict[str, Any]) -> int:
+        """Add or update sites on the page (columns, as in a reset's ``sites``)."""
+        seq = self._post(ToPage.SITE_UPSERTED, columns)
+        self._known_ids.update(columns["id"])
         return seq
 
     def post_removals(self, ids: list[str]) -> int:
@@ -256,6 +270,12 @@ class MapBridge(QObject):
         seq = self._post(ToPage.SITE_REMOVED, list(ids))
         self._known_ids.difference_update(ids)
         return seq
+
+    def post_counted(self, data: dict[str, Any]) -> int:
+        """Count every site on another date: ``data`` is the date part of a reset and
+        ``sites``, the date-dependent columns (:func:`~explorer.web.site_columns.
+        counted_columns`) of every site on the page."""
+        return self._post(ToPage.SITES_COUNTED, data)
 
     def post_selection(self, sid: str | None) -> int:
         """Highlight ``sid`` (``None`` clears the highlight)."""

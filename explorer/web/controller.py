@@ -1,17 +1,24 @@
-"""Keeps the map page in step with the session's sites, selection and modes.
+"""Keeps the map page in step with the session's sites, date, selection and modes.
 
 The controller is a view adapter over a :class:`~explorer.session.session.Session`:
-store, selection and mode events become bridge messages (an edit is one
-``siteUpserted``, never a page reload), and page events become session calls: a click
-selects, a drag asks :meth:`Session.move_site`, a click in place mode asks
-:meth:`Session.place_site`. The session builds the undoable commands; the web layer
-never edits a store.
+store, date, selection and mode events become bridge messages, and page events become
+session calls: a click selects, a drag asks :meth:`Session.move_site`, a click in place
+mode asks :meth:`Session.place_site`. The session builds the undoable commands; the web
+layer never edits a store.
+
+Sites cross as columns (:mod:`explorer.web.site_columns`), counted on the session's
+date (``session.as_of``) from its live totals' ledger, so a marker shows what its site
+counts then: the campus remainder, nothing for a superseded record, only lines online
+by the date. An edit is one small ``siteUpserted`` holding the site and the few sites
+whose count it changes (its campus, its parts, the record it supersedes), never a page
+reload; a new date is one ``sitesCounted`` with the date-dependent columns only.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import date
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
@@ -19,7 +26,14 @@ from PySide6.QtCore import QObject, Signal
 from explorer.core.schema import Site
 from explorer.session.session import Session
 from explorer.web.bridge import MapBridge
-from explorer.web.payload import catalogue_payload, site_payload, sites_payload
+from explorer.web.site_columns import (
+    RelationIndex,
+    counted_columns,
+    date_payload,
+    relation_neighbours,
+    reset_payload,
+    site_columns,
+)
 
 if TYPE_CHECKING:
     from explorer.web.view import MapView
@@ -35,9 +49,10 @@ class MapController(QObject):
     view : MapView
         The map view (its ``bridge`` is used). The controller becomes its child.
     session : Session
-        Its sites are shown (observed, never modified), its selection highlighted and
-        set on a marker click; its map mode decides what a map click does (``place``
-        adds a site) and its colour mode what marker colours mean.
+        Its sites are shown (observed, never modified) as counted on its date, its
+        selection highlighted and set on a marker click; its map mode decides what a
+        map click does (``place`` adds a site) and its colour mode what marker colours
+        mean.
     parent : QObject, optional
         Defaults to ``view``.
 
@@ -69,6 +84,8 @@ class MapController(QObject):
         self._move_pending: str | None = None
         self._move_applied = False
         self._when_rendered: list[tuple[int, Callable[[], None]]] = []
+        # Who names whom as campus: which other markers an edit changes.
+        self._relations = RelationIndex(self._store)
 
         self._subscriptions: list[Subscription] = [
             (self._store.inserted, self._on_sites_inserted),
@@ -78,6 +95,7 @@ class MapController(QObject):
             (self._selection.changed, self._on_selection_changed),
             (session.mode_changed, self._on_mode_changed),
             (session.color_mode_changed, self._on_color_mode_changed),
+            (session.as_of_changed, self._on_as_of_changed),
         ]
         subscribe_until_destroyed(self._bridge, self._subscriptions)
 
@@ -167,36 +185,83 @@ class MapController(QObject):
         unsubscribe(self._subscriptions)
 
     # ------------------------------------------------------------------ store → page
-    def _payload(self, site: Site) -> dict[str, object]:
-        return site_payload(site, self._catalogue)
+    # The session's live totals follow the store first (they subscribed when the session
+    # was made), so the ledger read here already holds the change being handled.
+    def _as_of(self) -> date | None:
+        return self._session.as_of
+
+    def _reset_data(self) -> dict[str, object]:
+        live = self._session.live_totals
+        return reset_payload(
+            self._store.sites(),
+            self._catalogue,
+            ledger=live.ledger,
+            as_of=self._as_of(),
+            arrays=live.snapshot(),
+        )
 
     def _send_everything(self) -> None:
-        self._bridge.post_reset(
-            sites_payload(self._store, self._catalogue), catalogue_payload(self._catalogue)
-        )
+        self._bridge.post_reset(self._reset_data())
         self._bridge.post_selection(self._selection.current)
         self._page_mode = self.mode
         self._bridge.post_mode(self._page_mode)
         self._bridge.post_color_mode(self.color_mode)
 
+    def _post_sites(self, ids: set[str]) -> None:
+        """One upsert holding the current columns of ``ids`` (those still in the store)."""
+        sites = [self._store.get(sid) for sid in sorted(ids) if sid in self._store]
+        if sites:
+            columns = site_columns(
+                sites, self._session.live_totals.ledger, self._catalogue, self._as_of()
+            )
+            self._bridge.post_upserts(columns)
+
     def _on_sites_inserted(self, sites: list[Site]) -> None:
-        self._bridge.post_upserts([self._payload(s) for s in sites])
+        for s in sites:
+            self._relations.add(s)
+        touched: set[str] = set()
+        for s in sites:
+            touched |= relation_neighbours(s, self._relations)
+        self._post_sites(touched)
         if self._selection.current in {s.id for s in sites}:
             self._bridge.post_selection(self._selection.current)
 
     def _on_sites_removed(self, sites: list[Site]) -> None:
-        self._bridge.post_removals([s.id for s in sites])
+        touched: set[str] = set()
+        for s in sites:
+            touched |= relation_neighbours(s, self._relations)
+        for s in sites:
+            self._relations.discard(s)
+        gone = [s.id for s in sites]
+        self._bridge.post_removals(gone)
+        self._post_sites(touched - set(gone))
 
     def _on_site_changed(self, old: Site, new: Site) -> None:
         if new.id == self._move_pending:
             self._move_applied = True
-        self._bridge.post_upserts([self._payload(new)])
+        touched = relation_neighbours(old, self._relations)
+        self._relations.discard(old)
+        self._relations.add(new)
+        touched |= relation_neighbours(new, self._relations)
+        self._post_sites(touched)
 
     def _on_store_reset(self) -> None:
-        self._bridge.post_reset(
-            sites_payload(self._store, self._catalogue), catalogue_payload(self._catalogue)
-        )
+        self._relations.reset(self._store)
+        self._bridge.post_reset(self._reset_data())
         self._bridge.post_selection(self._selection.current)
+
+    def _on_as_of_changed(self, as_of: date | None) -> None:
+        live = self._session.live_totals
+        data = date_payload(live.ledger.models, self._catalogue, as_of)
+        data["sites"] = counted_columns(
+            self._store.sites(),
+            live.ledger,
+            self._catalogue,
+            as_of,
+            every_site=True,
+            arrays=live.snapshot(),
+        )
+        self._bridge.post_counted(data)
 
     def _on_selection_changed(self, sid: str | None) -> None:
         self._bridge.post_selection(sid)
@@ -239,7 +304,7 @@ class MapController(QObject):
         if not applied and sid in self._store:
             # Nobody moved it (no receiver, or the move was refused): put the marker
             # back where the store has the site.
-            self._bridge.post_upserts([self._payload(self._store.get(sid))])
+            self._post_sites({sid})
 
     def _on_map_clicked(self, lon: float, lat: float) -> None:
         if self._session.mode != "place":

@@ -38,6 +38,7 @@ from explorer.core.chips import ChipCatalogue
 from explorer.core.schema import Site
 from explorer.geo.region_store import RegionEntry
 from explorer.geo.regions import MERCATOR_MAX_LAT, Region
+from explorer.geo.totals import totals
 from explorer.io.atomic import atomic_target
 from explorer.web.page import (
     DEFAULT_CENTER,
@@ -47,9 +48,9 @@ from explorer.web.page import (
     build_map_html,
     page_assets,
 )
-from explorer.web.payload import catalogue_payload, sites_payload
 from explorer.web.protocol import COLOR_MODES, ToPage
 from explorer.web.region_payload import region_payload
+from explorer.web.site_columns import reset_payload
 
 #: Our static bridge, inlined in place of Qt's qwebchannel.js.
 STATIC_BRIDGE = MAP_RESOURCES / "export.js"
@@ -261,13 +262,15 @@ def build_html(
     html = _SCRIPT_SRC.sub(script, html)
     html = _STYLESHEET.sub(stylesheet, html)
 
-    n_chips = sum(s.chips for s in sites)
+    # Counted once (campus rule, supersession, cancelled lines), as every total is:
+    # a sum of each record's chips would count a campus and its parts twice.
+    n_chips = totals(sites, catalogue=cat).chips
     as_of = str(meta.get("as_of") or "").strip()
     facts = " · ".join(
         p
         for p in (
             f"Data as of {as_of}" if as_of else "",
-            f"{len(sites):,} sites, {n_chips:,} chips",
+            f"{len(sites):,} sites, {n_chips:,} chips planned",
             f"{len(entries)} region{'s' if len(entries) != 1 else ''}" if entries else "",
             "hover a site for its details",
         )
@@ -276,10 +279,7 @@ def build_html(
     header_title = title.strip() or str(meta.get("title") or "").strip()
     state = {
         "messages": [
-            [
-                ToPage.SITES_RESET,
-                {"sites": sites_payload(sites, cat), "models": catalogue_payload(cat)},
-            ],
+            [ToPage.SITES_RESET, reset_payload(sites, cat)],
             [ToPage.COLOR_MODE_CHANGED, color_mode],
             [ToPage.REGIONS_RESET, [region_payload(e) for e in entries]],
         ],

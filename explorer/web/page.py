@@ -42,6 +42,7 @@ from folium.template import Template
 from folium.utilities import JsCode
 
 from explorer import GEODATA, RESOURCES
+from explorer.core.credits import MAP_DATA_SHORT
 from explorer.web.palette import page_palette
 from explorer.web.payload import to_json
 from explorer.web.protocol import page_protocol
@@ -61,7 +62,7 @@ OSM_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 OSM_TILE_ORIGIN = "https://tile.openstreetmap.org/"
 OSM_ATTRIBUTION = "© OpenStreetMap contributors"
 
-ATTRIBUTION = "Natural Earth (public domain) · GeoNames (CC BY 4.0)"
+ATTRIBUTION = MAP_DATA_SHORT
 PROVINCE_NOTE = "Province boundaries approximate"
 PAGE_FILE = "index.html"
 DEFAULT_CENTER: tuple[float, float] = (39.5, 90.0)
@@ -72,7 +73,16 @@ MAX_ZOOM = 13
 #: Files the page references, as (path relative to the page directory, source file).
 _LEAFLET_FILES = ("leaflet.js", "leaflet.css")
 _LEAFLET_IMAGES = ("layers.png", "layers-2x.png", "marker-icon.png", "marker-icon-2x.png")
-_OUR_JS = ("basemap.js", "sites.js", "draw.js", "regions.js", "boundary.js")
+_OUR_JS = (
+    "basemap.js",
+    "sitedata.js",
+    "aggregate.js",
+    "sitecanvas.js",
+    "sites.js",
+    "draw.js",
+    "regions.js",
+    "boundary.js",
+)
 _OUR_CSS = ("map.css",)
 
 # ---------------------------------------------------------------------- basemap styles
@@ -338,6 +348,10 @@ def _render_map_html(
         ("leaflet", "leaflet/leaflet.js"),
         ("qwebchannel", QWEBCHANNEL_URL),
         ("cse_basemap", "map/basemap.js"),
+        # The sites layer: columns, grouping and the canvas it paints, then its wiring.
+        ("cse_sitedata", "map/sitedata.js"),
+        ("cse_aggregate", "map/aggregate.js"),
+        ("cse_sitecanvas", "map/sitecanvas.js"),
         ("cse_sites", "map/sites.js"),
         # Drawing tools and regions plug into sites.js (CSE.plugins) before CSE.start.
         ("cse_draw", "map/draw.js"),

@@ -17,8 +17,10 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
+from explorer.core.schema import LINE_STATUSES
 from explorer.geo.regions import MAX_NAME, MERCATOR_MAX_LAT
 from explorer.session.session import COLOR_MODES
+from explorer.web.site_columns import SITE_FLAGS, SITE_STATES
 
 
 class ToPage(StrEnum):
@@ -27,6 +29,7 @@ class ToPage(StrEnum):
     SITES_RESET = "sitesReset"
     SITE_UPSERTED = "siteUpserted"
     SITE_REMOVED = "siteRemoved"
+    SITES_COUNTED = "sitesCounted"
     SELECTION_CHANGED = "selectionChanged"
     MODE_CHANGED = "modeChanged"
     COLOR_MODE_CHANGED = "colorModeChanged"
@@ -84,6 +87,27 @@ MAX_BOUNDARY_FEATURES = 20_000
 #: Most vertices (all rings of all areas, rings left open) in a boundary layer's copy.
 MAX_BOUNDARY_VERTICES = 2_000_000
 
+#: Sites on the map from which the page aggregates sites at low zoom (fewer are always
+#: drawn one by one, as the demo's 39 are).
+AGGREGATE_MIN_SITES = 1000
+#: Side of the square screen cells sites are grouped by, in CSS pixels.
+AGGREGATE_CELL_PX = 56
+#: Groups in neighbouring cells closer than this (CSS pixels) are merged.
+AGGREGATE_MERGE_PX = 40
+#: From this zoom on every site is drawn on its own.
+AGGREGATE_MAX_ZOOM = 13
+#: Most sites a group's list shows when clicking it cannot split it any further.
+AGGREGATE_LIST_MAX = 50
+
+#: How the page groups sites (names as here).
+AGGREGATE: dict[str, float] = {
+    "MIN_SITES": AGGREGATE_MIN_SITES,
+    "CELL_PX": AGGREGATE_CELL_PX,
+    "MERGE_PX": AGGREGATE_MERGE_PX,
+    "MAX_ZOOM": AGGREGATE_MAX_ZOOM,
+    "LIST_MAX": AGGREGATE_LIST_MAX,
+}
+
 #: The bounds as the page gets them (names as here).
 LIMITS: dict[str, float] = {
     "MAX_ID_LENGTH": MAX_ID_LENGTH,
@@ -105,7 +129,8 @@ def page_protocol() -> dict[str, Any]:
     dict
         ``{"toPage": {NAME: name}, "toPython": {NAME: name}, "modes": {"MODES": [...],
         "COLOR_MODES": [...], "DRAW_KINDS": [...], "DRAW_MODES": [...]}, "limits":
-        {NAME: number}}``.
+        {NAME: number}, "aggregate": {NAME: number}, "sites": {"STATES": [...],
+        "FLAGS": {NAME: bit}, "LINE_STATUSES": [...]}}``.
     """
     return {
         "toPage": {m.name: m.value for m in ToPage},
@@ -117,10 +142,22 @@ def page_protocol() -> dict[str, Any]:
             "DRAW_MODES": list(DRAW_MODES),
         },
         "limits": dict(LIMITS),
+        "aggregate": dict(AGGREGATE),
+        "sites": {
+            "STATES": list(SITE_STATES),
+            "FLAGS": dict(SITE_FLAGS),
+            "LINE_STATUSES": list(LINE_STATUSES),
+        },
     }
 
 
 __all__ = [
+    "AGGREGATE",
+    "AGGREGATE_CELL_PX",
+    "AGGREGATE_LIST_MAX",
+    "AGGREGATE_MAX_ZOOM",
+    "AGGREGATE_MERGE_PX",
+    "AGGREGATE_MIN_SITES",
     "COLOR_MODES",
     "DRAW_KINDS",
     "DRAW_MODES",

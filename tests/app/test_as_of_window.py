@@ -119,6 +119,10 @@ def test_date_control_drives_the_panels_as_the_cli_counts(
         assert window.status_totals().chips == everywhere["chips"]
         text = f"As of {date_words(day)}: {everywhere['chips']:,}"
         qtbot.waitUntil(lambda t=text: window.totals_label.text().startswith(t), timeout=2_000)
+        # So does the site table's footer: counted once, not the column's sum.
+        footer = window.table.footer.text()
+        assert f"· {everywhere['chips']:,}" in footer, footer
+        assert f"chips counted by {day.isoformat()}" in footer, footer
 
     # H20 becomes restricted on 2025-04-09: Qinghai west's restricted chips jump then.
     before = _cli(

@@ -103,7 +103,7 @@ def test_change_updates_row(
     assert (top.row(), top.column(), bottom.row(), bottom.column()) == (2, 0, 2, 9)
     assert cell(table.model, 2, "chips") == "1,500"
     assert cell(table.model, 2, "status") == "planned"
-    assert table.footer.text() == "4 of 4 sites · 13,500 chips shown"
+    assert table.footer.text() == "4 of 4 sites · 13,500 chips listed"
     undo_stack.undo()
     assert cell(table.model, 2, "chips") == "900"
 
@@ -123,7 +123,7 @@ def test_insert_and_remove_via_commands(
         push(undo_stack, AddSites(store, [site]))
     assert ins.args[1:] == [4, 4]
     assert table.model.site_id_at(4) == "new-1"
-    assert table.footer.text() == "5 of 5 sites · 13,000 chips shown"
+    assert table.footer.text() == "5 of 5 sites · 13,000 chips listed"
 
     with qtbot.waitSignal(table.model.rowsRemoved) as rem:
         push(undo_stack, DeleteSites(store, ["yiwu-1", "golmud-1"]))
@@ -135,7 +135,7 @@ def test_insert_and_remove_via_commands(
     assert store.ids()[1:3] == ["yiwu-1", "golmud-1"]
     undo_stack.undo()
     assert table.model.rowCount() == 4
-    assert table.footer.text() == "4 of 4 sites · 12,900 chips shown"
+    assert table.footer.text() == "4 of 4 sites · 12,900 chips listed"
 
 
 def test_remove_non_contiguous_rows(
@@ -151,10 +151,10 @@ def test_reset(qtbot: QtBot, table: SiteTable, store: SiteStore, sites: list[Sit
     with qtbot.waitSignal(table.model.modelReset):
         store.reset(sites[2:])
     assert table.model.rowCount() == 2
-    assert table.footer.text() == "2 of 2 sites · 900 chips shown"
+    assert table.footer.text() == "2 of 2 sites · 900 chips listed"
     store.reset([])
     assert table.model.rowCount() == 0
-    assert table.footer.text() == "0 of 0 sites · 0 chips shown"
+    assert table.footer.text() == "0 of 0 sites · 0 chips listed"
 
 
 # ---------------------------------------------------------------------------- sorting
@@ -208,7 +208,7 @@ def test_text_filter_is_case_insensitive_over_several_fields(table: SiteTable) -
     assert shown_ids(table) == ["golmud-1"]
     table.set_filters(text="xinjiang")  # province is not a text field
     assert shown_ids(table) == []
-    assert table.footer.text() == "0 of 4 sites · 0 chips shown"
+    assert table.footer.text() == "0 of 4 sites · 0 chips listed"
     table.set_filters(text="")
     assert len(shown_ids(table)) == 4
 
@@ -226,7 +226,7 @@ def test_status_model_province_filters(table: SiteTable) -> None:
     assert shown_ids(table) == ["nyocor-1", "yiwu-1"]
     table.set_filters(chip_model="H200")
     assert shown_ids(table) == ["yiwu-1"]
-    assert table.footer.text() == "1 of 4 sites · 10,000 chips shown"
+    assert table.footer.text() == "1 of 4 sites · 10,000 chips listed"
     table.set_filters(chip_model="", province="Qinghai")
     assert shown_ids(table) == ["golmud-1"]
     table.set_filters(province="Xinjiang", status="cancelled")
@@ -416,5 +416,47 @@ def test_many_rows_filter_and_sort_like_the_rules_say(
     assert sorted(shown_ids(table)) == sorted(expected) and expected
     assert table.footer.text() == (
         f"{len(expected):,} of {n:,} sites · "
-        f"{sum(store.get(i).chips for i in expected):,} chips shown"
+        f"{sum(store.get(i).chips for i in expected):,} chips listed"
+    )
+
+
+# ---------------------------------------------------------------------------- counted once
+def test_footer_counts_each_chip_once(qtbot: QtBot, catalogue: ChipCatalogue) -> None:
+    """A campus listing 1,000 H100 whose two parts list 600 + 300, a superseded record
+    of 700 and a cancelled line: the records list 3,050 chips but count 1,000 + 50;
+    filtering to the parts counts their own 900; on a date only what is online counts."""
+    from datetime import date
+
+    from explorer.geo.live_totals import LiveTotals
+    from explorer.geo.region_store import RegionStore
+
+    def line(chips: int, online: str = "", **kw: object) -> HardwareLine:
+        return HardwareLine("H100", chips, online=online, **kw)  # type: ignore[arg-type]
+
+    sites = [
+        Site("campus", "Campus", 93.5, 42.8, hardware=(line(1000, "2026"),)),
+        Site("part-a", "Part A", 93.6, 42.8, hardware=(line(600, "2025-06"),), part_of="campus"),
+        Site("part-b", "Part B", 93.7, 42.8, hardware=(line(300, "2026"),), part_of="campus"),
+        Site("old", "Old report", 87.3, 44.0, hardware=(line(700, "2025"),)),
+        Site("new", "New report", 87.3, 44.0, hardware=(line(50, "2025"),), supersedes="old"),
+        Site("gone", "Dropped", 80.0, 41.0, hardware=(line(400, status="cancelled"),)),
+    ]
+    store = SiteStore(sites, catalogue=catalogue)
+    live = LiveTotals(store, RegionStore(), catalogue)
+    table = SiteTable(store, Selection(), catalogue=catalogue, live_totals=live)
+    qtbot.addWidget(table)
+    listed = sum(s.chips for s in sites)  # what a naive sum of the table's column gives
+    assert listed == 3050  # Site.chips leaves the cancelled line out already
+    assert table.footer.text() == (
+        f"6 of 6 sites · 1,050 chips counted · {listed:,} listed on the records"
+    )
+    table.set_filters(text="Part")
+    assert table.footer.text() == "2 of 6 sites · 900 chips counted · 900 listed on the records"
+    table.set_filters(text="")
+    live.set_as_of(date(2025, 12, 31))
+    table.refresh_footer()
+    # By the end of 2025: part A's 600 (the campus remainder and part B come in 2026)
+    # and the new report's 50; the superseded record never counts.
+    assert table.footer.text() == (
+        f"6 of 6 sites · 650 chips counted by 2025-12-31 · {listed:,} listed on the records"
     )

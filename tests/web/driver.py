@@ -6,7 +6,10 @@ Chromium and Leaflet) at a marker's or a point's pixel; ``draw_polygon`` /
 ``draw_rectangle`` / ``draw_circle`` / ``drag_region_handle`` / ``click_region`` /
 ``click_draw_tool`` / ``press_escape`` do the same for the drawing tools; and
 ``page_state`` / ``marker_state`` / ``region_state`` / ``draw_state`` /
-``boundary_state`` read the page's state through its ``CSE.*State`` functions.
+``boundary_state`` read the page's state through its ``CSE.*State`` functions. For many
+sites: ``groups_state``, ``click_group``, ``group_list_state`` and
+``click_group_list_item`` read and click the groups drawn at low zoom; ``hover_marker``
+and ``tooltip_state`` show and read a tooltip as the user sees it.
 
 Every method is callback-style, like :meth:`MapView.evaluate`: ``tests.web.conftest.
 call_js`` waits for the callback (on the event loop, never a sleep).
@@ -58,6 +61,22 @@ LEGEND_JS = """(function () {
 })()"""
 
 
+#: The open site/group tooltip as the browser draws it (see :meth:`MapDriver.tooltip_state`).
+TOOLTIP_JS = """(function () {
+  var tip = document.querySelector('.cse-site-tooltip');
+  if (!tip) { return null; }
+  return Array.from(tip.querySelectorAll('.cse-tip > div')).map(function (el) {
+    var css = getComputedStyle(el);
+    return {
+      text: el.textContent,
+      cls: el.className,
+      color: css.color,
+      struck: css.textDecorationLine.indexOf('line-through') >= 0
+    };
+  });
+})()"""
+
+
 def rgb_hex(css: str) -> str:
     """``rgb(198, 40, 40)`` as ``#c62828`` (a computed CSS colour as the palette spells it)."""
     m = re.fullmatch(r"rgba?\((\d+),\s*(\d+),\s*(\d+)(?:,\s*[\d.]+)?\)", css.strip())
@@ -94,8 +113,9 @@ class MapDriver:
 
     def page_state(self, callback: JsCallback) -> None:
         """``callback`` gets a dict: connected, sites, selected, mode, color_mode, zoom,
-        basemap ({key: {features, on_map}}), layer_control (labels), town_dots,
-        town_labels, readout, legend, load_id."""
+        as_of, rules_day, aggregating, groups, drawn_groups, drawn_sites, paints,
+        last_paint_ms, dropped_rows, basemap ({key: {features, on_map}}), layer_control
+        (labels), town_dots, town_labels, readout, legend, load_id."""
         self.view.evaluate("CSE.pageState()", callback)
 
     def legend_state(self, callback: JsCallback) -> None:
@@ -103,13 +123,54 @@ class MapDriver:
         self.view.evaluate(LEGEND_JS, callback)
 
     def marker_state(self, sid: str, callback: JsCallback) -> None:
-        """``callback`` gets the marker of ``sid`` as drawn by Leaflet, or ``None``.
+        """``callback`` gets the marker of ``sid`` as the page holds and drew it, or
+        ``None`` for a site the page does not have.
 
-        The dict has ``lat, lon, radius, tooltip_text, selected, color`` (fill colour),
-        plus ``outline, dashed, on_map, drawn`` and ``computed_fill`` /
-        ``computed_stroke`` (the SVG path's computed style, ``rgb(r, g, b)``).
+        The dict has ``lat, lon, radius, tooltip_text, tooltip_lines`` (``[{text, off,
+        cls}]``, ``off``: greyed, the line does not count on the date), ``selected,
+        highlighted, state`` (``counted``, ``pending``, ``none``, ``superseded``,
+        ``covered``), ``chips, low, high, restricted_chips, planned``, ``color`` (fill,
+        ``None`` when hollow), ``hollow, outline, dashed, campus_ring, alpha``,
+        ``on_map``, ``drawn`` (painted on its own in the last paint), ``group`` (index of
+        the group holding it, -1 for none), ``links`` (campus lines drawn to or from it)
+        and ``painted_fill`` / ``painted_outline`` (the canvas pixel at its centre and
+        on its outline, ``rgb(r, g, b)``, or ``None``).
         """
         self.view.evaluate(f"CSE.markerState({to_json(sid)})", callback)
+
+    def groups_state(self, callback: JsCallback, *, with_ids: bool = False) -> None:
+        """``callback`` gets the groups of the current zoom: ``[{index, count, chips,
+        restricted, label, lat, lon, drawn, highlighted, splits}]`` (and ``ids``, the
+        member site ids, when ``with_ids``)."""
+        self.view.evaluate(f"CSE.groupsState({to_json(with_ids)})", callback)
+
+    def click_group(self, index: int, done: DoneCallback | None = None) -> None:
+        """Left-click group ``index`` (see :meth:`groups_state`) at its centre."""
+        self._click_point(f"CSE.groupPoint({to_json(int(index))})", done)
+
+    def group_list_state(self, callback: JsCallback) -> None:
+        """``callback`` gets the open list of a group's sites: ``{title, items: [{id,
+        text}], more}``, or ``None`` when no list is open."""
+        self.view.evaluate("CSE.groupListState()", callback)
+
+    def click_group_list_item(self, sid: str, done: DoneCallback | None = None) -> None:
+        """Left-click the entry of ``sid`` in the open list of a group's sites."""
+        self._click_point(f"CSE.groupListItemPoint({to_json(sid)})", done)
+
+    def hover_marker(self, sid: str, done: DoneCallback | None = None) -> None:
+        """Move the mouse onto the marker of ``sid`` (a visible point of it), no click."""
+
+        def hover(target: QWidget, pos: QPoint) -> None:
+            QTest.mouseMove(target, QPoint(max(0, pos.x() - 1), pos.y()))
+            QTest.mouseMove(target, pos)
+
+        self._at_point(f"CSE.markerPoint({to_json(sid)})", hover, done)
+
+    def tooltip_state(self, callback: JsCallback) -> None:
+        """``callback`` gets the site or group tooltip as shown: ``[{text, cls, color,
+        struck}]`` per line (``color``: computed, ``struck``: line-through), or ``None``
+        when no tooltip is open."""
+        self.view.evaluate(TOOLTIP_JS, callback)
 
     def _widget_point(self, point: dict[str, float] | None) -> QPoint | None:
         if not point:
@@ -406,4 +467,11 @@ class MapDriver:
         QTest.keyClick(target, Qt.Key.Key_Escape)
 
 
-__all__ = ["LEGEND_JS", "POLYGON_FINISHES", "MapDriver", "page_legend", "rgb_hex"]
+__all__ = [
+    "LEGEND_JS",
+    "POLYGON_FINISHES",
+    "TOOLTIP_JS",
+    "MapDriver",
+    "page_legend",
+    "rgb_hex",
+]

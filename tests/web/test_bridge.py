@@ -12,7 +12,10 @@ from typing import Any
 
 import pytest
 
+from explorer.core.schema import Site
 from explorer.web.bridge import MAX_ID_LENGTH, MapBridge
+from explorer.web.site_columns import reset_payload
+from tests.web.conftest import hand_catalogue
 
 
 class Recorder:
@@ -24,6 +27,7 @@ class Recorder:
             "sitesReset",
             "siteUpserted",
             "siteRemoved",
+            "sitesCounted",
             "selectionChanged",
             "modeChanged",
             "colorModeChanged",
@@ -41,14 +45,21 @@ class Recorder:
         return [n for n, _ in self.events]
 
 
-def _site(sid: str) -> dict[str, Any]:
-    return {"id": sid, "name": sid, "lon": 87.0, "lat": 43.0}
+def _reset(*ids: str) -> dict[str, Any]:
+    """A real reset message's data for sites with these ids."""
+    sites = [Site(id=sid, name=sid, lon=87.0, lat=43.0) for sid in ids]
+    return reset_payload(sites, hand_catalogue())
+
+
+def _columns(*ids: str) -> dict[str, Any]:
+    """The site columns of an upsert for sites with these ids."""
+    return dict(_reset(*ids)["sites"])
 
 
 @pytest.fixture
 def bridge(qapp: Any) -> MapBridge:
     b = MapBridge()
-    b.post_reset([_site("a"), _site("b")], [])
+    b.post_reset(_reset("a", "b"))
     b.pageReady()
     return b
 
@@ -56,8 +67,8 @@ def bridge(qapp: Any) -> MapBridge:
 def test_messages_wait_for_page_ready_then_flush_in_order(qapp: Any) -> None:
     b = MapBridge()
     rec = Recorder(b)
-    s1 = b.post_reset([_site("a")], [{"name": "H100", "restricted": True}])
-    s2 = b.post_upserts([_site("b")])
+    s1 = b.post_reset(_reset("a"))
+    s2 = b.post_upserts(_columns("b"))
     s3 = b.post_selection("b")
     assert (s1, s2, s3) == (1, 2, 3)
     assert rec.events == []  # nothing reaches the page before it is ready
@@ -75,10 +86,11 @@ def test_messages_wait_for_page_ready_then_flush_in_order(qapp: Any) -> None:
 def test_queue_is_compacted_by_reset_and_latest_only_messages(qapp: Any) -> None:
     b = MapBridge()
     rec = Recorder(b)
-    b.post_upserts([_site("a")])
+    b.post_upserts(_columns("a"))
     b.post_mode("place")
     b.post_removals(["a"])
-    b.post_reset([_site("c")], [])
+    b.post_counted({"as_of": None, "sites": {"n": 0, "id": []}})
+    b.post_reset(_reset("c"))
     b.post_mode("browse")
     b.pageReady()
     assert rec.names() == ["sitesReset", "modeChanged", "ready"]
@@ -91,7 +103,7 @@ def test_a_long_unready_queue_drops_site_updates_and_asks_for_a_reset(qapp: Any)
     b = MapBridge()
     rec = Recorder(b)
     for i in range(MAX_QUEUE + 1):
-        b.post_upserts([_site(f"s{i}")])
+        b.post_upserts(_columns(f"s{i}"))
     b.post_selection("s1")
     assert b.resync_needed is True
     b.pageReady()
@@ -101,7 +113,7 @@ def test_a_long_unready_queue_drops_site_updates_and_asks_for_a_reset(qapp: Any)
 def test_page_reload_holds_messages_again(bridge: MapBridge) -> None:
     rec = Recorder(bridge)
     bridge.page_unloaded()
-    bridge.post_upserts([_site("c")])
+    bridge.post_upserts(_columns("c"))
     assert rec.events == []
     bridge.pageReady()
     assert rec.names() == ["siteUpserted", "ready"]
@@ -196,4 +208,4 @@ def test_invalid_posts_raise(bridge: MapBridge) -> None:
 
 def test_payloads_are_strict_json(bridge: MapBridge) -> None:
     with pytest.raises(ValueError):
-        bridge.post_upserts([{"id": "x", "name": "x", "lon": float("nan"), "lat": 1.0}])
+        bridge.post_upserts({"n": 1, "id": ["x"], "chips": float("nan")})

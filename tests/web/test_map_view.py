@@ -7,13 +7,14 @@ store put it back. Every wait is on a signal or a page callback, never a fixed s
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QPoint
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
 from explorer.core.chips import ChipCatalogue
@@ -109,16 +110,51 @@ def test_basemap_layers_and_controls_are_present(qtbot: Any, m: MapEnv) -> None:
     assert max(weights) >= 2.0
 
 
+#: Towns in the page whose dot and label are shown inside a box [[s, w], [n, e]] (null:
+#: the map's view now).
+TOWNS_IN_JS = """(function (box) {
+  var b = box ? L.latLngBounds(box) : CSE.map.getBounds();
+  var out = {dots: 0, labels: 0, all_dots: 0};
+  CSE.pageTowns().forEach(function (t) {
+    var v = t.visibleParts();
+    out.all_dots += v.dot ? 1 : 0;
+    if (b.contains(t._latlng)) { out.dots += v.dot ? 1 : 0; out.labels += v.label ? 1 : 0; }
+  });
+  return out;
+})(%s)"""
+
+
+def towns_in(qtbot: Any, env: MapEnv, box: Any = None) -> dict[str, int]:
+    return js(qtbot, env, TOWNS_IN_JS % json.dumps(box))
+
+
 def test_town_labels_appear_as_you_zoom_in(qtbot: Any, m: MapEnv) -> None:
-    before = state(qtbot, m)
     js(qtbot, m, "CSE.map.setZoom(7, {animate: false}) || true")
     qtbot.waitUntil(lambda: state(qtbot, m)["zoom"] == 7, timeout=5000)
-    # Labels are decluttered right after the zoom; wait for that pass.
-    qtbot.waitUntil(lambda: state(qtbot, m)["town_dots"] > before["town_dots"], timeout=5000)
-    after = state(qtbot, m)
-    assert after["town_labels"] > before["town_labels"]
+    box = js(
+        qtbot,
+        m,
+        "(function (b) { return [[b.getSouth(), b.getWest()],"
+        " [b.getNorth(), b.getEast()]]; })(CSE.map.getBounds())",
+    )
+    # Labels are decluttered once the view settles; wait for that pass.
+    qtbot.waitUntil(lambda: towns_in(qtbot, m)["labels"] > 0, timeout=5000)
+    zoomed = towns_in(qtbot, m, box)
     js(qtbot, m, "CSE.map.setView([40.0, 86.0], 5, {animate: false}) || true")
-    qtbot.waitUntil(lambda: state(qtbot, m)["town_labels"] == before["town_labels"], timeout=5000)
+    qtbot.waitUntil(lambda: towns_in(qtbot, m, box)["dots"] < zoomed["dots"], timeout=5000)
+    wide = towns_in(qtbot, m, box)
+    # The same stretch of land shows more towns, and more names, closer in.
+    assert zoomed["dots"] > wide["dots"] and zoomed["labels"] > wide["labels"]
+
+
+def test_only_towns_near_the_view_are_in_the_page(qtbot: Any, m: MapEnv) -> None:
+    wide = towns_in(qtbot, m)["all_dots"]
+    js(qtbot, m, "CSE.map.setView([43.8, 87.6], 10, {animate: false}) || true")
+    qtbot.waitUntil(lambda: towns_in(qtbot, m)["all_dots"] < wide, timeout=5000)
+    near = towns_in(qtbot, m)
+    assert near["dots"] > 0  # Urumqi and its neighbours
+    total = js(qtbot, m, "CSE.pageTowns().length")
+    assert near["all_dots"] < total / 10  # not every town's dot everywhere
 
 
 def test_markers_are_drawn_where_the_sites_are(qtbot: Any, m: MapEnv) -> None:
@@ -486,3 +522,66 @@ def test_online_tiles_are_offered_but_off(
     assert "OpenStreetMap (online)" in st["layer_control"]
     assert call_js(qtbot, view.evaluate, "document.querySelectorAll('.leaflet-tile').length") == 0
     assert view.external_requests == []  # offered, not active: nothing was fetched
+
+
+def test_the_sites_layer_switches_off_and_on_and_still_takes_clicks(qtbot: Any, m: MapEnv) -> None:
+    toggle = (
+        "(function () { var labels = document.querySelectorAll("
+        "'.leaflet-control-layers-overlays label');"
+        " for (var i = 0; i < labels.length; i++) {"
+        "  if (labels[i].textContent.trim() === 'Sites') {"
+        "   labels[i].querySelector('input').click(); return true; } } return false; })()"
+    )
+    assert js(qtbot, m, toggle) is True
+    m.controller.call_when_rendered(lambda: None)
+    qtbot.waitUntil(lambda: marker(qtbot, m, "b-hami")["on_map"] is False, timeout=5000)
+    off = marker(qtbot, m, "b-hami")
+    assert off["drawn"] is False and off["painted_fill"] is None
+    assert call_js(qtbot, m.view.evaluate, "CSE.markerPoint('b-hami')") is None
+    assert js(qtbot, m, toggle) is True
+    qtbot.waitUntil(lambda: marker(qtbot, m, "b-hami")["drawn"] is True, timeout=5000)
+    # The new canvas takes clicks like the first one.
+    with qtbot.waitSignal(m.view.bridge.siteClickedOnMap, timeout=5000) as blocker:
+        assert call_js(qtbot, MapDriver(m.view).click_marker, "b-hami") is True
+    assert blocker.args == ["b-hami"]
+
+
+def test_a_reset_with_a_bad_row_keeps_the_good_ones(
+    qtbot: Any, m: MapEnv, catalogue: ChipCatalogue
+) -> None:
+    """The page checks every row it is sent: a longitude out of range drops that row only
+    (the fast path that takes a reset's columns as they are is refused, row by row is used)."""
+    from explorer.web.site_columns import decode, encode, reset_payload
+
+    data = reset_payload(list(m.store), catalogue)
+    lon = decode(data["sites"]["lon"]).copy()
+    lon[1] = 500.0
+    data["sites"]["lon"] = encode(lon, "f8")
+    m.view.bridge.post_reset(data)
+    wait_rendered(qtbot, m.controller)
+    try:
+        st = state(qtbot, m)
+        assert st["sites"] == len(m.store) - 1 and st["dropped_rows"] == 1
+        assert marker(qtbot, m, data["sites"]["id"][1]) is None
+        assert marker(qtbot, m, data["sites"]["id"][0])["drawn"] is True
+    finally:
+        m.controller.resync()
+        wait_rendered(qtbot, m.controller)
+    assert state(qtbot, m)["sites"] == len(m.store)
+
+
+def test_a_click_selects_the_marker_without_a_move_before_it(qtbot: Any, m: MapEnv) -> None:
+    """A press and release where the mouse already is (no move event first) still reaches
+    the marker: clicks are hit-tested as they come, not from the last mouse move."""
+    point = call_js(qtbot, m.view.evaluate, "CSE.markerPoint('a-urumqi')")
+    pos = QPoint(round(point["x"]), round(point["y"]))
+    target = m.view.focusProxy()
+    with qtbot.waitSignal(m.view.bridge.siteClickedOnMap, timeout=5000) as blocker:
+        QTest.mouseClick(target, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pos)
+    assert blocker.args == ["a-urumqi"]
+    # Over the marker the map shows a pointer.
+    QTest.mouseMove(target, pos)
+    qtbot.waitUntil(
+        lambda: js(qtbot, m, "getComputedStyle(CSE.map.getContainer()).cursor") == "pointer",
+        timeout=5000,
+    )

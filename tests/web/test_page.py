@@ -1,4 +1,4 @@
-"""The page builder and the site payload: no Qt needed."""
+"""The page builder: no Qt needed."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from explorer.core.schema import HardwareLine, Site
 from explorer.web.page import (
     ATTRIBUTION,
     BASEMAP_LAYERS,
@@ -19,8 +18,7 @@ from explorer.web.page import (
     load_basemap_layer,
     write_map_page,
 )
-from explorer.web.payload import catalogue_payload, site_payload
-from tests.web.conftest import expected_basemap_keys, hand_catalogue
+from tests.web.conftest import expected_basemap_keys
 
 SRC_OR_HREF = re.compile(r'<(?:script|link)\b[^>]*?\b(?:src|href)="([^"]+)"')
 
@@ -33,6 +31,9 @@ def test_page_references_local_assets_only(basemap_dir: Path) -> None:
         "leaflet/leaflet.js",
         QWEBCHANNEL_URL,
         "map/basemap.js",
+        "map/sitedata.js",
+        "map/aggregate.js",
+        "map/sitecanvas.js",
         "map/sites.js",
         "map/draw.js",
         "map/regions.js",
@@ -171,61 +172,3 @@ def test_bad_view_parameters_are_refused(
 ) -> None:
     with pytest.raises(ValueError):
         build_map_html(center=center, zoom=zoom, basemap_dir=tmp_path)
-
-
-# ---------------------------------------------------------------------- payload
-def test_site_payload_counts_restricted_chips_from_the_catalogue() -> None:
-    cat = hand_catalogue()
-    site = Site(
-        id="s1",
-        name="Mixed",
-        lon=87.0,
-        lat=43.0,
-        hardware=(
-            HardwareLine("Ascend 910C", 900),
-            HardwareLine("H200", 100),
-            HardwareLine("H200", 50),
-        ),
-        confidence="illustrative",
-    )
-    p = site_payload(site, cat)
-    assert p == {
-        "id": "s1",
-        "name": "Mixed",
-        "lon": 87.0,
-        "lat": 43.0,
-        "chips": 1050,
-        "restricted_chips": 150,
-        "restricted": True,
-        "models": ["Ascend 910C", "H200"],
-        "primary_model": "Ascend 910C",
-        "status": "planned",
-        "confidence": "illustrative",
-        "illustrative": True,
-    }
-
-
-def test_site_payload_without_chips() -> None:
-    p = site_payload(Site(id="s2", name="Empty", lon=90.0, lat=40.0), hand_catalogue())
-    assert (
-        p["chips"],
-        p["restricted_chips"],
-        p["restricted"],
-        p["models"],
-        p["primary_model"],
-    ) == (
-        0,
-        0,
-        False,
-        [],
-        None,
-    )
-
-
-def test_catalogue_payload_keeps_catalogue_order() -> None:
-    assert catalogue_payload(hand_catalogue()) == [
-        {"name": "H100", "restricted": True},
-        {"name": "H200", "restricted": True},
-        {"name": "Ascend 910B", "restricted": False},
-        {"name": "Ascend 910C", "restricted": False},
-    ]

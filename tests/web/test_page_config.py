@@ -1,8 +1,9 @@
 """The live page agrees with Python: its CSE.config is page_config(), and its markers,
 regions and legend are painted in the palette's colours with the legend's words.
 
-Colours are read back as the browser computed them (``getComputedStyle``), not as the
-page's scripts asked for them.
+Colours are read back as the browser painted them: the canvas's pixels for markers
+(a fill drawn at 82 % opacity comes back within rounding of its colour), the computed
+style (``getComputedStyle``) for regions and the legend.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from explorer.geo.regions import rectangle
 from explorer.web import palette
 from explorer.web.legend import site_legend
 from explorer.web.page import page_config
-from explorer.web.payload import site_payload
 from explorer.web.region_payload import region_payload
+from explorer.web.site_columns import column_values, reset_payload
 from tests.web.conftest import MapEnv, call_js, make_session, open_map, wait_rendered
 from tests.web.driver import MapDriver, page_legend, rgb_hex
 
@@ -81,20 +82,37 @@ def test_a_name_the_config_lacks_throws(qtbot: Any, m: MapEnv) -> None:
     assert js(qtbot, m, "Object.isFrozen(CSE.config.limits)") is True
 
 
+def close_to(css: str | None, hex_colour: str, tolerance: int = 3) -> bool:
+    """A painted ``rgb(...)`` within rounding of a palette colour."""
+    assert css is not None, "nothing painted there"
+    painted = rgb_hex(css)
+    return all(
+        abs(int(painted[k : k + 2], 16) - int(hex_colour[k : k + 2], 16)) <= tolerance
+        for k in (1, 3, 5)
+    )
+
+
+def columns(env: MapEnv, catalogue: ChipCatalogue) -> dict[str, dict[str, Any]]:
+    """What Python sends the page for the store, decoded, by site id."""
+    values = column_values(reset_payload(list(env.store), catalogue)["sites"])
+    return {sid: {k: v[i] for k, v in values.items()} for i, sid in enumerate(values["id"])}
+
+
 def test_marker_fills_and_outlines_are_the_palette_entries(
     qtbot: Any, m: MapEnv, catalogue: ChipCatalogue
 ) -> None:
     seen = set()
+    sent = columns(m, catalogue)
     for site in m.store:
-        payload = site_payload(site, catalogue)
         if site.chips == 0:
             fill = palette.NO_CHIPS
         else:
-            fill = palette.RESTRICTED if payload["restricted"] else palette.UNRESTRICTED
+            fill = palette.RESTRICTED if sent[site.id]["restricted"] > 0 else palette.UNRESTRICTED
         outline = palette.ILLUSTRATIVE_OUTLINE if site.is_illustrative else palette.MARKER_OUTLINE
         state = marker(qtbot, m, site.id)
-        assert rgb_hex(state["computed_fill"]) == fill, site.id
-        assert rgb_hex(state["computed_stroke"]) == outline, site.id
+        assert state["color"] == fill, site.id
+        assert close_to(state["painted_fill"], fill), (site.id, state["painted_fill"])
+        assert state["outline"] == outline, site.id
         seen.add(fill)
     # make_sites() has a site of each kind.
     assert seen == {palette.RESTRICTED, palette.UNRESTRICTED, palette.NO_CHIPS}
@@ -106,18 +124,28 @@ def test_model_colours_are_the_palette_entries(
     m.session.set_color_mode("model")
     wait_rendered(qtbot, m.controller)
     models = [model.model for model in catalogue]
+    sent = columns(m, catalogue)
     for site in m.store:
-        primary = site_payload(site, catalogue)["primary_model"]
+        by_model = site.chips_by_model()
+        primary = max(by_model, key=lambda k: (by_model[k], -models.index(k))) if by_model else None
+        assert sent[site.id]["model"] == (models.index(primary) if primary else -1)
         state = marker(qtbot, m, site.id)
-        assert rgb_hex(state["computed_fill"]) == palette.model_color(primary, models), site.id
+        colour = palette.model_color(primary, models)
+        assert state["color"] == colour, site.id
+        assert close_to(state["painted_fill"], colour), site.id
 
 
 def test_selected_and_highlighted_outlines_are_the_palette_entries(qtbot: Any, m: MapEnv) -> None:
     m.selection.set("b-hami")
     m.view.bridge.post_sites_highlighted(["a-urumqi"])
     wait_rendered(qtbot, m.controller)
-    assert rgb_hex(marker(qtbot, m, "b-hami")["computed_stroke"]) == palette.SELECTED_OUTLINE
-    assert rgb_hex(marker(qtbot, m, "a-urumqi")["computed_stroke"]) == palette.HIGHLIGHT_OUTLINE
+    selected = marker(qtbot, m, "b-hami")
+    highlighted = marker(qtbot, m, "a-urumqi")
+    assert selected["outline"] == palette.SELECTED_OUTLINE
+    assert highlighted["outline"] == palette.HIGHLIGHT_OUTLINE
+    # Thick enough to cover the pixel under the outline: the painted colour is exact.
+    assert close_to(selected["painted_outline"], palette.SELECTED_OUTLINE, 0)
+    assert close_to(highlighted["painted_outline"], palette.HIGHLIGHT_OUTLINE, 0)
 
 
 @pytest.mark.parametrize("mode", ["export", "model"])

@@ -31,6 +31,9 @@ ALIASES = {
     "COLORS": "colors",
     "WORDS": "legend",
     "MODES": "modes",
+    "TIP": "tip",
+    "AGG": "aggregate",
+    "FLAG": "flags",
 }
 
 
@@ -112,6 +115,13 @@ def test_scripts_spell_no_message_name_bound_colour_or_legend_word(path: Path) -
         palette.NO_CHIPS,
         palette.ILLUSTRATIVE_OUTLINE,
         palette.HIGHLIGHT_OUTLINE,
+        palette.PENDING_OUTLINE,
+        palette.SUPERSEDED_FILL,
+        palette.SUPERSEDED_OUTLINE,
+        palette.CAMPUS_OUTLINE,
+        palette.AGGREGATE_OUTLINE,
+        palette.AGGREGATE_TEXT,
+        palette.LINE_OFF,
         *palette.MODEL_COLORS,
         *palette.REGION_STYLE.values(),
         *palette.SELECTED_REGION_STYLE.values(),
@@ -121,6 +131,15 @@ def test_scripts_spell_no_message_name_bound_colour_or_legend_word(path: Path) -
     words = palette.page_palette()["legend"]
     for word in (*words["TITLES"].values(), *(w for w in words.values() if isinstance(w, str))):
         assert word not in text, word
+    for template in palette.TIP_WORDS.values():
+        # The fixed part of each tooltip phrase (before its first {slot}): long enough
+        # not to be a word of code.
+        fixed = template.split("{")[0].strip()
+        if len(fixed) >= 8:
+            assert fixed not in text, template
+    states = page_protocol()["sites"]["STATES"]
+    for state in (s for s in states if s != "none"):  # 'none' is also CSS
+        assert not re.search(rf"""['"]{state}['"]""", text), state
 
 
 @pytest.mark.parametrize("path", SCRIPTS, ids=lambda p: p.name)
@@ -133,10 +152,13 @@ def test_scripts_read_only_names_the_config_has(path: Path) -> None:
         if a in ALIASES
     ]
     uses += re.findall(r"CSE\.config\.(\w+)\.([A-Z][A-Z_]+)\b", text)
+    # The site flags sit one level down: CSE.config.sites.FLAGS.
+    groups = {**config, "flags": config["sites"]["FLAGS"]}
     for group, key in uses:
-        assert key in config[group], f"{path.name}: CSE.config.{group}.{key}"
+        assert key in groups[group], f"{path.name}: CSE.config.{group}.{key}"
     assert not re.search(
-        r"CSE\.config\.(?!toPage|toPython|modes|limits|colors|regions|legend)", text
+        r"CSE\.config\.(?!toPage|toPython|modes|limits|colors|regions|legend|tip|aggregate|sites)",
+        text,
     )
 
 

@@ -14,11 +14,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
+from xml.sax.saxutils import escape
 
 from reportlab.lib.utils import ImageReader
 from reportlab.platypus import Flowable, Image, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
 from explorer.core.chips import REFERENCE_MODEL, ChipCatalogue, ChipModel
+from explorer.core.credits import MAP_DATA_CREDIT
 from explorer.core.schema import Site
 from explorer.geo.regions import Region
 from explorer.geo.timeline import Series
@@ -187,8 +189,8 @@ def map_flowables(map_png: bytes, st: Styles) -> list[Flowable]:
         )
     )
     caption = Paragraph(
-        "Map snapshot from Compute Site Explorer. Basemap: Natural Earth (public domain). "
-        "Town data © GeoNames (geonames.org), CC BY 4.0. Province boundaries are approximate.",
+        "Map snapshot from Compute Site Explorer. "
+        f"{escape(MAP_DATA_CREDIT)} Province boundaries are approximate.",
         st.caption,
     )
     return [Spacer(1, 8), framed, caption]
@@ -483,8 +485,7 @@ def _assumption_bullets(
         "the map (Natural Earth 1:10m admin-1 lines) are approximate and can be tens of "
         "kilometres off; use them for orientation, not for legal attribution of a site to a "
         "province.",
-        "<b>Map data</b>: Natural Earth (naturalearthdata.com, public domain). Town data © "
-        "GeoNames (geonames.org), CC BY 4.0.",
+        f"<b>Map data</b>: {escape(MAP_DATA_CREDIT)}",
     ]
     return [Paragraph(t, st.bullet, bulletText="•") for t in items]
 

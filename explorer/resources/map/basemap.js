@@ -13,7 +13,9 @@
  *                                  giving undefined. The other scripts read it when
  *                                  they start (CSE.start), never at load time.
  *   CSE.basemap.townPoint          pointToLayer for towns: dot and label from min_zoom,
- *                                  labels decluttered (bigger towns win)
+ *                                  labels decluttered (bigger towns win), for towns
+ *                                  near the view only; dots on one canvas
+ *   CSE.pageTowns()                every town marker (tests read what each shows)
  *   CSE.basemap.physicalPoint      pointToLayer for physical labels (italic text)
  *   CSE.textElement(tag, cls, txt) DOM element whose text is set with textContent
  *   CSE.escapeHtml(text)           text as an HTML string, for the places Leaflet
@@ -166,7 +168,10 @@
   /*
    * Towns. Each town is a TownMarker: a dot once the zoom reaches its min_zoom, and a
    * name label from then on too unless it would overlap a more important town's label
-   * (larger population wins). One declutter pass runs per zoom change for all towns.
+   * (larger population wins). One declutter pass runs once the view settles (moveend:
+   * after every zoom and pan), for the towns in and around the view only: the others
+   * have neither dot nor label in the page. (Putting all 3,300 towns' dots and labels in
+   * the page made every zoom step of the map take hundreds of milliseconds.)
    */
   var townsOnMap = new Set();
   var declutterScheduled = false;
@@ -192,6 +197,10 @@
     }
     var map = towns[0]._owner;
     var zoom = map.getZoom();
+    // The view and half of it again on every side, in pixels at this zoom.
+    var view = map.getPixelBounds();
+    var pad = view.getSize().multiplyBy(0.5);
+    var near = L.bounds(view.min.subtract(pad), view.max.add(pad));
     towns.sort(function (a, b) {
       return a._minZoom - b._minZoom || b._population - a._population;
     });
@@ -209,10 +218,10 @@
       return a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2;
     }
     towns.forEach(function (town) {
-      var dot = zoom >= town._minZoom;
+      var p = map.project(town._latlng, zoom);
+      var dot = zoom >= town._minZoom && near.contains(p);
       var label = false;
       if (dot && town._townName !== '') {
-        var p = map.project(town._latlng, zoom);
         var w = town._townName.length * LABEL_CHAR_PX * (town._major ? 1.1 : 1);
         var rect = { x1: p.x - 3, y1: p.y - LABEL_HEIGHT_PX / 2, x2: p.x + 6 + w, y2: p.y + LABEL_HEIGHT_PX / 2 };
         var keys = cells(rect);
@@ -235,6 +244,40 @@
     });
   }
   basemap.declutterTowns = declutterTowns;
+  /* Every town marker of the page (for tests: which have a dot or a label now). */
+  CSE.pageTowns = function () {
+    return Array.from(townsOnMap);
+  };
+
+  /* Town dots on one canvas (a thousand SVG circles made each zoom step slow), drawn at
+   * the page's real device pixel ratio so print snapshots stay sharp (Leaflet's own
+   * canvas renderer draws at 1x or 2x only). */
+  var SharpCanvas = L.Canvas.extend({
+    _update: function () {
+      if (this._map._animatingZoom && this._bounds) {
+        return;
+      }
+      L.Renderer.prototype._update.call(this);
+      var b = this._bounds;
+      var container = this._container;
+      var size = b.getSize();
+      var m = window.devicePixelRatio || 1;
+      L.DomUtil.setPosition(container, b.min);
+      container.width = Math.round(m * size.x);
+      container.height = Math.round(m * size.y);
+      container.style.width = size.x + 'px';
+      container.style.height = size.y + 'px';
+      this._ctx.setTransform(m, 0, 0, m, -b.min.x * m, -b.min.y * m);
+      this.fire('update');
+    }
+  });
+  var townCanvas = null;
+  function townRenderer() {
+    if (!townCanvas) {
+      townCanvas = new SharpCanvas({ pane: 'cse-towns', padding: 0.1 });
+    }
+    return townCanvas;
+  }
 
   var TownMarker = L.Layer.extend({
     initialize: function (latlng, props) {
@@ -253,7 +296,7 @@
       this._owner = map;
       townsOnMap.add(this);
       if (townsOnMap.size === 1) {
-        map.on('zoomend', scheduleDeclutter);
+        map.on('moveend', scheduleDeclutter);
       }
       scheduleDeclutter();
     },
@@ -261,7 +304,7 @@
       this._show(false, false);
       townsOnMap.delete(this);
       if (townsOnMap.size === 0) {
-        map.off('zoomend', scheduleDeclutter);
+        map.off('moveend', scheduleDeclutter);
       }
       this._owner = null;
     },
@@ -273,6 +316,7 @@
       if (dot && !this._dot) {
         this._dot = L.circleMarker(this._latlng, {
           pane: 'cse-towns',
+          renderer: townRenderer(),
           interactive: false,
           radius: this._major ? 2.8 : 2.0,
           color: '#5d5d5d',

@@ -266,8 +266,8 @@ class SnapshotJob(QObject):
         self.error: str | None = None
         self._furniture = Furniture(spec)
         # What the legend says is known before rendering: the palette's rows for these
-        # sites, as the page's own legend shows them.
-        self._legend = site_legend(self._sites, catalogue, color_mode)
+        # sites on the map's date, as the page's own legend shows them.
+        self._legend = site_legend(self._sites, catalogue, color_mode, as_of=as_of, today=today)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._on_timeout)

@@ -1,0 +1,502 @@
+"""The map with many sites: time to markers drawn, frame times, memory.
+
+Four measurements, each printed as a markdown table:
+
+1. **Start to markers drawn**, each run in a fresh process (best of ``--repeat``), from
+   the moment the process is launched:
+   - *floor*: a bare PySide6 ``QWebEngineView`` showing a trivial page, until the
+     widget's pixels show it;
+   - *app*: the main window opened on the demo, on 10^4 and on 10^5 synthetic sites
+     (GeoJSON written beforehand), until the widget's pixels show the markers (the map
+     controller's reset acknowledged and presented). The child also reports when its
+     imports were done, the file opened and the window shown.
+2. **The sites reaching the page** (the map alone, in this process, the session already
+   built): the whole reset for 10^4 and 10^5 sites, from building the columns to the
+   frame on screen, best of 3, with the page's own parse, apply and paint times.
+3. **Frame times at 10^5** measured in the page with ``requestAnimationFrame`` while
+   the map pans (animated), zooms in and out step by step and flies to a town.
+4. **Memory** (RSS) with the demo and with 10^5 sites: this process and Chromium's
+   renderer.
+
+Run headless (as root, Chromium also needs its sandbox turned off)::
+
+    QT_QPA_PLATFORM=offscreen QTWEBENGINE_DISABLE_SANDBOX=1 .venv/bin/python benchmarks/map_scale.py
+
+The machine's load shows in the numbers: best-of runs keep the floor and the app on
+the same footing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))  # the synthetic sites live with the tests
+
+RESULT = "RESULT "
+TRIVIAL_PAGE = "<html><body style='margin:0;background:#3366cc'></body></html>"
+
+
+# ---------------------------------------------------------------------- helpers
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile (``q`` in 0..100)."""
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), round(q / 100 * len(ordered) + 0.5)))
+    return ordered[rank - 1]
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process in MB (``/proc``), NaN if unreadable."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process under ``pid`` (Chromium's zygote, GPU and renderer processes)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry.name))
+    out: list[int] = []
+    todo = [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+def table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |"]
+    lines.append("|" + "|".join("---:" if i else "---" for i in range(len(header))) + "|")
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def write_synthetic(directory: Path, n: int) -> Path:
+    from explorer.io.formats import write_sites
+    from tests.web.synthetic import synthetic_sites
+
+    path = directory / f"synthetic-{n}.geojson"
+    if not path.exists():
+        write_sites(path, synthetic_sites(n), {"title": f"{n} synthetic sites"})
+    return path
+
+
+# ---------------------------------------------------------------------- child processes
+def child(kind: str, path: str | None) -> int:
+    """Run in a fresh process: start, draw, print ``RESULT {json}`` with wall times."""
+    from explorer.web.engine import make_application
+
+    app = make_application([])
+    from PySide6.QtCore import QEventLoop, QRect, QSettings, QTimer
+
+    stamps: dict[str, float] = {"imported": time.time()}
+    loop = QEventLoop()
+    QTimer.singleShot(300_000, loop.quit)
+    if kind == "floor":
+        from PySide6.QtWebEngineWidgets import QWebEngineView
+
+        view = QWebEngineView()
+        view.resize(1400, 900)
+        view.setHtml(TRIVIAL_PAGE)
+        view.show()
+        stamps["shown"] = time.time()
+        timer = QTimer()
+
+        def poll() -> None:
+            c = view.grab(QRect(0, 0, 2, 2)).toImage().pixelColor(0, 0)
+            if (c.red(), c.green(), c.blue()) == (0x33, 0x66, 0xCC):
+                stamps["drawn"] = time.time()
+                timer.stop()
+                loop.quit()
+
+        timer.timeout.connect(poll)
+        timer.start(5)
+        loop.exec()
+    else:
+        from explorer.ui.main_window import MainWindow
+
+        settings = QSettings(
+            str(Path(tempfile.mkdtemp()) / "settings.ini"), QSettings.Format.IniFormat
+        )
+        window = MainWindow(settings=settings)
+        assert path is not None
+        window.open_path(Path(path), interactive=False)
+        stamps["opened"] = time.time()
+        window.resize(1400, 900)
+
+        def drawn() -> None:
+            stamps["drawn"] = time.time()
+            loop.quit()
+
+        window.map.ready.connect(lambda: window.map.call_when_rendered(drawn, fresh_frame=False))
+        window.show()
+        stamps["shown"] = time.time()
+        loop.exec()
+        stamps["sites"] = len(window.session.sites)
+    print(RESULT + json.dumps(stamps), flush=True)
+    app.quit()
+    return 0 if "drawn" in stamps else 1
+
+
+def launch(kind: str, path: Path | None) -> dict[str, float]:
+    """Start a child; its stamps relative to the launch, in seconds."""
+    cmd = [sys.executable, __file__, "--child", kind]
+    if path is not None:
+        cmd.append(str(path))
+    t0 = time.time()
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=False)
+    lines = [line for line in out.stdout.splitlines() if line.startswith(RESULT)]
+    if not lines:
+        raise RuntimeError(f"{kind} child failed: {out.stderr[-2000:]}")
+    stamps = json.loads(lines[-1][len(RESULT) :])
+    return {k: (v - t0 if k != "sites" else v) for k, v in stamps.items()}
+
+
+def start_to_markers(repeat: int, files: dict[str, Path | None]) -> str:
+    rows: list[list[str]] = []
+    floor = float("nan")
+    demo = float("nan")
+    for label, path in files.items():
+        runs = [launch("floor" if path is None else "app", path) for _ in range(repeat)]
+        best = min(runs, key=lambda r: r["drawn"])
+        if path is None:
+            floor = best["drawn"]
+        if label == "demo":
+            demo = best["drawn"]
+        rows.append(
+            [
+                label,
+                f"{int(best.get('sites', 0)):,}" if path is not None else "-",
+                f"{best['imported']:.2f}",
+                f"{best['opened']:.2f}" if "opened" in best else "-",
+                f"{best['shown']:.2f}",
+                f"{best['drawn']:.2f}",
+                f"{statistics.median(r['drawn'] for r in runs):.2f}",
+                f"{best['drawn'] / floor:.1f}x" if floor == floor else "-",
+                f"{best['drawn'] / demo:.1f}x" if demo == demo and path is not None else "-",
+            ]
+        )
+    return table(
+        [
+            "start to",
+            "sites",
+            "imports done (s)",
+            "file opened (s)",
+            "window shown (s)",
+            "**markers drawn** (s, best)",
+            "median (s)",
+            "/ floor",
+            "/ demo",
+        ],
+        rows,
+    )
+
+
+# ---------------------------------------------------------------------- in process
+class MapHarness:
+    """One map view over a session, driven from this process."""
+
+    def __init__(self, sites: list[Any]) -> None:
+        from PySide6.QtCore import QEventLoop, QTimer
+
+        from explorer.core.chips import ChipCatalogue
+        from explorer.session.session import Session
+        from explorer.web.controller import MapController
+        from explorer.web.view import MapView
+
+        self._loop_cls, self._timer_cls = QEventLoop, QTimer
+        self.session = Session(ChipCatalogue.bundled(), admin_areas=None)
+        self.session.sites.reset(sites)
+        self.view = MapView(center=(40.0, 88.0), zoom=5)
+        self.view.resize(1400, 900)
+        self.controller = MapController(self.view, self.session)
+        self.view.show()
+        self.wait(lambda: self.controller.bridge.is_page_ready and self.controller.is_rendered)
+
+    def wait(self, done: Callable[[], bool], timeout_ms: int = 120_000) -> None:
+        from PySide6.QtCore import QCoreApplication
+
+        end = time.monotonic() + timeout_ms / 1000
+        while not done():
+            if time.monotonic() > end:
+                raise TimeoutError("the map page did not answer in time")
+            QCoreApplication.processEvents(self._loop_cls.ProcessEventsFlag.AllEvents, 20)
+
+    def js(self, expression: str) -> Any:
+        box: list[Any] = []
+        self.view.evaluate(expression, box.append)
+        self.wait(lambda: bool(box))
+        return box[0]
+
+    def presented(self) -> float:
+        """Wait until everything sent is on screen; returns ``perf_counter`` then."""
+        shown: list[float] = []
+        self.controller.call_when_rendered(
+            lambda: shown.append(time.perf_counter()), fresh_frame=False
+        )
+        self.wait(lambda: bool(shown))
+        return shown[0]
+
+    def close(self) -> None:
+        from PySide6.QtCore import QCoreApplication, QEvent
+
+        self.controller.detach()
+        self.view.close()
+        self.view.deleteLater()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+def reset_to_page(harness: MapHarness, repeat: int = 3) -> dict[str, float]:
+    """The whole reset, best of ``repeat``: columns built, posted, applied, on screen."""
+    from explorer.web.payload import to_json
+
+    best: dict[str, float] = {}
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        data = harness.controller._reset_data()
+        t1 = time.perf_counter()
+        size = len(to_json(data))
+        t2 = time.perf_counter()
+        harness.controller.bridge.post_reset(data)
+        t3 = time.perf_counter()
+        done = harness.presented()
+        page = harness.js("CSE.timings.sitesReset")
+        paint = harness.js("CSE.pageState().last_paint_ms")
+        run = {
+            "columns": t1 - t0,
+            "post": t3 - t2,
+            "total": done - t0 - (t2 - t1),  # the size check is not part of it
+            "parse": page["parse"] / 1000,
+            "apply": page["apply"] / 1000,
+            "paint": paint / 1000,
+            "mb": size / 1e6,
+        }
+        if not best or run["total"] < best["total"]:
+            best = run
+    return best
+
+
+FRAMES_JS = """
+(function () {
+  window.__frames = [];
+  var last = null;
+  function tick(now) {
+    if (last !== null) { window.__frames.push(now - last); }
+    last = now;
+    if (window.__recording) { requestAnimationFrame(tick); }
+  }
+  window.__recording = true;
+  requestAnimationFrame(tick);
+  return true;
+})()
+"""
+
+
+ACTIONS: dict[str, list[str]] = {
+    "pan (animated, 8 x 300 px)": [
+        f"CSE.map.panBy([{dx}, {dy}], {{animate: true, duration: 0.4}})"
+        for dx, dy in [(300, 0), (0, 300), (-300, 0), (0, -300)] * 2
+    ],
+    "zoom in 5 -> 9, one step at a time": [
+        f"CSE.map.setZoom({z}, {{animate: true}})" for z in (6, 7, 8, 9)
+    ],
+    "zoom out 9 -> 5": [f"CSE.map.setZoom({z}, {{animate: true}})" for z in (8, 7, 6, 5)],
+    "fly to Hami at zoom 8 and back": [
+        "CSE.map.flyTo([42.82, 93.51], 8, {duration: 1.0})",
+        "CSE.map.flyTo([40.0, 88.0], 5, {duration: 1.0})",
+    ],
+}
+
+SITES_OFF_JS = """(function () { var n = 0; CSE.map.eachLayer(function (l) {
+  if (l instanceof CSE.SiteCanvas) { CSE.map.removeLayer(l); n += 1; } }); return n; })()"""
+
+
+def record_frames(harness: MapHarness, steps: list[str]) -> list[float]:
+    """Frame intervals (ms) in the page while ``steps`` run one after the other."""
+    harness.js("CSE.map.setView([40.0, 88.0], 5, {animate: false}) && true")
+    harness.controller.request_frame()
+    harness.presented()
+    harness.js(FRAMES_JS)
+    for step in steps:
+        # Each action ends with the map's moveend.
+        harness.js(
+            "(window.__moving = true, CSE.map.once('moveend', function () {"
+            f" window.__moving = false; }}), {step}, true)"
+        )
+        harness.wait(lambda: harness.js("window.__moving") is False)
+    harness.controller.request_frame()
+    harness.presented()
+    return harness.js("(window.__recording = false, window.__frames)")
+
+
+def frame_times(harness: MapHarness) -> list[list[str]]:
+    """Frame intervals during pans, zoom steps and a flight: with the sites, then with
+    the sites layer taken off the map (the page's own floor: basemap, towns, labels)."""
+    with_sites = {label: record_frames(harness, steps) for label, steps in ACTIONS.items()}
+    harness.js(SITES_OFF_JS)
+    without = {label: record_frames(harness, steps) for label, steps in ACTIONS.items()}
+    rows = []
+    for label in ACTIONS:
+        f, g = with_sites[label], without[label]
+        rows.append(
+            [
+                label,
+                str(len(f)),
+                f"{statistics.median(f):.1f}",
+                f"**{percentile(f, 95):.1f}**",
+                f"{max(f):.1f}",
+                f"{statistics.median(g):.1f}",
+                f"{percentile(g, 95):.1f}",
+            ]
+        )
+    return rows
+
+
+def in_process(sizes: list[int]) -> tuple[str, str, str]:
+    from explorer import DEMO_SITES
+    from explorer.core.chips import ChipCatalogue
+    from explorer.io.opening import open_file
+    from tests.web.synthetic import synthetic_sites
+
+    reset_rows = []
+    memory_rows = []
+    frames = ""
+    for n in [0, *sizes]:
+        if n == 0:
+            sites = list(open_file(DEMO_SITES, catalogue=ChipCatalogue.bundled()).project.sites)
+            label = "demo"
+        else:
+            sites = synthetic_sites(n)
+            label = f"{n:,}"
+        harness = MapHarness(sites)
+        best = reset_to_page(harness)
+        reset_rows.append(
+            [
+                label,
+                f"{len(sites):,}",
+                f"{best['mb']:.1f}",
+                f"{1000 * best['columns']:.0f}",
+                f"{1000 * best['post']:.0f}",
+                f"{1000 * best['parse']:.0f}",
+                f"{1000 * best['apply']:.0f}",
+                f"{1000 * best['paint']:.0f}",
+                f"**{1000 * best['total']:.0f}**",
+            ]
+        )
+        renderers = descendants(os.getpid())
+        memory_rows.append(
+            [
+                label,
+                f"{rss_mb(os.getpid()):.0f}",
+                f"{sum(rss_mb(p) for p in renderers):.0f}",
+                str(len(renderers)),
+            ]
+        )
+        if n == max(sizes):
+            state = harness.js("CSE.pageState()")
+            frames = f"({state['sites']:,} sites, {state['groups']} groups at zoom 5)\n\n" + table(
+                [
+                    "action",
+                    "frames",
+                    "median (ms)",
+                    "p95 (ms)",
+                    "max (ms)",
+                    "no sites layer: median (ms)",
+                    "p95 (ms)",
+                ],
+                frame_times(harness),
+            )
+        harness.close()
+        del harness, sites
+    return (
+        table(
+            [
+                "sites",
+                "n",
+                "message (MB)",
+                "columns (ms)",
+                "post (ms)",
+                "page parse (ms)",
+                "page apply (ms)",
+                "paint (ms)",
+                "to screen (ms)",
+            ],
+            reset_rows,
+        ),
+        frames,
+        table(
+            ["sites", "this process RSS (MB)", "Chromium processes RSS (MB)", "processes"],
+            memory_rows,
+        ),
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each start (best of)")
+    parser.add_argument("--sizes", default="10000,100000", help="synthetic site counts")
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        return child(args.child[0], args.child[1] if len(args.child) > 1 else None)
+
+    from explorer.web.engine import environment_problem
+
+    if (problem := environment_problem()) is not None:
+        print(f"{Path(__file__).name}: {problem}", file=sys.stderr)
+        return 2
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    from explorer import DEMO_SITES
+
+    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+    print(f"Machine: {os.cpu_count()} cores, load average {load} at the start.\n")
+
+    with tempfile.TemporaryDirectory(prefix="cse-bench-") as tmp:
+        files: dict[str, Path | None] = {"floor (bare QWebEngineView)": None, "demo": DEMO_SITES}
+        for n in sizes:
+            files[f"{n:,} sites"] = write_synthetic(Path(tmp), n)
+        print(f"## Start to markers drawn (fresh process each, best of {args.repeat})\n")
+        print(start_to_markers(args.repeat, files))
+
+    from explorer.web.view import prepare_application
+
+    prepare_application()
+    from explorer.web.engine import make_application
+
+    make_application([])
+    resets, frames, memory = in_process(sizes)
+    print("\n## Sites reaching the page (the map alone, best of 3)\n")
+    print(resets)
+    print(f"\n## Frame times in the page while moving the map {frames}")
+    print("\n## Memory after drawing\n")
+    print(memory)
+    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+    print(f"\nLoad average at the end: {load}.")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
