@@ -11,7 +11,8 @@ record in ``history`` (who is the database role) and announces the ids it touche
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -227,12 +228,25 @@ class DatabaseCatalogue:
             raise ConnectionLost(f"{self.shown}: not connected")
         return self._conn.cursor()
 
-    # ------------------------------------------------------------------ reading
-    def load(self) -> Loaded:
-        """Read the whole catalogue (sites validated against the chip catalogue)."""
+    @contextmanager
+    def _server_errors(self) -> Iterator[None]:
+        """The driver's errors as ours, in one line naming the database (no password): a
+        lost or refused connection as :class:`ConnectionLost`, the rest as
+        :class:`DatabaseError`."""
         import psycopg
 
         try:
+            yield
+        except psycopg.OperationalError as exc:
+            raise ConnectionLost(f"{self.shown}: {_one_line(exc)}") from None
+        except psycopg.Error as exc:
+            raise DatabaseError(f"{self.shown}: {_one_line(exc)}") from None
+
+    # ------------------------------------------------------------------ reading
+    def load(self) -> Loaded:
+        """Read the whole catalogue (sites validated against the chip catalogue)."""
+
+        with self._server_errors():
             with self._conn.transaction(), self._cursor() as cur:
                 cur.execute("set transaction isolation level repeatable read read only")
                 sites_rows = self._select_sites(cur, None)
@@ -242,10 +256,6 @@ class DatabaseCatalogue:
                 region_rows = cur.fetchall()
                 cur.execute("select key, value from project order by key")
                 metadata = {str(k): v for k, v in cur.fetchall()}
-        except psycopg.OperationalError as exc:
-            raise ConnectionLost(f"{self.shown}: {_one_line(exc)}") from None
-        except psycopg.Error as exc:
-            raise DatabaseError(f"{self.shown}: {_one_line(exc)}") from None
         collector = SiteCollector(self.catalogue)
         self._versions.clear()
         self._positions.clear()
@@ -608,12 +618,11 @@ class DatabaseCatalogue:
     ) -> None:
         """Replace the whole content with ``project`` (and append ``history``), in one
         transaction: for ``explorer copy`` into a database."""
-        import psycopg
 
         if self.read_only:
             raise ReadOnly(f"{self.shown}: role '{self.role}' may only read this catalogue")
         entries = [RegionEntry.from_feature(f, index=i) for i, f in enumerate(project.regions)]
-        try:
+        with self._server_errors():
             with self._conn.transaction(), self._cursor() as cur:
                 cur.execute("delete from hardware; delete from sources; delete from sites")
                 cur.execute("delete from regions; delete from project")
@@ -650,28 +659,19 @@ class DatabaseCatalogue:
                         "insert into project (key, value) values (%s, %s)", (str(k), _jsonb(v))
                     )
                 self._rebuild_capacity(cur)
-        except psycopg.OperationalError as exc:
-            raise ConnectionLost(f"{self.shown}: {_one_line(exc)}") from None
-        except psycopg.Error as exc:
-            raise DatabaseError(f"{self.shown}: {_one_line(exc)}") from None
         self._versions.update({k: v for k, v in versions.items() if v is not None})
 
     # ------------------------------------------------------------------ copies
     def is_empty(self) -> bool:
         """True when the catalogue holds no site, region, metadata or history row."""
-        import psycopg
 
-        try:
+        with self._server_errors():
             with self._cursor() as cur:
                 cur.execute(
                     "select exists (select 1 from sites) or exists (select 1 from regions) "
                     "or exists (select 1 from project) or exists (select 1 from history)"
                 )
                 row = cur.fetchone()
-        except psycopg.OperationalError as exc:
-            raise ConnectionLost(f"{self.shown}: {_one_line(exc)}") from None
-        except psycopg.Error as exc:
-            raise DatabaseError(f"{self.shown}: {_one_line(exc)}") from None
         return not (row and row[0])
 
     def copy_in(self, project: Project, *, replace: bool = False) -> None:
@@ -882,7 +882,6 @@ class DatabaseCatalogue:
         the ``site_capacity`` ledger; the arithmetic is :func:`~explorer.geo.totals.
         totals_from_sums`, so the answer is the local engine's.
         """
-        import psycopg
 
         factors = factors if factors is not None else PowerFactors()
         models = self.catalogue.names
@@ -914,7 +913,7 @@ class DatabaseCatalogue:
         dated = as_of is not None
         when = "c.day is not null and c.day <= %s" if dated else "c.day is null"
         when_args: tuple[Any, ...] = (as_of.toordinal(),) if as_of is not None else ()
-        try:
+        with self._server_errors():
             with self._conn.transaction(), self._cursor() as cur:
                 cur.execute("set transaction isolation level repeatable read read only")
                 for name, predicate, args in targets:
@@ -947,28 +946,19 @@ class DatabaseCatalogue:
                             as_of=as_of,
                         )
                     )
-        except psycopg.OperationalError as exc:
-            raise ConnectionLost(f"{self.shown}: {_one_line(exc)}") from None
-        except psycopg.Error as exc:
-            raise DatabaseError(f"{self.shown}: {_one_line(exc)}") from None
         return out
 
     def illustrative_count(self) -> tuple[int, int]:
         """How many sites are an illustrative scenario (confidence ``illustrative``), and
         how many sites there are: what ``explorer totals`` notes, without reading them."""
-        import psycopg
 
-        try:
+        with self._server_errors():
             with self._cursor() as cur:
                 cur.execute(
                     "select count(*) filter (where confidence = 'illustrative'), count(*) "
                     "from sites"
                 )
                 row = cur.fetchone()
-        except psycopg.OperationalError as exc:
-            raise ConnectionLost(f"{self.shown}: {_one_line(exc)}") from None
-        except psycopg.Error as exc:
-            raise DatabaseError(f"{self.shown}: {_one_line(exc)}") from None
         return (int(row[0]), int(row[1])) if row else (0, 0)
 
     # ------------------------------------------------------------------ history
@@ -977,15 +967,10 @@ class DatabaseCatalogue:
     ) -> list[ChangeRecord]:
         """The recorded changes, oldest first (of one record, or all; only those made
         after ``since``, an aware datetime, when given)."""
-        import psycopg
 
-        try:
+        with self._server_errors():
             with self._cursor() as cur:
                 return _select_history(cur, entity_id, entity, since)
-        except psycopg.OperationalError as exc:
-            raise ConnectionLost(f"{self.shown}: {_one_line(exc)}") from None
-        except psycopg.Error as exc:
-            raise DatabaseError(f"{self.shown}: {_one_line(exc)}") from None
 
     # ------------------------------------------------------------------ the past
     def project_at(self, when: datetime) -> Loaded:
@@ -1017,13 +1002,12 @@ class DatabaseCatalogue:
         ConnectionLost, DatabaseError
             As for :meth:`load`.
         """
-        import psycopg
 
         from explorer.io.rewind import rewind
 
         if when.tzinfo is None:
             raise ValueError(f"a time with its zone is needed, got '{when.isoformat()}'")
-        try:
+        with self._server_errors():
             with self._conn.transaction(), self._cursor() as cur:
                 cur.execute("set transaction isolation level repeatable read read only")
                 sites_rows = self._select_sites(cur, None)
@@ -1035,10 +1019,6 @@ class DatabaseCatalogue:
                 metadata = {str(k): v for k, v in cur.fetchall()}
                 undone = _select_history(cur, None, None, when, whole_seconds=True)
                 kept = _select_history(cur, None, None, None, until=when, whole_seconds=True)
-        except psycopg.OperationalError as exc:
-            raise ConnectionLost(f"{self.shown}: {_one_line(exc)}") from None
-        except psycopg.Error as exc:
-            raise DatabaseError(f"{self.shown}: {_one_line(exc)}") from None
         collector = SiteCollector(self.catalogue)
         for n, (props, lon, lat, _, _) in enumerate(sites_rows, start=1):
             collector.add(props, lon, lat, label=record_label(f"site {n}", props.get("id")))
