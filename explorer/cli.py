@@ -1,4 +1,5 @@
-"""Headless sub-commands: ``explorer totals``, ``validate``, ``snapshot`` and ``report``.
+"""Headless sub-commands: ``explorer totals``, ``timeline``, ``validate``, ``convert``,
+``snapshot``, ``report``, and for team work ``history``, ``diff`` and ``copy``.
 
 Each sub-command is one ``_add_<name>`` function that registers its arguments and
 handler on the argparse sub-parsers, so adding a command (snapshot, report...) is
@@ -12,9 +13,10 @@ file>``, never a traceback.
 
 Every command opens its SITES (or SITES_OR_PROJECT) argument once, through
 :func:`explorer.io.opening.open_file`, the one place that decides a ``.gpkg`` is a
-project; ``snapshot`` and ``report`` then hand the very sites, regions and metadata they
-read to both the map and the PDF, and the chip catalogue given to :func:`run_cli` to
-every step.
+project and ``postgresql://...`` a shared catalogue (messages name a database by its
+URL without the password); ``snapshot`` and ``report`` then hand the very sites, regions
+and metadata they read to both the map and the PDF, and the chip catalogue given to
+:func:`run_cli` to every step.
 
 ``snapshot`` and ``report`` render the map with QtWebEngine, so they create a
 QApplication. Headless (no display), run them with ``QT_QPA_PLATFORM=offscreen``; as
@@ -51,6 +53,15 @@ SUBCOMMANDS: tuple[str, ...] = (
     "convert",
     "snapshot",
     "report",
+    "history",
+    "diff",
+    "copy",
+)
+
+#: What a SITES argument may be, for the commands' help.
+SITES_HELP = (
+    "sites file (.geojson, .json, .gpkg, .csv or .parquet), or a shared catalogue's "
+    "postgresql://user@host:port/db URL"
 )
 
 PROG = "explorer"
@@ -94,6 +105,9 @@ def build_parser() -> argparse.ArgumentParser:
         _add_convert,
         _add_snapshot,
         _add_report,
+        _add_history,
+        _add_diff,
+        _add_copy,
     ):
         add(sub)
     return parser
@@ -127,6 +141,10 @@ def _run(argv: list[str], catalogue: ChipCatalogue | None) -> int:
     except SystemExit as exc:  # --help, --version, usage errors: argparse has printed
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
     handler: Handler = args.handler
+    # A database URL given may hold a password: no error line quotes it, whoever wrote it.
+    from explorer.io.database.url import is_database_url
+
+    urls = [a for a in argv if is_database_url(a)]
     try:
         args.catalogue = catalogue if catalogue is not None else ChipCatalogue.bundled()
         return handler(args)
@@ -135,21 +153,32 @@ def _run(argv: list[str], catalogue: ChipCatalogue | None) -> int:
         _silence_stdout()
         return 0
     except CliError as exc:
-        _error(str(exc))
+        _error(str(exc), urls)
         return 2
     except CliFailure as exc:
-        _error(str(exc))
+        _error(str(exc), urls)
         return 1
     except ValidationError as exc:
-        _error(_validation_summary(exc.problems))
+        _error(_validation_summary(exc.problems), urls)
         return 2
     except (ValueError, OSError) as exc:  # DataFileError is a ValueError
-        _error(_reason(exc))
+        _error(_reason(exc), urls)
         return 2
 
 
-def _error(message: str) -> None:
+def _error(message: str, urls: Sequence[str] = ()) -> None:
+    from explorer.io.database.url import redact
+
+    for url in urls:
+        message = redact(message, url)
     print(f"{PROG}: error: {one_line(message)}", file=sys.stderr)
+
+
+def _name(source: str) -> str:
+    """A SITES argument as output names it (a database URL without its password)."""
+    from explorer.io.opening import shown_name
+
+    return shown_name(source)
 
 
 def _reason(exc: BaseException) -> str:
@@ -191,8 +220,11 @@ def _open(
         return open_file(path, catalogue=catalogue, strict=strict, layer=layer)
     except ValidationError as exc:
         n = len(exc.problems)
-        more = f" (run '{PROG} validate {path}' to list them all)" if n > 1 else ""
-        raise CliError(f"{path}: {_plural(n, 'problem')}; first: {exc.problems[0]}{more}") from None
+        shown = _name(path)
+        more = f" (run '{PROG} validate {shown}' to list them all)" if n > 1 else ""
+        raise CliError(
+            f"{shown}: {_plural(n, 'problem')}; first: {exc.problems[0]}{more}"
+        ) from None
 
 
 def _regions(opened: OpenedFile, regions_path: str | None, *, name: str) -> list[Region]:
@@ -237,14 +269,18 @@ def _add_totals(sub: Any) -> None:
             "A site on a region's boundary counts as inside."
         ),
     )
-    p.add_argument(
-        "sites", metavar="SITES", help="sites file (.geojson, .json, .gpkg, .csv or .parquet)"
-    )
+    p.add_argument("sites", metavar="SITES", help=SITES_HELP)
     _add_layer(p)
     p.add_argument(
         "--regions",
         metavar="REGIONS",
         help="GeoJSON FeatureCollection of Polygon/MultiPolygon, or Point features with radius_m",
+    )
+    p.add_argument(
+        "--in-database",
+        action="store_true",
+        help="SITES is a database URL: compute the totals in PostGIS over the shared "
+        "catalogue instead of reading every site here (the same answer, the same output)",
     )
     p.add_argument(
         "--as-of",
@@ -272,17 +308,20 @@ def _cmd_totals(args: argparse.Namespace) -> int:
     from explorer.geo.totals import totals, totals_many
     from explorer.io.region_files import load_regions
 
-    columns = _open(args.sites, args.catalogue, layer=args.layer).columns
-    # Straight from the columns to the totals snapshot: no Site is built.
-    sites = columns.site_arrays(args.catalogue, as_of=args.as_of)
-    if args.regions:
-        regions = load_regions(args.regions)
-        results = totals_many(sites, regions, catalogue=args.catalogue)
+    if args.in_database:
+        results, illustrative, count = _totals_in_database(args)
     else:
-        results = [totals(sites, name="all", catalogue=args.catalogue)]
-    illustrative = columns.illustrative_count()
+        columns = _open(args.sites, args.catalogue, layer=args.layer).columns
+        # Straight from the columns to the totals snapshot: no Site is built.
+        sites = columns.site_arrays(args.catalogue, as_of=args.as_of)
+        if args.regions:
+            regions = load_regions(args.regions)
+            results = totals_many(sites, regions, catalogue=args.catalogue)
+        else:
+            results = [totals(sites, name="all", catalogue=args.catalogue)]
+        illustrative, count = columns.illustrative_count(), len(columns)
     note = (
-        f"note: {illustrative} of {len(columns)} sites in {args.sites} are an illustrative "
+        f"note: {illustrative} of {count} sites in {_name(args.sites)} are an illustrative "
         "scenario, not reported facts"
         if illustrative
         else ""
@@ -305,6 +344,28 @@ def _cmd_totals(args: argparse.Namespace) -> int:
         if note:
             print(note)
     return 0
+
+
+def _totals_in_database(args: argparse.Namespace) -> tuple[list[Any], int, int]:
+    """``totals --in-database``: the totals PostGIS computes, and how many of how many
+    sites are illustrative (for the note)."""
+    from explorer.io.opening import is_database, open_database
+    from explorer.io.region_files import load_regions
+
+    if not is_database(args.sites):
+        raise CliError(
+            f"--in-database: SITES must be a database URL (postgresql://...), got '{args.sites}'"
+        )
+    if args.layer is not None:
+        raise CliError(f"--layer {args.layer!r}: a database has no layers")
+    regions = load_regions(args.regions) if args.regions else None
+    db = open_database(args.sites, catalogue=args.catalogue)
+    try:
+        results = db.totals(regions, as_of=args.as_of)
+        illustrative, count = db.illustrative_count()
+    finally:
+        db.close()
+    return results, illustrative, count
 
 
 def as_of_line(t: Any) -> str:
@@ -404,9 +465,7 @@ def _add_validate(sub: Any) -> None:
             "Exit status 0 when valid, 1 when there are problems."
         ),
     )
-    p.add_argument(
-        "file", metavar="FILE", help="sites file (.geojson, .json, .gpkg, .csv or .parquet)"
-    )
+    p.add_argument("file", metavar="FILE", help=SITES_HELP)
     _add_layer(p)
     p.set_defaults(handler=_cmd_validate)
 
@@ -415,8 +474,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from explorer.geo.admin import load_bundled_provinces
     from explorer.geo.consistency import consistency_problems
 
-    path = args.file
-    opened = _open(path, args.catalogue, strict=False, layer=args.layer)
+    opened = _open(args.file, args.catalogue, strict=False, layer=args.layer)
+    path = _name(args.file)
     out: TextIO = sys.stdout
     for problem in opened.problems:
         print(f"{path}: {one_line(str(problem))}", file=out)
@@ -450,9 +509,7 @@ def _add_timeline(sub: Any) -> None:
             "the series spans the data's online dates."
         ),
     )
-    p.add_argument(
-        "sites", metavar="SITES", help="sites file (.geojson, .json, .gpkg, .csv or .parquet)"
-    )
+    p.add_argument("sites", metavar="SITES", help=SITES_HELP)
     _add_layer(p)
     p.add_argument("--regions", metavar="REGIONS", help="GeoJSON regions (default: all sites)")
     p.add_argument("--from", dest="start", metavar="DATE", type=_date_arg, help="first date")
@@ -480,7 +537,9 @@ def _cmd_timeline(args: argparse.Namespace) -> int:
     start = args.start or (span[0] if span else None)
     end = args.end or (span[1] if span else None)
     if start is None or end is None:
-        raise CliError(f"{args.sites}: no hardware line has an online date; give --from and --to")
+        raise CliError(
+            f"{_name(args.sites)}: no hardware line has an online date; give --from and --to"
+        )
     if end < start:
         raise CliError(f"--to {end} is before --from {start}")
     dates = step_dates(start, end, args.step)
@@ -551,7 +610,11 @@ def _add_convert(sub: Any) -> None:
             "as File > Export in the window; OUT is replaced atomically."
         ),
     )
-    p.add_argument("input", metavar="IN", help="sites file (.geojson, .json, .csv) or .gpkg")
+    p.add_argument(
+        "input",
+        metavar="IN",
+        help="sites file (.geojson, .json, .csv, .parquet) or .gpkg, or a database URL",
+    )
     p.add_argument("output", metavar="OUT", help="file to write (.geojson, .json, .csv, .gpkg)")
     p.add_argument(
         "--regions", metavar="REGIONS", help="GeoJSON regions (default: IN's own, if a project)"
@@ -596,9 +659,9 @@ def _cmd_convert(args: argparse.Namespace) -> int:
     if args.regions_out is not None:
         _writable(args.regions_out, REGION_SUFFIXES, "regions")
     opened = _open(args.input, args.catalogue)
-    regions = _regions(opened, args.regions, name=args.input)
+    regions = _regions(opened, args.regions, name=_name(args.input))
     if args.regions_out is not None and not regions:
-        raise CliError(f"--regions-out: {args.input} has no regions to write")
+        raise CliError(f"--regions-out: {_name(args.input)} has no regions to write")
     region = None
     if args.inside is not None:
         matches = [r for r in regions if r.name == args.inside]
@@ -653,7 +716,9 @@ def _add_snapshot(sub: Any) -> None:
             "QT_QPA_PLATFORM=offscreen."
         ),
     )
-    p.add_argument("sites", metavar="SITES_OR_PROJECT", help="sites file or .gpkg project")
+    p.add_argument(
+        "sites", metavar="SITES_OR_PROJECT", help="sites file, .gpkg project or database URL"
+    )
     _add_layer(p)
     p.add_argument("--out", required=True, metavar="FILE.png", help="PNG to write")
     p.add_argument("--width", type=int, metavar="W", help="width in pixels (default 1600)")
@@ -773,8 +838,8 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
     _check_output(args.out, ".png")
     opened = _open(args.sites, args.catalogue, layer=args.layer)
     sites = opened.project.sites
-    regions = _regions(opened, args.regions, name=args.sites)
-    _refuse(check_drawable, regions, name=args.regions or args.sites)
+    regions = _regions(opened, args.regions, name=_name(args.sites))
+    _refuse(check_drawable, regions, name=args.regions or _name(args.sites))
     result = _render(
         spec,
         sites=sites,
@@ -823,7 +888,9 @@ def _add_report(sub: Any) -> None:
             "sources and the assumptions. Headless: set QT_QPA_PLATFORM=offscreen."
         ),
     )
-    p.add_argument("sites", metavar="SITES_OR_PROJECT", help="sites file or .gpkg project")
+    p.add_argument(
+        "sites", metavar="SITES_OR_PROJECT", help="sites file, .gpkg project or database URL"
+    )
     _add_layer(p)
     p.add_argument("--regions", metavar="REGIONS", help="GeoJSON regions to report on")
     p.add_argument("--out", required=True, metavar="FILE.pdf", help="PDF to write")
@@ -846,14 +913,14 @@ def _cmd_report(args: argparse.Namespace) -> int:
             raise CliError(f"--title: {exc}") from None
     opened = _open(args.sites, args.catalogue, layer=args.layer)
     sites, metadata = opened.project.sites, opened.project.metadata
-    regions = _regions(opened, args.regions, name=args.sites)
+    regions = _regions(opened, args.regions, name=_name(args.sites))
     title = args.title if args.title is not None else default_title(metadata)
     # Everything that would refuse the PDF or its map is checked before the map is drawn.
     _refuse(
         lambda: check_report_request(title=title, region_count=len(regions)),
-        name=args.regions or args.sites,
+        name=args.regions or _name(args.sites),
     )
-    _refuse(check_drawable, regions, name=args.regions or args.sites)
+    _refuse(check_drawable, regions, name=args.regions or _name(args.sites))
     # The map and the PDF get the very same sites, regions, metadata, catalogue and date.
     spec = report_map_spec(with_regions=bool(regions))
     result = _render(
@@ -876,10 +943,362 @@ def _cmd_report(args: argparse.Namespace) -> int:
             as_of=args.as_of,
         )
     except ValueError as exc:  # the data cannot be reported (OSError: run_cli names the file)
-        raise CliError(f"{args.sites}: {exc}") from None
+        raise CliError(f"{_name(args.sites)}: {exc}") from None
     print(
         f"{args.out}: {_plural(info.pages, 'page')}, {_plural(len(info.region_names), 'region')}, "
         f"{_plural(info.source_count, 'source')}, {_dated(args.as_of)}"
+    )
+    return 0
+
+
+# --------------------------------------------------------------------------- history
+
+
+def _add_history(sub: Any) -> None:
+    p = sub.add_parser(
+        "history",
+        help="every recorded change of a site: when, who, what, before and after, why",
+        description=(
+            "List every recorded change of site SITE_ID in FILE_OR_URL (a .gpkg project's "
+            "history table, or a shared catalogue's history), oldest first: when (UTC), who "
+            "(the database role, or the OS user who saved the project), the action, each "
+            "field's value before and after, and the reason given. The table shortens long "
+            "values; --json prints them whole."
+        ),
+    )
+    p.add_argument("source", metavar="FILE_OR_URL", help=".gpkg project or database URL")
+    p.add_argument("site_id", metavar="SITE_ID", help="the site's id")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.set_defaults(handler=_cmd_history)
+
+
+#: Longest value the history and diff tables show before shortening it with "…".
+_SHOWN_VALUE = 60
+
+
+def _value_text(value: Any) -> str:
+    """A field's JSON value, compact and on one line, shortened for a table."""
+    text = "" if value is None else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    text = one_line(text)
+    return text if len(text) <= _SHOWN_VALUE else text[: _SHOWN_VALUE - 1] + "…"
+
+
+def _cmd_history(args: argparse.Namespace) -> int:
+    from explorer.io.opening import read_history
+
+    records = read_history(args.source, catalogue=args.catalogue, entity_id=args.site_id)
+    if args.json:
+        doc = {
+            "source": _name(args.source),
+            "site": args.site_id,
+            "changes": [r.to_json() for r in records],
+        }
+        print(json.dumps(doc, ensure_ascii=False, indent=2))
+        return 0
+    if not records:
+        print(f"{_name(args.source)}: no recorded change of site {args.site_id!r}")
+        return 0
+    print(format_history_table(records))
+    print(f"\n{_plural(len(records), 'change')} of site {args.site_id!r}, oldest first")
+    return 0
+
+
+def format_history_table(records: Sequence[Any]) -> str:
+    """Aligned table of :class:`~explorer.io.changelog.ChangeRecord`, one row per changed
+    field (an insert or delete is one row naming the whole record).
+
+    Parameters
+    ----------
+    records : sequence of ChangeRecord
+
+    Returns
+    -------
+    str
+        The table (no trailing newline).
+    """
+    rows: list[tuple[str, ...]] = []
+    for r in records:
+        head = (r.at, r.who, r.action)
+        if r.action == "update":
+            cells = [
+                (
+                    f,
+                    _value_text((r.before or {}).get(f)),
+                    _value_text((r.after or {}).get(f)),
+                )
+                for f in r.fields
+            ] or [("", "", "")]
+        else:
+            value = r.after if r.action == "insert" else r.before
+            name = _value_text((value or {}).get("name"))
+            whole = f"(the record: {_plural(len(r.fields), 'field')}, name {name})"
+            cells = [
+                ("*", "" if r.action == "insert" else whole, whole if r.action == "insert" else "")
+            ]
+        for i, (field_name, before, after) in enumerate(cells):
+            first = i == 0
+            rows.append(
+                (
+                    *(head if first else ("", "", "")),
+                    field_name,
+                    before,
+                    "→" if (before or after) else "",
+                    after,
+                    r.reason if first else "",
+                )
+            )
+    head_row = ("when", "who", "action", "field", "before", "", "after", "reason")
+    return _align_left(head_row, rows)
+
+
+def _align_left(head: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """Every column left-aligned (text, not figures)."""
+    head = [escape_controls(c) for c in head]
+    rows = [[escape_controls(c) for c in r] for r in rows]
+    widths = [max(len(r[i]) for r in (head, *rows)) for i in range(len(head))]
+    return "\n".join(
+        "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
+        for r in (head, *rows)
+    )
+
+
+# --------------------------------------------------------------------------- diff
+
+
+def _add_diff(sub: Any) -> None:
+    p = sub.add_parser(
+        "diff",
+        help="sites added, removed and changed between two catalogues, and the totals' change",
+        description=(
+            "Compare catalogue B with catalogue A (the baseline): the sites added (in B "
+            "only), removed (in A only) and changed field by field, then each region's "
+            "totals in A and in B. A and B are sites files, .gpkg projects or database "
+            "URLs. With --at TIME, A is taken as it was at TIME, rebuilt from its recorded "
+            "history (a database, or a .gpkg project with a history table), and B defaults "
+            "to A as it is now: 'explorer diff postgresql://... --at 2026-01-01T00:00Z' "
+            "lists what changed in the shared catalogue since then."
+        ),
+    )
+    p.add_argument("a", metavar="A", help="the baseline: sites file, .gpkg project or database URL")
+    p.add_argument(
+        "b",
+        metavar="B",
+        nargs="?",
+        help="the catalogue compared with A (default with --at: A as it is now)",
+    )
+    p.add_argument(
+        "--at",
+        metavar="TIME",
+        type=_time_arg,
+        help="take A as it was at TIME (ISO 8601, e.g. 2026-01-01T00:00Z or 2026-01-01; a "
+        "time without zone is UTC; compared to the second, as history shows times)",
+    )
+    p.add_argument(
+        "--regions",
+        metavar="REGIONS",
+        help="GeoJSON regions whose totals are compared (default: A's own, if a project or "
+        "database)",
+    )
+    p.add_argument(
+        "--as-of",
+        metavar="DATE",
+        type=_date_arg,
+        help="compare the totals of lines online by DATE, as 'explorer totals --as-of' "
+        "counts them (default: the planned build-out)",
+    )
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    p.set_defaults(handler=_cmd_diff)
+
+
+def _time_arg(text: str) -> Any:
+    """argparse type for an instant: ISO 8601, UTC when no zone is given."""
+    from explorer.io.rewind import instant
+
+    try:
+        return instant(text.strip())
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _cmd_diff(args: argparse.Namespace) -> int:
+    from explorer.io.opening import open_at
+    from explorer.session.diff import diff_projects
+
+    if args.b is None and args.at is None:
+        raise CliError("give B, or --at TIME to compare A then with A now")
+    b_source = args.b if args.b is not None else args.a
+    if args.at is not None:
+        try:
+            a = open_at(args.a, args.at, catalogue=args.catalogue)
+        except ValidationError as exc:
+            raise CliError(
+                f"{_name(args.a)} at {_when(args.at)}: {_plural(len(exc.problems), 'problem')}; "
+                f"first: {exc.problems[0]}"
+            ) from None
+    else:
+        a = _open(args.a, args.catalogue)
+    b = _open(b_source, args.catalogue)
+    regions = _regions(a, args.regions, name=_name(args.a))
+    found = diff_projects(a.project, b.project, regions, args.catalogue, as_of=args.as_of)
+    a_name = _name(args.a) + (f" at {_when(args.at)}" if args.at is not None else "")
+    b_name = _name(b_source) + (" now" if args.b is None else "")
+    if args.json:
+        print(
+            json.dumps(_diff_json(found, a_name, b_name, args.as_of), ensure_ascii=False, indent=2)
+        )
+    else:
+        print(format_diff(found, a_name, b_name))
+    return 0
+
+
+def _when(t: Any) -> str:
+    from datetime import UTC
+
+    return str(t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+
+
+def _diff_json(found: Any, a_name: str, b_name: str, as_of: date | None) -> dict[str, Any]:
+    return {
+        "a": a_name,
+        "b": b_name,
+        "as_of": as_of.isoformat() if as_of is not None else None,
+        "added": [s.to_dict() for s in found.added],
+        "removed": [s.to_dict() for s in found.removed],
+        "changed": [
+            {
+                "id": c.id,
+                "name": c.name,
+                "fields": [
+                    {"field": f.field, "before": f.before, "after": f.after} for f in c.fields
+                ],
+            }
+            for c in found.changed
+        ],
+        "regions": [
+            {"region": r.name, "before": r.before.to_json(), "after": r.after.to_json()}
+            for r in found.regions
+        ],
+    }
+
+
+def format_diff(found: Any, a_name: str, b_name: str) -> str:
+    """A :class:`~explorer.session.diff.Diff` as text: the two catalogues, the sites
+    added (``+``), removed (``-``) and changed (``~``, then each field before → after),
+    and a table of each region's totals in A and B.
+
+    Returns
+    -------
+    str
+        The text (no trailing newline).
+    """
+    out = [f"A: {a_name}", f"B: {b_name}", ""]
+    out.append(
+        f"{_plural(len(found.added), 'site')} added, {len(found.removed)} removed, "
+        f"{len(found.changed)} changed"
+    )
+    for sign, sites in (("+", found.added), ("-", found.removed)):
+        for s in sites:
+            out.append(escape_controls(f"{sign} {s.id}  {s.name}"))
+    for c in found.changed:
+        out.append(escape_controls(f"~ {c.id}  {c.name}"))
+        for f in c.fields:
+            out.append(
+                escape_controls(f"    {f.field}: {_value_text(f.before)} → {_value_text(f.after)}")
+            )
+    out.append("")
+    out.append(as_of_line(found.regions[0].after))
+    rows = []
+    for r in found.regions:
+        rows.append(
+            (
+                r.name,
+                f"{r.before.site_count:,} → {r.after.site_count:,}",
+                f"{r.before.chips:,} → {r.after.chips:,}",
+                f"{r.chips:+,}",
+                f"{r.before.restricted_chips:,} → {r.after.restricted_chips:,}",
+                f"{r.restricted_chips:+,}",
+                f"{r.h100e:+,.1f}",
+                f"{r.facility_power_mw:+,.1f}",
+            )
+        )
+    head = (
+        "region",
+        "sites",
+        "chips",
+        "Δ chips",
+        "restricted",
+        "Δ restricted",
+        "Δ H100e",
+        "Δ facility MW",
+    )
+    out.append(_align(head, rows))
+    return "\n".join(out)
+
+
+# --------------------------------------------------------------------------- copy
+
+
+def _add_copy(sub: Any) -> None:
+    p = sub.add_parser(
+        "copy",
+        help="copy a whole catalogue (sites, regions, metadata, history) to a file or database",
+        description=(
+            "Copy the catalogue SRC holds (sites with their hardware lines and sources, "
+            "regions, metadata and recorded history) to DST, losslessly: between a .gpkg "
+            "project and a shared catalogue (postgresql://...) in either direction, or "
+            "between two of either. SRC may also be a sites file (no regions or history). "
+            "DST that already holds a catalogue (a non-empty database, an existing file) is "
+            "refused unless --replace is given. The history is copied as recorded; the "
+            "copy itself is not a recorded change."
+        ),
+    )
+    p.add_argument("source", metavar="SRC", help=SITES_HELP)
+    p.add_argument("target", metavar="DST", help=".gpkg project to write, or a database URL")
+    p.add_argument(
+        "--replace",
+        action="store_true",
+        help="replace what DST holds (a non-empty database, an existing file)",
+    )
+    p.set_defaults(handler=_cmd_copy)
+
+
+def _cmd_copy(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from explorer.io.opening import is_database, open_database, open_file
+
+    src, dst = args.source, args.target
+    to_database = is_database(dst)
+    if to_database:
+        if is_database(src) and src == dst:
+            raise CliError(f"{_name(dst)}: SRC and DST are the same catalogue")
+    else:
+        _writable(dst, (".gpkg",), "catalogues (sites, regions, metadata and history)")
+        if not is_database(src) and Path(src).resolve() == Path(dst).resolve():
+            raise CliError(f"{dst}: SRC and DST are the same file")
+        if Path(dst).exists() and not args.replace:
+            raise CliError(f"{dst}: the file exists; replace it with --replace")
+    try:
+        opened = open_file(src, catalogue=args.catalogue, history=True)
+    except ValidationError as exc:
+        raise CliError(
+            f"{_name(src)}: {_plural(len(exc.problems), 'problem')}; first: {exc.problems[0]}"
+        ) from None
+    project = opened.project
+    if to_database:
+        db = open_database(dst, catalogue=args.catalogue)
+        try:
+            db.copy_in(project, replace=args.replace)
+        finally:
+            db.close()
+    else:
+        from explorer.io.project import save_project
+
+        save_project(dst, project, keep_tables_from=src if opened.is_project else None)
+    print(
+        f"{_name(dst)}: {_plural(len(project.sites), 'site')}, "
+        f"{_plural(len(project.regions), 'region')}, "
+        f"{_plural(len(project.history), 'recorded change')} copied from {_name(src)}"
     )
     return 0
 
@@ -889,6 +1308,8 @@ __all__ = [
     "CliError",
     "CliFailure",
     "build_parser",
+    "format_diff",
+    "format_history_table",
     "format_totals_table",
     "one_line",
     "run_cli",

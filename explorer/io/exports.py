@@ -79,7 +79,8 @@ def export_sites(
     Parameters
     ----------
     path : path-like
-        ``.geojson``/``.json``, ``.gpkg`` or ``.csv``; the extension picks the format.
+        ``.geojson``/``.json``, ``.gpkg``, ``.parquet``/``.geoparquet`` or ``.csv``; the
+        extension picks the format.
     sites : iterable of Site
     region : Region, optional
         Export only the sites inside it.

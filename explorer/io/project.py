@@ -19,6 +19,10 @@ Layout (all written by GDAL, so QGIS and ogr2ogr read it as they would any GPKG)
     Geometry layer (Polygon, MultiPolygon, or Point with ``radius_m``): name,
     kind, radius_m, and ``extra`` (JSON text of any other feature properties; its
     ``name``/``kind``/``radius_m``, if someone wrote them there, are ignored).
+``history`` (only when changes were recorded)
+    Attribute table of the recorded changes, oldest first, with the columns of a shared
+    catalogue's history (see :mod:`explorer.io.project_history`). Projects without it
+    read as having no recorded changes.
 
 Any other table in the file (a layer added in QGIS, its styles) is the user's: a save
 keeps it (:mod:`explorer.io.project_tables`).
@@ -47,11 +51,14 @@ from explorer.core.chips import ChipCatalogue
 from explorer.core.errors import DataFileError, Problem, ValidationError
 from explorer.core.schema import Site
 from explorer.io.atomic import atomic_target
+from explorer.io.changelog import ChangeRecord
 from explorer.io.column_check import ChildRows, check_sites
 from explorer.io.gdal_messages import gdal_warnings_logged
 from explorer.io.json_text import JsonTextError, decode_json
 from explorer.io.point_layers import LayerInfo, raw_from_table, read_arrow_layer
 from explorer.io.progress import Progress, report, scaled
+from explorer.io.project_history import HISTORY_COLUMNS, HISTORY_TABLE, history_values
+from explorer.io.project_history import records_from_rows as _history_records
 from explorer.io.project_tables import carry_foreign_tables
 from explorer.io.project_value import Project
 from explorer.io.records import refuse_unwritable
@@ -67,7 +74,14 @@ PROJECT_TABLE = "project"
 REGIONS_LAYER = "regions"
 
 #: The application's tables; any other table in a project file is the user's and is kept.
-OWN_TABLES = (SITES_LAYER, HARDWARE_TABLE, SOURCES_TABLE, PROJECT_TABLE, REGIONS_LAYER)
+OWN_TABLES = (
+    SITES_LAYER,
+    HARDWARE_TABLE,
+    SOURCES_TABLE,
+    PROJECT_TABLE,
+    REGIONS_LAYER,
+    HISTORY_TABLE,
+)
 #: The ``project`` table row that makes a GeoPackage one of our projects.
 _MARKER = ("format", json.dumps(FORMAT))
 
@@ -159,11 +173,23 @@ def save_project(
     refuse_unwritable(sites)
     project_rows = _project_rows(project.metadata)
     region_rows = [_region_row(i, f) for i, f in enumerate(project.regions, start=1)]
+    history = history_values(project.history)
     source = path if keep_tables_from is None else keep_tables_from
     with atomic_target(path) as tmp:
         kept = carry_foreign_tables(source, tmp, OWN_TABLES, marker=_MARKER)
         _write_project(tmp, sites, project_rows, region_rows)
+        if project.history:
+            _write_history(tmp, history)
     return kept
+
+
+def _write_history(tmp: Path, values: dict[str, list[Any]]) -> None:
+    """The ``history`` table: text columns, JSON as text, the version as an integer."""
+    columns: Columns = {
+        c: (_int_col(values[c]) if c == "version" else _text_col(values[c]))
+        for c in HISTORY_COLUMNS
+    }
+    _write_layer(tmp, HISTORY_TABLE, None, columns)
 
 
 def _write_project(
@@ -393,7 +419,32 @@ def read_project(
     columns, metadata, regions, problems = read_project_columns(
         path, catalogue=catalogue, progress=progress
     )
-    return Project(sites=columns.sites(), metadata=metadata, regions=regions), problems
+    history, history_problems = read_history(path)
+    project = Project(sites=columns.sites(), metadata=metadata, regions=regions, history=history)
+    return project, [*problems, *history_problems]
+
+
+@gdal_warnings_logged
+def read_history(
+    path: str | os.PathLike[str], *, layers: set[str] | None = None
+) -> tuple[list[ChangeRecord], list[Problem]]:
+    """The recorded changes of a project GeoPackage, oldest first, and a problem per row
+    that cannot be read (left out). A project without a ``history`` table (saved before
+    it existed, or never edited) has none.
+
+    ``layers`` are the file's layer names when the caller has listed them already.
+
+    Raises
+    ------
+    DataFileError
+        Missing, unreadable or corrupt file.
+    """
+    if layers is None:
+        layers = _open_layers(path)
+    if HISTORY_TABLE not in layers:
+        return [], []
+    _, _, rows = _read_layer(path, HISTORY_TABLE)
+    return _history_records(rows)
 
 
 def read_project_columns(
@@ -693,6 +744,7 @@ __all__ = [
     "Project",
     "load_project",
     "list_layers",
+    "read_history",
     "read_project",
     "read_project_columns",
     "save_project",

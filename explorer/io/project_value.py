@@ -1,5 +1,5 @@
-"""The value a project holds: its sites, metadata and regions (no file work here, so
-opening a sites file or building a session never loads GDAL)."""
+"""The value a project holds: its sites, metadata, regions and record of changes (no file
+work here, so opening a sites file or building a session never loads GDAL)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from explorer.core.schema import Site
+from explorer.io.changelog import ChangeRecord
 
 
 @dataclass
@@ -23,11 +24,15 @@ class Project:
     regions : list of dict
         GeoJSON Feature dicts (Polygon / MultiPolygon, or Point with
         ``properties.radius_m``), each with ``properties.name``.
+    history : list of ChangeRecord
+        The recorded changes, oldest first (a project file's ``history`` table, a
+        database's history); empty for a sites file or a project that kept none.
     """
 
     sites: list[Site] = field(default_factory=list)
     metadata: dict[str, Any] = field(default_factory=dict)
     regions: list[dict[str, Any]] = field(default_factory=list)
+    history: list[ChangeRecord] = field(default_factory=list)
 
 
 __all__ = ["Project"]

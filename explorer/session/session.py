@@ -30,7 +30,9 @@ Events (plain :class:`~explorer.core.events.Event`, emitted only on a real chang
 Team mode (a shared catalogue, :meth:`Session.open_database`): every command is written
 through first; a refused write raises, or, when :attr:`Session.refusal_handler` is set (the
 window), is handed to it as a :class:`~explorer.session.refusals.Refusal`. On a file, each
-command's changes are kept in :attr:`Session.change_log` (the History view reads them).
+command's changes are kept in :attr:`Session.change_log`, after those the project file
+recorded before (:attr:`Session.file_history`); saving writes both to the file's history
+table, and the History view reads both.
 """
 
 from __future__ import annotations
@@ -165,6 +167,8 @@ class Session:
         self.pending_refusal: Refusal | None = None
         #: On a file: the changes this session made, oldest first (who is the OS user).
         self.change_log: list[ChangeRecord] = []
+        #: On a file: the changes the project recorded before it was opened, oldest first.
+        self.file_history: list[ChangeRecord] = []
         self._admin: AdminAreas | None | _Unloaded = admin_areas
         self._mode = "browse"
         self._color_mode = "export"
@@ -252,7 +256,11 @@ class Session:
         from explorer.io.progress import scaled
 
         opened = open_file(
-            path, catalogue=self.catalogue, layer=layer, progress=scaled(progress, 0.0, 0.7)
+            path,
+            catalogue=self.catalogue,
+            layer=layer,
+            progress=scaled(progress, 0.0, 0.7),
+            history=True,
         )
         opened.build_project(scaled(progress, 0.7, 1.0))
         return opened
@@ -310,6 +318,7 @@ class Session:
         self.regions.reset(entries)
         self.history.clear()
         self.change_log = []
+        self.file_history = list(project.history)
         self.pending_refusal = None
         if self.database is not None:
             self.database.close()
@@ -326,17 +335,24 @@ class Session:
         self.load(Project(sites=[], metadata={}, regions=[]), path=None, display_name="Untitled")
 
     def project(self) -> Project:
-        """The content as a project value, stamped with the time it is taken."""
+        """The content as a project value, stamped with the time it is taken.
+
+        On a file its history is what the project recorded before it was opened, then
+        this session's changes (:attr:`change_log`); a shared catalogue keeps its own
+        history in the database, so none is carried here.
+        """
         from explorer.io.project_value import Project
 
         meta = dict(self.sites.metadata)
         meta["saved_at"] = now_iso()
         regions = [entry.to_feature() for entry in self.regions]
-        return Project(sites=self.sites.sites(), metadata=meta, regions=regions)
+        history = [*self.file_history, *self.change_log] if self.database is None else []
+        return Project(sites=self.sites.sites(), metadata=meta, regions=regions, history=history)
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the project to ``path`` atomically (a failed save leaves the old file);
-        the session then belongs to that file.
+        the session then belongs to that file. Its history table holds the changes the
+        project recorded before and those of this session.
 
         Raises
         ------
@@ -570,7 +586,8 @@ class Session:
     # ================================================================== history
     def site_history(self, sid: str) -> list[ChangeRecord]:
         """Every recorded change of site ``sid``, oldest first: the shared catalogue's
-        history in team mode, this session's own changes on a file.
+        history in team mode; on a file, those the project recorded before it was opened,
+        then this session's own.
 
         Raises
         ------
@@ -579,7 +596,11 @@ class Session:
         """
         if self.database is not None:
             return self.database.history(sid)
-        return [r for r in self.change_log if r.entity == "site" and r.entity_id == sid]
+        return [
+            r
+            for r in (*self.file_history, *self.change_log)
+            if r.entity == "site" and r.entity_id == sid
+        ]
 
     def restore_site(self, value: Mapping[str, Any]) -> bool:
         """Make a site hold a version recorded in its history (a :class:`ChangeRecord`'s

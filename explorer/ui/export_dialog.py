@@ -95,6 +95,7 @@ KINDS: dict[str, tuple[str, str, str]] = {
 SITE_FORMATS: dict[str, str] = {
     ".geojson": "GeoJSON",
     ".gpkg": "GeoPackage",
+    ".parquet": "GeoParquet",
     ".csv": "CSV (no metadata)",
 }
 #: QSettings key of the folder last exported to.

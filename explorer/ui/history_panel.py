@@ -2,10 +2,11 @@
 
 It reads a list of :class:`~explorer.io.changelog.ChangeRecord` from
 :meth:`Session.site_history <explorer.session.session.Session.site_history>`: the shared
-catalogue's history in team mode (who is the database role), the session's own changes on
-a file (who is the OS user). Newest first: when (UTC), who, what, which fields, the
-reason; selecting a row lists its fields before → after. *Restore this version* makes the
-site hold the value that change left, as a new (undoable) change through the session.
+catalogue's history in team mode (who is the database role); on a file, the changes its
+history table recorded before it was opened, then the session's own (who is the OS user).
+Newest first: when (UTC), who, what, which fields, the reason; selecting a row lists its
+fields before → after. *Restore this version* makes the site hold the value that change
+left, as a new (undoable) change through the session.
 """
 
 from __future__ import annotations
@@ -192,7 +193,13 @@ class HistoryPanel(QWidget):
             self.note.setText(f"History unavailable: {exc}")
             return
         if self.session.database is None:
+            saved = sum(
+                1 for r in self.session.file_history if r.entity == "site" and r.entity_id == sid
+            )
             where = "this window's own changes to the file since it was opened"
+            if saved:
+                # A project file keeps its history table: those changes come first.
+                where = f"{saved} recorded in the file before it was opened, then {where}"
         else:
             where = f"every change recorded in {self.session.database.shown}"
         count = len(records)

@@ -9,6 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
+from explorer import DEMO_SITES
 from explorer.geo.totals import totals
 from explorer.io.changelog import os_user
 from explorer.io.opening import open_file
@@ -92,3 +93,34 @@ def test_compare_with_a_saved_copy(qtbot, make_window, tmp_path: Path) -> None: 
     bad.write_text("{not json")
     assert window.compare_with_file(bad) is None
     assert "bad.geojson" in window.last_error
+
+
+def test_history_of_a_reopened_project_shows_the_changes_saved_in_it(
+    qtbot,  # noqa: ANN001
+    make_window,  # noqa: ANN001
+    tmp_path: Path,
+) -> None:
+    from explorer.core.chips import ChipCatalogue
+    from explorer.session.session import Session
+
+    # Edited and saved earlier (another day, another window): the file keeps the change.
+    earlier = Session(ChipCatalogue.bundled(), admin_areas=None)
+    earlier.open(DEMO_SITES)
+    site = earlier.sites.get(DELINGHA)
+    earlier.reason = "saved with the project"
+    earlier.edit_site(site, site.with_changes(tenant="Saved tenant"))
+    path = tmp_path / "edited.gpkg"
+    earlier.save(path)
+    window = make_window(path)
+    window.selection.set(DELINGHA)
+    wait_rendered(qtbot, window)
+    window.act_history.trigger()
+    panel = window.history_panel
+    assert panel.note.text().startswith("1 change: 1 recorded in the file before it was opened")
+    [row] = panel.rows()
+    assert row[1:] == (os_user(), "edited", "Tenant", "saved with the project")
+    # A change made now comes after it (newest first).
+    qtbot.keyClicks(window.reason_field, "now")
+    _type_into(qtbot, window, "tenant", "Tenant now")
+    qtbot.waitUntil(lambda: len(panel.rows()) == 2, timeout=5_000)
+    assert [r[4] for r in panel.rows()] == ["now", "saved with the project"]

@@ -203,3 +203,35 @@ def test_killing_the_server_mid_command_leaves_no_partial_change(
     pg_server.start()
     after = _db(filled).load().project.sites
     assert [s.id for s in after] == ["yiwu", "part", "old"]  # nothing of the command
+
+
+def test_an_older_schema_is_upgraded_in_place_keeping_its_data(filled: str) -> None:
+    """A catalogue written by the version-2 program (no geography index) opens, is
+    upgraded through the numbered migrations, keeps its sites, and a circle's totals
+    then use the new index."""
+    import psycopg
+
+    from explorer.io.database.schema import MIGRATIONS, migrate
+
+    with psycopg.connect(filled, autocommit=True) as conn:
+        conn.execute("drop index sites_geog_gist")
+        conn.execute("drop index site_capacity_site_day")
+        conn.execute("delete from explorer_schema where version > 2")
+        assert schema_version(conn) == 2
+    with psycopg.connect(filled) as conn:
+        assert migrate(conn) == 2  # the version found
+        conn.commit()
+        assert schema_version(conn) == LATEST == MIGRATIONS[-1][0] >= 3
+        assert conn.execute(
+            "select count(*) from pg_indexes where indexname = 'sites_geog_gist'"
+        ).fetchone() == (1,)
+        conn.execute("set enable_seqscan = off")  # a tiny table: ask whether it *can* use it
+        plan = "\n".join(
+            r[0]
+            for r in conn.execute(
+                "explain select id from sites s where st_dwithin(s.geom::geography, "
+                "st_setsrid(st_makepoint(93.5, 42.8), 4326)::geography, 200000, true)"
+            ).fetchall()
+        )
+        assert "sites_geog_gist" in plan, plan
+    assert _db(filled).load().project.sites == SITES

@@ -291,7 +291,7 @@ def test_interactive_html(qtbot: Any, make_dialog: Any, tmp_path: Path) -> None:
     assert "Test data" in html
 
 
-@pytest.mark.parametrize("suffix", [".geojson", ".gpkg", ".csv"])
+@pytest.mark.parametrize("suffix", [".geojson", ".gpkg", ".parquet", ".csv"])
 def test_sites_all_filtered_and_in_a_region(
     qtbot: Any, make_dialog: Any, tmp_path: Path, suffix: str, sites: list[Site]
 ) -> None:

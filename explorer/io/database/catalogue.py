@@ -11,7 +11,8 @@ record in ``history`` (who is the database role) and announces the ids it touche
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -27,9 +28,9 @@ from explorer.geo.regions import CircleRegion, Region
 from explorer.geo.totals import PowerFactors, Totals, model_figures, totals_from_sums
 from explorer.io.changelog import ChangeRecord, changed_fields
 from explorer.io.database.schema import migrate
-from explorer.io.database.url import display_url
+from explorer.io.database.url import display_url, redact
 from explorer.io.project_value import Project
-from explorer.io.records import SiteCollector, record_label
+from explorer.io.records import SiteCollector, record_label, refuse_unwritable
 
 #: The channel changes are announced on.
 CHANNEL = "explorer_changes"
@@ -180,7 +181,9 @@ class DatabaseCatalogue:
         try:
             conn = psycopg.connect(self.url, autocommit=True, connect_timeout=self._connect_timeout)
         except psycopg.Error as exc:
-            raise ConnectionLost(f"{self.shown}: cannot connect: {_one_line(exc)}") from None
+            # libpq may quote part of the URL (a badly encoded password): never shown.
+            detail = redact(_one_line(exc), self.url)
+            raise ConnectionLost(f"{self.shown}: cannot connect: {detail}") from None
         try:
             found = migrate(conn)
             if 0 < found < 2:
@@ -197,10 +200,10 @@ class DatabaseCatalogue:
                 role, pid, can_write = row
         except DataFileError as exc:
             conn.close()
-            raise DatabaseError(f"{self.shown}: {exc}") from None
+            raise DatabaseError(f"{self.shown}: {redact(str(exc), self.url)}") from None
         except psycopg.Error as exc:
             conn.close()
-            raise DatabaseError(f"{self.shown}: {_one_line(exc)}") from None
+            raise DatabaseError(f"{self.shown}: {redact(_one_line(exc), self.url)}") from None
         if self._conn is not None:
             try:
                 self._conn.close()
@@ -225,12 +228,25 @@ class DatabaseCatalogue:
             raise ConnectionLost(f"{self.shown}: not connected")
         return self._conn.cursor()
 
-    # ------------------------------------------------------------------ reading
-    def load(self) -> Loaded:
-        """Read the whole catalogue (sites validated against the chip catalogue)."""
+    @contextmanager
+    def _server_errors(self) -> Iterator[None]:
+        """The driver's errors as ours, in one line naming the database (no password): a
+        lost or refused connection as :class:`ConnectionLost`, the rest as
+        :class:`DatabaseError`."""
         import psycopg
 
         try:
+            yield
+        except psycopg.OperationalError as exc:
+            raise ConnectionLost(f"{self.shown}: {_one_line(exc)}") from None
+        except psycopg.Error as exc:
+            raise DatabaseError(f"{self.shown}: {_one_line(exc)}") from None
+
+    # ------------------------------------------------------------------ reading
+    def load(self) -> Loaded:
+        """Read the whole catalogue (sites validated against the chip catalogue)."""
+
+        with self._server_errors():
             with self._conn.transaction(), self._cursor() as cur:
                 cur.execute("set transaction isolation level repeatable read read only")
                 sites_rows = self._select_sites(cur, None)
@@ -240,10 +256,6 @@ class DatabaseCatalogue:
                 region_rows = cur.fetchall()
                 cur.execute("select key, value from project order by key")
                 metadata = {str(k): v for k, v in cur.fetchall()}
-        except psycopg.OperationalError as exc:
-            raise ConnectionLost(f"{self.shown}: {_one_line(exc)}") from None
-        except psycopg.Error as exc:
-            raise DatabaseError(f"{self.shown}: {_one_line(exc)}") from None
         collector = SiteCollector(self.catalogue)
         self._versions.clear()
         self._positions.clear()
@@ -606,12 +618,11 @@ class DatabaseCatalogue:
     ) -> None:
         """Replace the whole content with ``project`` (and append ``history``), in one
         transaction: for ``explorer copy`` into a database."""
-        import psycopg
 
         if self.read_only:
             raise ReadOnly(f"{self.shown}: role '{self.role}' may only read this catalogue")
         entries = [RegionEntry.from_feature(f, index=i) for i, f in enumerate(project.regions)]
-        try:
+        with self._server_errors():
             with self._conn.transaction(), self._cursor() as cur:
                 cur.execute("delete from hardware; delete from sources; delete from sites")
                 cur.execute("delete from regions; delete from project")
@@ -648,11 +659,167 @@ class DatabaseCatalogue:
                         "insert into project (key, value) values (%s, %s)", (str(k), _jsonb(v))
                     )
                 self._rebuild_capacity(cur)
+        self._versions.update({k: v for k, v in versions.items() if v is not None})
+
+    # ------------------------------------------------------------------ copies
+    def is_empty(self) -> bool:
+        """True when the catalogue holds no site, region, metadata or history row."""
+
+        with self._server_errors():
+            with self._cursor() as cur:
+                cur.execute(
+                    "select exists (select 1 from sites) or exists (select 1 from regions) "
+                    "or exists (select 1 from project) or exists (select 1 from history)"
+                )
+                row = cur.fetchone()
+        return not (row and row[0])
+
+    def copy_in(self, project: Project, *, replace: bool = False) -> None:
+        """Make the catalogue hold ``project`` exactly, its history included, in one
+        transaction: for ``explorer copy`` into a database.
+
+        Unlike :meth:`replace_all`, the copy is not itself recorded as changes: the
+        database's history becomes ``project.history``, row for row (who, when, before,
+        after, reason and version as recorded), so a catalogue copied out again is the
+        one copied in. Regions keep their features as given, with the region's id as the
+        Feature's ``id`` (as the database's own features have it). Each record's version is
+        the last one its history names (1 when none does), so later edits number on.
+
+        Parameters
+        ----------
+        project : Project
+        replace : bool
+            Replace a catalogue that is not empty (sites, regions, metadata and history
+            alike); without it such a catalogue is refused and nothing is written.
+
+        Raises
+        ------
+        ReadOnly
+            The role may not write (nothing written).
+        DatabaseError
+            The catalogue is not empty and ``replace`` is False, or the server refused
+            the copy (nothing written).
+        ValueError
+            A region feature is not a usable region (nothing written).
+        """
+        import psycopg
+
+        if self.read_only:
+            raise ReadOnly(f"{self.shown}: role '{self.role}' may only read this catalogue")
+        refuse_unwritable(list(project.sites))
+        entries = [RegionEntry.from_feature(f, index=i) for i, f in enumerate(project.regions)]
+        last: dict[tuple[str, str], int] = {}
+        for rec in project.history:
+            if rec.version is not None:
+                last[(rec.entity, rec.entity_id)] = rec.version
+        try:
+            with self._conn.transaction(), self._cursor() as cur:
+                # Taken first, so two copies into one catalogue cannot interleave.
+                cur.execute("lock table sites, regions, project, history in exclusive mode")
+                if not replace:
+                    cur.execute(
+                        "select exists (select 1 from sites) or exists (select 1 from regions) "
+                        "or exists (select 1 from project) or exists (select 1 from history)"
+                    )
+                    row = cur.fetchone()
+                    if row and row[0]:
+                        raise DatabaseError(
+                            f"{self.shown}: the catalogue is not empty; replace it with --replace"
+                        )
+                cur.execute("delete from hardware; delete from sources; delete from sites")
+                cur.execute("delete from regions; delete from project; delete from history")
+                self._copy_sites(cur, project.sites, last)
+                for n, (entry, feature) in enumerate(
+                    zip(entries, project.regions, strict=True), start=1
+                ):
+                    radius = getattr(entry.region, "radius_m", None)
+                    geometry = json.dumps(region_json(entry)["geometry"])
+                    cur.execute(
+                        "insert into regions (id, position, name, kind, radius_m, feature, geom, "
+                        "version) values (%s, %s, %s, %s, %s, %s, "
+                        "st_setsrid(st_geomfromgeojson(%s), 4326), %s)",
+                        (
+                            entry.id,
+                            float(n),
+                            entry.name,
+                            entry.kind,
+                            radius,
+                            # A file keeps the id in the properties only; the
+                            # database's features carry it as the Feature's id too.
+                            _jsonb({**feature, "id": entry.id}),
+                            geometry,
+                            last.get(("region", entry.id), 1),
+                        ),
+                    )
+                for k, v in project.metadata.items():
+                    cur.execute(
+                        "insert into project (key, value) values (%s, %s)", (str(k), _jsonb(v))
+                    )
+                # What each site counts, from the sites in hand (reading a million back
+                # would take longer than writing them).
+                cur.execute("delete from site_capacity")
+                ledger = CapacityLedger(list(project.sites), self.catalogue.names)
+                self._write_capacity(cur, ledger, [s.id for s in project.sites])
+                with cur.copy(
+                    "copy history (at, who, entity, entity_id, action, fields, before, after, "
+                    "reason, version) from stdin"
+                ) as copy:
+                    for rec in project.history:
+                        copy.write_row(
+                            (
+                                rec.at,
+                                rec.who,
+                                rec.entity,
+                                rec.entity_id,
+                                rec.action,
+                                list(rec.fields),
+                                _json_text(rec.before),
+                                _json_text(rec.after),
+                                rec.reason,
+                                rec.version,
+                            )
+                        )
+        except DatabaseError:
+            raise
+        except psycopg.errors.InsufficientPrivilege as exc:
+            self.read_only = True
+            raise ReadOnly(f"{self.shown}: {_one_line(exc)}") from None
         except psycopg.OperationalError as exc:
             raise ConnectionLost(f"{self.shown}: {_one_line(exc)}") from None
         except psycopg.Error as exc:
             raise DatabaseError(f"{self.shown}: {_one_line(exc)}") from None
-        self._versions.update({k: v for k, v in versions.items() if v is not None})
+        self._versions.clear()
+        self._positions.clear()
+
+    def _copy_sites(
+        self, cur: Any, sites: Sequence[Site], last: Mapping[tuple[str, str], int]
+    ) -> None:
+        """Insert ``sites`` in order with COPY (positions 1, 2, ...)."""
+        with cur.copy(
+            f"copy sites ({', '.join(_SITE_COLUMNS)}, geom, position, version) "  # noqa: S608
+            "from stdin"
+        ) as copy:
+            for n, site in enumerate(sites, start=1):
+                copy.write_row(
+                    (
+                        *(getattr(site, c) for c in _SITE_COLUMNS),
+                        f"SRID=4326;POINT({site.lon!r} {site.lat!r})",
+                        float(n),
+                        last.get(("site", site.id), 1),
+                    )
+                )
+        with cur.copy(
+            f"copy hardware (site_id, line_no, {', '.join(_HARDWARE_COLUMNS)}) from stdin"  # noqa: S608
+        ) as copy:
+            for site in sites:
+                for n, line in enumerate(site.hardware):
+                    copy.write_row((site.id, n, *(getattr(line, c) for c in _HARDWARE_COLUMNS)))
+        with cur.copy(
+            "copy sources (site_id, source_no, title, url, date, quote) from stdin"
+        ) as copy:
+            for site in sites:
+                for n, src in enumerate(site.sources):
+                    copy.write_row((site.id, n, src.title, src.url, src.date, src.quote))
 
     # ------------------------------------------------------------------ the capacity ledger
     def _rebuild_capacity(self, cur: Any) -> None:
@@ -715,7 +882,6 @@ class DatabaseCatalogue:
         the ``site_capacity`` ledger; the arithmetic is :func:`~explorer.geo.totals.
         totals_from_sums`, so the answer is the local engine's.
         """
-        import psycopg
 
         factors = factors if factors is not None else PowerFactors()
         models = self.catalogue.names
@@ -747,7 +913,7 @@ class DatabaseCatalogue:
         dated = as_of is not None
         when = "c.day is not null and c.day <= %s" if dated else "c.day is null"
         when_args: tuple[Any, ...] = (as_of.toordinal(),) if as_of is not None else ()
-        try:
+        with self._server_errors():
             with self._conn.transaction(), self._cursor() as cur:
                 cur.execute("set transaction isolation level repeatable read read only")
                 for name, predicate, args in targets:
@@ -780,36 +946,130 @@ class DatabaseCatalogue:
                             as_of=as_of,
                         )
                     )
-        except psycopg.OperationalError as exc:
-            raise ConnectionLost(f"{self.shown}: {_one_line(exc)}") from None
-        except psycopg.Error as exc:
-            raise DatabaseError(f"{self.shown}: {_one_line(exc)}") from None
         return out
+
+    def illustrative_count(self) -> tuple[int, int]:
+        """How many sites are an illustrative scenario (confidence ``illustrative``), and
+        how many sites there are: what ``explorer totals`` notes, without reading them."""
+
+        with self._server_errors():
+            with self._cursor() as cur:
+                cur.execute(
+                    "select count(*) filter (where confidence = 'illustrative'), count(*) "
+                    "from sites"
+                )
+                row = cur.fetchone()
+        return (int(row[0]), int(row[1])) if row else (0, 0)
 
     # ------------------------------------------------------------------ history
     def history(
         self, entity_id: str | None = None, *, entity: str = "site", since: datetime | None = None
     ) -> list[ChangeRecord]:
-        """The recorded changes, oldest first (of one record, or all)."""
-        where = ["true"]
-        args: list[Any] = []
-        if entity_id is not None:
-            where.append("entity = %s and entity_id = %s")
-            args += [entity, entity_id]
-        if since is not None:
-            where.append("at > %s")
-            args.append(since)
-        with self._cursor() as cur:
-            cur.execute(
-                "select to_char(at at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), who, "
-                "entity, entity_id, action, fields, before, after, reason, version "
-                f"from history where {' and '.join(where)} order by id",  # noqa: S608
-                args,
-            )
-            return [
-                ChangeRecord(r[0], r[1], r[2], r[3], r[4], tuple(r[5]), r[6], r[7], r[8], r[9])
-                for r in cur.fetchall()
-            ]
+        """The recorded changes, oldest first (of one record, or all; only those made
+        after ``since``, an aware datetime, when given)."""
+
+        with self._server_errors():
+            with self._cursor() as cur:
+                return _select_history(cur, entity_id, entity, since)
+
+    # ------------------------------------------------------------------ the past
+    def project_at(self, when: datetime) -> Loaded:
+        """The catalogue as it was at ``when``, rebuilt from its history.
+
+        The content now and the changes recorded after ``when`` are read in one snapshot;
+        the changes are then taken back, newest first (:func:`explorer.io.rewind.rewind`):
+        each record's ``before`` is put back, a record inserted since is removed. Times are
+        compared in the database to the whole second, as records show them, so the
+        catalogue at a change's shown time includes that change. Nothing here is changed,
+        and the
+        versions this client remembers are left alone.
+
+        Parameters
+        ----------
+        when : datetime.datetime
+            An aware time (a naive one is refused: the database compares instants).
+
+        Returns
+        -------
+        Loaded
+            ``project.history`` holds the changes up to ``when``; ``problems`` the sites
+            now, or recorded, that fail validation (left out).
+
+        Raises
+        ------
+        ValueError
+            ``when`` has no time zone.
+        ConnectionLost, DatabaseError
+            As for :meth:`load`.
+        """
+
+        from explorer.io.rewind import rewind
+
+        if when.tzinfo is None:
+            raise ValueError(f"a time with its zone is needed, got '{when.isoformat()}'")
+        with self._server_errors():
+            with self._conn.transaction(), self._cursor() as cur:
+                cur.execute("set transaction isolation level repeatable read read only")
+                sites_rows = self._select_sites(cur, None)
+                cur.execute(
+                    "select id, position, feature, version from regions order by position, id"
+                )
+                region_rows = cur.fetchall()
+                cur.execute("select key, value from project order by key")
+                metadata = {str(k): v for k, v in cur.fetchall()}
+                undone = _select_history(cur, None, None, when, whole_seconds=True)
+                kept = _select_history(cur, None, None, None, until=when, whole_seconds=True)
+        collector = SiteCollector(self.catalogue)
+        for n, (props, lon, lat, _, _) in enumerate(sites_rows, start=1):
+            collector.add(props, lon, lat, label=record_label(f"site {n}", props.get("id")))
+        now = Project(
+            sites=collector.sites,
+            metadata=metadata,
+            regions=[feature for _, _, feature, _ in region_rows],
+        )
+        then, problems = rewind(now, undone, self.catalogue)
+        then.history = kept
+        return Loaded(then, [*collector.problems, *problems])
+
+
+_HISTORY_SELECT = (
+    "select to_char(at at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), who, "
+    "entity, entity_id, action, fields, before, after, reason, version from history"
+)
+
+
+def _select_history(
+    cur: Any,
+    entity_id: str | None,
+    entity: str | None,
+    since: datetime | None,
+    *,
+    until: datetime | None = None,
+    whole_seconds: bool = False,
+) -> list[ChangeRecord]:
+    """History rows, oldest first: of one record (``entity``/``entity_id``) or all, made
+    after ``since`` and at or before ``until`` when given (``whole_seconds``: their time
+    cut to the second, as a record shows it, is compared)."""
+    at = "date_trunc('second', at)" if whole_seconds else "at"
+    where = ["true"]
+    args: list[Any] = []
+    if entity_id is not None:
+        where.append("entity = %s and entity_id = %s")
+        args += [entity or "site", entity_id]
+    if since is not None:
+        where.append(f"{at} > %s")
+        args.append(since)
+    if until is not None:
+        where.append(f"{at} <= %s")
+        args.append(until)
+    cur.execute(
+        f"{_HISTORY_SELECT} where {' and '.join(where)} order by id",  # noqa: S608
+        args,
+    )
+    return [
+        ChangeRecord(r[0], r[1], r[2], r[3], r[4], tuple(r[5]), r[6], r[7], r[8], r[9])
+        for r in cur.fetchall()
+    ]
 
 
 def _seeds(records: Iterable[ChangeRecord]) -> set[str]:
@@ -848,6 +1108,11 @@ def _sites_of(
     for props, lon, lat, _, _ in rows:
         collector.add(props, lon, lat, label=str(props["id"]), problems=[])
     return collector.sites
+
+
+def _json_text(value: Any) -> str | None:
+    """A JSON value as text for COPY into a jsonb column (None: NULL)."""
+    return None if value is None else json.dumps(value, ensure_ascii=False)
 
 
 def _jsonb(value: Any) -> Any:
