@@ -39,6 +39,8 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +61,12 @@ joined = gpd.sjoin(sites, regions[["region", "geometry"]], predicate="intersects
 by_model = joined.groupby(["region", "chip_model"])["chips"].sum()
 print(json.dumps({m: int(v) for (_, m), v in by_model.items()}))
 """
+
+
+def chosen(formats: list[str]) -> list[tuple[str, str]]:
+    """The (name, suffix) of the formats named (all when none is; case-insensitive)."""
+    wanted = {f.lower() for f in formats}
+    return [(n, e) for n, e in FORMATS if not wanted or n.lower() in wanted]
 
 
 def polygon_ring() -> list[list[float]]:
@@ -125,13 +133,37 @@ def regions_file(folder: Path) -> Path:
     return path
 
 
-def run(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, str]:
+@dataclass(frozen=True)
+class Timed:
+    """One child process: wall and CPU seconds (user + system, all its threads), peak
+    resident memory (MB) and what it printed."""
+
+    wall: float
+    cpu: float
+    rss_mb: float
+    out: str
+
+
+def run(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> Timed:
+    """Run ``cmd`` to completion; its wall time, CPU time and peak memory (``wait4``)."""
     t0 = time.perf_counter()
-    out = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
-    dt = time.perf_counter() - t0
-    if out.returncode != 0:
-        raise SystemExit(f"failed ({out.returncode}): {' '.join(cmd)}\n{out.stderr[-2000:]}")
-    return dt, out.stdout
+    with tempfile.TemporaryFile(mode="w+") as out, tempfile.TemporaryFile(mode="w+") as err:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, text=True, env=env, cwd=cwd)
+        _, status, usage = os.wait4(proc.pid, 0)
+        dt = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        if proc.returncode != 0:
+            raise SystemExit(f"failed ({proc.returncode}): {' '.join(cmd)}\n{err.read()[-2000:]}")
+        return Timed(dt, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, out.read())
+
+
+def tree_env(tree: Path) -> dict[str, str]:
+    """The environment that runs the code of checkout ``tree`` with this interpreter."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(tree)
+    return env
 
 
 def median_of(repeats: int, fn: Callable[[], tuple[float, Any]]) -> tuple[float, Any]:
@@ -167,50 +199,69 @@ def paired(
 # --------------------------------------------------------------------------- cli
 
 
-def bench_cli(folder: Path, sizes: list[int], repeats: int) -> bool:
+def bench_cli(
+    folder: Path, sizes: list[int], repeats: int, trees: list[Path], formats: list[str]
+) -> bool:
+    """Whole processes in turn (ours, the analyst's, ours, ...): medians of wall and CPU
+    time, the medians of the pairwise ratios (which hold when a shared machine's load
+    drifts), peak memory; ``trees`` are other checkouts of the code run in the same
+    turns (e.g. the code before a change)."""
     region = regions_file(folder)
-    print("\n### `explorer totals FILE --regions R` against geopandas, whole processes\n")
+    print("\n### `explorer totals FILE --regions R --json` against geopandas, whole processes\n")
+    load = os.getloadavg()
+    print(f"Load average before the runs: {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}\n")
     print(
-        "| n sites | format | file MB | explorer totals (s) | geopandas (s) "
-        "| ratio (median of pairs) | agree |"
+        "| n sites | format | code | file MB | ours wall / CPU (s) | geopandas wall / CPU (s) "
+        "| ratio wall / CPU (median of pairs) | peak MB ours / geopandas | agree |"
     )
-    print("|---:|---|---:|---:|---:|---:|---|")
+    print("|---:|---|---|---:|---:|---:|---:|---:|---|")
     ok = True
     for n in sizes:
         paths = make_data(folder, n)
-        for name, ext in FORMATS:
+        for name, ext in chosen(formats):
             path = paths[ext]
-            ours_cmd = [
-                sys.executable,
-                "-m",
-                "explorer",
-                "totals",
-                str(path),
-                "--regions",
-                str(region),
-                "--json",
-            ]
             theirs_cmd = [sys.executable, "-c", ANALYST, str(path), str(region)]
-            t_ours, t_theirs, ratio, out_ours, out_theirs = paired(
-                repeats, lambda c=ours_cmd: run(c), lambda c=theirs_cmd: run(c)
-            )
-            ours = json.loads(out_ours)["regions"][0]["by_model"]
-            theirs = json.loads(out_theirs)
-            agree = ours == theirs
-            ok &= agree
-            mb = path.stat().st_size / 1e6
-            print(
-                f"| {n:,} | {name} | {mb:,.0f} | {t_ours:.2f} | {t_theirs:.2f} | "
-                f"{ratio:.1f}x | {'yes' if agree else 'NO'} |",
-                flush=True,
-            )
+            ours_cmd = [sys.executable, "-m", "explorer", "totals", str(path)]
+            ours_cmd += ["--regions", str(region), "--json"]
+            runs: dict[str, list[Timed]] = {"geopandas": []}
+            for tree in [ROOT, *trees]:
+                runs[str(tree)] = []
+            for _ in range(repeats):
+                for tree in [ROOT, *trees]:
+                    runs[str(tree)].append(run(ours_cmd, env=tree_env(tree), cwd=tree))
+                runs["geopandas"].append(run(theirs_cmd))
+            theirs = runs.pop("geopandas")
+            want = json.loads(theirs[-1].out)
+            for tree, ours in runs.items():
+                got = json.loads(ours[-1].out)["regions"][0]["by_model"]
+                agree = got == want
+                ok &= agree
+                wall = statistics.median(t.wall for t in ours)
+                cpu = statistics.median(t.cpu for t in ours)
+                g_wall = statistics.median(t.wall for t in theirs)
+                g_cpu = statistics.median(t.cpu for t in theirs)
+                pairs = list(zip(ours, theirs, strict=True))
+                r_wall = statistics.median(b.wall / a.wall for a, b in pairs)
+                r_cpu = statistics.median(b.cpu / a.cpu for a, b in pairs)
+                rss = statistics.median(t.rss_mb for t in ours)
+                g_rss = statistics.median(t.rss_mb for t in theirs)
+                code = "this" if tree == str(ROOT) else tree
+                mb = path.stat().st_size / 1e6
+                print(
+                    f"| {n:,} | {name} | {code} | {mb:,.0f} | {wall:.2f} / {cpu:.2f} | "
+                    f"{g_wall:.2f} / {g_cpu:.2f} | {r_wall:.1f}x / {r_cpu:.1f}x | "
+                    f"{rss:,.0f} / {g_rss:,.0f} | {'yes' if agree else 'NO'} |",
+                    flush=True,
+                )
+    load = os.getloadavg()
+    print(f"\nLoad average after the runs: {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}")
     return ok
 
 
 # --------------------------------------------------------------------------- in process
 
 
-def bench_inproc(folder: Path, sizes: list[int], repeats: int) -> None:
+def bench_inproc(folder: Path, sizes: list[int], repeats: int, formats: list[str]) -> None:
     import geopandas as gpd
 
     from explorer.core.chips import ChipCatalogue
@@ -230,7 +281,7 @@ def bench_inproc(folder: Path, sizes: list[int], repeats: int) -> None:
     print("|---:|---|---:|---:|---:|---:|---:|---:|")
     for n in sizes:
         paths = make_data(folder, n)
-        for name, ext in FORMATS:
+        for name, ext in chosen(formats):
             path = paths[ext]
 
             def ours(p: Path = path) -> tuple[float, Any]:
@@ -337,9 +388,15 @@ def bench_table(repeats: int) -> None:
     ):
         rows.append((label, [timed(action) for _ in range(1)], table.proxy.rowCount()))
         for _ in range(repeats - 1):  # repeat from the same starting state
+            unsort = partial(table.view.sortByColumn, -1, Qt.SortOrder.AscendingOrder)
             undo = {
                 "status filter 'operational'": lambda: table.set_filters(status=""),
                 "clear the status filter": lambda: table.set_filters(status="operational"),
+                "sort by chips (header click)": unsort,
+                "sort by name": unsort,
+                "unsorted again": partial(
+                    table.view.sortByColumn, column_of("name"), Qt.SortOrder.DescendingOrder
+                ),
             }
             if label in undo:
                 undo[label]()
@@ -414,13 +471,21 @@ def main() -> int:
         "--data", type=Path, default=Path(tempfile.gettempdir()) / "explorer-bench-load"
     )
     parser.add_argument("--start-tree", type=Path, action="append", default=[])
+    parser.add_argument(
+        "--tree",
+        type=Path,
+        action="append",
+        default=[],
+        help="another checkout whose `explorer totals` runs in the same turns (cli)",
+    )
+    parser.add_argument("--formats", nargs="+", default=[], help="only these formats (cli, inproc)")
     args = parser.parse_args()
     args.data.mkdir(parents=True, exist_ok=True)
     ok = True
     if "cli" in args.sections:
-        ok &= bench_cli(args.data, args.sizes, args.repeats)
+        ok &= bench_cli(args.data, args.sizes, args.repeats, args.tree, args.formats)
     if "inproc" in args.sections:
-        bench_inproc(args.data, args.sizes, args.repeats)
+        bench_inproc(args.data, args.sizes, args.repeats, args.formats)
     if "table" in args.sections:
         bench_table(args.repeats)
     if "start" in args.sections:

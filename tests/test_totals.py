@@ -254,3 +254,30 @@ def test_with_the_bundled_catalogue() -> None:
     assert t.restricted_chips == 2010
     assert t.by_model_dict() == {"H100": 2000, "H200": 10}
     assert t.h100e >= 2000  # H100 is the reference; an H200 is at least as fast
+
+
+def test_site_ids_are_built_when_first_read_and_behave_as_a_tuple() -> None:
+    """Totals keep the snapshot's rows and make the tuple of ids on first read (it cost
+    more than the total at 10^6 sites); equality, hashing, repr, replace and pickling
+    see the same tuple as before."""
+    import dataclasses
+    import pickle
+
+    from explorer.geo.totals import SiteIdsAt
+
+    cat = ChipCatalogue.bundled()
+    sites = [
+        Site(id=f"s{i}", name="x", lon=80.0 + i, lat=40.0, hardware=(HardwareLine("H100", 8),))
+        for i in range(4)
+    ]
+    t = totals(sites, catalogue=cat)
+    assert isinstance(t.__dict__["_site_ids"], SiteIdsAt)  # not built yet
+    assert t.site_count == 4
+    assert t.site_ids == ("s0", "s1", "s2", "s3")
+    assert isinstance(t.__dict__["_site_ids"], tuple)  # built once, kept
+    fresh = totals(sites, catalogue=cat)
+    assert fresh == t and hash(fresh) == hash(t)
+    assert "site_ids=('s0', 's1', 's2', 's3')" in repr(totals(sites, catalogue=cat))
+    assert dataclasses.replace(totals(sites, catalogue=cat), region="r").site_ids == t.site_ids
+    assert pickle.loads(pickle.dumps(totals(sites, catalogue=cat))).site_ids == t.site_ids
+    assert dataclasses.asdict(totals(sites, catalogue=cat))["site_ids"] == t.site_ids

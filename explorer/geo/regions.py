@@ -23,12 +23,11 @@ import math
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
-from typing import Any, TypeGuard
+from functools import cache, cached_property
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 import numpy as np
 import shapely
-from pyproj import Geod
 from shapely.geometry import MultiPolygon, Polygon, mapping, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import orient
@@ -36,8 +35,25 @@ from shapely.geometry.polygon import orient
 from explorer.geo.antimeridian import MAX_EDGE_LON_SPAN, to_lon_range
 from explorer.geo.polygon_mask import PolygonMask
 
-#: The one ellipsoid used for all geodesic work.
-GEOD = Geod(ellps="WGS84")
+if TYPE_CHECKING:
+    from pyproj import Geod
+
+
+@cache
+def _geod() -> Geod:
+    """The one ellipsoid used for all geodesic work (pyproj loaded on first use: a tenth
+    of a second that ``explorer totals`` with polygon regions never needs)."""
+    from pyproj import Geod
+
+    return Geod(ellps="WGS84")
+
+
+def __getattr__(name: str) -> Any:
+    # ``GEOD``, the module's public ellipsoid, built when first asked for.
+    if name == "GEOD":
+        return _geod()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 #: Web Mercator cannot show latitudes beyond this (EPSG:3857's square world).
 MERCATOR_MAX_LAT = 85.0511287798066
@@ -412,7 +428,7 @@ class CircleRegion(Region):
         if unsure.size:
             idx = cand[unsure]
             n = idx.size
-            _, _, dist = GEOD.inv(
+            _, _, dist = _geod().inv(
                 np.full(n, self.lon), np.full(n, self.lat), flat_x[idx], flat_y[idx]
             )
             out[idx] = np.asarray(dist) <= r
@@ -422,7 +438,7 @@ class CircleRegion(Region):
     def _outline(self) -> Polygon:
         n = self.OUTLINE_VERTICES
         az = np.linspace(0.0, 360.0, n, endpoint=False)
-        lons, lats, _ = GEOD.fwd(
+        lons, lats, _ = _geod().fwd(
             np.full(n, self.lon), np.full(n, self.lat), az, np.full(n, self.radius_m)
         )
         lons = np.asarray(lons)
@@ -440,8 +456,8 @@ class CircleRegion(Region):
     def bounds(self) -> tuple[float, float, float, float]:
         minx, _, maxx, _ = self._outline.bounds
         # Due north and due south are the true latitude extremes of a geodesic circle.
-        north = GEOD.fwd(self.lon, self.lat, 0.0, self.radius_m)[1]
-        south = GEOD.fwd(self.lon, self.lat, 180.0, self.radius_m)[1]
+        north = _geod().fwd(self.lon, self.lat, 0.0, self.radius_m)[1]
+        south = _geod().fwd(self.lon, self.lat, 180.0, self.radius_m)[1]
         if self._box[2] >= 360.0:  # reaches a pole: every longitude
             minx, maxx = -180.0, 180.0
         return (minx, min(south, north), maxx, max(south, north))
@@ -713,7 +729,7 @@ def regions_to_feature_collection(regions: Iterable[Region]) -> dict[str, Any]:
 
 
 __all__ = [
-    "GEOD",
+    "GEOD",  # noqa: F822 - built on first use by the module __getattr__
     "MERCATOR_MAX_LAT",
     "CircleRegion",
     "PolygonRegion",

@@ -8,6 +8,11 @@ have them: Arrow arrays (GeoPackage and GeoParquet through Arrow) or Python list
 slow way, by :func:`explorer.core.schema.parse_site`, which decides and words any
 problem exactly as it always has. So every rule here only has to be *sufficient*: a
 value that is not odd must be one ``parse_site`` accepts and reads the same way.
+
+Conversions go through :mod:`explorer.io.arrow_buffers` (no pandas), and the checks a
+valid file passes are answered from the arrays' bytes where that is exact and cheaper
+than the Arrow kernel (no byte below 0x20 means no control character; no value longer in
+bytes than the limit means none longer in characters); otherwise the kernel decides.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ from typing import Any, TypeAlias
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from explorer.io import arrow_buffers as ab
 
 Column: TypeAlias = pa.Array | pa.ChunkedArray | Sequence[Any]
 
@@ -45,9 +52,7 @@ def combine(col: pa.Array | pa.ChunkedArray) -> pa.Array:
 
 def _mask(arr: pa.Array) -> np.ndarray:
     """A boolean Arrow array (nulls as False) as numpy."""
-    if arr.null_count:
-        arr = arr.fill_null(False)
-    return np.asarray(arr.to_numpy(zero_copy_only=False), dtype=bool)
+    return ab.bools(arr)
 
 
 def as_text(values: Column, n: int) -> tuple[pa.Array, np.ndarray]:
@@ -59,12 +64,13 @@ def as_text(values: Column, n: int) -> tuple[pa.Array, np.ndarray]:
     odd = np.zeros(n, dtype=bool)
     if isinstance(values, pa.Array | pa.ChunkedArray):
         arr = combine(values)
-        if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
+        if pa.types.is_string(arr.type):
+            return arr, odd
+        if pa.types.is_large_string(arr.type):
             return arr.cast(pa.string()), odd
         if pa.types.is_null(arr.type):
             return pa.nulls(n, pa.string()), odd
-        odd = ~np.asarray(arr.is_null().to_numpy(zero_copy_only=False), dtype=bool)
-        return pa.nulls(n, pa.string()), odd
+        return pa.nulls(n, pa.string()), ab.valid(arr)
     try:
         return pa.array(values, type=pa.string(), size=n), odd
     except (pa.ArrowTypeError, pa.ArrowInvalid):
@@ -88,20 +94,23 @@ def as_number(values: Column, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarra
     (``"12"``, ``"-3.5"``). Anything else (booleans, other text, objects) is odd.
     """
     odd = np.zeros(n, dtype=bool)
+    if isinstance(values, np.ndarray) and values.dtype.kind in "iuf":
+        out = values.astype(np.float64)
+        # A NaN held as a value (not a missing one) goes the per-record way, as below.
+        nan = np.isnan(out)
+        return out, ~nan, nan
     if isinstance(values, pa.Array | pa.ChunkedArray):
         arr = combine(values)
         t = arr.type
         if pa.types.is_integer(t) or pa.types.is_floating(t):
-            out = np.asarray(arr.cast(pa.float64()).to_numpy(zero_copy_only=False), dtype=float)
-            out = np.where(_mask(arr.is_null()), np.nan, out)
+            out = ab.floats(arr)
             return out, ~np.isnan(out), odd
         if pa.types.is_null(t):
             out = np.full(n, np.nan)
             return out, np.zeros(n, dtype=bool), odd
         if pa.types.is_string(t) or pa.types.is_large_string(t):
             return _number_text(arr, n)
-        present = ~_mask(arr.is_null())
-        return np.full(n, np.nan), np.zeros(n, dtype=bool), present
+        return np.full(n, np.nan), np.zeros(n, dtype=bool), ab.valid(arr)
     try:
         arr = pa.array(values, size=n)
     except (pa.ArrowTypeError, pa.ArrowInvalid):
@@ -116,7 +125,7 @@ def as_number(values: Column, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarra
         if pa.types.is_floating(arr.type):
             # A NaN written as a value (JSON's non-standard NaN) is not a missing value:
             # the record parser refuses it, so it goes that way.
-            nan_value = np.isnan(out) & ~_mask(arr.is_null())
+            nan_value = np.isnan(out) & ab.valid(arr)
             odd |= nan_value
         return out, present, odd
     out = np.full(n, np.nan)
@@ -135,12 +144,11 @@ def as_number(values: Column, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarra
 
 
 def _number_text(arr: pa.Array, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    empty = _mask(pc.equal(arr, ""))
-    missing = _mask(arr.is_null()) | empty
+    missing = is_blank(arr)
     plain = _mask(pc.match_substring_regex(arr, _NUMBER_TEXT))
     odd = ~missing & ~plain
-    text = pc.if_else(pa.array(plain), arr, pa.scalar(None, pa.string()))
-    out = np.asarray(text.cast(pa.float64()).to_numpy(zero_copy_only=False), dtype=float)
+    text = pc.if_else(ab.from_bools(plain), arr, pa.nulls(len(arr), arr.type))
+    out = ab.floats(text.cast(pa.float64()))
     out = np.where(plain, out, np.nan)
     return out, plain, odd
 
@@ -152,19 +160,73 @@ def whole(values: np.ndarray, present: np.ndarray) -> np.ndarray:
     return present & bad
 
 
+def _byte_lengths(arr: pa.Array) -> np.ndarray:
+    offsets, _ = ab.text_parts(arr)
+    return np.diff(offsets)
+
+
 def text_length(arr: pa.Array) -> np.ndarray:
     """Code points per value (0 where null), as ``len(str)`` counts them."""
-    return np.asarray(pc.utf8_length(arr).fill_null(0).to_numpy(zero_copy_only=False))
+    lengths = ab.floats(pc.utf8_length(arr))
+    return np.where(np.isnan(lengths), 0, lengths).astype(np.int64)
+
+
+def longer_than(arr: pa.Array, limit: int) -> np.ndarray:
+    """Mask of values of more than ``limit`` characters (False where null)."""
+    n = len(arr)
+    if arr.null_count == n or n == 0:
+        return np.zeros(n, dtype=bool)
+    # A value has at least as many bytes as characters: within the limit in bytes, the
+    # characters need no counting.
+    if int(_byte_lengths(arr).max()) <= limit:
+        return np.zeros(n, dtype=bool)
+    return text_length(arr) > limit
+
+
+def has_control(arr: pa.Array, pattern: str) -> np.ndarray:
+    """Mask of values matching ``pattern``, a class of ASCII control characters (bytes
+    below 0x20 and 0x7f); False where null.
+
+    A column none of whose bytes is one of those matches nowhere: the regular
+    expression runs only on a column that has one (a tab, a line break...).
+    """
+    n = len(arr)
+    if arr.null_count == n or n == 0:
+        return np.zeros(n, dtype=bool)
+    offsets, data = ab.text_parts(arr)
+    span = data[int(offsets[0]) : int(offsets[-1])]
+    if not span.size or (int(span.min()) >= 0x20 and not (span == 0x7F).any()):
+        return np.zeros(n, dtype=bool)
+    return matches(arr, pattern)
+
+
+def _may_need_trim(arr: pa.Array) -> bool:
+    """Whether some value may start or end with whitespace: True unless every non-empty
+    value starts and ends with a printable ASCII character other than space."""
+    offsets, data = ab.text_parts(arr)
+    nonempty = offsets[1:] > offsets[:-1]
+    if not nonempty.any():
+        return False
+    first = data[offsets[:-1][nonempty]]
+    last = data[offsets[1:][nonempty] - 1]
+    return not (
+        bool(((first > 0x20) & (first < 0x80)).all())
+        and bool(((last > 0x20) & (last < 0x80)).all())
+    )
 
 
 def stripped(arr: pa.Array) -> pa.Array:
     """Values with leading and trailing whitespace removed as ``str.strip()`` does."""
+    if arr.null_count == len(arr) or not _may_need_trim(arr):
+        return arr
     return pc.utf8_trim(arr, characters=PY_WHITESPACE)
 
 
 def is_in(arr: pa.Array, allowed: Sequence[str]) -> np.ndarray:
     """Mask of values that are one of ``allowed`` (False where null)."""
-    return _mask(pc.is_in(arr, value_set=pa.array(list(allowed), type=pa.string())))
+    if arr.null_count == len(arr):
+        return np.zeros(len(arr), dtype=bool)
+    return _mask(pc.is_in(arr, value_set=ab.strings(list(allowed))))
 
 
 def matches(arr: pa.Array, pattern: str) -> np.ndarray:
@@ -174,26 +236,66 @@ def matches(arr: pa.Array, pattern: str) -> np.ndarray:
     return _mask(pc.match_substring_regex(arr, pattern))
 
 
+def token_like(arr: pa.Array, first: str, rest: str, max_len: int) -> np.ndarray:
+    """Mask of values of 1 to ``max_len`` characters, the first one of the ASCII
+    characters ``first`` and every other one of ``rest`` (False where null).
+
+    What ``^[first][rest]{0,max_len-1}$`` matches (with ``first`` a subset of
+    ``rest``), answered from the bytes: any byte outside ``rest``, including every byte
+    of a non-ASCII character, makes a value not match.
+    """
+    n = len(arr)
+    if arr.null_count == n or n == 0:
+        return np.zeros(n, dtype=bool)
+    offsets, data = ab.text_parts(arr)
+    lengths = np.diff(offsets)
+    ok = (lengths >= 1) & (lengths <= max_len)
+    if arr.null_count:
+        ok &= ab.valid(arr)
+    lo, hi = int(offsets[0]), int(offsets[-1])
+    if hi == lo:
+        return ok
+    in_rest = np.zeros(256, dtype=bool)
+    in_rest[list(rest.encode("ascii"))] = True
+    in_first = np.zeros(256, dtype=bool)
+    in_first[list(first.encode("ascii"))] = True
+    # Any byte outside the set, per value. A sentinel byte after the last one keeps
+    # every start in range (an empty value reads one stray byte, but it is not ok
+    # already); clipping the starts instead would cut the value before short.
+    outside = np.append(~in_rest[data[lo:hi]], False)
+    ok &= ~np.logical_or.reduceat(outside, offsets[:-1] - lo)
+    rows = np.flatnonzero(ok)
+    ok[rows] = in_first[data[offsets[:-1][rows]]]
+    return ok
+
+
 def is_blank(arr: pa.Array) -> np.ndarray:
     """Mask of null or empty values."""
     if arr.null_count == len(arr):
         return np.ones(len(arr), dtype=bool)
-    empty = _mask(pc.equal(arr, ""))
-    return empty | _mask(arr.is_null()) if arr.null_count else empty
+    empty = _byte_lengths(arr) == 0
+    return empty | ~ab.valid(arr) if arr.null_count else empty
 
 
 def to_objects(arr: pa.Array) -> np.ndarray:
     """A string array as a numpy object array of ``str`` (null as ``""``)."""
-    if arr.null_count == len(arr):  # a column the file does not have
-        return np.full(len(arr), "", dtype=object)
-    return np.asarray(arr.fill_null("").to_numpy(zero_copy_only=False), dtype=object)
+    n = len(arr)
+    if arr.null_count == n:  # a column the file does not have
+        return np.full(n, "", dtype=object)
+    if arr.null_count:
+        arr = arr.fill_null(ab.text_scalar(""))
+    out = np.empty(n, dtype=object)
+    out[:] = arr.to_pylist()
+    return out
 
 
 def with_default(arr: pa.Array, blank: np.ndarray, default: str) -> pa.Array:
     """``arr`` with ``default`` where ``blank``."""
     if not blank.any():
         return arr
-    return pc.if_else(pa.array(blank), pa.scalar(default, pa.string()), arr)
+    if blank.all():
+        return pa.repeat(ab.text_scalar(default), len(arr))
+    return pc.if_else(ab.from_bools(blank), ab.text_scalar(default), arr)
 
 
 def distinct(arr: pa.Array) -> list[str]:
@@ -203,7 +305,7 @@ def distinct(arr: pa.Array) -> list[str]:
 
 def null_mask(arr: pa.Array) -> np.ndarray:
     """Mask of null values."""
-    return _mask(arr.is_null())
+    return ~ab.valid(arr)
 
 
 __all__ = [
@@ -212,13 +314,16 @@ __all__ = [
     "as_number",
     "as_text",
     "combine",
+    "has_control",
     "is_blank",
     "is_in",
+    "longer_than",
     "matches",
     "null_mask",
     "stripped",
     "text_length",
     "to_objects",
+    "token_like",
     "whole",
     "with_default",
     "distinct",

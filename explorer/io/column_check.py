@@ -32,6 +32,7 @@ from explorer.core.schema import (
     Site,
     parse_site,
 )
+from explorer.io import arrow_buffers as ab
 from explorer.io import arrow_values as av
 from explorer.io.progress import Progress, report
 from explorer.io.records import record_label
@@ -91,6 +92,10 @@ SOURCE_KEYS = ("title", "url", "date", "quote")
 # RE2 spellings of the schema's patterns, narrowed to ASCII (so a match here is a match
 # for Python's ``re`` too; anything else goes the per-record way).
 _ID = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
+#: The same rule as character sets, for :func:`~explorer.io.arrow_values.token_like`.
+_ID_FIRST = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+_ID_REST = _ID_FIRST + "._:-"
+_ID_MAX = 64
 _DATE = r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"
 _URL = r"^https?://"
 #: Characters no text field may hold (as ``explorer.core.schema`` refuses them).
@@ -280,7 +285,7 @@ class _Checker:
         if arr.null_count == self.n:  # a column the file does not have
             self.odd |= odd | (av.is_blank(arr) if key == "name" else False)
             return arr
-        self.odd |= odd | (av.text_length(arr) > limit) | av.matches(arr, _CONTROL)
+        self.odd |= odd | av.longer_than(arr, limit) | av.has_control(arr, _CONTROL)
         if strip:
             arr = av.stripped(arr)
         if key == "name":
@@ -307,7 +312,7 @@ class _Checker:
     def ids(self) -> tuple[np.ndarray, pa.Array]:
         """(stripped ids as text for every record, the same as an Arrow array)."""
         arr, odd = av.as_text(self.col("id"), self.n)
-        self.odd |= odd | ~av.matches(arr, _ID)
+        self.odd |= odd | ~av.token_like(arr, _ID_FIRST, _ID_REST, _ID_MAX)
         stripped = av.stripped(arr)
         ids = av.to_objects(stripped)
         if odd.any():  # the per-record path reads str(value).strip(); so do duplicates
@@ -316,7 +321,9 @@ class _Checker:
                 v = value_at(c, int(i))
                 ids[i] = "" if v is None else str(v).strip()
             stripped = pa.array(ids, type=pa.string())
-        return ids, stripped.fill_null("") if stripped.null_count else stripped
+        if stripped.null_count:
+            stripped = stripped.fill_null(ab.text_scalar(""))
+        return ids, stripped
 
     # ------------------------------------------------------------------ children
     def child_text(
@@ -324,7 +331,7 @@ class _Checker:
     ) -> tuple[pa.Array, np.ndarray]:
         c = cols.get(key)
         arr, odd = av.as_text(pa.nulls(m, pa.null()) if c is None else c, m)
-        odd = odd | (av.text_length(arr) > limit) | av.matches(arr, _CONTROL)
+        odd = odd | av.longer_than(arr, limit) | av.has_control(arr, _CONTROL)
         return (av.stripped(arr) if strip else arr), odd
 
     def lines(self, rows: ChildRows) -> tuple[dict[str, np.ndarray], np.ndarray]:
@@ -405,7 +412,7 @@ def _flat_rows(raw: RawSites) -> ChildRows:
             if sites.size == n:  # every record has its line: the column as it is
                 cols[target] = c
             elif isinstance(c, pa.Array | pa.ChunkedArray):
-                cols[target] = av.combine(c).take(pa.array(sites))
+                cols[target] = av.combine(c).take(ab.from_ints(sites))
             else:
                 cols[target] = [c[i] for i in sites.tolist()]
     return ChildRows(sites, cols)
@@ -460,7 +467,7 @@ def check_sites(
                 nested.site[idx],
                 {
                     k: (
-                        av.combine(c).take(pa.array(idx))
+                        av.combine(c).take(ab.from_ints(idx))
                         if isinstance(c, pa.Array | pa.ChunkedArray)
                         else [c[int(j)] for j in idx]
                     )
@@ -486,13 +493,12 @@ def check_sites(
     # Duplicates: every later record with a non-empty id seen before.
     dup = np.zeros(n, dtype=bool)
     first = np.arange(n)
-    if n:
-        enc = id_arr.dictionary_encode()
-        codes = np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
-        first_of = np.full(len(enc.dictionary), n, dtype=np.int64)
-        np.minimum.at(first_of, codes, np.arange(n))
+    enc = id_arr.dictionary_encode()
+    if len(enc.dictionary) < n:  # some id repeats (the codes are 0 .. k-1, in first use)
+        codes = ab.ints(enc.indices)
+        _, first_of = np.unique(codes, return_index=True)
         first = first_of[codes]
-        dup = (first != np.arange(n)) & (ids != "")
+        dup = (first != np.arange(n)) & ~av.is_blank(id_arr)
     del id_arr
 
     slow = ck.odd | dup
@@ -548,19 +554,23 @@ def _checked_children(
             k: np.zeros(0, dtype=np.int64 if k in LINE_INTS else object) for k in out_keys
         }
         return empty, np.zeros(0, dtype=np.int64)
-    site = np.concatenate(sites)
-    order = np.argsort(site, kind="stable")
-    in_order = bool(np.all(order == np.arange(order.size)))
+    site = np.concatenate(sites) if len(sites) > 1 else sites[0]
+    # Usually already in record order (one part, rows in their records' order): then
+    # nothing is sorted or moved.
+    in_order = bool(np.all(site[1:] >= site[:-1]))
+    order = np.arange(site.size) if in_order else np.argsort(site, kind="stable")
     merged: dict[str, Any] = {}
     for k in out_keys:
         values = [c[k] for c in cols]
-        if isinstance(values[0], np.ndarray):
+        if len(values) == 1 and in_order:
+            merged[k] = values[0]
+        elif isinstance(values[0], np.ndarray):
             joined = np.concatenate(values)
             merged[k] = joined if in_order else joined[order]
         else:
             joined_a = pa.concat_arrays([av.combine(v) for v in values])
-            merged[k] = joined_a if in_order else joined_a.take(pa.array(order))
-    return merged, site[order]
+            merged[k] = joined_a if in_order else joined_a.take(ab.from_ints(order))
+    return merged, site if in_order else site[order]
 
 
 def _fast_table(
@@ -582,20 +592,35 @@ def _fast_table(
     everyone = bool(fast.all())
 
     def children(cols: dict[str, Any], site: np.ndarray) -> tuple[np.ndarray, Columns]:
-        keep = fast[site]
-        counts = np.bincount(site[keep], minlength=n_all)[rows]
-        offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
         table = Columns(cols)
+        offsets = np.zeros(rows.shape[0] + 1, dtype=np.int64)
+        if everyone:
+            np.cumsum(np.bincount(site, minlength=n_all), out=offsets[1:])
+            return offsets, table
+        keep = fast[site]
+        np.cumsum(np.bincount(site[keep], minlength=n_all)[rows], out=offsets[1:])
         return offsets, (table if keep.all() else table.take(keep))
 
     line_off, lines = children(line_cols, line_site)
     src_off, sources = children(src_cols, src_site)
     site_text = Columns({k: text[k] for k in SITE_TEXT})
+    if everyone:  # the usual case: every record as it is, nothing copied
+        return SiteColumns(
+            ids=ids,
+            lon=lon.astype(np.float64, copy=False),
+            lat=lat.astype(np.float64, copy=False),
+            text=site_text,
+            power_mw=power,
+            line_offsets=line_off,
+            lines=lines,
+            source_offsets=src_off,
+            sources=sources,
+        )
     return SiteColumns(
         ids=ids[rows],
         lon=lon[rows].astype(np.float64),
         lat=lat[rows].astype(np.float64),
-        text=site_text if everyone else site_text.take(rows),
+        text=site_text.take(rows),
         power_mw=power[rows],
         line_offsets=line_off,
         lines=lines,

@@ -12,7 +12,11 @@ has.
 from __future__ import annotations
 
 import json
+import operator
 import os
+from collections.abc import Sequence
+from itertools import repeat
+from operator import attrgetter, itemgetter
 from typing import Any
 
 import msgspec
@@ -80,6 +84,27 @@ class _Collection(msgspec.Struct, gc=False):
 
 _DECODER = msgspec.json.Decoder(_Collection)
 _PROP_KEYS = tuple(_Props.__struct_fields__)
+_TYPE = attrgetter("type")
+_PROPERTIES = attrgetter("properties")
+_GEOMETRY = attrgetter("geometry")
+_COORDINATES = attrgetter("coordinates")
+
+
+def _is_none(values: Sequence[Any]) -> np.ndarray:
+    """Mask of the values that are None (one pass in C)."""
+    return np.fromiter(map(operator.is_, values, repeat(None)), dtype=bool, count=len(values))
+
+
+def _plain_points(feats: list[_Feature]) -> tuple[list[Any], list[Any]] | None:
+    """(lon, lat) values of every feature when each has a Point geometry with a list of
+    at least two coordinates; None otherwise (then each feature is looked at in turn)."""
+    geoms = list(map(_GEOMETRY, feats))
+    if geoms.count(None) or list(map(_TYPE, geoms)).count("Point") != len(geoms):
+        return None
+    coords = list(map(_COORDINATES, geoms))
+    if set(map(type, coords)) - {list} or (coords and min(map(len, coords)) < 2):
+        return None
+    return list(map(itemgetter(0), coords)), list(map(itemgetter(1), coords))
 
 
 def json_type(value: Any) -> str:
@@ -120,14 +145,18 @@ def read_geojson_raw(
         doc is None
         or doc.type != "FeatureCollection"
         or doc.features is None
-        or any(f.type != "Feature" for f in doc.features)
+        or list(map(_TYPE, doc.features)).count("Feature") != len(doc.features)
     ):
         return _generic(path, data, progress)
     report(progress, 0.5, "reading")
     feats = doc.features
     n = len(feats)
-    empty = _Props()
-    props = [f.properties if f.properties is not None else empty for f in feats]
+    # Whole-list operations (map, count, zip) run in C; a Python loop over a million
+    # features cost seconds. The loops below run only over the features that need them.
+    props = list(map(_PROPERTIES, feats))
+    if props.count(None):
+        empty = _Props()
+        props = [p if p is not None else empty for p in props]
     # Records to columns in C: each record as a tuple, then transposed.
     by_key = (
         dict(zip(_PROP_KEYS, zip(*map(msgspec.structs.astuple, props), strict=True), strict=True))
@@ -148,15 +177,12 @@ def read_geojson_raw(
                 ids[i] = f.id
     models = by_key["chip_model"]
     hardware = list(by_key["hardware"])
-    flat = np.array(
-        [h is None and m is not None for h, m in zip(hardware, models, strict=True)], dtype=bool
-    )
+    flat = _is_none(hardware) & ~_is_none(models)
     pre: dict[int, list[Problem]] = {}
-    if flat.any():
-        for i in np.flatnonzero(flat).tolist():
-            hardware[i] = None
     sources = list(by_key["sources"])
     for values, key in ((hardware, "hardware"), (sources, "sources")):
+        if str not in set(map(type, values)):
+            continue
         for i, v in enumerate(values):
             if isinstance(v, str):  # a JSON list written as text, as GIS tools do
                 found: list[Problem] = []
@@ -165,9 +191,10 @@ def read_geojson_raw(
                 )
                 if found:
                     pre.setdefault(i, []).extend(found)
-    lon: list[Any] = [0] * n
-    lat: list[Any] = [0] * n
-    for i, f in enumerate(feats):
+    plain = _plain_points(feats)
+    lon: list[Any] = [0] * n if plain is None else plain[0]
+    lat: list[Any] = [0] * n if plain is None else plain[1]
+    for i, f in enumerate(feats) if plain is None else ():
         g = f.geometry
         c = g.coordinates if g is not None else None
         if g is not None and g.type == "Point" and type(c) is list and len(c) >= 2:

@@ -16,14 +16,18 @@ from __future__ import annotations
 import logging
 import os
 import warnings
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from explorer.core.errors import DataFileError, Problem
-from explorer.io.column_check import LINE_KEYS, SOURCE_KEYS, RawSites, value_at
+from explorer.io.arrow_buffers import from_ints, ints, valid
+from explorer.io.arrow_values import combine
+from explorer.io.column_check import LINE_KEYS, SOURCE_KEYS, ChildRows, RawSites, value_at
 from explorer.io.layer_choice import LayerChoiceNeeded
 from explorer.io.progress import Progress, report
 from explorer.io.record_columns import explode
@@ -104,9 +108,9 @@ def read_arrow_layer(path: str | os.PathLike[str], layer: str) -> tuple[dict[str
             warnings.warn_explicit(remark.message, remark.category, remark.filename, remark.lineno)
     fid_name = "fid" if "fid" in table.column_names else None
     if fid_name is not None:
-        fids = np.asarray(table.column(fid_name).to_numpy(zero_copy_only=False))
+        fids = ints(combine(table.column(fid_name)))
         if fids.size and np.any(np.diff(fids) < 0):
-            table = table.take(pa.array(np.argsort(fids, kind="stable")))
+            table = table.take(from_ints(np.argsort(fids, kind="stable")))
         table = table.drop_columns([fid_name])
     return dict(meta), table
 
@@ -165,12 +169,21 @@ def raw_from_table(
     flat_file = "hardware" not in columns and "chip_model" in columns
     flat = np.full(n, flat_file, dtype=bool)
     odd = np.zeros(n, dtype=bool)
-    lists: dict[str, list[Any]] = {}
-    for key in ("hardware", "sources"):
+    children: dict[str, ChildRows] = {}
+    values_of: dict[str, Callable[[int], Any]] = {}
+    for key, keys in (("hardware", LINE_KEYS), ("sources", SOURCE_KEYS)):
         if key not in columns:
-            lists[key] = [None] * n
+            children[key] = ChildRows(np.zeros(0, dtype=np.int64), {})
+            values_of[key] = _none
             continue
-        values = _pylist(columns.pop(key))
+        col = combine(columns.pop(key))
+        if _is_list_of_structs(col.type):
+            # A list of structs per record (GeoParquet as this application writes it):
+            # the rows are the list items, read as columns; no Python value per item.
+            children[key] = _struct_rows(col, keys, odd)
+            values_of[key] = _value_of(col)
+            continue
+        values = _pylist(col)
         for i, v in enumerate(values):
             if isinstance(v, str):
                 found: list[Problem] = []
@@ -182,8 +195,8 @@ def raw_from_table(
                 )
                 if found:
                     pre.setdefault(i, []).extend(found)
-        lists[key] = values
-    hardware, sources = lists["hardware"], lists["sources"]
+        children[key] = explode(values, keys, odd)
+        values_of[key] = values.__getitem__
     return RawSites(
         n=n,
         label=label,
@@ -191,13 +204,38 @@ def raw_from_table(
         lon=lon,
         lat=lat,
         flat=flat,
-        lines=explode(hardware, LINE_KEYS, odd),
-        sources=explode(sources, SOURCE_KEYS, odd),
+        lines=children["hardware"],
+        sources=children["sources"],
         pre=pre,
         odd=odd,
-        hardware_value=lambda i: hardware[i],
-        sources_value=lambda i: sources[i],
+        hardware_value=values_of["hardware"],
+        sources_value=values_of["sources"],
     )
+
+
+def _none(i: int) -> None:
+    return None
+
+
+def _value_of(col: pa.Array) -> Callable[[int], Any]:
+    """``f(i)``: record ``i``'s list as Python values (for the per-record path)."""
+    return lambda i: col[i].as_py()
+
+
+def _is_list_of_structs(t: pa.DataType) -> bool:
+    return (pa.types.is_list(t) or pa.types.is_large_list(t)) and pa.types.is_struct(t.value_type)
+
+
+def _struct_rows(col: pa.Array, keys: Sequence[str], odd: np.ndarray) -> ChildRows:
+    """Child rows of a list-of-structs column: one per item, its record from the list's
+    offsets. A record whose list holds a null item is marked ``odd`` (as a list holding
+    something other than an object is), so the per-record path words it."""
+    items = col.flatten()
+    site = ints(pc.list_parent_indices(col)) if len(items) else np.zeros(0, dtype=np.int64)
+    if items.null_count:
+        odd[site[~valid(items)]] = True
+    names = {items.type.field(j).name for j in range(items.type.num_fields)}
+    return ChildRows(site, {k: items.field(k) for k in keys if k in names})
 
 
 def _pylist(col: pa.Array | pa.ChunkedArray) -> list[Any]:

@@ -10,6 +10,7 @@ import numpy as np
 import pyarrow as pa
 
 from explorer.core.errors import Problem
+from explorer.io.arrow_buffers import from_ints
 
 #: Bytes of a little-endian 2D WKB Point: byte order, type, x, y.
 _POINT_SIZE = 21
@@ -87,7 +88,7 @@ def points(
     if rest.size:
         import shapely
 
-        values = arr.take(pa.array(rest)).to_pylist()
+        values = arr.take(from_ints(rest)).to_pylist()
         geoms = shapely.from_wkb(np.array(values, dtype=object), on_invalid="ignore")
         ok = (
             (shapely.get_type_id(geoms) == 0)

@@ -200,6 +200,19 @@ class SiteTableModel(ColumnsTableModel):
         """The :data:`SortRole` value of every row in ``column``, in source order."""
         return self._column(f"sort:{COLUMNS[column][0]}")
 
+    def sort_ranks(self, column: int) -> np.ndarray:
+        """Each source row's rank in ``column`` (int64; equal keys share a rank), so any
+        subset of rows sorts as integers: text sorted with ``sorted()`` on every
+        keystroke or header click took 60-200 ms at 100,000 rows, the ranks once."""
+        name = f"rank:{COLUMNS[column][0]}"
+        ranks = self._ranks.get(name)
+        if ranks is None:
+            keys = self.sort_keys(column)
+            rank_of = {k: i for i, k in enumerate(sorted(set(keys)))}
+            ranks = np.fromiter(map(rank_of.__getitem__, keys), dtype=np.int64, count=len(keys))
+            self._ranks[name] = ranks
+        return ranks
+
     def chips_array(self) -> np.ndarray:
         """Chips per source row."""
         return np.fromiter(self._column("sort:chips"), dtype=np.int64, count=len(self._ids))
@@ -222,6 +235,7 @@ class SiteTableModel(ColumnsTableModel):
     def _reindex(self) -> None:
         self._rows = {sid: i for i, sid in enumerate(self._ids)}
         self._cache: dict[str, list[Any]] = {}
+        self._ranks: dict[str, np.ndarray] = {}
 
     def _on_inserted(self, sites: Sequence[Site]) -> None:
         # Place each new row where the store put it (undoing a delete restores positions).
@@ -254,6 +268,7 @@ class SiteTableModel(ColumnsTableModel):
         self._sites[new.id] = new
         for name, values in self._cache.items():
             values[row] = _DERIVED[name](new)
+        self._ranks.clear()  # a changed key can move every rank after it
         self.announce_row_changed(row)
 
     def _on_reset_done(self) -> None:
@@ -266,7 +281,7 @@ class SiteTableModel(ColumnsTableModel):
 
     def _warm(self) -> None:
         self._column("hay")
-        self.sort_keys(column_of("name"))  # the column people sort by first
+        self.sort_ranks(column_of("name"))  # the column people sort by first
 
 
 def _haystack(site: Site) -> str:
@@ -429,12 +444,10 @@ class SiteFilterProxy(QAbstractProxyModel):
                 else:
                     rows = rows[np.argsort(values, kind="stable")]
             else:
-                # sorted() is stable, reversed too: ties keep the store's order both ways
-                # (and sorts text faster than numpy's fixed-width strings).
-                rows = np.array(
-                    sorted(rows.tolist(), key=keys.__getitem__, reverse=descending),
-                    dtype=np.int64,
-                )
+                # Stable on ranks (negated when descending): ties keep the store's order
+                # both ways, as sorted(..., reverse=True) keeps them.
+                ranks = model.sort_ranks(self._sort_column)[rows]
+                rows = rows[np.argsort(-ranks if descending else ranks, kind="stable")]
         pos = np.full(n, -1, dtype=np.int64)
         pos[rows] = np.arange(rows.size, dtype=np.int64)
         return rows.astype(np.int64), pos
