@@ -63,7 +63,6 @@ from explorer.ui.compare_dialog import CompareDialog
 from explorer.ui.conflict_dialog import ConflictDialog
 from explorer.ui.date_strip import AsOfStrip
 from explorer.ui.date_text import as_of_words
-from explorer.ui.export_dialog import ExportDialog
 from explorer.ui.history_panel import HistoryPanel
 from explorer.ui.load_job import LoadJob, LoadProgress
 from explorer.ui.open_database_dialog import OpenDatabaseDialog
@@ -80,6 +79,7 @@ from explorer.web.view import MapView
 
 if TYPE_CHECKING:
     from explorer.io.opening import OpenedFile
+    from explorer.ui.export_dialog import ExportDialog
 
 log = logging.getLogger(__name__)
 
@@ -1123,6 +1123,10 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ export
     def make_export_dialog(self) -> ExportDialog:
         """The export dialog bound to what the window holds when an export starts."""
+        # Imported on first export: its snapshot, report and HTML writers are not
+        # needed to start the window.
+        from explorer.ui.export_dialog import ExportDialog
+
         self.panel.commit()
         dialog = ExportDialog(
             sites_provider=self.store.sites,
