@@ -12,8 +12,9 @@ Four measurements, each printed as a markdown table:
      window shows, the file is read off the UI thread) on the demo, on 10^4 and on 10^5
      synthetic sites (GeoJSON written beforehand), until the widget's pixels show the
      markers (the map controller's reset acknowledged and presented). The child also
-     reports when the window was built and shown, when the page finished loading and
-     connected, and when the file was opened (its sites in the session);
+     reports when the window was shown, when the page finished loading and connected,
+     and when the file was opened (its sites in the session); the floor reports when
+     its imports were done;
    - the demo once per round with an empty map-page cache (the first start after an
      install or an upgrade builds the page with folium; see
      :mod:`explorer.web.page_cache`); the other app runs share a cache warmed first.
@@ -153,51 +154,42 @@ def child_floor() -> dict[str, float]:
 def child_app(path: str) -> dict[str, float]:
     """``explorer PATH`` as a user starts it (``run_gui``), stamped from outside.
 
-    The window class is wrapped (not changed) so the same probe runs on any checkout
-    that has ``run_gui``, ``MainWindow.projectOpened``, ``map_view``, ``map.ready`` and
-    ``map.call_when_rendered``: stamps when the window is built and shown, when the page
-    has loaded and connected, when the file's sites are in the session, and when the
-    widget's pixels show them.
+    Only ``explorer.app.open_target`` is wrapped (``run_gui`` calls it right after
+    showing the window), so the probe imports nothing ahead of the app's own order and
+    runs on any checkout with ``run_gui``, ``open_target``, ``MainWindow.projectOpened``,
+    ``map_view``, ``map.ready`` and ``map.call_when_rendered``. Stamps: the window shown
+    (the file about to be opened), the page loaded and connected, the file's sites in
+    the session, the widget's pixels showing them.
     """
-    from explorer.ui import main_window
+    import explorer.app
 
     stamps: dict[str, float] = {}
-    window_cls = main_window.MainWindow
-    original_init = window_cls.__init__
-    original_show = window_cls.showEvent
+    original_open = explorer.app.open_target
 
-    def stamp(key: str) -> Callable[..., None]:
-        return lambda *_: stamps.setdefault(key, time.time())
-
-    def init(self: Any, *args: Any, **kwargs: Any) -> None:
-        stamps.setdefault("imported", time.time())
-        original_init(self, *args, **kwargs)
-        stamps["built"] = time.time()
-        self.map_view.loadFinished.connect(stamp("loaded"))
-        self.map.ready.connect(stamp("ready"))
+    def open_target(window: Any, *args: Any, **kwargs: Any) -> bool:
+        stamps["shown"] = time.time()
+        now = lambda *_: time.time()  # noqa: E731
+        if window.map.bridge.is_page_ready:  # connected before the window was shown
+            stamps["loaded"] = stamps["ready"] = stamps["shown"]
+        window.map_view.loadFinished.connect(lambda *_: stamps.setdefault("loaded", now()))
+        window.map.ready.connect(lambda *_: stamps.setdefault("ready", now()))
 
         def drawn() -> None:
             stamps["drawn"] = time.time()
-            stamps["sites"] = len(self.session.sites)
+            stamps["sites"] = len(window.session.sites)
             from PySide6.QtWidgets import QApplication
 
             QApplication.instance().exit(0)
 
         def opened(*_: Any) -> None:
             stamps["opened"] = time.time()
-            self.map.call_when_rendered(drawn, fresh_frame=False)
+            window.map.call_when_rendered(drawn, fresh_frame=False)
 
-        self.projectOpened.connect(opened)
+        window.projectOpened.connect(opened)
+        return original_open(window, *args, **kwargs)
 
-    def show_event(self: Any, event: Any) -> None:
-        original_show(self, event)
-        stamps.setdefault("shown", time.time())
-
-    window_cls.__init__ = init  # type: ignore[method-assign]
-    window_cls.showEvent = show_event  # type: ignore[method-assign]
-    from explorer.app import run_gui
-
-    run_gui([path])
+    explorer.app.open_target = open_target  # type: ignore[assignment]
+    explorer.app.run_gui([path])
     return stamps
 
 
@@ -296,7 +288,6 @@ def start_to_markers(
                 label,
                 f"{int(mine[0].get('sites', 0)):,}" if kind != "floor" else "-",
                 _col(mine, "imported"),
-                _col(mine, "built"),
                 _col(mine, "shown"),
                 _col(mine, "loaded"),
                 _col(mine, "ready"),
@@ -311,7 +302,6 @@ def start_to_markers(
         "start to",
         "sites",
         "imports done (s)",
-        "window built (s)",
         "window shown (s)",
         "page loaded (s)",
         "page connected (s)",

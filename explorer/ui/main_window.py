@@ -102,6 +102,10 @@ class MainWindow(QMainWindow):
     settings : QSettings, optional
         Layout and recent files (default: the application's).
     parent : QWidget, optional
+    map_view : MapView, optional
+        The map, if it was made before the window (``explorer`` makes it first, so
+        Chromium loads the page while the rest of the window is imported and built);
+        by default the window makes its own.
     """
 
     projectOpened = Signal(str)
@@ -112,6 +116,7 @@ class MainWindow(QMainWindow):
         catalogue: ChipCatalogue | None = None,
         settings: QSettings | None = None,
         parent: QWidget | None = None,
+        map_view: MapView | None = None,
     ) -> None:
         super().__init__(parent)
         self.settings = settings or QSettings()
@@ -122,7 +127,7 @@ class MainWindow(QMainWindow):
         self._session_events = SessionSignals(self.session, self)
         self.link = CatalogueLink(self.session, self)
 
-        self.map_view = MapView(self)
+        self.map_view = MapView(self) if map_view is None else map_view
         self.map = MapController(self.map_view, self.session)
         self.region_map = RegionMapController(self.map_view, self.session, self)
         # The date every live total counts up to sits above the map it also drives.
