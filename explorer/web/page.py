@@ -4,6 +4,11 @@
 assets it references (Leaflet from xstatic-leaflet, our ``explorer/resources/map`` files), into
 a directory that :class:`explorer.web.view.MapView` loads with a ``file://`` URL.
 
+folium renders the page once per set of inputs: the result is kept in the user's cache
+directory (:mod:`explorer.web.page_cache`) under a hash of everything it is built from,
+so a start with nothing changed reads it back and does not import folium (nor the
+pandas, jinja2 and branca it brings: about a second on the project's 2-core machine).
+
 Why a directory and ``file://`` rather than ``setHtml`` or a custom URL scheme:
 ``setHtml`` is limited to 2 MB (the basemap alone is over 1 MB) and a custom scheme
 has to be registered before any QtWebEngine object exists, which makes start-up order
