@@ -575,3 +575,35 @@ def test_columns_snapshot_equals_the_snapshot_of_sites(
     for name in ("chips", "chips_low", "chips_high", "counted", "lon", "lat"):
         assert np.array_equal(getattr(got, name), getattr(want, name)), name
     assert np.array_equal(got.reported_power_mw, want.reported_power_mw, equal_nan=True)
+
+
+@pytest.mark.parametrize("as_of", [None, "2025-12-31"])
+def test_one_line_per_site_snapshot_equals_the_snapshot_of_sites(
+    cat: ChipCatalogue, tmp_path: Path, as_of: str | None
+) -> None:
+    """No site with two counted lines (each stored in its cell, not summed): still the
+    snapshot the sites give, with sites without lines, a cancelled line, a dated one and
+    a range among them."""
+    from datetime import date
+
+    from explorer.geo.totals import SiteArrays
+
+    lines = [
+        (HardwareLine("H100", 8),),
+        (),
+        (HardwareLine("H20", 64, online="2026-03"),),
+        (HardwareLine("H200", 10, chips_low=5, chips_high=20),),
+        (HardwareLine("H100", 7, status="cancelled"), HardwareLine("H20", 3)),
+        (HardwareLine("H200", 1),),
+    ]
+    sites = [
+        Site(id=f"s{i}", name=f"S {i}", lon=80.0 + i, lat=40.0, hardware=hw)
+        for i, hw in enumerate(lines)
+    ]
+    path = tmp_path / "s.parquet"
+    write_sites(path, sites)
+    day = date.fromisoformat(as_of) if as_of else None
+    got = open_file(path, catalogue=cat).columns.site_arrays(cat, as_of=day)
+    want = SiteArrays.from_sites(sites, cat, as_of=day)
+    for name in ("chips", "chips_low", "chips_high", "counted"):
+        assert np.array_equal(getattr(got, name), getattr(want, name)), name

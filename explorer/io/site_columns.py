@@ -364,13 +364,20 @@ class SiteColumns:
         ranged = bool((ln["chips_low"] >= 0).any() or (ln["chips_high"] >= 0).any())
         # Model-major flat index: the (n, m) matrices come out column-major, as the
         # snapshot keeps them (one model's counts contiguous).
-        flat = line_col[counts] * n + line_site[counts]
+        counted_site = line_site[counts]
+        flat = line_col[counts] * n + counted_site
+        # Lines are in site order: when no site has two counted lines (the flat schema,
+        # most files), no two lines share a cell and each is stored, not summed.
+        one_each = bool(np.all(counted_site[1:] > counted_site[:-1]))
 
         def matrix(values: np.ndarray) -> np.ndarray:
-            # Summed in place in int64 (a float bincount, rounded and cast back, took
-            # three passes over the n x m matrix: 20x slower at a million sites).
             summed = np.zeros(n * m, dtype=np.int64)
-            np.add.at(summed, flat, values[counts].astype(np.int64, copy=False))
+            if one_each:
+                summed[flat] = values[counts]
+            else:
+                # Summed in place in int64 (a float bincount, rounded and cast back, took
+                # three passes over the n x m matrix: 20x slower at a million sites).
+                np.add.at(summed, flat, values[counts].astype(np.int64, copy=False))
             return summed.reshape(m, n).T
 
         central = matrix(chips)
