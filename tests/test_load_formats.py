@@ -607,3 +607,68 @@ def test_one_line_per_site_snapshot_equals_the_snapshot_of_sites(
     want = SiteArrays.from_sites(sites, cat, as_of=day)
     for name in ("chips", "chips_low", "chips_high", "counted"):
         assert np.array_equal(getattr(got, name), getattr(want, name)), name
+
+
+def _hostile_flat_table(n: int, seed: int) -> Any:
+    """A flat-schema Parquet table whose few-valued text columns hold every kind of bad
+    value (unknown model, misspelt status, control character, padding, blanks, nulls,
+    impossible dates), and a few repeated ids."""
+    import pyarrow as pa
+
+    rng = random.Random(seed)
+    pick = {
+        "status": ["planned", "operational", "plannned", " planned ", "", None],
+        "chip_model": ["H100", "H200", " H20 ", "H999", "", None],
+        "operator": ["Op A", "Op B", "\x01Op", "", None],
+        "province": ["Xinjiang", "Qinghai", "Q" * 101, None],
+        "confidence": ["illustrative", "high", "bogus", None],
+        "online": ["2026-06", "2026-13", "", None],
+        "line_status": ["unknown", "cancelled", "weird", None],
+    }
+    cols: dict[str, list[Any]] = {k: [rng.choice(v) for _ in range(n)] for k, v in pick.items()}
+    cols["id"] = [f"s{i}" if i % 500 else "s7" for i in range(n)]
+    cols["name"] = [f"Site {i}" for i in range(n)]
+    cols["chips"] = [rng.randrange(0, 4000) for _ in range(n)]
+    cols["lon"] = [rng.uniform(73, 103) for _ in range(n)]
+    cols["lat"] = [rng.uniform(32, 50) for _ in range(n)]
+    return pa.table(cols)
+
+
+def test_geoparquet_dictionary_columns_read_as_plain_ones(
+    cat: ChipCatalogue, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Columns read as dictionaries give the same sites, problems and totals as the same
+    columns read plain."""
+    import pyarrow.parquet as pq
+
+    from explorer.io import geoparquet
+
+    path = tmp_path / "flat.parquet"
+    pq.write_table(_hostile_flat_table(3000, seed=3), path, row_group_size=700)
+    results = []
+    for threshold in (0.0, 1e9):  # no column as a dictionary, every text column as one
+        monkeypatch.setattr(geoparquet, "_DICTIONARY_BYTES_PER_ROW", threshold)
+        chosen = geoparquet._few_values(pq.ParquetFile(path))
+        assert bool(chosen) == bool(threshold)
+        got = read_sites(path, strict=False, catalogue=cat)
+        arrays = got.columns.site_arrays(cat)
+        results.append((got, arrays, got.columns.illustrative_count()))
+    (plain, plain_arrays, plain_ill), (dicts, dict_arrays, dict_ill) = results
+    assert [str(p) for p in dicts.problems] == [str(p) for p in plain.problems]
+    assert len(plain.problems) > 1000
+    assert dicts.sites == plain.sites
+    assert len(plain.sites) > 100
+    assert np.array_equal(dict_arrays.chips, plain_arrays.chips)
+    assert dict_ill == plain_ill > 0
+
+
+def test_few_valued_columns_of_a_large_file_are_read_as_dictionaries(tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    from explorer.io.geoparquet import _few_values
+
+    path = tmp_path / "flat.parquet"
+    pq.write_table(_hostile_flat_table(20_000, seed=4), path)
+    chosen = set(_few_values(pq.ParquetFile(path)))
+    assert {"status", "chip_model", "confidence", "line_status"} <= chosen
+    assert not chosen & {"id", "name"}

@@ -313,6 +313,7 @@ class _Checker:
     def ids(self) -> tuple[np.ndarray, pa.Array]:
         """(stripped ids as text for every record, the same as an Arrow array)."""
         arr, odd = av.as_text(self.col("id"), self.n)
+        arr = av.decoded(arr)  # ids are (nearly) all distinct: no use as a dictionary
         self.odd |= odd | ~av.token_like(arr, _ID_FIRST, _ID_REST, _ID_MAX)
         stripped = av.stripped(arr)
         ids = av.to_objects(stripped)
@@ -572,7 +573,7 @@ def _checked_children(
             joined = np.concatenate(values)
             merged[k] = joined if in_order else joined[order]
         else:
-            joined_a = pa.concat_arrays([av.combine(v) for v in values])
+            joined_a = pa.concat_arrays([av.decoded(av.combine(v)) for v in values])
             merged[k] = joined_a if in_order else joined_a.take(ab.from_ints(order))
     return merged, site if in_order else site[order]
 
