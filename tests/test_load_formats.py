@@ -672,3 +672,53 @@ def test_few_valued_columns_of_a_large_file_are_read_as_dictionaries(tmp_path: P
     chosen = set(_few_values(pq.ParquetFile(path)))
     assert {"status", "chip_model", "confidence", "line_status"} <= chosen
     assert not chosen & {"id", "name"}
+
+
+def _flat_mutated_geojson(path: Path, n: int, seed: int) -> None:
+    rng = random.Random(seed)
+    models: list[Any] = ["H100", "H200", " H20 ", "H999", "", None, 12, True, ["H100"]]
+    counts: list[Any] = [8, 4000, "12", "12.5", "n/a", -1, None, "", 2e7, True, 3.0]
+    feats = []
+    for i in range(n):
+        props: dict[str, Any] = {
+            "id": f"s{i}" if i % 97 else rng.choice([f"s{i}", " padded ", 7, "s1"]),
+            "name": f"Site {i}",
+            "status": rng.choice(["planned", "Planned", None]),
+            "chip_model": rng.choice(models),
+            "chips": rng.choice(counts),
+        }
+        if rng.random() < 0.2:
+            props["line_status"] = rng.choice(["cancelled", "bogus", None])
+        if rng.random() < 0.2:
+            props["online"] = rng.choice(["2026-06", "2026-13", 2026])
+        feats.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [80.0 + i % 20, 40.0]},
+                "properties": props,
+            }
+        )
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": feats}), "utf-8")
+
+
+def test_flat_geojson_checked_in_bulk_as_record_by_record(
+    cat: ChipCatalogue, tmp_path: Path
+) -> None:
+    """Flat models and counts of every type: the bulk checks (converting them once) keep
+    and refuse exactly what the per-record path does, worded the same."""
+    from explorer.io.column_check import check_sites
+    from explorer.io.geojson_read import read_geojson_raw
+
+    path = tmp_path / "flat.geojson"
+    _flat_mutated_geojson(path, 3000, seed=9)
+    results = []
+    for slow in (False, True):
+        raw, _, _ = read_geojson_raw(path, path.read_bytes())
+        if slow:  # every record the per-record way
+            raw.odd = np.ones(raw.n, dtype=bool)
+        columns, problems = check_sites(raw, cat)
+        results.append((columns.sites(), [str(p) for p in problems]))
+    (bulk_sites, bulk_problems), (slow_sites, slow_problems) = results
+    assert bulk_problems == slow_problems
+    assert bulk_sites == slow_sites
+    assert len(bulk_sites) > 300 and len(bulk_problems) > 1000

@@ -316,7 +316,14 @@ class _Checker:
         arr = av.decoded(arr)  # ids are (nearly) all distinct: no use as a dictionary
         self.odd |= odd | ~av.token_like(arr, _ID_FIRST, _ID_REST, _ID_MAX)
         stripped = av.stripped(arr)
-        ids = av.to_objects(stripped)
+        original = self.col("id")
+        if isinstance(original, list) and stripped is arr and not arr.null_count and not odd.any():
+            # Every id is a str with nothing to trim: the reader's own strings, not a
+            # million new ones converted back from Arrow.
+            ids = np.empty(self.n, dtype=object)
+            ids[:] = original
+        else:
+            ids = av.to_objects(stripped)
         if odd.any():  # the per-record path reads str(value).strip(); so do duplicates
             c = self.col("id")
             for i in np.flatnonzero(odd):
@@ -404,21 +411,35 @@ class _Checker:
         return out, odd
 
 
-def _flat_rows(raw: RawSites) -> ChildRows:
-    """The flat schema's lines as child rows: one per flat record with a model or chips."""
+def _flat_rows(raw: RawSites, odd: np.ndarray) -> ChildRows:
+    """The flat schema's lines as child rows: one per flat record with a model or chips.
+
+    A model or count held as Python values (GeoJSON, CSV) is converted to Arrow here once,
+    not again by the line checks; a flat record with a value the conversion cannot vouch
+    for is marked in ``odd`` (the per-record path reads the original value).
+    """
     n = raw.n
-    model, model_odd = av.as_text(raw.columns.get("chip_model", pa.nulls(n, pa.null())), n)
-    _, chips_present, chips_odd = av.as_number(raw.columns.get("chips", pa.nulls(n, pa.null())), n)
+    model_col = raw.columns.get("chip_model", pa.nulls(n, pa.null()))
+    chips_col = raw.columns.get("chips", pa.nulls(n, pa.null()))
+    model, model_odd = av.as_text(model_col, n)
+    chips, chips_present, chips_odd = av.as_number(chips_col, n)
     has_model = model_odd | ~av.is_blank(av.stripped(model))
     # A record whose model or count is not plain (a number as the model, "n/a" chips) is
     # odd: the per-record path words the problem; here it still gets its line so the
     # record is not taken for one without hardware.
     has_line = raw.flat & (has_model | chips_present | chips_odd)
     sites = np.flatnonzero(has_line).astype(np.int64)
+    source = dict(raw.columns)
+    if "chip_model" in source and not isinstance(model_col, pa.Array | pa.ChunkedArray):
+        source["chip_model"] = model
+        odd |= raw.flat & model_odd
+    if "chips" in source and not isinstance(chips_col, pa.Array | pa.ChunkedArray):
+        source["chips"] = ab.from_floats(chips, chips_present)
+        odd |= raw.flat & chips_odd
     cols: dict[str, av.Column] = {}
     for key in FLAT_LINE_KEYS:
-        if key in raw.columns:
-            c = raw.columns[key]
+        if key in source:
+            c = source[key]
             target = "status" if key == "line_status" else key
             if sites.size == n:  # every record has its line: the column as it is
                 cols[target] = c
@@ -468,7 +489,7 @@ def check_sites(
     # Hardware lines: the flat records' own columns, then the nested lines.
     parts: list[ChildRows] = []
     if raw.flat.any():
-        parts.append(_flat_rows(raw))
+        parts.append(_flat_rows(raw, ck.odd))
     if raw.lines is not None and len(raw.lines):
         nested = raw.lines
         keep = ~raw.flat[nested.site]
