@@ -2,28 +2,39 @@
 
 Four measurements, each printed as a markdown table:
 
-1. **Start to markers drawn**, each run in a fresh process (best of ``--repeat``), from
-   the moment the process is launched:
+1. **Start to markers drawn**, each run in a fresh process, from the moment the process
+   is launched, in rounds (each round runs every case once, so a machine whose load
+   drifts hits them alike); medians of ``--repeat`` rounds, and each case's ratio to the
+   floor (or the demo) is the median of the per-round ratios:
    - *floor*: a bare PySide6 ``QWebEngineView`` showing a trivial page, until the
      widget's pixels show it;
-   - *app*: the main window opened on the demo, on 10^4 and on 10^5 synthetic sites
-     (GeoJSON written beforehand), until the widget's pixels show the markers (the map
-     controller's reset acknowledged and presented). The child also reports when its
-     imports were done, the file opened and the window shown.
+   - *app*: ``explorer FILE`` as a user starts it (:func:`explorer.app.run_gui`: the
+     window shows, the file is read off the UI thread) on the demo, on 10^4 and on 10^5
+     synthetic sites (GeoJSON written beforehand), until the widget's pixels show the
+     markers (the map controller's reset acknowledged and presented). The child also
+     reports when the window was shown, when the page finished loading and connected,
+     and when the file was opened (its sites in the session); the floor reports when
+     its imports were done;
+   - the demo once per round with an empty map-page cache (the first start after an
+     install or an upgrade builds the page with folium; see
+     :mod:`explorer.web.page_cache`); the other app runs share a cache warmed first.
+   ``--tree DIR`` runs the app cases of another checkout too (e.g. the code before a
+   change), in the same rounds. Each tree's bytecode is compiled first, as a pip install
+   leaves it (this machine sets ``PYTHONDONTWRITEBYTECODE``).
 2. **The sites reaching the page** (the map alone, in this process, the session already
    built): the whole reset for 10^4 and 10^5 sites, from building the columns to the
    frame on screen, best of 3, with the page's own parse, apply and paint times.
 3. **Frame times at 10^5** measured in the page with ``requestAnimationFrame`` while
    the map pans (animated), zooms in and out step by step and flies to a town.
-4. **Memory** (RSS) with the demo and with 10^5 sites: this process and Chromium's
-   renderer.
+4. **Memory** (RSS) with the demo, 10^4 and 10^5 sites (and ``--memory-sizes``,
+   10^6 by default, memory only): this process and Chromium's processes.
 
 Run headless (as root, Chromium also needs its sandbox turned off)::
 
     QT_QPA_PLATFORM=offscreen QTWEBENGINE_DISABLE_SANDBOX=1 .venv/bin/python benchmarks/map_scale.py
 
-The machine's load shows in the numbers: best-of runs keep the floor and the app on
-the same footing.
+The machine's load shows in the numbers: it is printed at the start and the end, and the
+ratios are taken within a round.
 """
 
 from __future__ import annotations
@@ -31,6 +42,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -41,8 +53,10 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))  # the synthetic sites live with the tests
+# The synthetic sites live with the tests. A child runs the code it was pointed at
+# (PYTHONPATH, see --tree), so only the parent puts this checkout first.
+if "--child" not in sys.argv and str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
 RESULT = "RESULT "
 TRIVIAL_PAGE = "<html><body style='margin:0;background:#3366cc'></body></html>"
@@ -105,114 +119,199 @@ def write_synthetic(directory: Path, n: int) -> Path:
 
 
 # ---------------------------------------------------------------------- child processes
-def child(kind: str, path: str | None) -> int:
-    """Run in a fresh process: start, draw, print ``RESULT {json}`` with wall times."""
+def child_floor() -> dict[str, float]:
+    """A bare QWebEngineView showing a trivial page, until its pixels show it."""
     from explorer.web.engine import make_application
 
     app = make_application([])
-    from PySide6.QtCore import QEventLoop, QRect, QSettings, QTimer
+    from PySide6.QtCore import QEventLoop, QRect, QTimer
+    from PySide6.QtWebEngineWidgets import QWebEngineView
 
     stamps: dict[str, float] = {"imported": time.time()}
     loop = QEventLoop()
     QTimer.singleShot(300_000, loop.quit)
-    if kind == "floor":
-        from PySide6.QtWebEngineWidgets import QWebEngineView
+    view = QWebEngineView()
+    view.resize(1400, 900)
+    view.setHtml(TRIVIAL_PAGE)
+    view.show()
+    stamps["shown"] = time.time()
+    timer = QTimer()
 
-        view = QWebEngineView()
-        view.resize(1400, 900)
-        view.setHtml(TRIVIAL_PAGE)
-        view.show()
+    def poll() -> None:
+        c = view.grab(QRect(0, 0, 2, 2)).toImage().pixelColor(0, 0)
+        if (c.red(), c.green(), c.blue()) == (0x33, 0x66, 0xCC):
+            stamps["drawn"] = time.time()
+            timer.stop()
+            loop.quit()
+
+    timer.timeout.connect(poll)
+    timer.start(5)
+    loop.exec()
+    app.quit()
+    return stamps
+
+
+def child_app(path: str) -> dict[str, float]:
+    """``explorer PATH`` as a user starts it (``run_gui``), stamped from outside.
+
+    Only ``explorer.app.open_target`` is wrapped (``run_gui`` calls it right after
+    showing the window), so the probe imports nothing ahead of the app's own order and
+    runs on any checkout with ``run_gui``, ``open_target``, ``MainWindow.projectOpened``,
+    ``map_view``, ``map.ready`` and ``map.call_when_rendered``. Stamps: the window shown
+    (the file about to be opened), the page loaded and connected, the file's sites in
+    the session, the widget's pixels showing them.
+    """
+    import explorer.app
+
+    stamps: dict[str, float] = {}
+    original_open = explorer.app.open_target
+
+    def open_target(window: Any, *args: Any, **kwargs: Any) -> bool:
         stamps["shown"] = time.time()
-        timer = QTimer()
-
-        def poll() -> None:
-            c = view.grab(QRect(0, 0, 2, 2)).toImage().pixelColor(0, 0)
-            if (c.red(), c.green(), c.blue()) == (0x33, 0x66, 0xCC):
-                stamps["drawn"] = time.time()
-                timer.stop()
-                loop.quit()
-
-        timer.timeout.connect(poll)
-        timer.start(5)
-        loop.exec()
-    else:
-        from explorer.ui.main_window import MainWindow
-
-        settings = QSettings(
-            str(Path(tempfile.mkdtemp()) / "settings.ini"), QSettings.Format.IniFormat
-        )
-        window = MainWindow(settings=settings)
-        assert path is not None
-        window.open_path(Path(path), interactive=False)
-        stamps["opened"] = time.time()
-        window.resize(1400, 900)
+        now = lambda *_: time.time()  # noqa: E731
+        if window.map.bridge.is_page_ready:  # connected before the window was shown
+            stamps["loaded"] = stamps["ready"] = stamps["shown"]
+        window.map_view.loadFinished.connect(lambda *_: stamps.setdefault("loaded", now()))
+        window.map.ready.connect(lambda *_: stamps.setdefault("ready", now()))
 
         def drawn() -> None:
             stamps["drawn"] = time.time()
-            loop.quit()
+            stamps["sites"] = len(window.session.sites)
+            from PySide6.QtWidgets import QApplication
 
-        window.map.ready.connect(lambda: window.map.call_when_rendered(drawn, fresh_frame=False))
-        window.show()
-        stamps["shown"] = time.time()
-        loop.exec()
-        stamps["sites"] = len(window.session.sites)
-    print(RESULT + json.dumps(stamps), flush=True)
-    app.quit()
-    return 0 if "drawn" in stamps else 1
+            QApplication.instance().exit(0)
+
+        def opened(*_: Any) -> None:
+            stamps["opened"] = time.time()
+            window.map.call_when_rendered(drawn, fresh_frame=False)
+
+        window.projectOpened.connect(opened)
+        return original_open(window, *args, **kwargs)
+
+    explorer.app.open_target = open_target  # type: ignore[assignment]
+    explorer.app.run_gui([path])
+    return stamps
 
 
-def launch(kind: str, path: Path | None) -> dict[str, float]:
+def launch(
+    kind: str, path: Path | None, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> dict[str, float]:
     """Start a child; its stamps relative to the launch, in seconds."""
-    cmd = [sys.executable, __file__, "--child", kind]
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", kind]
     if path is not None:
         cmd.append(str(path))
     t0 = time.time()
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=False)
+    out = subprocess.run(
+        cmd, capture_output=True, text=True, timeout=600, check=False, env=env, cwd=cwd
+    )
     lines = [line for line in out.stdout.splitlines() if line.startswith(RESULT)]
     if not lines:
         raise RuntimeError(f"{kind} child failed: {out.stderr[-2000:]}")
     stamps = json.loads(lines[-1][len(RESULT) :])
+    if "drawn" not in stamps:
+        raise RuntimeError(f"{kind} child ended before drawing: {out.stderr[-2000:]}")
     return {k: (v - t0 if k != "sites" else v) for k, v in stamps.items()}
 
 
-def start_to_markers(repeat: int, files: dict[str, Path | None]) -> str:
+def tree_env(tree: Path, cache: Path, config: Path) -> dict[str, str]:
+    """The environment that runs checkout ``tree``'s code, with its own settings and
+    map-page cache (never the user's)."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(tree)
+    env["XDG_CONFIG_HOME"] = str(config)  # no saved window layout, no recent files
+    env["EXPLORER_CACHE_DIR"] = str(cache)
+    env.setdefault("QT_QPA_PLATFORM", "offscreen")
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        env.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
+    return env
+
+
+def compile_bytecode(tree: Path) -> None:
+    """Compile ``tree``'s package as ``pip install`` would (bytecode is read even where
+    ``PYTHONDONTWRITEBYTECODE`` stops Python writing it)."""
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", str(tree / "explorer")],
+        check=True,
+        capture_output=True,
+    )
+
+
+def _col(runs: list[dict[str, float]], key: str) -> str:
+    values = [r[key] for r in runs if key in r]
+    return f"{statistics.median(values):.2f}" if values else "-"
+
+
+def start_to_markers(
+    repeat: int, files: dict[str, Path], trees: list[Path], work: Path
+) -> tuple[str, dict[str, float]]:
+    """Rounds of fresh starts; the table and the median drawn times by row label."""
+    for tree in trees:
+        compile_bytecode(tree)
+    config = work / "config"
+    cases: list[tuple[str, str, Path | None, dict[str, str] | None, Path | None]] = [
+        ("floor (bare QWebEngineView)", "floor", None, None, None)
+    ]
+    for tree in trees:
+        tag = "" if tree == ROOT else f" [{tree}]"
+        cache = work / f"page-cache-{len(cases)}"
+        env = tree_env(tree, cache, config)
+        launch("app", files["demo"], env, tree)  # warms this tree's page cache
+        for label, path in files.items():
+            cases.append((f"{label}{tag}", "app", path, env, tree))
+        if tree == ROOT:  # the first start after an install or upgrade
+            cold = tree_env(tree, work / "page-cache-cold", config)
+            cases.append(("demo, page not cached", "cold", files["demo"], cold, tree))
+    runs: dict[str, list[dict[str, float]]] = {label: [] for label, *_ in cases}
+    for _ in range(repeat):
+        for label, kind, path, env, cwd in cases:
+            if kind == "cold":
+                shutil.rmtree(work / "page-cache-cold", ignore_errors=True)
+            runs[label].append(launch("floor" if kind == "floor" else "app", path, env, cwd))
+    floor = runs[cases[0][0]]
     rows: list[list[str]] = []
-    floor = float("nan")
-    demo = float("nan")
-    for label, path in files.items():
-        runs = [launch("floor" if path is None else "app", path) for _ in range(repeat)]
-        best = min(runs, key=lambda r: r["drawn"])
-        if path is None:
-            floor = best["drawn"]
-        if label == "demo":
-            demo = best["drawn"]
+    medians: dict[str, float] = {}
+    for label, kind, _path, _env, cwd in cases:
+        mine = runs[label]
+        drawn = statistics.median(r["drawn"] for r in mine)
+        medians[label] = drawn
+        per_floor = statistics.median(
+            r["drawn"] / f["drawn"] for r, f in zip(mine, floor, strict=True)
+        )
+        tag = "" if cwd in (None, ROOT) else f" [{cwd}]"
+        demo = runs.get(f"demo{tag}")
+        per_demo = "-"
+        if demo is not None and kind == "app":
+            ratios = [r["drawn"] / d["drawn"] for r, d in zip(mine, demo, strict=True)]
+            per_demo = f"{statistics.median(ratios):.1f}x"
         rows.append(
             [
                 label,
-                f"{int(best.get('sites', 0)):,}" if path is not None else "-",
-                f"{best['imported']:.2f}",
-                f"{best['opened']:.2f}" if "opened" in best else "-",
-                f"{best['shown']:.2f}",
-                f"{best['drawn']:.2f}",
-                f"{statistics.median(r['drawn'] for r in runs):.2f}",
-                f"{best['drawn'] / floor:.1f}x" if floor == floor else "-",
-                f"{best['drawn'] / demo:.1f}x" if demo == demo and path is not None else "-",
+                f"{int(mine[0].get('sites', 0)):,}" if kind != "floor" else "-",
+                _col(mine, "imported"),
+                _col(mine, "shown"),
+                _col(mine, "loaded"),
+                _col(mine, "ready"),
+                _col(mine, "opened"),
+                f"**{drawn:.2f}**",
+                f"{min(r['drawn'] for r in mine):.2f}",
+                f"{per_floor:.1f}x",
+                per_demo,
             ]
         )
-    return table(
-        [
-            "start to",
-            "sites",
-            "imports done (s)",
-            "file opened (s)",
-            "window shown (s)",
-            "**markers drawn** (s, best)",
-            "median (s)",
-            "/ floor",
-            "/ demo",
-        ],
-        rows,
-    )
+    header = [
+        "start to",
+        "sites",
+        "imports done (s)",
+        "window shown (s)",
+        "page loaded (s)",
+        "page connected (s)",
+        "file opened (s)",
+        "**markers drawn** (s, median)",
+        "best (s)",
+        "/ floor",
+        "/ demo",
+    ]
+    return table(header, rows), medians
 
 
 # ---------------------------------------------------------------------- in process
@@ -375,7 +474,7 @@ def frame_times(harness: MapHarness) -> list[list[str]]:
     return rows
 
 
-def in_process(sizes: list[int]) -> tuple[str, str, str]:
+def in_process(sizes: list[int], memory_sizes: list[int]) -> tuple[str, str, str]:
     from explorer import DEMO_SITES
     from explorer.core.chips import ChipCatalogue
     from explorer.io.opening import open_file
@@ -384,7 +483,7 @@ def in_process(sizes: list[int]) -> tuple[str, str, str]:
     reset_rows = []
     memory_rows = []
     frames = ""
-    for n in [0, *sizes]:
+    for n in [0, *sizes, *memory_sizes]:
         if n == 0:
             sites = list(open_file(DEMO_SITES, catalogue=ChipCatalogue.bundled()).project.sites)
             label = "demo"
@@ -392,7 +491,7 @@ def in_process(sizes: list[int]) -> tuple[str, str, str]:
             sites = synthetic_sites(n)
             label = f"{n:,}"
         harness = MapHarness(sites)
-        best = reset_to_page(harness)
+        best = reset_to_page(harness, repeat=1 if n in memory_sizes else 3)
         reset_rows.append(
             [
                 label,
@@ -456,12 +555,28 @@ def in_process(sizes: list[int]) -> tuple[str, str, str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repeat", type=int, default=3, help="runs of each start (best of)")
+    parser.add_argument("--repeat", type=int, default=5, help="rounds of starts (medians)")
     parser.add_argument("--sizes", default="10000,100000", help="synthetic site counts")
+    parser.add_argument(
+        "--memory-sizes", default="1000000", help="site counts drawn for memory only"
+    )
+    parser.add_argument(
+        "--tree",
+        type=Path,
+        action="append",
+        default=[],
+        help="another checkout whose app starts run in the same rounds",
+    )
+    parser.add_argument(
+        "--only-start", action="store_true", help="start to markers only (no in-process part)"
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        return child(args.child[0], args.child[1] if len(args.child) > 1 else None)
+        kind = args.child[0]
+        stamps = child_floor() if kind == "floor" else child_app(args.child[1])
+        print(RESULT + json.dumps(stamps), flush=True)
+        return 0 if "drawn" in stamps else 1
 
     from explorer.web.engine import environment_problem
 
@@ -469,26 +584,36 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{Path(__file__).name}: {problem}", file=sys.stderr)
         return 2
     sizes = [int(s) for s in args.sizes.split(",") if s]
+    memory_sizes = [int(s) for s in args.memory_sizes.split(",") if s]
     from explorer import DEMO_SITES
 
     load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
     print(f"Machine: {os.cpu_count()} cores, load average {load} at the start.\n")
 
     with tempfile.TemporaryDirectory(prefix="cse-bench-") as tmp:
-        files: dict[str, Path | None] = {"floor (bare QWebEngineView)": None, "demo": DEMO_SITES}
+        work = Path(tmp)
+        # The in-process part's map pages are cached here too, never in the user's cache.
+        os.environ["EXPLORER_CACHE_DIR"] = str(work / "page-cache-parent")
+        files: dict[str, Path] = {"demo": DEMO_SITES}
         for n in sizes:
-            files[f"{n:,} sites"] = write_synthetic(Path(tmp), n)
-        print(f"## Start to markers drawn (fresh process each, best of {args.repeat})\n")
-        print(start_to_markers(args.repeat, files))
+            files[f"{n:,} sites"] = write_synthetic(work, n)
+        trees = [ROOT, *(t.resolve() for t in args.tree)]
+        print(f"## Start to markers drawn (fresh process each, medians of {args.repeat} rounds)\n")
+        start_table, _ = start_to_markers(args.repeat, files, trees, work)
+        print(start_table, flush=True)
+        if args.only_start:
+            load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+            print(f"\nLoad average at the end: {load}.")
+            return 0
 
-    from explorer.web.view import prepare_application
+        from explorer.web.view import prepare_application
 
-    prepare_application()
-    from explorer.web.engine import make_application
+        prepare_application()
+        from explorer.web.engine import make_application
 
-    make_application([])
-    resets, frames, memory = in_process(sizes)
-    print("\n## Sites reaching the page (the map alone, best of 3)\n")
+        make_application([])
+        resets, frames, memory = in_process(sizes, memory_sizes)
+    print("\n## Sites reaching the page (the map alone, best of 3; memory-only sizes once)\n")
     print(resets)
     print(f"\n## Frame times in the page while moving the map {frames}")
     print("\n## Memory after drawing\n")

@@ -53,9 +53,14 @@ def run_gui(argv: list[str]) -> int:
         print(f"explorer: error: {problem}", file=sys.stderr)
         return 2
     app = make_application([])
+    # The map first: Chromium starts and loads the page in its own processes while this
+    # one imports and builds the rest of the window.
+    from explorer.web.view import MapView
+
+    map_view = MapView()
     from explorer.ui.main_window import MainWindow
 
-    window = MainWindow()
+    window = MainWindow(map_view=map_view)
     # The window shows first; a file is read off the UI thread, with progress and Cancel
     # in the status bar, and the map draws its sites when the read is done.
     window.show()

@@ -13,6 +13,12 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 if hasattr(os, "geteuid") and os.geteuid() == 0:
     os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
 os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--disable-gpu --disable-background-networking")
+# Built map pages are cached between runs (explorer.web.page_cache): the suite keeps
+# them in its own directory, never in the user's cache.
+if "EXPLORER_CACHE_DIR" not in os.environ:
+    import tempfile
+
+    os.environ["EXPLORER_CACHE_DIR"] = tempfile.mkdtemp(prefix="cse-test-cache-")
 
 
 def pytest_sessionfinish(session, exitstatus) -> None:  # noqa: ANN001

@@ -337,7 +337,7 @@ def test_assumptions_list_catalogue_figures_and_factors(built: tuple[ReportInfo,
     assert "÷ 989" in flat_part
     assert "https://www.nvidia.com/en-us/data-center/h100/" in flat_part  # catalogue's source
     assert "approximate" in flat_part
-    assert "GeoNames (geonames.org), CC BY 4.0" in flat_part
+    assert "GeoNames (geonames.org), licensed under CC BY 4.0" in flat_part
     assert "Natural Earth" in flat_part
 
 

@@ -63,7 +63,6 @@ from explorer.ui.compare_dialog import CompareDialog
 from explorer.ui.conflict_dialog import ConflictDialog
 from explorer.ui.date_strip import AsOfStrip
 from explorer.ui.date_text import as_of_words
-from explorer.ui.export_dialog import ExportDialog
 from explorer.ui.history_panel import HistoryPanel
 from explorer.ui.load_job import LoadJob, LoadProgress
 from explorer.ui.open_database_dialog import OpenDatabaseDialog
@@ -80,6 +79,7 @@ from explorer.web.view import MapView
 
 if TYPE_CHECKING:
     from explorer.io.opening import OpenedFile
+    from explorer.ui.export_dialog import ExportDialog
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +102,10 @@ class MainWindow(QMainWindow):
     settings : QSettings, optional
         Layout and recent files (default: the application's).
     parent : QWidget, optional
+    map_view : MapView, optional
+        The map, if it was made before the window (``explorer`` makes it first, so
+        Chromium loads the page while the rest of the window is imported and built);
+        by default the window makes its own.
     """
 
     projectOpened = Signal(str)
@@ -112,6 +116,7 @@ class MainWindow(QMainWindow):
         catalogue: ChipCatalogue | None = None,
         settings: QSettings | None = None,
         parent: QWidget | None = None,
+        map_view: MapView | None = None,
     ) -> None:
         super().__init__(parent)
         self.settings = settings or QSettings()
@@ -122,7 +127,7 @@ class MainWindow(QMainWindow):
         self._session_events = SessionSignals(self.session, self)
         self.link = CatalogueLink(self.session, self)
 
-        self.map_view = MapView(self)
+        self.map_view = MapView(self) if map_view is None else map_view
         self.map = MapController(self.map_view, self.session)
         self.region_map = RegionMapController(self.map_view, self.session, self)
         # The date every live total counts up to sits above the map it also drives.
@@ -1123,6 +1128,10 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ export
     def make_export_dialog(self) -> ExportDialog:
         """The export dialog bound to what the window holds when an export starts."""
+        # Imported on first export: its snapshot, report and HTML writers are not
+        # needed to start the window.
+        from explorer.ui.export_dialog import ExportDialog
+
         self.panel.commit()
         dialog = ExportDialog(
             sites_provider=self.store.sites,

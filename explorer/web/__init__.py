@@ -6,6 +6,8 @@ QtWebEngine view that shows it.
 - :mod:`explorer.web.legend` — the site legend's rows, from the palette (no Qt)
 - :mod:`explorer.web.page` — ``build_map_html`` / ``write_map_page``, and the page's
   start configuration (``page_config``: protocol and palette) (no Qt)
+- :mod:`explorer.web.page_cache` — the built page kept between runs, keyed by a hash of
+  its inputs (no Qt)
 - :mod:`explorer.web.payload` — strict JSON for the page (no Qt)
 - :mod:`explorer.web.site_columns` — what the page is told about sites: typed columns,
   counted on the session's date (campus remainder, supersession, export rules then)

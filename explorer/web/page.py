@@ -4,6 +4,11 @@
 assets it references (Leaflet from xstatic-leaflet, our ``explorer/resources/map`` files), into
 a directory that :class:`explorer.web.view.MapView` loads with a ``file://`` URL.
 
+folium renders the page once per set of inputs: the result is kept in the user's cache
+directory (:mod:`explorer.web.page_cache`) under a hash of everything it is built from,
+so a start with nothing changed reads it back and does not import folium (nor the
+pandas, jinja2 and branca it brings: about a second on the project's 2-core machine).
+
 Why a directory and ``file://`` rather than ``setHtml`` or a custom URL scheme:
 ``setHtml`` is limited to 2 MB (the basemap alone is over 1 MB) and a custom scheme
 has to be registered before any QtWebEngine object exists, which makes start-up order
@@ -25,27 +30,28 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
+import importlib.util
 import json
 import logging
 import math
 import re
 import shutil
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import folium
 import xstatic.pkg.leaflet as xstatic_leaflet
-from branca.element import MacroElement
-from folium.template import Template
-from folium.utilities import JsCode
 
 from explorer import GEODATA, RESOURCES
 from explorer.core.credits import MAP_DATA_SHORT
+from explorer.web.page_cache import page_cache_dir, page_key, read_page, write_page
 from explorer.web.palette import page_palette
 from explorer.web.payload import to_json
 from explorer.web.protocol import page_protocol
+
+if TYPE_CHECKING:
+    from branca.element import MacroElement
 
 log = logging.getLogger(__name__)
 
@@ -240,28 +246,44 @@ def page_config() -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------- page hooks
-class _PageCall(MacroElement):
-    """Calls one of our page functions with the map and a JS config object.
-
-    ``config`` goes through folium's ``tojavascript``: plain values are escaped JSON,
-    folium elements become their JS variable names (so the page can find its layers).
-    """
-
-    _template = Template(
-        """
+# folium (with pandas, jinja2 and branca under it) is imported only when a page is
+# really rendered, not at every start: the rendered page is kept (see page_cache).
+_PAGE_CALL_TEMPLATE = """
         {% macro script(this, kwargs) %}
             {{ this.function }}({{ this._parent.get_name() }}, {{ this.config|tojavascript }});
         {% endmacro %}
         """
-    )
 
-    def __init__(self, function: str, config: Mapping[str, Any]) -> None:
-        super().__init__()
-        if not re.fullmatch(r"CSE\.[A-Za-z]+", function):
-            raise ValueError(f"page function must be CSE.<name>, got {function!r}")
-        self._name = "PageCall"
-        self.function = function
-        self.config = dict(config)
+
+@functools.cache
+def _page_call_type() -> Callable[[str, Mapping[str, Any]], MacroElement]:
+    """The folium element that calls one of our page functions (built on first use)."""
+    from branca.element import MacroElement
+    from folium.template import Template
+
+    class _PageCall(MacroElement):
+        """Calls one of our page functions with the map and a JS config object.
+
+        ``config`` goes through folium's ``tojavascript``: plain values are escaped
+        JSON, folium elements become their JS variable names (so the page can find its
+        layers).
+        """
+
+        _template = Template(_PAGE_CALL_TEMPLATE)
+
+        def __init__(self, function: str, config: Mapping[str, Any]) -> None:
+            super().__init__()
+            if not re.fullmatch(r"CSE\.[A-Za-z]+", function):
+                raise ValueError(f"page function must be CSE.<name>, got {function!r}")
+            self._name = "PageCall"
+            self.function = function
+            self.config = dict(config)
+
+    return _PageCall
+
+
+def _page_call(function: str, config: Mapping[str, Any]) -> MacroElement:
+    return _page_call_type()(function, config)
 
 
 def _style_function(style: Mapping[str, Any]) -> Callable[[dict[str, Any]], dict[str, Any]]:
@@ -280,8 +302,9 @@ def build_map_html(
     zoom: int = DEFAULT_ZOOM,
     online_tiles: bool = False,
     basemap_dir: Path | None = None,
+    cache_dir: Path | None = None,
 ) -> str:
-    """Render the map page.
+    """Render the map page (or read it back from the disk cache, see below).
 
     Parameters
     ----------
@@ -295,6 +318,11 @@ def build_map_html(
     basemap_dir : Path, optional
         Where the basemap GeoJSON files are; defaults to ``explorer/geodata/basemap``. Missing
         files are skipped.
+    cache_dir : Path, optional
+        Where built pages are kept between runs (default
+        :func:`~explorer.web.page_cache.page_cache_dir`). A page is read back only when
+        every input of the build is unchanged (:func:`_page_inputs`); otherwise folium
+        renders it and it is stored. The cache failing is logged, never fatal.
 
     Returns
     -------
@@ -308,10 +336,13 @@ def build_map_html(
     if isinstance(zoom, bool) or not isinstance(zoom, int) or not MIN_ZOOM <= zoom <= MAX_ZOOM:
         raise ValueError(f"zoom must be a whole number from {MIN_ZOOM} to {MAX_ZOOM}, got {zoom!r}")
     directory = (BASEMAP_DIR if basemap_dir is None else Path(basemap_dir)).resolve()
+    cache = page_cache_dir() if cache_dir is None else Path(cache_dir)
     # Every map view (and every snapshot) asks for the same page; reading, checking and
     # rendering 1.3 MB of basemap took ~0.6 s each time. The files' sizes and mtimes
     # are part of the key, so an edited basemap is picked up.
-    return _render_map_html(lat, lon, zoom, online_tiles, directory, _basemap_stamp(directory))
+    return _cached_map_html(
+        lat, lon, zoom, online_tiles, directory, _basemap_stamp(directory), cache
+    )
 
 
 def _basemap_stamp(directory: Path) -> tuple[tuple[str, int, int], ...]:
@@ -326,14 +357,80 @@ def _basemap_stamp(directory: Path) -> tuple[tuple[str, int, int], ...]:
 
 
 @functools.lru_cache(maxsize=8)
-def _render_map_html(
+def _cached_map_html(
     lat: float,
     lon: float,
     zoom: int,
     online_tiles: bool,
     directory: Path,
     _stamp: tuple[tuple[str, int, int], ...],
+    cache_dir: Path,
 ) -> str:
+    """The page: from memory in this process, else from the disk cache, else folium."""
+    key = page_key(_page_inputs(lat, lon, zoom, online_tiles, directory))
+    html = read_page(cache_dir, key)
+    if html is None:
+        html = _render_map_html(lat, lon, zoom, online_tiles, directory)
+        write_page(cache_dir, key, html)
+    return html
+
+
+#: Libraries whose version changes what folium renders.
+_BUILD_LIBRARIES = ("folium", "branca", "jinja2")
+
+
+def _library_stamp(name: str) -> bytes:
+    """Where ``name`` is installed and the bytes that carry its version, read from its
+    own files without importing it (``importlib.metadata`` alone would add ~75 ms to a
+    start): its ``__init__.py`` and, if it has one, its ``_version.py``."""
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.origin is None:
+        return b"-"
+    package = Path(spec.origin).parent
+    stamp = [spec.origin.encode()]
+    for filename in ("__init__.py", "_version.py"):
+        try:
+            stamp.append((package / filename).read_bytes())
+        except OSError:
+            stamp.append(b"-")
+    return b"\0".join(stamp)
+
+
+def _page_inputs(
+    lat: float, lon: float, zoom: int, online_tiles: bool, directory: Path
+) -> Iterator[tuple[str, bytes]]:
+    """Everything the rendered page depends on, named, for the disk cache's key.
+
+    The view and its options; this module's own source (the build code, the styles
+    and layer lists); the credit and notes it writes; the page configuration; the
+    basemap files' bytes (and which are missing); our JS and CSS; the Leaflet release
+    and the versions of the libraries that render the page. A change to any of them
+    gives a new key.
+    """
+    yield "format", b"1"
+    yield "view", json.dumps([lat, lon, zoom, online_tiles]).encode()
+    yield "basemap_dir", str(directory).encode()
+    yield "page.py", Path(__file__).read_bytes()
+    yield "texts", json.dumps([ATTRIBUTION, PROVINCE_NOTE, QWEBCHANNEL_URL]).encode()
+    yield "config", to_json(page_config()).encode()
+    for layer in BASEMAP_LAYERS:
+        try:
+            yield f"basemap/{layer.filename}", (directory / layer.filename).read_bytes()
+        except OSError:
+            yield f"basemap-missing/{layer.filename}", b""
+    for rel, src in sorted(page_assets().items()):
+        if rel.startswith("map/"):
+            yield rel, src.read_bytes()
+    yield "leaflet", str(getattr(xstatic_leaflet, "VERSION", "-")).encode()
+    for name in _BUILD_LIBRARIES:
+        yield f"library/{name}", _library_stamp(name)
+
+
+def _render_map_html(lat: float, lon: float, zoom: int, online_tiles: bool, directory: Path) -> str:
+    """Render the page with folium (imported here: only a cache miss needs it)."""
+    import folium
+    from folium.utilities import JsCode
+
     m = folium.Map(
         location=(lat, lon),
         zoom_start=zoom,
@@ -361,7 +458,7 @@ def _render_map_html(
     m.default_css = [("leaflet_css", "leaflet/leaflet.css"), ("cse_css", "map/map.css")]
 
     loaded = {layer.key: load_basemap_layer(directory, layer) for layer in BASEMAP_LAYERS}
-    _PageCall(
+    _page_call(
         "CSE.setupMap",
         {
             "attribution": ATTRIBUTION,
@@ -428,7 +525,7 @@ def _render_map_html(
     # A list of {key, layer}: folium would camelCase the keys of a dict.
     basemap_refs = [{"key": key, "layer": layer} for key, layer in layers.items()]
     # The layer switcher too, so a boundary layer loaded later can be listed in it.
-    _PageCall(
+    _page_call(
         "CSE.start",
         {"sitesLayer": sites, "basemap": basemap_refs, "layerControl": layer_control},
     ).add_to(m)

@@ -19,9 +19,9 @@ from typing import Any
 
 from shapely.geometry import MultiPolygon, Polygon
 
+from explorer.geo import regions as geo_regions
 from explorer.geo.region_store import RegionEntry, Vertex
 from explorer.geo.regions import (
-    GEOD,
     MERCATOR_MAX_LAT,
     CircleRegion,
     PolygonRegion,
@@ -72,7 +72,11 @@ def region_handles(entry: RegionEntry) -> list[list[float]]:
     """
     region = entry.region
     if isinstance(region, CircleRegion):
-        lon, lat, _ = GEOD.fwd(region.lon, region.lat, RADIUS_HANDLE_AZIMUTH, region.radius_m)
+        # GEOD through the module: pyproj is loaded on a circle's first handle, not
+        # when the map starts.
+        lon, lat, _ = geo_regions.GEOD.fwd(
+            region.lon, region.lat, RADIUS_HANDLE_AZIMUTH, region.radius_m
+        )
         return [[region.lon, region.lat], [float(lon), float(lat)]]
     if isinstance(region, PolygonRegion):
         if region.kind == "rectangle":

@@ -1,0 +1,78 @@
+"""What starting the window costs in imports (issue 10, cold start).
+
+The start path must not import what only other features need: folium (with pandas,
+jinja2 and branca under it) builds the map page only when the page is not cached,
+geopandas/pyogrio read other formats, pyproj measures circles. Each probe runs in a
+fresh interpreter, as ``explorer`` starts, and lists the heavy modules it ended with.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+PROBE = r"""
+import json, sys
+from pathlib import Path
+import explorer.app  # the composition root, as `explorer` imports it
+from explorer import DEMO_SITES
+from explorer.web.engine import make_application
+
+app = make_application([])
+from PySide6.QtCore import QEventLoop, QSettings, QTimer
+from explorer.ui.main_window import MainWindow
+
+HEAVY = ("folium", "jinja2", "branca", "pandas", "geopandas", "pyogrio", "pyproj")
+heavy = lambda: sorted(m for m in HEAVY if m in sys.modules)
+window = MainWindow(settings=QSettings(sys.argv[1], QSettings.Format.IniFormat))
+window.show()
+loop = QEventLoop()
+QTimer.singleShot(60_000, loop.quit)
+window.map.ready.connect(loop.quit)
+if not window.map.bridge.is_page_ready:
+    loop.exec()
+report = {"ready": window.map.bridge.is_page_ready, "window": heavy()}
+opened = window.open_path(DEMO_SITES, interactive=False)
+report["demo"] = heavy() if opened and len(window.session.sites) > 0 else ["(not opened)"]
+print(json.dumps(report), flush=True)
+"""
+
+
+def _start(tmp_path: Path, cache: Path) -> dict[str, object]:
+    env = dict(os.environ)
+    env["EXPLORER_CACHE_DIR"] = str(cache)
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE, str(tmp_path / "settings.ini")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=180,
+        check=False,
+    )
+    lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
+    assert lines, f"the start probe failed ({out.returncode}):\n{out.stderr[-3000:]}"
+    return json.loads(lines[-1])
+
+
+def test_a_start_with_the_page_cached_imports_no_folium_pandas_or_geopandas(
+    tmp_path: Path,
+) -> None:
+    cache = tmp_path / "cache"
+    # First start after an install: the page is built, so folium is imported (this is
+    # what the second start is compared with: the probe does see folium when it loads).
+    first = _start(tmp_path, cache)
+    assert first["ready"] is True
+    assert "folium" in first["window"]  # type: ignore[operator]
+    assert list((cache / "map-page").glob("*.html")), "the built page was not kept"
+
+    second = _start(tmp_path, cache)
+    assert second["ready"] is True
+    assert second["window"] == []
+    # Reading the demo (GeoJSON) needs no geopandas, pyogrio, folium or pyproj either.
+    # (pandas may come with it: pyarrow imports it the first time it converts a Python
+    # list, and the GeoJSON reader hands it lists.)
+    demo = set(second["demo"])  # type: ignore[arg-type]
+    assert demo <= {"pandas"}, f"reading the demo imported {sorted(demo)}"
