@@ -117,3 +117,53 @@ def test_totals_of_a_geoparquet_file_does_not_import_pandas(tmp_path: Path) -> N
     )
     *_, last = out.stdout.strip().splitlines()
     assert json.loads(last) == []
+
+
+def _dictionaries(values: list[str | None], cut: int) -> list[pa.Array]:
+    """The values as dictionary arrays: as encoded, sliced, with values no row uses, the
+    same value twice in the dictionary, and with large_string values."""
+    plain = pa.array(values, type=pa.string())
+    enc = plain.dictionary_encode()
+    spare = pa.array(["unused \x01", " ", *[v for v in values if v is not None]], type=pa.string())
+    index = {}
+    for j, v in enumerate(spare.to_pylist()):
+        index.setdefault(v, j)
+    doubled = pa.DictionaryArray.from_arrays(
+        pa.array([None if v is None else index[v] for v in values], type=pa.int32()),
+        pa.concat_arrays([spare, spare]),
+    )
+    padded = pa.array(["pad"] * cut + values, type=pa.string()).dictionary_encode().slice(cut)
+    large = pa.DictionaryArray.from_arrays(enc.indices, enc.dictionary.cast(pa.large_string()))
+    return [enc, doubled, padded, large]
+
+
+@settings(max_examples=200, deadline=None)
+@given(VALUES, st.integers(0, 3))
+def test_dictionary_columns_answer_as_plain_ones(values: list[str | None], cut: int) -> None:
+    n = len(values)
+    want_text, _ = av.as_text(pa.array(values, type=pa.string()), n)
+    for arr in _dictionaries(values, cut):
+        text, odd = av.as_text(arr, n)
+        assert not odd.any()
+        assert av.is_dictionary(text)
+        assert av.decoded(text).to_pylist() == values
+        for got, want in (
+            (av.token_like(text, _ID_FIRST, _ID_REST, _ID_MAX), None),
+            (av.has_control(text, _CONTROL), av.has_control(want_text, _CONTROL)),
+            (av.longer_than(text, 3), av.longer_than(want_text, 3)),
+            (av.is_blank(text), av.is_blank(want_text)),
+            (av.is_in(text, ["a", " a", ""]), av.is_in(want_text, ["a", " a", ""])),
+            (av.matches(text, "^a"), av.matches(want_text, "^a")),
+            (av.null_mask(text), av.null_mask(want_text)),
+            (av.text_length(text), av.text_length(want_text)),
+        ):
+            if want is None:
+                want = av.token_like(want_text, _ID_FIRST, _ID_REST, _ID_MAX)
+            assert got.tolist() == want.tolist()
+        assert av.decoded(av.stripped(text)).to_pylist() == av.stripped(want_text).to_pylist()
+        assert av.to_objects(text).tolist() == av.to_objects(want_text).tolist()
+        assert sorted(av.distinct(text)) == sorted(av.distinct(want_text))
+        blank = av.is_blank(text)
+        assert av.decoded(av.with_default(text, blank, "x")).to_pylist() == (
+            av.with_default(want_text, blank, "x").to_pylist()
+        )

@@ -575,3 +575,150 @@ def test_columns_snapshot_equals_the_snapshot_of_sites(
     for name in ("chips", "chips_low", "chips_high", "counted", "lon", "lat"):
         assert np.array_equal(getattr(got, name), getattr(want, name)), name
     assert np.array_equal(got.reported_power_mw, want.reported_power_mw, equal_nan=True)
+
+
+@pytest.mark.parametrize("as_of", [None, "2025-12-31"])
+def test_one_line_per_site_snapshot_equals_the_snapshot_of_sites(
+    cat: ChipCatalogue, tmp_path: Path, as_of: str | None
+) -> None:
+    """No site with two counted lines (each stored in its cell, not summed): still the
+    snapshot the sites give, with sites without lines, a cancelled line, a dated one and
+    a range among them."""
+    from datetime import date
+
+    from explorer.geo.totals import SiteArrays
+
+    lines = [
+        (HardwareLine("H100", 8),),
+        (),
+        (HardwareLine("H20", 64, online="2026-03"),),
+        (HardwareLine("H200", 10, chips_low=5, chips_high=20),),
+        (HardwareLine("H100", 7, status="cancelled"), HardwareLine("H20", 3)),
+        (HardwareLine("H200", 1),),
+    ]
+    sites = [
+        Site(id=f"s{i}", name=f"S {i}", lon=80.0 + i, lat=40.0, hardware=hw)
+        for i, hw in enumerate(lines)
+    ]
+    path = tmp_path / "s.parquet"
+    write_sites(path, sites)
+    day = date.fromisoformat(as_of) if as_of else None
+    got = open_file(path, catalogue=cat).columns.site_arrays(cat, as_of=day)
+    want = SiteArrays.from_sites(sites, cat, as_of=day)
+    for name in ("chips", "chips_low", "chips_high", "counted"):
+        assert np.array_equal(getattr(got, name), getattr(want, name)), name
+
+
+def _hostile_flat_table(n: int, seed: int) -> Any:
+    """A flat-schema Parquet table whose few-valued text columns hold every kind of bad
+    value (unknown model, misspelt status, control character, padding, blanks, nulls,
+    impossible dates), and a few repeated ids."""
+    import pyarrow as pa
+
+    rng = random.Random(seed)
+    pick = {
+        "status": ["planned", "operational", "plannned", " planned ", "", None],
+        "chip_model": ["H100", "H200", " H20 ", "H999", "", None],
+        "operator": ["Op A", "Op B", "\x01Op", "", None],
+        "province": ["Xinjiang", "Qinghai", "Q" * 101, None],
+        "confidence": ["illustrative", "high", "bogus", None],
+        "online": ["2026-06", "2026-13", "", None],
+        "line_status": ["unknown", "cancelled", "weird", None],
+    }
+    cols: dict[str, list[Any]] = {k: [rng.choice(v) for _ in range(n)] for k, v in pick.items()}
+    cols["id"] = [f"s{i}" if i % 500 else "s7" for i in range(n)]
+    cols["name"] = [f"Site {i}" for i in range(n)]
+    cols["chips"] = [rng.randrange(0, 4000) for _ in range(n)]
+    cols["lon"] = [rng.uniform(73, 103) for _ in range(n)]
+    cols["lat"] = [rng.uniform(32, 50) for _ in range(n)]
+    return pa.table(cols)
+
+
+def test_geoparquet_dictionary_columns_read_as_plain_ones(
+    cat: ChipCatalogue, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Columns read as dictionaries give the same sites, problems and totals as the same
+    columns read plain."""
+    import pyarrow.parquet as pq
+
+    from explorer.io import geoparquet
+
+    path = tmp_path / "flat.parquet"
+    pq.write_table(_hostile_flat_table(3000, seed=3), path, row_group_size=700)
+    results = []
+    for threshold in (0.0, 1e9):  # no column as a dictionary, every text column as one
+        monkeypatch.setattr(geoparquet, "_DICTIONARY_BYTES_PER_ROW", threshold)
+        chosen = geoparquet._few_values(pq.ParquetFile(path))
+        assert bool(chosen) == bool(threshold)
+        got = read_sites(path, strict=False, catalogue=cat)
+        arrays = got.columns.site_arrays(cat)
+        results.append((got, arrays, got.columns.illustrative_count()))
+    (plain, plain_arrays, plain_ill), (dicts, dict_arrays, dict_ill) = results
+    assert [str(p) for p in dicts.problems] == [str(p) for p in plain.problems]
+    assert len(plain.problems) > 1000
+    assert dicts.sites == plain.sites
+    assert len(plain.sites) > 100
+    assert np.array_equal(dict_arrays.chips, plain_arrays.chips)
+    assert dict_ill == plain_ill > 0
+
+
+def test_few_valued_columns_of_a_large_file_are_read_as_dictionaries(tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    from explorer.io.geoparquet import _few_values
+
+    path = tmp_path / "flat.parquet"
+    pq.write_table(_hostile_flat_table(20_000, seed=4), path)
+    chosen = set(_few_values(pq.ParquetFile(path)))
+    assert {"status", "chip_model", "confidence", "line_status"} <= chosen
+    assert not chosen & {"id", "name"}
+
+
+def _flat_mutated_geojson(path: Path, n: int, seed: int) -> None:
+    rng = random.Random(seed)
+    models: list[Any] = ["H100", "H200", " H20 ", "H999", "", None, 12, True, ["H100"]]
+    counts: list[Any] = [8, 4000, "12", "12.5", "n/a", -1, None, "", 2e7, True, 3.0]
+    feats = []
+    for i in range(n):
+        props: dict[str, Any] = {
+            "id": f"s{i}" if i % 97 else rng.choice([f"s{i}", " padded ", 7, "s1"]),
+            "name": f"Site {i}",
+            "status": rng.choice(["planned", "Planned", None]),
+            "chip_model": rng.choice(models),
+            "chips": rng.choice(counts),
+        }
+        if rng.random() < 0.2:
+            props["line_status"] = rng.choice(["cancelled", "bogus", None])
+        if rng.random() < 0.2:
+            props["online"] = rng.choice(["2026-06", "2026-13", 2026])
+        feats.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [80.0 + i % 20, 40.0]},
+                "properties": props,
+            }
+        )
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": feats}), "utf-8")
+
+
+def test_flat_geojson_checked_in_bulk_as_record_by_record(
+    cat: ChipCatalogue, tmp_path: Path
+) -> None:
+    """Flat models and counts of every type: the bulk checks (converting them once) keep
+    and refuse exactly what the per-record path does, worded the same."""
+    from explorer.io.column_check import check_sites
+    from explorer.io.geojson_read import read_geojson_raw
+
+    path = tmp_path / "flat.geojson"
+    _flat_mutated_geojson(path, 3000, seed=9)
+    results = []
+    for slow in (False, True):
+        raw, _, _ = read_geojson_raw(path, path.read_bytes())
+        if slow:  # every record the per-record way
+            raw.odd = np.ones(raw.n, dtype=bool)
+        columns, problems = check_sites(raw, cat)
+        results.append((columns.sites(), [str(p) for p in problems]))
+    (bulk_sites, bulk_problems), (slow_sites, slow_problems) = results
+    assert bulk_problems == slow_problems
+    assert bulk_sites == slow_sites
+    assert len(bulk_sites) > 300 and len(bulk_problems) > 1000

@@ -91,6 +91,14 @@ def from_bools(mask: np.ndarray) -> pa.Array:
     return pa.Array.from_buffers(pa.bool_(), n, [None, pa.py_buffer(packed)])
 
 
+def from_floats(values: np.ndarray, present: np.ndarray) -> pa.Array:
+    """A float64 Arrow array of numpy values, null where ``present`` is False."""
+    data = np.ascontiguousarray(values, dtype=np.float64)
+    n = int(data.shape[0])
+    validity = None if present.all() else pa.py_buffer(np.packbits(present, bitorder="little"))
+    return pa.Array.from_buffers(pa.float64(), n, [validity, pa.py_buffer(data)])
+
+
 def from_ints(values: np.ndarray) -> pa.Array:
     """An int64 Arrow array (no nulls) of numpy integers (row numbers for ``take``)."""
     data = np.ascontiguousarray(values, dtype=np.int64)
@@ -117,6 +125,7 @@ __all__ = [
     "bools",
     "floats",
     "from_bools",
+    "from_floats",
     "from_ints",
     "ints",
     "strings",

@@ -9,6 +9,11 @@ slow way, by :func:`explorer.core.schema.parse_site`, which decides and words an
 problem exactly as it always has. So every rule here only has to be *sufficient*: a
 value that is not odd must be one ``parse_site`` accepts and reads the same way.
 
+A text column may also come as a dictionary array (a GeoParquet column of few distinct
+values, read as such: see :mod:`explorer.io.geoparquet`): every check then runs on the
+distinct values only and is spread to the rows through the indices, with the same
+answer, null for null, as on the plain column.
+
 Conversions go through :mod:`explorer.io.arrow_buffers` (no pandas), and the checks a
 valid file passes are answered from the arrays' bytes where that is exact and cheaper
 than the Arrow kernel (no byte below 0x20 means no control character; no value longer in
@@ -55,6 +60,42 @@ def _mask(arr: pa.Array) -> np.ndarray:
     return ab.bools(arr)
 
 
+def is_dictionary(arr: pa.Array) -> bool:
+    """Whether ``arr`` is a dictionary array (distinct values plus an index per row)."""
+    return pa.types.is_dictionary(arr.type)
+
+
+def _spread(arr: pa.Array, per_value: np.ndarray, at_null: Any) -> np.ndarray:
+    """What ``per_value`` says of each distinct value of dictionary array ``arr``, for
+    every row; ``at_null`` where the row is null."""
+    n = len(arr)
+    if arr.null_count == n or per_value.shape[0] == 0:
+        return np.full(n, at_null, dtype=per_value.dtype)
+    codes = ab.ints(arr.indices)
+    if not arr.null_count:
+        return per_value[codes]
+    ok = ab.valid(arr)
+    out = per_value[np.where(ok, codes, 0)]  # a null row's index may be anything
+    out[~ok] = at_null
+    return out
+
+
+def decoded(arr: pa.Array) -> pa.Array:
+    """A dictionary array as the plain array of its values (any other array as it is)."""
+    if not is_dictionary(arr):
+        return arr
+    return arr.dictionary.take(arr.indices)
+
+
+def _text_dictionary(arr: pa.Array) -> pa.Array:
+    """A dictionary array of text with ``string`` values (``large_string`` cast: the
+    dictionary is small)."""
+    values = arr.dictionary
+    if pa.types.is_large_string(values.type):
+        return pa.DictionaryArray.from_arrays(arr.indices, values.cast(pa.string()))
+    return arr
+
+
 def as_text(values: Column, n: int) -> tuple[pa.Array, np.ndarray]:
     """``values`` as an Arrow string array (null where missing or odd) and the odd mask.
 
@@ -64,6 +105,11 @@ def as_text(values: Column, n: int) -> tuple[pa.Array, np.ndarray]:
     odd = np.zeros(n, dtype=bool)
     if isinstance(values, pa.Array | pa.ChunkedArray):
         arr = combine(values)
+        if is_dictionary(arr):
+            value_type = arr.type.value_type
+            if pa.types.is_string(value_type) or pa.types.is_large_string(value_type):
+                return _text_dictionary(arr), odd
+            arr = decoded(arr)
         if pa.types.is_string(arr.type):
             return arr, odd
         if pa.types.is_large_string(arr.type):
@@ -100,7 +146,7 @@ def as_number(values: Column, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarra
         nan = np.isnan(out)
         return out, ~nan, nan
     if isinstance(values, pa.Array | pa.ChunkedArray):
-        arr = combine(values)
+        arr = decoded(combine(values))
         t = arr.type
         if pa.types.is_integer(t) or pa.types.is_floating(t):
             out = ab.floats(arr)
@@ -167,6 +213,8 @@ def _byte_lengths(arr: pa.Array) -> np.ndarray:
 
 def text_length(arr: pa.Array) -> np.ndarray:
     """Code points per value (0 where null), as ``len(str)`` counts them."""
+    if is_dictionary(arr):
+        return _spread(arr, text_length(arr.dictionary), 0)
     lengths = ab.floats(pc.utf8_length(arr))
     return np.where(np.isnan(lengths), 0, lengths).astype(np.int64)
 
@@ -176,6 +224,8 @@ def longer_than(arr: pa.Array, limit: int) -> np.ndarray:
     n = len(arr)
     if arr.null_count == n or n == 0:
         return np.zeros(n, dtype=bool)
+    if is_dictionary(arr):
+        return _spread(arr, longer_than(arr.dictionary, limit), False)
     # A value has at least as many bytes as characters: within the limit in bytes, the
     # characters need no counting.
     if int(_byte_lengths(arr).max()) <= limit:
@@ -193,6 +243,8 @@ def has_control(arr: pa.Array, pattern: str) -> np.ndarray:
     n = len(arr)
     if arr.null_count == n or n == 0:
         return np.zeros(n, dtype=bool)
+    if is_dictionary(arr):
+        return _spread(arr, has_control(arr.dictionary, pattern), False)
     offsets, data = ab.text_parts(arr)
     span = data[int(offsets[0]) : int(offsets[-1])]
     if not span.size or (int(span.min()) >= 0x20 and not (span == 0x7F).any()):
@@ -217,6 +269,8 @@ def _may_need_trim(arr: pa.Array) -> bool:
 
 def stripped(arr: pa.Array) -> pa.Array:
     """Values with leading and trailing whitespace removed as ``str.strip()`` does."""
+    if is_dictionary(arr):
+        return pa.DictionaryArray.from_arrays(arr.indices, stripped(arr.dictionary))
     if arr.null_count == len(arr) or not _may_need_trim(arr):
         return arr
     return pc.utf8_trim(arr, characters=PY_WHITESPACE)
@@ -226,6 +280,8 @@ def is_in(arr: pa.Array, allowed: Sequence[str]) -> np.ndarray:
     """Mask of values that are one of ``allowed`` (False where null)."""
     if arr.null_count == len(arr):
         return np.zeros(len(arr), dtype=bool)
+    if is_dictionary(arr):
+        return _spread(arr, is_in(arr.dictionary, allowed), False)
     return _mask(pc.is_in(arr, value_set=ab.strings(list(allowed))))
 
 
@@ -233,6 +289,8 @@ def matches(arr: pa.Array, pattern: str) -> np.ndarray:
     """Mask of values matching ``pattern`` (RE2 syntax; False where null)."""
     if arr.null_count == len(arr):
         return np.zeros(len(arr), dtype=bool)
+    if is_dictionary(arr):
+        return _spread(arr, matches(arr.dictionary, pattern), False)
     return _mask(pc.match_substring_regex(arr, pattern))
 
 
@@ -247,6 +305,8 @@ def token_like(arr: pa.Array, first: str, rest: str, max_len: int) -> np.ndarray
     n = len(arr)
     if arr.null_count == n or n == 0:
         return np.zeros(n, dtype=bool)
+    if is_dictionary(arr):
+        return _spread(arr, token_like(arr.dictionary, first, rest, max_len), False)
     offsets, data = ab.text_parts(arr)
     lengths = np.diff(offsets)
     ok = (lengths >= 1) & (lengths <= max_len)
@@ -273,6 +333,8 @@ def is_blank(arr: pa.Array) -> np.ndarray:
     """Mask of null or empty values."""
     if arr.null_count == len(arr):
         return np.ones(len(arr), dtype=bool)
+    if is_dictionary(arr):
+        return _spread(arr, is_blank(arr.dictionary), True)
     empty = _byte_lengths(arr) == 0
     return empty | ~ab.valid(arr) if arr.null_count else empty
 
@@ -282,6 +344,8 @@ def to_objects(arr: pa.Array) -> np.ndarray:
     n = len(arr)
     if arr.null_count == n:  # a column the file does not have
         return np.full(n, "", dtype=object)
+    if is_dictionary(arr):  # a few strings, shared by the rows that hold them
+        return _spread(arr, to_objects(arr.dictionary), "")
     if arr.null_count:
         arr = arr.fill_null(ab.text_scalar(""))
     out = np.empty(n, dtype=object)
@@ -293,6 +357,7 @@ def with_default(arr: pa.Array, blank: np.ndarray, default: str) -> pa.Array:
     """``arr`` with ``default`` where ``blank``."""
     if not blank.any():
         return arr
+    arr = decoded(arr)
     if blank.all():
         return pa.repeat(ab.text_scalar(default), len(arr))
     return pc.if_else(ab.from_bools(blank), ab.text_scalar(default), arr)
@@ -300,6 +365,12 @@ def with_default(arr: pa.Array, blank: np.ndarray, default: str) -> pa.Array:
 
 def distinct(arr: pa.Array) -> list[str]:
     """The distinct non-null values of a string array."""
+    if is_dictionary(arr):
+        used = np.zeros(len(arr.dictionary), dtype=bool)
+        valid = ab.valid(arr)
+        used[ab.ints(arr.indices)[valid]] = True
+        values = arr.dictionary.filter(ab.from_bools(used)).to_pylist()
+        return list(dict.fromkeys(v for v in values if v is not None))
     return [v for v in pc.unique(arr.drop_null()).to_pylist() if v is not None]
 
 
@@ -327,4 +398,6 @@ __all__ = [
     "whole",
     "with_default",
     "distinct",
+    "decoded",
+    "is_dictionary",
 ]

@@ -34,6 +34,7 @@ from explorer.core.schema import (
 )
 from explorer.io import arrow_buffers as ab
 from explorer.io import arrow_values as av
+from explorer.io.distinct_text import surely_distinct
 from explorer.io.progress import Progress, report
 from explorer.io.records import record_label
 from explorer.io.site_columns import (
@@ -312,9 +313,17 @@ class _Checker:
     def ids(self) -> tuple[np.ndarray, pa.Array]:
         """(stripped ids as text for every record, the same as an Arrow array)."""
         arr, odd = av.as_text(self.col("id"), self.n)
+        arr = av.decoded(arr)  # ids are (nearly) all distinct: no use as a dictionary
         self.odd |= odd | ~av.token_like(arr, _ID_FIRST, _ID_REST, _ID_MAX)
         stripped = av.stripped(arr)
-        ids = av.to_objects(stripped)
+        original = self.col("id")
+        if isinstance(original, list) and stripped is arr and not arr.null_count and not odd.any():
+            # Every id is a str with nothing to trim: the reader's own strings, not a
+            # million new ones converted back from Arrow.
+            ids = np.empty(self.n, dtype=object)
+            ids[:] = original
+        else:
+            ids = av.to_objects(stripped)
         if odd.any():  # the per-record path reads str(value).strip(); so do duplicates
             c = self.col("id")
             for i in np.flatnonzero(odd):
@@ -357,15 +366,24 @@ class _Checker:
             odd |= dated & ~av.is_in(online, valid)
         ints: dict[str, np.ndarray] = {}
         for key in LINE_INTS:
-            c = cols.get(key, pa.nulls(m, pa.null()))
+            c = cols.get(key)
+            if c is None:  # a column the file does not have: no line gives one
+                if key == "chips":
+                    odd[:] = True
+                ints[key] = np.full(m, -1, dtype=np.int64)
+                continue
             vals, present, o = av.as_number(c, m)
-            odd |= o | av.whole(vals, present)
+            bad = o | av.whole(vals, present)
+            odd |= bad
             if key in ("chips", "chips_low", "chips_high"):
                 with np.errstate(invalid="ignore"):
                     odd |= present & (vals > MAX_CHIPS_PER_LINE)
             if key == "chips":
                 odd |= ~present
-            ints[key] = np.where(present, np.nan_to_num(vals), -1).astype(np.int64)
+            if present.all() and not bad.any():  # whole numbers everywhere: cast as they are
+                ints[key] = vals.astype(np.int64)
+            else:
+                ints[key] = np.where(present, np.nan_to_num(vals), -1).astype(np.int64)
         chips = ints["chips"]
         odd |= (ints["chips_low"] >= 0) & (ints["chips_low"] > chips)
         odd |= (ints["chips_high"] >= 0) & (ints["chips_high"] < chips)
@@ -393,21 +411,35 @@ class _Checker:
         return out, odd
 
 
-def _flat_rows(raw: RawSites) -> ChildRows:
-    """The flat schema's lines as child rows: one per flat record with a model or chips."""
+def _flat_rows(raw: RawSites, odd: np.ndarray) -> ChildRows:
+    """The flat schema's lines as child rows: one per flat record with a model or chips.
+
+    A model or count held as Python values (GeoJSON, CSV) is converted to Arrow here once,
+    not again by the line checks; a flat record with a value the conversion cannot vouch
+    for is marked in ``odd`` (the per-record path reads the original value).
+    """
     n = raw.n
-    model, model_odd = av.as_text(raw.columns.get("chip_model", pa.nulls(n, pa.null())), n)
-    _, chips_present, chips_odd = av.as_number(raw.columns.get("chips", pa.nulls(n, pa.null())), n)
+    model_col = raw.columns.get("chip_model", pa.nulls(n, pa.null()))
+    chips_col = raw.columns.get("chips", pa.nulls(n, pa.null()))
+    model, model_odd = av.as_text(model_col, n)
+    chips, chips_present, chips_odd = av.as_number(chips_col, n)
     has_model = model_odd | ~av.is_blank(av.stripped(model))
     # A record whose model or count is not plain (a number as the model, "n/a" chips) is
     # odd: the per-record path words the problem; here it still gets its line so the
     # record is not taken for one without hardware.
     has_line = raw.flat & (has_model | chips_present | chips_odd)
     sites = np.flatnonzero(has_line).astype(np.int64)
+    source = dict(raw.columns)
+    if "chip_model" in source and not isinstance(model_col, pa.Array | pa.ChunkedArray):
+        source["chip_model"] = model
+        odd |= raw.flat & model_odd
+    if "chips" in source and not isinstance(chips_col, pa.Array | pa.ChunkedArray):
+        source["chips"] = ab.from_floats(chips, chips_present)
+        odd |= raw.flat & chips_odd
     cols: dict[str, av.Column] = {}
     for key in FLAT_LINE_KEYS:
-        if key in raw.columns:
-            c = raw.columns[key]
+        if key in source:
+            c = source[key]
             target = "status" if key == "line_status" else key
             if sites.size == n:  # every record has its line: the column as it is
                 cols[target] = c
@@ -457,7 +489,7 @@ def check_sites(
     # Hardware lines: the flat records' own columns, then the nested lines.
     parts: list[ChildRows] = []
     if raw.flat.any():
-        parts.append(_flat_rows(raw))
+        parts.append(_flat_rows(raw, ck.odd))
     if raw.lines is not None and len(raw.lines):
         nested = raw.lines
         keep = ~raw.flat[nested.site]
@@ -476,16 +508,21 @@ def check_sites(
             )
         parts.append(nested)
     line_cols, line_site = _checked_children(parts, ck.lines, ck, LINE_TEXT + LINE_INTS, LINE_KEYS)
-    line_sum = np.bincount(line_site, weights=line_cols["chips"].astype(float), minlength=n)
-    high = np.where(line_cols["chips_high"] >= 0, line_cols["chips_high"], line_cols["chips"])
-    most = np.bincount(line_site, weights=high.astype(float), minlength=n)
-    ck.odd |= most > MAX_CHIPS_PER_SITE
+    # A site's most: with no site holding two lines, a line within the per-line limit is
+    # within the per-site one (the same number), and a line over it is odd already.
+    one_each = bool(np.all(line_site[1:] > line_site[:-1]))
+    if not one_each or MAX_CHIPS_PER_LINE > MAX_CHIPS_PER_SITE:
+        high = np.where(line_cols["chips_high"] >= 0, line_cols["chips_high"], line_cols["chips"])
+        most = np.bincount(line_site, weights=high.astype(float), minlength=n)
+        ck.odd |= most > MAX_CHIPS_PER_SITE
     # A nested record's flat ``chips`` is a total that must equal its lines.
-    total, present, odd = av.as_number(ck.col("chips"), n)
     nested_rec = ~raw.flat
-    ck.odd |= nested_rec & (odd | av.whole(total, present))
-    with np.errstate(invalid="ignore"):
-        ck.odd |= nested_rec & present & (total != line_sum)
+    if nested_rec.any():
+        line_sum = np.bincount(line_site, weights=line_cols["chips"].astype(float), minlength=n)
+        total, present, odd = av.as_number(ck.col("chips"), n)
+        ck.odd |= nested_rec & (odd | av.whole(total, present))
+        with np.errstate(invalid="ignore"):
+            ck.odd |= nested_rec & present & (total != line_sum)
     src_parts = [raw.sources] if raw.sources is not None and len(raw.sources) else []
     src_cols, src_site = _checked_children(src_parts, ck.sources, ck, SOURCE_TEXT, SOURCE_KEYS)
     report(progress, 0.6, f"checking {n:,} sites")
@@ -493,12 +530,15 @@ def check_sites(
     # Duplicates: every later record with a non-empty id seen before.
     dup = np.zeros(n, dtype=bool)
     first = np.arange(n)
-    enc = id_arr.dictionary_encode()
-    if len(enc.dictionary) < n:  # some id repeats (the codes are 0 .. k-1, in first use)
-        codes = ab.ints(enc.indices)
-        _, first_of = np.unique(codes, return_index=True)
-        first = first_of[codes]
-        dup = (first != np.arange(n)) & ~av.is_blank(id_arr)
+    # Proved distinct from folded bytes when they are (the usual case); otherwise the
+    # exact way, through a hash table of the ids.
+    if not surely_distinct(id_arr):
+        enc = id_arr.dictionary_encode()
+        if len(enc.dictionary) < n:  # some id repeats (the codes are 0 .. k-1, in first use)
+            codes = ab.ints(enc.indices)
+            _, first_of = np.unique(codes, return_index=True)
+            first = first_of[codes]
+            dup = (first != np.arange(n)) & ~av.is_blank(id_arr)
     del id_arr
 
     slow = ck.odd | dup
@@ -521,11 +561,14 @@ def check_sites(
             slow_sites.append(site)
             slow_pos.append(i)
 
-    # Final positions: file order among the records kept.
-    rank = np.cumsum(kept) - 1
     fast_table = _fast_table(
         fast_rows, ids, lon, lat, text, power, line_cols, line_site, src_cols, src_site
     )
+    if not slow_rows.size:  # every record passed in bulk: already in file order
+        report(progress, 1.0, f"checked {n:,} sites")
+        return fast_table, problems
+    # Final positions: file order among the records kept.
+    rank = np.cumsum(kept) - 1
     tables = [(fast_table, rank[fast_rows])]
     if slow_sites:
         tables.append((SiteColumns.from_sites(slow_sites), rank[np.array(slow_pos)]))
@@ -568,7 +611,7 @@ def _checked_children(
             joined = np.concatenate(values)
             merged[k] = joined if in_order else joined[order]
         else:
-            joined_a = pa.concat_arrays([av.combine(v) for v in values])
+            joined_a = pa.concat_arrays([av.decoded(av.combine(v)) for v in values])
             merged[k] = joined_a if in_order else joined_a.take(ab.from_ints(order))
     return merged, site if in_order else site[order]
 

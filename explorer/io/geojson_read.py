@@ -99,7 +99,7 @@ def _plain_points(feats: list[_Feature]) -> tuple[list[Any], list[Any]] | None:
     """(lon, lat) values of every feature when each has a Point geometry with a list of
     at least two coordinates; None otherwise (then each feature is looked at in turn)."""
     geoms = list(map(_GEOMETRY, feats))
-    if geoms.count(None) or list(map(_TYPE, geoms)).count("Point") != len(geoms):
+    if _is_none(geoms).any() or list(map(_TYPE, geoms)).count("Point") != len(geoms):
         return None
     coords = list(map(_COORDINATES, geoms))
     if set(map(type, coords)) - {list} or (coords and min(map(len, coords)) < 2):
@@ -154,7 +154,7 @@ def read_geojson_raw(
     # Whole-list operations (map, count, zip) run in C; a Python loop over a million
     # features cost seconds. The loops below run only over the features that need them.
     props = list(map(_PROPERTIES, feats))
-    if props.count(None):
+    if _is_none(props).any():
         empty = _Props()
         props = [p if p is not None else empty for p in props]
     # Records to columns in C: each record as a tuple, then transposed.
@@ -164,14 +164,18 @@ def read_geojson_raw(
         else {k: () for k in _PROP_KEYS}
     )
     columns: dict[str, Any] = {}
+    # A key no feature has is a column of None only: compared with a tuple of None item
+    # by item, by identity (``count(None)`` compares every present value with None the
+    # slow way, and a present column is told at its first value here).
+    nones = (None,) * n
     for key in _PROP_KEYS:
         if key in ("hardware", "sources"):
             continue
         col = by_key[key]
-        if key == "id" or col.count(None) != n:
+        if key == "id" or col != nones:
             columns[key] = list(col)
     ids = columns["id"]
-    if ids.count(None) or ids.count(""):
+    if _is_none(ids).any() or "" in ids:
         for i, f in enumerate(feats):
             if (ids[i] is None or ids[i] == "") and f.id is not None and f.id != "":
                 ids[i] = f.id

@@ -86,10 +86,12 @@ class Columns(Mapping[str, np.ndarray]):
         import pyarrow as pa
 
         from explorer.io.arrow_buffers import text_scalar
+        from explorer.io.arrow_values import decoded
 
         value = self._values[key]
         if _is_arrow(value):
-            return value.fill_null(text_scalar("")) if value.null_count else value
+            # A dictionary column stays one unless it has nulls to fill.
+            return decoded(value).fill_null(text_scalar("")) if value.null_count else value
         if value.dtype == object:
             return pa.array(value, type=pa.string())
         return pa.array(value)
@@ -316,12 +318,9 @@ class SiteColumns:
 
     def illustrative_count(self) -> int:
         """How many sites are an illustrative scenario."""
-        import pyarrow.compute as pc
+        from explorer.io.arrow_values import is_in
 
-        from explorer.io.arrow_buffers import text_scalar
-
-        hits = pc.sum(pc.equal(self.text.arrow("confidence"), text_scalar("illustrative")))
-        return int(hits.as_py() or 0)
+        return int(is_in(self.text.arrow("confidence"), ["illustrative"]).sum())
 
     def site_arrays(self, catalogue: ChipCatalogue, *, as_of: date | None = None) -> SiteArrays:
         """The totals snapshot of these sites as of a date, without building sites.
@@ -338,22 +337,19 @@ class SiteColumns:
         """
         from explorer.geo.capacity import CapacityLedger
         from explorer.geo.totals import SiteArrays
-        from explorer.io.arrow_buffers import bools, text_scalar
+        from explorer.io.arrow_values import is_in
 
         n = len(self)
         models = catalogue.names
         m = len(models)
         col_of = {name: j for j, name in enumerate(models)}
-        import pyarrow.compute as pc
-
         ln = self.lines
         codes, names = _encode(ln.arrow("chip_model"))
         for name in names:
             if name not in col_of:
                 raise ValueError(f"unknown chip model '{name}'")
         line_col = np.array([col_of[u] for u in names], dtype=np.int64)[codes]
-        cancelled = pc.equal(ln.arrow("status"), text_scalar("cancelled"))
-        counts = ~bools(cancelled)
+        counts = ~is_in(ln.arrow("status"), ["cancelled"])
         if as_of is not None:
             day_codes, dates = _encode(ln.arrow("online"))
             days = np.array([period_end_ordinal(d) for d in dates], dtype=np.int64)
@@ -364,13 +360,20 @@ class SiteColumns:
         ranged = bool((ln["chips_low"] >= 0).any() or (ln["chips_high"] >= 0).any())
         # Model-major flat index: the (n, m) matrices come out column-major, as the
         # snapshot keeps them (one model's counts contiguous).
-        flat = line_col[counts] * n + line_site[counts]
+        counted_site = line_site[counts]
+        flat = line_col[counts] * n + counted_site
+        # Lines are in site order: when no site has two counted lines (the flat schema,
+        # most files), no two lines share a cell and each is stored, not summed.
+        one_each = bool(np.all(counted_site[1:] > counted_site[:-1]))
 
         def matrix(values: np.ndarray) -> np.ndarray:
-            # Summed in place in int64 (a float bincount, rounded and cast back, took
-            # three passes over the n x m matrix: 20x slower at a million sites).
             summed = np.zeros(n * m, dtype=np.int64)
-            np.add.at(summed, flat, values[counts].astype(np.int64, copy=False))
+            if one_each:
+                summed[flat] = values[counts]
+            else:
+                # Summed in place in int64 (a float bincount, rounded and cast back, took
+                # three passes over the n x m matrix: 20x slower at a million sites).
+                np.add.at(summed, flat, values[counts].astype(np.int64, copy=False))
             return summed.reshape(m, n).T
 
         central = matrix(chips)
@@ -416,11 +419,25 @@ class SiteColumns:
 
 def _encode(arr: Any) -> tuple[np.ndarray, list[str]]:
     """(code per value, distinct values) of an Arrow string array."""
-    from explorer.io.arrow_buffers import ints
+    from explorer.io.arrow_buffers import from_bools, ints
+    from explorer.io.arrow_values import is_dictionary
 
-    enc = arr.dictionary_encode()
+    enc = arr if is_dictionary(arr) else arr.dictionary_encode()
     codes = ints(enc.indices)
-    return codes, [str(v) for v in enc.dictionary.to_pylist()]
+    values = enc.dictionary
+    if is_dictionary(arr):
+        # A dictionary read from a file may hold values no row uses any more (a record
+        # left out) or the same value twice (once trimmed): only the used ones, once.
+        used = np.bincount(codes, minlength=len(values)) > 0
+        used_values = [
+            "" if v is None else str(v) for v in values.filter(from_bools(used)).to_pylist()
+        ]
+        names = list(dict.fromkeys(used_values))
+        position = {name: j for j, name in enumerate(names)}
+        remap = np.zeros(len(values), dtype=np.int64)
+        remap[np.flatnonzero(used)] = [position[v] for v in used_values]
+        return remap[codes], names
+    return codes, [str(v) for v in values.to_pylist()]
 
 
 def _filled(arr: Any) -> np.ndarray:

@@ -69,21 +69,29 @@ def points(
             ]
         return lon, lat, pre
     arr = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-    if pa.types.is_large_binary(arr.type):
-        arr = arr.cast(pa.binary())
     done = np.zeros(n, dtype=bool)
-    if n and arr.null_count == 0 and pa.types.is_binary(arr.type):
-        offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32)[arr.offset : arr.offset + n + 1]
+    large = pa.types.is_large_binary(arr.type)
+    if n and arr.null_count == 0 and (large or pa.types.is_binary(arr.type)):
+        width = np.int64 if large else np.int32
+        offsets = np.frombuffer(arr.buffers()[1], dtype=width)[arr.offset : arr.offset + n + 1]
         if np.all(np.diff(offsets) == _POINT_SIZE):
-            raw = np.frombuffer(arr.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
-            rec = raw.reshape(n, _POINT_SIZE)
-            kind = rec[:, 1:5].copy().view("<u4").reshape(n)
-            plain = (rec[:, 0] == 1) & (kind == 1)
-            xy = rec[:, 5:21].copy().view("<f8").reshape(n, 2)
-            finite = np.isfinite(xy).all(axis=1)
-            done = plain & finite
-            lon[done] = xy[done, 0]
-            lat[done] = xy[done, 1]
+            buf = arr.buffers()[2]
+            start = int(offsets[0])
+
+            def field(dtype: str, at: int) -> np.ndarray:
+                # One field of every 21-byte record, read in place through strides (no
+                # copy of the records, no boolean gathers).
+                return np.ndarray(
+                    (n,), dtype=dtype, buffer=buf, offset=start + at, strides=(_POINT_SIZE,)
+                )
+
+            done = (field("u1", 0) == 1) & (field("<u4", 1) == 1)
+            lon[:] = field("<f8", 5)
+            lat[:] = field("<f8", 13)
+            done &= np.isfinite(lon) & np.isfinite(lat)
+            if not done.all():
+                lon[~done] = 0.0
+                lat[~done] = 0.0
     rest = np.flatnonzero(~done)
     if rest.size:
         import shapely
@@ -95,7 +103,10 @@ def points(
             & ~shapely.is_empty(geoms)
             & np.array([v is not None for v in values], dtype=bool)
         )
-        xs, ys = shapely.get_x(geoms), shapely.get_y(geoms)
+        # Only the usable points are asked for x and y: GEOS raises on an empty point
+        # (which WKB writes as NaN coordinates, 21 bytes like any point).
+        xs, ys = np.full(rest.size, np.nan), np.full(rest.size, np.nan)
+        xs[ok], ys[ok] = shapely.get_x(geoms[ok]), shapely.get_y(geoms[ok])
         for k, i in enumerate(rest.tolist()):
             if ok[k] and np.isfinite(xs[k]) and np.isfinite(ys[k]):
                 lon[i], lat[i] = xs[k], ys[k]

@@ -235,3 +235,39 @@ def test_an_older_schema_is_upgraded_in_place_keeping_its_data(filled: str) -> N
         )
         assert "sites_geog_gist" in plan, plan
     assert _db(filled).load().project.sites == SITES
+
+
+def test_rows_another_client_wrote_badly_are_problems_worded_as_record_by_record(
+    filled: str,
+) -> None:
+    """Rows written around the application (a bad status, an unknown model, a count over
+    the limit, a control character): the columnar read keeps and refuses what parsing
+    each row does, worded the same."""
+    import psycopg
+
+    from explorer.io.records import SiteCollector, record_label
+
+    with psycopg.connect(filled) as conn:
+        conn.execute("update sites set status = 'Planned' where id = 'old'")
+        conn.execute("update sites set name = 'bell\x07' where id = 'part'")
+        conn.execute("update hardware set chip_model = 'H999' where site_id = 'yiwu'")
+        conn.execute(
+            "insert into sites (id, position, name, geom) values "
+            "('extra', 9, 'Extra', st_setsrid(st_makepoint(91, 41), 4326)), "
+            "('big', 10, 'Big', st_setsrid(st_makepoint(92, 41), 4326))"
+        )
+        conn.execute(
+            "insert into hardware (site_id, line_no, chip_model, chips) values "
+            "('extra', 0, 'H20', 5), ('big', 0, 'H100', 20000000)"
+        )
+    db = _db(filled)
+    loaded = db.load()
+    with db._conn.transaction(), db._cursor() as cur:
+        rows = db._select_sites(cur, None)
+    collector = SiteCollector(CAT)
+    for n, (props, lon, lat, _, _) in enumerate(rows, start=1):
+        collector.add(props, lon, lat, label=record_label(f"site {n}", props.get("id")))
+    assert [str(p) for p in loaded.problems] == [str(p) for p in collector.problems]
+    assert len(loaded.problems) >= 4
+    assert loaded.project.sites == collector.sites
+    assert [s.id for s in loaded.project.sites] == ["extra"]

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -31,6 +31,9 @@ from explorer.io.database.schema import migrate
 from explorer.io.database.url import display_url, redact
 from explorer.io.project_value import Project
 from explorer.io.records import SiteCollector, record_label, refuse_unwritable
+
+if TYPE_CHECKING:  # the column checks load Arrow: imported when a catalogue is read
+    from explorer.io.column_check import ChildRows, RawSites
 
 #: The channel changes are announced on.
 CHANNEL = "explorer_changes"
@@ -62,6 +65,46 @@ _HARDWARE_COLUMNS = (
     "chips_high",
 )
 _SOURCE_COLUMNS = ("title", "url", "date", "quote")
+
+
+def _raw_catalogue(
+    site_rows: Sequence[tuple[Any, ...]],
+    line_rows: Sequence[tuple[Any, ...]],
+    source_rows: Sequence[tuple[Any, ...]],
+) -> RawSites:
+    """The catalogue's tables as raw columns for the column checks: one record per site
+    row (:data:`_SITE_COLUMNS`, then x, y, version, position), its hardware lines and
+    sources as child rows (each row led by its site's id)."""
+    from explorer.io.column_check import ChildRows, RawSites
+
+    n = len(site_rows)
+    k = len(_SITE_COLUMNS)
+    by_col = list(zip(*site_rows, strict=True)) if n else [()] * (k + 4)
+    row_of = {sid: i for i, sid in enumerate(by_col[0])}
+
+    def children(rows: Sequence[tuple[Any, ...]], keys: Sequence[str]) -> ChildRows:
+        if not rows:
+            return ChildRows(np.zeros(0, dtype=np.int64), {})
+        cols = list(zip(*rows, strict=True))
+        site = np.fromiter(map(row_of.__getitem__, cols[0]), dtype=np.int64, count=len(rows))
+        return ChildRows(site, {key: list(cols[j + 1]) for j, key in enumerate(keys)})
+
+    return RawSites(
+        n=n,
+        label=_site_label,
+        columns={key: list(by_col[j]) for j, key in enumerate(_SITE_COLUMNS)},
+        lon=list(by_col[k]),
+        lat=list(by_col[k + 1]),
+        flat=np.zeros(n, dtype=bool),
+        lines=children(line_rows, _HARDWARE_COLUMNS),
+        sources=children(source_rows, _SOURCE_COLUMNS),
+        odd=np.zeros(n, dtype=bool),
+    )
+
+
+def _site_label(i: int) -> str:
+    """Row ``i`` (0-based) of a catalogue read, as messages name it."""
+    return f"site {i + 1}"
 
 
 class DatabaseError(DataFileError):
@@ -249,28 +292,49 @@ class DatabaseCatalogue:
         with self._server_errors():
             with self._conn.transaction(), self._cursor() as cur:
                 cur.execute("set transaction isolation level repeatable read read only")
-                sites_rows = self._select_sites(cur, None)
+                # Whole tables in one query each, as rows of plain values: no dict per
+                # site or line, and no list of every id sent back to pick the lines.
+                cur.execute(
+                    f"select {', '.join(_SITE_COLUMNS)}, st_x(geom), st_y(geom), version, "  # noqa: S608
+                    "position from sites order by position, id"
+                )
+                site_rows = cur.fetchall()
+                cur.execute(
+                    f"select site_id, {', '.join(_HARDWARE_COLUMNS)} from hardware "  # noqa: S608
+                    "order by site_id, line_no"
+                )
+                line_rows = cur.fetchall()
+                cur.execute(
+                    f"select site_id, {', '.join(_SOURCE_COLUMNS)} from sources "  # noqa: S608
+                    "order by site_id, source_no"
+                )
+                source_rows = cur.fetchall()
                 cur.execute(
                     "select id, position, feature, version from regions order by position, id"
                 )
                 region_rows = cur.fetchall()
                 cur.execute("select key, value from project order by key")
                 metadata = {str(k): v for k, v in cur.fetchall()}
-        collector = SiteCollector(self.catalogue)
+        from explorer.io.column_check import check_sites
+
+        # Checked column by column, as a file is (only doubtful rows one by one, worded as
+        # SiteCollector words them): a million rows one parse_site at a time took a minute.
+        raw = _raw_catalogue(site_rows, line_rows, source_rows)
+        del line_rows, source_rows
+        columns, problems = check_sites(raw, self.catalogue)
         self._versions.clear()
         self._positions.clear()
-        for n, (props, lon, lat, version, position) in enumerate(sites_rows, start=1):
-            label = record_label(f"site {n}", props.get("id"))
-            collector.add(props, lon, lat, label=label, problems=[])
-            self._versions[("site", props["id"])] = version
-            self._positions[("site", props["id"])] = position
+        k = len(_SITE_COLUMNS)
+        for row in site_rows:
+            self._versions[("site", row[0])] = int(row[k + 2])
+            self._positions[("site", row[0])] = float(row[k + 3])
         regions = []
         for rid, position, feature, version in region_rows:
             regions.append(feature)
             self._versions[("region", rid)] = version
             self._positions[("region", rid)] = position
-        project = Project(sites=collector.sites, metadata=metadata, regions=regions)
-        return Loaded(project, list(collector.problems))
+        project = Project(sites=columns.sites(), metadata=metadata, regions=regions)
+        return Loaded(project, problems)
 
     def _select_sites(
         self, cur: Any, ids: Sequence[str] | None
