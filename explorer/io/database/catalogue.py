@@ -30,7 +30,7 @@ from explorer.io.changelog import ChangeRecord, changed_fields
 from explorer.io.database.schema import migrate
 from explorer.io.database.url import display_url, redact
 from explorer.io.project_value import Project
-from explorer.io.records import SiteCollector, record_label, refuse_unwritable
+from explorer.io.records import SiteCollector, refuse_unwritable
 
 if TYPE_CHECKING:  # the column checks load Arrow: imported when a catalogue is read
     from explorer.io.column_check import ChildRows, RawSites
@@ -65,6 +65,42 @@ _HARDWARE_COLUMNS = (
     "chips_high",
 )
 _SOURCE_COLUMNS = ("title", "url", "date", "quote")
+
+
+@dataclass
+class _Tables:
+    """The whole catalogue as plain rows, read in one snapshot."""
+
+    sites: list[tuple[Any, ...]]
+    lines: list[tuple[Any, ...]]
+    sources: list[tuple[Any, ...]]
+    regions: list[tuple[Any, ...]]
+    metadata: dict[str, Any]
+
+
+def _fetch_tables(cur: Any) -> _Tables:
+    """Every table in one query each, as rows of plain values: no dict per site or line,
+    and no list of every id sent back to pick the lines."""
+    cur.execute(
+        f"select {', '.join(_SITE_COLUMNS)}, st_x(geom), st_y(geom), version, "  # noqa: S608
+        "position from sites order by position, id"
+    )
+    sites = cur.fetchall()
+    cur.execute(
+        f"select site_id, {', '.join(_HARDWARE_COLUMNS)} from hardware "  # noqa: S608
+        "order by site_id, line_no"
+    )
+    lines = cur.fetchall()
+    cur.execute(
+        f"select site_id, {', '.join(_SOURCE_COLUMNS)} from sources "  # noqa: S608
+        "order by site_id, source_no"
+    )
+    sources = cur.fetchall()
+    cur.execute("select id, position, feature, version from regions order by position, id")
+    regions = cur.fetchall()
+    cur.execute("select key, value from project order by key")
+    metadata = {str(k): v for k, v in cur.fetchall()}
+    return _Tables(sites, lines, sources, regions, metadata)
 
 
 def _raw_catalogue(
@@ -288,53 +324,32 @@ class DatabaseCatalogue:
     # ------------------------------------------------------------------ reading
     def load(self) -> Loaded:
         """Read the whole catalogue (sites validated against the chip catalogue)."""
-
         with self._server_errors():
             with self._conn.transaction(), self._cursor() as cur:
                 cur.execute("set transaction isolation level repeatable read read only")
-                # Whole tables in one query each, as rows of plain values: no dict per
-                # site or line, and no list of every id sent back to pick the lines.
-                cur.execute(
-                    f"select {', '.join(_SITE_COLUMNS)}, st_x(geom), st_y(geom), version, "  # noqa: S608
-                    "position from sites order by position, id"
-                )
-                site_rows = cur.fetchall()
-                cur.execute(
-                    f"select site_id, {', '.join(_HARDWARE_COLUMNS)} from hardware "  # noqa: S608
-                    "order by site_id, line_no"
-                )
-                line_rows = cur.fetchall()
-                cur.execute(
-                    f"select site_id, {', '.join(_SOURCE_COLUMNS)} from sources "  # noqa: S608
-                    "order by site_id, source_no"
-                )
-                source_rows = cur.fetchall()
-                cur.execute(
-                    "select id, position, feature, version from regions order by position, id"
-                )
-                region_rows = cur.fetchall()
-                cur.execute("select key, value from project order by key")
-                metadata = {str(k): v for k, v in cur.fetchall()}
-        from explorer.io.column_check import check_sites
-
-        # Checked column by column, as a file is (only doubtful rows one by one, worded as
-        # SiteCollector words them): a million rows one parse_site at a time took a minute.
-        raw = _raw_catalogue(site_rows, line_rows, source_rows)
-        del line_rows, source_rows
-        columns, problems = check_sites(raw, self.catalogue)
+                tables = _fetch_tables(cur)
+        project, problems = self._checked(tables)
         self._versions.clear()
         self._positions.clear()
         k = len(_SITE_COLUMNS)
-        for row in site_rows:
+        for row in tables.sites:
             self._versions[("site", row[0])] = int(row[k + 2])
             self._positions[("site", row[0])] = float(row[k + 3])
-        regions = []
-        for rid, position, feature, version in region_rows:
-            regions.append(feature)
+        for rid, position, _, version in tables.regions:
             self._versions[("region", rid)] = version
             self._positions[("region", rid)] = position
-        project = Project(sites=columns.sites(), metadata=metadata, regions=regions)
         return Loaded(project, problems)
+
+    def _checked(self, tables: _Tables) -> tuple[Project, list[Problem]]:
+        """The tables as a project, sites checked column by column as a file's are (only
+        doubtful rows one by one, worded as SiteCollector words them): a million rows
+        one parse_site at a time took a minute."""
+        from explorer.io.column_check import check_sites
+
+        raw = _raw_catalogue(tables.sites, tables.lines, tables.sources)
+        columns, problems = check_sites(raw, self.catalogue)
+        regions = [feature for _, _, feature, _ in tables.regions]
+        return Project(sites=columns.sites(), metadata=tables.metadata, regions=regions), problems
 
     def _select_sites(
         self, cur: Any, ids: Sequence[str] | None
@@ -1074,26 +1089,13 @@ class DatabaseCatalogue:
         with self._server_errors():
             with self._conn.transaction(), self._cursor() as cur:
                 cur.execute("set transaction isolation level repeatable read read only")
-                sites_rows = self._select_sites(cur, None)
-                cur.execute(
-                    "select id, position, feature, version from regions order by position, id"
-                )
-                region_rows = cur.fetchall()
-                cur.execute("select key, value from project order by key")
-                metadata = {str(k): v for k, v in cur.fetchall()}
+                tables = _fetch_tables(cur)
                 undone = _select_history(cur, None, None, when, whole_seconds=True)
                 kept = _select_history(cur, None, None, None, until=when, whole_seconds=True)
-        collector = SiteCollector(self.catalogue)
-        for n, (props, lon, lat, _, _) in enumerate(sites_rows, start=1):
-            collector.add(props, lon, lat, label=record_label(f"site {n}", props.get("id")))
-        now = Project(
-            sites=collector.sites,
-            metadata=metadata,
-            regions=[feature for _, _, feature, _ in region_rows],
-        )
+        now, problems_now = self._checked(tables)
         then, problems = rewind(now, undone, self.catalogue)
         then.history = kept
-        return Loaded(then, [*collector.problems, *problems])
+        return Loaded(then, [*problems_now, *problems])
 
 
 _HISTORY_SELECT = (
