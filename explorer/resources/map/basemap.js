@@ -17,6 +17,7 @@
  *                                  near the view only; dots on one canvas
  *   CSE.pageTowns()                every town marker (tests read what each shows)
  *   CSE.basemap.physicalPoint      pointToLayer for physical labels (italic text)
+ *   CSE.basemap.renderer()         the one canvas the basemap polygons are drawn on
  *   CSE.textElement(tag, cls, txt) DOM element whose text is set with textContent
  *   CSE.escapeHtml(text)           text as an HTML string, for the places Leaflet
  *                                  insists on one (attribution, layer-switcher names)
@@ -35,8 +36,10 @@
   var CSE = (window.CSE = window.CSE || {});
   var basemap = (CSE.basemap = {});
 
-  /* Pane stacking: basemap polygons live in Leaflet's overlayPane (z 400). */
+  /* Pane stacking: basemap polygons on their own canvas just under Leaflet's overlayPane
+   * (z 400: regions and boundary layers, SVG, stay above them). */
   var PANES = [
+    ['cse-basemap', 390],
     ['cse-towns', 410],
     ['cse-labels', 420],
     ['cse-sites', 450]
@@ -271,6 +274,18 @@
       this.fire('update');
     }
   });
+  /* The static basemap polygons (countries, provinces, lakes) on one shared canvas, not
+   * SVG: during a zoom animation Chromium re-rasterised the SVG's ~180 filled paths at
+   * every frame's scale (software rendering: hundreds of ms per frame), where a canvas
+   * is a bitmap it only scales. They are redrawn once the view settles (moveend). */
+  var basemapCanvas = null;
+  basemap.renderer = function () {
+    if (!basemapCanvas) {
+      basemapCanvas = new SharpCanvas({ pane: 'cse-basemap', padding: 0.1 });
+    }
+    return basemapCanvas;
+  };
+
   var townCanvas = null;
   function townRenderer() {
     if (!townCanvas) {
