@@ -139,6 +139,45 @@ def towns_in(qtbot: Any, env: MapEnv, box: Any = None) -> dict[str, int]:
     return js(qtbot, env, TOWNS_IN_JS % json.dumps(box))
 
 
+#: Largest distance (px) between where the basemap's paths put their vertices and where
+#: Leaflet's own map.latLngToLayerPoint puts them, and how many vertices were compared.
+BASEMAP_PROJECTION_JS = """(function () {
+  var r = CSE.basemap.renderer(), worst = 0, n = 0;
+  function walk(lls, rings) {
+    if (lls[0] instanceof L.LatLng) {
+      lls.forEach(function (ll, i) {
+        var p = CSE.map.latLngToLayerPoint(ll), q = rings[0][i];
+        worst = Math.max(worst, Math.abs(p.x - q.x), Math.abs(p.y - q.y));
+        n += 1;
+      });
+      return 1;
+    }
+    var used = 0;
+    lls.forEach(function (sub) { used += walk(sub, rings.slice(used)); });
+    return used;
+  }
+  CSE.map.eachLayer(function (l) {
+    if (l instanceof L.Polygon && l.options.renderer === r) { walk(l.getLatLngs(), l._rings); }
+  });
+  return {worst: worst, n: n};
+})()"""
+
+
+@pytest.mark.parametrize(
+    ("lat", "lon", "zoom"), [(39.5, 90.0, 3), (40.0, 86.0, 6), (43.8, 87.6, 11)]
+)
+def test_basemap_vertices_are_where_leaflet_projects_them(
+    qtbot: Any, m: MapEnv, lat: float, lon: float, zoom: int
+) -> None:
+    """The basemap keeps each vertex's projection and only rescales it per zoom; the
+    result is the pixel Leaflet itself computes."""
+    js(qtbot, m, f"CSE.map.setView([{lat}, {lon}], {zoom}, {{animate: false}}) || true")
+    qtbot.waitUntil(lambda: state(qtbot, m)["zoom"] == zoom, timeout=5000)
+    got = js(qtbot, m, BASEMAP_PROJECTION_JS)
+    assert got["n"] > 30_000
+    assert got["worst"] <= 1
+
+
 def test_town_labels_appear_as_you_zoom_in(qtbot: Any, m: MapEnv) -> None:
     js(qtbot, m, "CSE.map.setZoom(7, {animate: false}) || true")
     qtbot.waitUntil(lambda: state(qtbot, m)["zoom"] == 7, timeout=5000)

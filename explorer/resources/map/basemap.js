@@ -281,10 +281,48 @@
   var basemapCanvas = null;
   basemap.renderer = function () {
     if (!basemapCanvas) {
-      basemapCanvas = new SharpCanvas({ pane: 'cse-basemap', padding: 0.1 });
+      basemapCanvas = new BasemapCanvas({ pane: 'cse-basemap', padding: 0.1 });
     }
     return basemapCanvas;
   };
+
+  /* Leaflet projects every vertex again at every zoom (a sine and a logarithm each:
+   * ~40,000 vertices took 15-25 ms of each zoom step). Web Mercator is linear in the
+   * zoom's scale, so each vertex's point at scale 1 is kept on its LatLng and only
+   * multiplied; rounded and offset exactly as map.latLngToLayerPoint does. */
+  function projectLatLngsCached(latlngs, result, projectedBounds) {
+    var map = this._map;
+    var crs = map.options.crs;
+    var scale = crs.scale(map.getZoom());
+    var origin = map.getPixelOrigin();
+    (function walk(list) {
+      if (!(list[0] instanceof L.LatLng)) {
+        list.forEach(walk);
+        return;
+      }
+      var ring = new Array(list.length);
+      for (var i = 0; i < list.length; i++) {
+        var ll = list[i];
+        var unit = ll._cseUnit;
+        if (unit === undefined) {
+          unit = ll._cseUnit = crs.latLngToPoint(ll, 0).divideBy(crs.scale(0));
+        }
+        var p = L.point(unit.x * scale, unit.y * scale)._round()._subtract(origin);
+        ring[i] = p;
+        projectedBounds.extend(p);
+      }
+      result.push(ring);
+    })(latlngs);
+  }
+
+  var BasemapCanvas = SharpCanvas.extend({
+    _initPath: function (layer) {
+      if (layer instanceof L.Polyline && !(layer instanceof L.Rectangle)) {
+        layer._projectLatlngs = projectLatLngsCached;
+      }
+      SharpCanvas.prototype._initPath.call(this, layer);
+    }
+  });
 
   var townCanvas = null;
   function townRenderer() {
