@@ -178,6 +178,46 @@ def test_basemap_vertices_are_where_leaflet_projects_them(
     assert got["worst"] <= 1
 
 
+#: Alpha of the basemap canvas's pixels at the view's corners and centre (the canvas is
+#: read where each of those screen points falls on it), and how often it was repainted.
+BASEMAP_COVERAGE_JS = """(function () {
+  var r = CSE.basemap.renderer(), map = CSE.map, size = map.getSize(), out = [];
+  var ratio = r._container.width / r._bounds.getSize().x;
+  [[2, 2], [size.x - 3, 2], [2, size.y - 3], [size.x - 3, size.y - 3],
+   [size.x / 2, size.y / 2]].forEach(function (c) {
+    var lp = map.containerPointToLayerPoint(c).subtract(r._bounds.min).multiplyBy(ratio);
+    out.push(r._ctx.getImageData(Math.floor(lp.x), Math.floor(lp.y), 1, 1).data[3]);
+  });
+  return {alpha: out, updates: window.__basemapUpdates || 0};
+})()"""
+
+
+def test_basemap_canvas_covers_the_view_after_pans(qtbot: Any, m: MapEnv) -> None:
+    """A pan that stays inside the canvas's margin keeps the painted canvas; one that
+    leaves it repaints; either way every corner of the view shows land (deep inside
+    China, where the countries layer is opaque)."""
+    js(qtbot, m, "CSE.map.setView([36.0, 100.0], 7, {animate: false}) || true")
+    qtbot.waitUntil(lambda: state(qtbot, m)["zoom"] == 7, timeout=5000)
+    js(
+        qtbot,
+        m,
+        "(CSE.basemap.renderer().on('update', function () {"
+        " window.__basemapUpdates = (window.__basemapUpdates || 0) + 1; }), true)",
+    )
+    for dx, dy, repaint in [(200, 0, False), (0, 150, False), (-200, 0, False), (0, 700, True)]:
+        before = js(qtbot, m, BASEMAP_COVERAGE_JS)["updates"]
+        js(
+            qtbot,
+            m,
+            "(window.__moved = false, CSE.map.once('moveend', function () {"
+            f" window.__moved = true; }}), CSE.map.panBy([{dx}, {dy}], {{animate: false}}), true)",
+        )
+        qtbot.waitUntil(lambda: js(qtbot, m, "window.__moved") is True, timeout=5000)
+        got = js(qtbot, m, BASEMAP_COVERAGE_JS)
+        assert got["alpha"] == [255] * 5, (dx, dy, got)
+        assert (got["updates"] > before) is repaint, (dx, dy, got)
+
+
 def test_town_labels_appear_as_you_zoom_in(qtbot: Any, m: MapEnv) -> None:
     js(qtbot, m, "CSE.map.setZoom(7, {animate: false}) || true")
     qtbot.waitUntil(lambda: state(qtbot, m)["zoom"] == 7, timeout=5000)

@@ -260,11 +260,17 @@
       if (this._map._animatingZoom && this._bounds) {
         return;
       }
+      var m = window.devicePixelRatio || 1;
+      if (this._stillCovers(m)) {
+        return;
+      }
+      this._stale = false;
+      this._drawnRatio = m;
       L.Renderer.prototype._update.call(this);
+      this._drawnOrigin = this._map.getPixelOrigin();
       var b = this._bounds;
       var container = this._container;
       var size = b.getSize();
-      var m = window.devicePixelRatio || 1;
       L.DomUtil.setPosition(container, b.min);
       container.width = Math.round(m * size.x);
       container.height = Math.round(m * size.y);
@@ -272,6 +278,32 @@
       container.style.height = size.y + 'px';
       this._ctx.setTransform(m, 0, 0, m, -b.min.x * m, -b.min.y * m);
       this.fire('update');
+    },
+    /* Once the view settles, Leaflet clips and repaints everything on the canvas again,
+     * even after a pan that stays inside what the canvas (the view and its padding)
+     * already shows. Kept instead while the zoom, the pixel origin (layer points) and
+     * the device pixel ratio (print snapshots) are those it was drawn at. */
+    _stillCovers: function (ratio) {
+      var map = this._map;
+      if (this._stale || !this._bounds || this._zoom !== map.getZoom() || ratio !== this._drawnRatio) {
+        return false;
+      }
+      if (!this._drawnOrigin || !this._drawnOrigin.equals(map.getPixelOrigin())) {
+        return false;
+      }
+      var b = this._bounds;
+      return (
+        b.contains(map.containerPointToLayerPoint([0, 0])) &&
+        b.contains(map.containerPointToLayerPoint(map.getSize()))
+      );
+    },
+    _reset: function () {
+      this._stale = true;
+      L.Canvas.prototype._reset.call(this);
+    },
+    _onZoomEnd: function () {
+      this._stale = true;
+      L.Canvas.prototype._onZoomEnd.call(this);
     }
   });
   /* The static basemap polygons (countries, provinces, lakes) on one shared canvas, not
@@ -281,7 +313,9 @@
   var basemapCanvas = null;
   basemap.renderer = function () {
     if (!basemapCanvas) {
-      basemapCanvas = new BasemapCanvas({ pane: 'cse-basemap', padding: 0.1 });
+      // Half a view on every side: a pan within it needs no repaint (see _stillCovers)
+      // and shows land, not the background, while it moves.
+      basemapCanvas = new BasemapCanvas({ pane: 'cse-basemap', padding: 0.5 });
     }
     return basemapCanvas;
   };
