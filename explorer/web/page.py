@@ -488,8 +488,6 @@ def _render_map_html(lat: float, lon: float, zoom: int, online_tiles: bool, dire
             show=True,
             interactive=False,
             smooth_factor=1.0,
-            # One shared canvas for all three (see basemap.js: SVG made zoom slow).
-            renderer=JsCode("CSE.basemap.renderer()"),
         )
         layer.add_to(m)
         layers[key] = layer

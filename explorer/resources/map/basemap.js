@@ -17,7 +17,6 @@
  *                                  near the view only; dots on one canvas
  *   CSE.pageTowns()                every town marker (tests read what each shows)
  *   CSE.basemap.physicalPoint      pointToLayer for physical labels (italic text)
- *   CSE.basemap.renderer()         the one canvas the basemap polygons are drawn on
  *   CSE.textElement(tag, cls, txt) DOM element whose text is set with textContent
  *   CSE.escapeHtml(text)           text as an HTML string, for the places Leaflet
  *                                  insists on one (attribution, layer-switcher names)
@@ -36,10 +35,8 @@
   var CSE = (window.CSE = window.CSE || {});
   var basemap = (CSE.basemap = {});
 
-  /* Pane stacking: basemap polygons on their own canvas just under Leaflet's overlayPane
-   * (z 400: regions and boundary layers, SVG, stay above them). */
+  /* Pane stacking: basemap polygons live in Leaflet's overlayPane (z 400). */
   var PANES = [
-    ['cse-basemap', 390],
     ['cse-towns', 410],
     ['cse-labels', 420],
     ['cse-sites', 450]
@@ -260,17 +257,11 @@
       if (this._map._animatingZoom && this._bounds) {
         return;
       }
-      var m = window.devicePixelRatio || 1;
-      if (this._stillCovers(m)) {
-        return;
-      }
-      this._stale = false;
-      this._drawnRatio = m;
       L.Renderer.prototype._update.call(this);
-      this._drawnOrigin = this._map.getPixelOrigin();
       var b = this._bounds;
       var container = this._container;
       var size = b.getSize();
+      var m = window.devicePixelRatio || 1;
       L.DomUtil.setPosition(container, b.min);
       container.width = Math.round(m * size.x);
       container.height = Math.round(m * size.y);
@@ -278,86 +269,8 @@
       container.style.height = size.y + 'px';
       this._ctx.setTransform(m, 0, 0, m, -b.min.x * m, -b.min.y * m);
       this.fire('update');
-    },
-    /* Once the view settles, Leaflet clips and repaints everything on the canvas again,
-     * even after a pan that stays inside what the canvas (the view and its padding)
-     * already shows. Kept instead while the zoom, the pixel origin (layer points) and
-     * the device pixel ratio (print snapshots) are those it was drawn at. */
-    _stillCovers: function (ratio) {
-      var map = this._map;
-      if (this._stale || !this._bounds || this._zoom !== map.getZoom() || ratio !== this._drawnRatio) {
-        return false;
-      }
-      if (!this._drawnOrigin || !this._drawnOrigin.equals(map.getPixelOrigin())) {
-        return false;
-      }
-      var b = this._bounds;
-      return (
-        b.contains(map.containerPointToLayerPoint([0, 0])) &&
-        b.contains(map.containerPointToLayerPoint(map.getSize()))
-      );
-    },
-    _reset: function () {
-      this._stale = true;
-      L.Canvas.prototype._reset.call(this);
-    },
-    _onZoomEnd: function () {
-      this._stale = true;
-      L.Canvas.prototype._onZoomEnd.call(this);
     }
   });
-  /* The static basemap polygons (countries, provinces, lakes) on one shared canvas, not
-   * SVG: during a zoom animation Chromium re-rasterised the SVG's ~180 filled paths at
-   * every frame's scale (software rendering: hundreds of ms per frame), where a canvas
-   * is a bitmap it only scales. They are redrawn once the view settles (moveend). */
-  var basemapCanvas = null;
-  basemap.renderer = function () {
-    if (!basemapCanvas) {
-      // Half a view on every side: a pan within it needs no repaint (see _stillCovers)
-      // and shows land, not the background, while it moves.
-      basemapCanvas = new BasemapCanvas({ pane: 'cse-basemap', padding: 0.5 });
-    }
-    return basemapCanvas;
-  };
-
-  /* Leaflet projects every vertex again at every zoom (a sine and a logarithm each:
-   * ~40,000 vertices took 15-25 ms of each zoom step). Web Mercator is linear in the
-   * zoom's scale, so each vertex's point at scale 1 is kept on its LatLng and only
-   * multiplied; rounded and offset exactly as map.latLngToLayerPoint does. */
-  function projectLatLngsCached(latlngs, result, projectedBounds) {
-    var map = this._map;
-    var crs = map.options.crs;
-    var scale = crs.scale(map.getZoom());
-    var origin = map.getPixelOrigin();
-    (function walk(list) {
-      if (!(list[0] instanceof L.LatLng)) {
-        list.forEach(walk);
-        return;
-      }
-      var ring = new Array(list.length);
-      for (var i = 0; i < list.length; i++) {
-        var ll = list[i];
-        var unit = ll._cseUnit;
-        if (unit === undefined) {
-          unit = ll._cseUnit = crs.latLngToPoint(ll, 0).divideBy(crs.scale(0));
-        }
-        var p = L.point(unit.x * scale, unit.y * scale)._round()._subtract(origin);
-        ring[i] = p;
-        projectedBounds.extend(p);
-      }
-      result.push(ring);
-    })(latlngs);
-  }
-
-  var BasemapCanvas = SharpCanvas.extend({
-    _initPath: function (layer) {
-      if (layer instanceof L.Polyline && !(layer instanceof L.Rectangle)) {
-        layer._projectLatlngs = projectLatLngsCached;
-      }
-      SharpCanvas.prototype._initPath.call(this, layer);
-    }
-  });
-
   var townCanvas = null;
   function townRenderer() {
     if (!townCanvas) {
