@@ -21,8 +21,8 @@ from explorer.io.site_columns import SiteColumns
 #: benchmarks/small_read.py (synthetic GeoJSON, a fresh interpreter per read, import +
 #: read + check, medians of 5, 2 busy cores): per record / in columns, 41 records
 #: 51 / 730 ms, 1,000: 229 / 612 ms, 5,000: 570 / 704 ms, 10,000: 1,297 / 915 ms. The
-#: crossover lies between 5,000 and 10,000; the lower end is kept because in the window
-#: the per-record loop, not an import, is what holds the GIL longer as files grow.
+#: crossover lies between 5,000 and 10,000: the threshold is the largest size measured at
+#: which the per-record route still won.
 SMALL_FILE_RECORDS = 5_000
 
 _STEP = 500
