@@ -159,7 +159,9 @@ def as_number(values: Column, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarra
         return np.full(n, np.nan), np.zeros(n, dtype=bool), ab.valid(arr)
     try:
         arr = pa.array(values, size=n)
-    except (pa.ArrowTypeError, pa.ArrowInvalid):
+    except (pa.ArrowTypeError, pa.ArrowInvalid, OverflowError):
+        # OverflowError: an integer beyond 64 bits somewhere (even inside a list, as in
+        # ``"chips": [9223372036854775808]``); the values are looked at one by one below.
         arr = None
     if arr is not None and (
         pa.types.is_integer(arr.type)

@@ -27,7 +27,9 @@ simplest file a spreadsheet or QGIS user exports.
 
 Every format is read into columns and checked column by column
 (:mod:`explorer.io.column_check`); only doubtful records are parsed one by one, so the
-problems are worded as they always were.
+problems are worded as they always were. A small file (a few thousand records) is parsed
+record by record instead (:mod:`explorer.io.record_check`), the same way, without loading
+Arrow.
 
 Records are numbered from 1 in messages: ``feature 1`` is the first feature; ``row 2``
 is the first data row of a CSV file (the header is row 1, as in a spreadsheet).
@@ -55,7 +57,7 @@ from explorer.io.progress import Progress, report, scaled
 from explorer.io.records import decode_json_list, record_label, refuse_unwritable
 
 if TYPE_CHECKING:  # the readers load Arrow; writing a file and start-up do not need it
-    from explorer.io.column_check import RawSites
+    from explorer.io.raw_sites import RawSites
     from explorer.io.site_columns import SiteColumns
 
 GEOJSON_SUFFIXES = (".geojson", ".json")
@@ -204,23 +206,27 @@ def read_site_columns(
     progress: Progress | None = None,
 ) -> SiteFile:
     """Read a GeoJSON, CSV or GeoParquet sites file (``kind`` from :func:`file_kind`)."""
-    from explorer.io.column_check import check_sites
+    from explorer.io.record_check import check_raw
 
     if kind == "parquet":
+        from explorer.io.column_check import check_sites
         from explorer.io.geoparquet import read_geoparquet_raw
 
+        # Arrow is loaded already and the columns are Arrow: always checked in bulk.
         raw, metadata, file_problems = read_geoparquet_raw(path, scaled(progress, 0.0, 0.5))
-    else:
-        data = _read_bytes(path)
-        report(progress, 0.05, "reading")
-        read_share = scaled(progress, 0.05, 0.5)
-        if kind == "geojson":
-            from explorer.io.geojson_read import read_geojson_raw
+        columns, problems = check_sites(raw, catalogue, scaled(progress, 0.5, 1.0))
+        return SiteFile(columns, metadata, file_problems + problems)
+    data = _read_bytes(path)
+    report(progress, 0.05, "reading")
+    read_share = scaled(progress, 0.05, 0.5)
+    if kind == "geojson":
+        from explorer.io.geojson_read import read_geojson_raw
 
-            raw, metadata, file_problems = read_geojson_raw(path, data, read_share)
-        else:
-            raw, metadata, file_problems = _read_csv(path, data, read_share)
-    columns, problems = check_sites(raw, catalogue, scaled(progress, 0.5, 1.0))
+        raw, metadata, file_problems = read_geojson_raw(path, data, read_share)
+    else:
+        raw, metadata, file_problems = _read_csv(path, data, read_share)
+    # A small file is checked record by record, without loading Arrow (issue 10).
+    columns, problems = check_raw(raw, catalogue, scaled(progress, 0.5, 1.0))
     return SiteFile(columns, metadata, file_problems + problems)
 
 

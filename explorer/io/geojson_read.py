@@ -23,9 +23,9 @@ import msgspec
 import numpy as np
 
 from explorer.core.errors import DataFileError, Problem
-from explorer.io.column_check import RawSites
 from explorer.io.json_text import JsonTextError, decode_json
 from explorer.io.progress import Progress, report
+from explorer.io.raw_sites import LINE_KEYS, SOURCE_KEYS, RawSites
 from explorer.io.record_columns import explode, raw_from_records
 from explorer.io.records import decode_json_list, record_label, shorten
 
@@ -211,8 +211,6 @@ def read_geojson_raw(
         )
         pre.setdefault(i, []).extend(found)
     odd = np.zeros(n, dtype=bool)
-    from explorer.io.column_check import LINE_KEYS, SOURCE_KEYS
-
     raw = RawSites(
         n=n,
         label=lambda i: f"feature {i + 1}",

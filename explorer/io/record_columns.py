@@ -1,5 +1,5 @@
 """Records (one mapping per site, as GeoJSON features and CSV rows give them) as the
-raw columns the column checks read (:class:`~explorer.io.column_check.RawSites`)."""
+raw columns the column checks read (:class:`~explorer.io.raw_sites.RawSites`)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from explorer.core.errors import Problem
-from explorer.io.column_check import (
+from explorer.io.raw_sites import (
     FLAT_LINE_KEYS,
     LINE_KEYS,
     SITE_KEYS,
