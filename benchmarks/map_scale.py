@@ -451,12 +451,18 @@ def record_frames(harness: MapHarness, steps: list[str]) -> list[float]:
     return harness.js("(window.__recording = false, window.__frames)")
 
 
-def frame_times(harness: MapHarness) -> list[list[str]]:
-    """Frame intervals during pans, zoom steps and a flight: with the sites, then with
-    the sites layer taken off the map (the page's own floor: basemap, towns, labels)."""
+def recorded_frames(harness: MapHarness) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """Frame intervals (ms) per action: with the sites, then with the sites layer taken
+    off the map (the page's own floor: basemap, towns, labels)."""
     with_sites = {label: record_frames(harness, steps) for label, steps in ACTIONS.items()}
     harness.js(SITES_OFF_JS)
     without = {label: record_frames(harness, steps) for label, steps in ACTIONS.items()}
+    return with_sites, without
+
+
+def frame_times(harness: MapHarness) -> list[list[str]]:
+    """:func:`recorded_frames` as table rows."""
+    with_sites, without = recorded_frames(harness)
     rows = []
     for label in ACTIONS:
         f, g = with_sites[label], without[label]
@@ -553,6 +559,63 @@ def in_process(sizes: list[int], memory_sizes: list[int]) -> tuple[str, str, str
     )
 
 
+def child_frames(n: int) -> dict[str, Any]:
+    """Frame intervals at ``n`` sites in this process (the checkout on ``PYTHONPATH``)."""
+    from explorer.web.view import prepare_application
+
+    prepare_application()
+    from explorer.web.engine import make_application
+
+    make_application([])
+    from tests.web.synthetic import synthetic_sites
+
+    harness = MapHarness(synthetic_sites(n))
+    nodes = harness.js("document.getElementsByTagName('*').length")
+    with_sites, without = recorded_frames(harness)
+    harness.close()
+    return {"sites": with_sites, "no_sites": without, "nodes": nodes, "drawn": 1}
+
+
+def frames_only(rounds: int, n: int, trees: list[Path], work: Path) -> str:
+    """Frame times at ``n`` sites, a fresh process per checkout and round (checkouts
+    alternate within a round, so load drift hits them alike); per action, the median
+    over rounds of each round's median and p95."""
+    config = work / "config"
+    runs: dict[Path, list[dict[str, Any]]] = {tree: [] for tree in trees}
+    for _ in range(rounds):
+        for tree in trees:
+            env = tree_env(tree, work / f"page-cache-{trees.index(tree)}", config)
+            cmd = [sys.executable, str(Path(__file__).resolve()), "--child", "frames", str(n)]
+            out = subprocess.run(
+                cmd, capture_output=True, text=True, timeout=900, check=False, env=env, cwd=tree
+            )
+            lines = [line for line in out.stdout.splitlines() if line.startswith(RESULT)]
+            if not lines:
+                raise RuntimeError(f"frames child failed: {out.stderr[-2000:]}")
+            runs[tree].append(json.loads(lines[-1][len(RESULT) :]))
+    rows = []
+    for tree in trees:
+        tag = "this checkout" if tree == ROOT else str(tree)
+        mine = runs[tree]
+        for label in ACTIONS:
+            cells = [label, tag, str(int(statistics.median(r["nodes"] for r in mine)))]
+            for key in ("sites", "no_sites"):
+                p50 = statistics.median(statistics.median(r[key][label]) for r in mine)
+                p95 = statistics.median(percentile(r[key][label], 95) for r in mine)
+                cells += [f"{p50:.1f}", f"**{p95:.1f}**" if key == "sites" else f"{p95:.1f}"]
+            rows.append(cells)
+    header = [
+        "action",
+        "code",
+        "DOM nodes",
+        "median (ms)",
+        "p95 (ms)",
+        "no sites layer: median (ms)",
+        "p95 (ms)",
+    ]
+    return table(header, rows)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=5, help="rounds of starts (medians)")
@@ -570,10 +633,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only-start", action="store_true", help="start to markers only (no in-process part)"
     )
+    parser.add_argument(
+        "--only-frames",
+        type=int,
+        metavar="ROUNDS",
+        help="frame times only, at the largest --sizes, in ROUNDS fresh processes per checkout",
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         kind = args.child[0]
+        if kind == "frames":
+            print(RESULT + json.dumps(child_frames(int(args.child[1]))), flush=True)
+            return 0
         stamps = child_floor() if kind == "floor" else child_app(args.child[1])
         print(RESULT + json.dumps(stamps), flush=True)
         return 0 if "drawn" in stamps else 1
@@ -594,10 +666,16 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(tmp)
         # The in-process part's map pages are cached here too, never in the user's cache.
         os.environ["EXPLORER_CACHE_DIR"] = str(work / "page-cache-parent")
+        trees = [ROOT, *(t.resolve() for t in args.tree)]
+        if args.only_frames:
+            print(f"## Frame times at {max(sizes):,} sites, medians of {args.only_frames} rounds\n")
+            print(frames_only(args.only_frames, max(sizes), trees, work))
+            load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+            print(f"\nLoad average at the end: {load}.")
+            return 0
         files: dict[str, Path] = {"demo": DEMO_SITES}
         for n in sizes:
             files[f"{n:,} sites"] = write_synthetic(work, n)
-        trees = [ROOT, *(t.resolve() for t in args.tree)]
         print(f"## Start to markers drawn (fresh process each, medians of {args.repeat} rounds)\n")
         start_table, _ = start_to_markers(args.repeat, files, trees, work)
         print(start_table, flush=True)
