@@ -209,19 +209,14 @@ class MapEnv:
         return self.session.selection
 
 
-def open_map(qtbot_or_none: Any, session: Session, basemap: Path) -> MapEnv:
-    """Create, show and wait for a map view over ``session``."""
+def wait_first_render(controller: Any, timeout_ms: int) -> bool:
+    """Wait until ``controller``'s page is ready and has drawn; False on timeout.
+
+    Module-scoped fixtures have no qtbot: this waits on the ``rendered`` signal with a
+    local event loop (bounded by the timeout, never a fixed sleep).
+    """
     from PySide6.QtCore import QEventLoop, QTimer
 
-    from explorer.web.controller import MapController
-    from explorer.web.view import MapView
-
-    view = MapView(center=(40.0, 86.0), zoom=5, basemap_dir=basemap)
-    view.resize(900, 650)
-    controller = MapController(view, session)
-    view.show()
-    # Module-scoped fixtures have no qtbot: wait on the ``rendered`` signal with a local
-    # event loop (bounded by a timeout, never a fixed sleep).
     loop = QEventLoop()
     timer = QTimer()
     timer.setSingleShot(True)
@@ -232,9 +227,22 @@ def open_map(qtbot_or_none: Any, session: Session, basemap: Path) -> MapEnv:
             loop.quit()
 
     controller.rendered.connect(check)
-    timer.start(30_000)
+    timer.start(timeout_ms)
     loop.exec()
     controller.rendered.disconnect(check)
-    if not (controller.is_rendered and controller.bridge.is_page_ready):
+    return bool(controller.is_rendered and controller.bridge.is_page_ready)
+
+
+def open_map(qtbot_or_none: Any, session: Session, basemap: Path) -> MapEnv:
+    """Create, show and wait for a map view over ``session``."""
+
+    from explorer.web.controller import MapController
+    from explorer.web.view import MapView
+
+    view = MapView(center=(40.0, 86.0), zoom=5, basemap_dir=basemap)
+    view.resize(900, 650)
+    controller = MapController(view, session)
+    view.show()
+    if not wait_first_render(controller, 30_000):
         raise RuntimeError(f"map page did not become ready; JS errors: {view.js_errors}")
     return MapEnv(view, controller, session, basemap)

@@ -25,7 +25,7 @@ from explorer.core.schema import HardwareLine, Site
 from explorer.session.session import Session
 from explorer.web import palette
 from explorer.web.protocol import AGGREGATE_CELL_PX, AGGREGATE_MAX_ZOOM, AGGREGATE_MIN_SITES
-from tests.web.conftest import MapEnv, call_js, wait_rendered
+from tests.web.conftest import MapEnv, call_js, wait_first_render, wait_rendered
 from tests.web.driver import MapDriver
 from tests.web.synthetic import synthetic_sites
 
@@ -64,7 +64,7 @@ class Messages:
 
 @pytest.fixture(scope="module")
 def big(qapp: Any, basemap_dir: Path) -> Iterator[tuple[MapEnv, Messages]]:
-    from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QTimer
+    from PySide6.QtCore import QCoreApplication, QEvent
 
     from explorer.web.controller import MapController
     from explorer.web.view import MapView
@@ -76,20 +76,8 @@ def big(qapp: Any, basemap_dir: Path) -> Iterator[tuple[MapEnv, Messages]]:
     messages = Messages(view.bridge)
     controller = MapController(view, session)
     view.show()
-    loop = QEventLoop()
-    timer = QTimer()
-    timer.setSingleShot(True)
-    timer.timeout.connect(loop.quit)
-
-    def check(_seq: int = 0) -> None:
-        if controller.is_rendered and controller.bridge.is_page_ready:
-            loop.quit()
-
-    controller.rendered.connect(check)
-    timer.start(120_000)
-    loop.exec()
-    controller.rendered.disconnect(check)
-    assert controller.is_rendered, f"the page did not draw 100,000 sites: {view.js_errors}"
+    drawn = wait_first_render(controller, 120_000)
+    assert drawn, f"the page did not draw 100,000 sites: {view.js_errors}"
     env = MapEnv(view, controller, session, basemap_dir)
     yield env, messages
     messages.detach()
