@@ -944,17 +944,20 @@ class MainWindow(QMainWindow):
         log.warning("%s", text)
         self.last_error = text
         self.statusBar().showMessage(text, 15000)
-        box = self.refusal_message_box
-        if box is None:
-            box = QMessageBox(self)
-            box.setObjectName("refusal_message")
-            box.setIcon(QMessageBox.Icon.Warning)
-            box.setWindowTitle("Change not saved")
-            box.setTextFormat(Qt.TextFormat.PlainText)
-            box.setStandardButtons(QMessageBox.StandardButton.Ok)
-            self.refusal_message_box = box
-        box.setText(text)
-        box.open()
+        if self.refusal_message_box is None:
+            self.refusal_message_box = self._warning_box("refusal_message", "Change not saved")
+        self.refusal_message_box.setText(text)
+        self.refusal_message_box.open()
+
+    def _warning_box(self, name: str, title: str) -> QMessageBox:
+        """A non-modal warning box kept for reuse (plain text: messages quote data)."""
+        box = QMessageBox(self)
+        box.setObjectName(name)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle(title)
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setStandardButtons(QMessageBox.StandardButton.Ok)
+        return box
 
     def _show_conflict(self, refusal: Refusal) -> None:
         dialog = ConflictDialog(refusal, self)
@@ -1106,17 +1109,12 @@ class MainWindow(QMainWindow):
         return False
 
     def _show_boundary_error(self, message: str) -> None:
-        box = self.boundary_message_box
-        if box is None:
-            box = QMessageBox(self)
-            box.setObjectName("boundary_message")
-            box.setIcon(QMessageBox.Icon.Warning)
-            box.setWindowTitle("Could not load boundary layer")
-            box.setTextFormat(Qt.TextFormat.PlainText)
-            box.setStandardButtons(QMessageBox.StandardButton.Ok)
-            self.boundary_message_box = box
-        box.setText(message)
-        box.open()
+        if self.boundary_message_box is None:
+            self.boundary_message_box = self._warning_box(
+                "boundary_message", "Could not load boundary layer"
+            )
+        self.boundary_message_box.setText(message)
+        self.boundary_message_box.open()
 
     def show_area_totals(self) -> None:
         """Open (or raise) the non-modal "Totals by area" window."""
