@@ -161,21 +161,23 @@ class LoadProgress(QWidget):
 
     def follow(self, job: LoadJob) -> None:
         """Show ``job``'s progress until it ends; Cancel cancels it."""
+        if self._job is not None:
+            self.end(self._job)  # a new load replaces the one shown
         self._job = job
         self.label.setText(f"Opening {job.path.name}…")
         self.bar.setValue(0)
         self.cancel_button.setEnabled(True)
-        job.progressed.connect(self._on_progressed)
+        job.progressed.connect(lambda percent, stage: self._on_progressed(job, percent, stage))
         for sig in (job.succeeded, job.failed, job.cancelled):
-            sig.connect(self._on_ended)
+            sig.connect(lambda *_: self.end(job))
         self.cancel_button.clicked.connect(self._on_cancel)
         self.show()
 
-    def _on_progressed(self, percent: int, stage: str) -> None:
-        if self._job is None:
-            return
+    def _on_progressed(self, job: LoadJob, percent: int, stage: str) -> None:
+        if self._job is not job:
+            return  # a report from a job already replaced or ended
         self.bar.setValue(percent)
-        self.label.setText(f"Opening {self._job.path.name}: {stage}")
+        self.label.setText(f"Opening {job.path.name}: {stage}")
 
     def _on_cancel(self) -> None:
         if self._job is not None:
@@ -183,9 +185,14 @@ class LoadProgress(QWidget):
             self.cancel_button.setEnabled(False)
             self.label.setText(f"Cancelling {self._job.path.name}…")
 
-    def _on_ended(self, *_: object) -> None:
-        if self._job is not None:
-            self.cancel_button.clicked.disconnect(self._on_cancel)
+    def end(self, job: LoadJob) -> None:
+        """Stop showing ``job`` (its end reached the UI thread); another job's progress
+        stays. The window calls this before it acts on the job's result, so nothing it
+        announces can be seen with the bar still up; the job's own signals call it too
+        (for a window that does not)."""
+        if self._job is not job:
+            return
+        self.cancel_button.clicked.disconnect(self._on_cancel)
         self._job = None
         self.hide()
 

@@ -579,6 +579,9 @@ class MainWindow(QMainWindow):
         job.start()
 
     def _on_load_ended(self, job: LoadJob) -> None:
+        # The job's signals reach the UI thread as one queued call per slot: hide the
+        # bar here, before the window announces anything, not in a later call.
+        self.load_progress.end(job)
         if self.load_job is job:
             self.load_job = None
 

@@ -139,3 +139,28 @@ def test_several_point_layers_ask_which_one(qtbot, make_window, tmp_path: Path) 
     with qtbot.waitSignal(window.projectOpened, timeout=30_000):
         pass
     assert window.store.ids() == ["q1"] and len(asked) == 2
+
+
+def test_progress_follows_only_the_newest_load(qtbot) -> None:  # noqa: ANN001
+    """A second open replaces the first: the first one's late reports and its end
+    neither move nor hide the bar shown for the second."""
+    from explorer.ui.load_job import LoadJob, LoadProgress
+
+    progress = LoadProgress()
+    qtbot.addWidget(progress)
+    first = LoadJob(None, Path("first.geojson"))  # type: ignore[arg-type]  # never started
+    second = LoadJob(None, Path("second.geojson"))  # type: ignore[arg-type]
+    progress.follow(first)
+    first.progressed.emit(40, "reading")
+    assert progress.bar.value() == 40
+    progress.follow(second)
+    assert progress.isVisible() and progress.bar.value() == 0
+    first.progressed.emit(90, "checking")
+    first.succeeded.emit(object())
+    assert progress.isVisible()
+    assert progress.bar.value() == 0
+    assert progress.label.text() == "Opening second.geojson…"
+    second.progressed.emit(55, "reading")
+    assert progress.label.text() == "Opening second.geojson: reading"
+    second.cancelled.emit()
+    assert not progress.isVisible()
