@@ -52,6 +52,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bytecode import compile_bytecode
+
 ROOT = Path(__file__).resolve().parent.parent
 # The synthetic sites live with the tests. A child runs the code it was pointed at
 # (PYTHONPATH, see --tree), so only the parent puts this checkout first.
@@ -224,16 +226,6 @@ def tree_env(tree: Path, cache: Path, config: Path) -> dict[str, str]:
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         env.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
     return env
-
-
-def compile_bytecode(tree: Path) -> None:
-    """Compile ``tree``'s package as ``pip install`` would (bytecode is read even where
-    ``PYTHONDONTWRITEBYTECODE`` stops Python writing it)."""
-    subprocess.run(
-        [sys.executable, "-m", "compileall", "-q", str(tree / "explorer")],
-        check=True,
-        capture_output=True,
-    )
 
 
 def _col(runs: list[dict[str, float]], key: str) -> str:
