@@ -305,42 +305,68 @@ class CapacityLedger:
                     col.append(self._col[model])
                     day.append(d)
                     vals.append(delta)
+            # In day order, so the steps up to a day are a prefix (see _at).
+            days = np.array(day, dtype=np.int64)
+            by_day = np.argsort(days, kind="stable")
             self._table = (
-                np.array(site_i, dtype=np.int64),
-                np.array(col, dtype=np.int64),
-                np.array(day, dtype=np.int64),
-                np.array(vals, dtype=np.int64).reshape(-1, 3),
+                np.array(site_i, dtype=np.int64)[by_day],
+                np.array(col, dtype=np.int64)[by_day],
+                days[by_day],
+                np.array(vals, dtype=np.int64).reshape(-1, 3)[by_day],
             )
         return self._table
 
-    def at(self, day: int | None, order: Sequence[str] | None = None) -> np.ndarray:
+    def at(
+        self,
+        day: int | None,
+        order: Sequence[str] | None = None,
+        *,
+        rows: np.ndarray | None = None,
+    ) -> np.ndarray:
         """Every site's contribution: an int64 array (3, n_sites, n_models) of low,
         central and high at ``day`` (None: undated), in the order the sites were given,
-        or in ``order`` (the ids of every site, e.g. after inserts at positions)."""
+        or in ``order`` (the ids of every site, e.g. after inserts at positions), or
+        for ``rows`` (from :meth:`rows_of`: the same, looked up once for many dates).
+
+        Each ``[k]`` is Fortran-ordered (a model's column contiguous), as
+        :class:`~explorer.geo.totals.SiteArrays` keeps it, so it is not copied again.
+        """
         out = self._at(day)
-        if order is None:
+        if rows is None and order is not None:
+            rows = self.rows_of(order)
+        if rows is None:
             return out
+        picked = out[:, rows, :]  # (3, n, m) in C order: lay each [k] out by columns
+        return np.ascontiguousarray(picked.transpose(0, 2, 1)).transpose(0, 2, 1)
+
+    def rows_of(self, order: Sequence[str]) -> np.ndarray | None:
+        """The positions of the sites ``order`` names among the sites as given; None
+        when that is the order they were given in (nothing to rearrange)."""
         if self._index is None:
             self._index = {sid: i for i, sid in enumerate(self._sites)}
-        return out[:, [self._index[sid] for sid in order], :]
+        index = self._index
+        rows = np.fromiter((index[sid] for sid in order), dtype=np.intp, count=len(order))
+        if len(rows) == len(index) and bool((rows == np.arange(len(rows))).all()):
+            return None
+        return rows
 
     def _at(self, day: int | None) -> np.ndarray:
         n, m = len(self._sites), len(self.models)
         if day is None:
             if self._undated is None:
-                undated = np.zeros((3, n, m), dtype=np.int64)
+                undated = np.zeros((3, m, n), dtype=np.int64)
                 for i, c in enumerate(self._contrib.values()):
                     for model, b in c.undated.items():
-                        undated[:, i, self._col[model]] = b
+                        undated[:, self._col[model], i] = b
                 self._undated = undated
-            return self._undated.copy()
-        out = np.zeros((3, n, m), dtype=np.int64)
+            return self._undated.copy().transpose(0, 2, 1)
+        out = np.zeros((3, m, n), dtype=np.int64)  # by model, then site: see at()
         site_i, col, days, vals = self._steps_table()
-        keep = days <= day
-        flat = site_i[keep] * m + col[keep]
+        upto = int(np.searchsorted(days, day, side="right"))  # the steps up to ``day``
+        flat = col[:upto] * n + site_i[:upto]
         for k in range(3):
-            out[k].reshape(-1)[:] = np.bincount(flat, weights=vals[keep, k], minlength=n * m)
-        return out
+            np.add.at(out[k].reshape(-1), flat, vals[:upto, k])
+        return out.transpose(0, 2, 1)
 
     def dated_days(self) -> list[int]:
         """Every day on which some contribution changes, in order."""
