@@ -331,6 +331,7 @@ class LiveTotals:
         day = as_of.toordinal() if as_of is not None else None
         low, mid, high = ledger.at(day, order=ids.tolist())
         counted = np.array([not ledger.is_superseded(s.id) for s in sites], dtype=bool)
+        ledger.dated_days()  # builds its table of dated steps now, for the views that ask
         return PreparedSites(
             sites,
             as_of,
