@@ -275,9 +275,16 @@ class Session:
         DataFileError, ValidationError, LoadCancelled
             As for :meth:`open`.
         """
+        import gc
+
         from explorer.io.opening import open_file
         from explorer.io.progress import report, scaled
 
+        # What earlier loads froze (see load) and has since become garbage with a
+        # cycle is collected now, before this file's objects exist: otherwise the
+        # freeze at the end of this load would keep it for good.
+        gc.unfreeze()
+        gc.collect()
         opened = open_file(
             path,
             catalogue=self.catalogue,
@@ -359,7 +366,7 @@ class Session:
         # triggered by their allocation would scan every site again and again (half of
         # a 100,000-site load's time on the UI thread), and none of it holds a cycle.
         self.live_totals.expect(prepared)
-        with paused_gc():
+        with paused_gc(keep=True):
             # Regions go first: otherwise the old regions are re-totalled against the
             # new sites, and then everything again for the new regions.
             self.regions.reset([])
