@@ -309,8 +309,8 @@ def _print_json(doc: object) -> None:
 
     msgspec writes the same text as ``json.dumps(doc, ensure_ascii=False, indent=2)``
     (a NaN or infinity becomes ``null``, which JSON has, instead of ``NaN``, which it
-    has not) in a tenth of the time: a region holding 138,000 sites lists their ids, and
-    the standard encoder took 0.19 s of a one-second ``totals`` run on them.
+    has not) several times faster: for a region listing 138,000 site ids, 5-9 ms
+    against 33-68 ms (the standard library's indenting encoder is pure Python).
     """
     import msgspec
 
