@@ -285,18 +285,21 @@ class Session:
         # freeze at the end of this load would keep it for good.
         gc.unfreeze()
         gc.collect()
-        opened = open_file(
-            path,
-            catalogue=self.catalogue,
-            layer=layer,
-            progress=scaled(progress, 0.0, 0.7),
-            history=True,
-        )
-        project = opened.build_project(scaled(progress, 0.7, 0.9))
-        report(progress, 0.9, f"totalling {len(project.sites):,} sites")
-        with paused_gc():
+        # One pause for the whole read, and what it built frozen at the end (it is
+        # about to be loaded): re-enabling collection between the steps set off a full
+        # collection over the new sites each time (0.55 s at 100,000 sites).
+        with paused_gc(keep=True):
+            opened = open_file(
+                path,
+                catalogue=self.catalogue,
+                layer=layer,
+                progress=scaled(progress, 0.0, 0.7),
+                history=True,
+            )
+            project = opened.build_project(scaled(progress, 0.7, 0.9))
+            report(progress, 0.9, f"totalling {len(project.sites):,} sites")
             prepared = self.live_totals.prepare(project.sites, self.as_of)
-        report(progress, 1.0, f"totalled {len(project.sites):,} sites")
+            report(progress, 1.0, f"totalled {len(project.sites):,} sites")
         return ReadFile(opened, prepared)
 
     def load_opened(self, opened: OpenedFile | ReadFile) -> None:
