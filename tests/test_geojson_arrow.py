@@ -75,6 +75,29 @@ def test_a_large_plain_file_takes_the_arrow_route(tmp_path: Path) -> None:
     assert fast.metadata == {"title": "big"}
 
 
+def test_nested_hardware_lines_and_empty_source_lists(tmp_path: Path) -> None:
+    features = [_feature(i) for i in range(N)]
+    for i, f in enumerate(features):
+        props = f["properties"]
+        model = props.pop("chip_model")
+        chips = props.pop("chips")
+        props["hardware"] = [
+            {"chip_model": model, "chips": chips, "status": "approved", "online": "2026"},
+            {"chip_model": "H20", "chips": 8, "chips_low": 0, "chips_high": 16, "phase": "II"},
+        ][: 1 + i % 2]
+        props["sources"] = []
+    read = geojson_arrow.read_with_arrow(
+        str(tmp_path), _write(tmp_path / "n.geojson", features).read_bytes()
+    )
+    assert read is not None
+    fast, (columns, problems) = _both(tmp_path / "n.geojson")
+    assert not fast.problems and not problems
+    sites = _sites(fast.columns)
+    assert sites == _sites(columns)
+    assert [len(s.hardware) for s in sites[:4]] == [1, 2, 1, 2]
+    assert sites[1].hardware[1].chips_high == 16 and sites[0].sources == ()
+
+
 def test_pretty_printed_null_properties_and_feature_ids(tmp_path: Path) -> None:
     from explorer.core.chips import ChipCatalogue
     from explorer.io.column_check import check_sites
@@ -127,6 +150,9 @@ def test_problems_are_worded_from_the_files_own_numbers(tmp_path: Path) -> None:
             id="hardware-on-some-records",
         ),
         pytest.param(lambda f: f[9].update(type="Feature "), id="not-a-feature"),
+        pytest.param(
+            lambda f: f[9]["properties"].update(sources=[None]), id="source-not-an-object"
+        ),
     ],
 )
 def test_the_route_steps_aside_and_the_general_read_stands(tmp_path: Path, change: Any) -> None:

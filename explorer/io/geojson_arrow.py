@@ -112,6 +112,13 @@ def read_with_arrow(
     }
     if not all(_typed_as_read(k, v.type) for k, v in columns.items()):
         return None
+    for key in ("hardware", "sources"):
+        col = columns.get(key)
+        if col is not None and pa.types.is_null(col.type.value_type):
+            if len(col.flatten()):
+                return None  # lists holding nulls: worded record by record
+            if key == "sources":
+                del columns[key]  # every list empty: as if no record had sources
     hardware = columns.get("hardware")
     if hardware is not None and hardware.null_count:
         return None  # some records flat, some not: decided per record by the general route
@@ -201,12 +208,17 @@ def _typed_as_read(key: str, t: Any) -> bool:
     for a number that changes nothing but how a problem message quotes it (and a file
     with problems is read again the general way), but an attribute holding text given as
     numbers would read differently, so that is declined. ``hardware`` and ``sources``
-    are lists of objects whose fields follow the same rule.
+    are lists of objects whose fields follow the same rule (or lists with nothing in
+    them: typed as lists of nulls).
     """
     import pyarrow as pa
 
     if key in ("hardware", "sources"):
-        if not (pa.types.is_list(t) and pa.types.is_struct(t.value_type)):
+        if not pa.types.is_list(t):
+            return False
+        if pa.types.is_null(t.value_type):
+            return True  # only empty lists, or lists of nulls (see read_with_arrow)
+        if not pa.types.is_struct(t.value_type):
             return False
         item = t.value_type
         return all(
