@@ -281,6 +281,33 @@ def test_a_file_read_ahead_brings_its_totals_snapshot_and_stale_ones_are_rebuilt
     assert session.live_totals.totals("r1").chips == 10
 
 
+def test_what_a_load_froze_is_collected_before_the_next_read(session: Session) -> None:
+    """A load freezes what it built out of later collections; garbage in a cycle that
+    got frozen with it is collected by collect_before_read (which open() and the
+    window call on the UI thread before a read), not kept for good."""
+    import gc
+    import weakref
+
+    class Node:
+        pass
+
+    gc.disable()
+    try:
+        node = Node()
+        node.me = node  # type: ignore[attr-defined]  # a cycle: only the collector frees it
+        alive = weakref.ref(node)
+        del node
+        session.new_project()  # a load: freezes everything alive, the cycle too
+    finally:
+        gc.enable()
+    assert gc.get_freeze_count() > 0
+    gc.collect()
+    assert alive() is not None  # frozen: the collector no longer looks at it
+    Session.collect_before_read()
+    assert alive() is None
+    assert gc.get_freeze_count() == 0
+
+
 def test_save_and_reopen(session: Session, tmp_path: Path, catalogue: ChipCatalogue) -> None:
     session.add_region(RegionEntry("r1", WEST))
     path = session.save(tmp_path / "out.gpkg")

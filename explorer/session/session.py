@@ -254,9 +254,25 @@ class Session:
         if is_database_url(path):
             self.open_database(str(path))
             return None
+        self.collect_before_read()
         read = self.read(path, layer=layer, progress=progress)
         self.load_opened(read)
         return read.opened
+
+    @staticmethod
+    def collect_before_read() -> None:
+        """Collect what earlier loads froze (see :meth:`load`) and has since become
+        garbage held in a cycle (a closed window's objects, say), before a new file's
+        objects exist: otherwise the freeze at the end of the next read would keep it
+        for good. Call it on the UI thread before :meth:`read` runs elsewhere
+        (:meth:`open` does): a collection runs finalizers on the thread that collects,
+        and a Qt object must go on its own thread. Nothing to do, and no cost, when
+        nothing was frozen."""
+        import gc
+
+        if gc.get_freeze_count():
+            gc.unfreeze()
+            gc.collect()
 
     def read(
         self,
@@ -275,17 +291,9 @@ class Session:
         DataFileError, ValidationError, LoadCancelled
             As for :meth:`open`.
         """
-        import gc
-
         from explorer.io.opening import open_file
         from explorer.io.progress import report, scaled
 
-        # What earlier loads froze (see load) and has since become garbage with a
-        # cycle is collected now, before this file's objects exist: otherwise the
-        # freeze at the end of this load would keep it for good.
-        if gc.get_freeze_count():
-            gc.unfreeze()
-            gc.collect()
         # One pause for the whole read, and what it built frozen at the end (it is
         # about to be loaded): re-enabling collection between the steps set off a full
         # collection over the new sites each time (0.55 s at 100,000 sites).
@@ -330,6 +338,7 @@ class Session:
         """
         from explorer.io.database.catalogue import DatabaseCatalogue
 
+        self.collect_before_read()
         db = DatabaseCatalogue(url, catalogue=self.catalogue, connect_timeout=connect_timeout)
         try:
             loaded = db.load()

@@ -570,6 +570,7 @@ class MainWindow(QMainWindow):
     def _start_load(self, path: Path, *, interactive: bool, layer: str | None) -> None:
         if self.load_job is not None:
             self.load_job.cancel()
+        self.session.collect_before_read()  # here, on the UI thread: see its notes
         job = LoadJob(self.session, path, layer=layer, parent=self)
         self.load_job = job
         job.succeeded.connect(lambda opened: self._on_load_succeeded(job, opened))
