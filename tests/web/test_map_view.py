@@ -31,7 +31,7 @@ from tests.web.conftest import (
     open_map,
     wait_rendered,
 )
-from tests.web.driver import MapDriver
+from tests.web.driver import MapDriver, rgb_hex
 
 pytestmark = pytest.mark.gui
 
@@ -206,6 +206,52 @@ def test_snapshots_wait_for_the_frame_to_reach_the_widget(qtbot: Any, m: MapEnv)
     assert m.view.shows_seq(m.controller.last_rendered_seq)
     scale = js(qtbot, m, "document.querySelector('.leaflet-control-scale-line').textContent")
     assert scale in ("100 km", "200 km")  # zoom 7 at this latitude
+
+
+#: Animation frames stop (the page's requestAnimationFrame holds its callbacks), as when a
+#: busy machine or a blocked UI thread gives the page no frame for a second.
+HOLD_FRAMES_JS = """(function () {
+  var held = (window.__cseHeldFrames = []);
+  window.__cseRealRaf = window.requestAnimationFrame;
+  window.__cseRealCaf = window.cancelAnimationFrame;
+  window.requestAnimationFrame = function (cb) { held.push(cb); return -held.length; };
+  window.cancelAnimationFrame = function (id) {
+    if (id < 0) { held[-id - 1] = null; } else { window.__cseRealCaf(id); }
+  };
+  return true;
+})()"""
+#: Frames again; the callbacks held meanwhile run now. Returns how many were held.
+RELEASE_FRAMES_JS = """(function () {
+  window.requestAnimationFrame = window.__cseRealRaf;
+  window.cancelAnimationFrame = window.__cseRealCaf;
+  var held = window.__cseHeldFrames;
+  var now = performance.now();
+  held.forEach(function (cb) { if (cb) { cb(now); } });
+  return held.length;
+})()"""
+
+
+def test_rendered_comes_after_the_markers_are_painted_even_without_a_frame(
+    qtbot: Any, m: MapEnv
+) -> None:
+    """With no animation frame for a second the page acks from its fallback timer: the
+    canvas must be painted by then, or pixels read at "rendered" are the old ones (seen
+    under load, when a blocked UI thread held Chromium's frames)."""
+    js(qtbot, m, HOLD_FRAMES_JS)
+    try:
+        m.session.set_color_mode("model")
+        wait_rendered(qtbot, m.controller)
+        ms = marker(qtbot, m, "b-hami")
+    finally:
+        held = js(qtbot, m, RELEASE_FRAMES_JS)
+        m.session.set_color_mode("export")
+        wait_rendered(qtbot, m.controller)
+    assert held > 0  # the ack really came without a frame
+    assert ms is not None and ms["color"] != UNRESTRICTED  # coloured by model now
+    painted = rgb_hex(ms["painted_fill"])
+    assert all(
+        abs(int(painted[k : k + 2], 16) - int(ms["color"][k : k + 2], 16)) <= 3 for k in (1, 3, 5)
+    ), (painted, ms["color"])
 
 
 # ---------------------------------------------------------------------- interaction
