@@ -155,7 +155,7 @@ def test_selected_and_highlighted_outlines_are_the_palette_entries(qtbot: Any, m
             painted["highlighted"], palette.HIGHLIGHT_OUTLINE, 0
         )
 
-    qtbot.waitUntil(both_painted, timeout=3_000)
+    qtbot.waitUntil(both_painted, timeout=10_000)
 
 
 @pytest.mark.parametrize("mode", ["export", "model"])
