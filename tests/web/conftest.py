@@ -161,7 +161,7 @@ def expected_basemap_keys(directory: Path) -> set[str]:
 
 
 # ---------------------------------------------------------------------- waiting helpers
-def call_js(qtbot: Any, fn: Callable[..., None], *args: Any, timeout: int = 5000) -> Any:
+def call_js(qtbot: Any, fn: Callable[..., None], *args: Any, timeout: int = 10_000) -> Any:
     """Call a callback-style MapView method and return what it passes to its callback."""
     box: list[Any] = []
     fn(*args, box.append)
@@ -169,7 +169,7 @@ def call_js(qtbot: Any, fn: Callable[..., None], *args: Any, timeout: int = 5000
     return box[0]
 
 
-def wait_rendered(qtbot: Any, controller: Any, timeout: int = 5000) -> int:
+def wait_rendered(qtbot: Any, controller: Any, timeout: int = 15_000) -> int:
     """Wait until the page has painted every message sent so far; returns that seq."""
     target = controller.last_sent_seq
     if controller.last_rendered_seq < target:
