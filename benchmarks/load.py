@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from bytecode import compile_bytecode
 
 ROOT = Path(__file__).resolve().parents[1]
 BOX = (73.0, 32.0, 103.0, 50.0)
@@ -207,6 +208,8 @@ def bench_cli(
     drifts), peak memory; ``trees`` are other checkouts of the code run in the same
     turns (e.g. the code before a change)."""
     region = regions_file(folder)
+    for tree in [ROOT, *trees]:
+        compile_bytecode(tree)
     print("\n### `explorer totals FILE --regions R --json` against geopandas, whole processes\n")
     load = os.getloadavg()
     print(f"Load average before the runs: {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}\n")
@@ -435,6 +438,8 @@ def bench_start(repeats: int, trees: list[Path]) -> None:
     print("| code | window shown (s) | runs |")
     print("|---|---:|---:|")
     times: dict[Path, list[float]] = {tree: [] for tree in trees}
+    for tree in trees:
+        compile_bytecode(tree)
     for _ in range(repeats):  # the trees in turn, so a drifting machine hits both alike
         for tree in trees:
             env = dict(os.environ)

@@ -52,6 +52,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bytecode import compile_bytecode
+
 ROOT = Path(__file__).resolve().parent.parent
 # The synthetic sites live with the tests. A child runs the code it was pointed at
 # (PYTHONPATH, see --tree), so only the parent puts this checkout first.
@@ -159,16 +161,27 @@ def child_app(path: str) -> dict[str, float]:
     runs on any checkout with ``run_gui``, ``open_target``, ``MainWindow.projectOpened``,
     ``map_view``, ``map.ready`` and ``map.call_when_rendered``. Stamps: the window shown
     (the file about to be opened), the page loaded and connected, the file's sites in
-    the session, the widget's pixels showing them.
+    the session, the widget's pixels showing them; and ``stall``, the longest the UI
+    thread went without turning its event loop between the window shown and the
+    markers drawn (a 10 ms timer's largest gap, less its interval): how long the window
+    froze while the file was opened.
     """
     import explorer.app
 
     stamps: dict[str, float] = {}
     original_open = explorer.app.open_target
+    ticks: list[float] = []
 
     def open_target(window: Any, *args: Any, **kwargs: Any) -> bool:
+        from PySide6.QtCore import QTimer
+
         stamps["shown"] = time.time()
         now = lambda *_: time.time()  # noqa: E731
+        beat = QTimer(window)
+        beat.setInterval(10)
+        beat.timeout.connect(lambda: ticks.append(time.perf_counter()))
+        ticks.append(time.perf_counter())
+        beat.start()
         if window.map.bridge.is_page_ready:  # connected before the window was shown
             stamps["loaded"] = stamps["ready"] = stamps["shown"]
         window.map_view.loadFinished.connect(lambda *_: stamps.setdefault("loaded", now()))
@@ -177,6 +190,10 @@ def child_app(path: str) -> dict[str, float]:
         def drawn() -> None:
             stamps["drawn"] = time.time()
             stamps["sites"] = len(window.session.sites)
+            beat.stop()
+            ticks.append(time.perf_counter())
+            gaps = [b - a for a, b in zip(ticks, ticks[1:], strict=False)]
+            stamps["stall"] = max(0.0, max(gaps, default=0.0) - 0.010)
             from PySide6.QtWidgets import QApplication
 
             QApplication.instance().exit(0)
@@ -210,7 +227,7 @@ def launch(
     stamps = json.loads(lines[-1][len(RESULT) :])
     if "drawn" not in stamps:
         raise RuntimeError(f"{kind} child ended before drawing: {out.stderr[-2000:]}")
-    return {k: (v - t0 if k != "sites" else v) for k, v in stamps.items()}
+    return {k: (v - t0 if k not in ("sites", "stall") else v) for k, v in stamps.items()}
 
 
 def tree_env(tree: Path, cache: Path, config: Path) -> dict[str, str]:
@@ -224,16 +241,6 @@ def tree_env(tree: Path, cache: Path, config: Path) -> dict[str, str]:
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         env.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
     return env
-
-
-def compile_bytecode(tree: Path) -> None:
-    """Compile ``tree``'s package as ``pip install`` would (bytecode is read even where
-    ``PYTHONDONTWRITEBYTECODE`` stops Python writing it)."""
-    subprocess.run(
-        [sys.executable, "-m", "compileall", "-q", str(tree / "explorer")],
-        check=True,
-        capture_output=True,
-    )
 
 
 def _col(runs: list[dict[str, float]], key: str) -> str:
@@ -296,6 +303,7 @@ def start_to_markers(
                 f"{min(r['drawn'] for r in mine):.2f}",
                 f"{per_floor:.1f}x",
                 per_demo,
+                _col(mine, "stall"),
             ]
         )
     header = [
@@ -310,6 +318,7 @@ def start_to_markers(
         "best (s)",
         "/ floor",
         "/ demo",
+        "longest freeze (s)",
     ]
     return table(header, rows), medians
 

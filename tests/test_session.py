@@ -3,6 +3,7 @@ command; opening files through the one door; the plain undo history."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -235,6 +236,49 @@ def test_open_a_sites_file_and_a_project_through_one_door(
     with pytest.raises(DataFileError):
         session.open(tmp_path / "missing.geojson")
     assert session.path == project_path and session.regions.ids() == ["r7"]
+
+
+def test_a_file_read_ahead_brings_its_totals_snapshot_and_stale_ones_are_rebuilt(
+    catalogue: ChipCatalogue, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``read`` (the worker thread's half of a background open) builds the capacity
+    ledger, so loading on the UI thread builds none; a snapshot that no longer matches
+    (the date changed while the file was read) is rebuilt, never used."""
+    import explorer.geo.live_totals as live
+
+    path = tmp_path / "s.geojson"
+    lines = (HardwareLine("H100", 10, online="2025"), HardwareLine("H100", 5, online="2027"))
+    write_sites(path, [Site("a", "a", 90.5, 40.5, hardware=lines)], {})
+    session = Session(catalogue, admin_areas=None)
+    built: list[int] = []
+    real = live.CapacityLedger
+
+    def counting(*args: object, **kwargs: object) -> object:
+        built.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(live, "CapacityLedger", counting)
+    read = session.read(path)
+    assert len(built) == 1 and read.display_name == "s.geojson"
+    session.load_opened(read)
+    assert len(built) == 1  # the prepared ledger was used
+    session.add_region(RegionEntry("r1", WEST))
+    assert session.live_totals.totals("r1").chips == 15
+    # Read at no date, loaded after the date moved to 2026: rebuilt at 2026.
+    read = session.read(path)
+    session.set_as_of(date(2026, 12, 31))
+    built.clear()
+    session.load_opened(read)
+    assert len(built) == 1
+    session.add_region(RegionEntry("r1", WEST))
+    assert session.live_totals.totals("r1").chips == 10
+    # Sites that are not the ones prepared (another read's, at the same date): rebuilt.
+    fresh, other = session.read(path), session.read(path)
+    built.clear()
+    session.load(other.opened.project, path=None, display_name="x", prepared=fresh.prepared)
+    assert len(built) == 1
+    session.add_region(RegionEntry("r1", WEST))
+    assert session.live_totals.totals("r1").chips == 10
 
 
 def test_save_and_reopen(session: Session, tmp_path: Path, catalogue: ChipCatalogue) -> None:

@@ -28,8 +28,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from explorer.core.dates import NEVER, period_end_ordinal
-from explorer.core.schema import HardwareLine, Site
+from explorer.core.dates import period_end_ordinal
+from explorer.core.schema import Site
 
 #: (low, central, high)
 Bounds = tuple[int, int, int]
@@ -68,34 +68,36 @@ class SiteContribution:
 _NOTHING = SiteContribution({}, ())
 
 
-def _line_bounds(line: HardwareLine) -> Bounds:
-    return (line.low, line.chips, line.high)
-
-
 def _own(site: Site) -> tuple[dict[str, Bounds], dict[str, dict[int, Bounds]]]:
     """The site's own lines: undated totals per model, and dated amounts per model/day."""
-    undated: dict[str, list[int]] = {}
-    dated: dict[str, dict[int, list[int]]] = {}
+    # Called once per site when a file is loaded (100,000 times and more): sums kept as
+    # tuples and the line's fields read once, no per-line accumulator objects.
+    undated: dict[str, Bounds] = {}
+    dated: dict[str, dict[int, Bounds]] = {}
     for line in site.hardware:
-        if not line.counts:
+        if line.status == "cancelled":  # HardwareLine.counts
             continue
-        b = _line_bounds(line)
-        acc = undated.setdefault(line.chip_model, [0, 0, 0])
-        for k in range(3):
-            acc[k] += b[k]
-        day = period_end_ordinal(line.online)
-        if day != NEVER:
-            acc_d = dated.setdefault(line.chip_model, {}).setdefault(day, [0, 0, 0])
-            for k in range(3):
-                acc_d[k] += b[k]
-    return (
-        {m: (v[0], v[1], v[2]) for m, v in undated.items()},
-        {m: {d: (v[0], v[1], v[2]) for d, v in days.items()} for m, days in dated.items()},
-    )
+        chips = line.chips
+        lo = chips if line.chips_low is None else line.chips_low
+        hi = chips if line.chips_high is None else line.chips_high
+        model = line.chip_model
+        u = undated.get(model)
+        undated[model] = (lo, chips, hi) if u is None else (u[0] + lo, u[1] + chips, u[2] + hi)
+        if line.online:
+            day = period_end_ordinal(line.online)
+            days = dated.get(model)
+            if days is None:
+                dated[model] = {day: (lo, chips, hi)}
+            else:
+                v = days.get(day)
+                days[day] = (lo, chips, hi) if v is None else (v[0] + lo, v[1] + chips, v[2] + hi)
+    return undated, dated
 
 
 def _plain(site: Site) -> SiteContribution:
     undated, dated = _own(site)
+    if not dated:
+        return SiteContribution(undated, ())
     steps = sorted(
         ((m, d, b) for m, days in dated.items() for d, b in days.items()), key=lambda s: s[1]
     )
@@ -305,47 +307,73 @@ class CapacityLedger:
                     col.append(self._col[model])
                     day.append(d)
                     vals.append(delta)
+            # In day order, so the steps up to a day are a prefix (see _at).
+            days = np.array(day, dtype=np.int64)
+            by_day = np.argsort(days, kind="stable")
             self._table = (
-                np.array(site_i, dtype=np.int64),
-                np.array(col, dtype=np.int64),
-                np.array(day, dtype=np.int64),
-                np.array(vals, dtype=np.int64).reshape(-1, 3),
+                np.array(site_i, dtype=np.int64)[by_day],
+                np.array(col, dtype=np.int64)[by_day],
+                days[by_day],
+                np.array(vals, dtype=np.int64).reshape(-1, 3)[by_day],
             )
         return self._table
 
-    def at(self, day: int | None, order: Sequence[str] | None = None) -> np.ndarray:
+    def at(
+        self,
+        day: int | None,
+        order: Sequence[str] | None = None,
+        *,
+        rows: np.ndarray | None = None,
+    ) -> np.ndarray:
         """Every site's contribution: an int64 array (3, n_sites, n_models) of low,
         central and high at ``day`` (None: undated), in the order the sites were given,
-        or in ``order`` (the ids of every site, e.g. after inserts at positions)."""
+        or in ``order`` (the ids of every site, e.g. after inserts at positions), or
+        for ``rows`` (from :meth:`rows_of`: the same, looked up once for many dates).
+
+        Each ``[k]`` is Fortran-ordered (a model's column contiguous), as
+        :class:`~explorer.geo.totals.SiteArrays` keeps it, so it is not copied again.
+        """
         out = self._at(day)
-        if order is None:
+        if rows is None and order is not None:
+            rows = self.rows_of(order)
+        if rows is None:
             return out
+        picked = out[:, rows, :]  # (3, n, m) in C order: lay each [k] out by columns
+        return np.ascontiguousarray(picked.transpose(0, 2, 1)).transpose(0, 2, 1)
+
+    def rows_of(self, order: Sequence[str]) -> np.ndarray | None:
+        """The positions of the sites ``order`` names among the sites as given; None
+        when that is the order they were given in (nothing to rearrange)."""
         if self._index is None:
             self._index = {sid: i for i, sid in enumerate(self._sites)}
-        return out[:, [self._index[sid] for sid in order], :]
+        index = self._index
+        rows = np.fromiter((index[sid] for sid in order), dtype=np.intp, count=len(order))
+        if len(rows) == len(index) and bool((rows == np.arange(len(rows))).all()):
+            return None
+        return rows
 
     def _at(self, day: int | None) -> np.ndarray:
         n, m = len(self._sites), len(self.models)
         if day is None:
             if self._undated is None:
-                undated = np.zeros((3, n, m), dtype=np.int64)
+                undated = np.zeros((3, m, n), dtype=np.int64)
                 for i, c in enumerate(self._contrib.values()):
                     for model, b in c.undated.items():
-                        undated[:, i, self._col[model]] = b
+                        undated[:, self._col[model], i] = b
                 self._undated = undated
-            return self._undated.copy()
-        out = np.zeros((3, n, m), dtype=np.int64)
+            return self._undated.copy().transpose(0, 2, 1)
+        out = np.zeros((3, m, n), dtype=np.int64)  # by model, then site: see at()
         site_i, col, days, vals = self._steps_table()
-        keep = days <= day
-        flat = site_i[keep] * m + col[keep]
+        upto = int(np.searchsorted(days, day, side="right"))  # the steps up to ``day``
+        flat = col[:upto] * n + site_i[:upto]
         for k in range(3):
-            out[k].reshape(-1)[:] = np.bincount(flat, weights=vals[keep, k], minlength=n * m)
-        return out
+            np.add.at(out[k].reshape(-1), flat, vals[:upto, k])
+        return out.transpose(0, 2, 1)
 
     def dated_days(self) -> list[int]:
         """Every day on which some contribution changes, in order."""
         _, _, days, _ = self._steps_table()
-        return sorted(set(days.tolist()))
+        return np.unique(days).tolist()  # type: ignore[no-any-return]
 
 
 __all__ = ["Bounds", "CapacityLedger", "SiteContribution"]

@@ -14,14 +14,24 @@ from contextlib import contextmanager
 
 
 @contextmanager
-def paused_gc() -> Iterator[None]:
+def paused_gc(*, keep: bool = False) -> Iterator[None]:
     """Disable the cyclic garbage collector inside the block (re-enabled after, if it
-    was enabled; nested use is harmless)."""
+    was enabled; nested use is harmless).
+
+    With ``keep`` (a project was loaded: what was built lives on), every object alive
+    at the end is moved to the collector's permanent generation (``gc.freeze``), so
+    later collections stop scanning it: with 100,000 sites loaded, each full collection
+    otherwise walks millions of objects and stalls the window for up to a second at a
+    random moment (sorting the site names once took 1.3 s instead of 0.1 s). None of
+    these objects holds a cycle; they are freed by reference counting as before.
+    """
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        if keep:
+            gc.freeze()
         if was_enabled:
             gc.enable()
 

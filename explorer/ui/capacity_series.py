@@ -138,10 +138,11 @@ def capacity_series(session: Session, region_id: str | None) -> CapacitySeries:
     assert base.counted is not None
     counted = base.counted[rows]
     ledger = live.ledger
+    positions = ledger.rows_of(order)  # once, not once per date
     dates, step = series_dates(session)
 
     def point(day: date | None) -> SeriesPoint:
-        low, mid, high = ledger.at(day.toordinal() if day is not None else None, order=order)
+        low, mid, high = ledger.at(day.toordinal() if day is not None else None, rows=positions)
         arrays = SiteArrays(
             ids,
             lon,

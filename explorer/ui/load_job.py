@@ -44,7 +44,7 @@ class LoadJob(QObject):
     progressed(int, str)
         Percent done and the stage, on the UI thread.
     succeeded(object)
-        The :class:`~explorer.io.opening.OpenedFile`, sites built.
+        The :class:`~explorer.session.session.ReadFile`: sites built, totals prepared.
     failed(object)
         The exception that stopped the read (``DataFileError``, ``ValidationError``,
         ``OSError``...).

@@ -78,7 +78,7 @@ from explorer.web.region_controller import RegionMapController
 from explorer.web.view import MapView
 
 if TYPE_CHECKING:
-    from explorer.io.opening import OpenedFile
+    from explorer.session.session import ReadFile
     from explorer.ui.export_dialog import ExportDialog
 
 log = logging.getLogger(__name__)
@@ -585,7 +585,7 @@ class MainWindow(QMainWindow):
         if self.load_job is job:
             self.load_job = None
 
-    def _on_load_succeeded(self, job: LoadJob, opened: OpenedFile) -> None:
+    def _on_load_succeeded(self, job: LoadJob, opened: ReadFile) -> None:
         self._on_load_ended(job)
         if job.is_cancelled:
             return  # cancelled after the read finished: still nothing changes

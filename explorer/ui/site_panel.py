@@ -182,7 +182,7 @@ class SitePanel(QWidget):
         self._session_events.asOfChanged.connect(self._on_as_of_changed)
         # The pickers' list is rebuilt when sites come, go or are renamed: show the
         # shown site's references again afterwards.
-        self._site_names.rowsInserted.connect(self._on_site_names_changed)
+        self._site_names.rebuilt.connect(self._on_site_names_changed)
         self._load(self._lookup(self.selection.current))
 
     # ================================================================== public API

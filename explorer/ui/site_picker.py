@@ -3,27 +3,27 @@
 :class:`SiteNamesModel` lists every site of the store as ``Name (id)`` (sorted by name)
 after a first ``(none)`` row, and follows the store (once per burst of changes).
 :class:`SitePicker` is an editable combo box over it that leaves out the site being
-edited; typing filters the list by any part of a name or id. The picker resolves
-what was typed to an id (:meth:`SitePicker.chosen_id`); text that names no site is
-returned as typed, for the panel to refuse with a message.
+edited (its model reads the shared lists; no Qt item per site); typing filters the list
+by any part of a name or id. The picker resolves what was typed to an id
+(:meth:`SitePicker.chosen_id`); text that names no site is returned as typed, for the
+panel to refuse with a message.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import (
+    QAbstractListModel,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
-    QSortFilterProxyModel,
     Qt,
     QTimer,
+    Signal,
 )
-from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QComboBox, QCompleter, QWidget
 
 from explorer.core.store import SiteStore
 from explorer.ui.qt_store import StoreSignals
-from explorer.ui.tables import change_filter
 
 #: The row that means "no site".
 NONE_TEXT = "(none)"
@@ -36,12 +36,29 @@ def site_choice_text(name: str, sid: str) -> str:
     return f"{name} ({sid})"
 
 
-class SiteNamesModel(QStandardItemModel):
-    """``(none)`` then every site of ``store`` as ``Name (id)``, sorted by name."""
+class SiteNamesModel(QObject):
+    """``(none)`` then every site of ``store`` as ``Name (id)``, sorted by name: the
+    list the pickers of a panel share, kept as plain lists.
+
+    A Qt item per site cost 1.5 s of the UI thread at 100,000 sites (and a Python
+    filter call per row for each picker); the pickers' models
+    (:class:`_OtherSites`) read these lists instead, a row at a time as the view asks.
+
+    Signals
+    -------
+    rebuilt()
+        The lists were rebuilt (sites came, went or were renamed).
+    """
+
+    rebuilt = Signal()
 
     def __init__(self, store: SiteStore, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.store = store
+        self.texts: list[str] = []
+        self.ids: list[str] = []
+        self.row_of: dict[str, int] = {}
+        self.id_of_text: dict[str, str] = {}
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)
@@ -55,16 +72,12 @@ class SiteNamesModel(QStandardItemModel):
     def rebuild(self) -> None:
         """List the store's sites now."""
         self._timer.stop()
-        self.clear()
-        none = QStandardItem(NONE_TEXT)
-        none.setData("", SiteIdRole)
-        rows = [none]
-        for site in sorted(self.store, key=lambda s: (s.name.casefold(), s.id)):
-            item = QStandardItem(site_choice_text(site.name, site.id))
-            item.setData(site.id, SiteIdRole)
-            item.setToolTip(site_choice_text(site.name, site.id))
-            rows.append(item)
-        self.invisibleRootItem().appendRows(rows)
+        named = sorted((s.name.casefold(), s.id, s.name) for s in self.store)
+        self.ids = ["", *(sid for _, sid, _ in named)]
+        self.texts = [NONE_TEXT, *(site_choice_text(name, sid) for _, sid, name in named)]
+        self.row_of = {sid: i for i, sid in enumerate(self.ids)}
+        self.id_of_text = dict(zip(self.texts, self.ids, strict=True))
+        self.rebuilt.emit()
 
     def _schedule(self, *_: object) -> None:
         self._timer.start()
@@ -74,22 +87,52 @@ class SiteNamesModel(QStandardItemModel):
             self._schedule()
 
 
-class _OtherSites(QSortFilterProxyModel):
-    """Every row but the one of the site being edited."""
+class _OtherSites(QAbstractListModel):
+    """The shared list but the row of the site being edited."""
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, names: SiteNamesModel, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self.names = names
         self._exclude = ""
+        self._skip: int | None = None  # the shared row left out
+        names.rebuilt.connect(lambda: self._reset(self._exclude))
 
     def set_exclude(self, sid: str) -> None:
         if sid != self._exclude:
-            change_filter(self, lambda: setattr(self, "_exclude", sid))
+            self._reset(sid)
 
-    def filterAcceptsRow(  # noqa: N802 - Qt override
-        self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex
-    ) -> bool:
-        sid = self.sourceModel().index(source_row, 0, source_parent).data(SiteIdRole)
-        return not self._exclude or sid != self._exclude
+    def _reset(self, sid: str) -> None:
+        self.beginResetModel()
+        self._exclude = sid
+        self._skip = self.names.row_of.get(sid) if sid else None
+        self.endResetModel()
+
+    def shared_row(self, row: int) -> int:
+        return row + 1 if self._skip is not None and row >= self._skip else row
+
+    def row_for(self, sid: str) -> int:
+        """This model's row of site ``sid`` (0 for ``""``), or -1."""
+        shared = self.names.row_of.get(sid)
+        if shared is None or shared == self._skip:
+            return -1
+        return shared - 1 if self._skip is not None and shared > self._skip else shared
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802 - Qt override
+        if parent.isValid():
+            return 0
+        return len(self.names.ids) - (1 if self._skip is not None else 0)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> object:
+        if not index.isValid():
+            return None
+        r = self.shared_row(index.row())
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
+            return self.names.texts[r]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self.names.texts[r]
+        if role == SiteIdRole:
+            return self.names.ids[r]
+        return None
 
 
 class SitePicker(QComboBox):
@@ -105,8 +148,7 @@ class SitePicker(QComboBox):
     def __init__(self, names: SiteNamesModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.names = names
-        self._proxy = _OtherSites(self)
-        self._proxy.setSourceModel(names)
+        self._proxy = _OtherSites(names, self)
         self.setModel(self._proxy)
         self.setEditable(True)
         self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
@@ -136,10 +178,7 @@ class SitePicker(QComboBox):
 
     def index_of(self, sid: str) -> int:
         """The row of site ``sid`` (0 for ``""``), or -1."""
-        for i in range(self.count()):
-            if self.itemData(i, SiteIdRole) == sid:
-                return i
-        return -1
+        return self._proxy.row_for(sid)
 
     def chosen_id(self) -> str:
         """The id that the text names: a row's text, ``(none)``/blank, an id, or a name
@@ -147,9 +186,9 @@ class SitePicker(QComboBox):
         text = self.currentText().strip()
         if text in ("", NONE_TEXT):
             return ""
-        for i in range(self.count()):
-            if self.itemText(i) == text:
-                return str(self.itemData(i, SiteIdRole))
+        sid = self.names.id_of_text.get(text)
+        if sid is not None and self._proxy.row_for(sid) >= 0:
+            return sid
         store = self.names.store
         if text in store:
             return text

@@ -191,6 +191,23 @@ def test_picker_lists_the_other_sites_by_name_and_id(
     assert completer.caseSensitivity() == Qt.CaseSensitivity.CaseInsensitive
 
 
+def test_picker_rows_and_ids_agree_around_the_left_out_site(
+    panel: SitePanel, dated_session: Session
+) -> None:
+    for own in ("mystery", "yiwu-a", "yiwu"):
+        dated_session.selection.set(own)
+        p = picker(panel, "supersedes")
+        rows = {p.itemData(i, SiteIdRole): i for i in range(p.count())}
+        assert own not in rows and p.index_of(own) == -1
+        assert all(p.index_of(sid) == i for sid, i in rows.items())
+        others = sorted(
+            (s for s in dated_session.sites if s.id != own), key=lambda s: (s.name.casefold(), s.id)
+        )
+        assert [p.itemText(i) for i in range(p.count())][1:] == [
+            f"{s.name} ({s.id})" for s in others
+        ]
+
+
 def test_part_of_by_typing_a_name_is_one_undoable_edit(
     qtbot: QtBot, panel: SitePanel, dated_session: Session, undo_stack: QUndoStack
 ) -> None:
