@@ -27,6 +27,7 @@ from tests.web.conftest import (
     MapEnv,
     call_js,
     expected_basemap_keys,
+    grab_shown,
     make_session,
     open_map,
     wait_rendered,
@@ -180,17 +181,15 @@ def test_markers_are_drawn_where_the_sites_are(qtbot: Any, m: MapEnv) -> None:
 
 
 def test_screenshot_shows_the_markers(qtbot: Any, m: MapEnv, tmp_path: Path) -> None:
-    shots: list[Any] = []
-    m.controller.call_when_rendered(lambda: shots.append(m.view.grab().toImage()))
-    qtbot.waitUntil(lambda: len(shots) == 1, timeout=5000)
+    shot = grab_shown(qtbot, m.controller, m.view)
     out = Path(os.environ.get("CSE_SCREENSHOT_DIR", tmp_path)) / "map_view.png"
     out.parent.mkdir(parents=True, exist_ok=True)
-    assert shots[0].save(str(out))
+    assert shot.save(str(out))
     # What the user sees: the pixel at the Hami marker's centre is its blue fill.
     point = call_js(qtbot, m.view.evaluate, "CSE.markerPoint('b-hami')")
     x, y = round(point["x"]), round(point["y"])
 
-    colour = shots[0].pixelColor(x, y)
+    colour = shot.pixelColor(x, y)
     assert colour.blue() > 120 and colour.red() < 100, colour.name()
 
 
@@ -199,10 +198,8 @@ def test_snapshots_wait_for_the_frame_to_reach_the_widget(qtbot: Any, m: MapEnv)
     wait_rendered(qtbot, m.controller)
     before = m.view.grab().toImage()
     js(qtbot, m, "CSE.map.setZoom(7, {animate: false}) && true")
-    shots: list[Any] = []
-    m.controller.call_when_rendered(lambda: shots.append(m.view.grab().toImage()))
-    qtbot.waitUntil(lambda: len(shots) == 1, timeout=5000)
-    assert shots[0] != before
+    shot = grab_shown(qtbot, m.controller, m.view)
+    assert shot != before
     assert m.view.shows_seq(m.controller.last_rendered_seq)
     scale = js(qtbot, m, "document.querySelector('.leaflet-control-scale-line').textContent")
     assert scale in ("100 km", "200 km")  # zoom 7 at this latitude
