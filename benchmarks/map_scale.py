@@ -269,8 +269,12 @@ def start_to_markers(
             cold = tree_env(tree, work / "page-cache-cold", config)
             cases.append(("demo, page not cached", "cold", files["demo"], cold, tree))
     runs: dict[str, list[dict[str, float]]] = {label: [] for label, *_ in cases}
-    for _ in range(repeat):
-        for label, kind, path, env, cwd in cases:
+    for r in range(repeat):
+        # The order turns one place each round: a start right after another one's
+        # Chromium processes exit runs measurably slower (0.1-0.3 s on the demo), and
+        # the same case always in that place would carry it every round.
+        shift = r % len(cases)
+        for label, kind, path, env, cwd in cases[shift:] + cases[:shift]:
             if kind == "cold":
                 shutil.rmtree(work / "page-cache-cold", ignore_errors=True)
             runs[label].append(launch("floor" if kind == "floor" else "app", path, env, cwd))

@@ -227,6 +227,11 @@ def read_site_columns(
         raw, metadata, file_problems = _read_csv(path, data, read_share)
     # A small file is checked record by record, without loading Arrow (issue 10).
     columns, problems = check_raw(raw, catalogue, scaled(progress, 0.5, 1.0))
+    if problems and raw.approximate_words:
+        # Read through Arrow's JSON parser, and something is wrong: read again the
+        # general way, so every problem quotes its value as the file writes it.
+        raw, metadata, file_problems = read_geojson_raw(path, data, read_share, arrow=False)
+        columns, problems = check_raw(raw, catalogue, scaled(progress, 0.5, 1.0))
     return SiteFile(columns, metadata, file_problems + problems)
 
 

@@ -83,6 +83,9 @@ class _Collection(msgspec.Struct, gc=False):
 
 
 _DECODER = msgspec.json.Decoder(_Collection)
+#: Files at least this large try the Arrow route first (explorer.io.geojson_arrow.MIN_BYTES,
+#: repeated here so a small file's read does not import that module).
+_ARROW_MIN_BYTES = 1 << 20
 _PROP_KEYS = tuple(_Props.__struct_fields__)
 _TYPE = attrgetter("type")
 _PROPERTIES = attrgetter("properties")
@@ -125,9 +128,17 @@ def json_type(value: Any) -> str:
 
 
 def read_geojson_raw(
-    path: str | os.PathLike[str], data: bytes, progress: Progress | None = None
+    path: str | os.PathLike[str],
+    data: bytes,
+    progress: Progress | None = None,
+    *,
+    arrow: bool = True,
 ) -> tuple[RawSites, dict[str, Any], list[Problem]]:
     """(records as raw columns, metadata, file-level problems) of a sites GeoJSON.
+
+    A large plain file is read through Arrow's JSON parser
+    (:mod:`explorer.io.geojson_arrow`) unless ``arrow`` is False; any other the
+    general way.
 
     Raises
     ------
@@ -135,10 +146,18 @@ def read_geojson_raw(
         Not JSON, or not a FeatureCollection with a list of features.
     """
     report(progress, 0.0, "reading")
+    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    if arrow and len(body) >= _ARROW_MIN_BYTES:
+        from explorer.io.geojson_arrow import read_with_arrow
+
+        fast = read_with_arrow(str(path), body)
+        if fast is not None:
+            report(progress, 1.0, "reading")
+            return fast
     try:
         # msgspec refuses what decode_json refuses (lone surrogates, integers beyond
         # 64 bits, runaway nesting); the generic reading then words it.
-        doc = _DECODER.decode(data[3:] if data.startswith(b"\xef\xbb\xbf") else data)
+        doc = _DECODER.decode(body)
     except (msgspec.DecodeError, msgspec.ValidationError):
         doc = None
     if (

@@ -220,10 +220,9 @@ def read_geoparquet_raw(
     geometry, crs = _geometry_column(path, table, file_meta)
     if geometry is None:
         lon_lat = _lon_lat_table(path, table)
-        raw = raw_from_table(path, lon_lat, None, None)
-        raw.lon = lon_lat.column("lon")
-        raw.lat = lon_lat.column("lat")
-        raw.pre = {}
+        raw = raw_from_table(
+            path, lon_lat, None, None, lon_lat=(lon_lat.column("lon"), lon_lat.column("lat"))
+        )
     else:
         raw = raw_from_table(path, table, geometry, crs)
     report(progress, 1.0, "reading")

@@ -161,8 +161,11 @@ def raw_from_table(
     crs: str | None,
     *,
     label_kind: str = "feature",
+    lon_lat: tuple[Any, Any] | None = None,
 ) -> RawSites:
-    """Raw site columns of an Arrow table of features (one per site) with WKB points.
+    """Raw site columns of an Arrow table of features (one per site) with WKB points,
+    or with the coordinates given as ``lon_lat`` columns (``geometry`` and ``crs`` are
+    then not used).
 
     ``hardware``/``sources`` columns, when present, are JSON text (or lists of
     objects); without ``hardware``, ``chip_model`` and ``chips`` are the flat schema.
@@ -176,15 +179,21 @@ def raw_from_table(
     def label(i: int) -> str:
         return f"{label_kind} {i + 1}"
 
-    col = table.column(geometry) if geometry is not None else None
-    lon, lat, pre = points(
-        col, n, lambda i: record_label(label(i), value_at(columns.get("id", pa.nulls(n)), i))
-    )
-    ok = np.ones(n, dtype=bool)
-    ok[list(pre)] = False
-    if ok.any():
-        x, y = to_wgs84(path, crs, lon[ok], lat[ok])
-        lon[ok], lat[ok] = x, y
+    lon: Any
+    lat: Any
+    pre: dict[int, list[Problem]] = {}
+    if lon_lat is not None:
+        lon, lat = lon_lat
+    else:
+        col = table.column(geometry) if geometry is not None else None
+        lon, lat, pre = points(
+            col, n, lambda i: record_label(label(i), value_at(columns.get("id", pa.nulls(n)), i))
+        )
+        ok = np.ones(n, dtype=bool)
+        ok[list(pre)] = False
+        if ok.any():
+            x, y = to_wgs84(path, crs, lon[ok], lat[ok])
+            lon[ok], lat[ok] = x, y
     flat_file = "hardware" not in columns and "chip_model" in columns
     flat = np.full(n, flat_file, dtype=bool)
     odd = np.zeros(n, dtype=bool)

@@ -124,6 +124,11 @@ class RawSites:
     rejected : frozenset of int
         Records that are not records at all (a feature that is not an object): left out
         with their ``pre`` problems only, never parsed, their id never registered.
+    approximate_words : bool
+        True when values may be typed differently from the file's literal text (Arrow's
+        JSON reader reads the integer 1 as 1.0 in a column that also holds 2.5): the
+        values are the same, but a problem message would quote them differently, so a
+        file with problems is read again the general way.
     """
 
     n: int
@@ -139,6 +144,7 @@ class RawSites:
     hardware_value: Callable[[int], Any] | None = None
     sources_value: Callable[[int], Any] | None = None
     rejected: frozenset[int] = frozenset()
+    approximate_words: bool = False
 
     # ------------------------------------------------------------------ per record
     def props(self, i: int) -> dict[str, Any]:

@@ -283,8 +283,9 @@ class Session:
         # What earlier loads froze (see load) and has since become garbage with a
         # cycle is collected now, before this file's objects exist: otherwise the
         # freeze at the end of this load would keep it for good.
-        gc.unfreeze()
-        gc.collect()
+        if gc.get_freeze_count():
+            gc.unfreeze()
+            gc.collect()
         # One pause for the whole read, and what it built frozen at the end (it is
         # about to be loaded): re-enabling collection between the steps set off a full
         # collection over the new sites each time (0.55 s at 100,000 sites).

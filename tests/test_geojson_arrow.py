@@ -1,0 +1,178 @@
+"""A large sites GeoJSON read through Arrow's JSON parser reads exactly as the general
+route reads it: the same sites, the same problems worded the same way; and the route
+steps aside whenever it could not promise that."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from explorer.io import geojson_arrow
+from explorer.io.formats import read_sites
+from explorer.io.geojson_read import read_geojson_raw
+from explorer.io.record_check import SMALL_FILE_RECORDS
+
+N = SMALL_FILE_RECORDS + 1_500  # above the small-file route, over a megabyte written out
+
+
+def _feature(i: int) -> dict[str, Any]:
+    props: dict[str, Any] = {
+        "id": f"s{i:05d}",
+        "name": f"Site {i} — 数据中心" if i % 7 else f'Site "{i}"',
+        "operator": ["Op A", "Op B", ""][i % 3],
+        "status": ["planned", "operational", "under construction"][i % 3],
+        "confidence": "illustrative",
+        "chip_model": ["H100", "H200", "H20"][i % 3],
+        # Whole numbers and fractions in one column: Arrow reads them all as floats.
+        "chips": 8 * (i % 50) + 8,
+        "power_mw": 12 if i % 2 else 7.5,
+        "notes": "line one\nline two" if i % 11 == 0 else "",
+        "extra_field": {"nested": [1, 2]},  # not a site attribute: skipped
+    }
+    if i % 13 == 0:
+        props["part_of"] = "s00000" if i else ""
+    return {
+        "type": "Feature",
+        "properties": props,
+        "geometry": {"type": "Point", "coordinates": [75 + (i % 250) / 10, 35 + (i % 120) / 10]},
+    }
+
+
+def _write(path: Path, features: list[dict[str, Any]], *, indent: int | None = None) -> Path:
+    doc = {"type": "FeatureCollection", "metadata": {"title": "big"}, "features": features}
+    path.write_text(json.dumps(doc, ensure_ascii=False, indent=indent), encoding="utf-8")
+    return path
+
+
+def _both(path: Path) -> tuple[Any, Any]:
+    """(the read as the app does it, the general route's read) of ``path``."""
+    fast = read_sites(path, strict=False)
+    data = path.read_bytes()
+    raw, _, _ = read_geojson_raw(path, data, arrow=False)
+    assert not raw.approximate_words
+    from explorer.core.chips import ChipCatalogue
+    from explorer.io.record_check import check_raw
+
+    columns, problems = check_raw(raw, ChipCatalogue.bundled())
+    return fast, (columns, problems)
+
+
+def _sites(columns: Any) -> list[Any]:
+    return list(columns.iter_sites())
+
+
+def test_a_large_plain_file_takes_the_arrow_route(tmp_path: Path) -> None:
+    path = _write(tmp_path / "big.geojson", [_feature(i) for i in range(N)])
+    assert path.stat().st_size >= geojson_arrow.MIN_BYTES
+    data = path.read_bytes()
+    assert geojson_arrow.read_with_arrow(str(path), data) is not None
+    fast, (columns, problems) = _both(path)
+    assert not fast.problems and not problems
+    assert _sites(fast.columns) == _sites(columns)
+    assert fast.metadata == {"title": "big"}
+
+
+def test_nested_hardware_lines_and_empty_source_lists(tmp_path: Path) -> None:
+    features = [_feature(i) for i in range(N)]
+    for i, f in enumerate(features):
+        props = f["properties"]
+        model = props.pop("chip_model")
+        chips = props.pop("chips")
+        props["hardware"] = [
+            {"chip_model": model, "chips": chips, "status": "approved", "online": "2026"},
+            {"chip_model": "H20", "chips": 8, "chips_low": 0, "chips_high": 16, "phase": "II"},
+        ][: 1 + i % 2]
+        props["sources"] = []
+    read = geojson_arrow.read_with_arrow(
+        str(tmp_path), _write(tmp_path / "n.geojson", features).read_bytes()
+    )
+    assert read is not None
+    fast, (columns, problems) = _both(tmp_path / "n.geojson")
+    assert not fast.problems and not problems
+    sites = _sites(fast.columns)
+    assert sites == _sites(columns)
+    assert [len(s.hardware) for s in sites[:4]] == [1, 2, 1, 2]
+    assert sites[1].hardware[1].chips_high == 16 and sites[0].sources == ()
+
+
+def test_pretty_printed_null_properties_and_feature_ids(tmp_path: Path) -> None:
+    from explorer.core.chips import ChipCatalogue
+    from explorer.io.column_check import check_sites
+
+    features = [_feature(i) for i in range(N)]
+    features[5]["properties"] = None  # no attributes at all: refused, for want of an id
+    features[6]["id"] = "from-feature"  # the feature's id fills a missing one
+    del features[6]["properties"]["id"]
+    features[7]["id"] = "not-used"  # the properties' id wins
+    path = _write(tmp_path / "pretty.geojson", features, indent=2)
+    read = geojson_arrow.read_with_arrow(str(path), path.read_bytes())
+    assert read is not None  # line breaks inside the objects are only whitespace
+    # The Arrow route's own reading, before any read again for the problem.
+    columns, problems = check_sites(read[0], ChipCatalogue.bundled())
+    _, (general, general_problems) = _both(path)
+    assert [str(p) for p in problems] == [str(p) for p in general_problems]
+    assert {p.where for p in problems} == {"feature 6"}
+    assert _sites(columns) == _sites(general)
+    ids = list(columns.ids)
+    assert "from-feature" in ids and "not-used" not in ids and "s00007" in ids
+
+
+def test_problems_are_worded_from_the_files_own_numbers(tmp_path: Path) -> None:
+    features = [_feature(i) for i in range(N)]
+    features[10]["properties"]["chips"] = -16  # an integer in a column Arrow makes float
+    features[11]["geometry"]["coordinates"] = [500, 40]
+    path = _write(tmp_path / "bad.geojson", features)
+    fast, (columns, problems) = _both(path)
+    words = [str(p) for p in fast.problems]
+    assert words == [str(p) for p in problems]
+    assert any("got '-16'" in w for w in words), words
+    assert any("got '500'" in w for w in words), words
+    assert _sites(fast.columns) == _sites(columns)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(lambda f: f[9]["properties"].update(chips="1472"), id="number-and-text"),
+        pytest.param(lambda f: f[9]["properties"].update(name=12.5), id="text-given-as-float"),
+        pytest.param(lambda f: f[9].update(geometry=None), id="missing-geometry"),
+        pytest.param(
+            lambda f: f[9].update(geometry={"type": "LineString", "coordinates": [[1, 2], [3, 4]]}),
+            id="not-a-point",
+        ),
+        pytest.param(lambda f: f[9].update(properties=[1, 2]), id="properties-not-an-object"),
+        pytest.param(lambda f: f[9]["properties"].update(name="\ud800"), id="lone-surrogate"),
+        pytest.param(
+            lambda f: f[9]["properties"].update(hardware=[{"chip_model": "H100", "chips": 8}]),
+            id="hardware-on-some-records",
+        ),
+        pytest.param(lambda f: f[9].update(type="Feature "), id="not-a-feature"),
+        pytest.param(
+            lambda f: f[9]["properties"].update(sources=[None]), id="source-not-an-object"
+        ),
+    ],
+)
+def test_the_route_steps_aside_and_the_general_read_stands(tmp_path: Path, change: Any) -> None:
+    features = [_feature(i) for i in range(N)]
+    change(features)
+    path = tmp_path / "odd.geojson"
+    text = json.dumps({"type": "FeatureCollection", "features": features})
+    path.write_bytes(text.encode("utf-8", "surrogatepass"))
+    assert geojson_arrow.read_with_arrow(str(path), path.read_bytes()) is None
+    try:
+        fast = read_sites(path, strict=False)
+    except Exception as exc:  # noqa: BLE001 - compared with the general route below
+        with pytest.raises(type(exc)):
+            _both(path)
+        return
+    _, (columns, problems) = _both(path)
+    assert [str(p) for p in fast.problems] == [str(p) for p in problems]
+    assert _sites(fast.columns) == _sites(columns)
+
+
+def test_a_small_file_never_takes_it(tmp_path: Path) -> None:
+    path = _write(tmp_path / "small.geojson", [_feature(i) for i in range(50)])
+    assert geojson_arrow.read_with_arrow(str(path), path.read_bytes()) is None
