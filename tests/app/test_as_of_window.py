@@ -114,11 +114,11 @@ def test_date_control_drives_the_panels_as_the_cli_counts(
             assert float(got["restricted_h100e"]) == want["restricted_h100e"]
             assert int(got["unknown_model_chips"]) == want["unknown_model_chips"]
         # The status line is every site's total at the date.
-        qtbot.waitUntil(lambda d=day: window.status_totals().as_of == d, timeout=2_000)
+        qtbot.waitUntil(lambda d=day: window.status_totals().as_of == d, timeout=10_000)
         everywhere = cli["regions"][3]
         assert window.status_totals().chips == everywhere["chips"]
         text = f"As of {date_words(day)}: {everywhere['chips']:,}"
-        qtbot.waitUntil(lambda t=text: window.totals_label.text().startswith(t), timeout=2_000)
+        qtbot.waitUntil(lambda t=text: window.totals_label.text().startswith(t), timeout=10_000)
         # So does the site table's footer: counted once, not the column's sum.
         footer = window.table.footer.text()
         assert f"· {everywhere['chips']:,}" in footer, footer

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -42,21 +43,45 @@ def big_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_cancel_half_way_leaves_the_open_project_untouched(
-    qtbot, make_window, big_file: Path
-) -> None:  # noqa: ANN001
+    qtbot,  # noqa: ANN001
+    make_window,  # noqa: ANN001
+    big_file: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from explorer.ui.load_job import LoadJob
+
     window = make_window()
     sites_before = window.store.sites()
     title_before = window.windowTitle()
     rows_before = window.table.model.rowCount()
+    # The read waits at 20 % (on its own thread) until Cancel has been clicked: "half
+    # way" is then where the read is, not where the UI thread last looked. Without it a
+    # UI thread that stalled for a second or two took in 20 %, ..., 100 % and the
+    # success in one turn, so the click came after the file had opened and no
+    # "cancelled" ever came (seen with the UI thread stalled at random, as under load).
+    clicked = threading.Event()
+    seen: list[int] = []
+
+    def hold_at_20(percent: int, _stage: str) -> None:
+        if percent >= 20:
+            clicked.wait(60)
+
+    real_start = LoadJob.start
+
+    def start(job: LoadJob) -> None:
+        job.progressed.connect(lambda percent, _stage: seen.append(percent))
+        job.progressed.connect(hold_at_20, Qt.ConnectionType.DirectConnection)
+        real_start(job)
+
+    monkeypatch.setattr(LoadJob, "start", start)
     assert window.open_path(big_file, background=True)
     job = window.load_job
     assert job is not None
     assert window.load_progress.isVisible()
-    seen: list[int] = []
-    job.progressed.connect(lambda percent, _stage: seen.append(percent))
     qtbot.waitUntil(lambda: bool(seen) and seen[-1] >= 20, timeout=60_000)
     with qtbot.waitSignal(job.cancelled, timeout=60_000):
         QTest.mouseClick(window.load_progress.cancel_button, Qt.MouseButton.LeftButton)
+        clicked.set()
     assert 20 <= seen[-1] < 100  # really half way, not at the end
     assert window.load_job is None
     assert not window.load_progress.isVisible()

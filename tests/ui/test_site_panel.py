@@ -295,10 +295,10 @@ def test_notes_commit_on_focus_out(qtbot: QtBot, panel: SitePanel, store: SiteSt
     notes = panel.field_widget("notes")
     assert isinstance(notes, QPlainTextEdit)
     notes.setFocus()
-    qtbot.waitUntil(notes.hasFocus, timeout=1000)
+    qtbot.waitUntil(notes.hasFocus, timeout=10_000)
     notes.setPlainText("new notes")
     line(panel, "name").setFocus()
-    qtbot.waitUntil(lambda: store.get("nyocor-1").notes == "new notes", timeout=1000)
+    qtbot.waitUntil(lambda: store.get("nyocor-1").notes == "new notes", timeout=10_000)
 
 
 def test_edit_location_follows_the_province_boundaries(
@@ -547,7 +547,7 @@ def test_deleted_panel_unsubscribes(
     before = (len(store.changed), len(selection.changed))
     panel = SitePanel(session)
     panel.deleteLater()
-    qtbot.waitUntil(lambda: len(store.changed) == before[0], timeout=1000)
+    qtbot.waitUntil(lambda: len(store.changed) == before[0], timeout=10_000)
     assert len(selection.changed) == before[1]
     selection.set("golmud-1")
 

@@ -363,7 +363,7 @@ def test_focus_filter(qtbot: QtBot, table: SiteTable) -> None:
     table.filter_edit.setText("abc")
     table.view.setFocus()
     table.focus_filter()
-    qtbot.waitUntil(lambda: QApplication.focusWidget() is table.filter_edit, timeout=1000)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is table.filter_edit, timeout=10_000)
     assert table.filter_edit.selectedText() == "abc"
 
 
@@ -374,7 +374,7 @@ def test_deleted_table_unsubscribes(
     table = SiteTable(store, selection, catalogue=catalogue)
     assert len(store.inserted) > before[0]
     table.deleteLater()
-    qtbot.waitUntil(lambda: len(store.inserted) == before[0], timeout=1000)
+    qtbot.waitUntil(lambda: len(store.inserted) == before[0], timeout=10_000)
     assert (len(store.inserted), len(store.changed), len(selection.changed)) == before
     selection.set("nyocor-1")  # no call into a deleted widget
     store.insert([Site(id="x-1", name="X", lon=90, lat=40)])

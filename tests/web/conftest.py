@@ -161,7 +161,7 @@ def expected_basemap_keys(directory: Path) -> set[str]:
 
 
 # ---------------------------------------------------------------------- waiting helpers
-def call_js(qtbot: Any, fn: Callable[..., None], *args: Any, timeout: int = 5000) -> Any:
+def call_js(qtbot: Any, fn: Callable[..., None], *args: Any, timeout: int = 10_000) -> Any:
     """Call a callback-style MapView method and return what it passes to its callback."""
     box: list[Any] = []
     fn(*args, box.append)
@@ -169,7 +169,7 @@ def call_js(qtbot: Any, fn: Callable[..., None], *args: Any, timeout: int = 5000
     return box[0]
 
 
-def wait_rendered(qtbot: Any, controller: Any, timeout: int = 5000) -> int:
+def wait_rendered(qtbot: Any, controller: Any, timeout: int = 15_000) -> int:
     """Wait until the page has painted every message sent so far; returns that seq."""
     target = controller.last_sent_seq
     if controller.last_rendered_seq < target:
@@ -178,6 +178,29 @@ def wait_rendered(qtbot: Any, controller: Any, timeout: int = 5000) -> int:
         ):
             pass
     return target
+
+
+def grab_shown(qtbot: Any, controller: Any, view: Any, timeout: int = 20_000) -> Any:
+    """The view's pixels (a ``QImage``) once they show a frame painted after everything
+    sent so far: a snapshot of what the user sees now.
+
+    ``controller.call_when_rendered`` waits for the widget to show that frame for at
+    most ``PRESENT_TIMEOUT_MS`` (3 s) and then calls back anyway; under a stress run a
+    frame took longer than that to reach the widget, and a grab then held the frame
+    before. Here the wait goes on, on the frame marker, until the pixels show it.
+    """
+    target = controller.request_frame()
+    shots: list[Any] = []
+
+    def attempt() -> None:
+        if view.shows_seq(target) or not view.isVisible():
+            shots.append(view.grab().toImage())
+        else:
+            view.present_frame(attempt, target)  # it gave up: wait for the frame again
+
+    controller.call_when_rendered(attempt, fresh_frame=False)
+    qtbot.waitUntil(lambda: bool(shots), timeout=timeout)
+    return shots[0]
 
 
 def make_session(

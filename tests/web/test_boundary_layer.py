@@ -23,7 +23,14 @@ from explorer.io.boundaries import BoundaryLayer
 from explorer.web.protocol import MAX_BOUNDARY_FEATURES as MAX_FEATURES
 from explorer.web.protocol import MAX_BOUNDARY_VERTICES as MAX_VERTICES
 from explorer.web.region_controller import RegionMapController
-from tests.web.conftest import MapEnv, call_js, make_session, open_map, wait_rendered
+from tests.web.conftest import (
+    MapEnv,
+    call_js,
+    grab_shown,
+    make_session,
+    open_map,
+    wait_rendered,
+)
 from tests.web.driver import MapDriver
 
 pytestmark = pytest.mark.gui
@@ -338,16 +345,13 @@ def test_screenshot_with_a_boundary_layer(qtbot: Any, m: Env, tmp_path: Path) ->
     m.rendered(qtbot)
     m.hover(qtbot, *HAMI_POINT)
     qtbot.waitUntil(lambda: m.draw(qtbot)["hovered"] == "Hami", timeout=5000)
-    shots: list[Any] = []
-    m.sites.call_when_rendered(lambda: shots.append(m.view.grab().toImage()))
-    qtbot.waitUntil(lambda: len(shots) == 1, timeout=5000)
+    image = grab_shown(qtbot, m.sites, m.view)
     out = Path(os.environ.get("CSE_SCREENSHOT_DIR", tmp_path)) / "map_boundary_layer.png"
     out.parent.mkdir(parents=True, exist_ok=True)
-    assert shots[0].save(str(out))
+    assert image.save(str(out))
     # The Urumqi box's west edge (86.8 E) is drawn dashed in the layer's teal: along a
     # 40 px run of it, some pixels are teal and some are not.
     top = m.js(qtbot, "CSE.viewportPoint(44.3, 86.8)")
-    image = shots[0]
     z = m.view.zoomFactor()
     x0 = round(top["x"] * z)
     teal = 0

@@ -31,7 +31,14 @@ from explorer.geo.regions import GEOD, CircleRegion, PolygonRegion, mercator_pol
 from explorer.geo.totals import totals
 from explorer.session.session import Session
 from explorer.web.region_controller import RegionMapController
-from tests.web.conftest import MapEnv, call_js, make_session, open_map, wait_rendered
+from tests.web.conftest import (
+    MapEnv,
+    call_js,
+    grab_shown,
+    make_session,
+    open_map,
+    wait_rendered,
+)
 from tests.web.driver import MapDriver
 
 pytestmark = pytest.mark.gui
@@ -845,16 +852,14 @@ def test_screenshot_with_regions(qtbot: Any, m: Env, tmp_path: Path) -> None:
     _draw_and_add(qtbot, m, "circle", (95.0, 36.5), (98.0, 36.5))
     m.rc.select_region(poly.id)
     m.rc.highlight_sites(totals(list(m.store), poly.region).site_ids)
-    shots: list[Any] = []
-    m.sites.call_when_rendered(lambda: shots.append(m.view.grab().toImage()))
-    qtbot.waitUntil(lambda: len(shots) == 1, timeout=5000)
+    shot = grab_shown(qtbot, m.sites, m.view)
     out = Path(os.environ.get("CSE_SCREENSHOT_DIR", tmp_path)) / "map_regions.png"
     out.parent.mkdir(parents=True, exist_ok=True)
-    assert shots[0].save(str(out))
+    assert shot.save(str(out))
     # The selected polygon's outline is drawn where the user drew it: halfway between
     # two handles (a straight edge on screen) is the dark selection stroke.
     a, b = (m.js(qtbot, f"CSE.regionHandlePoint({poly.id!r}, {i})") for i in (0, 1))
-    colour = shots[0].pixelColor(round((a["x"] + b["x"]) / 2), round((a["y"] + b["y"]) / 2))
+    colour = shot.pixelColor(round((a["x"] + b["x"]) / 2), round((a["y"] + b["y"]) / 2))
     assert colour.lightness() < 120 and colour.blue() > colour.green(), colour.name()
     # Kashgar is inside the selected polygon: its marker has the highlight ring.
     assert call_js(qtbot, MapDriver(m.view).marker_state, "d-kashgar")["highlighted"] is True

@@ -27,11 +27,12 @@ from tests.web.conftest import (
     MapEnv,
     call_js,
     expected_basemap_keys,
+    grab_shown,
     make_session,
     open_map,
     wait_rendered,
 )
-from tests.web.driver import MapDriver
+from tests.web.driver import MapDriver, rgb_hex
 
 pytestmark = pytest.mark.gui
 
@@ -180,17 +181,15 @@ def test_markers_are_drawn_where_the_sites_are(qtbot: Any, m: MapEnv) -> None:
 
 
 def test_screenshot_shows_the_markers(qtbot: Any, m: MapEnv, tmp_path: Path) -> None:
-    shots: list[Any] = []
-    m.controller.call_when_rendered(lambda: shots.append(m.view.grab().toImage()))
-    qtbot.waitUntil(lambda: len(shots) == 1, timeout=5000)
+    shot = grab_shown(qtbot, m.controller, m.view)
     out = Path(os.environ.get("CSE_SCREENSHOT_DIR", tmp_path)) / "map_view.png"
     out.parent.mkdir(parents=True, exist_ok=True)
-    assert shots[0].save(str(out))
+    assert shot.save(str(out))
     # What the user sees: the pixel at the Hami marker's centre is its blue fill.
     point = call_js(qtbot, m.view.evaluate, "CSE.markerPoint('b-hami')")
     x, y = round(point["x"]), round(point["y"])
 
-    colour = shots[0].pixelColor(x, y)
+    colour = shot.pixelColor(x, y)
     assert colour.blue() > 120 and colour.red() < 100, colour.name()
 
 
@@ -199,13 +198,57 @@ def test_snapshots_wait_for_the_frame_to_reach_the_widget(qtbot: Any, m: MapEnv)
     wait_rendered(qtbot, m.controller)
     before = m.view.grab().toImage()
     js(qtbot, m, "CSE.map.setZoom(7, {animate: false}) && true")
-    shots: list[Any] = []
-    m.controller.call_when_rendered(lambda: shots.append(m.view.grab().toImage()))
-    qtbot.waitUntil(lambda: len(shots) == 1, timeout=5000)
-    assert shots[0] != before
+    shot = grab_shown(qtbot, m.controller, m.view)
+    assert shot != before
     assert m.view.shows_seq(m.controller.last_rendered_seq)
     scale = js(qtbot, m, "document.querySelector('.leaflet-control-scale-line').textContent")
     assert scale in ("100 km", "200 km")  # zoom 7 at this latitude
+
+
+#: Animation frames stop (the page's requestAnimationFrame holds its callbacks), as when a
+#: busy machine or a blocked UI thread gives the page no frame for a second.
+HOLD_FRAMES_JS = """(function () {
+  var held = (window.__cseHeldFrames = []);
+  window.__cseRealRaf = window.requestAnimationFrame;
+  window.__cseRealCaf = window.cancelAnimationFrame;
+  window.requestAnimationFrame = function (cb) { held.push(cb); return -held.length; };
+  window.cancelAnimationFrame = function (id) {
+    if (id < 0) { held[-id - 1] = null; } else { window.__cseRealCaf(id); }
+  };
+  return true;
+})()"""
+#: Frames again; the callbacks held meanwhile run now. Returns how many were held.
+RELEASE_FRAMES_JS = """(function () {
+  window.requestAnimationFrame = window.__cseRealRaf;
+  window.cancelAnimationFrame = window.__cseRealCaf;
+  var held = window.__cseHeldFrames;
+  var now = performance.now();
+  held.forEach(function (cb) { if (cb) { cb(now); } });
+  return held.length;
+})()"""
+
+
+def test_rendered_comes_after_the_markers_are_painted_even_without_a_frame(
+    qtbot: Any, m: MapEnv
+) -> None:
+    """With no animation frame for a second the page acks from its fallback timer: the
+    canvas must be painted by then, or pixels read at "rendered" are the old ones (seen
+    under load, when a blocked UI thread held Chromium's frames)."""
+    js(qtbot, m, HOLD_FRAMES_JS)
+    try:
+        m.session.set_color_mode("model")
+        wait_rendered(qtbot, m.controller)
+        ms = marker(qtbot, m, "b-hami")
+    finally:
+        held = js(qtbot, m, RELEASE_FRAMES_JS)
+        m.session.set_color_mode("export")
+        wait_rendered(qtbot, m.controller)
+    assert held > 0  # the ack really came without a frame
+    assert ms is not None and ms["color"] != UNRESTRICTED  # coloured by model now
+    painted = rgb_hex(ms["painted_fill"])
+    assert all(
+        abs(int(painted[k : k + 2], 16) - int(ms["color"][k : k + 2], 16)) <= 3 for k in (1, 3, 5)
+    ), (painted, ms["color"])
 
 
 # ---------------------------------------------------------------------- interaction
@@ -334,7 +377,11 @@ def test_dragging_an_unselected_marker_pans_instead(
     real_move = m.session.move_site
     monkeypatch.setattr(m.session, "move_site", lambda *a: moves.append(a) or real_move(*a))
     call_js(qtbot, MapDriver(m.view).drag_marker, "c-golmud", 96.0, 37.0)
-    wait_rendered(qtbot, m.controller)
+    # Wait for what the drag did (the map panned, and the drag ended with the release),
+    # not for a render: nothing was sent to the page, so that wait returned at once and
+    # a move the page sent on the release could still have been on its way.
+    panned = "!CSE.map.dragging.moving() && Math.abs(CSE.map.getCenter().lng - 86.0) > 0.1"
+    qtbot.waitUntil(lambda: js(qtbot, m, panned) is True, timeout=10_000)
     assert moves == []
     assert m.store.get("c-golmud").lon == 94.90
     js(qtbot, m, "CSE.map.setView([40.0, 86.0], 5, {animate: false}) || true")

@@ -143,10 +143,9 @@ def test_selected_and_highlighted_outlines_are_the_palette_entries(qtbot: Any, m
     highlighted = marker(qtbot, m, "a-urumqi")
     assert selected["outline"] == palette.SELECTED_OUTLINE
     assert highlighted["outline"] == palette.HIGHLIGHT_OUTLINE
-    # Thick enough to cover the pixel under the outline: the painted colour is exact. The
-    # highlight is posted to the page directly (not through the controller, whose
-    # "rendered" the wait above follows), so its canvas paint may come a frame later:
-    # read the pixels again until that frame has been painted (or time out).
+    # Thick enough to cover the pixel under the outline: the painted colour is exact.
+    # ("rendered" now comes after the canvas paint, even from the page's fallback timer;
+    # reading again until the frame that paints them costs nothing when it already has.)
     painted: dict[str, Any] = {}
 
     def both_painted() -> bool:
@@ -156,7 +155,7 @@ def test_selected_and_highlighted_outlines_are_the_palette_entries(qtbot: Any, m
             painted["highlighted"], palette.HIGHLIGHT_OUTLINE, 0
         )
 
-    qtbot.waitUntil(both_painted, timeout=3_000)
+    qtbot.waitUntil(both_painted, timeout=10_000)
 
 
 @pytest.mark.parametrize("mode", ["export", "model"])

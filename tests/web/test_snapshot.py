@@ -612,12 +612,23 @@ def test_the_safety_timeout_names_the_stage_and_the_work(
     from explorer.web.snapshot import job as job_module
 
     monkeypatch.setattr(job_module, "_safety_budget_ms", lambda *_a: 1)
+    # The job's clock, stepped by hand: the seconds in the message are the job's own
+    # measure, not how long this machine took to show the page and fire the timer
+    # (that was 0 s only when the machine was idle enough).
+    readings = iter((100.0, 102.4))
+
+    class Clock:
+        @staticmethod
+        def monotonic() -> float:
+            return next(readings)
+
+    monkeypatch.setattr(job_module, "time", Clock)
     with pytest.raises(SnapshotError) as failed:
         render(
             SnapshotSpec(900, 650), catalogue, basemap_dir, regions=[rectangle("A", 90, 40, 91, 41)]
         )
     assert str(failed.value) == (
-        "the map page was still loading the map after 0 s (4 sites, 1 region, 900 × 650 px)"
+        "the map page was still loading the map after 2 s (4 sites, 1 region, 900 × 650 px)"
     )
     assert "smaller size" not in str(failed.value)
 

@@ -103,10 +103,23 @@
         }
       };
       if (document.visibilityState === 'hidden') {
-        this._frame = { raf: false, id: setTimeout(run, 0) };
+        this._frame = { raf: false, id: setTimeout(run, 0), run: run };
       } else {
-        this._frame = { raf: true, id: requestAnimationFrame(run) };
+        this._frame = { raf: true, id: requestAnimationFrame(run), run: run };
       }
+    },
+
+    /* Run the paint requested for the next frame now, if one is pending. The page calls
+     * this before it says a message is rendered: that ack can come before the frame
+     * (its fallback timer when no frame comes for a while, or a message applied after
+     * the ack's frame callback), and what it reports must be on the canvas by then. */
+    flushPaint: function () {
+      if (this._frame === null) {
+        return;
+      }
+      var run = this._frame.run;
+      this._cancelFrame();
+      run();
     },
 
     _update: function () {

@@ -1110,7 +1110,9 @@
    *   the Qt widget's pixels show that colour, that frame (and everything before it)
    *   has reached the widget; MapView.present_frame waits for it.
    * The canvas repaint a message asks for is queued (requestAnimationFrame) before the
-   * ack's frame callback, so the ack always follows the paint.
+   * ack's frame callback, so the ack normally follows the paint; when it would not (the
+   * fallback timer fired first, or a message came after that frame's callbacks), the
+   * ack paints the canvas itself before it is sent.
    */
   var frameMarker = null;
 
@@ -1158,6 +1160,13 @@
     S.ackPending = true;
     afterPaint(function () {
       S.ackPending = false;
+      // The canvas paint a message asked for normally ran in the frame before this, but
+      // not when the fallback timer fired first (no frame for a second: a busy machine,
+      // a blocked UI thread) or when a message came after this frame's callbacks: paint
+      // it now, so "rendered" never reports a seq whose markers are not on the canvas.
+      if (S.canvas) {
+        S.canvas.flushPaint();
+      }
       if (S.connected) {
         S.bridge[TO_PYTHON.RENDERED](S.ackSeq);
       }

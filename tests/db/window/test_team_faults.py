@@ -27,7 +27,7 @@ def test_the_server_goes_away_and_comes_back(
     killed = time.perf_counter()
     pg_server.kill()
     try:
-        qtbot.waitUntil(lambda: window.link.state in ("lost", "reconnecting"), timeout=2_000)
+        qtbot.waitUntil(lambda: window.link.state in ("lost", "reconnecting"), timeout=10_000)
         record_property("lost_shown_ms", round((time.perf_counter() - killed) * 1000, 1))
         assert window.team_banner.isVisible()
         assert "lost" in window.team_banner.text() and "Edits are refused" in (
@@ -76,4 +76,4 @@ def test_the_server_goes_away_and_comes_back(
     # Other clients' changes arrive again.
     other.pull(["alpha"])
     other.edit_site(other.sites.get("alpha"), other.sites.get("alpha").with_changes(tenant="T"))
-    qtbot.waitUntil(lambda: window.store.get("alpha").tenant == "T", timeout=1_000)
+    qtbot.waitUntil(lambda: window.store.get("alpha").tenant == "T", timeout=10_000)
