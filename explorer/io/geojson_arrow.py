@@ -41,21 +41,16 @@ import msgspec
 import numpy as np
 
 from explorer.core.errors import Problem
-from explorer.io.raw_sites import RawSites
-from explorer.io.record_check import SMALL_FILE_RECORDS
+from explorer.io.raw_sites import FLAT_LINE_KEYS, SITE_KEYS, RawSites
+from explorer.io.record_check import GEOJSON_ARROW_BYTES, SMALL_FILE_RECORDS
+from explorer.io.site_columns import LINE_INTS
 
 #: Files smaller than this are left to the general route (they hold about the
 #: records that are checked without Arrow, or fewer).
-MIN_BYTES = 1 << 20
+MIN_BYTES = GEOJSON_ARROW_BYTES
 
 #: The attributes a site record may have (others are dropped).
-SITE_ATTRIBUTES = frozenset(
-    (
-        "id name operator tenant province prefecture status hardware chips power_mw "
-        "confidence sources notes updated_at part_of supersedes chip_model servers "
-        "gpus_per_server phase online chips_low chips_high line_status"
-    ).split()
-)
+SITE_ATTRIBUTES = frozenset((*SITE_KEYS, *FLAT_LINE_KEYS, "hardware", "sources"))
 
 _SURROGATE = re.compile(rb"\\u[dD][89abAB]")
 
@@ -197,7 +192,7 @@ def _points(table: Any) -> tuple[np.ndarray, np.ndarray] | None:
 
 
 #: Attributes that hold numbers (the general route reads them as numbers too).
-_NUMBERS = frozenset("chips power_mw servers gpus_per_server chips_low chips_high".split())
+_NUMBERS = frozenset(("power_mw", *LINE_INTS))
 
 
 def _typed_as_read(key: str, t: Any) -> bool:

@@ -26,6 +26,7 @@ from explorer.core.errors import DataFileError, Problem
 from explorer.io.json_text import JsonTextError, decode_json
 from explorer.io.progress import Progress, report
 from explorer.io.raw_sites import LINE_KEYS, SOURCE_KEYS, RawSites
+from explorer.io.record_check import GEOJSON_ARROW_BYTES
 from explorer.io.record_columns import explode, raw_from_records
 from explorer.io.records import decode_json_list, record_label, shorten
 
@@ -83,9 +84,6 @@ class _Collection(msgspec.Struct, gc=False):
 
 
 _DECODER = msgspec.json.Decoder(_Collection)
-#: Files at least this large try the Arrow route first (explorer.io.geojson_arrow.MIN_BYTES,
-#: repeated here so a small file's read does not import that module).
-_ARROW_MIN_BYTES = 1 << 20
 _PROP_KEYS = tuple(_Props.__struct_fields__)
 _TYPE = attrgetter("type")
 _PROPERTIES = attrgetter("properties")
@@ -147,7 +145,7 @@ def read_geojson_raw(
     """
     report(progress, 0.0, "reading")
     body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
-    if arrow and len(body) >= _ARROW_MIN_BYTES:
+    if arrow and len(body) >= GEOJSON_ARROW_BYTES:
         from explorer.io.geojson_arrow import read_with_arrow
 
         fast = read_with_arrow(str(path), body)

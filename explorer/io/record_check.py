@@ -24,6 +24,10 @@ from explorer.io.site_columns import SiteColumns
 #: crossover lies between 5,000 and 10,000: the threshold is the largest size measured at
 #: which the per-record route still won.
 SMALL_FILE_RECORDS = 5_000
+#: A sites GeoJSON at least this large tries the Arrow route first
+#: (:mod:`explorer.io.geojson_arrow`, imported only then); a smaller one holds about
+#: :data:`SMALL_FILE_RECORDS` records or fewer.
+GEOJSON_ARROW_BYTES = 1 << 20
 
 _STEP = 500
 
@@ -88,4 +92,4 @@ def check_raw(
     return check_sites(raw, catalogue, progress)
 
 
-__all__ = ["SMALL_FILE_RECORDS", "check_raw", "check_records"]
+__all__ = ["GEOJSON_ARROW_BYTES", "SMALL_FILE_RECORDS", "check_raw", "check_records"]
