@@ -71,15 +71,13 @@ _NOTHING = SiteContribution({}, ())
 def _own(site: Site) -> tuple[dict[str, Bounds], dict[str, dict[int, Bounds]]]:
     """The site's own lines: undated totals per model, and dated amounts per model/day."""
     # Called once per site when a file is loaded (100,000 times and more): sums kept as
-    # tuples and the line's fields read once, no per-line accumulator objects.
+    # tuples, no per-line accumulator objects.
     undated: dict[str, Bounds] = {}
     dated: dict[str, dict[int, Bounds]] = {}
     for line in site.hardware:
-        if line.status == "cancelled":  # HardwareLine.counts
+        if not line.counts:
             continue
-        chips = line.chips
-        lo = chips if line.chips_low is None else line.chips_low
-        hi = chips if line.chips_high is None else line.chips_high
+        lo, chips, hi = line.low, line.chips, line.high
         model = line.chip_model
         u = undated.get(model)
         undated[model] = (lo, chips, hi) if u is None else (u[0] + lo, u[1] + chips, u[2] + hi)

@@ -56,6 +56,14 @@ from explorer.geo.totals import PowerFactors, SiteArrays, Totals, masked_totals
 UNION_NAME = "union"
 
 
+def _matrices_at(
+    ledger: CapacityLedger, ids: np.ndarray, day: int | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The low, central and high sites x models matrices at ``day``, rows as ``ids``."""
+    low, mid, high = ledger.at(day, order=ids.tolist())
+    return np.asfortranarray(low), np.asfortranarray(mid), np.asfortranarray(high)
+
+
 @dataclass(frozen=True)
 class PreparedSites:
     """A site snapshot built ahead of a reset (:meth:`LiveTotals.prepare`).
@@ -299,8 +307,7 @@ class LiveTotals:
         return self._as_of.toordinal() if self._as_of is not None else None
 
     def _matrices(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        low, mid, high = self._ledger.at(self._day(), order=self._ids.tolist())
-        return np.asfortranarray(low), np.asfortranarray(mid), np.asfortranarray(high)
+        return _matrices_at(self._ledger, self._ids, self._day())
 
     def _columns(self, sites: Sequence[Site]) -> tuple[np.ndarray, ...]:
         """(ids, lon, lat, power) for ``sites``."""
@@ -328,8 +335,7 @@ class LiveTotals:
         sites = list(sites)
         ledger = CapacityLedger(sites, self._models)
         ids, lon, lat, power = self._columns(sites)
-        day = as_of.toordinal() if as_of is not None else None
-        low, mid, high = ledger.at(day, order=ids.tolist())
+        matrices = _matrices_at(ledger, ids, as_of.toordinal() if as_of is not None else None)
         counted = np.array([not ledger.is_superseded(s.id) for s in sites], dtype=bool)
         ledger.dated_days()  # builds its table of dated steps now, for the views that ask
         return PreparedSites(
@@ -337,7 +343,7 @@ class LiveTotals:
             as_of,
             ledger,
             (ids, lon, lat, power),
-            (np.asfortranarray(low), np.asfortranarray(mid), np.asfortranarray(high)),
+            matrices,
             counted,
         )
 
