@@ -176,3 +176,35 @@ def test_the_route_steps_aside_and_the_general_read_stands(tmp_path: Path, chang
 def test_a_small_file_never_takes_it(tmp_path: Path) -> None:
     path = _write(tmp_path / "small.geojson", [_feature(i) for i in range(50)])
     assert geojson_arrow.read_with_arrow(str(path), path.read_bytes()) is None
+
+
+def test_indented_compact_and_line_per_feature_files_read_alike(tmp_path: Path) -> None:
+    """An indented file has its layout taken out before parsing; the values, spaces,
+    tabs and escapes inside strings included, read exactly as in the other layouts."""
+    features = [_feature(i) for i in range(N)]
+    for i, f in enumerate(features[:40]):
+        f["properties"]["notes"] = f"  two  spaces\tand a tab, \\ a slash / {i}  "
+        f["properties"]["name"] = f" Site\u00a0{i} \u2028 "
+    doc = {"type": "FeatureCollection", "metadata": {"title": "big"}, "features": features}
+    layouts = {
+        "indented": json.dumps(doc, ensure_ascii=False, indent=4),
+        "escaped": json.dumps(doc, ensure_ascii=True, indent="\t"),
+        "compact": json.dumps(doc, ensure_ascii=False, separators=(",", ":")),
+        "line per feature": json.dumps({**doc, "features": []}).replace(
+            '"features": []',
+            '"features": [\n' + ",\n".join(json.dumps(f) for f in features) + "\n]",
+        ),
+    }
+    read = {}
+    for name, text in layouts.items():
+        path = tmp_path / f"{name}.geojson"
+        path.write_text(text, encoding="utf-8")
+        data = path.read_bytes()
+        assert geojson_arrow._mostly_layout(data) == (name in ("indented", "escaped")), name
+        assert geojson_arrow.read_with_arrow(str(path), data) is not None, name
+        fast, (columns, problems) = _both(path)
+        assert [str(p) for p in fast.problems] == [str(p) for p in problems], name
+        assert _sites(fast.columns) == _sites(columns), name
+        read[name] = _sites(fast.columns)
+    assert read["indented"] == read["escaped"] == read["compact"] == read["line per feature"]
+    assert read["compact"][0].notes == "  two  spaces\tand a tab, \\ a slash / 0  "
