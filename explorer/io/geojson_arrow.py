@@ -44,6 +44,7 @@ import msgspec
 import numpy as np
 
 from explorer.core.errors import Problem
+from explorer.io.arrow_buffers import floats, ints, text_scalar, valid
 from explorer.io.raw_sites import FLAT_LINE_KEYS, SITE_KEYS, RawSites
 from explorer.io.record_check import GEOJSON_ARROW_BYTES, SMALL_FILE_RECORDS
 from explorer.io.site_columns import LINE_INTS
@@ -137,7 +138,7 @@ def read_with_arrow(
     raw.approximate_words = True
     model = columns.get("chip_model")
     if hardware is None and model is not None:
-        raw.flat = ~np.asarray(model.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+        raw.flat = valid(model).copy()
     else:
         raw.flat = np.zeros(n, dtype=bool)
     metadata = doc.metadata if doc.metadata is not None else {}
@@ -199,7 +200,9 @@ def _points(table: Any) -> tuple[np.ndarray, np.ndarray] | None:
     kinds = table.column("type").combine_chunks()
     if not pa.types.is_string(kinds.type) or kinds.null_count:
         return None
-    if not pc.all(pc.equal(kinds, "Point")).as_py():
+    # The scalar made by us: handed a Python str, Arrow's compute wrapper imports pandas
+    # (a fifth of a second) to see whether it is a pandas value.
+    if not pc.all(pc.equal(kinds, text_scalar("Point"))).as_py():
         return None
     coords = table.column("coordinates").combine_chunks()
     if not pa.types.is_list(coords.type) or coords.null_count:
@@ -212,9 +215,9 @@ def _points(table: Any) -> tuple[np.ndarray, np.ndarray] | None:
     values = coords.values
     if values.null_count:
         return None
-    offsets = coords.offsets.to_numpy()[:-1]
-    flat = values.to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
-    return flat[offsets].copy(), flat[offsets + 1].copy()
+    offsets = ints(coords.offsets)[:-1]
+    flat = floats(values)
+    return flat[offsets], flat[offsets + 1]
 
 
 #: Attributes that hold numbers (the general route reads them as numbers too).
