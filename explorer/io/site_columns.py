@@ -10,7 +10,7 @@ on a million sites.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -22,6 +22,7 @@ from explorer.core.dates import NEVER, period_end_ordinal
 from explorer.core.schema import HardwareLine, Site, Source
 
 if TYPE_CHECKING:  # the totals snapshot loads shapely and pyproj: imported when used
+    from explorer.geo.capacity import CapacityLedger
     from explorer.geo.totals import SiteArrays
 
 #: Site text fields, in :class:`~explorer.core.schema.Site` order.
@@ -415,6 +416,69 @@ class SiteColumns:
             counted=counted,
             as_of=as_of,
         )
+
+    def related_rows(self) -> np.ndarray:
+        """Rows of the sites that name a campus or a superseded record, or that one
+        names (the only ones the campus and supersession rules apply to)."""
+        has_ref = _filled(self.text.arrow("part_of")) | _filled(self.text.arrow("supersedes"))
+        if not has_ref.any():
+            return np.zeros(0, dtype=np.int64)
+        named = set(self.text["part_of"][has_ref].tolist())
+        named |= set(self.text["supersedes"][has_ref].tolist())
+        named.discard("")
+        return np.flatnonzero(has_ref | np.isin(self.ids, list(named)))
+
+    def ledger(
+        self, models: Sequence[str], *, load: Callable[[int], Site] | None = None
+    ) -> CapacityLedger:
+        """The capacity ledger of these sites, without building the plain ones.
+
+        Parameters
+        ----------
+        models : sequence of str
+            Model columns (a line naming another model raises ``ValueError``).
+        load : callable, optional
+            Builds the site of a row when the ledger needs its value (default:
+            :meth:`site`); a store passes its own lookup so the value is built once.
+        """
+        from explorer.geo.capacity import CapacityLedger
+        from explorer.geo.ledger_base import LedgerBase
+        from explorer.io.arrow_values import is_in
+
+        n, m = len(self), len(models)
+        col_of = {name: j for j, name in enumerate(models)}
+        ln = self.lines
+        codes, names = _encode(ln.arrow("chip_model"))
+        for name in names:
+            if name not in col_of:
+                raise ValueError(f"unknown chip model '{name}'")
+        line_col = np.array([col_of[u] for u in names], dtype=np.int64)[codes]
+        counts = ~is_in(ln.arrow("status"), ["cancelled"])
+        line_site = self.line_site()
+        chips = ln["chips"]
+        low = np.where(ln["chips_low"] < 0, chips, ln["chips_low"])
+        high = np.where(ln["chips_high"] < 0, chips, ln["chips_high"])
+        vals = np.stack([low, chips, high], axis=1).astype(np.int64, copy=False)
+        undated = np.zeros((3, m * n), dtype=np.int64)
+        flat = line_col[counts] * n + line_site[counts]
+        for k in range(3):
+            np.add.at(undated[k], flat, vals[counts, k])
+        day_codes, dates = _encode(ln.arrow("online"))
+        days = np.array(
+            [NEVER if d == "" else period_end_ordinal(d) for d in dates], dtype=np.int64
+        )[day_codes]
+        dated = counts & _filled(ln.arrow("online"))
+        base = LedgerBase(
+            ids=self.ids.tolist(),
+            undated=undated.reshape(3, m, n),
+            step_site=line_site[dated],
+            step_col=line_col[dated],
+            step_day=days[dated],
+            step_vals=vals[dated],
+            load=load if load is not None else self.site,
+        )
+        held = [self.site(int(i)) for i in self.related_rows()]
+        return CapacityLedger.from_base(base, held, models)
 
 
 def _encode(arr: Any) -> tuple[np.ndarray, list[str]]:
