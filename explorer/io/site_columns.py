@@ -200,6 +200,21 @@ class SiteColumns:
             supersedes=t["supersedes"][i],
         )
 
+    # The rows a store holds unbuilt (explorer.core.keyed_store.Rows).
+    def row_ids(self) -> list[str]:
+        """The id of every row, in order."""
+        return self.ids.tolist()  # type: ignore[no-any-return]
+
+    def build_row(self, i: int) -> Site:
+        """:meth:`site` (what a store calls to build the one row asked for)."""
+        return self.site(i)
+
+    def build_rows(self, rows: Sequence[int]) -> list[Site]:
+        """The sites of ``rows``: all in one pass when that is every row."""
+        if len(rows) == len(self) and np.array_equal(rows, np.arange(len(self))):
+            return self.sites()
+        return [self.site(i) for i in rows]
+
     def sites(self) -> list[Site]:
         """Every site, built in one pass (see the README's load figures for the cost)."""
         from explorer.io.bulk import paused_gc
