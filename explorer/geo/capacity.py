@@ -260,6 +260,18 @@ class CapacityLedger:
         parts = (self._sites.get(pid) for pid in self._parts.get(cid, ()))
         return [s for s in parts if isinstance(s, Site) and self.campus_of(s) == cid]
 
+    def campus_links(self) -> dict[str, str]:
+        """part id -> campus id, for every site that counts as a part of a campus."""
+        out = {}
+        for cid, pids in self._parts.items():
+            if cid not in self._sites:
+                continue
+            for pid in pids:
+                part = self._sites.get(pid)
+                if isinstance(part, Site) and self.campus_of(part) == cid:
+                    out[pid] = cid
+        return out
+
     def related_sites(self) -> list[Site]:
         """The held sites that name a campus or are named as one (the only ones that
         can be a part or a campus), in the ledger's order."""

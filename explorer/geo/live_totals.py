@@ -403,9 +403,7 @@ class LiveTotals:
             return None
         if isinstance(sites, SiteTable) or isinstance(prepared.sites, SiteTable):
             return prepared if prepared.sites is sites else None
-        if len(prepared.sites) != len(sites) or not all(
-            map(operator.is_, prepared.sites, sites)
-        ):
+        if len(prepared.sites) != len(sites) or not all(map(operator.is_, prepared.sites, sites)):
             return None
         return prepared
 

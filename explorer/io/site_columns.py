@@ -435,11 +435,11 @@ class SiteColumns:
     def related_rows(self) -> np.ndarray:
         """Rows of the sites that name a campus or a superseded record, or that one
         names (the only ones the campus and supersession rules apply to)."""
-        has_ref = _filled(self.text.arrow("part_of")) | _filled(self.text.arrow("supersedes"))
+        part_of, supersedes = self.text["part_of"], self.text["supersedes"]
+        has_ref = (part_of != "") | (supersedes != "")
         if not has_ref.any():
             return np.zeros(0, dtype=np.int64)
-        named = set(self.text["part_of"][has_ref].tolist())
-        named |= set(self.text["supersedes"][has_ref].tolist())
+        named = set(part_of[has_ref].tolist()) | set(supersedes[has_ref].tolist())
         named.discard("")
         return np.flatnonzero(has_ref | np.isin(self.ids, list(named)))
 
@@ -448,27 +448,24 @@ class SiteColumns:
     ) -> CapacityLedger:
         """The capacity ledger of these sites, without building the plain ones.
 
+        Numpy only (no Arrow): a window opening a small file reads it this way, and
+        importing pyarrow would cost its start-up.
+
         Parameters
         ----------
         models : sequence of str
             Model columns (a line naming another model raises ``ValueError``).
         load : callable, optional
             Builds the site of a row when the ledger needs its value (default:
-            :meth:`site`); a store passes its own lookup so the value is built once.
+            :meth:`site`).
         """
         from explorer.geo.capacity import CapacityLedger
         from explorer.geo.ledger_base import LedgerBase
-        from explorer.io.arrow_values import is_in
 
         n, m = len(self), len(models)
-        col_of = {name: j for j, name in enumerate(models)}
         ln = self.lines
-        codes, names = _encode(ln.arrow("chip_model"))
-        for name in names:
-            if name not in col_of:
-                raise ValueError(f"unknown chip model '{name}'")
-        line_col = np.array([col_of[u] for u in names], dtype=np.int64)[codes]
-        counts = ~is_in(ln.arrow("status"), ["cancelled"])
+        line_col = _codes(ln["chip_model"], {name: j for j, name in enumerate(models)})
+        counts = ln["status"] != "cancelled"
         line_site = self.line_site()
         chips = ln["chips"]
         low = np.where(ln["chips_low"] < 0, chips, ln["chips_low"])
@@ -478,22 +475,29 @@ class SiteColumns:
         flat = line_col[counts] * n + line_site[counts]
         for k in range(3):
             np.add.at(undated[k], flat, vals[counts, k])
-        day_codes, dates = _encode(ln.arrow("online"))
-        days = np.array(
-            [NEVER if d == "" else period_end_ordinal(d) for d in dates], dtype=np.int64
-        )[day_codes]
-        dated = counts & _filled(ln.arrow("online"))
+        online = ln["online"]
+        dated = counts & (online != "")
+        days = _codes(online[dated], {d: period_end_ordinal(d) for d in set(online[dated])})
         base = LedgerBase(
-            ids=self.ids.tolist(),
+            ids=self.row_ids(),
             undated=undated.reshape(3, m, n),
             step_site=line_site[dated],
             step_col=line_col[dated],
-            step_day=days[dated],
+            step_day=days,
             step_vals=vals[dated],
             load=load if load is not None else self.site,
         )
         held = [self.site(int(i)) for i in self.related_rows()]
         return CapacityLedger.from_base(base, held, models)
+
+
+def _codes(values: np.ndarray, index: Mapping[str, int]) -> np.ndarray:
+    """``index[v]`` for each text ``v`` (int64); a value not in ``index`` raises
+    ``ValueError`` naming it (a chip model the catalogue does not know)."""
+    try:
+        return np.fromiter(map(index.__getitem__, values), dtype=np.int64, count=len(values))
+    except KeyError as exc:
+        raise ValueError(f"unknown chip model {str(exc.args[0])!r}") from None
 
 
 def _encode(arr: Any) -> tuple[np.ndarray, list[str]]:

@@ -1140,7 +1140,7 @@ class MainWindow(QMainWindow):
             regions_provider=self.region_store.entries,
             metadata=self.store.metadata,
             live_map=self.map_view,
-            filtered_ids_provider=lambda: [s.id for s in self.table.proxy.visible_sites()],
+            filtered_ids_provider=self.table.proxy.visible_ids,
             parent=self,
             selected_region_ids_provider=self.region_panel.selected_ids,
             catalogue=self.catalogue,
