@@ -260,6 +260,14 @@ class CapacityLedger:
         parts = (self._sites.get(pid) for pid in self._parts.get(cid, ()))
         return [s for s in parts if isinstance(s, Site) and self.campus_of(s) == cid]
 
+    def naming(self, sid: str, field: str) -> set[str]:
+        """Ids of the sites in the data (``sid`` itself left out) whose ``field``
+        (``"part_of"`` or ``"supersedes"``) names ``sid``, valid for the rules or not.
+
+        Exact for every site: a site that names another is always held as a value."""
+        links = {"part_of": self._parts, "supersedes": self._superseders}[field]
+        return {x for x in links.get(sid, ()) if x in self._sites and x != sid}
+
     def campus_links(self) -> dict[str, str]:
         """part id -> campus id, for every site that counts as a part of a campus."""
         out = {}

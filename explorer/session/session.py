@@ -424,6 +424,16 @@ class Session:
         history = [*self.file_history, *self.change_log] if self.database is None else []
         return Project(sites=self.sites.sites(), metadata=meta, regions=regions, history=history)
 
+    def illustrative_count(self) -> int:
+        """How many sites are an illustrative scenario (read from the file's columns
+        while the store holds just them: no site is built to count)."""
+        from explorer.io.site_columns import SiteColumns
+
+        rows = self.sites.rows_as_loaded()
+        if isinstance(rows, SiteColumns):
+            return int((rows.text["confidence"] == "illustrative").sum())
+        return sum(1 for s in self.sites if s.is_illustrative)
+
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the project to ``path`` atomically (a failed save leaves the old file);
         the session then belongs to that file. Its history table holds the changes the
