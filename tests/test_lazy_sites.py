@@ -35,19 +35,21 @@ REGIONS = (
 
 
 class Builds:
-    """Rows built from columns while attached: single rows, and whole passes."""
+    """Sites built from columns while attached (by id, in order): one row at a time, or
+    a pass over a table (all of a file's rows, or a few taken out of it)."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.rows: list[int] = []
-        self.passes = 0
+        self.ids: list[str] = []
+        self.passes: list[int] = []  # the rows of each pass
         site, iter_sites = SiteColumns.site, SiteColumns.iter_sites
 
         def counted_site(columns: SiteColumns, i: int) -> Site:
-            self.rows.append(int(i))
+            self.ids.append(str(columns.ids[i]))
             return site(columns, i)
 
         def counted_iter(columns: SiteColumns) -> Iterator[Site]:
-            self.passes += 1
+            self.passes.append(len(columns))
+            self.ids.extend(columns.ids.tolist())
             return iter_sites(columns)
 
         monkeypatch.setattr(SiteColumns, "site", counted_site)
@@ -89,29 +91,29 @@ def test_opening_builds_only_the_sites_a_campus_or_supersession_ties_together(
     session = _opened(sites_file)
     assert len(session.sites) == N
     assert session.sites.built_count() == 0  # the store holds rows, none built
-    assert builds.passes == 0  # nothing built every row
+    assert N not in builds.passes  # nothing built every row
     # The live totals' ledger needs the values of the sites the campus and supersession
     # rules tie together (a campus, its parts, a superseded record and its successor),
     # and of those alone.
     rows = session.sites.rows_as_loaded()
     assert isinstance(rows, SiteColumns)
-    related = set(rows.related_rows().tolist())
+    related = set(rows.ids[rows.related_rows()].tolist())
     assert 0 < len(related) < N // 20
-    assert set(builds.rows) == related
-    assert len(builds.rows) == len(related)
+    assert set(builds.ids) == related
+    assert len(builds.ids) == len(related)
     # Regions are totalled from the columns: still nothing built.
     for entry in REGIONS:
         session.add_region(entry)
     assert session.live_totals.totals("r1").chips > 0
     session.set_as_of(date(2026, 6, 30))
-    assert session.sites.built_count() == 0 and builds.passes == 0
+    assert session.sites.built_count() == 0 and N not in builds.passes
     # Asking for one site builds that one, once.
-    before = len(builds.rows)
+    before = len(builds.ids)
     sid = "syn-012345"
     site = session.sites.get(sid)
     assert session.sites.get(sid) is site
     assert session.sites.built_count() == 1
-    assert builds.rows[before:] == [12345]
+    assert builds.ids[before:] == [sid]
 
 
 def test_an_edit_and_its_undo_on_unbuilt_rows_keep_totals_exact(
@@ -129,7 +131,7 @@ def test_an_edit_and_its_undo_on_unbuilt_rows_keep_totals_exact(
     assert session.sites.get(inside) == new
     assert session.sites.rows_as_loaded() is None  # changed: no longer the file's rows
     assert session.sites.built_count() == 1
-    assert builds.passes == 0
+    assert builds.ids == [inside]
     edited = session.live_totals.totals("r1")
     assert edited.chips == r1.chips - sum(h.chips for h in old.hardware if h.counts) + 777
     session.undo()

@@ -368,10 +368,9 @@ class LiveTotals:
             ledger = table.ledger(self._models)
             ids = table.ids.astype(object, copy=True)
             matrices = _matrices_at(ledger, ids, day)
-            counted = np.ones(len(table), dtype=bool)
             superseded = ledger.superseded_ids()
-            if superseded:
-                counted[np.isin(ids, list(superseded))] = False
+            # A set lookup per id: np.isin sorts object arrays (0.7 s at 100,000 sites).
+            counted = ~np.fromiter(map(superseded.__contains__, ids), dtype=bool, count=len(ids))
             ledger.dated_days()  # builds its table of dated steps now, for the views
             columns = (ids, table.lon.copy(), table.lat.copy(), table.power_mw.copy())
             return PreparedSites(table, as_of, ledger, columns, matrices, counted)

@@ -210,10 +210,35 @@ class SiteColumns:
         return self.site(i)
 
     def build_rows(self, rows: Sequence[int]) -> list[Site]:
-        """The sites of ``rows``: all in one pass when that is every row."""
+        """The sites of ``rows``, built in one pass (over these rows alone)."""
         if len(rows) == len(self) and np.array_equal(rows, np.arange(len(self))):
             return self.sites()
-        return [self.site(i) for i in rows]
+        return self.take(np.asarray(rows, dtype=np.int64)).sites()
+
+    def take(self, rows: np.ndarray) -> SiteColumns:
+        """These sites at ``rows`` (row numbers), with their lines and sources."""
+        rows = np.asarray(rows, dtype=np.int64)
+
+        def children(offsets: np.ndarray, cols: Columns) -> tuple[np.ndarray, Columns]:
+            starts = offsets[rows]
+            counts = offsets[rows + 1] - starts
+            new = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+            idx = np.repeat(starts - new[:-1], counts) + np.arange(int(new[-1]), dtype=np.int64)
+            return new, cols.take(idx)
+
+        line_offsets, lines = children(self.line_offsets, self.lines)
+        source_offsets, sources = children(self.source_offsets, self.sources)
+        return SiteColumns(
+            self.ids[rows],
+            self.lon[rows],
+            self.lat[rows],
+            self.text.take(rows),
+            self.power_mw[rows],
+            line_offsets,
+            lines,
+            source_offsets,
+            sources,
+        )
 
     def sites(self) -> list[Site]:
         """Every site, built in one pass (see the README's load figures for the cost)."""
@@ -441,7 +466,9 @@ class SiteColumns:
             return np.zeros(0, dtype=np.int64)
         named = set(part_of[has_ref].tolist()) | set(supersedes[has_ref].tolist())
         named.discard("")
-        return np.flatnonzero(has_ref | np.isin(self.ids, list(named)))
+        # A set lookup per id: np.isin sorts object arrays (0.8 s at 100,000 sites).
+        is_named = np.fromiter(map(named.__contains__, self.ids), dtype=bool, count=len(self))
+        return np.flatnonzero(has_ref | is_named)
 
     def ledger(
         self, models: Sequence[str], *, load: Callable[[int], Site] | None = None
@@ -487,7 +514,7 @@ class SiteColumns:
             step_vals=vals[dated],
             load=load if load is not None else self.site,
         )
-        held = [self.site(int(i)) for i in self.related_rows()]
+        held = self.take(self.related_rows()).sites()
         return CapacityLedger.from_base(base, held, models)
 
 
