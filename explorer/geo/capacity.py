@@ -536,6 +536,14 @@ class CapacityLedger:
     def rows_of(self, order: Sequence[str]) -> np.ndarray | None:
         """The positions of the sites ``order`` names among the sites as given; None
         when that is the order they were given in (nothing to rearrange)."""
+        base = self._base
+        if (
+            base is not None
+            and self._base_in_place
+            and len(order) == len(base)
+            and list(order) == base.ids
+        ):
+            return None  # the base's order, which is the ledger's (compared in C)
         index = self._positions()
         rows = np.fromiter((index[sid] for sid in order), dtype=np.intp, count=len(order))
         if len(rows) == len(index) and bool((rows == np.arange(len(rows))).all()):
@@ -546,15 +554,21 @@ class CapacityLedger:
         n, m = len(self._sites), len(self.models)
         if day is None:
             if self._undated is None:
-                undated = np.zeros((3, m, n), dtype=np.int64)
+                base = self._base
+                if base is not None and self._base_in_place:
+                    # Every site at its base row: the base as it is, the held rows cleared.
+                    undated = base.undated.copy()
+                    undated[:, :, ~self._base_active] = 0
+                else:
+                    undated = np.zeros((3, m, n), dtype=np.int64)
+                    if base is not None:
+                        rows, pos = self._base_positions()
+                        undated[:, :, pos] = base.undated[:, :, rows]
                 index = self._positions()
                 for sid, c in self._contrib.items():
                     i = index[sid]
                     for model, b in c.undated.items():
                         undated[:, self._col[model], i] = b
-                if self._base is not None:
-                    rows, pos = self._base_positions()
-                    undated[:, :, pos] = self._base.undated[:, :, rows]
                 self._undated = undated
             return self._undated.copy().transpose(0, 2, 1)
         out = np.zeros((3, m, n), dtype=np.int64)  # by model, then site: see at()
