@@ -14,6 +14,7 @@ wording do not change; only the valid bulk of a file skips the per-record work.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
@@ -86,6 +87,11 @@ _TEXT_RULES: dict[str, tuple[int, bool]] = {
 # --------------------------------------------------------------------------- the check
 
 
+def _id_bytes(arr: pa.Array, stripped: pa.Array) -> tuple[np.ndarray, bool]:
+    """(mask of ids that are not id-like, whether the stripped ids are surely distinct)."""
+    return ~av.token_like(arr, _ID_FIRST, _ID_REST, _ID_MAX), surely_distinct(stripped)
+
+
 class _Checker:
     """The column-wise checks of one file (one instance per call)."""
 
@@ -134,29 +140,39 @@ class _Checker:
         self.odd |= odd | bad | (~present if required else False)
         return np.where(present, vals, np.nan)
 
-    def ids(self) -> tuple[np.ndarray, pa.Array]:
-        """(stripped ids as text for every record, the same as an Arrow array)."""
+    def ids(
+        self, pool: ThreadPoolExecutor
+    ) -> tuple[np.ndarray, pa.Array, Future[tuple[np.ndarray, bool]]]:
+        """(stripped ids as text for every record, the same as an Arrow array, and the
+        byte checks of that array under way on ``pool``'s thread: the mask of ids that
+        look like ids, and whether they are surely distinct).
+
+        Those byte checks are numpy over the ids' bytes and release the GIL, so they run
+        on the other core while this thread makes the Python strings (which cannot).
+        """
         arr, odd = av.as_text(self.col("id"), self.n)
         arr = av.decoded(arr)  # ids are (nearly) all distinct: no use as a dictionary
-        self.odd |= odd | ~av.token_like(arr, _ID_FIRST, _ID_REST, _ID_MAX)
         stripped = av.stripped(arr)
         original = self.col("id")
-        if isinstance(original, list) and stripped is arr and not arr.null_count and not odd.any():
+        ids: np.ndarray | None = None
+        if odd.any():  # the per-record path reads str(value).strip(); so do duplicates
+            ids = av.to_objects(stripped)
+            for i in np.flatnonzero(odd):
+                v = value_at(original, int(i))
+                ids[i] = "" if v is None else str(v).strip()
+            stripped = pa.array(ids, type=pa.string())
+        elif stripped.null_count:
+            stripped = stripped.fill_null(ab.text_scalar(""))
+        checks = pool.submit(_id_bytes, arr, stripped)
+        if ids is None and isinstance(original, list) and stripped is arr:
             # Every id is a str with nothing to trim: the reader's own strings, not a
             # million new ones converted back from Arrow.
             ids = np.empty(self.n, dtype=object)
             ids[:] = original
-        else:
+        elif ids is None:
             ids = av.to_objects(stripped)
-        if odd.any():  # the per-record path reads str(value).strip(); so do duplicates
-            c = self.col("id")
-            for i in np.flatnonzero(odd):
-                v = value_at(c, int(i))
-                ids[i] = "" if v is None else str(v).strip()
-            stripped = pa.array(ids, type=pa.string())
-        if stripped.null_count:
-            stripped = stripped.fill_null(ab.text_scalar(""))
-        return ids, stripped
+        self.odd |= odd
+        return ids, stripped, checks
 
     # ------------------------------------------------------------------ children
     def child_text(
@@ -296,7 +312,9 @@ def check_sites(
     n = raw.n
     ck = _Checker(raw, catalogue)
     report(progress, 0.0, f"checking {n:,} sites")
-    ids, id_arr = ck.ids()
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="id-check")
+    ids, id_arr, id_checks = ck.ids(pool)
+    pool.shutdown(wait=False)  # the one task runs on; its thread ends after it
     text = {k: ck.text(k) for k in _TEXT_RULES}
     text["status"] = ck.choice("status", STATUSES, "unknown")
     text["confidence"] = ck.choice("confidence", CONFIDENCES, "low")
@@ -356,7 +374,9 @@ def check_sites(
     first = np.arange(n)
     # Proved distinct from folded bytes when they are (the usual case); otherwise the
     # exact way, through a hash table of the ids.
-    if not surely_distinct(id_arr):
+    not_id_like, distinct = id_checks.result()
+    ck.odd |= not_id_like
+    if not distinct:
         enc = id_arr.dictionary_encode()
         if len(enc.dictionary) < n:  # some id repeats (the codes are 0 .. k-1, in first use)
             codes = ab.ints(enc.indices)
