@@ -39,6 +39,7 @@ bench: install
 	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/export.py
 	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/load.py
 	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/map_scale.py
+	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/page_scripts.py
 	$(PY) benchmarks/postgis_totals.py
 
 # Rebuild the bundled basemap and demo data (needs the build-data extras).

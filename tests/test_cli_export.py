@@ -22,7 +22,8 @@ import pypdf
 import pytest
 from PIL import Image
 
-from explorer import DEMO_SITES, GEODATA, cli
+from explorer import DEMO_SITES, GEODATA
+from explorer.cli import render as cli_render
 from explorer.cli import run_cli
 from explorer.core.chips import ChipCatalogue
 from explorer.geo.regions import CircleRegion, rectangle
@@ -302,7 +303,7 @@ def drawn(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
         shown = tuple(s.id for s in kwargs["sites"])
         return SimpleNamespace(image=image, shown_site_ids=shown, caveat="")
 
-    monkeypatch.setattr(cli, "_render", render)
+    monkeypatch.setattr(cli_render, "_render", render)
     return calls
 
 
@@ -600,7 +601,7 @@ def test_a_failed_render_is_one_line_without_the_pages_log(
             "the map page was still fitting the view after 81 s (200,000 sites, 1600 × 1000 px)"
         )
 
-    monkeypatch.setattr(cli, "_check_can_render", lambda: None)
+    monkeypatch.setattr(cli_render, "_check_can_render", lambda: None)
     monkeypatch.setattr(snapshot, "run_snapshot", failing)
     # No logging configured, as when `explorer` runs: Python would print the warning bare.
     monkeypatch.setattr(logging.getLogger(), "handlers", [])

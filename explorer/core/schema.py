@@ -10,7 +10,7 @@ import math
 import numbers
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -99,6 +99,12 @@ class Source:
     url: str = ""
     date: str = ""
     quote: str = ""
+
+
+#: A hardware line's fields and a source's, in order: the one list every format reads and
+#: writes a line or a source by (project tables, the shared catalogue, Arrow columns).
+LINE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(HardwareLine))
+SOURCE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Source))
 
 
 @dataclass(frozen=True)
@@ -632,7 +638,9 @@ def duplicate_id_problems(sites: Iterable[Site]) -> list[Problem]:
 __all__ = [
     "CONFIDENCES",
     "EDITABLE_FIELDS",
+    "LINE_FIELDS",
     "LINE_STATUSES",
+    "SOURCE_FIELDS",
     "STATUSES",
     "HardwareLine",
     "Site",

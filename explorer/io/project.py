@@ -49,7 +49,7 @@ import shapely.geometry
 
 from explorer.core.chips import ChipCatalogue
 from explorer.core.errors import DataFileError, Problem, ValidationError
-from explorer.core.schema import Site
+from explorer.core.schema import LINE_FIELDS, Site
 from explorer.io.atomic import atomic_target
 from explorer.io.changelog import ChangeRecord
 from explorer.io.column_check import ChildRows, check_sites
@@ -97,17 +97,7 @@ _SQLITE_MAGIC = b"SQLite format 3\x00"
 _GPKG_APP_IDS = (b"GPKG", b"GP10", b"GP11")
 #: Columns of the hardware table read back (older projects lack the last four: a missing
 #: column reads as the field's default).
-HARDWARE_FIELDS = (
-    "chip_model",
-    "chips",
-    "servers",
-    "gpus_per_server",
-    "phase",
-    "status",
-    "online",
-    "chips_low",
-    "chips_high",
-)
+HARDWARE_FIELDS = LINE_FIELDS
 
 _SITE_TEXT_COLUMNS = (
     "id",

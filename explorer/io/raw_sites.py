@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from explorer.core.errors import Problem
+from explorer.core.schema import LINE_FIELDS, SOURCE_FIELDS
 
 if TYPE_CHECKING:
     from explorer.io.arrow_values import Column
@@ -50,18 +51,8 @@ FLAT_LINE_KEYS = (
     "line_status",
 )
 #: Keys of a hardware line as ``parse_hardware`` reads them.
-LINE_KEYS = (
-    "chip_model",
-    "chips",
-    "servers",
-    "gpus_per_server",
-    "phase",
-    "status",
-    "online",
-    "chips_low",
-    "chips_high",
-)
-SOURCE_KEYS = ("title", "url", "date", "quote")
+LINE_KEYS = LINE_FIELDS
+SOURCE_KEYS = SOURCE_FIELDS
 
 
 @dataclass

@@ -19,7 +19,7 @@ import numpy as np
 
 from explorer.core.chips import ChipCatalogue
 from explorer.core.dates import NEVER, period_end_ordinal
-from explorer.core.schema import HardwareLine, Site, Source
+from explorer.core.schema import SOURCE_FIELDS, HardwareLine, Site, Source
 
 if TYPE_CHECKING:  # the totals snapshot loads shapely and pyproj: imported when used
     from explorer.geo.capacity import CapacityLedger
@@ -44,7 +44,7 @@ LINE_TEXT = ("chip_model", "phase", "status", "online")
 #: Hardware-line fields held as whole numbers (-1 where a line leaves one out).
 LINE_INTS = ("chips", "servers", "gpus_per_server", "chips_low", "chips_high")
 #: Source fields.
-SOURCE_TEXT = ("title", "url", "date", "quote")
+SOURCE_TEXT = SOURCE_FIELDS
 
 
 def _opt(v: int) -> int | None:

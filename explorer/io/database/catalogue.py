@@ -21,7 +21,7 @@ import numpy as np
 
 from explorer.core.chips import ChipCatalogue
 from explorer.core.errors import DataFileError, Problem
-from explorer.core.schema import Site
+from explorer.core.schema import LINE_FIELDS, SOURCE_FIELDS, Site
 from explorer.geo.capacity import CapacityLedger
 from explorer.geo.region_store import RegionEntry
 from explorer.geo.regions import CircleRegion, Region
@@ -53,18 +53,8 @@ _SITE_COLUMNS = (
     "notes",
     "updated_at",
 )
-_HARDWARE_COLUMNS = (
-    "chip_model",
-    "chips",
-    "servers",
-    "gpus_per_server",
-    "phase",
-    "status",
-    "online",
-    "chips_low",
-    "chips_high",
-)
-_SOURCE_COLUMNS = ("title", "url", "date", "quote")
+_HARDWARE_COLUMNS = LINE_FIELDS
+_SOURCE_COLUMNS = SOURCE_FIELDS
 
 
 @dataclass
