@@ -244,20 +244,20 @@ def test_a_file_read_ahead_brings_its_totals_snapshot_and_stale_ones_are_rebuilt
     """``read`` (the worker thread's half of a background open) builds the capacity
     ledger, so loading on the UI thread builds none; a snapshot that no longer matches
     (the date changed while the file was read) is rebuilt, never used."""
-    import explorer.geo.live_totals as live
+    from explorer.geo.capacity import CapacityLedger
 
     path = tmp_path / "s.geojson"
     lines = (HardwareLine("H100", 10, online="2025"), HardwareLine("H100", 5, online="2027"))
     write_sites(path, [Site("a", "a", 90.5, 40.5, hardware=lines)], {})
     session = Session(catalogue, admin_areas=None)
     built: list[int] = []
-    real = live.CapacityLedger
+    real = CapacityLedger.__init__
 
-    def counting(*args: object, **kwargs: object) -> object:
-        built.append(1)
-        return real(*args, **kwargs)  # type: ignore[arg-type]
+    def counting(self: CapacityLedger, *args: object, **kwargs: object) -> None:
+        built.append(1)  # every ledger, from sites or from columns, is made here
+        real(self, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(live, "CapacityLedger", counting)
+    monkeypatch.setattr(CapacityLedger, "__init__", counting)
     read = session.read(path)
     assert len(built) == 1 and read.display_name == "s.geojson"
     session.load_opened(read)

@@ -9,7 +9,7 @@ from typing import Any
 
 from explorer.core.chips import ChipCatalogue
 from explorer.core.errors import Problem, ValidationError
-from explorer.core.keyed_store import KeyedStore
+from explorer.core.keyed_store import KeyedStore, Rows
 from explorer.core.schema import Site, check_site, parse_site
 
 
@@ -22,6 +22,10 @@ class SiteStore(KeyedStore[Site]):
     that way, so an edit is parsed and validated exactly once). Commands and views do not
     validate. Sites given to the constructor or :meth:`reset` come from a reader that has
     already parsed them against the same catalogue.
+
+    A file read into columns is held as those rows (:meth:`reset` with
+    :class:`~explorer.core.keyed_store.Rows`): a :class:`Site` is built for the rows
+    someone asks for, and views rebuild from :meth:`rows_as_loaded` while it is given.
 
     Parameters
     ----------
@@ -66,7 +70,8 @@ class SiteStore(KeyedStore[Site]):
         return ValidationError(Problem("id", key, f"duplicate id '{key}'", where=key))
 
     def sites(self) -> list[Site]:
-        return list(self._items.values())
+        """Every site, in order (building those not built yet)."""
+        return list(self)
 
     def new_id(self, prefix: str = "site") -> str:
         """An id not yet used, ``prefix-N`` with the smallest free N."""
@@ -76,8 +81,17 @@ class SiteStore(KeyedStore[Site]):
             n += 1
         return f"{prefix}-{n}"
 
-    def reset(self, sites: Iterable[Site], metadata: dict[str, Any] | None = None) -> None:
-        """Replace everything (duplicate ids are refused before anything changes)."""
-        self._reset_items(sites)
+    def reset(
+        self, sites: Iterable[Site] | Rows[Site], metadata: dict[str, Any] | None = None
+    ) -> None:
+        """Replace everything (duplicate ids are refused before anything changes).
+
+        ``sites`` may be rows of a table (:class:`~explorer.core.keyed_store.Rows`):
+        none is built now.
+        """
+        if isinstance(sites, Rows):
+            self._reset_rows(sites)
+        else:
+            self._reset_items(sites)
         self.metadata = dict(metadata or {})
         self.reset_done.emit()

@@ -30,6 +30,7 @@ import numpy as np
 
 from explorer.core.dates import period_end_ordinal
 from explorer.core.schema import Site
+from explorer.geo.ledger_base import LedgerBase
 
 #: (low, central, high)
 Bounds = tuple[int, int, int]
@@ -153,6 +154,11 @@ class CapacityLedger:
     models : sequence of str
         Chip model columns, in this order.
 
+    Built from sites, every contribution is computed site by site. Built with
+    :meth:`from_base` (sites read as columns), the plain sites' contributions stay
+    arrays and only the sites a rule ties together are held as values; an edit makes
+    the edited site a held one. Both answer every question the same way.
+
     Raises
     ------
     ValueError
@@ -162,27 +168,88 @@ class CapacityLedger:
     def __init__(self, sites: Iterable[Site], models: Sequence[str]) -> None:
         self.models = tuple(models)
         self._col = {m: j for j, m in enumerate(self.models)}
-        self._sites: dict[str, Site] = {}
+        # id -> the site's value, or its row in the base when it was never built. In
+        # the ledger's order (the order given, an added site last).
+        self._sites: dict[str, Site | int] = {}
+        # Contributions computed site by site: every held site, and base rows a rule
+        # changed (a superseded one, a plain site that became a campus).
         self._contrib: dict[str, SiteContribution] = {}
         self._parts: dict[str, set[str]] = {}  # campus id -> ids naming it in part_of
         self._superseders: dict[str, set[str]] = {}  # id -> ids naming it in supersedes
+        self._base: LedgerBase | None = None
+        self._base_active = np.zeros(0, dtype=bool)  # base rows that count from the base
+        # True while the ledger's order is the base's (nothing added or removed since).
+        self._base_in_place = False
+        self._base_pos: tuple[np.ndarray, np.ndarray] | None = None
         self._table: tuple[np.ndarray, ...] | None = None
         self._undated: np.ndarray | None = None
         self._index: dict[str, int] | None = None
         self.reset(sites)
+
+    @classmethod
+    def from_base(
+        cls, base: LedgerBase, held: Sequence[Site], models: Sequence[str]
+    ) -> CapacityLedger:
+        """A ledger over the sites of ``base`` (in its order) whose plain contributions
+        are its arrays.
+
+        Parameters
+        ----------
+        base : LedgerBase
+        held : sequence of Site
+            The values of every site of the base that names a campus or a superseded
+            record, or that such a site names (the rules need their values); their base
+            rows are not used.
+        models : sequence of str
+            The base's model columns, in order.
+        """
+        if base.models != len(models):
+            raise ValueError(f"base has {base.models} model columns for {len(models)} models")
+        ledger = cls((), models)
+        ledger._base = base
+        ledger._sites = dict(zip(base.ids, range(len(base)), strict=True))
+        if len(ledger._sites) != len(base):
+            raise ValueError("base ids must be unique")
+        ledger._base_active = np.ones(len(base), dtype=bool)
+        ledger._base_in_place = True
+        for s in held:
+            ledger._check_models(s)
+            row = ledger._sites.get(s.id)
+            if not isinstance(row, int):
+                raise ValueError(f"held site '{s.id}' is not a site of the base")
+            ledger._base_active[row] = False
+            ledger._sites[s.id] = s  # the same key keeps its place
+            ledger._link(s)
+        for s in held:
+            ledger._set_contrib(s.id)
+        # A site named as campus or superseded record that was not handed over is
+        # still ruled on (loading its value if it turns out to be a campus).
+        for sid in {*ledger._parts, *ledger._superseders}:
+            if isinstance(ledger._sites.get(sid), int):
+                ledger._set_contrib(sid)
+        return ledger
 
     # ------------------------------------------------------------------ relations
     def is_superseded(self, sid: str) -> bool:
         """True when a site in the data names ``sid`` in its ``supersedes``."""
         return any(s in self._sites for s in self._superseders.get(sid, ()))
 
+    def superseded_ids(self) -> set[str]:
+        """Every site in the data that another site supersedes."""
+        return {sid for sid in self._superseders if sid in self._sites and self.is_superseded(sid)}
+
+    def _part_of(self, sid: str) -> str:
+        """The campus ``sid`` names; a site never built names none (see from_base)."""
+        v = self._sites.get(sid)
+        return v.part_of if isinstance(v, Site) else ""
+
     def campus_of(self, site: Site) -> str | None:
         """The campus a site counts as a part of, or None (see the module rules)."""
         cid = site.part_of
         if not cid or cid == site.id or cid not in self._sites:
             return None
-        campus = self._sites[cid]
-        if campus.part_of and campus.part_of in self._sites and campus.part_of != cid:
+        campus_part_of = self._part_of(cid)
+        if campus_part_of and campus_part_of in self._sites and campus_part_of != cid:
             return None  # a part cannot be a campus: one level deep
         if self.is_superseded(cid) or self.is_superseded(site.id):
             return None
@@ -191,16 +258,63 @@ class CapacityLedger:
     def parts_of(self, cid: str) -> list[Site]:
         """The sites that count as parts of campus ``cid`` (in no particular order)."""
         parts = (self._sites.get(pid) for pid in self._parts.get(cid, ()))
-        return [s for s in parts if s is not None and self.campus_of(s) == cid]
+        return [s for s in parts if isinstance(s, Site) and self.campus_of(s) == cid]
 
-    def _compute(self, sid: str) -> SiteContribution:
-        site = self._sites[sid]
+    def naming(self, sid: str, field: str) -> set[str]:
+        """Ids of the sites in the data (``sid`` itself left out) whose ``field``
+        (``"part_of"`` or ``"supersedes"``) names ``sid``, valid for the rules or not.
+
+        Exact for every site: a site that names another is always held as a value."""
+        links = {"part_of": self._parts, "supersedes": self._superseders}[field]
+        return {x for x in links.get(sid, ()) if x in self._sites and x != sid}
+
+    def campus_links(self) -> dict[str, str]:
+        """part id -> campus id, for every site that counts as a part of a campus."""
+        out = {}
+        for cid, pids in self._parts.items():
+            if cid not in self._sites:
+                continue
+            for pid in pids:
+                part = self._sites.get(pid)
+                if isinstance(part, Site) and self.campus_of(part) == cid:
+                    out[pid] = cid
+        return out
+
+    def related_sites(self) -> list[Site]:
+        """The held sites that name a campus or are named as one (the only ones that
+        can be a part or a campus), in the ledger's order."""
+        named = {cid for cid, pids in self._parts.items() if pids}
+        return [
+            v
+            for sid, v in self._sites.items()
+            if isinstance(v, Site) and (v.part_of or sid in named)
+        ]
+
+    def _compute(self, sid: str) -> SiteContribution | None:
+        """The contribution of ``sid`` after the rules; None: its base row, as it is."""
+        value = self._sites[sid]
         if self.is_superseded(sid):
             return _NOTHING
         parts = self.parts_of(sid) if sid in self._parts else []
-        if parts and self.campus_of(site) is None:
-            return _remainder(site, parts)
-        return _plain(site)
+        if isinstance(value, int):
+            # Never built, so it names no campus: a campus if it has parts, else plain.
+            if parts:
+                assert self._base is not None
+                return _remainder(self._base.load(value), parts)
+            return None
+        if parts and self.campus_of(value) is None:
+            return _remainder(value, parts)
+        return _plain(value)
+
+    def _set_contrib(self, sid: str) -> None:
+        c = self._compute(sid)
+        row = self._sites[sid]
+        if c is None:
+            self._contrib.pop(sid, None)
+        else:
+            self._contrib[sid] = c
+        if isinstance(row, int):
+            self._base_active[row] = c is None
 
     def _check_models(self, site: Site) -> None:
         for line in site.hardware:
@@ -213,12 +327,23 @@ class CapacityLedger:
         self._sites = {}
         self._parts = {}
         self._superseders = {}
+        self._base = None
+        self._base_active = np.zeros(0, dtype=bool)
+        self._base_in_place = False
         for s in sites:
             self._check_models(s)
             self._sites[s.id] = s
             self._link(s)
-        self._contrib = {sid: self._compute(sid) for sid in self._sites}
+        self._contrib = {}
+        for sid in self._sites:
+            c = self._compute(sid)
+            assert c is not None
+            self._contrib[sid] = c
+        self._changed()
+
+    def _changed(self) -> None:
         self._table = self._undated = self._index = None
+        self._base_pos = None
 
     def _link(self, s: Site) -> None:
         if s.part_of:
@@ -241,9 +366,9 @@ class CapacityLedger:
         if s.supersedes:
             target = s.supersedes
             out.add(target)
-            t = self._sites.get(target)
-            if t is not None and t.part_of:
-                out.add(t.part_of)  # a superseded part leaves its campus's remainder
+            target_part_of = self._part_of(target)
+            if target_part_of:
+                out.add(target_part_of)  # a superseded part leaves its campus's remainder
             out |= self._parts.get(target, set())  # a superseded campus frees its parts
         out |= self._parts.get(s.id, set())
         for sup in self._superseders.get(s.id, set()):
@@ -258,10 +383,14 @@ class CapacityLedger:
         added = list(added)
         for s in added:
             self._check_models(s)
+        if removed or added:
+            self._base_in_place = False  # an edit moves the site last, as an insert does
         for s in removed:
             touched |= self._neighbourhood(s)
             self._unlink(s)
-            self._sites.pop(s.id, None)
+            gone = self._sites.pop(s.id, None)
+            if isinstance(gone, int):
+                self._base_active[gone] = False
             self._contrib.pop(s.id, None)
         for s in added:
             self._sites[s.id] = s
@@ -271,29 +400,85 @@ class CapacityLedger:
         # Campuses of the touched sites see their parts' change; one more ring is enough
         # because relations are one level deep.
         for sid in list(touched):
-            site = self._sites.get(sid)
-            if site is not None and site.part_of:
-                touched.add(site.part_of)
+            campus = self._part_of(sid)
+            if campus:
+                touched.add(campus)
         present = {sid for sid in touched if sid in self._sites}
         for sid in present:
-            self._contrib[sid] = self._compute(sid)
-        self._table = self._undated = self._index = None
+            self._set_contrib(sid)
+        self._changed()
         return present
 
     # ------------------------------------------------------------------ reading
     def contribution(self, sid: str) -> SiteContribution:
-        return self._contrib[sid]
+        """Site ``sid``'s contribution after every rule."""
+        c = self._contrib.get(sid)
+        if c is not None:
+            return c
+        row = self._sites[sid]
+        assert isinstance(row, int) and self._base is not None
+        undated = {
+            self.models[j]: (int(b[0]), int(b[1]), int(b[2]))
+            for j, b in enumerate(self._base.undated[:, :, row].T.tolist())
+            if any(b)
+        }
+        cols, days, vals = self._base.steps_of(row)
+        summed: dict[tuple[str, int], list[int]] = {}
+        for j, d, v in zip(cols.tolist(), days.tolist(), vals.tolist(), strict=True):
+            acc = summed.setdefault((self.models[j], d), [0, 0, 0])
+            for k in range(3):
+                acc[k] += v[k]
+        steps = sorted(
+            ((m, d, (v[0], v[1], v[2])) for (m, d), v in summed.items()), key=lambda t: t[1]
+        )
+        return SiteContribution(undated, tuple(steps))
 
     def site_rows(self, sid: str, day: int | None) -> np.ndarray:
         """The (3, n_models) low/central/high row of one site at ``day`` (None: undated)."""
         out = np.zeros((3, len(self.models)), dtype=np.int64)
-        for model, b in self._contrib[sid].at(day).items():
+        c = self._contrib.get(sid)
+        if c is None:
+            row = self._sites[sid]
+            assert isinstance(row, int) and self._base is not None
+            if day is None:
+                out[:] = self._base.undated[:, :, row]
+            else:
+                cols, days, vals = self._base.steps_of(row)
+                upto = days <= day
+                for k in range(3):
+                    np.add.at(out[k], cols[upto], vals[upto, k])
+            return out
+        for model, b in c.at(day).items():
             out[:, self._col[model]] = b
         return out
 
+    def _positions(self) -> dict[str, int]:
+        if self._index is None:
+            self._index = {sid: i for i, sid in enumerate(self._sites)}
+        return self._index
+
+    def _base_positions(self) -> tuple[np.ndarray, np.ndarray]:
+        """(base rows that count from the base, their positions in the ledger's order)."""
+        base = self._base
+        if base is None:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty
+        if self._base_pos is None:
+            rows = np.flatnonzero(self._base_active)
+            if self._base_in_place:
+                pos = rows  # nothing added or removed since: each site at its base row
+            else:
+                index = self._positions()
+                ids = base.ids
+                pos = np.fromiter(
+                    (index[ids[r]] for r in rows.tolist()), dtype=np.int64, count=rows.size
+                )
+            self._base_pos = (rows, pos)
+        return self._base_pos
+
     def _steps_table(self) -> tuple[np.ndarray, ...]:
         if self._table is None:
-            index = {sid: i for i, sid in enumerate(self._sites)}
+            index = self._positions()
             site_i: list[int] = []
             col: list[int] = []
             day: list[int] = []
@@ -305,15 +490,24 @@ class CapacityLedger:
                     col.append(self._col[model])
                     day.append(d)
                     vals.append(delta)
+            all_site = np.array(site_i, dtype=np.int64)
+            all_col = np.array(col, dtype=np.int64)
+            all_day = np.array(day, dtype=np.int64)
+            all_vals = np.array(vals, dtype=np.int64).reshape(-1, 3)
+            base = self._base
+            if base is not None and base.step_site.size:
+                rows, pos = self._base_positions()
+                where = np.full(len(base), -1, dtype=np.int64)
+                where[rows] = pos
+                step_pos = where[base.step_site]
+                keep = step_pos >= 0
+                all_site = np.concatenate([all_site, step_pos[keep]])
+                all_col = np.concatenate([all_col, base.step_col[keep]])
+                all_day = np.concatenate([all_day, base.step_day[keep]])
+                all_vals = np.concatenate([all_vals, base.step_vals[keep]])
             # In day order, so the steps up to a day are a prefix (see _at).
-            days = np.array(day, dtype=np.int64)
-            by_day = np.argsort(days, kind="stable")
-            self._table = (
-                np.array(site_i, dtype=np.int64)[by_day],
-                np.array(col, dtype=np.int64)[by_day],
-                days[by_day],
-                np.array(vals, dtype=np.int64).reshape(-1, 3)[by_day],
-            )
+            by_day = np.argsort(all_day, kind="stable")
+            self._table = (all_site[by_day], all_col[by_day], all_day[by_day], all_vals[by_day])
         return self._table
 
     def at(
@@ -342,9 +536,15 @@ class CapacityLedger:
     def rows_of(self, order: Sequence[str]) -> np.ndarray | None:
         """The positions of the sites ``order`` names among the sites as given; None
         when that is the order they were given in (nothing to rearrange)."""
-        if self._index is None:
-            self._index = {sid: i for i, sid in enumerate(self._sites)}
-        index = self._index
+        base = self._base
+        if (
+            base is not None
+            and self._base_in_place
+            and len(order) == len(base)
+            and list(order) == base.ids
+        ):
+            return None  # the base's order, which is the ledger's (compared in C)
+        index = self._positions()
         rows = np.fromiter((index[sid] for sid in order), dtype=np.intp, count=len(order))
         if len(rows) == len(index) and bool((rows == np.arange(len(rows))).all()):
             return None
@@ -354,8 +554,19 @@ class CapacityLedger:
         n, m = len(self._sites), len(self.models)
         if day is None:
             if self._undated is None:
-                undated = np.zeros((3, m, n), dtype=np.int64)
-                for i, c in enumerate(self._contrib.values()):
+                base = self._base
+                if base is not None and self._base_in_place:
+                    # Every site at its base row: the base as it is, the held rows cleared.
+                    undated = base.undated.copy()
+                    undated[:, :, ~self._base_active] = 0
+                else:
+                    undated = np.zeros((3, m, n), dtype=np.int64)
+                    if base is not None:
+                        rows, pos = self._base_positions()
+                        undated[:, :, pos] = base.undated[:, :, rows]
+                index = self._positions()
+                for sid, c in self._contrib.items():
+                    i = index[sid]
                     for model, b in c.undated.items():
                         undated[:, self._col[model], i] = b
                 self._undated = undated

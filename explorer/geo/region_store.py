@@ -99,10 +99,10 @@ class RegionStore(KeyedStore[RegionEntry]):
         return ValueError(f"duplicate region id '{key}'")
 
     def entries(self) -> list[RegionEntry]:
-        return list(self._items.values())
+        return list(self)
 
     def regions(self) -> list[Region]:
-        return [e.region for e in self._items.values()]
+        return [e.region for e in self]
 
     def new_id(self) -> str:
         n = 1
@@ -113,7 +113,7 @@ class RegionStore(KeyedStore[RegionEntry]):
     def new_name(self, kind: str) -> str:
         """``Polygon 1``, ``Circle 2``...: the first unused name for ``kind``."""
         base = kind.capitalize()
-        names = {e.name for e in self._items.values()}
+        names = {e.name for e in self}
         n = 1
         while f"{base} {n}" in names:
             n += 1

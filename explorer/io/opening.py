@@ -8,7 +8,8 @@ file is read once. Messages name a database by its URL without the password.
 
 What is read is kept as columns (:class:`~explorer.io.site_columns.SiteColumns`);
 :class:`~explorer.core.schema.Site` values are built only when something asks for
-:attr:`OpenedFile.project` (the window's store does; ``explorer totals`` does not).
+:attr:`OpenedFile.project`; a session's store takes the columns
+(:meth:`OpenedFile.sites_source`) and builds only the sites asked for.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from explorer.core.chips import ChipCatalogue
 from explorer.core.errors import DataFileError, Problem, ValidationError
+from explorer.core.schema import Site
 from explorer.io.atomic import remove_stale_saves
 from explorer.io.bulk import paused_gc
 from explorer.io.changelog import ChangeRecord
@@ -87,6 +89,13 @@ class OpenedFile:
             regions=self.regions,
             history=list(self.history),
         )
+
+    def sites_source(self) -> list[Site] | SiteColumns:
+        """The sites as a store should take them: the built ones when
+        :attr:`project` was built already (a database's), else the columns, unbuilt."""
+        if "project" in self.__dict__:
+            return self.project.sites
+        return self.columns
 
     def build_project(self, progress: Progress | None = None) -> Project:
         """:attr:`project`, its sites built now with progress reported (and cancellable)."""

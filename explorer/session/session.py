@@ -58,6 +58,7 @@ from explorer.core.dates import NEVER
 from explorer.core.errors import DataFileError, ValidationError
 from explorer.core.events import Event
 from explorer.core.history import History, UndoHistory
+from explorer.core.keyed_store import Rows
 from explorer.core.schema import EDITABLE_FIELDS, Site, now_iso
 from explorer.core.selection import Selection
 from explorer.core.store import SiteStore
@@ -105,7 +106,7 @@ class ReadFile:
     Attributes
     ----------
     opened : OpenedFile
-        What was read, its sites built.
+        What was read (its sites as columns, not built).
     prepared : PreparedSites
         The live totals' snapshot of those sites (capacity ledger, columns, matrices),
         built where the file was read (a worker thread), not on the UI thread.
@@ -281,10 +282,10 @@ class Session:
         layer: str | None = None,
         progress: Progress | None = None,
     ) -> ReadFile:
-        """Read a file against this session's catalogue without changing anything, its
-        sites built, and the totals' snapshot of them prepared, ready for
-        :meth:`load_opened`. Safe to call off the UI thread: it touches no state of the
-        session.
+        """Read a file against this session's catalogue without changing anything, and
+        prepare the totals' snapshot of its sites, ready for :meth:`load_opened`. The
+        sites stay columns: none is built (the store builds the ones asked for). Safe
+        to call off the UI thread: it touches no state of the session.
 
         Raises
         ------
@@ -296,32 +297,35 @@ class Session:
 
         # One pause for the whole read, and what it built frozen at the end (it is
         # about to be loaded): re-enabling collection between the steps set off a full
-        # collection over the new sites each time (0.55 s at 100,000 sites).
+        # collection over the new values each time.
         with paused_gc(keep=True):
             opened = open_file(
                 path,
                 catalogue=self.catalogue,
                 layer=layer,
-                progress=scaled(progress, 0.0, 0.7),
+                progress=scaled(progress, 0.0, 0.9),
                 history=True,
             )
-            project = opened.build_project(scaled(progress, 0.7, 0.9))
-            report(progress, 0.9, f"totalling {len(project.sites):,} sites")
-            prepared = self.live_totals.prepare(project.sites, self.as_of)
-            report(progress, 1.0, f"totalled {len(project.sites):,} sites")
+            n = len(opened.columns)
+            report(progress, 0.9, f"totalling {n:,} sites")
+            prepared = self.live_totals.prepare(opened.sites_source(), self.as_of)
+            report(progress, 1.0, f"totalled {n:,} sites")
         return ReadFile(opened, prepared)
 
     def load_opened(self, opened: OpenedFile | ReadFile) -> None:
         """Replace the content with what :meth:`read` (or ``open_file``) read."""
+        from explorer.io.project_value import Project
+
         if isinstance(opened, ReadFile):
             file, prepared = opened.opened, opened.prepared
         else:
             file, prepared = opened, None
         self.load(
-            file.project,
+            Project(metadata=file.metadata, regions=file.regions, history=list(file.history)),
             path=file.path if file.is_project else None,
             display_name=file.display_name,
             prepared=prepared,
+            sites=file.sites_source(),
         )
 
     def open_database(self, url: str, *, connect_timeout: int = 5) -> None:
@@ -362,11 +366,13 @@ class Session:
         path: Path | None,
         display_name: str,
         prepared: PreparedSites | None = None,
+        sites: Sequence[Site] | Rows[Site] | None = None,
     ) -> None:
         """Replace the content with ``project``; raises before changing anything.
 
-        ``prepared`` is the totals' snapshot of ``project.sites`` built ahead
-        (:meth:`read`); without it (or when it no longer matches) it is built here.
+        ``prepared`` is the totals' snapshot of the sites built ahead (:meth:`read`);
+        without it (or when it no longer matches) it is built here. ``sites``, when
+        given, stand for ``project.sites``: rows of a table are held unbuilt.
         """
         try:
             entries = [RegionEntry.from_feature(f, index=i) for i, f in enumerate(project.regions)]
@@ -383,7 +389,7 @@ class Session:
             # Regions go first: otherwise the old regions are re-totalled against the
             # new sites, and then everything again for the new regions.
             self.regions.reset([])
-            self.sites.reset(project.sites, project.metadata)
+            self.sites.reset(project.sites if sites is None else sites, project.metadata)
             self.regions.reset(entries)
         self.history.clear()
         self.change_log = []
@@ -417,6 +423,16 @@ class Session:
         regions = [entry.to_feature() for entry in self.regions]
         history = [*self.file_history, *self.change_log] if self.database is None else []
         return Project(sites=self.sites.sites(), metadata=meta, regions=regions, history=history)
+
+    def illustrative_count(self) -> int:
+        """How many sites are an illustrative scenario (read from the file's columns
+        while the store holds just them: no site is built to count)."""
+        from explorer.io.site_columns import SiteColumns
+
+        rows = self.sites.rows_as_loaded()
+        if isinstance(rows, SiteColumns):
+            return int((rows.text["confidence"] == "illustrative").sum())
+        return sum(1 for s in self.sites if s.is_illustrative)
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the project to ``path`` atomically (a failed save leaves the old file);

@@ -50,7 +50,7 @@ from PySide6.QtWidgets import (
 from explorer.core.checks import list_of
 from explorer.core.errors import DataFileError
 from explorer.geo.regions import PolygonRegion
-from explorer.geo.totals import SiteArrays, Totals, totals_many
+from explorer.geo.totals import Totals, totals_many
 from explorer.io.boundaries import BoundaryLayer, load_boundary_layer
 from explorer.session.session import Session
 from explorer.ui.date_text import as_of_words
@@ -378,8 +378,9 @@ class AreaTotalsWidget(QWidget):
 
     # ------------------------------------------------------------------ totals
     def _totals_for(self, areas: Sequence[PolygonRegion]) -> list[Totals]:
-        # As of the session's date, like every live total (None: the planned build-out).
-        arrays = SiteArrays.from_sites(self.sites.sites(), self.catalogue, as_of=self.session.as_of)
+        # The live totals' snapshot: as of the session's date, like every live total,
+        # and read from the columns they keep (no site is built for it).
+        arrays = self.session.live_totals.snapshot()
         results = totals_many(
             arrays, areas, catalogue=self.catalogue, factors=self.session.live_totals.factors
         )

@@ -8,7 +8,7 @@ tests drive it directly)::
         regions_provider=region_store.entries,           # () -> sequence of RegionEntry
         metadata=metadata,                               # the data set's metadata
         live_map=map_view,                               # MapView (or None)
-        filtered_ids_provider=lambda: [s.id for s in table.proxy.visible_sites()],
+        filtered_ids_provider=table.proxy.visible_ids,
         selected_region_ids_provider=region_panel.selected_ids,
         as_of_provider=lambda: session.as_of,            # the date the map counts to
         parent=window,

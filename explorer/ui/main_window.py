@@ -234,8 +234,13 @@ class MainWindow(QMainWindow):
 
         self.undo_stack.cleanChanged.connect(self._on_clean_changed)
         self.selection.changed.connect(self._on_selection_changed)
-        self.store.inserted.connect(self._on_sites_counted)
-        self.store.removed.connect(self._on_sites_counted)
+        # How many sites are illustrative, kept by the store's events (counting the
+        # whole store after each edit would build every site of a file held as rows).
+        self._illustrative = self.session.illustrative_count()
+        self.store.inserted.connect(self._on_sites_inserted)
+        self.store.removed.connect(self._on_sites_removed)
+        self.store.changed.connect(self._on_site_changed)
+        self.store.reset_done.connect(self._on_sites_reset)
         self._store_events = StoreSignals(self.store, self)
         for sig in (
             self._store_events.inserted,
@@ -460,11 +465,24 @@ class MainWindow(QMainWindow):
             sid is not None and sid in self.store and not self.session.read_only
         )
 
-    def _on_sites_counted(self, _sites: list[Site]) -> None:
+    def _on_sites_inserted(self, sites: list[Site]) -> None:
+        self._illustrative += sum(s.is_illustrative for s in sites)
         self._update_provenance()
 
+    def _on_sites_removed(self, sites: list[Site]) -> None:
+        self._illustrative -= sum(s.is_illustrative for s in sites)
+        self._update_provenance()
+
+    def _on_site_changed(self, old: Site, new: Site) -> None:
+        if old.is_illustrative != new.is_illustrative:
+            self._illustrative += 1 if new.is_illustrative else -1
+            self._update_provenance()
+
+    def _on_sites_reset(self) -> None:
+        self._illustrative = self.session.illustrative_count()
+
     def _update_provenance(self) -> None:
-        illustrative = sum(1 for s in self.store if s.is_illustrative)
+        illustrative = self._illustrative
         scenario = str(self.store.metadata.get("scenario", ""))
         if illustrative or scenario == "illustrative":
             text = (
@@ -1140,7 +1158,7 @@ class MainWindow(QMainWindow):
             regions_provider=self.region_store.entries,
             metadata=self.store.metadata,
             live_map=self.map_view,
-            filtered_ids_provider=lambda: [s.id for s in self.table.proxy.visible_sites()],
+            filtered_ids_provider=self.table.proxy.visible_ids,
             parent=self,
             selected_region_ids_provider=self.region_panel.selected_ids,
             catalogue=self.catalogue,

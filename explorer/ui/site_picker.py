@@ -22,7 +22,9 @@ from PySide6.QtCore import (
 )
 from PySide6.QtWidgets import QComboBox, QCompleter, QWidget
 
+from explorer.core.schema import Site
 from explorer.core.store import SiteStore
+from explorer.io.site_columns import SiteColumns
 from explorer.ui.qt_store import StoreSignals
 
 #: The row that means "no site".
@@ -59,20 +61,32 @@ class SiteNamesModel(QObject):
         self.ids: list[str] = []
         self.row_of: dict[str, int] = {}
         self.id_of_text: dict[str, str] = {}
+        #: id -> name of every site of the store, kept by its events (reading the names
+        #: from the store again would build every site of a file held as rows).
+        self.names: dict[str, str] = {}
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)
         self._timer.timeout.connect(self.rebuild)
         self._events = StoreSignals(store, self)
-        for sig in (self._events.inserted, self._events.removed, self._events.reset_done):
-            sig.connect(self._schedule)
+        self._events.inserted.connect(self._on_inserted)
+        self._events.removed.connect(self._on_removed)
+        self._events.reset_done.connect(self._on_reset)
         self._events.changed.connect(self._on_changed)
+        self._read_names()
         self.rebuild()
+
+    def _read_names(self) -> None:
+        rows = self.store.rows_as_loaded()
+        if isinstance(rows, SiteColumns):
+            self.names = dict(zip(rows.row_ids(), rows.text["name"].tolist(), strict=True))
+        else:
+            self.names = {s.id: s.name for s in self.store}
 
     def rebuild(self) -> None:
         """List the store's sites now."""
         self._timer.stop()
-        named = sorted((s.name.casefold(), s.id, s.name) for s in self.store)
+        named = sorted((name.casefold(), sid, name) for sid, name in self.names.items())
         self.ids = ["", *(sid for _, sid, _ in named)]
         self.texts = [NONE_TEXT, *(site_choice_text(name, sid) for _, sid, name in named)]
         self.row_of = {sid: i for i, sid in enumerate(self.ids)}
@@ -82,8 +96,22 @@ class SiteNamesModel(QObject):
     def _schedule(self, *_: object) -> None:
         self._timer.start()
 
-    def _on_changed(self, old: object, new: object) -> None:
-        if getattr(old, "name", None) != getattr(new, "name", None):
+    def _on_reset(self) -> None:
+        self._read_names()
+        self._schedule()
+
+    def _on_inserted(self, sites: list[Site]) -> None:
+        self.names.update((s.id, s.name) for s in sites)
+        self._schedule()
+
+    def _on_removed(self, sites: list[Site]) -> None:
+        for s in sites:
+            self.names.pop(s.id, None)
+        self._schedule()
+
+    def _on_changed(self, old: Site, new: Site) -> None:
+        if old.name != new.name:
+            self.names[new.id] = new.name
             self._schedule()
 
 
@@ -192,7 +220,8 @@ class SitePicker(QComboBox):
         store = self.names.store
         if text in store:
             return text
-        named = [s.id for s in store if s.name.casefold() == text.casefold()]
+        wanted = text.casefold()
+        named = [sid for sid, name in self.names.names.items() if name.casefold() == wanted]
         return named[0] if len(named) == 1 else text
 
 

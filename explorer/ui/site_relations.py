@@ -22,8 +22,18 @@ def _label(session: Session, sid: str) -> str:
     return f"'{store.get(sid).name}' ({sid})" if sid in store else f"'{sid}'"
 
 
+def _in_store_order(session: Session, ids: set[str]) -> list[str]:
+    if len(ids) < 2:
+        return list(ids)
+    order = {sid: i for i, sid in enumerate(session.sites.ids())}
+    return sorted(ids, key=order.__getitem__)
+
+
 def _superseders(session: Session, sid: str) -> list[Site]:
-    return [s for s in session.sites if s.supersedes == sid and s.id != sid]
+    # Asked of the ledger, which holds every site that names another: searching the
+    # store would build every site of a file held as rows.
+    found = session.live_totals.ledger.naming(sid, "supersedes")
+    return [session.sites.get(x) for x in _in_store_order(session, found)]
 
 
 def relation_note(session: Session, site: Site) -> str:
@@ -112,7 +122,7 @@ def relation_problems(session: Session, old: Site, new: Site) -> list[Problem]:
                 )
             )
         else:
-            parts = [s.id for s in store if s.part_of == new.id and s.id != new.id]
+            parts = _in_store_order(session, session.live_totals.ledger.naming(new.id, "part_of"))
             if parts:
                 out.append(
                     Problem(

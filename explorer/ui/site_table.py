@@ -9,7 +9,7 @@ never changes the store. :class:`SiteTable` binds the view's row selection to th
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from functools import partial
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -41,7 +41,16 @@ from explorer.core.schema import PROVINCES, STATUSES, Site
 from explorer.core.selection import Selection
 from explorer.core.store import SiteStore
 from explorer.geo.live_totals import LiveTotals
+from explorer.io.site_columns import SiteColumns
 from explorer.ui.qt_store import SelectionSignals, StoreSignals
+from explorer.ui.site_table_columns import (
+    COLUMNS,
+    DERIVED,
+    haystack,
+    models_text,
+    sort_value,
+    table_column,
+)
 from explorer.ui.tables import (
     ILLUSTRATIVE_TEXT,
     RIGHT_ALIGNED,
@@ -59,30 +68,12 @@ SortRole = _USER + 2
 #: Role returning the :class:`Site` value of a row, in any column.
 SiteRole = _USER + 3
 
-#: (key, header) per column, in display order.
-COLUMNS: tuple[tuple[str, str], ...] = (
-    ("name", "Name"),
-    ("operator", "Operator"),
-    ("tenant", "Tenant"),
-    ("province", "Province"),
-    ("prefecture", "Prefecture"),
-    ("status", "Status"),
-    ("chips", "Chips"),
-    ("models", "Models"),
-    ("power_mw", "Power MW"),
-    ("confidence", "Confidence"),
-)
 _NUMERIC = frozenset({"chips", "power_mw"})
 
 
 def column_of(key: str) -> int:
     """Column number of the column ``key`` (e.g. ``"chips"``); raises ``KeyError``."""
     return column_index(COLUMNS, key)
-
-
-def models_text(site: Site) -> str:
-    """Chip models of ``site`` in hardware-line order without repeats, e.g. ``"H100, H200"``."""
-    return ", ".join(site.chips_by_model())
 
 
 class SiteTableModel(ColumnsTableModel):
@@ -103,6 +94,8 @@ class SiteTableModel(ColumnsTableModel):
         super().__init__(parent)
         self.store = store
         self._ids: list[str] = []
+        # The values store events handed over since the last reset; every other row is
+        # as the store holds it, read from there (and so built) only when shown.
         self._sites: dict[str, Site] = {}
         self._rows: dict[str, int] = {}
         self._italic = QFont()
@@ -132,7 +125,9 @@ class SiteTableModel(ColumnsTableModel):
         """Cell values for the display, sort, font, alignment and custom roles."""
         if not index.isValid() or not (0 <= index.row() < len(self._ids)):
             return None
-        site = self._sites[self._ids[index.row()]]
+        site = self._site(self._ids[index.row()])
+        if site is None:
+            return None
         key = COLUMNS[index.column()][0]
         role = int(role)
         if role == Qt.ItemDataRole.DisplayRole:
@@ -165,36 +160,52 @@ class SiteTableModel(ColumnsTableModel):
 
     @staticmethod
     def _sort_value(site: Site, key: str) -> Any:
-        if key == "chips":
-            return site.chips
-        if key == "power_mw":
-            # Blank power sorts before every real figure (including 0 MW).
-            return -1.0 if site.power_mw is None else float(site.power_mw)
-        if key == "models":
-            return models_text(site).casefold()
-        return str(getattr(site, key)).casefold()
+        return sort_value(site, key)
 
     # ------------------------------------------------------------------ store events
     def _load(self) -> None:
-        sites = self.store.sites()
-        self._ids = [s.id for s in sites]
-        self._sites = {s.id: s for s in sites}
+        self._ids = self.store.ids()
+        self._sites = {}
+        self._cache: dict[str, list[Any]] = {}
         self._reindex()
+
+    def _site(self, sid: str) -> Site | None:
+        """The value the table shows for ``sid`` (None: not a site of the store; Qt
+        asked in the moment between a store reset and ours)."""
+        site = self._sites.get(sid)
+        if site is None and sid in self.store:
+            site = self.store.get(sid)
+        return site
 
     # ------------------------------------------------------------------ columns for the proxy
     def site_at(self, row: int) -> Site:
         """The site shown in source ``row``."""
-        return self._sites[self._ids[row]]
+        site = self._site(self._ids[row])
+        if site is None:
+            raise KeyError(f"no site for row {row}")
+        return site
 
     def _column(self, name: str) -> list[Any]:
-        """A per-row list derived from the sites, cached until the rows change (a value
-        edit updates the cached entry of its row only)."""
+        """A per-row list derived from the sites, cached until the model is reset (an
+        edit, insert or removal updates the cached entries of its rows only).
+
+        While the store holds a file's rows as loaded, read from those columns: no site
+        is built for it."""
         cached = self._cache.get(name)
         if cached is None:
-            make = _DERIVED[name]
-            cached = [make(self._sites[sid]) for sid in self._ids]
+            rows = self.store.rows_as_loaded()
+            if isinstance(rows, SiteColumns) and not self._sites and len(rows) == len(self._ids):
+                cached = table_column(rows, name)
+            else:
+                make = DERIVED[name]
+                cached = [make(self.site_at(i)) for i in range(len(self._ids))]
             self._cache[name] = cached
         return cached
+
+    def derived(self, name: str) -> list[Any]:
+        """The per-row column ``name`` of :data:`~explorer.ui.site_table_columns.DERIVED`
+        (``"models"``, ``"province"``...), in source order; do not modify it."""
+        return self._column(name)
 
     def sort_keys(self, column: int) -> list[Any]:
         """The :data:`SortRole` value of every row in ``column``, in source order."""
@@ -234,7 +245,6 @@ class SiteTableModel(ColumnsTableModel):
 
     def _reindex(self) -> None:
         self._rows = {sid: i for i, sid in enumerate(self._ids)}
-        self._cache: dict[str, list[Any]] = {}
         self._ranks: dict[str, np.ndarray] = {}
 
     def _on_inserted(self, sites: Sequence[Site]) -> None:
@@ -248,16 +258,22 @@ class SiteTableModel(ColumnsTableModel):
                 s = by_pos[pos]
                 self._ids.insert(pos, s.id)
                 self._sites[s.id] = s
+                for name, values in self._cache.items():
+                    values.insert(pos, DERIVED[name](s))
             self._reindex()
             self.endInsertRows()
 
     def _on_removed(self, sites: Sequence[Site]) -> None:
         rows = sorted(self._rows[s.id] for s in sites if s.id in self._rows)
+        # The store has dropped them already: keep their values until the rows go.
+        self._sites.update((s.id, s) for s in sites if s.id in self._rows)
         for first, last in reversed(row_runs(rows)):
             self.beginRemoveRows(QModelIndex(), first, last)
             for sid in self._ids[first : last + 1]:
                 del self._sites[sid]
             del self._ids[first : last + 1]
+            for values in self._cache.values():
+                del values[first : last + 1]
             self._reindex()
             self.endRemoveRows()
 
@@ -267,7 +283,7 @@ class SiteTableModel(ColumnsTableModel):
             return
         self._sites[new.id] = new
         for name, values in self._cache.items():
-            values[row] = _DERIVED[name](new)
+            values[row] = DERIVED[name](new)
         self._ranks.clear()  # a changed key can move every rank after it
         self.announce_row_changed(row)
 
@@ -282,28 +298,6 @@ class SiteTableModel(ColumnsTableModel):
     def _warm(self) -> None:
         self._column("hay")
         self.sort_ranks(column_of("name"))  # the column people sort by first
-
-
-def _haystack(site: Site) -> str:
-    # The fields the text filter searches, case-folded once; "\x00" never occurs in a
-    # typed filter, so a match cannot straddle two fields.
-    return "\x00".join(
-        (site.name, site.operator, site.tenant, site.prefecture, site.notes)
-    ).casefold()
-
-
-def _sort_key(site: Site, key: str) -> Any:
-    return SiteTableModel._sort_value(site, key)
-
-
-#: Per-row values the proxy filters and sorts by, derived from a site.
-_DERIVED: dict[str, Callable[[Site], Any]] = {
-    "hay": _haystack,
-    "status": lambda s: s.status,
-    "province": lambda s: s.province,
-    "models": lambda s: {h.chip_model for h in s.hardware},
-    **{f"sort:{key}": partial(_sort_key, key=key) for key, _ in COLUMNS},
-}
 
 
 class SiteFilterProxy(QAbstractProxyModel):
@@ -417,7 +411,7 @@ class SiteFilterProxy(QAbstractProxyModel):
             return False
         if self._chip_model and all(h.chip_model != self._chip_model for h in site.hardware):
             return False
-        return not self._text or self._text in _haystack(site)
+        return not self._text or self._text in haystack(site)
 
     # ------------------------------------------------------------------ the mapping
     def _mapping(self) -> tuple[np.ndarray, np.ndarray]:
@@ -550,7 +544,7 @@ class SiteFilterProxy(QAbstractProxyModel):
         """Id of the site shown in proxy ``row``."""
         return self._model().site_id_at(int(self._rows[row]))
 
-    def visible_sites(self) -> list[Site]:
+    def visible_sites(self) -> list[Site]:  # builds every site shown
         """The sites that pass the filters, in displayed order."""
         model = self._model()
         return [model.site_at(r) for r in self._rows.tolist()]
@@ -770,12 +764,14 @@ class SiteTable(QWidget):
         """Offer catalogue models / known provinces plus any value found in the store."""
         models = list(self._catalogue_models)
         provinces = list(PROVINCES)
-        for site in self.store:
-            for m in site.chips_by_model():
-                if m not in models:
-                    models.append(m)
-            if site.province and site.province not in provinces:
-                provinces.append(site.province)
+        # From the table's columns, in row order (the model follows the store first).
+        per_site = self.model._column("models")
+        known = set(models)
+        models += [m for m in dict.fromkeys(chain.from_iterable(per_site)) if m not in known]
+        known = set(provinces)
+        provinces += [
+            p for p in dict.fromkeys(self.model._column("province")) if p and p not in known
+        ]
         self._set_choices(self.model_combo, models)
         self._set_choices(self.province_combo, provinces)
 

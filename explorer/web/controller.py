@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 
 from explorer.core.schema import Site
+from explorer.io.site_columns import SiteColumns
 from explorer.session.session import Session
 from explorer.web.bridge import MapBridge
 from explorer.web.site_columns import (
@@ -84,8 +85,9 @@ class MapController(QObject):
         self._move_pending: str | None = None
         self._move_applied = False
         self._when_rendered: list[tuple[int, Callable[[], None]]] = []
-        # Who names whom as campus: which other markers an edit changes.
-        self._relations = RelationIndex(self._store)
+        # Who names whom as campus: which other markers an edit changes. The ledger holds
+        # every site that names a campus (and no site need be built for the others).
+        self._relations = RelationIndex(session.live_totals.ledger.related_sites())
 
         self._subscriptions: list[Subscription] = [
             (self._store.inserted, self._on_sites_inserted),
@@ -192,8 +194,11 @@ class MapController(QObject):
 
     def _reset_data(self) -> dict[str, object]:
         live = self._session.live_totals
+        # Straight from the file's columns while the store holds just them (after a
+        # load): no site is built for the map.
+        rows = self._store.rows_as_loaded()
         return reset_payload(
-            self._store.sites(),
+            rows if isinstance(rows, SiteColumns) else self._store.sites(),
             self._catalogue,
             ledger=live.ledger,
             as_of=self._as_of(),
@@ -246,7 +251,7 @@ class MapController(QObject):
         self._post_sites(touched)
 
     def _on_store_reset(self) -> None:
-        self._relations.reset(self._store)
+        self._relations.reset(self._session.live_totals.ledger.related_sites())
         self._bridge.post_reset(self._reset_data())
         self._bridge.post_selection(self._selection.current)
 
@@ -254,12 +259,7 @@ class MapController(QObject):
         live = self._session.live_totals
         data = date_payload(live.ledger.models, self._catalogue, as_of)
         data["sites"] = counted_columns(
-            self._store.sites(),
-            live.ledger,
-            self._catalogue,
-            as_of,
-            every_site=True,
-            arrays=live.snapshot(),
+            self._store.ids(), live.ledger, self._catalogue, as_of, arrays=live.snapshot()
         )
         self._bridge.post_counted(data)
 

@@ -57,6 +57,7 @@ from __future__ import annotations
 import base64
 import functools
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from operator import attrgetter
 from typing import Any
@@ -68,6 +69,7 @@ from explorer.core.dates import NEVER, period_end_ordinal
 from explorer.core.schema import LINE_STATUSES, Site
 from explorer.geo.capacity import CapacityLedger
 from explorer.geo.totals import SiteArrays
+from explorer.io.site_columns import SiteColumns
 
 #: What a marker stands for on the date, in the page's ``state`` column.
 #: counted: it counts chips; pending: nothing online by the date, chips planned;
@@ -240,40 +242,27 @@ def _rows(ids: Sequence[str], ledger: CapacityLedger, day: int | None) -> np.nda
     return np.stack([ledger.site_rows(sid, day) for sid in ids], axis=1)
 
 
-def _relations(
-    sites: Sequence[Site],
-    ledger: CapacityLedger,
-    *,
-    every_site: bool,
-    ids: Sequence[str] | None = None,
-) -> tuple[np.ndarray, dict[int, str]]:
-    """(campus/part flags, row -> campus id for counted parts) for ``sites``.
+def _relations(ids: Sequence[str], ledger: CapacityLedger) -> tuple[np.ndarray, dict[int, str]]:
+    """(campus/part flags, row -> campus id for counted parts) for the sites ``ids``.
 
-    ``every_site``: ``sites`` are all the ledger holds, so the ids named by any site are
-    known from them alone and only those sites are looked up. ``ids``: theirs, when the
-    caller has them already.
+    Asked of the ledger, which holds every site that names a campus: only the few that
+    take part in one are looked at, never every site.
     """
-    flags = np.zeros(len(sites), dtype=np.int64)
+    flags = np.zeros(len(ids), dtype=np.int64)
     part_of: dict[int, str] = {}
+    links = ledger.campus_links()
+    if not links:
+        return flags, part_of
     campus_bit, part_bit = SITE_FLAGS["CAMPUS"], SITE_FLAGS["PART"]
-    rows: Iterable[int] = range(len(sites))
-    if every_site:
-        # Only sites naming a campus, or named as one, can be part or campus.
-        part_ofs = _field(sites, "part_of")
-        named = set(part_ofs) - {""}
-        if ids is None:
-            ids = _field(sites, "id")
-        rows = [
-            i for i, (p, sid) in enumerate(zip(part_ofs, ids, strict=True)) if p or sid in named
-        ]
-    for i in rows:
-        s = sites[i]
-        if ledger.is_superseded(s.id):
+    campuses = set(links.values())
+    wanted = set(links) | campuses
+    for i, sid in enumerate(ids):
+        if sid not in wanted or ledger.is_superseded(sid):
             continue
-        if s.part_of and ledger.campus_of(s) is not None:
+        if sid in links:
             flags[i] |= part_bit
-            part_of[i] = s.part_of
-        elif ledger.parts_of(s.id):
+            part_of[i] = links[sid]
+        else:
             flags[i] |= campus_bit
     return flags, part_of
 
@@ -311,13 +300,12 @@ def _counted(
 
 
 def counted_columns(
-    sites: Sequence[Site],
+    sites: Sequence[Site] | Sequence[str],
     ledger: CapacityLedger,
     catalogue: ChipCatalogue,
     as_of: date | None,
     *,
     today: date | None = None,
-    every_site: bool = False,
     arrays: SiteArrays | None = None,
 ) -> dict[str, Any]:
     """The columns that depend on the date (``id`` and ``n`` included, so the page can
@@ -325,8 +313,8 @@ def counted_columns(
 
     Parameters
     ----------
-    sites : sequence of Site
-        Sites the ledger holds (in the order the columns should have).
+    sites : sequence of Site, or of str
+        Sites the ledger holds (in the order the columns should have), or their ids.
     ledger : CapacityLedger
         What each site contributes (the session's ``live_totals.ledger``).
     catalogue : ChipCatalogue
@@ -335,9 +323,6 @@ def counted_columns(
         Count lines online by then (None: the planned build-out).
     today : date, optional
         The rules day when ``as_of`` is None (default: the real today).
-    every_site : bool
-        ``sites`` are every site the ledger holds (a shortcut: relations are then
-        looked up only for the sites that have one).
     arrays : SiteArrays, optional
         The live totals' snapshot of exactly ``sites`` (same order) on ``as_of``: its
         counts are used instead of asking the ledger again.
@@ -348,9 +333,9 @@ def counted_columns(
         ``n, id, chips, restricted, model, state`` (and ``low``/``high`` when a range
         differs).
     """
-    ids = _field(sites, "id")
+    ids = [s if isinstance(s, str) else s.id for s in sites]
     counts = _Counts(ids, ledger, as_of, arrays)
-    flags, _ = _relations(sites, ledger, every_site=every_site, ids=ids)
+    flags, _ = _relations(ids, ledger)
     campus = (flags & SITE_FLAGS["CAMPUS"]) > 0
     restricted = restricted_models(ledger.models, catalogue, rules_day(as_of, today))
     out: dict[str, Any] = {"n": len(ids), "id": ids}
@@ -377,25 +362,87 @@ def _or_chips(values: Sequence[int | None], chips: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(as_float), chips, as_float).astype(np.int64)
 
 
-def _line_columns(sites: Sequence[Site], model_index: Mapping[str, int]) -> dict[str, Any]:
-    count = [len(s.hardware) for s in sites]
-    lines = [h for s in sites for h in s.hardware]
-    models, chips, lows, highs, onlines, statuses = (
-        _field(lines, f)
-        for f in ("chip_model", "chips", "chips_low", "chips_high", "online", "status")
-    )
+@dataclass(frozen=True)
+class _Fields:
+    """What the page is told of some sites beyond their counts: per site ``ids``,
+    ``names``, ``supersedes``, ``confidence`` (lists), ``lon``, ``lat``; per line, site
+    after site, ``count`` (lines per site) and the line fields (``low``/``high`` the
+    range ends, the chips where a line has none)."""
+
+    ids: list[str]
+    names: list[str]
+    supersedes: list[str]
+    confidence: Any  # str values: a list, or an object array
+    lon: Any
+    lat: Any
+    count: Any
+    models: Any
+    chips: np.ndarray
+    lows: np.ndarray
+    highs: np.ndarray
+    onlines: Any
+    statuses: Any
+
+    @classmethod
+    def of_sites(cls, sites: Sequence[Site]) -> _Fields:
+        lines = [h for s in sites for h in s.hardware]
+        models, chips, lows, highs, onlines, statuses = (
+            _field(lines, f)
+            for f in ("chip_model", "chips", "chips_low", "chips_high", "online", "status")
+        )
+        chips_a = np.asarray(chips, dtype=np.int64)
+        ids, names, supersedes, confidence, lon, lat = (
+            _field(sites, f) for f in ("id", "name", "supersedes", "confidence", "lon", "lat")
+        )
+        return cls(
+            ids,
+            names,
+            supersedes,
+            confidence,
+            lon,
+            lat,
+            count=[len(s.hardware) for s in sites],
+            models=models,
+            chips=chips_a,
+            lows=_or_chips(lows, chips_a),
+            highs=_or_chips(highs, chips_a),
+            onlines=onlines,
+            statuses=statuses,
+        )
+
+    @classmethod
+    def of_table(cls, table: SiteColumns) -> _Fields:
+        ln = table.lines
+        chips = np.asarray(ln["chips"], dtype=np.int64)
+        return cls(
+            table.row_ids(),
+            table.text["name"].tolist(),
+            table.text["supersedes"].tolist(),
+            table.text["confidence"],
+            table.lon,
+            table.lat,
+            count=np.diff(table.line_offsets),
+            models=ln["chip_model"],
+            chips=chips,
+            lows=np.where(ln["chips_low"] < 0, chips, ln["chips_low"]),
+            highs=np.where(ln["chips_high"] < 0, chips, ln["chips_high"]),
+            onlines=ln["online"],
+            statuses=ln["status"],
+        )
+
+
+def _line_columns(fields: _Fields, model_index: Mapping[str, int]) -> dict[str, Any]:
+    onlines, statuses = fields.onlines, fields.statuses
     texts = {"": 0}
     for t in set(onlines) - {""}:
         texts[t] = len(texts)
     status_index = dict(_STATUS_INDEX)
     for s in set(statuses) - set(status_index):
         status_index[s] = _STATUS_INDEX["unknown"]
-    chips_a = np.asarray(chips, dtype=np.int64)
-    low_a = _or_chips(lows, chips_a)
-    high_a = _or_chips(highs, chips_a)
+    chips_a, low_a, high_a = fields.chips, fields.lows, fields.highs
     out: dict[str, Any] = {
-        "count": encode(count, "u2"),
-        "model": _indices(models, model_index, "i2"),
+        "count": encode(fields.count, "u2"),
+        "model": _indices(fields.models, model_index, "i2"),
         "chips": _counts(chips_a),
         "status": _indices(statuses, status_index, "u1"),
         "online": _indices(onlines, texts, "u2"),
@@ -412,33 +459,33 @@ def _line_columns(sites: Sequence[Site], model_index: Mapping[str, int]) -> dict
 
 
 def site_columns(
-    sites: Sequence[Site],
+    sites: Sequence[Site] | SiteColumns,
     ledger: CapacityLedger,
     catalogue: ChipCatalogue,
     as_of: date | None,
     *,
     today: date | None = None,
-    every_site: bool = False,
     arrays: SiteArrays | None = None,
 ) -> dict[str, Any]:
     """Every column of ``sites`` (see the module docstring), counted on ``as_of``.
 
-    Parameters are those of :func:`counted_columns`.
+    ``sites`` may be a table of them (:class:`~explorer.io.site_columns.SiteColumns`,
+    e.g. a store's rows as loaded): read as columns, no site is built. The other
+    parameters are those of :func:`counted_columns`.
     """
-    n = len(sites)
-    ids, names, supersedes, confidence = (
-        _field(sites, f) for f in ("id", "name", "supersedes", "confidence")
-    )
+    fields = _Fields.of_table(sites) if isinstance(sites, SiteColumns) else _Fields.of_sites(sites)
+    ids, supersedes = fields.ids, fields.supersedes
+    n = len(ids)
     lon: Any
     lat: Any
     if _matching(arrays, ids, as_of):
         assert arrays is not None
         lon, lat = arrays.lon, arrays.lat  # the live totals' snapshot has them as arrays
     else:
-        lon, lat = _field(sites, "lon"), _field(sites, "lat")
+        lon, lat = fields.lon, fields.lat
     counts = _Counts(ids, ledger, as_of, arrays)
-    flags, part_of = _relations(sites, ledger, every_site=every_site, ids=ids)
-    illustrative = np.fromiter(map("illustrative".__eq__, confidence), bool, n)
+    flags, part_of = _relations(ids, ledger)
+    illustrative = np.fromiter(map("illustrative".__eq__, fields.confidence), bool, n)
     flags[illustrative] |= SITE_FLAGS["ILLUSTRATIVE"]
     campus = (flags & SITE_FLAGS["CAMPUS"]) > 0
     restricted = restricted_models(ledger.models, catalogue, rules_day(as_of, today))
@@ -446,7 +493,7 @@ def site_columns(
     out: dict[str, Any] = {
         "n": n,
         "id": ids,
-        "name": names,
+        "name": fields.names,
         "lon": encode(np.asarray(lon, dtype=np.float64), "f8"),
         "lat": encode(np.asarray(lat, dtype=np.float64), "f8"),
     }
@@ -458,12 +505,12 @@ def site_columns(
         "part_of": [part_of.get(i, "") for i in related],
         "supersedes": [supersedes[i] for i in related],
     }
-    out["lines"] = _line_columns(sites, {m: j for j, m in enumerate(ledger.models)})
+    out["lines"] = _line_columns(fields, {m: j for j, m in enumerate(ledger.models)})
     return out
 
 
 def reset_payload(
-    sites: Sequence[Site],
+    sites: Sequence[Site] | SiteColumns,
     catalogue: ChipCatalogue,
     *,
     ledger: CapacityLedger | None = None,
@@ -475,20 +522,25 @@ def reset_payload(
 
     Parameters
     ----------
-    sites : sequence of Site
-        Every site, in the order the page gets them.
+    sites : sequence of Site, or SiteColumns
+        Every site, in the order the page gets them (a table of them is read as
+        columns).
     catalogue : ChipCatalogue
     ledger : CapacityLedger, optional
         The ledger over exactly these sites (a session's); built here when not given.
     as_of, today, arrays
         See :func:`counted_columns`.
     """
-    sites = list(sites)
-    led = ledger if ledger is not None else ledger_for(sites, catalogue)
+    if not isinstance(sites, SiteColumns):
+        sites = list(sites)
+    if ledger is not None:
+        led = ledger
+    elif isinstance(sites, SiteColumns):
+        led = sites.ledger(catalogue.names)
+    else:
+        led = ledger_for(sites, catalogue)
     data = date_payload(led.models, catalogue, as_of, today=today)
-    data["sites"] = site_columns(
-        sites, led, catalogue, as_of, today=today, every_site=True, arrays=arrays
-    )
+    data["sites"] = site_columns(sites, led, catalogue, as_of, today=today, arrays=arrays)
     return data
 
 

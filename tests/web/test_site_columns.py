@@ -16,6 +16,7 @@ import pytest
 from explorer.core.chips import ChipCatalogue
 from explorer.core.rules import ExportRule, ExportRules
 from explorer.core.schema import HardwareLine, Site
+from explorer.io.site_columns import SiteColumns
 from explorer.web import palette
 from explorer.web.legend import LegendRow, site_legend
 from explorer.web.payload import to_json
@@ -261,13 +262,17 @@ def test_counted_columns_match_a_full_reset_on_the_same_date() -> None:
         ),
     ]
     ledger = ledger_for(sites, cat)
-    counted = column_values(counted_columns(sites, ledger, cat, JUNE_2025, every_site=True))
-    full = column_values(site_columns(sites, ledger, cat, JUNE_2025, every_site=True))
+    counted = column_values(counted_columns(sites, ledger, cat, JUNE_2025))
+    full = column_values(site_columns(sites, ledger, cat, JUNE_2025))
     for key in ("id", "chips", "low", "high", "restricted", "model", "state"):
         assert counted[key] == full[key], key
-    # every_site is only a shortcut: asking about each site gives the same.
-    slow = column_values(site_columns(sites, ledger, cat, JUNE_2025))
-    assert slow == full
+    # Read from a table of the sites (a store's rows as loaded), through a ledger of
+    # those columns, and counted by id alone: the same columns.
+    table = SiteColumns.from_sites(sites)
+    from_table = site_columns(table, table.ledger(ledger.models), cat, JUNE_2025)
+    assert from_table == site_columns(sites, ledger, cat, JUNE_2025)
+    by_id = column_values(counted_columns([s.id for s in sites], ledger, cat, JUNE_2025))
+    assert by_id == counted
 
 
 def test_line_ranges_travel_for_the_lines_that_have_one() -> None:

@@ -1,0 +1,91 @@
+"""The window on 100,000 sites builds a site only for the rows it shows (issue 10).
+
+The file's rows stay columns in the store; the table shows a screenful of them, the map
+draws every marker from the columns, and selecting a site builds it (and the rows the
+table scrolls into view), nothing else. What is built is counted by recording every
+``SiteColumns.site`` (one row) and ``SiteColumns.iter_sites`` (every row) call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from explorer.core.schema import Site
+from explorer.io.formats import write_sites
+from explorer.io.site_columns import SiteColumns
+from tests.web.synthetic import synthetic_sites
+
+N = 100_000
+
+
+@pytest.fixture(scope="module")
+def big_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("lazy") / "big.geojson"
+    write_sites(path, synthetic_sites(N, seed=5))
+    return path
+
+
+def _shown_ids(window) -> set[str]:  # noqa: ANN001
+    """Ids of the table rows on screen."""
+    view = window.table.view
+    top = view.rowAt(0)
+    bottom = view.rowAt(view.viewport().height() - 1)
+    bottom = window.table.proxy.rowCount() - 1 if bottom < 0 else bottom
+    return {window.table.proxy.site_id_at(r) for r in range(top, bottom + 1)}
+
+
+def test_the_window_builds_only_the_sites_it_shows(
+    qtbot,  # noqa: ANN001
+    make_window,  # noqa: ANN001
+    big_file: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    built_ids: list[str] = []
+    passes: list[int] = []
+    site, iter_sites = SiteColumns.site, SiteColumns.iter_sites
+
+    def counted_site(columns: SiteColumns, i: int) -> Site:
+        built_ids.append(str(columns.ids[i]))
+        return site(columns, i)
+
+    def counted_iter(columns: SiteColumns) -> Iterator[Site]:
+        passes.append(len(columns))
+        built_ids.extend(columns.ids.tolist())
+        return iter_sites(columns)
+
+    monkeypatch.setattr(SiteColumns, "site", counted_site)
+    monkeypatch.setattr(SiteColumns, "iter_sites", counted_iter)
+
+    window = make_window(big_file)
+    store = window.store
+    assert len(store) == N
+    assert window.table.model.rowCount() == N
+    assert window.table.footer.text().startswith(f"{N:,} of {N:,} sites")
+    table_rows = store.rows_as_loaded()
+    assert isinstance(table_rows, SiteColumns)
+    related = set(table_rows.ids[table_rows.related_rows()].tolist())
+    assert N not in passes  # nothing built every site
+    shown = _shown_ids(window)
+    assert 5 <= len(shown) < 200
+    built = set(built_ids)
+    # What the ledger needs (the campus and supersession sites) and the rows on screen.
+    assert built <= related | shown
+    assert store.built_count() <= len(shown)
+
+    # Selecting a site far down the table: the panel shows it, the table scrolls to it.
+    sid = "syn-077777"
+    before = len(built_ids)
+    window.session.selection.set(sid)
+    qtbot.waitUntil(
+        lambda: window.panel.field_widget("name").text() == store.get(sid).name, timeout=10_000
+    )
+    shown_now = _shown_ids(window)
+    assert sid in shown_now
+    newly = set(built_ids[before:])
+    assert sid in newly
+    assert newly <= shown_now | related
+    assert N not in passes
+    assert store.built_count() <= len(shown) + len(shown_now)

@@ -1,0 +1,167 @@
+"""The ledger built from columns (plain sites left as arrays, never built) answers every
+question exactly as the ledger built from sites, before and after random edits."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pytest
+
+from explorer.core.dates import NEVER
+from explorer.core.schema import HardwareLine, Site
+from explorer.geo.capacity import CapacityLedger
+from explorer.io.site_columns import SiteColumns
+
+MODELS = ("H100", "H20", "Other")
+YEARS = ["", "2024", "2025-06", "2025", "2026-03-15"]
+DAYS: list[int | None] = [
+    None,
+    *(date.fromisoformat(d).toordinal() for d in ("2023-01-01", "2024-12-31", "2025-07-01")),
+    date(2025, 12, 31).toordinal(),
+    date(2026, 3, 15).toordinal(),
+    NEVER,
+]
+
+
+def _lines(rng: random.Random) -> tuple[HardwareLine, ...]:
+    out = []
+    for _ in range(rng.randint(0, 3)):
+        mid = rng.randint(0, 500)
+        ranged = rng.random() < 0.5
+        out.append(
+            HardwareLine(
+                rng.choice(MODELS[:2]),
+                mid,
+                chips_low=rng.randint(0, mid) if ranged else None,
+                chips_high=mid + rng.randint(0, 200) if ranged else None,
+                online=rng.choice(YEARS),
+                status=rng.choice(["operational", "cancelled", "unknown", "announced"]),
+            )
+        )
+    return tuple(out)
+
+
+def _sites(rng: random.Random, n: int) -> list[Site]:
+    sites = []
+    for i in range(n):
+        part_of = f"s{rng.randrange(n)}" if rng.random() < 0.08 else ""
+        supersedes = f"s{rng.randrange(n)}" if rng.random() < 0.05 else ""
+        if f"s{i}" in (part_of, supersedes):
+            part_of = supersedes = ""
+        sites.append(
+            Site(
+                f"s{i}",
+                f"S{i}",
+                90.0 + i / n,
+                40.0,
+                hardware=_lines(rng),
+                part_of=part_of,
+                supersedes=supersedes,
+            )
+        )
+    return sites
+
+
+def _same(a: CapacityLedger, b: CapacityLedger, ids: list[str]) -> None:
+    for day in DAYS:
+        assert np.array_equal(a.at(day, order=ids), b.at(day, order=ids)), day
+    assert a.dated_days() == b.dated_days()
+    for sid in ids:
+        assert a.is_superseded(sid) == b.is_superseded(sid), sid
+        assert sorted(s.id for s in a.parts_of(sid)) == sorted(s.id for s in b.parts_of(sid))
+        ca, cb = a.contribution(sid), b.contribution(sid)
+        for day in DAYS:
+            assert ca.at(day) == cb.at(day), (sid, day)
+            assert np.array_equal(a.site_rows(sid, day), b.site_rows(sid, day)), (sid, day)
+    assert a.superseded_ids() == b.superseded_ids()
+    assert {s.id for s in a.related_sites()} <= {s.id for s in b.related_sites()} | set(ids)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_ledger_from_columns_matches_one_from_sites_through_random_edits(seed: int) -> None:
+    rng = random.Random(seed)
+    sites = _sites(rng, 60)
+    columns = SiteColumns.from_sites(sites)
+    built: list[int] = []
+
+    def load(row: int) -> Site:
+        built.append(row)
+        return columns.site(row)
+
+    by_sites = CapacityLedger(sites, MODELS)
+    by_columns = columns.ledger(MODELS, load=load)
+    ids = [s.id for s in sites]
+    _same(by_sites, by_columns, ids)
+    current = {s.id: s for s in sites}
+    for _ in range(120):
+        sid = rng.choice(ids)
+        old = current[sid]
+        roll = rng.random()
+        changes: dict[str, Any]
+        if roll < 0.3:
+            changes = {"part_of": rng.choice(["", rng.choice(ids)])}
+        elif roll < 0.5:
+            changes = {"supersedes": rng.choice(["", rng.choice(ids)])}
+        else:
+            changes = {"hardware": _lines(rng)}
+        new = old.with_changes(**changes)
+        if sid in (new.part_of, new.supersedes):
+            continue
+        if rng.random() < 0.1:  # a delete, and its undo
+            for ledger in (by_sites, by_columns):
+                ledger.update(removed=[old])
+            ids.remove(sid)
+            _same(by_sites, by_columns, ids)
+            for ledger in (by_sites, by_columns):
+                ledger.update(added=[old])
+            ids.append(sid)
+        else:
+            touched = [led.update(removed=[old], added=[new]) for led in (by_sites, by_columns)]
+            assert touched[0] == touched[1]
+            current[sid] = new
+        _same(by_sites, by_columns, ids)
+
+
+def test_a_ledger_from_columns_builds_only_the_related_sites(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sites = [
+        Site("a", "A", 90, 40, hardware=(HardwareLine("H100", 10),)),
+        Site("b", "B", 90, 40, hardware=(HardwareLine("H100", 20, online="2025"),)),
+        Site("campus", "C", 90, 40, hardware=(HardwareLine("H100", 100),)),
+        Site("part", "P", 90, 40, hardware=(HardwareLine("H100", 30),), part_of="campus"),
+    ]
+    columns = SiteColumns.from_sites(sites)
+    calls: list[str] = []
+    site, iter_sites = SiteColumns.site, SiteColumns.iter_sites
+
+    def counted_site(table: SiteColumns, i: int) -> Site:
+        calls.append(str(table.ids[i]))
+        return site(table, i)
+
+    def counted_iter(table: SiteColumns) -> Iterator[Site]:
+        calls.extend(table.ids.tolist())
+        return iter_sites(table)
+
+    monkeypatch.setattr(SiteColumns, "site", counted_site)
+    monkeypatch.setattr(SiteColumns, "iter_sites", counted_iter)
+    ledger = columns.ledger(MODELS)
+    assert sorted(calls) == ["campus", "part"]  # never the plain a and b
+    low, mid, high = ledger.at(None)
+    assert mid[:, 0].tolist() == [10, 20, 70, 30]
+    assert ledger.at(date(2025, 12, 31).toordinal())[1][:, 0].tolist() == [0, 20, 0, 0]
+    # b becomes a campus of a new part: b's value is loaded then, once.
+    new_part = Site("p2", "P2", 90, 40, hardware=(HardwareLine("H100", 5),), part_of="b")
+    assert ledger.update(added=[new_part]) == {"p2", "b"}
+    assert calls[2:] == ["b"]
+    assert ledger.at(None)[1][:, 0].tolist() == [10, 15, 70, 30, 5]
+
+
+def test_an_unknown_model_in_the_columns_is_refused() -> None:
+    columns = SiteColumns.from_sites([Site("a", "A", 90, 40, hardware=(HardwareLine("X", 1),))])
+    with pytest.raises(ValueError, match="unknown chip model 'X'"):
+        columns.ledger(MODELS)

@@ -1,0 +1,32 @@
+"""The table's filter and sort columns read from a file's columns equal those derived
+from the built sites, for every column."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from explorer.core.schema import HardwareLine
+from explorer.io.site_columns import SiteColumns
+from explorer.ui.site_table_columns import DERIVED, table_column
+from tests.web.synthetic import synthetic_sites
+
+
+@pytest.mark.parametrize("name", sorted(DERIVED))
+def test_a_column_from_the_table_equals_the_column_from_sites(name: str) -> None:
+    sites = synthetic_sites(400, seed=9)
+    # Blank and odd values too: no power, no lines, a repeated model, mixed case.
+    sites[0] = replace(sites[0], power_mw=None, hardware=(), notes="MiXeD Case")
+    sites[1] = replace(
+        sites[1],
+        power_mw=0.0,
+        hardware=(HardwareLine("H100", 5), HardwareLine("H20", 7), HardwareLine("H100", 1)),
+    )
+    table = SiteColumns.from_sites(sites)
+    assert table_column(table, name) == [DERIVED[name](s) for s in sites]
+
+
+def test_an_unknown_column_is_refused() -> None:
+    with pytest.raises(KeyError, match="no table column 'sort:bogus'"):
+        table_column(SiteColumns.from_sites(synthetic_sites(3)), "sort:bogus")
