@@ -66,7 +66,25 @@ def _sites(rng: random.Random, n: int) -> list[Site]:
     return sites
 
 
+def _sums_agree(ledger: CapacityLedger, seed: int) -> None:
+    """``sums_at`` (what the capacity chart reads) equals summing ``at`` over the rows
+    picked, at every day, for a random pick, none and all."""
+    n = len(ledger)
+    picks = [
+        np.random.default_rng(seed).random(n) < 0.6,
+        np.zeros(n, dtype=bool),
+        np.ones(n, dtype=bool),
+    ]
+    for pick in picks:
+        sums = ledger.sums_at(DAYS, pick)
+        for i, day in enumerate(DAYS):
+            expected = ledger.at(day)[:, pick, :].sum(axis=1)
+            assert np.array_equal(sums[i], expected), day
+
+
 def _same(a: CapacityLedger, b: CapacityLedger, ids: list[str]) -> None:
+    _sums_agree(a, len(ids))
+    _sums_agree(b, len(ids))
     for day in DAYS:
         assert np.array_equal(a.at(day, order=ids), b.at(day, order=ids)), day
     assert a.dated_days() == b.dated_days()

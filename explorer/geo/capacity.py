@@ -550,27 +550,82 @@ class CapacityLedger:
             return None
         return rows
 
+    def sums_at(self, days: Sequence[int | None], weight: np.ndarray) -> np.ndarray:
+        """Per-model sums of the contributions of the sites ``weight`` picks, at each day.
+
+        Parameters
+        ----------
+        days : sequence of int or None
+            Days (ordinals; None: undated, the planned build-out).
+        weight : numpy.ndarray of bool or int, shape (n_sites,)
+            1 for a site to add (in the order the sites were given), 0 otherwise.
+
+        Returns
+        -------
+        numpy.ndarray of int64, shape (len(days), 3, n_models)
+            Low, central and high sums: what summing :meth:`at` over the picked rows
+            gives, exactly (integer sums), without building a sites x models array per
+            day. A chart's many dates cost one pass over the dated steps, and a binary
+            search per model and day.
+        """
+        m = len(self.models)
+        w = np.asarray(weight).astype(np.int64, copy=False)
+        if w.shape != (len(self._sites),):
+            raise ValueError(f"weight must have shape ({len(self._sites)},), got {w.shape}")
+        out = np.zeros((len(days), 3, m), dtype=np.int64)
+        if any(d is None for d in days):
+            undated = self._undated_table()
+            planned = np.stack([undated[k] @ w for k in range(3)])
+            for i, d in enumerate(days):
+                if d is None:
+                    out[i] = planned
+        dated = [(i, d) for i, d in enumerate(days) if d is not None]
+        if not dated:
+            return out
+        site_i, col, step_day, vals = self._steps_table()
+        picked = w[site_i] != 0
+        col, step_day, vals = col[picked], step_day[picked], vals[picked]
+        targets = np.array([d for _, d in dated], dtype=np.int64)
+        at = [i for i, _ in dated]
+        for j in range(m):
+            mine = col == j
+            if not mine.any():
+                continue
+            # The steps are in day order (see _steps_table): the sum up to a day is a
+            # running total read at the last step on or before it.
+            running = np.cumsum(vals[mine], axis=0)
+            upto = np.searchsorted(step_day[mine], targets, side="right")
+            some = upto > 0
+            out[np.asarray(at)[some], :, j] = running[upto[some] - 1]
+        return out
+
+    def _undated_table(self) -> np.ndarray:
+        """Every site's undated contribution, (3, n_models, n_sites), kept until a change
+        (callers must not write to it)."""
+        n, m = len(self._sites), len(self.models)
+        if self._undated is None:
+            base = self._base
+            if base is not None and self._base_in_place:
+                # Every site at its base row: the base as it is, the held rows cleared.
+                undated = base.undated.copy()
+                undated[:, :, ~self._base_active] = 0
+            else:
+                undated = np.zeros((3, m, n), dtype=np.int64)
+                if base is not None:
+                    rows, pos = self._base_positions()
+                    undated[:, :, pos] = base.undated[:, :, rows]
+            index = self._positions()
+            for sid, c in self._contrib.items():
+                i = index[sid]
+                for model, b in c.undated.items():
+                    undated[:, self._col[model], i] = b
+            self._undated = undated
+        return self._undated
+
     def _at(self, day: int | None) -> np.ndarray:
         n, m = len(self._sites), len(self.models)
         if day is None:
-            if self._undated is None:
-                base = self._base
-                if base is not None and self._base_in_place:
-                    # Every site at its base row: the base as it is, the held rows cleared.
-                    undated = base.undated.copy()
-                    undated[:, :, ~self._base_active] = 0
-                else:
-                    undated = np.zeros((3, m, n), dtype=np.int64)
-                    if base is not None:
-                        rows, pos = self._base_positions()
-                        undated[:, :, pos] = base.undated[:, :, rows]
-                index = self._positions()
-                for sid, c in self._contrib.items():
-                    i = index[sid]
-                    for model, b in c.undated.items():
-                        undated[:, self._col[model], i] = b
-                self._undated = undated
-            return self._undated.copy().transpose(0, 2, 1)
+            return self._undated_table().copy().transpose(0, 2, 1)
         out = np.zeros((3, m, n), dtype=np.int64)  # by model, then site: see at()
         site_i, col, days, vals = self._steps_table()
         upto = int(np.searchsorted(days, day, side="right"))  # the steps up to ``day``
@@ -578,6 +633,10 @@ class CapacityLedger:
         for k in range(3):
             np.add.at(out[k].reshape(-1), flat, vals[:upto, k])
         return out.transpose(0, 2, 1)
+
+    def __len__(self) -> int:
+        """How many sites the ledger holds (the rows of :meth:`at`)."""
+        return len(self._sites)
 
     def dated_days(self) -> list[int]:
         """Every day on which some contribution changes, in order."""

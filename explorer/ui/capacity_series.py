@@ -18,7 +18,7 @@ from datetime import date
 import numpy as np
 
 from explorer.geo.timeline import step_dates
-from explorer.geo.totals import SiteArrays, Totals, masked_totals
+from explorer.geo.totals import SiteIdsAt, Totals, model_figures, totals_from_sums
 from explorer.session.session import Session
 
 #: Above this many quarters, the series steps by year.
@@ -132,37 +132,43 @@ def capacity_series(session: Session, region_id: str | None) -> CapacitySeries:
         inside = set(live.site_ids(region_id))
         rows = np.flatnonzero([sid in inside for sid in base.ids.tolist()])
     ids = base.ids[rows]
-    order = ids.tolist()
-    lon, lat = base.lon[rows], base.lat[rows]
     power = base.reported_power_mw[rows]
     assert base.counted is not None
     counted = base.counted[rows]
     ledger = live.ledger
-    positions = ledger.rows_of(order)  # once, not once per date
+    # The sites the series adds up, by their place in the ledger (once, not per date).
+    positions = ledger.rows_of(ids.tolist())
+    weight = np.zeros(len(ledger), dtype=np.int64)
+    weight[np.arange(len(ids)) if positions is None else positions] = counted
     dates, step = series_dates(session)
+    days = [d.toordinal() for d in dates] + [None]
+    sums = ledger.sums_at(days, weight)
+    # What every date shares: the sites counted and the power they report.
+    idx = np.flatnonzero(counted)
+    site_ids = SiteIdsAt(ids, idx)
+    reported = power[idx]
+    reported_mw = float(reported[~np.isnan(reported)].sum())
 
-    def point(day: date | None) -> SeriesPoint:
-        low, mid, high = ledger.at(day.toordinal() if day is not None else None, rows=positions)
-        arrays = SiteArrays(
-            ids,
-            lon,
-            lat,
+    def point(day: date | None, low: np.ndarray, mid: np.ndarray, high: np.ndarray) -> SeriesPoint:
+        # The arithmetic of masked_totals over the region's sites at ``day``, from the
+        # ledger's sums instead of a sites x models array per date.
+        rules_day = day if day is not None else date.today()
+        t = totals_from_sums(
+            name,
+            site_ids,
             ledger.models,
-            mid,
-            power,
-            catalogue,
-            chips_low=low,
-            chips_high=high,
-            counted=counted,
+            (low, mid, high),
+            reported_mw,
+            catalogue=catalogue,
+            figures=model_figures(ledger.models, catalogue, rules_day),
+            factors=live.factors,
             as_of=day,
         )
-        t = masked_totals(arrays, None, name, catalogue=catalogue, factors=live.factors)
-        rules_day = t.rules_day if t.rules_day is not None else date.today()
         restricted = {m: catalogue.restricted_on(m, rules_day) for m, _ in t.by_model}
         return SeriesPoint(day, t, restricted)
 
-    points = tuple(point(d) for d in dates)
-    planned = point(None)
+    points = tuple(point(d, *sums[i]) for i, d in enumerate(dates))
+    planned = point(None, *sums[-1])
     present = {m for p in (*points, planned) for m, _ in p.totals.by_model}
     models = tuple(m for m in catalogue.names if m in present)
     return CapacitySeries(name, region_id, points, planned, models, session.as_of, step)
