@@ -312,6 +312,13 @@ class LiveTotals:
             int(self._high[rows][counted].sum()),
         )
 
+    def current(self) -> SiteArrays:
+        """The sites as they stand, over the totals' own buffers (no copy): for reading
+        at once (a payload, a series, one total), never to keep: the next change of the
+        sites, the date or the factors may change or drop what it shows. Use
+        :meth:`snapshot` for a copy to hold on to."""
+        return self._live_arrays()
+
     def snapshot(self) -> SiteArrays:
         """A read-only copy of the sites as a :class:`SiteArrays` (store order)."""
         # Copies laid out by column as SiteArrays keeps them (a row gather would come out

@@ -122,7 +122,7 @@ def capacity_series(session: Session, region_id: str | None) -> CapacitySeries:
     """
     live = session.live_totals
     catalogue = session.catalogue
-    base = live.snapshot()
+    base = live.current()
     if region_id is None:
         name = ALL_SITES
         rows = np.arange(len(base))

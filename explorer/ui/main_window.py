@@ -498,7 +498,7 @@ class MainWindow(QMainWindow):
     def status_totals(self) -> Totals:
         """Every site's totals as of the session's date (what the status line shows)."""
         live = self.live_totals
-        return totals(live.snapshot(), None, catalogue=self.catalogue, factors=live.factors)
+        return totals(live.current(), None, catalogue=self.catalogue, factors=live.factors)
 
     def update_status_totals(self) -> None:
         """Show :meth:`status_totals` in the status bar."""

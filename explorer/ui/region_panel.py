@@ -303,7 +303,7 @@ class RegionTreeModel(QStandardItemModel):
         if not rids:
             return
         # One snapshot of every site's contribution at the date, read row by row.
-        snap = self.live.snapshot()
+        snap = self.live.current()
         index = {sid: i for i, sid in enumerate(snap.ids.tolist())}
         chips = snap.chips
         models = snap.models

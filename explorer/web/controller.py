@@ -202,7 +202,7 @@ class MapController(QObject):
             self._catalogue,
             ledger=live.ledger,
             as_of=self._as_of(),
-            arrays=live.snapshot(),
+            arrays=live.current(),
         )
 
     def _send_everything(self) -> None:
@@ -259,7 +259,7 @@ class MapController(QObject):
         live = self._session.live_totals
         data = date_payload(live.ledger.models, self._catalogue, as_of)
         data["sites"] = counted_columns(
-            self._store.ids(), live.ledger, self._catalogue, as_of, arrays=live.snapshot()
+            self._store.ids(), live.ledger, self._catalogue, as_of, arrays=live.current()
         )
         self._bridge.post_counted(data)
 
