@@ -5,10 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import Any, TextIO
 
-if TYPE_CHECKING:  # imported when used: `explorer --version` need not load GDAL
-    pass
 from explorer.cli.common import (
     SITES_HELP,
     CliError,

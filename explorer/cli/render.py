@@ -10,10 +10,8 @@ import contextlib
 import logging
 from collections.abc import Callable, Iterator
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:  # imported when used: `explorer --version` need not load GDAL
-    pass
 from explorer.cli.common import (
     CliError,
     CliFailure,

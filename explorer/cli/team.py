@@ -7,13 +7,8 @@ import argparse
 import json
 from collections.abc import Sequence
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from explorer.core.errors import ValidationError
-from explorer.terminal_text import escape_controls
-
-if TYPE_CHECKING:  # imported when used: `explorer --version` need not load GDAL
-    pass
 from explorer.cli.common import (
     SITES_HELP,
     CliError,
@@ -28,6 +23,8 @@ from explorer.cli.common import (
     writable,
 )
 from explorer.cli.data import as_of_line
+from explorer.core.errors import ValidationError
+from explorer.terminal_text import escape_controls
 
 
 def add_history(sub: Any) -> None:
