@@ -192,7 +192,7 @@ def _write_project(
     _write_layer(
         tmp,
         SITES_LAYER,
-        shapely.to_wkb(np.array([shapely.Point(s.lon, s.lat) for s in sites], dtype=object)),
+        shapely.to_wkb(shapely.points([s.lon for s in sites], [s.lat for s in sites])),
         {
             **{c: _text_col([getattr(s, c) for s in sites]) for c in _SITE_TEXT_COLUMNS},
             "chips": _int_col([s.chips for s in sites]),
