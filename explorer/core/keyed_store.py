@@ -7,7 +7,7 @@ are both this: views follow the same four events, and the undoable commands in
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Generic, Protocol, TypeVar, runtime_checkable
 
 from explorer.core.events import Event
@@ -108,6 +108,25 @@ class KeyedStore(Generic[T]):
 
     def ids(self) -> list[str]:
         return list(self._items)
+
+    def items_later(self) -> Callable[[], list[T]]:
+        """The items as they are now, in order, to be built when the returned function
+        is called, on any thread: items built already are taken as they are, rows not
+        built yet are built from their table then, and the store itself is not touched
+        (a save takes this on the UI thread and builds it on its worker)."""
+        values: list[T | int] = list(self._items.values())
+        rows = self._rows
+
+        def build() -> list[T]:
+            pending = [i for i, v in enumerate(values) if type(v) is int]
+            if pending:
+                assert rows is not None
+                built = rows.build_rows([values[i] for i in pending])  # type: ignore[misc]
+                for i, item in zip(pending, built, strict=True):
+                    values[i] = item
+            return values  # type: ignore[return-value]  # every row built now
+
+        return build
 
     def rows_as_loaded(self) -> Rows[T] | None:
         """The rows the store was last reset from while it holds exactly them (nothing

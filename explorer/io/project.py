@@ -270,22 +270,38 @@ def _write_layer(
     *,
     geometry_type: str | None = None,
 ) -> None:
-    """Add one layer (or attribute table when ``geometry`` is None) via GDAL."""
+    """Add one layer (or attribute table when ``geometry`` is None) via GDAL; an
+    attribute table in parts of :data:`WRITE_ROWS` rows (the first creates it, the
+    others append)."""
     names = list(columns)
     kwargs: dict[str, Any] = {}
     if geometry is not None:
         kwargs.update(geometry_type=geometry_type, crs=CRS, promote_to_multi=False)
-    pyogrio.raw.write(
-        str(path),
-        geometry,
-        [columns[n][0] for n in names],
-        names,
-        field_mask=[columns[n][1] for n in names],
-        layer=layer,
-        driver="GPKG",
-        append=path.exists(),
-        **kwargs,
-    )
+    n = len(columns[names[0]][0]) if names else 0
+    # A layer with points in one call: appending to it costs GDAL its spatial index
+    # again each time (a 100,000-site save 3.8 s -> 5.7 s in parts of 20,000).
+    step = max(n, 1) if geometry is not None else WRITE_ROWS
+    for start in range(0, max(n, 1), step):
+        part = slice(start, start + step)
+        masks = [columns[c][1] for c in names]
+        pyogrio.raw.write(
+            str(path),
+            None if geometry is None else geometry[part],
+            [columns[c][0][part] for c in names],
+            names,
+            field_mask=[None if m is None else m[part] for m in masks],
+            layer=layer,
+            driver="GPKG",
+            append=path.exists(),
+            **kwargs,
+        )
+
+
+#: Rows of an attribute table written per GDAL call. pyogrio holds the GIL while it
+#: writes a table without geometry, so a 250,000-line hardware table in one call
+#: stopped the window for 0.9 s during a background save; in parts, the window runs
+#: between them.
+WRITE_ROWS = 50_000
 
 
 def _text_col(values: Sequence[str | None]) -> tuple[np.ndarray, np.ndarray | None]:

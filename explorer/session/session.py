@@ -416,13 +416,20 @@ class Session:
         this session's changes (:attr:`change_log`); a shared catalogue keeps its own
         history in the database, so none is carried here.
         """
+        return self.project_later()()
+
+    def project_later(self) -> Callable[[], Project]:
+        """:meth:`project` as it is now, its sites built when the returned function is
+        called, on any thread (a background save builds them on its worker: a
+        100,000-site file's rows take about a second to build)."""
         from explorer.io.project_value import Project
 
         meta = dict(self.sites.metadata)
         meta["saved_at"] = now_iso()
         regions = [entry.to_feature() for entry in self.regions]
         history = [*self.file_history, *self.change_log] if self.database is None else []
-        return Project(sites=self.sites.sites(), metadata=meta, regions=regions, history=history)
+        sites = self.sites.items_later()
+        return lambda: Project(sites=sites(), metadata=meta, regions=regions, history=history)
 
     def illustrative_count(self) -> int:
         """How many sites are an illustrative scenario (read from the file's columns
@@ -449,9 +456,14 @@ class Session:
         target = Path(path)
         # "Save As" keeps the tables other tools added to the opened project, as "Save" does.
         save_project(target, self.project(), keep_tables_from=self.path)
-        self.path = target
-        self.display_name = target.name
+        self.saved_to(target)
         return target
+
+    def saved_to(self, path: Path) -> None:
+        """The project was written to ``path`` (here, or by a job that wrote a
+        :meth:`project` value): the session now belongs to that file."""
+        self.path = path
+        self.display_name = path.name
 
     # ================================================================== commands and undo
     def _push(self, command: Command) -> bool:
