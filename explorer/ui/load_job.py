@@ -22,12 +22,13 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
 from explorer.io.progress import LoadCancelled
+from explorer.ui.worker_job import WorkerJob
 
 if TYPE_CHECKING:
     from explorer.session.session import Session
 
 
-class LoadJob(QObject):
+class LoadJob(WorkerJob):
     """Read one file on a worker thread.
 
     Parameters
@@ -70,16 +71,11 @@ class LoadJob(QObject):
         self.path = Path(path)
         self.layer = layer
         self._cancel = threading.Event()
-        self._thread: threading.Thread | None = None
         self._last = -1
-        self.done = False
 
     def start(self) -> None:
         """Start reading (once)."""
-        if self._thread is not None:
-            raise RuntimeError(f"load of {self.path} already started")
-        self._thread = threading.Thread(target=self._run, name="explorer-load", daemon=True)
-        self._thread.start()
+        self._start_thread("explorer-load", f"load of {self.path}")
 
     def cancel(self) -> None:
         """Stop the read at its next progress report (nothing is loaded)."""
@@ -88,13 +84,6 @@ class LoadJob(QObject):
     @property
     def is_cancelled(self) -> bool:
         return self._cancel.is_set()
-
-    def wait(self, timeout: float | None = None) -> bool:
-        """Block until the worker has finished (for shutdown); True when it has."""
-        if self._thread is None:
-            return True
-        self._thread.join(timeout)
-        return not self._thread.is_alive()
 
     # ------------------------------------------------------------------ worker thread
     def _progress(self, fraction: float, stage: str) -> None:

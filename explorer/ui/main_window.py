@@ -779,7 +779,6 @@ class MainWindow(QMainWindow):
         self._undo_moves += 1
 
     def _end_save(self, job: SaveJob) -> None:
-        job.done = True
         if self.save_job is job:
             self.save_job = None
         self.save_progress.end()

@@ -12,7 +12,6 @@ file, so the window stays marked as changed after them.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,11 +19,13 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QWidget
 
+from explorer.ui.worker_job import WorkerJob
+
 if TYPE_CHECKING:
     from explorer.io.project_value import Project
 
 
-class SaveJob(QObject):
+class SaveJob(WorkerJob):
     """Write one project value on a worker thread.
 
     Parameters
@@ -63,31 +64,18 @@ class SaveJob(QObject):
         self.project = project
         self.target = Path(target)
         self.keep_tables_from = keep_tables_from
-        self._thread: threading.Thread | None = None
-        self.done = False
 
     def start(self) -> None:
         """Start writing (once)."""
-        if self._thread is not None:
-            raise RuntimeError(f"save to {self.target} already started")
-        self._thread = threading.Thread(target=self._run, name="explorer-save", daemon=True)
-        self._thread.start()
-
-    def wait(self, timeout: float | None = None) -> bool:
-        """Block until the write has finished (closing the window waits for it); True
-        when it has."""
-        if self._thread is None:
-            return True
-        self._thread.join(timeout)
-        return not self._thread.is_alive()
+        self._start_thread("explorer-save", f"save to {self.target}")
 
     def _run(self) -> None:
         from explorer.io.bulk import paused_gc
         from explorer.io.project import save_project
 
         try:
-            # No cyclic collection while the sites are built and written: one would walk
-            # every new object with the GIL held, and the window would stop meanwhile.
+            # No cyclic collection while the sites are built and written, as in a load
+            # (a full one walks every new object, holding the GIL).
             with paused_gc():
                 project = self.project()
                 save_project(self.target, project, keep_tables_from=self.keep_tables_from)
