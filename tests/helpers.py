@@ -49,3 +49,36 @@ def totals_catalogue() -> ChipCatalogue:
             chip_model("Ascend 910C", restricted=False, tflops=800, watts=600),
         ]
     )
+
+
+class SiteBuilds:
+    """Sites built from columns while attached (by id, in order): one row at a time
+    (``SiteColumns.site``), or a pass over a table (``SiteColumns.iter_sites``: all of a
+    file's rows, or a few taken out of it), recorded through ``monkeypatch``.
+
+    Attributes
+    ----------
+    ids : list of str
+        Every site built, in order.
+    passes : list of int
+        The rows of each pass.
+    """
+
+    def __init__(self, monkeypatch: Any) -> None:
+        from explorer.io.site_columns import SiteColumns
+
+        self.ids: list[str] = []
+        self.passes: list[int] = []
+        site, iter_sites = SiteColumns.site, SiteColumns.iter_sites
+
+        def counted_site(columns: SiteColumns, i: int) -> Any:
+            self.ids.append(str(columns.ids[i]))
+            return site(columns, i)
+
+        def counted_iter(columns: SiteColumns) -> Any:
+            self.passes.append(len(columns))
+            self.ids.extend(columns.ids.tolist())
+            return iter_sites(columns)
+
+        monkeypatch.setattr(SiteColumns, "site", counted_site)
+        monkeypatch.setattr(SiteColumns, "iter_sites", counted_iter)

@@ -4,7 +4,6 @@ question exactly as the ledger built from sites, before and after random edits."
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -15,6 +14,7 @@ from explorer.core.dates import NEVER
 from explorer.core.schema import HardwareLine, Site
 from explorer.geo.capacity import CapacityLedger
 from explorer.io.site_columns import SiteColumns
+from tests.helpers import SiteBuilds
 
 MODELS = ("H100", "H20", "Other")
 YEARS = ["", "2024", "2025-06", "2025", "2026-03-15"]
@@ -154,19 +154,7 @@ def test_a_ledger_from_columns_builds_only_the_related_sites(
         Site("part", "P", 90, 40, hardware=(HardwareLine("H100", 30),), part_of="campus"),
     ]
     columns = SiteColumns.from_sites(sites)
-    calls: list[str] = []
-    site, iter_sites = SiteColumns.site, SiteColumns.iter_sites
-
-    def counted_site(table: SiteColumns, i: int) -> Site:
-        calls.append(str(table.ids[i]))
-        return site(table, i)
-
-    def counted_iter(table: SiteColumns) -> Iterator[Site]:
-        calls.extend(table.ids.tolist())
-        return iter_sites(table)
-
-    monkeypatch.setattr(SiteColumns, "site", counted_site)
-    monkeypatch.setattr(SiteColumns, "iter_sites", counted_iter)
+    calls = SiteBuilds(monkeypatch).ids
     ledger = columns.ledger(MODELS)
     assert sorted(calls) == ["campus", "part"]  # never the plain a and b
     low, mid, high = ledger.at(None)

@@ -8,7 +8,6 @@ the session's own door; what is built is counted, not timed: every call of
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -24,6 +23,7 @@ from explorer.geo.totals import totals
 from explorer.io.formats import write_sites
 from explorer.io.site_columns import SiteColumns
 from explorer.session.session import Session
+from tests.helpers import SiteBuilds
 from tests.web.synthetic import synthetic_sites
 
 N = 100_000
@@ -32,28 +32,6 @@ REGIONS = (
     RegionEntry("r1", rectangle("Urumqi box", 86.5, 43.0, 88.5, 45.0)),
     RegionEntry("r2", CircleRegion("Xining 100 km", 101.78, 36.62, 100_000)),
 )
-
-
-class Builds:
-    """Sites built from columns while attached (by id, in order): one row at a time, or
-    a pass over a table (all of a file's rows, or a few taken out of it)."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.ids: list[str] = []
-        self.passes: list[int] = []  # the rows of each pass
-        site, iter_sites = SiteColumns.site, SiteColumns.iter_sites
-
-        def counted_site(columns: SiteColumns, i: int) -> Site:
-            self.ids.append(str(columns.ids[i]))
-            return site(columns, i)
-
-        def counted_iter(columns: SiteColumns) -> Iterator[Site]:
-            self.passes.append(len(columns))
-            self.ids.extend(columns.ids.tolist())
-            return iter_sites(columns)
-
-        monkeypatch.setattr(SiteColumns, "site", counted_site)
-        monkeypatch.setattr(SiteColumns, "iter_sites", counted_iter)
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +65,7 @@ def _live(session: Session, rid: str) -> tuple[Any, ...]:
 def test_opening_builds_only_the_sites_a_campus_or_supersession_ties_together(
     sites_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    builds = Builds(monkeypatch)
+    builds = SiteBuilds(monkeypatch)
     session = _opened(sites_file)
     assert len(session.sites) == N
     assert session.sites.built_count() == 0  # the store holds rows, none built
@@ -122,7 +100,7 @@ def test_an_edit_and_its_undo_on_unbuilt_rows_keep_totals_exact(
     session = _opened(sites_file)
     for entry in REGIONS:
         session.add_region(entry)
-    builds = Builds(monkeypatch)
+    builds = SiteBuilds(monkeypatch)
     r1 = session.live_totals.totals("r1")
     inside = r1.site_ids[len(r1.site_ids) // 2]
     old = session.sites.get(inside)

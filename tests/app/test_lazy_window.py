@@ -8,14 +8,13 @@ table scrolls into view), nothing else. What is built is counted by recording ev
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from explorer.core.schema import Site
 from explorer.io.formats import write_sites
 from explorer.io.site_columns import SiteColumns
+from tests.helpers import SiteBuilds
 from tests.web.synthetic import synthetic_sites
 
 N = 100_000
@@ -43,21 +42,8 @@ def test_the_window_builds_only_the_sites_it_shows(
     big_file: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    built_ids: list[str] = []
-    passes: list[int] = []
-    site, iter_sites = SiteColumns.site, SiteColumns.iter_sites
-
-    def counted_site(columns: SiteColumns, i: int) -> Site:
-        built_ids.append(str(columns.ids[i]))
-        return site(columns, i)
-
-    def counted_iter(columns: SiteColumns) -> Iterator[Site]:
-        passes.append(len(columns))
-        built_ids.extend(columns.ids.tolist())
-        return iter_sites(columns)
-
-    monkeypatch.setattr(SiteColumns, "site", counted_site)
-    monkeypatch.setattr(SiteColumns, "iter_sites", counted_iter)
+    builds = SiteBuilds(monkeypatch)
+    built_ids, passes = builds.ids, builds.passes
 
     window = make_window(big_file)
     store = window.store
