@@ -9,12 +9,13 @@ its script hashes no longer match), and the copy is loaded in a bare
 ``QWebEngineView``. The marks are read back after the page has loaded; each step's time
 is the gap to the next mark, medians of ``--repeat`` fresh pages.
 
-What the steps are: Leaflet and our scripts loading (``before-N-<file>``); folium's
-inline script being parsed (up to its first statement) and run: the map, then one
-``geo_json_*`` statement per basemap layer in the order the page builds them
-(countries, provinces, lakes, towns, physical labels; the ``geo_json_*`` names are
-folium's), the sites' feature group, the layer control and ``CSE.start`` (up to the
-end of the document).
+What the steps are: Leaflet and our scripts loading (``load <file>``); folium's
+inline script being parsed (up to its first statement; the basemap's data are in it, as
+one JSON string) and run: the map, ``CSE.setupMap``, ``CSE.setupBasemap`` (parsing the
+basemap's JSON and making every basemap layer: the polygons' paths, the towns, the
+physical labels), the sites' feature group, the layer control, and ``CSE.start`` (up to
+the end of the document). A page built before the basemap moved to the page's own
+canvases (one folium ``geo_json_*`` layer per basemap file) is named layer by layer.
 
 Run headless::
 
@@ -39,6 +40,7 @@ LAYER_ORDER = ("countries", "provinces", "lakes", "towns", "physical labels")
 _CSP = re.compile(r'<meta http-equiv="Content-Security-Policy"[^>]*>')
 _SCRIPT_SRC = re.compile(r'<script src="([^"]*)"></script>')
 _STATEMENT = re.compile(r"\n(\s*)var (\w+) = ")
+_PAGE_CALL = re.compile(r"\n(\s*)(CSE\.\w+)\(")
 
 
 def marked_copy(page_dir: Path, target: Path) -> Path:
@@ -58,6 +60,9 @@ def marked_copy(page_dir: Path, target: Path) -> Path:
     html = _STATEMENT.sub(
         lambda m: f"\n{m.group(1)}performance.mark('run {m.group(2)}');var {m.group(2)} = ", html
     )
+    html = _PAGE_CALL.sub(
+        lambda m: f"\n{m.group(1)}performance.mark('run {m.group(2)}');{m.group(2)}(", html
+    )
     html = html.replace("</html>", "<script>performance.mark('end')</script></html>")
     index.write_text(html, encoding="utf-8")
     return index
@@ -76,7 +81,9 @@ def named(marks: list[tuple[str, float]]) -> list[tuple[str, float]]:
         elif name.startswith("run feature_group"):
             name = "run the sites group"
         elif name.startswith("run layer_control"):
-            name = "run layer control + CSE.start"
+            name = "run the layer control"
+        elif name == "run CSE.setupBasemap":
+            name = "run CSE.setupBasemap (parse the basemap, make its layers)"
         elif name == "inline script":
             name = "parse folium's inline script (data inline)"
         steps.append((name, t_next - t))

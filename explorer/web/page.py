@@ -37,7 +37,7 @@ import math
 import re
 import shutil
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -136,6 +136,13 @@ class BasemapLayer:
         the page small and keeps unvetted text out of it).
     geometry_types : tuple of str
         Geometry types accepted; other features are skipped.
+    draw : str
+        How the page draws it (``CSE.setupBasemap`` in ``basemap.js``): ``polygons``
+        (filled and outlined on the basemap canvas), ``towns`` (dots and decluttered
+        names) or ``labels`` (text at points).
+    styles : mapping
+        For ``polygons``: Leaflet path options by style name; a feature takes
+        ``focus`` when its ``focus`` property is true and ``default`` otherwise.
     """
 
     key: str
@@ -143,12 +150,20 @@ class BasemapLayer:
     filename: str
     properties: tuple[str, ...]
     geometry_types: tuple[str, ...]
+    draw: str
+    styles: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
 _POLYGONS = ("Polygon", "MultiPolygon")
 BASEMAP_LAYERS: tuple[BasemapLayer, ...] = (
     BasemapLayer(
-        "countries", "Countries", "countries.geojson", ("name", "name_zh", "iso_a3"), _POLYGONS
+        "countries",
+        "Countries",
+        "countries.geojson",
+        ("name", "name_zh", "iso_a3"),
+        _POLYGONS,
+        "polygons",
+        {"default": COUNTRY_STYLE},
     ),
     BasemapLayer(
         "provinces",
@@ -156,14 +171,25 @@ BASEMAP_LAYERS: tuple[BasemapLayer, ...] = (
         "provinces.geojson",
         ("name", "name_zh", "country", "focus", "approximate"),
         _POLYGONS,
+        "polygons",
+        {"default": PROVINCE_STYLE, "focus": FOCUS_PROVINCE_STYLE},
     ),
-    BasemapLayer("lakes", "Lakes", "lakes.geojson", ("name", "name_zh"), _POLYGONS),
+    BasemapLayer(
+        "lakes",
+        "Lakes",
+        "lakes.geojson",
+        ("name", "name_zh"),
+        _POLYGONS,
+        "polygons",
+        {"default": LAKE_STYLE},
+    ),
     BasemapLayer(
         "towns",
         "Towns",
         "towns.geojson",
         ("name", "population", "country_code", "min_zoom"),
         ("Point",),
+        "towns",
     ),
     BasemapLayer(
         "physical_labels",
@@ -171,8 +197,12 @@ BASEMAP_LAYERS: tuple[BasemapLayer, ...] = (
         "physical_labels.geojson",
         ("name", "name_zh", "kind"),
         ("Point",),
+        "labels",
     ),
 )
+
+#: The columns the page reads per point, by how the layer is drawn.
+_POINT_COLUMNS = {"towns": ("name", "population", "min_zoom"), "labels": ("name", "kind")}
 
 
 def load_basemap_layer(directory: Path, layer: BasemapLayer) -> dict[str, Any] | None:
@@ -232,6 +262,59 @@ def _finite_coordinates(coords: Any, depth: int = 0) -> bool:
     return all(_finite_coordinates(c, depth + 1) for c in coords)
 
 
+def basemap_page_data(
+    loaded: Mapping[str, dict[str, Any] | None],
+) -> list[dict[str, Any]]:
+    """What ``CSE.setupBasemap`` draws, from :func:`load_basemap_layer`'s collections.
+
+    Parameters
+    ----------
+    loaded : mapping
+        Layer key → trimmed FeatureCollection, or ``None`` for a layer that is missing.
+
+    Returns
+    -------
+    list of dict
+        One entry per layer present, in :data:`BASEMAP_LAYERS` order (the layer
+        switcher's): ``key``, ``label``, ``draw``, and for ``polygons`` its ``styles``
+        and ``features`` as ``{name, style, polygons}`` (``polygons``: ``[[exterior,
+        hole...], ...]`` of ``[lon, lat]``), for points ``columns`` (``lon``, ``lat``
+        and the properties the page reads, ``null`` where a feature lacks one).
+    """
+    out: list[dict[str, Any]] = []
+    for layer in BASEMAP_LAYERS:
+        data = loaded.get(layer.key)
+        if data is None:
+            continue
+        entry: dict[str, Any] = {"key": layer.key, "label": layer.label, "draw": layer.draw}
+        features = data["features"]
+        if layer.draw == "polygons":
+            entry["styles"] = {name: dict(style) for name, style in layer.styles.items()}
+            entry["features"] = [
+                {
+                    "name": f["properties"].get("name"),
+                    "style": "focus" if f["properties"].get("focus") is True else "default",
+                    "polygons": (
+                        [f["geometry"]["coordinates"]]
+                        if f["geometry"]["type"] == "Polygon"
+                        else f["geometry"]["coordinates"]
+                    ),
+                }
+                for f in features
+            ]
+        else:
+            names = _POINT_COLUMNS[layer.draw]
+            columns: dict[str, list[Any]] = {
+                "lon": [f["geometry"]["coordinates"][0] for f in features],
+                "lat": [f["geometry"]["coordinates"][1] for f in features],
+            }
+            for name in names:
+                columns[name] = [f["properties"].get(name) for f in features]
+            entry["columns"] = columns
+        out.append(entry)
+    return out
+
+
 def page_config() -> dict[str, Any]:
     """What the page's scripts read from ``CSE.config`` (JSON-ready).
 
@@ -284,16 +367,6 @@ def _page_call_type() -> Callable[[str, Mapping[str, Any]], MacroElement]:
 
 def _page_call(function: str, config: Mapping[str, Any]) -> MacroElement:
     return _page_call_type()(function, config)
-
-
-def _style_function(style: Mapping[str, Any]) -> Callable[[dict[str, Any]], dict[str, Any]]:
-    fixed = dict(style)
-    return lambda _feature: fixed
-
-
-def _province_style(feature: dict[str, Any]) -> dict[str, Any]:
-    focus = (feature.get("properties") or {}).get("focus") is True
-    return dict(FOCUS_PROVINCE_STYLE if focus else PROVINCE_STYLE)
 
 
 def build_map_html(
@@ -429,7 +502,6 @@ def _page_inputs(
 def _render_map_html(lat: float, lon: float, zoom: int, online_tiles: bool, directory: Path) -> str:
     """Render the page with folium (imported here: only a cache miss needs it)."""
     import folium
-    from folium.utilities import JsCode
 
     m = folium.Map(
         location=(lat, lon),
@@ -468,47 +540,10 @@ def _render_map_html(lat: float, lon: float, zoom: int, online_tiles: bool, dire
         },
     ).add_to(m)
 
-    layers: dict[str, folium.GeoJson] = {}
-    labels = {layer.key: layer.label for layer in BASEMAP_LAYERS}
-    polygon_styles: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
-        "countries": _style_function(COUNTRY_STYLE),
-        "provinces": _province_style,
-        "lakes": _style_function(LAKE_STYLE),
-    }
-    for key, style in polygon_styles.items():
-        data = loaded[key]
-        if data is None:
-            continue
-        layer = folium.GeoJson(
-            data,
-            name=labels[key],
-            style_function=style,
-            overlay=True,
-            control=True,
-            show=True,
-            interactive=False,
-            smooth_factor=1.0,
-        )
-        layer.add_to(m)
-        layers[key] = layer
-    point_builders = {
-        "towns": "CSE.basemap.townPoint",
-        "physical_labels": "CSE.basemap.physicalPoint",
-    }
-    for key, builder in point_builders.items():
-        data = loaded[key]
-        if data is None:
-            continue
-        layer = folium.GeoJson(
-            data,
-            name=labels[key],
-            overlay=True,
-            control=True,
-            show=True,
-            point_to_layer=JsCode(builder),
-        )
-        layer.add_to(m)
-        layers[key] = layer
+    # The basemap is drawn by the page's own canvases from one JSON string (parsed
+    # once; a folium GeoJson layer per file made a Leaflet layer, and an SVG path or a
+    # DOM marker, per feature: 0.25 s of script at every start and slow zoom steps).
+    _page_call("CSE.setupBasemap", {"layers": to_json(basemap_page_data(loaded))}).add_to(m)
 
     sites = folium.FeatureGroup(name="Sites", overlay=True, control=True, show=True).add_to(m)
     if online_tiles:
@@ -522,13 +557,9 @@ def _render_map_html(lat: float, lon: float, zoom: int, online_tiles: bool, dire
             max_zoom=MAX_ZOOM,
         ).add_to(m)
     layer_control = folium.LayerControl(position="topright", collapsed=True).add_to(m)
-    # A list of {key, layer}: folium would camelCase the keys of a dict.
-    basemap_refs = [{"key": key, "layer": layer} for key, layer in layers.items()]
-    # The layer switcher too, so a boundary layer loaded later can be listed in it.
-    _page_call(
-        "CSE.start",
-        {"sitesLayer": sites, "basemap": basemap_refs, "layerControl": layer_control},
-    ).add_to(m)
+    # The layer switcher too: the basemap's layers are listed first in it, and a
+    # boundary layer loaded later is added to it.
+    _page_call("CSE.start", {"sitesLayer": sites, "layerControl": layer_control}).add_to(m)
 
     html = m.get_root().render()
     return _with_content_security_policy(html)

@@ -101,14 +101,12 @@ def test_basemap_layers_and_controls_are_present(qtbot: Any, m: MapEnv) -> None:
     assert (
         js(qtbot, m, "document.querySelectorAll('.leaflet-control-scale-line').length") == 1
     )  # metric only
-    # The focus provinces are drawn heavier than the others.
-    weights = js(
-        qtbot,
-        m,
-        "Array.from(document.querySelectorAll('.leaflet-overlay-pane path'))"
-        ".map(function (p) { return Number(p.getAttribute('stroke-width')); })",
-    )
-    assert max(weights) >= 2.0
+    # The focus provinces are drawn heavier than the others, on the basemap's canvas.
+    drawn = js(qtbot, m, "CSE.basemap.polygonCanvas.lastDrawn")
+    weights = [d["weight"] for d in drawn if d["layer"] == "provinces"]
+    assert weights and max(weights) >= 2.0 and min(weights) < 1.0
+    assert {d["layer"] for d in drawn} == {"countries", "provinces", "lakes"} & keys
+    assert js(qtbot, m, "document.querySelectorAll('.leaflet-overlay-pane path').length") == 0
 
 
 #: Towns in the page whose dot and label are shown inside a box [[s, w], [n, e]] (null:

@@ -75,20 +75,55 @@ def test_attribution_and_province_note_are_in_the_page(basemap_dir: Path) -> Non
     assert PROVINCE_NOTE in html
 
 
+def page_basemap(html: str) -> list[dict[str, object]]:
+    """The layers the page's ``CSE.setupBasemap`` call is given, parsed back."""
+    at = html.index('"layers": ', html.index("CSE.setupBasemap(")) + len('"layers": ')
+    text, _ = json.JSONDecoder().raw_decode(html, at)  # a JSON string holding JSON
+    layers: list[dict[str, object]] = json.loads(text)
+    return layers
+
+
 def test_missing_basemap_is_tolerated(tmp_path: Path) -> None:
     html = build_map_html(basemap_dir=tmp_path / "nowhere")
-    assert "L.geoJson" not in html
+    assert page_basemap(html) == []
     assert PROVINCE_NOTE not in html  # no provinces, no note about them
     assert "CSE.start(" in html
 
 
 def test_each_basemap_file_becomes_a_layer(basemap_dir: Path) -> None:
-    html = build_map_html(basemap_dir=basemap_dir)
+    layers = page_basemap(build_map_html(basemap_dir=basemap_dir))
     keys = expected_basemap_keys(basemap_dir)
-    assert html.count("L.geoJson(") == len(keys)
-    labels = {layer.key: layer.label for layer in BASEMAP_LAYERS}
-    for key in keys:
-        assert json.dumps(labels[key]) in html
+    # In the layer switcher's order, each with its label and every usable feature.
+    order = [layer.key for layer in BASEMAP_LAYERS if layer.key in keys]
+    assert [entry["key"] for entry in layers] == order
+    by_key = {layer.key: layer for layer in BASEMAP_LAYERS}
+    for entry in layers:
+        spec = by_key[str(entry["key"])]
+        assert entry["label"] == spec.label and entry["draw"] == spec.draw
+        collection = load_basemap_layer(basemap_dir, spec)
+        assert collection is not None
+        if spec.draw == "polygons":
+            assert isinstance(entry["features"], list)
+            assert len(entry["features"]) == len(collection["features"])
+        else:
+            assert isinstance(entry["columns"], dict)
+            assert entry["columns"]["name"] == [
+                f["properties"].get("name") for f in collection["features"]
+            ]
+
+
+def test_focus_provinces_take_the_focus_style(basemap_dir: Path) -> None:
+    collection = load_basemap_layer(
+        basemap_dir, next(x for x in BASEMAP_LAYERS if x.key == "provinces")
+    )
+    if collection is None:
+        pytest.skip("no provinces layer in this basemap")
+    layers = {e["key"]: e for e in page_basemap(build_map_html(basemap_dir=basemap_dir))}
+    provinces = layers["provinces"]
+    styles = [f["style"] for f in provinces["features"]]
+    focus = [f["properties"].get("focus") is True for f in collection["features"]]
+    assert styles == ["focus" if x else "default" for x in focus]
+    assert provinces["styles"]["focus"]["weight"] > provinces["styles"]["default"]["weight"]
 
 
 def test_basemap_loader_trims_properties_and_skips_bad_features(tmp_path: Path) -> None:

@@ -75,7 +75,7 @@ def test_a_second_start_reads_the_page_folium_built(
 
 
 def _edit_basemap(basemap: Path, _monkeypatch: pytest.MonkeyPatch) -> str:
-    path = basemap / "countries.geojson"
+    path = basemap / "towns.geojson"  # town names are drawn, so they are in the page
     data = json.loads(path.read_text(encoding="utf-8"))
     data["features"][0]["properties"]["name"] = "Renamed-For-The-Test"
     path.write_text(json.dumps(data), encoding="utf-8")

@@ -12,11 +12,13 @@
  *                                  throws, so a misspelt name fails loudly instead of
  *                                  giving undefined. The other scripts read it when
  *                                  they start (CSE.start), never at load time.
- *   CSE.basemap.townPoint          pointToLayer for towns: dot and label from min_zoom,
- *                                  labels decluttered (bigger towns win), for towns
- *                                  near the view only; dots on one canvas
- *   CSE.pageTowns()                every town marker (tests read what each shows)
- *   CSE.basemap.physicalPoint      pointToLayer for physical labels (italic text)
+ *   CSE.setupBasemap(map, cfg)     the basemap's layers (countries, provinces, lakes,
+ *                                  towns, physical labels) from one JSON string,
+ *                                  drawn on canvases (below); CSE.basemapLayers lists
+ *                                  them for the layer switcher and the pick tool
+ *   CSE.pageTowns()                every town (tests read which show a dot or a name)
+ *   CSE.basemap.polygonCanvas      the polygons' canvas (lastDrawn: what its last
+ *                                  paint drew, for tests)
  *   CSE.textElement(tag, cls, txt) DOM element whose text is set with textContent
  *   CSE.escapeHtml(text)           text as an HTML string, for the places Leaflet
  *                                  insists on one (attribution, layer-switcher names)
@@ -26,7 +28,8 @@
  *   CSE.polygonLatLngs(polygons)   [[exterior, hole...], ...] of [lon, lat] ->
  *                                  Leaflet multipolygon latlngs
  *
- * All basemap and user text reaches the DOM through textContent, never innerHTML;
+ * Town names are drawn on a canvas (fillText: text, never markup); all other basemap
+ * and user text reaches the DOM through textContent, never innerHTML;
  * where Leaflet only takes an HTML string, the text goes through CSE.escapeHtml.
  */
 (function () {
@@ -166,72 +169,366 @@
   };
 
   /*
-   * Towns. Each town is a TownMarker: a dot once the zoom reaches its min_zoom, and a
-   * name label from then on too unless it would overlap a more important town's label
-   * (larger population wins). One declutter pass runs once the view settles (moveend:
-   * after every zoom and pan), for the towns in and around the view only: the others
-   * have neither dot nor label in the page. (Putting all 3,300 towns' dots and labels in
-   * the page made every zoom step of the map take hundreds of milliseconds.)
+   * The basemap's own layers, drawn on canvases from data Python puts in the page once
+   * (CSE.setupBasemap; one JSON string, parsed here): no Leaflet layer, SVG path or DOM
+   * element per feature. A canvas is repainted whole when the view settles (moveend,
+   * resize) and is scaled by CSS while a zoom animates, like Leaflet's own renderers;
+   * it is sized in device pixels (window.devicePixelRatio), so print snapshots, which
+   * raise the ratio, are drawn sharp.
+   *
+   * DeviceCanvas     a Leaflet renderer that paints nothing of Leaflet's: on each paint
+   *                  it calls its _draw(ctx) with the canvas in layer pixels
+   * PolygonCanvas    the shared canvas of the polygon layers (countries, provinces,
+   *                  lakes), in the overlay pane. Each feature is a Path2D made once, in
+   *                  world pixels at zoom 0 relative to its own corner, and drawn at
+   *                  any zoom by a transform (no per-vertex work in script after start)
+   * PolygonLayer     one layer of the switcher; adds itself to / removes itself from
+   *                  the shared canvas
+   * TownsLayer       towns: a dot once the zoom reaches the town's min_zoom, and its name
+   *                  unless that would overlap a more important town's name (smaller
+   *                  min_zoom first, then larger population), for towns in and around
+   *                  the view only; names in a white halo
+   * Physical labels (deserts, basins, ranges: a dozen) stay DOM markers.
    */
-  var townsOnMap = new Set();
-  var declutterScheduled = false;
-  var LABEL_CHAR_PX = 6.2;
-  var LABEL_HEIGHT_PX = 14;
-  var GRID_PX = 64;
+  var PAINT_PAD = 0.1;
+  var isFiniteNumber = CSE.isFiniteNumber;
 
-  function scheduleDeclutter() {
-    if (declutterScheduled) {
-      return;
+  var DeviceCanvas = L.Renderer.extend({
+    options: { padding: PAINT_PAD },
+
+    _initContainer: function () {
+      var canvas = (this._container = document.createElement('canvas'));
+      canvas.className = 'cse-basemap-canvas';
+      this._ctx = canvas.getContext('2d');
+      this.paints = 0;
+    },
+
+    _destroyContainer: function () {
+      L.DomUtil.remove(this._container);
+      delete this._container;
+      delete this._ctx;
+    },
+
+    /* Leaflet's renderer calls this on 'update'; this renderer holds no Leaflet paths. */
+    _updatePaths: function () {},
+
+    _update: function () {
+      if (this._map._animatingZoom && this._bounds) {
+        return;
+      }
+      L.Renderer.prototype._update.call(this);
+      var b = this._bounds;
+      var size = b.getSize();
+      var canvas = this._container;
+      var dpr = window.devicePixelRatio || 1;
+      L.DomUtil.setPosition(canvas, b.min);
+      canvas.width = Math.max(1, Math.round(size.x * dpr)); // also clears it
+      canvas.height = Math.max(1, Math.round(size.y * dpr));
+      canvas.style.width = size.x + 'px';
+      canvas.style.height = size.y + 'px';
+      this._dpr = dpr;
+      this.redraw();
+    },
+
+    redraw: function () {
+      if (!this._map || !this._bounds || !this._ctx) {
+        return;
+      }
+      var ctx = this._ctx;
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      ctx.clearRect(0, 0, this._container.width, this._container.height);
+      this._draw(ctx, this._dpr, this._bounds);
+      this.paints += 1;
     }
-    declutterScheduled = true;
-    setTimeout(function () {
-      declutterScheduled = false;
-      declutterTowns();
-    }, 0);
+  });
+
+  /* World pixels at zoom 0 (Web Mercator, 256 across) of a [lon, lat] pair. */
+  var CRS = L.CRS.EPSG3857;
+  function worldPoint(lon, lat) {
+    return CRS.latLngToPoint(L.latLng(lat, lon), 0);
   }
 
-  function declutterTowns() {
-    var towns = Array.from(townsOnMap);
-    if (!towns.length) {
-      return;
-    }
-    var map = towns[0]._owner;
-    var zoom = map.getZoom();
-    // The view and half of it again on every side, in pixels at this zoom.
-    var view = map.getPixelBounds();
-    var pad = view.getSize().multiplyBy(0.5);
-    var near = L.bounds(view.min.subtract(pad), view.max.add(pad));
-    towns.sort(function (a, b) {
-      return a._minZoom - b._minZoom || b._population - a._population;
+  /* A feature's polygons ([[exterior, hole...], ...] of [lon, lat]) as one Path2D
+   * relative to the corner of its box, with the box (world pixels at zoom 0). */
+  function polygonShape(polygons) {
+    var pts = [];
+    var minX = Infinity;
+    var minY = Infinity;
+    var maxX = -Infinity;
+    var maxY = -Infinity;
+    polygons.forEach(function (rings) {
+      rings.forEach(function (ring) {
+        var out = new Float64Array(ring.length * 2);
+        for (var i = 0; i < ring.length; i++) {
+          var q = worldPoint(ring[i][0], ring[i][1]);
+          out[2 * i] = q.x;
+          out[2 * i + 1] = q.y;
+          minX = Math.min(minX, q.x);
+          maxX = Math.max(maxX, q.x);
+          minY = Math.min(minY, q.y);
+          maxY = Math.max(maxY, q.y);
+        }
+        pts.push(out);
+      });
     });
-    var grid = new Map();
-    function cells(r) {
-      var out = [];
-      for (var gx = Math.floor(r.x1 / GRID_PX); gx <= Math.floor(r.x2 / GRID_PX); gx++) {
-        for (var gy = Math.floor(r.y1 / GRID_PX); gy <= Math.floor(r.y2 / GRID_PX); gy++) {
-          out.push(gx + ':' + gy);
+    var path = new Path2D();
+    pts.forEach(function (ring) {
+      for (var i = 0; i < ring.length; i += 2) {
+        if (i === 0) {
+          path.moveTo(ring[i] - minX, ring[i + 1] - minY);
+        } else {
+          path.lineTo(ring[i] - minX, ring[i + 1] - minY);
         }
       }
-      return out;
+      path.closePath();
+    });
+    return { path: path, x0: minX, y0: minY, x1: maxX, y1: maxY };
+  }
+
+  var PolygonCanvas = DeviceCanvas.extend({
+    initialize: function (options) {
+      DeviceCanvas.prototype.initialize.call(this, options);
+      this._shown = [];
+      this.lastDrawn = [];
+    },
+
+    show: function (layer, map) {
+      if (this._shown.indexOf(layer) < 0) {
+        this._shown.push(layer);
+        this._shown.sort(function (a, b) {
+          return a.order - b.order;
+        });
+      }
+      if (!this._map) {
+        map.addLayer(this);
+      } else {
+        this.redraw();
+      }
+    },
+
+    hide: function (layer) {
+      this._shown = this._shown.filter(function (l) {
+        return l !== layer;
+      });
+      if (this._map) {
+        this.redraw();
+      }
+    },
+
+    _draw: function (ctx, dpr, b) {
+      var map = this._map;
+      var scale = map.getZoomScale(this._zoom, 0); // world pixels at zoom 0 -> at this zoom
+      var origin = map.getPixelOrigin();
+      // The canvas' area in world pixels at zoom 0, to skip features outside it.
+      var vx0 = (origin.x + b.min.x) / scale;
+      var vy0 = (origin.y + b.min.y) / scale;
+      var vx1 = (origin.x + b.max.x) / scale;
+      var vy1 = (origin.y + b.max.y) / scale;
+      var drawn = [];
+      ctx.lineJoin = 'round';
+      ctx.lineCap = 'round';
+      this._shown.forEach(function (layer) {
+        layer.features.forEach(function (f) {
+          var s = f.shape;
+          if (s.x1 < vx0 || s.x0 > vx1 || s.y1 < vy0 || s.y0 > vy1) {
+            return;
+          }
+          var st = f.style;
+          var k = dpr * scale;
+          ctx.setTransform(k, 0, 0, k, dpr * (s.x0 * scale - origin.x - b.min.x), dpr * (s.y0 * scale - origin.y - b.min.y));
+          if (st.fillOpacity > 0) {
+            ctx.globalAlpha = st.fillOpacity;
+            ctx.fillStyle = st.fillColor;
+            ctx.fill(s.path, 'evenodd');
+          }
+          if (st.weight > 0) {
+            ctx.globalAlpha = st.opacity;
+            ctx.strokeStyle = st.color;
+            ctx.lineWidth = st.weight / scale;
+            ctx.setLineDash(st.dash.map(function (d) {
+              return d / scale;
+            }));
+            ctx.stroke(s.path);
+          }
+          drawn.push({ layer: layer.key, weight: st.weight, color: st.color });
+        });
+      });
+      ctx.globalAlpha = 1;
+      ctx.setLineDash([]);
+      this.lastDrawn = drawn;
     }
-    function overlaps(a, b) {
-      return a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2;
+  });
+
+  /* A style from Python (Leaflet path option names) with the defaults Leaflet uses. */
+  function pathStyle(style) {
+    var dash = typeof style.dashArray === 'string' ? style.dashArray.split(/[ ,]+/).map(Number) : [];
+    return {
+      color: String(style.color || '#3388ff'),
+      weight: isFiniteNumber(style.weight) ? style.weight : 3,
+      opacity: isFiniteNumber(style.opacity) ? style.opacity : 1,
+      fillColor: String(style.fillColor || style.color || '#3388ff'),
+      fillOpacity: isFiniteNumber(style.fillOpacity) ? style.fillOpacity : 0.2,
+      dash: dash.every(isFinite) ? dash : []
+    };
+  }
+
+  var PolygonLayer = L.Layer.extend({
+    initialize: function (spec, order, canvas) {
+      var styles = {};
+      Object.keys(spec.styles).forEach(function (name) {
+        styles[name] = pathStyle(spec.styles[name]);
+      });
+      this.key = spec.key;
+      this.order = order;
+      this._canvas = canvas;
+      this.features = spec.features.map(function (f) {
+        return {
+          shape: polygonShape(f.polygons),
+          style: styles[f.style] || styles['default'],
+          name: typeof f.name === 'string' ? f.name : '',
+          polygons: f.polygons
+        };
+      });
+      this._areas = null;
+    },
+    /* Each feature as an area the pick tool reads like a Leaflet polygon (getBounds,
+     * getLatLngs, feature.properties.name); made on first use. */
+    eachLayer: function (fn) {
+      if (!this._areas) {
+        this._areas = this.features.map(function (f) {
+          var latlngs = null;
+          var bounds = L.latLngBounds(
+            CRS.pointToLatLng(L.point(f.shape.x0, f.shape.y1), 0),
+            CRS.pointToLatLng(L.point(f.shape.x1, f.shape.y0), 0)
+          );
+          return {
+            feature: { properties: { name: f.name } },
+            getBounds: function () {
+              return bounds;
+            },
+            getLatLngs: function () {
+              latlngs = latlngs || CSE.polygonLatLngs(f.polygons);
+              return latlngs;
+            }
+          };
+        });
+      }
+      this._areas.forEach(fn);
+    },
+    onAdd: function (map) {
+      this._canvas.show(this, map);
+    },
+    onRemove: function () {
+      this._canvas.hide(this);
+    },
+    featureCount: function () {
+      return this.features.length;
     }
-    towns.forEach(function (town) {
-      var p = map.project(town._latlng, zoom);
-      var dot = zoom >= town._minZoom && near.contains(p);
-      var label = false;
-      if (dot && town._townName !== '') {
-        var w = town._townName.length * LABEL_CHAR_PX * (town._major ? 1.1 : 1);
-        var rect = { x1: p.x - 3, y1: p.y - LABEL_HEIGHT_PX / 2, x2: p.x + 6 + w, y2: p.y + LABEL_HEIGHT_PX / 2 };
-        var keys = cells(rect);
-        label = keys.every(function (k) {
+  });
+
+  var LABEL_HEIGHT_PX = 14;
+  var GRID_PX = 64;
+  var TOWN_FONT = '10.5px "Helvetica Neue", "Segoe UI", Arial, sans-serif';
+  var MAJOR_TOWN_FONT = '600 11.5px "Helvetica Neue", "Segoe UI", Arial, sans-serif';
+
+  var TownsLayer = DeviceCanvas.extend({
+    /* columns: {name, lon, lat, population, min_zoom}, one entry per town. */
+    initialize: function (spec, options) {
+      DeviceCanvas.prototype.initialize.call(this, options);
+      var c = spec.columns;
+      var n = c.name.length;
+      this.key = spec.key;
+      this._n = n;
+      this._names = c.name.map(function (v) {
+        return typeof v === 'string' ? v : '';
+      });
+      this._wx = new Float64Array(n);
+      this._wy = new Float64Array(n);
+      this._minZoom = new Float64Array(n);
+      this._major = new Uint8Array(n);
+      this._width = new Float64Array(n).fill(NaN); // label widths, measured on first use
+      this._dot = new Uint8Array(n);
+      this._label = new Uint8Array(n);
+      var population = new Float64Array(n);
+      for (var i = 0; i < n; i++) {
+        var q = worldPoint(c.lon[i], c.lat[i]);
+        this._wx[i] = q.x;
+        this._wy[i] = q.y;
+        var mz = Number(c.min_zoom[i]);
+        this._minZoom[i] = c.min_zoom[i] !== null && isFinite(mz) ? mz : TOWN_LABEL_DEFAULT_MIN_ZOOM;
+        var pop = Number(c.population[i]);
+        population[i] = c.population[i] !== null && isFinite(pop) ? pop : 0;
+        this._major[i] = population[i] >= 1000000 ? 1 : 0;
+      }
+      this._lat = c.lat;
+      this._lon = c.lon;
+      // The order names claim space in: smaller min_zoom first, then larger population.
+      var minZoom = this._minZoom;
+      this._rank = Array.from({ length: n }, function (_, i) {
+        return i;
+      }).sort(function (a, b) {
+        return minZoom[a] - minZoom[b] || population[b] - population[a] || a - b;
+      });
+    },
+
+    featureCount: function () {
+      return this._n;
+    },
+
+    _labelWidth: function (ctx, i) {
+      if (isNaN(this._width[i])) {
+        ctx.font = this._major[i] ? MAJOR_TOWN_FONT : TOWN_FONT;
+        this._width[i] = ctx.measureText(this._names[i]).width;
+      }
+      return this._width[i];
+    },
+
+    /* Which towns get a dot and a name at this view (this._dot, this._label). */
+    _declutter: function (ctx, origin, scale) {
+      var zoom = this._zoom;
+      var view = this._map.getPixelBounds();
+      var pad = view.getSize().multiplyBy(0.5); // the view and half of it again each side
+      var x0 = view.min.x - pad.x;
+      var y0 = view.min.y - pad.y;
+      var x1 = view.max.x + pad.x;
+      var y1 = view.max.y + pad.y;
+      var grid = new Map();
+      this._dot.fill(0);
+      this._label.fill(0);
+      for (var r = 0; r < this._n; r++) {
+        var i = this._rank[r];
+        if (zoom < this._minZoom[i]) {
+          continue;
+        }
+        var px = this._wx[i] * scale;
+        var py = this._wy[i] * scale;
+        if (px < x0 || px > x1 || py < y0 || py > y1) {
+          continue;
+        }
+        this._dot[i] = 1;
+        if (this._names[i] === '') {
+          continue;
+        }
+        var rect = {
+          x1: px - 3,
+          y1: py - LABEL_HEIGHT_PX / 2,
+          x2: px + 6 + this._labelWidth(ctx, i),
+          y2: py + LABEL_HEIGHT_PX / 2
+        };
+        var keys = [];
+        for (var gx = Math.floor(rect.x1 / GRID_PX); gx <= Math.floor(rect.x2 / GRID_PX); gx++) {
+          for (var gy = Math.floor(rect.y1 / GRID_PX); gy <= Math.floor(rect.y2 / GRID_PX); gy++) {
+            keys.push(gx + ':' + gy);
+          }
+        }
+        var free = keys.every(function (k) {
           var bucket = grid.get(k);
-          return !bucket || bucket.every(function (other) {
-            return !overlaps(rect, other);
+          return !bucket || bucket.every(function (o) {
+            return !(rect.x1 < o.x2 && o.x1 < rect.x2 && rect.y1 < o.y2 && o.y1 < rect.y2);
           });
         });
-        if (label) {
+        if (free) {
+          this._label[i] = 1;
           keys.forEach(function (k) {
             if (!grid.has(k)) {
               grid.set(k, []);
@@ -240,145 +537,117 @@
           });
         }
       }
-      town._show(dot, label);
+    },
+
+    _draw: function (ctx, dpr, b) {
+      var map = this._map;
+      var scale = map.getZoomScale(this._zoom, 0);
+      var origin = map.getPixelOrigin();
+      ctx.setTransform(dpr, 0, 0, dpr, -dpr * (origin.x + b.min.x), -dpr * (origin.y + b.min.y));
+      this._declutter(ctx, origin, scale);
+      var i;
+      // Dots (in absolute pixels at this zoom; the transform takes them to the canvas).
+      ctx.strokeStyle = '#5d5d5d';
+      ctx.fillStyle = '#ffffff';
+      ctx.lineWidth = 0.8;
+      ctx.globalAlpha = 1;
+      for (i = 0; i < this._n; i++) {
+        if (this._dot[i]) {
+          ctx.beginPath();
+          ctx.arc(this._wx[i] * scale, this._wy[i] * scale, this._major[i] ? 2.8 : 2.0, 0, 2 * Math.PI);
+          ctx.fill();
+          ctx.globalAlpha = 0.9;
+          ctx.stroke();
+          ctx.globalAlpha = 1;
+        }
+      }
+      // Names above every dot, each in a white halo.
+      ctx.textBaseline = 'middle';
+      ctx.lineJoin = 'round';
+      ctx.lineWidth = 3;
+      ctx.strokeStyle = 'rgba(255, 255, 255, 0.9)';
+      for (i = 0; i < this._n; i++) {
+        if (this._label[i]) {
+          ctx.font = this._major[i] ? MAJOR_TOWN_FONT : TOWN_FONT;
+          ctx.fillStyle = this._major[i] ? '#3a3a3a' : '#4a4a4a';
+          var x = this._wx[i] * scale + 4;
+          var y = this._wy[i] * scale - 2;
+          ctx.strokeText(this._names[i], x, y);
+          ctx.fillText(this._names[i], x, y);
+        }
+      }
+    },
+
+    /* Every town as {_latlng, name, visibleParts()} (tests: which have a dot or a name). */
+    towns: function () {
+      var self = this;
+      return this._names.map(function (name, i) {
+        return {
+          _latlng: L.latLng(self._lat[i], self._lon[i]),
+          name: name,
+          visibleParts: function () {
+            var on = !!self._map;
+            return { dot: on && self._dot[i] === 1, label: on && self._label[i] === 1 };
+          }
+        };
+      });
+    }
+  });
+
+  function physicalLabels(spec) {
+    var c = spec.columns;
+    var group = L.layerGroup();
+    c.name.forEach(function (name, i) {
+      var kind = PHYSICAL_KINDS[c.kind[i]] === true ? c.kind[i] : 'other';
+      L.marker([c.lat[i], c.lon[i]], {
+        pane: 'cse-labels',
+        interactive: false,
+        keyboard: false,
+        icon: L.divIcon({
+          className: 'cse-physical-label cse-kind-' + kind,
+          html: textElement('span', '', typeof name === 'string' ? name : ''),
+          iconSize: null
+        })
+      }).addTo(group);
     });
+    group.featureCount = function () {
+      return group.getLayers().length;
+    };
+    return group;
   }
-  basemap.declutterTowns = declutterTowns;
-  /* Every town marker of the page (for tests: which have a dot or a label now). */
+
+  /*
+   * CSE.setupBasemap(map, {layers}): layers is one JSON string from Python
+   * (explorer/web/page.py basemap_page_data): [{key, label, draw, ...}] in the layer
+   * switcher's order, draw = 'polygons' ({styles, features: [{style, polygons}]}),
+   * 'towns' or 'labels' ({columns}). Every layer is shown; CSE.basemapLayers lists them
+   * as [{key, label, layer}] for CSE.start (the layer switcher, the page state).
+   */
+  CSE.basemapLayers = [];
+  CSE.setupBasemap = function (map, config) {
+    var specs = JSON.parse(config.layers);
+    var polygons = new PolygonCanvas({ pane: 'overlayPane' });
+    CSE.basemap.polygonCanvas = polygons;
+    specs.forEach(function (spec, order) {
+      var layer = null;
+      if (spec.draw === 'polygons') {
+        layer = new PolygonLayer(spec, order, polygons);
+      } else if (spec.draw === 'towns') {
+        layer = new TownsLayer(spec, { pane: 'cse-towns' });
+        CSE.basemap.towns = layer;
+      } else if (spec.draw === 'labels') {
+        layer = physicalLabels(spec);
+      } else {
+        console.warn('cse: unknown basemap layer kind ' + String(spec.draw));
+        return;
+      }
+      layer.addTo(map);
+      CSE.basemapLayers.push({ key: String(spec.key), label: String(spec.label), layer: layer });
+    });
+  };
+
+  /* Every town (tests read which have a dot or a name now). */
   CSE.pageTowns = function () {
-    return Array.from(townsOnMap);
-  };
-
-  /* Town dots on one canvas (a thousand SVG circles made each zoom step slow), drawn at
-   * the page's real device pixel ratio so print snapshots stay sharp (Leaflet's own
-   * canvas renderer draws at 1x or 2x only). */
-  var SharpCanvas = L.Canvas.extend({
-    _update: function () {
-      if (this._map._animatingZoom && this._bounds) {
-        return;
-      }
-      L.Renderer.prototype._update.call(this);
-      var b = this._bounds;
-      var container = this._container;
-      var size = b.getSize();
-      var m = window.devicePixelRatio || 1;
-      L.DomUtil.setPosition(container, b.min);
-      container.width = Math.round(m * size.x);
-      container.height = Math.round(m * size.y);
-      container.style.width = size.x + 'px';
-      container.style.height = size.y + 'px';
-      this._ctx.setTransform(m, 0, 0, m, -b.min.x * m, -b.min.y * m);
-      this.fire('update');
-    }
-  });
-  var townCanvas = null;
-  function townRenderer() {
-    if (!townCanvas) {
-      townCanvas = new SharpCanvas({ pane: 'cse-towns', padding: 0.1 });
-    }
-    return townCanvas;
-  }
-
-  var TownMarker = L.Layer.extend({
-    initialize: function (latlng, props) {
-      this._latlng = latlng;
-      this._townName = typeof props.name === 'string' ? props.name : '';
-      var mz = Number(props.min_zoom);
-      this._minZoom = isFinite(mz) ? mz : TOWN_LABEL_DEFAULT_MIN_ZOOM;
-      var pop = Number(props.population);
-      this._population = isFinite(pop) ? pop : 0;
-      this._major = this._population >= 1000000;
-      this._dot = null;
-      this._label = null;
-      this._owner = null;
-    },
-    onAdd: function (map) {
-      this._owner = map;
-      townsOnMap.add(this);
-      if (townsOnMap.size === 1) {
-        map.on('moveend', scheduleDeclutter);
-      }
-      scheduleDeclutter();
-    },
-    onRemove: function (map) {
-      this._show(false, false);
-      townsOnMap.delete(this);
-      if (townsOnMap.size === 0) {
-        map.off('moveend', scheduleDeclutter);
-      }
-      this._owner = null;
-    },
-    _show: function (dot, label) {
-      var map = this._owner;
-      if (!map) {
-        return;
-      }
-      if (dot && !this._dot) {
-        this._dot = L.circleMarker(this._latlng, {
-          pane: 'cse-towns',
-          renderer: townRenderer(),
-          interactive: false,
-          radius: this._major ? 2.8 : 2.0,
-          color: '#5d5d5d',
-          weight: 0.8,
-          opacity: 0.9,
-          fillColor: '#ffffff',
-          fillOpacity: 1
-        });
-      }
-      if (this._dot) {
-        if (dot && !map.hasLayer(this._dot)) {
-          map.addLayer(this._dot);
-        } else if (!dot && map.hasLayer(this._dot)) {
-          map.removeLayer(this._dot);
-        }
-      }
-      if (label && !this._label) {
-        this._label = L.marker(this._latlng, {
-          pane: 'cse-labels',
-          interactive: false,
-          keyboard: false,
-          icon: L.divIcon({
-            className: 'cse-town-label' + (this._major ? ' cse-town-major' : ''),
-            html: textElement('span', '', this._townName),
-            iconSize: null
-          })
-        });
-      }
-      if (this._label) {
-        if (label && !map.hasLayer(this._label)) {
-          map.addLayer(this._label);
-        } else if (!label && map.hasLayer(this._label)) {
-          map.removeLayer(this._label);
-        }
-      }
-    },
-    /* For tests: is the dot / label on the map now? */
-    visibleParts: function () {
-      var map = this._owner;
-      return {
-        dot: !!(map && this._dot && map.hasLayer(this._dot)),
-        label: !!(map && this._label && map.hasLayer(this._label))
-      };
-    }
-  });
-
-  basemap.townPoint = function (feature, latlng) {
-    return new TownMarker(latlng, (feature && feature.properties) || {});
-  };
-
-  basemap.physicalPoint = function (feature, latlng) {
-    var props = (feature && feature.properties) || {};
-    var kind = PHYSICAL_KINDS[props.kind] === true ? props.kind : 'other';
-    return L.marker(latlng, {
-      pane: 'cse-labels',
-      interactive: false,
-      keyboard: false,
-      icon: L.divIcon({
-        className: 'cse-physical-label cse-kind-' + kind,
-        html: textElement('span', '', typeof props.name === 'string' ? props.name : ''),
-        iconSize: null
-      })
-    });
+    return basemap.towns ? basemap.towns.towns() : [];
   };
 })();

@@ -661,7 +661,7 @@
       map.createPane('cse-draw').style.zIndex = '455';
       map.getPane('cse-draw').style.pointerEvents = 'none';
       D.layer = L.layerGroup().addTo(map);
-      (config.basemap || []).forEach(function (ref) {
+      (CSE.basemapLayers || []).forEach(function (ref) {
         if (ref.key === 'provinces') {
           D.provinces = ref.layer;
         }

@@ -1204,6 +1204,28 @@
     };
   }
 
+  /* The basemap's layers (made by CSE.setupBasemap, not by folium) at the head of the
+   * layer switcher, in their own order, before the overlays folium listed (Sites...). */
+  function listBasemapFirst(control, layers) {
+    if (!control || !control.addOverlay || !layers.length) {
+      return;
+    }
+    var listed = (control._layers || []).slice();
+    listed.forEach(function (entry) {
+      control.removeLayer(entry.layer);
+    });
+    layers.forEach(function (ref) {
+      control.addOverlay(ref.layer, CSE.escapeHtml(ref.label));
+    });
+    listed.forEach(function (entry) {
+      if (entry.overlay) {
+        control.addOverlay(entry.layer, entry.name);
+      } else {
+        control.addBaseLayer(entry.layer, entry.name);
+      }
+    });
+  }
+
   /* ------------------------------------------------------------------ start */
   CSE.start = function (map, config) {
     config = config || {};
@@ -1238,9 +1260,10 @@
     container.addEventListener('mousedown', onContainerMouseDown, true);
     map.on('zoomstart movestart', hideTooltip);
     S.basemap = {};
-    (config.basemap || []).forEach(function (ref) {
+    (CSE.basemapLayers || []).forEach(function (ref) {
       S.basemap[ref.key] = ref.layer;
     });
+    listBasemapFirst(config.layerControl, CSE.basemapLayers || []);
     S.legend = new Legend();
     S.legend.addTo(map);
     map.on('click', onMapClick);
@@ -1499,7 +1522,7 @@
     var basemap = {};
     Object.keys(S.basemap).forEach(function (key) {
       var layer = S.basemap[key];
-      basemap[key] = { features: layer.getLayers().length, on_map: S.map.hasLayer(layer) };
+      basemap[key] = { features: layer.featureCount(), on_map: S.map.hasLayer(layer) };
     });
     var labels = [];
     var spans = document.querySelectorAll('.leaflet-control-layers-overlays label span span');
@@ -1508,15 +1531,11 @@
     }
     var townLabels = 0;
     var townDots = 0;
-    if (S.basemap.towns) {
-      S.basemap.towns.eachLayer(function (t) {
-        if (t.visibleParts) {
-          var v = t.visibleParts();
-          townLabels += v.label ? 1 : 0;
-          townDots += v.dot ? 1 : 0;
-        }
-      });
-    }
+    CSE.pageTowns().forEach(function (t) {
+      var v = t.visibleParts();
+      townLabels += v.label ? 1 : 0;
+      townDots += v.dot ? 1 : 0;
+    });
     var drawnSites = 0;
     var drawnGroups = 0;
     if (S.canvas) {
