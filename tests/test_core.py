@@ -223,6 +223,54 @@ def test_site_to_dict_has_flat_chips_and_nested_lists(catalogue: ChipCatalogue) 
     assert site.chips_by_model() == {"H100": 8, "Ascend 910C": 4}
 
 
+def test_site_to_dict_is_every_field_in_order() -> None:
+    """Every field of the site, in the dataclass's order, with its lines and sources as
+    plain dicts (independent answer: dataclasses.asdict, which to_dict no longer uses)."""
+    from dataclasses import asdict
+
+    line = HardwareLine(
+        "H100",
+        80,
+        10,
+        8,
+        phase="1",
+        status="installed",
+        online="2025-06",
+        chips_low=64,
+        chips_high=96,
+    )
+    site = Site(
+        "a",
+        "A",
+        1.0,
+        2.0,
+        operator="Op",
+        tenant="T",
+        province="Xinjiang",
+        prefecture="Hami",
+        status="operational",
+        hardware=(line, HardwareLine("H20", 4)),
+        power_mw=12.5,
+        confidence="high",
+        sources=(Source("R", "https://example.org", "2025"),),
+        notes="n",
+        updated_at="2025-01-01T00:00:00Z",
+        part_of="c",
+        supersedes="b",
+    )
+    expected = asdict(site)
+    defaults = ("status", "online", "chips_low", "chips_high")  # left out at their defaults
+    expected["hardware"] = [
+        expected["hardware"][0],
+        {k: v for k, v in expected["hardware"][1].items() if k not in defaults},
+    ]
+    expected["sources"] = list(expected["sources"])
+    expected["chips"] = 84
+    d = site.to_dict()
+    assert d == expected and list(d) == list(expected)
+    assert list(d["hardware"][0]) == list(asdict(line))
+
+
 # --------------------------------------------------------------------------- store
 
 

@@ -148,6 +148,13 @@ def test_geojson_layout(tmp_path: Path, cat: ChipCatalogue) -> None:
     assert props["power_mw"] is None
     # Unicode is written as text, not \u escapes (readable in any editor).
     assert "伊吾县" in path.read_text(encoding="utf-8")
+    # One feature per line, compact: a change to one site is a change to one line.
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 2 + len(doc["features"]) + 1
+    assert json.loads(lines[0].rstrip(",") + "}") == {"type": "FeatureCollection", "metadata": META}
+    assert lines[1] == '"features":[' and lines[-1] == "]}"
+    for line, feature in zip(lines[2:-1], doc["features"], strict=True):
+        assert json.loads(line.rstrip(",")) == feature
 
 
 def test_csv_layout(tmp_path: Path) -> None:

@@ -160,9 +160,11 @@ class Site:
         A hardware line's ``status``, ``online``, ``chips_low`` and ``chips_high`` are left
         out while they hold their defaults, so data without them writes as it always did.
         """
-        d = asdict(self)
+        # Field by field, not dataclasses.asdict: that deep-copies every value (all of
+        # them immutable here) and was most of the time of a 100,000-site export.
+        d = {name: getattr(self, name) for name in SITE_FIELDS}
         d["hardware"] = [line_dict(h) for h in self.hardware]
-        d["sources"] = [asdict(s) for s in self.sources]
+        d["sources"] = [{name: getattr(s, name) for name in SOURCE_FIELDS} for s in self.sources]
         d["chips"] = self.chips
         return d
 
@@ -171,6 +173,9 @@ class Site:
         changes.setdefault("updated_at", now_iso())
         return replace(self, **changes)
 
+
+#: A site's fields, in order (what :meth:`Site.to_dict` writes, before its own changes).
+SITE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Site))
 
 #: A hardware line's optional fields and the defaults :meth:`Site.to_dict` leaves out.
 _LINE_DEFAULTS: dict[str, Any] = {
@@ -183,7 +188,7 @@ _LINE_DEFAULTS: dict[str, Any] = {
 
 def line_dict(line: HardwareLine) -> dict[str, Any]:
     """A hardware line as a JSON-ready dict, without optional fields at their defaults."""
-    d = asdict(line)
+    d = {name: getattr(line, name) for name in LINE_FIELDS}
     for key, default in _LINE_DEFAULTS.items():
         if d[key] == default:
             del d[key]
