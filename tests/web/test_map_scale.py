@@ -220,6 +220,34 @@ def test_a_new_date_recounts_every_group_in_one_message(
     assert state(qtbot, m)["as_of"] == "2025-06-30"
 
 
+def test_zooming_back_reuses_the_grouping_until_the_data_change(qtbot: Any, m: MapEnv) -> None:
+    """A level seen a moment ago is not regrouped (a zoom step's last frame is the
+    slow one); after an edit it is, and its sums are the new ones."""
+    count = "(window.__groupings = 0, window.__aggregate = window.__aggregate || CSE.aggregate,"
+    count += " CSE.aggregate = function () { window.__groupings += 1;"
+    count += " return window.__aggregate.apply(this, arguments); }, true)"
+    js(qtbot, m, count)
+    try:
+        for zoom in (6, 5, 6, 5):
+            js(qtbot, m, f"CSE.map.setZoom({zoom}, {{animate: false}}) && true")
+            settle(qtbot, m)
+        assert js(qtbot, m, "window.__groupings") == 1  # zoom 6 once; 5 was grouped before
+        sid = "syn-000010"
+        old = m.store.get(sid)
+        m.session.edit_site(old, old.with_changes(hardware=(HardwareLine("H100", 7777),)))
+        try:
+            wait_rendered(qtbot, m.controller)
+            assert js(qtbot, m, "window.__groupings") == 2  # the data changed: regrouped
+            found = groups(qtbot, m, with_ids=True)
+            check_groups_against(m.session, found)
+            assert any(sid in g["ids"] for g in found)
+        finally:
+            m.session.history.undo()  # type: ignore[attr-defined]
+            wait_rendered(qtbot, m.controller)
+    finally:
+        js(qtbot, m, "(CSE.aggregate = window.__aggregate, true)")
+
+
 # ---------------------------------------------------------------------- the mouse
 def test_clicking_groups_zooms_in_until_a_site_can_be_clicked(qtbot: Any, m: MapEnv) -> None:
     target = "syn-054321"

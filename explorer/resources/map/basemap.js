@@ -222,8 +222,12 @@
       var canvas = this._container;
       var dpr = window.devicePixelRatio || 1;
       L.DomUtil.setPosition(canvas, b.min);
-      canvas.width = Math.max(1, Math.round(size.x * dpr)); // also clears it
-      canvas.height = Math.max(1, Math.round(size.y * dpr));
+      var w = Math.max(1, Math.round(size.x * dpr));
+      var h = Math.max(1, Math.round(size.y * dpr));
+      if (canvas.width !== w || canvas.height !== h) {
+        canvas.width = w; // a new backing store only when the size changes
+        canvas.height = h;
+      }
       canvas.style.width = size.x + 'px';
       canvas.style.height = size.y + 'px';
       this._dpr = dpr;
@@ -473,6 +477,46 @@
 
     featureCount: function () {
       return this._n;
+    },
+
+    /* Towns are redrawn in the frame after the view settles, not in the same one as
+     * the sites (a zoom step's last frame regroups and repaints those): until then
+     * Leaflet keeps showing the last picture, scaled. The page runs a pending redraw
+     * before it tells Python a message is on screen (flushPaint). */
+    _update: function () {
+      if (this._map._animatingZoom && this._bounds) {
+        return;
+      }
+      if (!this._bounds) {
+        DeviceCanvas.prototype._update.call(this); // the first paint: now
+        return;
+      }
+      if (this._pending) {
+        return;
+      }
+      var self = this;
+      var run = function () {
+        self._pending = null;
+        if (self._map) {
+          DeviceCanvas.prototype._update.call(self);
+        }
+      };
+      this._pending = { run: run, id: requestAnimationFrame(run) };
+    },
+
+    flushPaint: function () {
+      if (this._pending) {
+        cancelAnimationFrame(this._pending.id);
+        this._pending.run();
+      }
+    },
+
+    onRemove: function (map) {
+      if (this._pending) {
+        cancelAnimationFrame(this._pending.id);
+        this._pending = null;
+      }
+      DeviceCanvas.prototype.onRemove.call(this, map);
     },
 
     _labelWidth: function (ctx, i) {

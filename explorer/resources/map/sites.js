@@ -73,6 +73,7 @@
   var LINE_STATUSES = null; // CSE.config.sites.LINE_STATUSES
   var RADIUS = { min: 4, max: 26, base: 3, perSqrtChip: 0.075 };
   var GROUP_RADIUS = { min: 12, max: 30, ring: 4 };
+  var GROUP_CACHE = 4;
   var HIT_TOLERANCE_PX = 2;
   var DRAG_THRESHOLD_PX = 3;
   var CURSOR_INTERVAL_MS = 100;
@@ -102,6 +103,7 @@
     popup: null,
     lastCursorSent: 0,
     groups: null, // the grouping of the last paint: {key, zoom, groups, singles, of}
+    groupCache: [], // the last GROUP_CACHE groupings, newest first (S.groups among them)
     drawn: new Map(), // site id -> how it was drawn in the last paint ({x, y, style})
     links: new Map() // site id -> campus lines drawn to or from it in the last paint
   };
@@ -232,13 +234,20 @@
     var d = S.data;
     var sel = S.selected !== null ? d.row(S.selected) : -1;
     var key = d.version + '|' + zoom + '|' + sel;
-    var old = S.groups;
-    if (
-      old && old.key === key &&
-      (!old.window || (view.minX >= old.window.minX && view.maxX <= old.window.maxX &&
-        view.minY >= old.window.minY && view.maxY <= old.window.maxY))
-    ) {
-      return old;
+    function covers(old) {
+      return old.key === key &&
+        (!old.window || (view.minX >= old.window.minX && view.maxX <= old.window.maxX &&
+          view.minY >= old.window.minY && view.maxY <= old.window.maxY));
+    }
+    // The last few groupings (zooming back to a level seen a moment ago regroups
+    // nothing); any made before the data last changed are dropped.
+    S.groupCache = S.groupCache.filter(function (old) {
+      return old.version === d.version;
+    });
+    var hit = S.groupCache.filter(covers)[0];
+    if (hit) {
+      S.groups = hit;
+      return hit;
     }
     var result;
     var win = null;
@@ -264,6 +273,7 @@
     });
     S.groups = {
       key: key,
+      version: d.version,
       zoom: zoom,
       scale: scale,
       window: win,
@@ -273,6 +283,7 @@
       maxChips: maxChips,
       highlightVersion: -1
     };
+    S.groupCache = [S.groups].concat(S.groupCache).slice(0, GROUP_CACHE);
     return S.groups;
   }
 
@@ -1166,6 +1177,9 @@
       // it now, so "rendered" never reports a seq whose markers are not on the canvas.
       if (S.canvas) {
         S.canvas.flushPaint();
+      }
+      if (CSE.basemap.towns) {
+        CSE.basemap.towns.flushPaint();
       }
       if (S.connected) {
         S.bridge[TO_PYTHON.RENDERED](S.ackSeq);
