@@ -433,6 +433,7 @@
   var LABEL_HEIGHT_PX = 14;
   var GRID_PX = 64;
   var TOWN_FONT = '10.5px "Helvetica Neue", "Segoe UI", Arial, sans-serif';
+  var HALO = [[-1, -1], [0, -1], [1, -1], [-1, 0], [1, 0], [-1, 1], [0, 1], [1, 1]];
   var MAJOR_TOWN_FONT = '600 11.5px "Helvetica Neue", "Segoe UI", Arial, sans-serif';
 
   var TownsLayer = DeviceCanvas.extend({
@@ -605,19 +606,29 @@
           ctx.globalAlpha = 1;
         }
       }
-      // Names above every dot, each in a white halo.
+      // Names above every dot, each in a white halo: the name filled in white at eight
+      // one-pixel offsets, then in grey (glyphs drawn from the font cache; stroking
+      // the text made every glyph a path and was most of a zoom step's last frame).
+      // Minor towns first, then major: the font is set once per pass.
       ctx.textBaseline = 'middle';
-      ctx.lineJoin = 'round';
-      ctx.lineWidth = 3;
-      ctx.strokeStyle = 'rgba(255, 255, 255, 0.9)';
-      for (i = 0; i < this._n; i++) {
-        if (this._label[i]) {
-          ctx.font = this._major[i] ? MAJOR_TOWN_FONT : TOWN_FONT;
-          ctx.fillStyle = this._major[i] ? '#3a3a3a' : '#4a4a4a';
-          var x = this._wx[i] * scale + 4;
-          var y = this._wy[i] * scale - 2;
-          ctx.strokeText(this._names[i], x, y);
-          ctx.fillText(this._names[i], x, y);
+      for (var major = 0; major <= 1; major++) {
+        ctx.font = major ? MAJOR_TOWN_FONT : TOWN_FONT;
+        for (var pass = 0; pass < 2; pass++) {
+          ctx.fillStyle = pass === 0 ? 'rgba(255, 255, 255, 0.85)' : major ? '#3a3a3a' : '#4a4a4a';
+          for (i = 0; i < this._n; i++) {
+            if (!this._label[i] || this._major[i] !== major) {
+              continue;
+            }
+            var x = this._wx[i] * scale + 4;
+            var y = this._wy[i] * scale - 2;
+            if (pass === 0) {
+              for (var k = 0; k < HALO.length; k++) {
+                ctx.fillText(this._names[i], x + HALO[k][0], y + HALO[k][1]);
+              }
+            } else {
+              ctx.fillText(this._names[i], x, y);
+            }
+          }
         }
       }
     },

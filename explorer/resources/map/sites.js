@@ -73,7 +73,8 @@
   var LINE_STATUSES = null; // CSE.config.sites.LINE_STATUSES
   var RADIUS = { min: 4, max: 26, base: 3, perSqrtChip: 0.075 };
   var GROUP_RADIUS = { min: 12, max: 30, ring: 4 };
-  var GROUP_CACHE = 4;
+  var GROUP_CACHE = 6;
+  var PREWARM_MAX_SITES = 200000;
   var HIT_TOLERANCE_PX = 2;
   var DRAG_THRESHOLD_PX = 3;
   var CURSOR_INTERVAL_MS = 100;
@@ -104,6 +105,7 @@
     lastCursorSent: 0,
     groups: null, // the grouping of the last paint: {key, zoom, groups, singles, of}
     groupCache: [], // the last GROUP_CACHE groupings, newest first (S.groups among them)
+    prewarm: null, // the idle callback that groups the next levels (schedulePrewarm)
     drawn: new Map(), // site id -> how it was drawn in the last paint ({x, y, style})
     links: new Map() // site id -> campus lines drawn to or from it in the last paint
   };
@@ -231,6 +233,12 @@
    * window it was made for (the view and as much again on every side), so a pan
    * regroups only when it goes far. */
   function grouping(zoom, scale, view) {
+    S.groups = groupingFor(zoom, scale, view);
+    return S.groups;
+  }
+
+  /* The grouping for a view, from the last few kept (S.groupCache) or made and kept. */
+  function groupingFor(zoom, scale, view) {
     var d = S.data;
     var sel = S.selected !== null ? d.row(S.selected) : -1;
     var key = d.version + '|' + zoom + '|' + sel;
@@ -246,7 +254,6 @@
     });
     var hit = S.groupCache.filter(covers)[0];
     if (hit) {
-      S.groups = hit;
       return hit;
     }
     var result;
@@ -271,7 +278,7 @@
       }
       maxChips = Math.max(maxChips, g.chips);
     });
-    S.groups = {
+    var made = {
       key: key,
       version: d.version,
       zoom: zoom,
@@ -283,8 +290,58 @@
       maxChips: maxChips,
       highlightVersion: -1
     };
-    S.groupCache = [S.groups].concat(S.groupCache).slice(0, GROUP_CACHE);
-    return S.groups;
+    S.groupCache = [made].concat(S.groupCache).slice(0, GROUP_CACHE);
+    return made;
+  }
+
+  /* In idle time, the groupings the next frames may need are made one per idle
+   * callback: while a zoom animates, the level it is going to (Leaflet's target zoom
+   * and centre); once the map is still, the levels one step in and one step out, for
+   * the view around the centre (that window takes in any view a one-step zoom can
+   * reach, wherever the mouse is). The last frame of a zoom step then only paints.
+   * Not above PREWARM_MAX_SITES sites, where one grouping is long enough to be felt. */
+  function schedulePrewarm() {
+    if (S.prewarm !== null || !S.data || S.data.n < AGG.MIN_SITES || S.data.n > PREWARM_MAX_SITES) {
+      return;
+    }
+    var run = function () {
+      S.prewarm = null;
+      if (prewarmOne()) {
+        schedulePrewarm();
+      }
+    };
+    S.prewarm = window.requestIdleCallback ? requestIdleCallback(run, { timeout: 1000 }) : setTimeout(run, 50);
+  }
+
+  /* Makes one missing grouping; true when one was made (there may be more). */
+  function prewarmOne() {
+    var map = S.map;
+    if (!map || !S.data || !S.canvas || !S.canvas._map) {
+      return false;
+    }
+    var animating = !!map._animatingZoom;
+    var zoom = animating ? map._animateToZoom : map.getZoom();
+    var center = animating ? map._animateToCenter : map.getCenter();
+    var half = map.getSize().multiplyBy(0.5 + S.canvas.options.padding);
+    var levels = animating ? [zoom, zoom + 1, zoom - 1] : [zoom + 1, zoom - 1];
+    for (var k = 0; k < levels.length; k++) {
+      var z = levels[k];
+      if (z !== Math.round(z) || z < map.getMinZoom() || z > map.getMaxZoom() || !aggregating(z)) {
+        continue;
+      }
+      var c = map.project(center, z);
+      var newest = S.groupCache[0];
+      groupingFor(z, map.getZoomScale(z, 0), {
+        minX: c.x - half.x,
+        minY: c.y - half.y,
+        maxX: c.x + half.x,
+        maxY: c.y + half.y
+      });
+      if (S.groupCache[0] !== newest) {
+        return true; // one made: the rest in the next idle callback
+      }
+    }
+    return false;
   }
 
   function markHighlightedGroups(g) {
@@ -445,6 +502,7 @@
       S.drawn.set(id, { x: m.x, y: m.y, style: st2 });
       items.push({ kind: 'site', key: id, x: m.x, y: m.y, r: st2.r + (st2.campus ? 4 : 0) });
     });
+    schedulePrewarm();
     return items;
   }
 
@@ -1273,6 +1331,7 @@
     container.addEventListener('dblclick', onContainerDoubleClick, true);
     container.addEventListener('mousedown', onContainerMouseDown, true);
     map.on('zoomstart movestart', hideTooltip);
+    map.on('zoomanim', schedulePrewarm);
     S.basemap = {};
     (CSE.basemapLayers || []).forEach(function (ref) {
       S.basemap[ref.key] = ref.layer;
@@ -1400,6 +1459,17 @@
 
   /* The groups of the current zoom: [{index, ids, count, chips, restricted, label, lat,
    * lon, drawn, highlighted}] (ids only when withIds). */
+  /* The zoom levels whose grouping is kept for the data as they are now (tests). */
+  CSE.groupingsKept = function () {
+    return S.groupCache
+      .filter(function (g) {
+        return S.data && g.version === S.data.version;
+      })
+      .map(function (g) {
+        return g.zoom;
+      });
+  };
+
   CSE.groupsState = function (withIds) {
     var g = S.groups;
     if (!g) {
