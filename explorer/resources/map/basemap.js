@@ -194,7 +194,12 @@
   var isFiniteNumber = CSE.isFiniteNumber;
 
   var DeviceCanvas = L.Renderer.extend({
-    options: { padding: PAINT_PAD },
+    /* settleFrames: repaint that many frames after the view settles rather than in the
+     * same frame (until then Leaflet keeps showing the last picture, scaled): the last
+     * frame of a zoom step repaints the sites, the next the polygons, the one after the
+     * towns, so no one frame rasterises all three. The page runs a pending repaint
+     * before it tells Python a message is on screen (CSE.basemap.flushPaints). */
+    options: { padding: PAINT_PAD, settleFrames: 0 },
 
     _initContainer: function () {
       var canvas = (this._container = document.createElement('canvas'));
@@ -216,6 +221,50 @@
       if (this._map._animatingZoom && this._bounds) {
         return;
       }
+      if (!this._bounds || !this.options.settleFrames) {
+        this._updateNow(); // the first paint is never put off
+        return;
+      }
+      if (this._pending) {
+        return;
+      }
+      var self = this;
+      var left = this.options.settleFrames;
+      var pending = (this._pending = {
+        run: function () {
+          self._pending = null;
+          if (self._map) {
+            self._updateNow();
+          }
+        },
+        tick: function () {
+          left -= 1;
+          if (left > 0) {
+            pending.id = requestAnimationFrame(pending.tick);
+          } else {
+            pending.run();
+          }
+        }
+      });
+      pending.id = requestAnimationFrame(pending.tick);
+    },
+
+    flushPaint: function () {
+      if (this._pending) {
+        cancelAnimationFrame(this._pending.id);
+        this._pending.run();
+      }
+    },
+
+    onRemove: function (map) {
+      if (this._pending) {
+        cancelAnimationFrame(this._pending.id);
+        this._pending = null;
+      }
+      L.Renderer.prototype.onRemove.call(this, map);
+    },
+
+    _updateNow: function () {
       L.Renderer.prototype._update.call(this);
       var b = this._bounds;
       var size = b.getSize();
@@ -480,46 +529,6 @@
       return this._n;
     },
 
-    /* Towns are redrawn in the frame after the view settles, not in the same one as
-     * the sites (a zoom step's last frame regroups and repaints those): until then
-     * Leaflet keeps showing the last picture, scaled. The page runs a pending redraw
-     * before it tells Python a message is on screen (flushPaint). */
-    _update: function () {
-      if (this._map._animatingZoom && this._bounds) {
-        return;
-      }
-      if (!this._bounds) {
-        DeviceCanvas.prototype._update.call(this); // the first paint: now
-        return;
-      }
-      if (this._pending) {
-        return;
-      }
-      var self = this;
-      var run = function () {
-        self._pending = null;
-        if (self._map) {
-          DeviceCanvas.prototype._update.call(self);
-        }
-      };
-      this._pending = { run: run, id: requestAnimationFrame(run) };
-    },
-
-    flushPaint: function () {
-      if (this._pending) {
-        cancelAnimationFrame(this._pending.id);
-        this._pending.run();
-      }
-    },
-
-    onRemove: function (map) {
-      if (this._pending) {
-        cancelAnimationFrame(this._pending.id);
-        this._pending = null;
-      }
-      DeviceCanvas.prototype.onRemove.call(this, map);
-    },
-
     _labelWidth: function (ctx, i) {
       if (isNaN(this._width[i])) {
         ctx.font = this._major[i] ? MAJOR_TOWN_FONT : TOWN_FONT;
@@ -681,14 +690,14 @@
   CSE.basemapLayers = [];
   CSE.setupBasemap = function (map, config) {
     var specs = JSON.parse(config.layers);
-    var polygons = new PolygonCanvas({ pane: 'overlayPane' });
+    var polygons = new PolygonCanvas({ pane: 'overlayPane', settleFrames: 1 });
     CSE.basemap.polygonCanvas = polygons;
     specs.forEach(function (spec, order) {
       var layer = null;
       if (spec.draw === 'polygons') {
         layer = new PolygonLayer(spec, order, polygons);
       } else if (spec.draw === 'towns') {
-        layer = new TownsLayer(spec, { pane: 'cse-towns' });
+        layer = new TownsLayer(spec, { pane: 'cse-towns', settleFrames: 2 });
         CSE.basemap.towns = layer;
       } else if (spec.draw === 'labels') {
         layer = physicalLabels(spec);
@@ -698,6 +707,15 @@
       }
       layer.addTo(map);
       CSE.basemapLayers.push({ key: String(spec.key), label: String(spec.label), layer: layer });
+    });
+  };
+
+  /* Run the basemap canvases' pending repaints now (see DeviceCanvas settleFrames). */
+  basemap.flushPaints = function () {
+    [basemap.polygonCanvas, basemap.towns].forEach(function (c) {
+      if (c) {
+        c.flushPaint();
+      }
     });
   };
 

@@ -1236,9 +1236,7 @@
       if (S.canvas) {
         S.canvas.flushPaint();
       }
-      if (CSE.basemap.towns) {
-        CSE.basemap.towns.flushPaint();
-      }
+      CSE.basemap.flushPaints();
       if (S.connected) {
         S.bridge[TO_PYTHON.RENDERED](S.ackSeq);
       }
