@@ -294,6 +294,34 @@ def test_the_next_levels_are_grouped_while_the_map_is_idle(qtbot: Any, m: MapEnv
         stop_counting_groupings(qtbot, m)
 
 
+def animated_pan_paints(qtbot: Any, env: MapEnv, dx: int) -> int:
+    """How often the sites canvas painted during an animated pan of ``dx`` pixels."""
+    js(qtbot, env, HOME)
+    settle(qtbot, env)
+    before = state(qtbot, env)["paints"]
+    js(
+        qtbot,
+        env,
+        "(window.__panned = false, CSE.map.once('moveend', function () {"
+        " window.__panned = true; }),"
+        f" CSE.map.panBy([{dx}, 0], {{animate: true, duration: 0.5}}), true)",
+    )
+    qtbot.waitUntil(lambda: js(qtbot, env, "window.__panned") is True, timeout=10_000)
+    settle(qtbot, env)
+    return int(state(qtbot, env)["paints"]) - before
+
+
+def test_a_pan_repaints_only_when_the_view_leaves_the_painted_area(qtbot: Any, m: MapEnv) -> None:
+    """The canvas is painted a tenth of the view beyond it on every side: a short pan
+    shows what is there without painting until it ends; a long one paints on the way
+    (what it uncovers is drawn), not in every frame."""
+    assert animated_pan_paints(qtbot, m, 60) <= 2
+    long_pan = animated_pan_paints(qtbot, m, 900)
+    assert 2 <= long_pan <= 12
+    # The sites the long pan uncovered are drawn: the groups on screen hold their sums.
+    check_groups_against(m.session, groups(qtbot, m, with_ids=True))
+
+
 # ---------------------------------------------------------------------- the mouse
 def test_clicking_groups_zooms_in_until_a_site_can_be_clicked(qtbot: Any, m: MapEnv) -> None:
     target = "syn-054321"

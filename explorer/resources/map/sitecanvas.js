@@ -8,8 +8,9 @@
  * drawing order). Those items are indexed on a grid of screen cells, so finding what
  * is under the mouse (hit) costs a few comparisons however many sites there are.
  *
- * A paint happens when the view settles (moveend, zoomend), once per animation frame
- * while the map is panned (same zoom: only the uncovered edge was missing), and on
+ * A paint happens when the view settles (moveend, zoomend), while the map is panned
+ * in the frame where the view leaves the area last painted (the view and a tenth of it
+ * again on every side; the new paint is around the view as it is then), and on
  * requestPaint() after a data change (coalesced to one per frame). While a zoom
  * animates, the last picture is scaled by CSS like Leaflet's renderers do. The canvas
  * is sized in device pixels (window.devicePixelRatio), so print snapshots, which raise
@@ -73,7 +74,13 @@
 
     /* A pan at the same zoom: draw the newly uncovered area in the next frame. */
     _onMove: function () {
-      if (!this._map || this._map._animatingZoom || this._map.getZoom() !== this._zoom) {
+      var map = this._map;
+      if (!map || map._animatingZoom || map.getZoom() !== this._zoom || !this._bounds) {
+        return;
+      }
+      // Nothing to do while the view is still inside the area last painted.
+      var topLeft = map.containerPointToLayerPoint([0, 0]);
+      if (this._bounds.contains(L.bounds(topLeft, topLeft.add(map.getSize())))) {
         return;
       }
       this.requestPaint(true);
