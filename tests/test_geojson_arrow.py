@@ -194,6 +194,16 @@ def test_indented_compact_and_line_per_feature_files_read_alike(tmp_path: Path) 
             '"features": []',
             '"features": [\n' + ",\n".join(json.dumps(f) for f in features) + "\n]",
         ),
+        # A feature a line, but some broken over two lines between tokens (LF, CRLF).
+        "some features over two lines": json.dumps({**doc, "features": []}).replace(
+            '"features": []',
+            '"features": [\n'
+            + ",\n".join(
+                json.dumps(f).replace('"geometry"', ["\n", "\r\n", ""][i % 3] + '"geometry"')
+                for i, f in enumerate(features)
+            )
+            + "\n]",
+        ),
     }
     read = {}
     for name, text in layouts.items():
@@ -207,6 +217,7 @@ def test_indented_compact_and_line_per_feature_files_read_alike(tmp_path: Path) 
         assert _sites(fast.columns) == _sites(columns), name
         read[name] = _sites(fast.columns)
     assert read["indented"] == read["escaped"] == read["compact"] == read["line per feature"]
+    assert read["some features over two lines"] == read["compact"]
     assert read["compact"][0].notes == "  two  spaces\tand a tab, \\ a slash / 0  "
 
 
@@ -231,3 +242,21 @@ def test_the_arrow_route_imports_no_pandas(tmp_path: Path) -> None:
     )
     # Every record read, no problem, and pandas never loaded.
     assert done.stdout.split() == [str(N), "0", "False"]
+
+
+def test_building_one_site_converts_no_column_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A view shows a site built from the Arrow columns value by value: equal to the
+    general route's, and no text column becomes a list of Python strings for it."""
+    from explorer.io import arrow_values
+
+    path = _write(tmp_path / "big.geojson", [_feature(i) for i in range(N)])
+    fast, (columns, _) = _both(path)
+    general = _sites(columns)
+    whole: list[int] = []
+    real = arrow_values.to_objects
+    monkeypatch.setattr(arrow_values, "to_objects", lambda arr: whole.append(1) or real(arr))
+    for i in (0, 1, 11, 13, N - 1):
+        assert fast.columns.site(i) == general[i]
+    assert whole == []

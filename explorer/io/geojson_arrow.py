@@ -167,9 +167,13 @@ _ONE_PER_LINE = bytes.maketrans(b"\x1e\n\r", b"\n  ")
 def _objects(raws: list[msgspec.Raw], compact: bool) -> bytes:
     """The raw JSON values, one per line (Arrow's reader refuses a line that is not an
     object, and reads ``null`` as a record without attributes). ``compact``: the values
-    hold no whitespace between tokens (so no line break), and are joined as they are."""
-    if compact:
-        return b"\n".join(raws)
+    hold no whitespace between tokens (so no line break), and are joined as they are.
+    Otherwise they are joined as they are too when no line break turns out to be inside
+    one (a file written a feature per line: counting the breaks is one fast pass, the
+    byte-by-byte rewrite below took 0.1-0.2 s for 100,000 features)."""
+    joined = b"\n".join(raws)
+    if compact or (joined.count(b"\n") == len(raws) - 1 and b"\r" not in joined):
+        return joined
     return b"\x1e".join(raws).translate(_ONE_PER_LINE)
 
 

@@ -76,6 +76,16 @@ class Columns(Mapping[str, np.ndarray]):
             self._values[key] = value
         return value
 
+    def value(self, key: str, i: int) -> Any:
+        """``self[key][i]`` without converting an Arrow column whole (text: ``""``
+        where missing): building the one site a view shows reads a few values of
+        columns nothing else may ever need as Python strings."""
+        value = self._values[key]
+        if _is_arrow(value):
+            item = value[i].as_py()
+            return "" if item is None else item
+        return value[i]
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._values)
 
@@ -156,48 +166,51 @@ class SiteColumns:
 
     # ------------------------------------------------------------------ sites, when asked
     def site(self, i: int) -> Site:
-        """The site in row ``i`` (built now; nothing is cached)."""
-        t = self.text
+        """The site in row ``i`` (built now; nothing is cached). Reads one value per
+        field (:meth:`Columns.value`), converting no column whole."""
+        t = self.text.value
         a, b = int(self.line_offsets[i]), int(self.line_offsets[i + 1])
         ln = self.lines
+        line = ln.value
         hardware = tuple(
             HardwareLine(
-                ln["chip_model"][k],
+                line("chip_model", k),
                 int(ln["chips"][k]),
                 _opt(int(ln["servers"][k])),
                 _opt(int(ln["gpus_per_server"][k])),
-                ln["phase"][k],
-                ln["status"][k],
-                ln["online"][k],
+                line("phase", k),
+                line("status", k),
+                line("online", k),
                 _opt(int(ln["chips_low"][k])),
                 _opt(int(ln["chips_high"][k])),
             )
             for k in range(a, b)
         )
         c, d = int(self.source_offsets[i]), int(self.source_offsets[i + 1])
-        sr = self.sources
+        source = self.sources.value
         sources = tuple(
-            Source(sr["title"][k], sr["url"][k], sr["date"][k], sr["quote"][k]) for k in range(c, d)
+            Source(source("title", k), source("url", k), source("date", k), source("quote", k))
+            for k in range(c, d)
         )
         power = float(self.power_mw[i])
         return Site(
             id=self.ids[i],
-            name=t["name"][i],
+            name=t("name", i),
             lon=float(self.lon[i]),
             lat=float(self.lat[i]),
-            operator=t["operator"][i],
-            tenant=t["tenant"][i],
-            province=t["province"][i],
-            prefecture=t["prefecture"][i],
-            status=t["status"][i],
+            operator=t("operator", i),
+            tenant=t("tenant", i),
+            province=t("province", i),
+            prefecture=t("prefecture", i),
+            status=t("status", i),
             hardware=hardware,
             power_mw=None if power != power else power,
-            confidence=t["confidence"][i],
+            confidence=t("confidence", i),
             sources=sources,
-            notes=t["notes"][i],
-            updated_at=t["updated_at"][i],
-            part_of=t["part_of"][i],
-            supersedes=t["supersedes"][i],
+            notes=t("notes", i),
+            updated_at=t("updated_at", i),
+            part_of=t("part_of", i),
+            supersedes=t("supersedes", i),
         )
 
     # The rows a store holds unbuilt (explorer.core.keyed_store.Rows).
