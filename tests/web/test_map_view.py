@@ -315,14 +315,13 @@ def test_a_hostile_name_is_shown_as_text(qtbot: Any, m: MapEnv) -> None:
         # Hover the marker like a user so its tooltip is in the document.
         point = call_js(qtbot, m.view.evaluate, "CSE.markerPoint('x-xss')")
         QTest.mouseMove(m.view.focusProxy(), QPoint(round(point["x"]), round(point["y"])))
-        qtbot.waitUntil(
-            lambda: js(qtbot, m, "document.querySelectorAll('.cse-site-tooltip').length") > 0,
-            timeout=5000,
+        # Wait for this marker's tooltip (one left open by an earlier hover may still be
+        # showing another site until the move is handled), then read it as text.
+        tip_name = (
+            "(function () { var e = document.querySelector('.cse-site-tooltip .cse-tip-name');"
+            " return e ? e.textContent : null; })()"
         )
-        shown = js(
-            qtbot, m, "document.querySelector('.cse-site-tooltip .cse-tip-name').textContent"
-        )
-        assert shown == XSS_NAME
+        qtbot.waitUntil(lambda: js(qtbot, m, tip_name) == XSS_NAME, timeout=5000)
         assert js(qtbot, m, "document.querySelectorAll('img').length") == 0
         assert m.view.js_dialogs == []
     finally:

@@ -27,6 +27,7 @@
  *   CSE.clampLatLng(latlng)        wrapped, latitude clamped to Web Mercator's range
  *   CSE.polygonLatLngs(polygons)   [[exterior, hole...], ...] of [lon, lat] ->
  *                                  Leaflet multipolygon latlngs
+ *   CSE.placeCanvas(canvas, b)     a renderer's canvas over its bounds, in device pixels
  *
  * Town names are drawn on a canvas (fillText: text, never markup); all other basemap
  * and user text reaches the DOM through textContent, never innerHTML;
@@ -193,6 +194,24 @@
   var PAINT_PAD = 0.1;
   var isFiniteNumber = CSE.isFiniteNumber;
 
+  /* Put a renderer's canvas over its bounds (layer pixels) and size it in device pixels
+   * (window.devicePixelRatio: print snapshots raise it, so they are drawn sharp); a new
+   * backing store only when the size changes. Returns the ratio used. */
+  CSE.placeCanvas = function (canvas, bounds) {
+    var size = bounds.getSize();
+    var dpr = window.devicePixelRatio || 1;
+    L.DomUtil.setPosition(canvas, bounds.min);
+    var w = Math.max(1, Math.round(size.x * dpr));
+    var h = Math.max(1, Math.round(size.y * dpr));
+    if (canvas.width !== w || canvas.height !== h) {
+      canvas.width = w;
+      canvas.height = h;
+    }
+    canvas.style.width = size.x + 'px';
+    canvas.style.height = size.y + 'px';
+    return dpr;
+  };
+
   var DeviceCanvas = L.Renderer.extend({
     /* settleFrames: repaint that many frames after the view settles rather than in the
      * same frame (until then Leaflet keeps showing the last picture, scaled): the last
@@ -266,20 +285,7 @@
 
     _updateNow: function () {
       L.Renderer.prototype._update.call(this);
-      var b = this._bounds;
-      var size = b.getSize();
-      var canvas = this._container;
-      var dpr = window.devicePixelRatio || 1;
-      L.DomUtil.setPosition(canvas, b.min);
-      var w = Math.max(1, Math.round(size.x * dpr));
-      var h = Math.max(1, Math.round(size.y * dpr));
-      if (canvas.width !== w || canvas.height !== h) {
-        canvas.width = w; // a new backing store only when the size changes
-        canvas.height = h;
-      }
-      canvas.style.width = size.x + 'px';
-      canvas.style.height = size.y + 'px';
-      this._dpr = dpr;
+      this._dpr = CSE.placeCanvas(this._container, this._bounds);
       this.redraw();
     },
 

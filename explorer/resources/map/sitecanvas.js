@@ -134,20 +134,7 @@
         return;
       }
       L.Renderer.prototype._update.call(this);
-      var b = this._bounds;
-      var size = b.getSize();
-      var canvas = this._container;
-      var dpr = window.devicePixelRatio || 1;
-      L.DomUtil.setPosition(canvas, b.min);
-      var w = Math.max(1, Math.round(size.x * dpr));
-      var h = Math.max(1, Math.round(size.y * dpr));
-      if (canvas.width !== w || canvas.height !== h) {
-        canvas.width = w;
-        canvas.height = h;
-      }
-      canvas.style.width = size.x + 'px';
-      canvas.style.height = size.y + 'px';
-      this._dpr = dpr;
+      this._dpr = CSE.placeCanvas(this._container, this._bounds); // basemap.js
       this._paint();
     },
 
