@@ -132,8 +132,8 @@ class BasemapLayer:
     filename : str
         File in the basemap directory.
     properties : tuple of str
-        Feature properties kept in the page (everything else is dropped, which keeps
-        the page small and keeps unvetted text out of it).
+        The feature properties the page reads (everything else is dropped, which keeps
+        the page small and keeps unvetted text out of it); for points, its columns.
     geometry_types : tuple of str
         Geometry types accepted; other features are skipped.
     draw : str
@@ -160,7 +160,7 @@ BASEMAP_LAYERS: tuple[BasemapLayer, ...] = (
         "countries",
         "Countries",
         "countries.geojson",
-        ("name", "name_zh", "iso_a3"),
+        ("name",),
         _POLYGONS,
         "polygons",
         {"default": COUNTRY_STYLE},
@@ -169,7 +169,7 @@ BASEMAP_LAYERS: tuple[BasemapLayer, ...] = (
         "provinces",
         "Provinces",
         "provinces.geojson",
-        ("name", "name_zh", "country", "focus", "approximate"),
+        ("name", "focus"),
         _POLYGONS,
         "polygons",
         {"default": PROVINCE_STYLE, "focus": FOCUS_PROVINCE_STYLE},
@@ -178,7 +178,7 @@ BASEMAP_LAYERS: tuple[BasemapLayer, ...] = (
         "lakes",
         "Lakes",
         "lakes.geojson",
-        ("name", "name_zh"),
+        ("name",),
         _POLYGONS,
         "polygons",
         {"default": LAKE_STYLE},
@@ -187,7 +187,7 @@ BASEMAP_LAYERS: tuple[BasemapLayer, ...] = (
         "towns",
         "Towns",
         "towns.geojson",
-        ("name", "population", "country_code", "min_zoom"),
+        ("name", "population", "min_zoom"),
         ("Point",),
         "towns",
     ),
@@ -195,14 +195,11 @@ BASEMAP_LAYERS: tuple[BasemapLayer, ...] = (
         "physical_labels",
         "Physical labels",
         "physical_labels.geojson",
-        ("name", "name_zh", "kind"),
+        ("name", "kind"),
         ("Point",),
         "labels",
     ),
 )
-
-#: The columns the page reads per point, by how the layer is drawn.
-_POINT_COLUMNS = {"towns": ("name", "population", "min_zoom"), "labels": ("name", "kind")}
 
 
 def load_basemap_layer(directory: Path, layer: BasemapLayer) -> dict[str, Any] | None:
@@ -303,12 +300,11 @@ def basemap_page_data(
                 for f in features
             ]
         else:
-            names = _POINT_COLUMNS[layer.draw]
             columns: dict[str, list[Any]] = {
                 "lon": [f["geometry"]["coordinates"][0] for f in features],
                 "lat": [f["geometry"]["coordinates"][1] for f in features],
             }
-            for name in names:
+            for name in layer.properties:
                 columns[name] = [f["properties"].get(name) for f in features]
             entry["columns"] = columns
         out.append(entry)

@@ -544,7 +544,7 @@
     },
 
     /* Which towns get a dot and a name at this view (this._dot, this._label). */
-    _declutter: function (ctx, origin, scale) {
+    _declutter: function (ctx, scale) {
       var zoom = this._zoom;
       var view = this._map.getPixelBounds();
       var pad = view.getSize().multiplyBy(0.5); // the view and half of it again each side
@@ -604,7 +604,7 @@
       var scale = map.getZoomScale(this._zoom, 0);
       var origin = map.getPixelOrigin();
       ctx.setTransform(dpr, 0, 0, dpr, -dpr * (origin.x + b.min.x), -dpr * (origin.y + b.min.y));
-      this._declutter(ctx, origin, scale);
+      this._declutter(ctx, scale);
       var i;
       // Dots (in absolute pixels at this zoom; the transform takes them to the canvas).
       ctx.strokeStyle = '#5d5d5d';

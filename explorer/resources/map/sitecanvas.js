@@ -72,7 +72,8 @@
       }
     },
 
-    /* A pan at the same zoom: draw the newly uncovered area in the next frame. */
+    /* A pan at the same zoom: once the view leaves the area last painted, paint around
+     * it in the next frame. */
     _onMove: function () {
       var map = this._map;
       if (!map || map._animatingZoom || map.getZoom() !== this._zoom || !this._bounds) {

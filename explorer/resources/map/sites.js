@@ -1455,8 +1455,6 @@
     return out;
   };
 
-  /* The groups of the current zoom: [{index, ids, count, chips, restricted, label, lat,
-   * lon, drawn, highlighted}] (ids only when withIds). */
   /* The zoom levels whose grouping is kept for the data as they are now (tests). */
   CSE.groupingsKept = function () {
     return S.groupCache
@@ -1468,6 +1466,8 @@
       });
   };
 
+  /* The groups of the current zoom: [{index, ids, count, chips, restricted, label, lat,
+   * lon, drawn, highlighted}] (ids only when withIds). */
   CSE.groupsState = function (withIds) {
     var g = S.groups;
     if (!g) {
