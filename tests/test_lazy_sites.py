@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from explorer.core.chips import ChipCatalogue
@@ -156,3 +157,29 @@ def test_save_and_reopen_give_the_file_back(
     session.save(target)
     again = _opened(target)
     assert again.sites.sites() == sites
+
+
+def test_geoparquet_ids_stay_arrow_until_read_and_totals_list_theirs(
+    sites: list[Site], tmp_path: Path
+) -> None:
+    # `explorer totals` on a GeoParquet file: the ids stay the Arrow array they were read
+    # into; a region's total reads only its own sites' ids, and they are the right ones.
+    from explorer.geo.id_column import held_ids
+    from explorer.io.formats import read_sites
+
+    path = tmp_path / "sites.parquet"
+    write_sites(path, sites)
+    columns = read_sites(path, catalogue=CATALOGUE).columns
+    assert not isinstance(held_ids(columns), np.ndarray)
+    arrays = columns.site_arrays(CATALOGUE)
+    assert not isinstance(held_ids(arrays), np.ndarray)
+    for entry in REGIONS:
+        got = totals(arrays, entry.region, catalogue=CATALOGUE)
+        want = totals(sites, entry.region, catalogue=CATALOGUE)
+        assert got.site_ids == want.site_ids and len(got.site_ids) > 100
+        assert (got.chips, got.by_model) == (want.chips, want.by_model)
+    assert not isinstance(held_ids(arrays), np.ndarray)  # still not converted whole
+    # Read whole when asked: every id, in file order, read-only like the snapshot.
+    assert columns.ids.tolist() == [s.id for s in sites]
+    assert arrays.ids.tolist() == [s.id for s in sites]
+    assert not arrays.ids.flags.writeable

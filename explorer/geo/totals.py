@@ -35,6 +35,7 @@ import numpy as np
 from explorer.core.chips import REFERENCE_MODEL, ChipCatalogue
 from explorer.core.schema import Site
 from explorer.geo.capacity import CapacityLedger
+from explorer.geo.id_column import DeferredIds, held_ids, id_count, ids_at, install_ids
 from explorer.geo.regions import Region
 
 #: Documented ranges of the power factors (see :class:`PowerFactors`).
@@ -120,6 +121,7 @@ def _readonly(a: np.ndarray) -> np.ndarray:
     return a
 
 
+@install_ids
 @dataclass(frozen=True, eq=False)
 class SiteArrays:
     """A columnar, read-only snapshot of sites for fast region totals.
@@ -133,6 +135,8 @@ class SiteArrays:
     Attributes
     ----------
     ids : numpy.ndarray of object (str)
+        May be given as :class:`~explorer.geo.id_column.DeferredIds` (made into the
+        array on first read; a total lists its sites' ids without that).
     lon, lat : numpy.ndarray of float64
         WGS84 degrees.
     models : tuple of str
@@ -155,7 +159,7 @@ class SiteArrays:
         The date the snapshot counts up to (None: the planned build-out).
     """
 
-    ids: np.ndarray
+    ids: np.ndarray  # an IdColumn (install_ids)
     lon: np.ndarray
     lat: np.ndarray
     models: tuple[str, ...]
@@ -168,9 +172,10 @@ class SiteArrays:
     as_of: date | None = None
 
     def __post_init__(self) -> None:
-        n = self.ids.shape[0]
-        if self.ids.ndim != 1:
-            raise ValueError(f"ids must be one-dimensional, got shape {self.ids.shape}")
+        ids = held_ids(self)
+        n = id_count(ids)
+        if isinstance(ids, np.ndarray) and ids.ndim != 1:
+            raise ValueError(f"ids must be one-dimensional, got shape {ids.shape}")
         for name in ("lon", "lat", "reported_power_mw"):
             a = getattr(self, name)
             if a.shape != (n,):
@@ -201,7 +206,7 @@ class SiteArrays:
         elif self.counted.shape != (n,):
             raise ValueError(f"counted must have shape ({n},), got {self.counted.shape}")
         for a in (
-            self.ids,
+            ids if isinstance(ids, np.ndarray) else None,
             self.lon,
             self.lat,
             self.chips,
@@ -214,7 +219,7 @@ class SiteArrays:
                 _readonly(a)
 
     def __len__(self) -> int:
-        return int(self.ids.shape[0])
+        return int(self.lon.shape[0])
 
     @classmethod
     def from_sites(
@@ -349,7 +354,7 @@ class SiteIdsAt:
 
     __slots__ = ("_ids", "_rows")
 
-    def __init__(self, ids: np.ndarray, rows: np.ndarray) -> None:
+    def __init__(self, ids: np.ndarray | DeferredIds, rows: np.ndarray) -> None:
         self._ids = ids
         self._rows = rows
 
@@ -357,8 +362,9 @@ class SiteIdsAt:
         return int(self._rows.shape[0])
 
     def build(self) -> tuple[str, ...]:
-        """The ids, in snapshot order."""
-        return tuple(self._ids[self._rows].tolist())
+        """The ids, in snapshot order (only these rows read, when the snapshot's ids
+        are still deferred)."""
+        return tuple(ids_at(self._ids, self._rows))
 
 
 class _SiteIdsField:
@@ -572,7 +578,7 @@ def _totals_from_mask(
     reported = reported[~np.isnan(reported)]
     return totals_from_sums(
         name,
-        SiteIdsAt(arrays.ids, idx),
+        SiteIdsAt(held_ids(arrays), idx),
         arrays.models,
         (low, per_model, high),
         float(reported.sum()),

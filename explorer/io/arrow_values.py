@@ -321,11 +321,17 @@ def token_like(arr: pa.Array, first: str, rest: str, max_len: int) -> np.ndarray
     in_rest[list(rest.encode("ascii"))] = True
     in_first = np.zeros(256, dtype=bool)
     in_first[list(first.encode("ascii"))] = True
-    # Any byte outside the set, per value. A sentinel byte after the last one keeps
-    # every start in range (an empty value reads one stray byte, but it is not ok
-    # already); clipping the starts instead would cut the value before short.
-    outside = np.append(~in_rest[data[lo:hi]], False)
-    ok &= ~np.logical_or.reduceat(outside, offsets[:-1] - lo)
+    # Any byte outside the set, per value: reduced over each value's bytes. Only values
+    # of one byte or more are reduced (an empty one is not ok already): their starts
+    # rise strictly and lie inside the bytes, as reduceat needs.
+    outside = (~in_rest)[data[lo:hi]]
+    starts = offsets[:-1] - lo
+    filled = lengths >= 1
+    if filled.all():
+        ok &= ~np.logical_or.reduceat(outside, starts)
+    else:
+        some = np.flatnonzero(filled)
+        ok[some] &= ~np.logical_or.reduceat(outside, starts[some])
     rows = np.flatnonzero(ok)
     ok[rows] = in_first[data[offsets[:-1][rows]]]
     return ok

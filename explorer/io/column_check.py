@@ -32,6 +32,7 @@ from explorer.core.schema import (
     Site,
     parse_site,
 )
+from explorer.geo.id_column import given, ids_at
 from explorer.io import arrow_buffers as ab
 from explorer.io import arrow_values as av
 from explorer.io.distinct_text import surely_distinct
@@ -52,6 +53,7 @@ from explorer.io.site_columns import (
     LINE_TEXT,
     SITE_TEXT,
     SOURCE_TEXT,
+    ArrowIds,
     Columns,
     SiteColumns,
     concat_rows,
@@ -134,8 +136,12 @@ class _Checker:
         self.odd |= odd | bad | (~present if required else False)
         return np.where(present, vals, np.nan)
 
-    def ids(self) -> tuple[np.ndarray, pa.Array]:
-        """(stripped ids as text for every record, the same as an Arrow array)."""
+    def ids(self) -> tuple[np.ndarray | ArrowIds, pa.Array]:
+        """(stripped ids as text for every record, the same as an Arrow array).
+
+        The first is the reader's own strings when it made them, else the Arrow array
+        itself (:class:`ArrowIds`), made into strings only if something reads them all.
+        """
         arr, odd = av.as_text(self.col("id"), self.n)
         arr = av.decoded(arr)  # ids are (nearly) all distinct: no use as a dictionary
         self.odd |= odd | ~av.token_like(arr, _ID_FIRST, _ID_REST, _ID_MAX)
@@ -146,6 +152,9 @@ class _Checker:
             # million new ones converted back from Arrow.
             ids = np.empty(self.n, dtype=object)
             ids[:] = original
+        elif not odd.any():
+            filled = stripped.fill_null(ab.text_scalar("")) if stripped.null_count else stripped
+            return ArrowIds(filled), filled
         else:
             ids = av.to_objects(stripped)
         if odd.any():  # the per-record path reads str(value).strip(); so do duplicates
@@ -194,7 +203,8 @@ class _Checker:
             if c is None:  # a column the file does not have: no line gives one
                 if key == "chips":
                     odd[:] = True
-                ints[key] = np.full(m, -1, dtype=np.int64)
+                # One -1 seen m times (read-only): not 8 bytes per line of fresh memory.
+                ints[key] = np.broadcast_to(np.int64(-1), (m,))
                 continue
             vals, present, o = av.as_number(c, m)
             bad = o | av.whole(vals, present)
@@ -233,6 +243,11 @@ class _Checker:
         odd |= o
         out: dict[str, Any] = {"title": title, "url": url, "date": day, "quote": quote}
         return out, odd
+
+
+def as_array(ids: np.ndarray | ArrowIds) -> np.ndarray:
+    """Ids as the numpy object array, made from Arrow ids if they are still those."""
+    return ids if isinstance(ids, np.ndarray) else ids.objects()
 
 
 def _flat_rows(raw: RawSites, odd: np.ndarray) -> ChildRows:
@@ -304,7 +319,14 @@ def check_sites(
         ref = text[key]
         named = ~av.is_blank(ref)
         if named.any():
-            ck.odd |= named & (~av.matches(ref, _ID) | (av.to_objects(ref) == ids))
+            # A record naming itself, compared on the named rows alone (the ids of the
+            # rest stay unread).
+            rows = np.flatnonzero(named)
+            own = np.zeros(n, dtype=bool)
+            own[rows] = av.to_objects(ref.take(ab.from_ints(rows))) == np.asarray(
+                ids_at(ids, rows), dtype=object
+            )
+            ck.odd |= named & (~av.matches(ref, _ID) | own)
     lon = ck.number(None, raw.lon, -180, 180, required=True)
     lat = ck.number(None, raw.lat, -90, 90, required=True)
     power = ck.number("power_mw", None, 0, 100_000, required=False)
@@ -375,10 +397,12 @@ def check_sites(
     kept = np.zeros(n, dtype=bool)
     kept[fast_rows] = True
     step = max(1, len(slow_rows) // 20)
+    if slow_rows.size:
+        ids = as_array(ids)
     for k, i in enumerate(slow_rows.tolist()):
         if k % step == 0:
             report(progress, 0.6 + 0.35 * k / max(1, len(slow_rows)), "checking records")
-        site, found = _one_record(raw, i, catalogue, dup[i], first[i], ids)
+        site, found = _one_record(raw, i, catalogue, dup[i], first[i], as_array(ids))
         problems.extend(found)
         if site is not None:
             kept[i] = True
@@ -442,7 +466,7 @@ def _checked_children(
 
 def _fast_table(
     rows: np.ndarray,
-    ids: np.ndarray,
+    ids: np.ndarray | ArrowIds,
     lon: np.ndarray,
     lat: np.ndarray,
     text: dict[str, Any],
@@ -453,7 +477,7 @@ def _fast_table(
     src_site: np.ndarray,
 ) -> SiteColumns:
     """The records that passed every check, as columns (text stays Arrow until read)."""
-    n_all = ids.shape[0]
+    n_all = lon.shape[0]
     fast = np.zeros(n_all, dtype=bool)
     fast[rows] = True
     everyone = bool(fast.all())
@@ -473,7 +497,7 @@ def _fast_table(
     site_text = Columns({k: text[k] for k in SITE_TEXT})
     if everyone:  # the usual case: every record as it is, nothing copied
         return SiteColumns(
-            ids=ids,
+            ids=given(ids),
             lon=lon.astype(np.float64, copy=False),
             lat=lat.astype(np.float64, copy=False),
             text=site_text,
@@ -484,7 +508,7 @@ def _fast_table(
             sources=sources,
         )
     return SiteColumns(
-        ids=ids[rows],
+        ids=as_array(ids)[rows],
         lon=lon[rows].astype(np.float64),
         lat=lat[rows].astype(np.float64),
         text=site_text.take(rows),

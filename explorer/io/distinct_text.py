@@ -45,26 +45,48 @@ def surely_distinct(arr: pa.Array) -> bool:
     if longest > MAX_BYTES:
         return False
     lo, hi = int(offsets[0]), int(offsets[-1])
-    # The values' bytes with 8 zero bytes after them, so a word read at any value's start
-    # stays inside the buffer; read as (unaligned) little-endian words at every byte.
-    padded = np.zeros(hi - lo + 8, dtype=np.uint8)
-    padded[: hi - lo] = data[lo:hi]
-    words = np.ndarray((hi - lo + 1,), dtype="<u8", buffer=padded.data, strides=(1,))
-    starts = offsets[:-1] - lo
-    short = lengths < 8
+    span = hi - lo
+    # Words are read in place, as (unaligned) little-endian words at every byte of the
+    # values' bytes: no copy of a million values' bytes. Only a value under 8 bytes near
+    # the end can have a word running past the last byte; those come from a padded copy
+    # of the last 8 bytes. Every array below is made once and worked on in place: fresh
+    # memory is what costs most here (page faults, on a virtual machine above all).
+    body = max(span - 7, 0)
+    words = np.ndarray((body,), dtype="<u8", buffer=data, offset=lo, strides=(1,))
+    tail_at = max(span - 8, 0)
+    tail = np.zeros(16, dtype=np.uint8)
+    tail[: span - tail_at] = data[lo + tail_at : hi]
+    tail_words = np.ndarray((9,), dtype="<u8", buffer=tail, strides=(1,))
+    starts = offsets[:-1] - lo if lo else offsets[:-1]
+    last = lengths - 8  # where a value's last word starts (0 for a short value)
+    np.maximum(last, 0, out=last)
+    short = np.flatnonzero(lengths < 8)
+    if short.size:
+        # A value under 8 bytes: the bytes after its end belong to the next value and
+        # are masked off (little-endian: the value's bytes are the low ones).
+        keep = np.left_shift(np.uint64(1), (8 * lengths[short]).astype(np.uint64))
+        keep -= np.uint64(1)
+    pos = np.empty(n, dtype=np.int64)
+    folded = lengths.astype(np.uint64)
     with np.errstate(over="ignore"):
-        folded = lengths.astype(np.uint64) * _SEED
+        folded *= _SEED
         for k in range(max(1, (longest + 7) // 8)):
             # Word k of each value: from byte 8k, or ending at the value's end when the
             # value is shorter than 8k + 8 (overlapping word k-1: still every byte).
-            at = np.minimum(8 * k, np.maximum(lengths - 8, 0))
-            word = words[starts + at]
-            if short.any():
-                # A value under 8 bytes: the bytes after its end belong to the next value
-                # and are masked off (little-endian: the value's bytes are the low ones).
-                keep = np.left_shift(np.uint64(1), (8 * lengths[short]).astype(np.uint64))
-                word[short] &= keep - np.uint64(1)
-            folded = (folded ^ word) * _PRIME
+            np.minimum(last, 8 * k, out=pos)
+            pos += starts
+            past = np.flatnonzero(pos >= body)
+            if past.size:
+                from_tail = tail_words[pos[past] - tail_at]
+                pos[past] = 0
+            # Indexing, not np.take: take copies the byte-strided words aligned first.
+            word = words[pos] if body else np.zeros(n, dtype=np.uint64)
+            if past.size:
+                word[past] = from_tail
+            if short.size:
+                word[short] &= keep
+            folded ^= word
+            folded *= _PRIME
         folded ^= folded >> np.uint64(29)
     folded.sort()
     return not bool((folded[1:] == folded[:-1]).any())

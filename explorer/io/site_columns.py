@@ -20,6 +20,7 @@ import numpy as np
 from explorer.core.chips import ChipCatalogue
 from explorer.core.dates import NEVER, period_end_ordinal
 from explorer.core.schema import SOURCE_FIELDS, HardwareLine, Site, Source
+from explorer.geo.id_column import given, held_ids, install_ids
 
 if TYPE_CHECKING:  # the totals snapshot loads shapely and pyproj: imported when used
     from explorer.geo.capacity import CapacityLedger
@@ -123,6 +124,36 @@ class Columns(Mapping[str, np.ndarray]):
         return Columns(out)
 
 
+class ArrowIds:
+    """Ids kept as the Arrow ``string`` array they were read into (no nulls), for
+    :class:`~explorer.geo.id_column.IdColumn`: a million of them become Python strings
+    only when something reads them all."""
+
+    __slots__ = ("_arr",)
+
+    def __init__(self, arr: Any) -> None:
+        self._arr = arr
+
+    def __len__(self) -> int:
+        return len(self._arr)
+
+    @property
+    def arrow(self) -> Any:
+        """The Arrow array."""
+        return self._arr
+
+    def objects(self) -> np.ndarray:
+        from explorer.io.arrow_values import to_objects
+
+        return to_objects(self._arr)
+
+    def pick(self, rows: np.ndarray) -> list[str]:
+        from explorer.io.arrow_buffers import from_ints
+
+        return self._arr.take(from_ints(np.asarray(rows, dtype=np.int64))).to_pylist()  # type: ignore[no-any-return]
+
+
+@install_ids
 @dataclass(frozen=True, eq=False)
 class SiteColumns:
     """Valid sites as columns, in file order.
@@ -130,6 +161,8 @@ class SiteColumns:
     Attributes
     ----------
     ids : numpy.ndarray of object (str)
+        May be given as :class:`ArrowIds`, made into the array on first read (the
+        totals snapshot takes them as they are).
     lon, lat : numpy.ndarray of float64
     text : dict of str to numpy.ndarray of object (str)
         The fields of :data:`SITE_TEXT`.
@@ -145,7 +178,7 @@ class SiteColumns:
         :data:`SOURCE_TEXT`.
     """
 
-    ids: np.ndarray
+    ids: np.ndarray  # an IdColumn (install_ids)
     lon: np.ndarray
     lat: np.ndarray
     text: Columns
@@ -162,7 +195,7 @@ class SiteColumns:
                 object.__setattr__(self, name, Columns(value))
 
     def __len__(self) -> int:
-        return int(self.ids.shape[0])
+        return int(self.lon.shape[0])
 
     # ------------------------------------------------------------------ sites, when asked
     def site(self, i: int) -> Site:
@@ -193,8 +226,9 @@ class SiteColumns:
             for k in range(c, d)
         )
         power = float(self.power_mw[i])
+        ids = held_ids(self)
         return Site(
-            id=self.ids[i],
+            id=ids[i] if isinstance(ids, np.ndarray) else ids.pick(np.array([i]))[0],
             name=t("name", i),
             lon=float(self.lon[i]),
             lat=float(self.lat[i]),
@@ -445,7 +479,7 @@ class SiteColumns:
             supersedes = self.text["supersedes"]
             named = set(part_of[has_ref].tolist()) | set(supersedes[has_ref].tolist())
             named.discard("")
-            related = np.flatnonzero(has_ref | np.isin(self.ids, list(named)))
+            related = np.flatnonzero(has_ref | self._ids_in(named))
             subset = [self.site(int(i)) for i in related]
             ledger = CapacityLedger(subset, models)
             day = as_of.toordinal() if as_of is not None else None
@@ -456,19 +490,32 @@ class SiteColumns:
             for mat, rows in zip(mats, (lo_r, mid_r, hi_r), strict=True):
                 mat[related] = rows
             counted[related] = [not ledger.is_superseded(s.id) for s in subset]
+        # Views, not copies: the snapshot marks what it is given read-only, and these
+        # columns never change (a million sites: 30 ms of copying saved).
+        ids = held_ids(self)
         return SiteArrays(
-            self.ids.copy(),
-            self.lon.copy(),
-            self.lat.copy(),
+            given(ids.view() if isinstance(ids, np.ndarray) else ids),
+            self.lon.view(),
+            self.lat.view(),
             models,
             mats[1],
-            self.power_mw.copy(),
+            self.power_mw.view(),
             catalogue,
             chips_low=mats[0] if ranged else None,
             chips_high=mats[2] if ranged else None,
             counted=counted,
             as_of=as_of,
         )
+
+    def _ids_in(self, named: set[str]) -> np.ndarray:
+        """Mask of the rows whose id is one of ``named`` (Arrow ids stay unread)."""
+        ids = held_ids(self)
+        if isinstance(ids, ArrowIds):
+            from explorer.io.arrow_values import is_in
+
+            return is_in(ids.arrow, sorted(named))
+        # A set lookup per id: np.isin sorts object arrays (0.8 s at 100,000 sites).
+        return np.fromiter(map(named.__contains__, self.ids), dtype=bool, count=len(self))
 
     def related_rows(self) -> np.ndarray:
         """Rows of the sites that name a campus or a superseded record, or that one
@@ -479,9 +526,7 @@ class SiteColumns:
             return np.zeros(0, dtype=np.int64)
         named = set(part_of[has_ref].tolist()) | set(supersedes[has_ref].tolist())
         named.discard("")
-        # A set lookup per id: np.isin sorts object arrays (0.8 s at 100,000 sites).
-        is_named = np.fromiter(map(named.__contains__, self.ids), dtype=bool, count=len(self))
-        return np.flatnonzero(has_ref | is_named)
+        return np.flatnonzero(has_ref | self._ids_in(named))
 
     def ledger(
         self, models: Sequence[str], *, load: Callable[[int], Site] | None = None
@@ -630,4 +675,12 @@ def _bases(offsets: list[np.ndarray]) -> list[int]:
     return out
 
 
-__all__ = ["LINE_INTS", "LINE_TEXT", "SITE_TEXT", "SOURCE_TEXT", "SiteColumns", "concat_rows"]
+__all__ = [
+    "LINE_INTS",
+    "LINE_TEXT",
+    "SITE_TEXT",
+    "SOURCE_TEXT",
+    "ArrowIds",
+    "SiteColumns",
+    "concat_rows",
+]
