@@ -58,6 +58,10 @@ def run_gui(argv: list[str]) -> int:
     from explorer.web.view import MapView
 
     map_view = MapView()
+    # Chromium's browser side runs on this thread: while it imports the window's modules
+    # (numpy, shapely, pyarrow, the session: about 0.2 s) the page's file requests and
+    # script wait. They are imported on a helper thread while this one serves the page.
+    _import_serving_events("explorer.ui.main_window")
     from explorer.ui.main_window import MainWindow
 
     window = MainWindow(map_view=map_view)
@@ -66,3 +70,29 @@ def run_gui(argv: list[str]) -> int:
     window.show()
     open_target(window, args.file, interactive=True, background=True)
     return int(app.exec())
+
+
+def _import_serving_events(module: str) -> None:
+    """Import ``module`` on a helper thread while this thread's event loop turns; back
+    when the import is done. A failed import is left to the caller's own import, which
+    raises it again."""
+    import importlib
+    import threading
+
+    from PySide6.QtCore import QEventLoop, QMetaObject, Qt
+
+    loop = QEventLoop()
+
+    def work() -> None:
+        try:
+            importlib.import_module(module)
+        except BaseException:  # raised again by the caller's own import
+            pass
+        finally:
+            # Queued: runs on this thread once its loop is turning (never before exec).
+            QMetaObject.invokeMethod(loop, "quit", Qt.ConnectionType.QueuedConnection)
+
+    helper = threading.Thread(target=work, name="import " + module, daemon=True)
+    helper.start()
+    loop.exec()
+    helper.join()

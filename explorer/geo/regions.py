@@ -33,6 +33,7 @@ from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import orient
 
 from explorer.geo.antimeridian import MAX_EDGE_LON_SPAN, to_lon_range
+from explorer.geo.limits import MAX_NAME, MERCATOR_MAX_LAT
 from explorer.geo.polygon_mask import PolygonMask
 
 if TYPE_CHECKING:
@@ -54,12 +55,6 @@ def __getattr__(name: str) -> Any:
         return _geod()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
-
-#: Web Mercator cannot show latitudes beyond this (EPSG:3857's square world).
-MERCATOR_MAX_LAT = 85.0511287798066
-
-#: Longest region name kept in files and shown in the UI.
-MAX_NAME = 300
 
 POLYGON_KINDS: tuple[str, ...] = ("polygon", "rectangle")
 

@@ -71,6 +71,7 @@ from explorer.io.bulk import paused_gc
 from explorer.io.changelog import ChangeRecord, os_user
 from explorer.io.database.catalogue import DatabaseError, ReadOnly
 from explorer.session.change_log import LoggedCommand
+from explorer.session.modes import COLOR_MODES, DRAW_TOOLS, MODES
 from explorer.session.refusals import Refusal
 from explorer.session.write_through import WriteThrough
 
@@ -82,12 +83,6 @@ if TYPE_CHECKING:
     from explorer.io.progress import Progress
     from explorer.io.project_value import Project
 
-#: The map modes, one at a time: ``browse`` or ``place`` for sites, or a drawing tool.
-MODES: tuple[str, ...] = ("browse", "place", "polygon", "rectangle", "circle", "pick")
-#: The modes that draw or pick a region.
-DRAW_TOOLS: tuple[str, ...] = ("polygon", "rectangle", "circle", "pick")
-#: What marker colours mean.
-COLOR_MODES: tuple[str, ...] = ("export", "model")
 
 #: Longest site name quoted in an undo text before it is shortened.
 _UNDO_NAME = 40

@@ -33,7 +33,6 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from explorer.web.boundary_payload import check_boundary_data
 from explorer.web.payload import to_json
 from explorer.web.protocol import (
     COLOR_MODES,
@@ -44,9 +43,17 @@ from explorer.web.protocol import (
     ToPage,
     ToPython,
 )
-from explorer.web.region_payload import check_drawing
 
 log = logging.getLogger(__name__)
+
+
+def _check_drawing(kind: Any, payload: Any) -> Any:
+    # Imported when a shape first arrives: the checks need shapely and numpy, which the
+    # map view is made without (the page starts loading before they are imported).
+    from explorer.web.region_payload import check_drawing
+
+    return check_drawing(kind, payload)
+
 
 #: Messages held for a page that is not ready; beyond this the site messages are
 #: dropped and the page gets a full reset when it is ready (see ``resync_needed``).
@@ -367,6 +374,8 @@ class MapBridge(QObject):
             is sent.
         """
         if data is not None:
+            from explorer.web.boundary_payload import check_boundary_data
+
             check_boundary_data(data)
         return self._post(ToPage.BOUNDARY_LAYER_SET, data)
 
@@ -483,7 +492,7 @@ class MapBridge(QObject):
     def regionDrawn(self, kind: Any, payload: Any) -> None:  # noqa: N802
         """A shape was finished: ``kind`` (``"polygon"``, ``"rectangle"``, ``"circle"``)
         and ``{vertices: [[lon, lat]...]}`` or ``{center: [lon, lat], radius_m}``."""
-        shape = check_drawing(kind, payload)
+        shape = _check_drawing(kind, payload)
         if shape is None:
             self._drop(ToPython.REGION_DRAWN, kind, payload)
             return
@@ -495,7 +504,7 @@ class MapBridge(QObject):
         ``regionDrawn``, matching the region's kind)."""
         checked = self._known_region(rid)
         kind = self._region_kinds.get(checked) if checked is not None else None
-        shape = check_drawing(kind, payload) if kind in DRAW_KINDS else None
+        shape = _check_drawing(kind, payload) if kind in DRAW_KINDS else None
         if checked is None or shape is None:
             self._drop(ToPython.REGION_EDITED, rid, payload)
             return

@@ -18,9 +18,9 @@ from enum import StrEnum
 from typing import Any
 
 from explorer.core.schema import LINE_STATUSES
-from explorer.geo.regions import MAX_NAME, MERCATOR_MAX_LAT
-from explorer.session.session import COLOR_MODES
-from explorer.web.site_columns import SITE_FLAGS, SITE_STATES
+from explorer.geo.limits import MAX_NAME, MERCATOR_MAX_LAT
+from explorer.session.modes import COLOR_MODES
+from explorer.web.site_codes import SITE_FLAGS, SITE_STATES
 
 
 class ToPage(StrEnum):

@@ -70,14 +70,8 @@ from explorer.core.schema import LINE_STATUSES, Site
 from explorer.geo.capacity import CapacityLedger
 from explorer.geo.totals import SiteArrays
 from explorer.io.site_columns import SiteColumns
+from explorer.web.site_codes import SITE_FLAGS, SITE_STATES
 
-#: What a marker stands for on the date, in the page's ``state`` column.
-#: counted: it counts chips; pending: nothing online by the date, chips planned;
-#: none: no chips recorded (or all cancelled); superseded: replaced by a later record,
-#: never counted; covered: a campus whose parts record everything it holds.
-SITE_STATES: tuple[str, ...] = ("counted", "pending", "none", "superseded", "covered")
-#: Bits of the ``flags`` column.
-SITE_FLAGS: Mapping[str, int] = {"ILLUSTRATIVE": 1, "CAMPUS": 2, "PART": 4}
 #: Binary column types: numpy's little-endian codes, as the page reads them.
 DTYPES: Mapping[str, str] = {
     "f8": "<f8",

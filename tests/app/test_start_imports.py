@@ -15,9 +15,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 PROBE = r"""
 import json, sys
 from pathlib import Path
+
+import pytest
 import explorer.app  # the composition root, as `explorer` imports it
 from explorer import DEMO_SITES
 from explorer.web.engine import make_application
@@ -76,3 +80,76 @@ def test_a_start_with_the_page_cached_imports_no_folium_pandas_or_geopandas(
     # either, nor pyarrow and the pandas it brings: a small file is checked record by
     # record (explorer.io.record_check).
     assert second["demo"] == [], f"reading the demo imported {second['demo']}"
+
+
+GUI_PROBE = r"""
+import json, sys
+import explorer.app
+from explorer.web import view
+
+report = {}
+made = view.MapView.__init__
+
+def init(self, *args, **kwargs):
+    # The page starts loading here: before numpy, shapely and the session are imported.
+    report["heavy_when_view_made"] = sorted(
+        m for m in ("numpy", "shapely", "explorer.session.session") if m in sys.modules
+    )
+    made(self, *args, **kwargs)
+
+view.MapView.__init__ = init
+opened = explorer.app.open_target
+
+def open_target(window, *args, **kwargs):
+    from PySide6.QtWidgets import QApplication
+
+    def drawn():
+        report["sites"] = len(window.session.sites)
+        report["ready"] = window.map.bridge.is_page_ready
+        QApplication.instance().exit(0)
+
+    window.projectOpened.connect(lambda *_: window.map.call_when_rendered(drawn))
+    return opened(window, *args, **kwargs)
+
+explorer.app.open_target = open_target
+status = explorer.app.run_gui([])
+print(json.dumps({**report, "status": status}), flush=True)
+"""
+
+
+def test_the_window_starts_with_the_page_loading_before_the_heavy_imports(
+    tmp_path: Path,
+) -> None:
+    # `explorer` as a user starts it (run_gui, the demo): the map view is made before the
+    # window's modules are imported (they are imported on a helper thread while the
+    # event loop serves the page), and the demo's markers are then drawn.
+    env = dict(os.environ)
+    env["EXPLORER_CACHE_DIR"] = str(tmp_path / "cache")
+    env["XDG_CONFIG_HOME"] = str(tmp_path / "config")
+    out = subprocess.run(
+        [sys.executable, "-c", GUI_PROBE],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=180,
+        check=False,
+    )
+    lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
+    assert lines, f"the start probe failed ({out.returncode}):\n{out.stderr[-3000:]}"
+    report = json.loads(lines[-1])
+    assert report["heavy_when_view_made"] == []
+    assert report["ready"] is True
+    assert report["sites"] == 41 and report["status"] == 0
+
+
+def test_a_module_imported_while_serving_events_is_imported_and_a_bad_one_raises_later(
+    qapp: object,
+) -> None:
+    from explorer.app import _import_serving_events
+
+    sys.modules.pop("tests.app.start_probe_target", None)
+    _import_serving_events("tests.app.start_probe_target")
+    assert "tests.app.start_probe_target" in sys.modules
+    _import_serving_events("tests.app.no_such_module")  # back, not hung, not raised
+    with pytest.raises(ModuleNotFoundError):
+        __import__("tests.app.no_such_module")

@@ -1,0 +1,3 @@
+"""A module for tests/app/test_start_imports.py to import on a helper thread."""
+
+IMPORTED = True
