@@ -66,6 +66,7 @@ from explorer.core.chips import ChipCatalogue
 from explorer.core.errors import ValidationError
 from explorer.core.schema import Site, now_iso
 from explorer.geo.region_store import RegionEntry
+from explorer.ui.file_job import FileJob
 from explorer.web.snapshot import (
     MAX_SIDE_PX,
     MIN_SIDE_PX,
@@ -157,6 +158,14 @@ class ExportDialog(QDialog):
     as_of_provider : callable() -> date or None, optional
         The date snapshots and reports count capacity up to (the session's
         ``as_of``); None, or no provider: the planned build-out.
+    sites_later_provider : callable() -> callable() -> sequence of Site, optional
+        The sites as they are now, to be built when the returned function is called
+        on the writing thread (:meth:`KeyedStore.items_later
+        <explorer.core.keyed_store.KeyedStore.items_later>`); without it the sites
+        are built on the UI thread when the export starts.
+    site_count_provider : callable() -> int, optional
+        How many sites there are, without building them (default: the length of
+        what ``sites_provider`` gives).
 
     Signals
     -------
@@ -185,11 +194,16 @@ class ExportDialog(QDialog):
         catalogue: ChipCatalogue | None = None,
         basemap_dir: Path | None = None,
         as_of_provider: Callable[[], date | None] | None = None,
+        sites_later_provider: Callable[[], Callable[[], Sequence[Site]]] | None = None,
+        site_count_provider: Callable[[], int] | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export")
         self._as_of_provider = as_of_provider
         self._sites_provider = sites_provider
+        self._sites_later_provider = sites_later_provider
+        self._site_count_provider = site_count_provider
+        self._file_job: FileJob | None = None
         self._regions_provider = regions_provider
         self._metadata = dict(metadata)
         self._live_map = live_map
@@ -479,9 +493,8 @@ class ExportDialog(QDialog):
         )
         self.report_all.setEnabled(n_regions > 0)
 
-        sites = list(self._sites_provider())
         filtered = self._filtered_ids()
-        self.sites_all.setText(f"All sites ({len(sites)})")
+        self.sites_all.setText(f"All sites ({self._site_count():,})")
         self.sites_filtered.setEnabled(filtered is not None)
         if filtered is not None:
             self.sites_filtered.setText(f"Sites shown by the table's filter ({len(filtered)})")
@@ -580,11 +593,11 @@ class ExportDialog(QDialog):
             elif kind == "report":
                 self._start_report(path)
             elif kind == "html":
-                self._run_sync(path, self._write_html)
+                self._run_file_job(path, self._html_writer(path))
             elif kind == "sites":
-                self._run_sync(path, self._write_sites)
+                self._run_file_job(path, self._sites_writer(path))
             else:
-                self._run_sync(path, self._write_regions)
+                self._run_file_job(path, self._regions_writer(path))
         except (ExportError, ValueError, TypeError, OSError) as exc:
             self._fail(_message(exc))
 
@@ -647,69 +660,122 @@ class ExportDialog(QDialog):
         self.reject()
 
     def reject(self) -> None:
-        """Close (cancelling a running export first)."""
+        """Close (cancelling a running map export first). A file being written is
+        finished first: the dialog stays open until it is (the writers are atomic, and
+        one cut short would leave the user not knowing which file they have)."""
+        if self._file_job is not None:
+            return
         if self._busy and self._job is not None:
             self._job.cancel()
         super().reject()
 
-    # ------------------------------------------------------------------ synchronous kinds
-    def _run_sync(self, path: Path, write: Callable[[Path], None]) -> None:
+    # ------------------------------------------------------------------ file kinds
+    def _run_file_job(self, path: Path, write: Callable[[], None]) -> None:
+        """Write on a worker thread (``write`` holds everything it needs, taken here on
+        the UI thread); the window stays usable, the dialog busy until it ends."""
         self._set_busy(True)
-        self.progress_bar.setRange(0, 0)  # a short job: a busy bar while it runs
+        self.close_button.setEnabled(False)  # finished, not cut short: see reject()
+        self.progress_bar.setRange(0, 0)  # no measure of a writer's progress: a busy bar
         self._on_progress(0, "Writing…")
-        try:
-            write(path)
-        except (ExportError, ValueError, TypeError, OSError) as exc:
-            self.progress_bar.setRange(0, 100)
+        job = FileJob(write, parent=self)
+        self._file_job = job
+        job.succeeded.connect(lambda: self._file_job_ended(job, path, None))
+        job.failed.connect(lambda exc: self._file_job_ended(job, path, exc))
+        job.start()
+
+    def _file_job_ended(self, job: FileJob, path: Path, exc: BaseException | None) -> None:
+        job.wait()
+        if self._file_job is job:
+            self._file_job = None
+        self.close_button.setEnabled(True)
+        self.progress_bar.setRange(0, 100)
+        if exc is not None:
             self._fail(_message(exc))
             return
-        self.progress_bar.setRange(0, 100)
         self._on_progress(100, "Done")
         self._succeed(path)
 
-    def _write_html(self, path: Path) -> None:
+    def wait_for_file(self, timeout: float | None = None) -> bool:
+        """Block until a file being written is done (for shutdown and tests)."""
+        return self._file_job is None or self._file_job.wait(timeout)
+
+    def _site_count(self) -> int:
+        if self._site_count_provider is not None:
+            return self._site_count_provider()
+        return len(self._sites_provider())
+
+    def _sites_later(self) -> Callable[[], Sequence[Site]]:
+        if self._sites_later_provider is not None:
+            return self._sites_later_provider()
+        sites = list(self._sites_provider())
+        return lambda: sites
+
+    def _html_writer(self, path: Path) -> Callable[[], None]:
         from explorer.web.html_export import export_html
 
-        export_html(
-            path,
-            sites=list(self._sites_provider()),
-            regions=list(self._regions_provider()),
-            metadata=self._metadata,
-            title=self._title(),
-            catalogue=self._catalogue,
-            color_mode=str(self.html_color_combo.currentData()),
-            basemap_dir=self._basemap_dir,
-        )
+        sites = self._sites_later()
+        regions = list(self._regions_provider())
+        metadata = dict(self._metadata)
+        title = self._title()
+        color_mode = str(self.html_color_combo.currentData())
+        catalogue, basemap_dir = self._catalogue, self._basemap_dir
 
-    def _write_sites(self, path: Path) -> None:
+        def write() -> None:
+            export_html(
+                path,
+                sites=list(sites()),
+                regions=regions,
+                metadata=metadata,
+                title=title,
+                catalogue=catalogue,
+                color_mode=color_mode,
+                basemap_dir=basemap_dir,
+            )
+
+        return write
+
+    def _sites_writer(self, path: Path) -> Callable[[], None]:
         from explorer.io.exports import FILTER_KEY, export_sites
 
-        sites = list(self._sites_provider())
+        sites_later = self._sites_later()
         meta = dict(self._metadata)
         keep = self.keep_formulas.isChecked()
+        region = None
+        ids: set[str] | None = None
         if self.sites_filtered.isChecked():
             ids = set(self._filtered_ids() or ())
+        elif self.sites_in_region.isChecked():
+            region = self._entry(str(self.region_combo.currentData())).region
+        exported_at = now_iso()
+
+        def write() -> None:
+            sites = list(sites_later())
+            if ids is None:
+                export_sites(path, sites, region=region, metadata=meta, keep_formulas=keep)
+                return
             chosen = [s for s in sites if s.id in ids]
             meta[FILTER_KEY] = {
                 "kind": "table filter",
                 "site_count": len(chosen),
                 "unfiltered_site_count": len(sites),
-                "exported_at": now_iso(),
+                "exported_at": exported_at,
             }
             export_sites(path, chosen, metadata=meta, keep_formulas=keep)
-        elif self.sites_in_region.isChecked():
-            entry = self._entry(str(self.region_combo.currentData()))
-            export_sites(path, sites, region=entry.region, metadata=meta, keep_formulas=keep)
-        else:
-            export_sites(path, sites, metadata=meta, keep_formulas=keep)
 
-    def _write_regions(self, path: Path) -> None:
+        return write
+
+    def _regions_writer(self, path: Path) -> Callable[[], None]:
         from explorer.io.exports import export_regions
 
         entries = self._chosen_entries(self.regions_selected.isChecked())
         if not entries:
             raise ExportError("there are no regions to export")
-        export_regions(path, [e.region for e in entries])
+        regions = [e.region for e in entries]
+
+        def write() -> None:
+            export_regions(path, regions)
+
+        return write
 
     def _entry(self, rid: str) -> RegionEntry:
         for e in self._regions_provider():

@@ -21,6 +21,7 @@ typed in the status bar goes with every change until it is cleared.
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -838,6 +839,10 @@ class MainWindow(QMainWindow):
             return
         if self.load_job is not None:
             self.load_job.cancel()
+        exports = sys.modules.get("explorer.ui.export_dialog")
+        if exports is not None:  # an export file being written is finished, not cut short
+            for dialog in self.findChildren(exports.ExportDialog):
+                dialog.wait_for_file()
         self.link.stop()
         if self.session.database is not None:
             self.session.database.close()  # the server frees this client's connection
@@ -1247,6 +1252,8 @@ class MainWindow(QMainWindow):
             selected_region_ids_provider=self.region_panel.selected_ids,
             catalogue=self.catalogue,
             as_of_provider=lambda: self.session.as_of,
+            sites_later_provider=self.store.items_later,
+            site_count_provider=lambda: len(self.store),
         )
         dialog.finished_export.connect(
             lambda path: self.statusBar().showMessage(f"Exported {path}", 10000)

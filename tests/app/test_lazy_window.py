@@ -9,6 +9,7 @@ table scrolls into view), nothing else. What is built is counted by recording ev
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -75,3 +76,38 @@ def test_the_window_builds_only_the_sites_it_shows(
     assert newly <= shown_now | related
     assert N not in passes
     assert store.built_count() <= len(shown) + len(shown_now)
+
+
+def test_export_counts_without_building_and_builds_on_its_worker(
+    qtbot,  # noqa: ANN001
+    make_window,  # noqa: ANN001
+    big_file: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    # File -> Export at 100,000 sites: the dialog counts the sites without building
+    # one, and the export builds them all once, on its writing thread, not the window's.
+    import threading
+
+    from PySide6.QtCore import Qt
+
+    window = make_window(big_file)
+    passes: list[tuple[int, bool]] = []
+    iter_sites = SiteColumns.iter_sites
+
+    def counted(columns: SiteColumns) -> Any:
+        passes.append((len(columns), threading.current_thread() is threading.main_thread()))
+        return iter_sites(columns)
+
+    monkeypatch.setattr(SiteColumns, "iter_sites", counted)
+    dialog = window.make_export_dialog()
+    qtbot.addWidget(dialog)
+    assert dialog.sites_all.text() == f"All sites ({N:,})"
+    dialog.set_kind("sites")
+    dialog.set_output_path(tmp_path / "all.geojson")
+    assert passes == []
+    with qtbot.waitSignal(dialog.finished_export, timeout=120_000):
+        qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    # One pass over the rows not built yet (the rows on screen were built already).
+    assert len(passes) == 1 and passes[0][0] > N - 200 and passes[0][1] is False
+    assert (tmp_path / "all.geojson").read_text(encoding="utf-8").count("\n") > N
