@@ -54,10 +54,13 @@ def step_dates(start: date, end: date, step: str) -> list[date]:
             quarter, year = quarter - 4, year + 1
 
 
-def data_span(sites: Sequence[Site]) -> tuple[date, date] | None:
+def data_span(
+    sites: Sequence[Site], *, ledger: CapacityLedger | None = None
+) -> tuple[date, date] | None:
     """The first and last online dates of the lines that count, or None when none is
-    dated."""
-    ledger = CapacityLedger(sites, _models(sites))
+    dated (``ledger``: one over exactly these sites, when the caller has it)."""
+    if ledger is None:
+        ledger = CapacityLedger(sites, _models(sites))
     days = [d for d in ledger.dated_days() if d != NEVER]
     if not days:
         return None
@@ -75,17 +78,21 @@ def timeline(
     *,
     catalogue: ChipCatalogue,
     factors: PowerFactors = PowerFactors(),  # noqa: B008 - frozen, so sharing is safe
+    ledger: CapacityLedger | None = None,
 ) -> list[Series]:
-    """Totals of every region (or of all sites, named ``all``) at every date."""
+    """Totals of every region (or of all sites, named ``all``) at every date
+    (``ledger``: one over exactly these sites with the catalogue's models, when the
+    caller has it)."""
     sites = list(sites)
-    ledger = CapacityLedger(sites, catalogue.names)
+    if ledger is None:
+        ledger = CapacityLedger(sites, catalogue.names)
     base = SiteArrays.from_ledger(sites, ledger, catalogue)
     masks: list[tuple[str, np.ndarray | None]] = (
         [(r.name, base.in_region(r)) for r in regions] if regions else [("all", None)]
     )
     points: list[list[Totals]] = [[] for _ in masks]
     for day in dates:
-        arrays = SiteArrays.from_ledger(sites, ledger, catalogue, as_of=day)
+        arrays = base.dated(ledger, day)
         for k, (name, mask) in enumerate(masks):
             points[k].append(
                 masked_totals(arrays, mask, name, catalogue=catalogue, factors=factors)

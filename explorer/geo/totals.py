@@ -35,7 +35,7 @@ import numpy as np
 from explorer.core.chips import REFERENCE_MODEL, ChipCatalogue
 from explorer.core.schema import Site
 from explorer.geo.capacity import CapacityLedger
-from explorer.geo.id_column import DeferredIds, held_ids, id_count, ids_at, install_ids
+from explorer.geo.id_column import DeferredIds, given, held_ids, id_count, ids_at, install_ids
 from explorer.geo.regions import Region
 
 #: Documented ranges of the power factors (see :class:`PowerFactors`).
@@ -262,17 +262,17 @@ class SiteArrays:
         (same order)."""
         n = len(sites)
         ids = np.empty(n, dtype=object)
-        lon = np.empty(n, dtype=np.float64)
-        lat = np.empty(n, dtype=np.float64)
-        power = np.full(n, np.nan, dtype=np.float64)
-        counted = np.ones(n, dtype=bool)
-        for i, s in enumerate(sites):
-            ids[i] = s.id
-            lon[i] = s.lon
-            lat[i] = s.lat
-            if s.power_mw is not None:
-                power[i] = s.power_mw
-            counted[i] = not ledger.is_superseded(s.id)
+        ids[:] = [s.id for s in sites]
+        lon = np.fromiter((s.lon for s in sites), dtype=np.float64, count=n)
+        lat = np.fromiter((s.lat for s in sites), dtype=np.float64, count=n)
+        power = np.fromiter(
+            (math.nan if s.power_mw is None else s.power_mw for s in sites),
+            dtype=np.float64,
+            count=n,
+        )
+        # The superseded records once, as a set (not a ledger look-up per site).
+        superseded = ledger.superseded_ids()
+        counted = np.fromiter((s.id not in superseded for s in sites), dtype=bool, count=n)
         low, chips, high = ledger.at(as_of.toordinal() if as_of is not None else None)
         return cls(
             ids,
@@ -285,6 +285,26 @@ class SiteArrays:
             chips_low=low,
             chips_high=high,
             counted=counted,
+            as_of=as_of,
+        )
+
+    def dated(self, ledger: CapacityLedger, as_of: date | None) -> SiteArrays:
+        """These sites counted by ``ledger`` (the ledger over the same sites, in this
+        order) as of ``as_of``: ids, coordinates, power and superseded records shared
+        (read-only), the chip matrices the ledger's on that date. A series of dates
+        costs one ledger evaluation each, not a pass over the sites."""
+        low, chips, high = ledger.at(as_of.toordinal() if as_of is not None else None)
+        return SiteArrays(
+            given(held_ids(self)),
+            self.lon,
+            self.lat,
+            ledger.models,
+            chips,
+            self.reported_power_mw,
+            self.catalogue,
+            chips_low=low,
+            chips_high=high,
+            counted=self.counted,
             as_of=as_of,
         )
 

@@ -883,6 +883,8 @@ class ExportDialog(QDialog):
         except (ExportError, ValueError, TypeError, OSError) as exc:
             self._fail(_message(exc))
             return
+        if self._file_job is not None:
+            return  # written on a worker thread, which says when it is done
         self._on_progress(100, "Done")
         self._succeed(path)
 
@@ -893,18 +895,30 @@ class ExportDialog(QDialog):
     def _write_report(
         self, path: Path, result: SnapshotResult, entries: Sequence[RegionEntry]
     ) -> None:
+        """Build and write the PDF on a worker thread (at 100,000 sites its tables and
+        series take seconds); the map image is encoded here, on the UI thread."""
         from explorer.io.report import build_report
 
-        build_report(
-            path,
-            sites=list(self._sites_provider()),
-            regions=[e.region for e in entries],
-            map_png=png_bytes(result.image, result.spec.dpi),
-            title=self._title() or self._default_title("report"),
-            metadata=self._metadata,
-            catalogue=self._catalogue,
-            as_of=result.as_of,  # the map's date: map and tables count the same
-        )
+        map_png = png_bytes(result.image, result.spec.dpi)
+        sites = self._sites_later()
+        regions = [e.region for e in entries]
+        title = self._title() or self._default_title("report")
+        metadata, catalogue = dict(self._metadata), self._catalogue
+        as_of = result.as_of  # the map's date: map and tables count the same
+
+        def write() -> None:
+            build_report(
+                path,
+                sites=list(sites()),
+                regions=regions,
+                map_png=map_png,
+                title=title,
+                metadata=metadata,
+                catalogue=catalogue,
+                as_of=as_of,
+            )
+
+        self._run_file_job(path, write)
 
 
 def _message(exc: BaseException) -> str:

@@ -17,6 +17,7 @@ from typing import Any
 from explorer.core.chips import ChipCatalogue
 from explorer.core.schema import Site
 from explorer.geo.capacity import CapacityLedger
+from explorer.io.site_columns import SiteColumns
 from explorer.web import palette
 from explorer.web.protocol import AGGREGATE_MIN_SITES, COLOR_MODES
 from explorer.web.site_columns import SITE_FLAGS, SITE_STATES, column_values, reset_payload
@@ -53,7 +54,7 @@ class SiteLegend:
 
 
 def site_legend(
-    sites: Iterable[Site],
+    sites: Iterable[Site] | SiteColumns,
     catalogue: ChipCatalogue,
     color_mode: str,
     *,
@@ -66,8 +67,9 @@ def site_legend(
 
     Parameters
     ----------
-    sites : iterable of Site
-        Every site on the map, in the order the page got them.
+    sites : iterable of Site, or SiteColumns
+        Every site on the map, in the order the page got them (a table of them is
+        read as columns, building no site).
     catalogue : ChipCatalogue
         Decides which chips are restricted (on the date) and the model colours' order.
     color_mode : {"export", "model"}
@@ -87,7 +89,8 @@ def site_legend(
     """
     if color_mode not in COLOR_MODES:
         raise ValueError(f"colour mode must be one of {', '.join(COLOR_MODES)}, got {color_mode!r}")
-    data = reset_payload(list(sites), catalogue, ledger=ledger, as_of=as_of, today=today)
+    rows = sites if isinstance(sites, SiteColumns) else list(sites)
+    data = reset_payload(rows, catalogue, ledger=ledger, as_of=as_of, today=today)
     return legend_from_columns(
         data["sites"], data["models"], color_mode, highlighted=highlighted, as_of=as_of
     )

@@ -130,3 +130,35 @@ def test_closing_the_window_waits_for_a_file_being_written(
     dialog.wait_for_file = wait
     assert window.close()
     assert len(json.loads(target.read_text(encoding="utf-8"))["features"]) == len(window.store)
+
+
+def test_the_report_pdf_is_built_off_the_ui_thread(
+    qtbot: Any, make_window: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # The map is rendered first (on the UI thread, by the page); the PDF's tables and
+    # series are then built and written on a worker, held here at a gate.
+    from pypdf import PdfReader
+
+    from explorer.io import report
+
+    opened = threading.Event()
+    reached = threading.Event()
+    build = report.build_report
+
+    def held(*args: Any, **kwargs: Any) -> Any:
+        assert threading.current_thread() is not threading.main_thread()
+        reached.set()
+        assert opened.wait(60), "the test never opened the gate"
+        return build(*args, **kwargs)
+
+    monkeypatch.setattr(report, "build_report", held)
+    window = make_window()
+    target = tmp_path / "report.pdf"
+    dialog = _dialog(qtbot, window, "report", target)
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(reached.is_set, timeout=120_000)
+    assert dialog.is_busy and not dialog.close_button.isEnabled() and not target.exists()
+    with qtbot.waitSignal(dialog.finished_export, timeout=120_000):
+        opened.set()
+    text = "\n".join(page.extract_text() for page in PdfReader(target).pages)
+    assert "Bloomberg" in text  # the sources list: the whole report was written

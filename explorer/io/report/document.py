@@ -230,7 +230,9 @@ def build_report(
     rules_day = as_of if as_of is not None else (today or date.today())
 
     # ---- figures: one snapshot, the same functions `explorer totals` uses
-    arrays = SiteArrays.from_sites(sites, cat, as_of=as_of)
+    site_list = list(sites)
+    ledger = CapacityLedger(site_list, cat.names)  # one, for the figures and the series
+    arrays = SiteArrays.from_ledger(site_list, ledger, cat, as_of=as_of)
     by_id = {s.id: s for s in sites}
     sections: list[Section] = []
     kw: dict[str, Any] = {"catalogue": cat, "factors": factors, "today": rules_day}
@@ -245,7 +247,7 @@ def build_report(
     report_sites = [by_id[k] for k in union.site_ids]
     dating = Dating(as_of, rules_day)
     if timeline_charts:
-        sections, dating = _with_series(sections, sites, regions, cat, factors, dating)
+        sections, dating = _with_series(sections, sites, regions, cat, factors, dating, ledger)
     index = SourceIndex()
     counted = _counted_chips(arrays)
     models = [
@@ -315,20 +317,26 @@ def _with_series(
     cat: ChipCatalogue,
     factors: PowerFactors,
     dating: Dating,
+    ledger: CapacityLedger,
 ) -> tuple[list[Section], Dating]:
     """The sections with their capacity-over-time series (one evaluation for all of
     them) and their undated chips, and the dating with the charts' step; unchanged when
     no line is dated."""
-    found = chart_dates(sites, dating.as_of, dating.rules_day)
+    # The report's one ledger (over exactly these sites, the catalogue's models) for the
+    # span, the series and the undated chips: each was a pass over every site, seconds
+    # at 100,000.
+    found = chart_dates(sites, dating.as_of, dating.rules_day, ledger=ledger)
     if found is None:
         return sections, dating
     dates, step = found
-    series = timeline(sites, list(regions) or None, dates, catalogue=cat, factors=factors)
+    series = timeline(
+        sites, list(regions) or None, dates, catalogue=cat, factors=factors, ledger=ledger
+    )
     # Chips that count in the planned build-out but at no date (no online date), per site.
-    ledger = CapacityLedger(list(sites), cat.names)
     planned = ledger.at(None)[1].sum(axis=1)
     ever = ledger.at(date.max.toordinal())[1].sum(axis=1)
-    superseded = np.array([ledger.is_superseded(s.id) for s in sites], dtype=bool)
+    gone = ledger.superseded_ids()
+    superseded = np.fromiter((s.id in gone for s in sites), dtype=bool, count=len(sites))
     undated = dict(
         zip((s.id for s in sites), np.where(superseded, 0, planned - ever).tolist(), strict=True)
     )

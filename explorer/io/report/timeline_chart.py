@@ -25,6 +25,7 @@ from reportlab.lib.colors import Color
 
 from explorer.core.chips import ChipCatalogue
 from explorer.core.schema import Site
+from explorer.geo.capacity import CapacityLedger
 from explorer.geo.timeline import Series, data_span, step_dates
 from explorer.io.report.fonts import ReportFonts
 from explorer.io.report.formatting import fmt_int
@@ -61,7 +62,11 @@ _MARK_INK = colors.HexColor("#b03a2e")
 
 
 def chart_dates(
-    sites: Sequence[Site], as_of: date | None, marker: date | None
+    sites: Sequence[Site],
+    as_of: date | None,
+    marker: date | None,
+    *,
+    ledger: CapacityLedger | None = None,
 ) -> tuple[list[date], str] | None:
     """The chart's dates and step: quarter (or, for a long span, year) ends from the
     first online date to the last, widened to include ``as_of``; None when no counted
@@ -71,7 +76,7 @@ def chart_dates(
     inside the data's years, so an undated report made years later does not stretch
     the axis.
     """
-    span = data_span(sites)
+    span = data_span(sites, ledger=ledger)
     if span is None:
         return None
     start, end = span

@@ -36,6 +36,7 @@ from explorer.core.schema import Site
 from explorer.geo.region_store import RegionEntry
 from explorer.geo.regions import Region
 from explorer.geo.totals import SiteArrays, Totals, masked_totals
+from explorer.io.site_columns import SiteColumns
 from explorer.session.session import Session
 from explorer.web.html_export import data_extent, region_entries
 from explorer.web.legend import LegendRow, site_legend
@@ -265,9 +266,18 @@ class SnapshotJob(QObject):
         self.result: SnapshotResult | None = None
         self.error: str | None = None
         self._furniture = Furniture(spec)
+        # The map's own session reads the sites as a table: its ledger, totals and page
+        # payload are made from columns (100,000 sites: seconds less than from sites).
+        self._table = _as_table(self._sites, catalogue)
         # What the legend says is known before rendering: the palette's rows for these
         # sites on the map's date, as the page's own legend shows them.
-        self._legend = site_legend(self._sites, catalogue, color_mode, as_of=as_of, today=today)
+        self._legend = site_legend(
+            self._table if self._table is not None else self._sites,
+            catalogue,
+            color_mode,
+            as_of=as_of,
+            today=today,
+        )
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._on_timeout)
@@ -303,7 +313,7 @@ class SnapshotJob(QObject):
         view.page().renderProcessTerminated.connect(self._on_renderer_died)
         # The offscreen map is a view over a session of its own holding what is drawn.
         session = Session(self._catalogue, admin_areas=None)
-        session.sites.reset(self._sites, self._metadata)
+        session.sites.reset(self._table if self._table is not None else self._sites, self._metadata)
         session.set_color_mode(self._color_mode)
         # The date is the session's: a map that follows it shows what is counted then.
         session.set_as_of(self.as_of)
@@ -655,6 +665,16 @@ def _size_samples(drawn: Sequence[tuple[int, float]]) -> list[tuple[int, float]]
         if all(abs(middle[1] - p[1]) > 0.2 * pairs[-1][1] for p in picks):
             picks.insert(1, middle)
     return picks
+
+
+def _as_table(sites: Sequence[Site], catalogue: ChipCatalogue) -> SiteColumns | None:
+    """``sites`` as a table, when every chip model they name is the catalogue's (a
+    hand-made catalogue lacking one keeps the sites, whose ledger adds the model)."""
+    table = SiteColumns.from_sites(sites)
+    known = set(catalogue.names)
+    if all(m in known for m in set(table.lines["chip_model"].tolist())):
+        return table
+    return None
 
 
 def render_snapshot(
