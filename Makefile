@@ -37,6 +37,7 @@ bench: install
 	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/region_update.py
 	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/edit_latency.py
 	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/export.py
+	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/export_scale.py
 	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/load.py
 	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/map_scale.py
 	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/page_scripts.py

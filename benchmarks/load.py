@@ -80,10 +80,26 @@ def polygon_ring() -> list[list[float]]:
 
 
 def make_data(folder: Path, n: int) -> dict[str, Path]:
-    """Seeded synthetic sites in the three formats (written once, then reused)."""
+    """Seeded synthetic sites in the three formats (written once, then reused).
+
+    Written by a child process: the peak memory of a process the kernel reports
+    (``wait4``) includes that of the process it was started from (Linux keeps the
+    high-water mark across ``fork`` and ``exec``), so a benchmark that had built a
+    million sites would report at least that much for every command it then times.
+    """
     paths = {ext: folder / f"sites-{n}{ext}" for _, ext in FORMATS}
-    if all(p.exists() for p in paths.values()):
-        return paths
+    if not all(p.exists() for p in paths.values()):
+        subprocess.run(
+            [sys.executable, __file__, "--write-data", str(folder), str(n)],
+            check=True,
+            cwd=ROOT,
+        )
+    return paths
+
+
+def write_data(folder: Path, n: int) -> None:
+    """:func:`make_data`'s files (in this process)."""
+    paths = {ext: folder / f"sites-{n}{ext}" for _, ext in FORMATS}
     import geopandas as gpd
     import pandas as pd
 
@@ -115,7 +131,6 @@ def make_data(folder: Path, n: int) -> dict[str, Path]:
                 tmp, driver="GeoJSON" if ext == ".geojson" else "GPKG", layer="sites_export"
             )
         tmp.rename(path)
-    return paths
 
 
 def regions_file(folder: Path) -> Path:
@@ -484,7 +499,11 @@ def main() -> int:
         help="another checkout whose `explorer totals` runs in the same turns (cli)",
     )
     parser.add_argument("--formats", nargs="+", default=[], help="only these formats (cli, inproc)")
+    parser.add_argument("--write-data", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.write_data:
+        write_data(Path(args.write_data[0]), int(args.write_data[1]))
+        return 0
     args.data.mkdir(parents=True, exist_ok=True)
     ok = True
     if "cli" in args.sections:
