@@ -397,12 +397,15 @@ def check_sites(
     kept = np.zeros(n, dtype=bool)
     kept[fast_rows] = True
     step = max(1, len(slow_rows) // 20)
+    # The per-record path reads ids by position; the fast rows' table then takes the
+    # same strings (not a second conversion).
+    id_objects = as_array(ids) if slow_rows.size else np.empty(0, dtype=object)
     if slow_rows.size:
-        ids = as_array(ids)
+        ids = id_objects
     for k, i in enumerate(slow_rows.tolist()):
         if k % step == 0:
             report(progress, 0.6 + 0.35 * k / max(1, len(slow_rows)), "checking records")
-        site, found = _one_record(raw, i, catalogue, dup[i], first[i], as_array(ids))
+        site, found = _one_record(raw, i, catalogue, dup[i], first[i], id_objects)
         problems.extend(found)
         if site is not None:
             kept[i] = True

@@ -497,7 +497,7 @@ class ExportDialog(QDialog):
         self.sites_all.setText(f"All sites ({self._site_count():,})")
         self.sites_filtered.setEnabled(filtered is not None)
         if filtered is not None:
-            self.sites_filtered.setText(f"Sites shown by the table's filter ({len(filtered)})")
+            self.sites_filtered.setText(f"Sites shown by the table's filter ({len(filtered):,})")
         self.region_combo.blockSignals(True)
         self.region_combo.clear()
         for e in entries:
