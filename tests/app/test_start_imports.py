@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -46,11 +47,14 @@ print(json.dumps(report), flush=True)
 """
 
 
-def _start(tmp_path: Path, cache: Path) -> dict[str, object]:
+def _probe(code: str, tmp_path: Path, cache: Path, *args: str) -> dict[str, Any]:
+    """Run ``code`` in a fresh interpreter (its page cache and settings under
+    ``tmp_path``); the JSON object it printed last."""
     env = dict(os.environ)
     env["EXPLORER_CACHE_DIR"] = str(cache)
+    env["XDG_CONFIG_HOME"] = str(tmp_path / "config")
     out = subprocess.run(
-        [sys.executable, "-c", PROBE, str(tmp_path / "settings.ini")],
+        [sys.executable, "-c", code, *args],
         capture_output=True,
         text=True,
         env=env,
@@ -59,7 +63,11 @@ def _start(tmp_path: Path, cache: Path) -> dict[str, object]:
     )
     lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
     assert lines, f"the start probe failed ({out.returncode}):\n{out.stderr[-3000:]}"
-    return json.loads(lines[-1])
+    return json.loads(lines[-1])  # type: ignore[no-any-return]
+
+
+def _start(tmp_path: Path, cache: Path) -> dict[str, Any]:
+    return _probe(PROBE, tmp_path, cache, str(tmp_path / "settings.ini"))
 
 
 def test_a_start_with_the_page_cached_imports_no_folium_pandas_or_geopandas(
@@ -123,20 +131,7 @@ def test_the_window_starts_with_the_page_loading_before_the_heavy_imports(
     # `explorer` as a user starts it (run_gui, the demo): the map view is made before the
     # window's modules are imported (they are imported on a helper thread while the
     # event loop serves the page), and the demo's markers are then drawn.
-    env = dict(os.environ)
-    env["EXPLORER_CACHE_DIR"] = str(tmp_path / "cache")
-    env["XDG_CONFIG_HOME"] = str(tmp_path / "config")
-    out = subprocess.run(
-        [sys.executable, "-c", GUI_PROBE],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=180,
-        check=False,
-    )
-    lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
-    assert lines, f"the start probe failed ({out.returncode}):\n{out.stderr[-3000:]}"
-    report = json.loads(lines[-1])
+    report = _probe(GUI_PROBE, tmp_path, tmp_path / "cache")
     assert report["heavy_when_view_made"] == []
     assert report["ready"] is True
     assert report["sites"] == 41 and report["status"] == 0
