@@ -1,8 +1,9 @@
-"""Writing an export file off the UI thread: the offline HTML map and the data files.
+"""Export work off the UI thread: writing the offline HTML map, the data files and the
+report's PDF, and preparing the sites a map snapshot reads.
 
 At 100,000 sites building every site (0.6 s) and writing the file (1.7-3.0 s) would stop
-the window for seconds; :class:`FileJob` runs one prepared write on a worker thread and
-says how it ended. The writers are atomic (a failure leaves any earlier file as it
+the window for seconds; :class:`FileJob` runs one prepared piece of work on a worker
+thread and says how it ended. The writers are atomic (a failure leaves any earlier file as it
 was) and take only values captured on the UI thread before the job starts.
 """
 
@@ -32,6 +33,17 @@ class FileJob(WorkerJob):
     def __init__(self, write: Callable[[], None], parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._write = write
+        self._cancelled = False
+
+    def cancel(self) -> None:
+        """Mark the result unwanted: the work runs to its end (it cannot be cut short)
+        and whoever listens ignores what it signals (:attr:`is_cancelled`)."""
+        self._cancelled = True
+
+    @property
+    def is_cancelled(self) -> bool:
+        """True once :meth:`cancel` was called."""
+        return self._cancelled
 
     def start(self) -> None:
         """Start writing (once)."""

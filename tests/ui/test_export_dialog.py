@@ -228,6 +228,24 @@ def test_cancel_stops_the_render_and_writes_nothing(
     assert list(tmp_path.iterdir()) == []
 
 
+def test_cancel_while_the_map_loads_stops_it_and_writes_nothing(
+    qtbot: Any, make_dialog: Any, tmp_path: Path
+) -> None:
+    # The sites are prepared first (on a worker); Cancel once the map itself is loading.
+    d = make_dialog()
+    d.set_kind("snapshot")
+    d.extent_sites.setChecked(True)
+    d.set_output_path(tmp_path / "cancelled.png")
+    loading = lambda _percent, message: message == "Loading the map"  # noqa: E731
+    with qtbot.waitSignal(d.progress, timeout=RENDER_TIMEOUT, check_params_cb=loading):
+        qtbot.mouseClick(d.export_button, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(d.failed, timeout=RENDER_TIMEOUT) as blocker:
+        qtbot.mouseClick(d.close_button, Qt.MouseButton.LeftButton)
+    assert blocker.args == ["cancelled"]
+    assert d.isVisible() and not d.is_busy
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_failed_write_leaves_the_old_file(
     qtbot: Any, make_dialog: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
