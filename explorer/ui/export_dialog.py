@@ -876,10 +876,11 @@ class ExportDialog(QDialog):
         as_of = self.as_of()
         sites = self._sites_later()
         catalogue = self._catalogue if self._catalogue is not None else ChipCatalogue.bundled()
+        metadata = dict(self._metadata)
         box: list[PreparedSites] = []
 
         def prepare() -> None:
-            box.append(prepare_sites(sites(), catalogue, color, as_of=as_of))
+            box.append(prepare_sites(sites(), catalogue, color, as_of=as_of, metadata=metadata))
 
         job = FileJob(prepare, parent=self)
         self._preparing = job

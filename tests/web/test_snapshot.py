@@ -299,6 +299,24 @@ def test_projection_agrees_with_the_page(a4_150: SnapshotResult) -> None:
     assert frame.latitude_at(y) == pytest.approx(43.8, abs=0.05)
 
 
+def test_many_points_project_as_one_at_a_time_does() -> None:
+    # The vectorised projection (which markers are in view, where the legend hides the
+    # fewest) gives the same image pixels as the per-point one, poles clipped alike.
+    from explorer.web.snapshot.scale import MapFrame
+
+    rng = np.random.default_rng(3)
+    frame = MapFrame(
+        zoom=5.37, pixel_origin=(23_561.0, 12_033.0), pane_pos=(-3.0, 7.0),
+        css_size=(1200.0, 800.0), scale=1.5625,
+    )  # fmt: skip
+    lon = np.concatenate([rng.uniform(-180, 180, 5000), [0.0, 87.6, -180.0, 180.0]])
+    lat = np.concatenate([rng.uniform(-89.9, 89.9, 5000), [90.0, 43.8, -90.0, 85.06]])
+    xs, ys = frame.to_image_many(lon, lat)
+    one = [frame.to_image(a, b) for a, b in zip(lon.tolist(), lat.tolist(), strict=True)]
+    assert xs.tolist() == [p[0] for p in one]
+    assert ys.tolist() == [p[1] for p in one]
+
+
 def test_all_sites_fitted_clear_of_title_and_footer(a4_150: SnapshotResult) -> None:
     layout = a4_150.layout
     assert set(a4_150.shown_site_ids) == {s.id for s in make_sites()}

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPen, QPolygonF
 
@@ -488,14 +489,15 @@ class Furniture:
             (m, scale_top - h),
             (m, title[1] + title[3] + 4 * self.u),
         ]
-        markers = []
-        for s in content.shown:
-            x, y = frame.to_image(s.lon, s.lat)
-            markers.append((x, y))
+        n = len(content.shown)
+        mx, my = frame.to_image_many(
+            np.fromiter((s.lon for s in content.shown), dtype=np.float64, count=n),
+            np.fromiter((s.lat for s in content.shown), dtype=np.float64, count=n),
+        )
 
         def cost(x: float, y: float) -> float:
             box = (x, y, w, h)
-            hidden = sum(1 for mx, my in markers if x <= mx <= x + w and y <= my <= y + h)
+            hidden = int(np.count_nonzero((mx >= x) & (mx <= x + w) & (my >= y) & (my <= y + h)))
             regions = sum(_overlap(box, a) for a in avoid) / (w * h)
             covered = sum(_overlap(box, f) for f in furniture) / (w * h)
             return 1000 * covered + hidden + regions

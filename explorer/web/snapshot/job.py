@@ -249,8 +249,11 @@ class SnapshotJob(QObject):
         #: The date whose export rules decide what is restricted.
         self.rules_day = as_of if as_of is not None else (today or date.today())
         if prepared is None:
-            prepared = prepare_sites(sites, catalogue, color_mode, as_of=as_of, today=today)
+            prepared = prepare_sites(
+                sites, catalogue, color_mode, as_of=as_of, today=today, metadata=metadata
+            )
         self._sites = prepared.sites
+        self._prepared_session: Session | None = prepared.session
         self._entries = list(regions)
         self._metadata = dict(metadata)
         self._color_mode = color_mode
@@ -304,12 +307,10 @@ class SnapshotJob(QObject):
         view.resize(math.ceil(spec.width_px / screen_dpr), math.ceil(spec.height_px / screen_dpr))
         view.setZoomFactor(spec.zoom_factor / screen_dpr)
         view.page().renderProcessTerminated.connect(self._on_renderer_died)
-        # The offscreen map is a view over a session of its own holding what is drawn.
-        session = Session(self._catalogue, admin_areas=None)
-        session.sites.reset(self._table if self._table is not None else self._sites, self._metadata)
-        session.set_color_mode(self._color_mode)
-        # The date is the session's: a map that follows it shows what is counted then.
-        session.set_as_of(self.as_of)
+        session = self._prepared_session
+        if session is None:
+            raise RuntimeError("a snapshot job is started once")
+        self._prepared_session = None  # the job's from now on
         self._session = session
         self._controller = MapController(view, session, parent=self)
         if self._entries:
@@ -471,14 +472,8 @@ class SnapshotJob(QObject):
             self._fail(f"the page reported an unusable map view ({exc})")
             return
         spec = self.spec
-        inside = np.fromiter(
-            (
-                _inside(frame.to_image(s.lon, s.lat), spec.width_px, spec.height_px)
-                for s in self._sites
-            ),
-            dtype=bool,
-            count=len(self._sites),
-        )
+        x, y = frame.to_image_many(*self._coordinates())
+        inside = (x >= 0) & (x < spec.width_px) & (y >= 0) & (y < spec.height_px)
         shown = [s for s, keep in zip(self._sites, inside, strict=True) if keep]
         totals = self._shown_totals(inside)
         figures = self._size_figures(inside)
@@ -487,6 +482,15 @@ class SnapshotJob(QObject):
             _SIZES_JS % to_json(candidates),
             lambda sizes: self._on_sizes(frame, info, shown, totals, figures, sizes),
         )
+
+    def _coordinates(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every site's longitude and latitude, in order (the table's, when there is one)."""
+        if self._table is not None:
+            return self._table.lon, self._table.lat
+        n = len(self._sites)
+        lon = np.fromiter((s.lon for s in self._sites), dtype=np.float64, count=n)
+        lat = np.fromiter((s.lat for s in self._sites), dtype=np.float64, count=n)
+        return lon, lat
 
     def _size_figures(self, shown_mask: np.ndarray) -> dict[str, int]:
         """The chips each shown marker stands for on the job's date: what the site counts
@@ -597,19 +601,16 @@ class SnapshotJob(QObject):
             view.deleteLater()
 
 
-def _inside(point: tuple[float, float], width: int, height: int) -> bool:
-    return 0 <= point[0] < width and 0 <= point[1] < height
-
-
 def _size_candidates(figures: Mapping[str, int]) -> list[str]:
     """The shown markers the legend's sizes may show: the most and fewest chips, and the
     one nearest their geometric mean (the page is asked for these radii only)."""
     if not figures:
         return []
-    ranked = sorted(figures, key=lambda sid: (figures[sid], sid))
-    low, high = ranked[0], ranked[-1]
+    # Ends and middle in passes over the markers, not a sort of them (100,000 shown).
+    by_chips = lambda sid: (figures[sid], sid)  # noqa: E731
+    low, high = min(figures, key=by_chips), max(figures, key=by_chips)
     target = math.sqrt(figures[low] * figures[high])
-    middle = min(ranked, key=lambda sid: (abs(math.log(figures[sid] / target)), sid))
+    middle = min(figures, key=lambda sid: (abs(math.log(figures[sid] / target)), sid))
     return list(dict.fromkeys((low, middle, high)))
 
 
@@ -675,11 +676,15 @@ class PreparedSites:
     legend : SiteLegend
         The palette's rows for these sites on the map's date, as the page's own legend
         shows them.
+    session : Session
+        The offscreen map's own session, holding what is drawn (the sites, the colour
+        mode, the date: its live totals made); the job takes it over.
     """
 
     sites: list[Site]
     table: SiteColumns | None
     legend: SiteLegend
+    session: Session
 
 
 def prepare_sites(
@@ -689,15 +694,22 @@ def prepare_sites(
     *,
     as_of: date | None = None,
     today: date | None = None,
+    metadata: Mapping[str, Any] | None = None,
 ) -> PreparedSites:
     """:class:`PreparedSites` for a snapshot of ``sites`` in ``color_mode`` on ``as_of``
-    (``today``: the rules day when ``as_of`` is None)."""
+    (``today``: the rules day when ``as_of`` is None; ``metadata``: the data set's)."""
     sites = list(sites)
     table = _as_table(sites, catalogue)
     legend = site_legend(
         table if table is not None else sites, catalogue, color_mode, as_of=as_of, today=today
     )
-    return PreparedSites(sites, table, legend)
+    # The offscreen map is a view over a session of its own holding what is drawn.
+    session = Session(catalogue, admin_areas=None)
+    session.sites.reset(table if table is not None else sites, dict(metadata or {}))
+    session.set_color_mode(color_mode)
+    # The date is the session's: a map that follows it shows what is counted then.
+    session.set_as_of(as_of)
+    return PreparedSites(sites, table, legend, session)
 
 
 def _as_table(sites: Sequence[Site], catalogue: ChipCatalogue) -> SiteColumns | None:

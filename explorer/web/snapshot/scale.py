@@ -12,7 +12,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from explorer.geo.regions import MERCATOR_MAX_LAT
+import numpy as np
+
+from explorer.geo.limits import MERCATOR_MAX_LAT
 
 #: WGS84 semi-major axis and first eccentricity squared (scale bar distances).
 _WGS84_A = 6_378_137.0
@@ -59,6 +61,16 @@ class MapFrame:
         wy = self.world_px * (0.5 - math.log(math.tan(math.pi / 4 + phi / 2)) / (2 * math.pi))
         cx = _js_round(wx) - self.pixel_origin[0] + self.pane_pos[0]
         cy = _js_round(wy) - self.pixel_origin[1] + self.pane_pos[1]
+        return cx * self.scale, cy * self.scale
+
+    def to_image_many(self, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`to_image` of many points at once (arrays of image x and y)."""
+        phi = np.radians(np.clip(lat, -MERCATOR_MAX_LAT, MERCATOR_MAX_LAT))
+        wx = self.world_px * (0.5 + lon / 360.0)
+        wy = self.world_px * (0.5 - np.log(np.tan(np.pi / 4 + phi / 2)) / (2 * np.pi))
+        # Math.round: halves go up.
+        cx = np.floor(wx + 0.5) - self.pixel_origin[0] + self.pane_pos[0]
+        cy = np.floor(wy + 0.5) - self.pixel_origin[1] + self.pane_pos[1]
         return cx * self.scale, cy * self.scale
 
     def latitude_at(self, image_y: float) -> float:
