@@ -33,6 +33,7 @@ from PySide6.QtGui import QImage
 from explorer.core.checks import list_of
 from explorer.core.chips import ChipCatalogue
 from explorer.core.schema import Site
+from explorer.geo.limits import MERCATOR_MAX_LAT
 from explorer.geo.region_store import RegionEntry
 from explorer.geo.regions import Region
 from explorer.geo.totals import SiteArrays, Totals, masked_totals
@@ -385,7 +386,7 @@ class SnapshotJob(QObject):
 
     def _view_config(self) -> dict[str, Any]:
         spec = self.spec
-        box = spec.extent if spec.extent is not None else data_extent(self._sites, self._entries)
+        box = spec.extent if spec.extent is not None else self._data_extent()
         # A lone site (or a tight cluster) is shown with its surroundings.
         max_zoom = MAX_ZOOM if spec.extent is not None or self._entries else SITES_FIT_MAX_ZOOM
         if box is None:
@@ -481,6 +482,19 @@ class SnapshotJob(QObject):
         self._evaluate(
             _SIZES_JS % to_json(candidates),
             lambda sizes: self._on_sizes(frame, info, shown, totals, figures, sizes),
+        )
+
+    def _data_extent(self) -> tuple[float, float, float, float] | None:
+        """:func:`~explorer.web.html_export.data_extent` of the job's regions, or of its
+        sites read as arrays (not a box per site)."""
+        if self._entries or not self._sites:
+            return data_extent(self._sites, self._entries)
+        lon, lat = self._coordinates()
+        return (
+            max(-180.0, float(lon.min())),
+            max(-MERCATOR_MAX_LAT, float(lat.min())),
+            min(180.0, float(lon.max())),
+            min(MERCATOR_MAX_LAT, float(lat.max())),
         )
 
     def _coordinates(self) -> tuple[np.ndarray, np.ndarray]:
