@@ -202,6 +202,20 @@ class SiteTableModel(ColumnsTableModel):
             self._cache[name] = cached
         return cached
 
+    def distinct_models(self) -> list[str]:
+        """Every chip model the rows name, each once, in the order the rows first name
+        them. While the store holds a file's rows as loaded, read from the table's line
+        column (lines are in row order), not from the per-row column of model tuples."""
+        rows = self.store.rows_as_loaded()
+        if (
+            "models" not in self._cache
+            and isinstance(rows, SiteColumns)
+            and not self._sites
+            and len(rows) == len(self._ids)
+        ):
+            return list(dict.fromkeys(rows.lines["chip_model"].tolist()))
+        return list(dict.fromkeys(chain.from_iterable(self._column("models"))))
+
     def derived(self, name: str) -> list[Any]:
         """The per-row column ``name`` of :data:`~explorer.ui.site_table_columns.DERIVED`
         (``"models"``, ``"province"``...), in source order; do not modify it."""
@@ -765,9 +779,8 @@ class SiteTable(QWidget):
         models = list(self._catalogue_models)
         provinces = list(PROVINCES)
         # From the table's columns, in row order (the model follows the store first).
-        per_site = self.model._column("models")
         known = set(models)
-        models += [m for m in dict.fromkeys(chain.from_iterable(per_site)) if m not in known]
+        models += [m for m in self.model.distinct_models() if m not in known]
         known = set(provinces)
         provinces += [
             p for p in dict.fromkeys(self.model._column("province")) if p and p not in known

@@ -30,3 +30,25 @@ def test_a_column_from_the_table_equals_the_column_from_sites(name: str) -> None
 def test_an_unknown_column_is_refused() -> None:
     with pytest.raises(KeyError, match="no table column 'sort:bogus'"):
         table_column(SiteColumns.from_sites(synthetic_sites(3)), "sort:bogus")
+
+
+def test_the_model_choices_from_the_table_equal_those_from_sites(qtbot: object) -> None:
+    # The filter's chip-model choices, read from a loaded table's line column, are the
+    # models the sites name in first-seen order; after an edit, from the rows as they are.
+    from explorer.core.chips import ChipCatalogue
+    from explorer.core.store import SiteStore
+    from explorer.ui.site_table import SiteTableModel
+
+    sites = synthetic_sites(300, seed=4)
+    sites[5] = replace(sites[5], hardware=(HardwareLine("A800", 3), HardwareLine("H20", 1)))
+    store = SiteStore([], catalogue=ChipCatalogue.bundled())
+    model = SiteTableModel(store)
+    store.reset(SiteColumns.from_sites(sites))
+    first_seen = list(dict.fromkeys(h.chip_model for s in sites for h in s.hardware))
+    assert model.distinct_models() == first_seen
+    assert "models" not in model._cache  # read without the per-row column
+    store.replace(replace(sites[0], hardware=(HardwareLine("B200", 9),)))
+    edited = [store.get(s.id) for s in sites]
+    assert model.distinct_models() == list(
+        dict.fromkeys(h.chip_model for s in edited for h in s.hardware)
+    )
