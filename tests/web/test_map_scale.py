@@ -362,9 +362,14 @@ def test_hovering_a_group_says_what_it_holds(qtbot: Any, m: MapEnv) -> None:
     QTest.mouseMove(target, QPoint(round(point["x"]) - 1, round(point["y"])))
     QTest.mouseMove(target, QPoint(round(point["x"]), round(point["y"])))
     driver = MapDriver(m.view)
-    qtbot.waitUntil(lambda: call_js(qtbot, driver.tooltip_state) is not None, timeout=5000)
-    lines = [line["text"] for line in call_js(qtbot, driver.tooltip_state)]
-    assert lines[0] == f"{g['count']:,} sites"
+
+    def shown() -> list[str]:
+        state = call_js(qtbot, driver.tooltip_state)
+        return [line["text"] for line in state] if state else []
+
+    # This group's tooltip, not one an earlier test left open over a site.
+    qtbot.waitUntil(lambda: shown()[:1] == [f"{g['count']:,} sites"], timeout=5000)
+    lines = shown()
     assert lines[1] == f"{g['chips']:,} chips"
     share = round(100 * g["restricted"] / g["chips"])
     assert lines[2] == f"{g['restricted']:,} need a US export licence ({share}%)"
