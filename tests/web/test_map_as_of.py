@@ -201,11 +201,14 @@ def test_a_new_date_is_one_message_and_markers_follow_it(qtbot: Any, m: MapEnv) 
 def test_lines_not_online_are_greyed_in_the_tooltip(qtbot: Any, m: MapEnv) -> None:
     on_date(qtbot, m, MIDDLE)
     assert call_js(qtbot, MapDriver(m.view).hover_marker, "phased") is True
-    qtbot.waitUntil(
-        lambda: call_js(qtbot, MapDriver(m.view).tooltip_state) is not None, timeout=5000
-    )
+
+    def first_line() -> str | None:
+        state = call_js(qtbot, MapDriver(m.view).tooltip_state)
+        return state[0]["text"] if state else None
+
+    # This marker's tooltip, not one an earlier test left open.
+    qtbot.waitUntil(lambda: first_line() == "Phased centre", timeout=5000)
     lines = call_js(qtbot, MapDriver(m.view).tooltip_state)
-    assert lines[0]["text"] == "Phased centre"
     assert lines[1]["text"] == "2,000 chips (H100)"
     hw = {
         line["text"].split(" \u00b7 ")[0]: line for line in lines if "cse-tip-line" in line["cls"]
