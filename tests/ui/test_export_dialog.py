@@ -105,6 +105,15 @@ def export(qtbot: Any, d: ExportDialog, timeout: int = RENDER_TIMEOUT) -> str:
     return str(blocker.args[0])
 
 
+def fitted_snapshot(make_dialog: Any, path: Path) -> ExportDialog:
+    """A dialog set to export a snapshot fitted to all sites to ``path``."""
+    d: ExportDialog = make_dialog()
+    d.set_kind("snapshot")
+    d.extent_sites.setChecked(True)
+    d.set_output_path(path)
+    return d
+
+
 def refused(qtbot: Any, d: ExportDialog) -> str:
     with qtbot.waitSignal(d.failed, timeout=RENDER_TIMEOUT) as blocker:
         qtbot.mouseClick(d.export_button, Qt.MouseButton.LeftButton)
@@ -214,10 +223,7 @@ def test_oversize_is_refused_before_any_work(
 def test_cancel_stops_the_render_and_writes_nothing(
     qtbot: Any, make_dialog: Any, tmp_path: Path
 ) -> None:
-    d = make_dialog()
-    d.set_kind("snapshot")
-    d.extent_sites.setChecked(True)
-    d.set_output_path(tmp_path / "cancelled.png")
+    d = fitted_snapshot(make_dialog, tmp_path / "cancelled.png")
     with qtbot.waitSignal(d.failed, timeout=RENDER_TIMEOUT) as blocker:
         qtbot.mouseClick(d.export_button, Qt.MouseButton.LeftButton)
         assert d.is_busy and d.close_button.text() == "Cancel"
@@ -232,10 +238,7 @@ def test_cancel_while_the_map_loads_stops_it_and_writes_nothing(
     qtbot: Any, make_dialog: Any, tmp_path: Path
 ) -> None:
     # The sites are prepared first (on a worker); Cancel once the map itself is loading.
-    d = make_dialog()
-    d.set_kind("snapshot")
-    d.extent_sites.setChecked(True)
-    d.set_output_path(tmp_path / "cancelled.png")
+    d = fitted_snapshot(make_dialog, tmp_path / "cancelled.png")
     loading = lambda _percent, message: message == "Loading the map"  # noqa: E731
     with qtbot.waitSignal(d.progress, timeout=RENDER_TIMEOUT, check_params_cb=loading):
         qtbot.mouseClick(d.export_button, Qt.MouseButton.LeftButton)
@@ -256,10 +259,7 @@ def test_a_failed_write_leaves_the_old_file(
         raise OSError(28, "No space left on device", str(out))
 
     monkeypatch.setattr(dialog_module, "save_png", full_disk)
-    d = make_dialog()
-    d.set_kind("snapshot")
-    d.extent_sites.setChecked(True)
-    d.set_output_path(out)
+    d = fitted_snapshot(make_dialog, out)
     message = refused(qtbot, d)
     assert message == f"{out}: No space left on device"
     assert out.read_bytes() == b"old"
