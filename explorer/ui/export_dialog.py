@@ -66,7 +66,7 @@ from explorer.core.chips import ChipCatalogue
 from explorer.core.errors import ValidationError
 from explorer.core.schema import Site, now_iso
 from explorer.geo.region_store import RegionEntry
-from explorer.ui.file_job import FileJob
+from explorer.ui.work_job import WorkJob
 from explorer.web.snapshot import (
     MAX_SIDE_PX,
     MIN_SIDE_PX,
@@ -205,8 +205,10 @@ class ExportDialog(QDialog):
         self._sites_provider = sites_provider
         self._sites_later_provider = sites_later_provider
         self._site_count_provider = site_count_provider
-        self._file_job: FileJob | None = None
-        self._preparing: FileJob | None = None
+        self._file_job: WorkJob | None = None
+        self._preparing: WorkJob | None = None
+        #: The sites the last map was rendered from (a report's tables count them).
+        self._map_sites: list[Site] = []
         self._regions_provider = regions_provider
         self._metadata = dict(metadata)
         self._live_map = live_map
@@ -665,7 +667,7 @@ class ExportDialog(QDialog):
             return
         self.reject()
 
-    def _cancel_preparing(self) -> FileJob | None:
+    def _cancel_preparing(self) -> WorkJob | None:
         """Drop the map's preparation under way (it ends on its thread, unused)."""
         job, self._preparing = self._preparing, None
         if job is not None:
@@ -694,13 +696,13 @@ class ExportDialog(QDialog):
         self.close_button.setEnabled(False)  # finished, not cut short: see reject()
         self.progress_bar.setRange(0, 0)  # no measure of a writer's progress: a busy bar
         self._on_progress(0, "Writing…")
-        job = FileJob(write, parent=self)
+        job = WorkJob(write, parent=self)
         self._file_job = job
         job.succeeded.connect(lambda: self._file_job_ended(job, path, None))
         job.failed.connect(lambda exc: self._file_job_ended(job, path, exc))
         job.start()
 
-    def _file_job_ended(self, job: FileJob, path: Path, exc: BaseException | None) -> None:
+    def _file_job_ended(self, job: WorkJob, path: Path, exc: BaseException | None) -> None:
         job.wait()
         if self._file_job is job:
             self._file_job = None
@@ -882,7 +884,7 @@ class ExportDialog(QDialog):
         def prepare() -> None:
             box.append(prepare_sites(sites(), catalogue, color, as_of=as_of, metadata=metadata))
 
-        job = FileJob(prepare, parent=self)
+        job = WorkJob(prepare, parent=self)
         self._preparing = job
         job.succeeded.connect(
             lambda: self._start_render(job, spec, entries, box[0], (color, as_of), then, path)
@@ -890,16 +892,22 @@ class ExportDialog(QDialog):
         job.failed.connect(lambda exc: self._preparing_failed(job, exc))
         job.start()
 
-    def _preparing_failed(self, job: FileJob, exc: BaseException) -> None:
+    def _prepared(self, job: WorkJob) -> bool:
+        """The preparation ``job`` ended: True when it is still wanted (then no longer
+        under way); False when it was cancelled or replaced."""
         job.wait()
         if job.is_cancelled or self._preparing is not job:
-            return
+            return False
         self._preparing = None
-        self._fail(_message(exc))
+        return True
+
+    def _preparing_failed(self, job: WorkJob, exc: BaseException) -> None:
+        if self._prepared(job):
+            self._fail(_message(exc))
 
     def _start_render(
         self,
-        job: FileJob,
+        job: WorkJob,
         spec: SnapshotSpec,
         entries: Sequence[RegionEntry],
         prepared: PreparedSites,
@@ -909,10 +917,10 @@ class ExportDialog(QDialog):
     ) -> None:
         """Render the map of the sites ``prepared`` (``drawn_as``: the colour mode and
         date they were prepared for)."""
-        job.wait()
-        if job.is_cancelled or self._preparing is not job:
+        if not self._prepared(job):
             return  # cancelled meanwhile: nothing is rendered
-        self._preparing = None
+        # The report's tables count the very sites its map shows (not built again).
+        self._map_sites = prepared.sites
         try:
             snapshot = render_snapshot(
                 spec,
@@ -961,13 +969,13 @@ class ExportDialog(QDialog):
         self, path: Path, result: SnapshotResult, entries: Sequence[RegionEntry]
     ) -> None:
         """Encode the map, build and write the PDF on a worker thread (at 100,000 sites
-        its tables and series take seconds; the PNG at 300 dpi about 0.4 s)."""
+        its tables and series take seconds)."""
         from explorer.io.report import build_report
 
         # A copy shares the pixels (Qt's images are implicitly shared, safe to read on
         # another thread); the dialog keeps the result meanwhile.
         image, dpi = QImage(result.image), result.spec.dpi
-        sites = self._sites_later()
+        sites = self._map_sites
         regions = [e.region for e in entries]
         title = self._title() or self._default_title("report")
         metadata, catalogue = dict(self._metadata), self._catalogue
@@ -976,7 +984,7 @@ class ExportDialog(QDialog):
         def write() -> None:
             build_report(
                 path,
-                sites=list(sites()),
+                sites=sites,
                 regions=regions,
                 map_png=png_bytes(image, dpi),
                 title=title,

@@ -33,6 +33,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from explorer.core.checks import list_of
 from explorer.core.chips import ChipCatalogue
 from explorer.core.schema import Site
@@ -144,15 +146,35 @@ def data_extent(
     (``None`` for neither), kept inside the Web Mercator map."""
     if entries:
         boxes = [e.region.bounds for e in entries]
-    elif sites:
-        boxes = [(s.lon, s.lat, s.lon, s.lat) for s in sites]
-    else:
+        return _on_map(
+            min(b[0] for b in boxes),
+            min(b[1] for b in boxes),
+            max(b[2] for b in boxes),
+            max(b[3] for b in boxes),
+        )
+    if not sites:
         return None
+    n = len(sites)
+    return points_extent(
+        np.fromiter((s.lon for s in sites), dtype=np.float64, count=n),
+        np.fromiter((s.lat for s in sites), dtype=np.float64, count=n),
+    )
+
+
+def points_extent(lon: np.ndarray, lat: np.ndarray) -> tuple[float, float, float, float]:
+    """``(west, south, east, north)`` of points (non-empty arrays), kept inside the Web
+    Mercator map."""
+    return _on_map(float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max()))
+
+
+def _on_map(
+    west: float, south: float, east: float, north: float
+) -> tuple[float, float, float, float]:
     return (
-        max(-180.0, min(b[0] for b in boxes)),
-        max(-MERCATOR_MAX_LAT, min(b[1] for b in boxes)),
-        min(180.0, max(b[2] for b in boxes)),
-        min(MERCATOR_MAX_LAT, max(b[3] for b in boxes)),
+        max(-180.0, west),
+        max(-MERCATOR_MAX_LAT, south),
+        min(180.0, east),
+        min(MERCATOR_MAX_LAT, north),
     )
 
 
@@ -372,6 +394,7 @@ __all__ = [
     "build_html",
     "caveat_text",
     "data_extent",
+    "points_extent",
     "export_html",
     "region_entries",
 ]

@@ -33,13 +33,12 @@ from PySide6.QtGui import QImage
 from explorer.core.checks import list_of
 from explorer.core.chips import ChipCatalogue
 from explorer.core.schema import Site
-from explorer.geo.limits import MERCATOR_MAX_LAT
 from explorer.geo.region_store import RegionEntry
 from explorer.geo.regions import Region
 from explorer.geo.totals import SiteArrays, Totals, masked_totals
 from explorer.io.site_columns import SiteColumns
 from explorer.session.session import Session
-from explorer.web.html_export import data_extent, region_entries
+from explorer.web.html_export import data_extent, points_extent, region_entries
 from explorer.web.legend import LegendRow, SiteLegend, site_legend
 from explorer.web.page import DEFAULT_CENTER, DEFAULT_ZOOM, MAX_ZOOM
 from explorer.web.payload import to_json
@@ -485,17 +484,10 @@ class SnapshotJob(QObject):
         )
 
     def _data_extent(self) -> tuple[float, float, float, float] | None:
-        """:func:`~explorer.web.html_export.data_extent` of the job's regions, or of its
-        sites read as arrays (not a box per site)."""
+        """:func:`~explorer.web.html_export.data_extent`, the sites read as arrays."""
         if self._entries or not self._sites:
             return data_extent(self._sites, self._entries)
-        lon, lat = self._coordinates()
-        return (
-            max(-180.0, float(lon.min())),
-            max(-MERCATOR_MAX_LAT, float(lat.min())),
-            min(180.0, float(lon.max())),
-            min(MERCATOR_MAX_LAT, float(lat.max())),
-        )
+        return points_extent(*self._coordinates())
 
     def _coordinates(self) -> tuple[np.ndarray, np.ndarray]:
         """Every site's longitude and latitude, in order (the table's, when there is one)."""

@@ -2,9 +2,10 @@
 report's PDF, and preparing the sites a map snapshot reads.
 
 At 100,000 sites building every site (0.6 s) and writing the file (1.7-3.0 s) would stop
-the window for seconds; :class:`FileJob` runs one prepared piece of work on a worker
-thread and says how it ended. The writers are atomic (a failure leaves any earlier file as it
-was) and take only values captured on the UI thread before the job starts.
+the window for seconds; :class:`WorkJob` runs one prepared piece of work on a worker
+thread and says how it ended. The work takes only values captured on the UI thread
+before the job starts; the writers are atomic (a failure leaves any earlier file as it
+was).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from PySide6.QtCore import QObject, Signal
 from explorer.ui.worker_job import WorkerJob
 
 
-class FileJob(WorkerJob):
+class WorkJob(WorkerJob):
     """Run ``write`` once on a worker thread.
 
     Signals
@@ -47,7 +48,7 @@ class FileJob(WorkerJob):
 
     def start(self) -> None:
         """Start writing (once)."""
-        self._start_thread("export-file", "the export")
+        self._start_thread("export-work", "the export")
 
     def _run(self) -> None:
         from explorer.io.bulk import paused_gc
@@ -65,4 +66,4 @@ class FileJob(WorkerJob):
         self.succeeded.emit()
 
 
-__all__ = ["FileJob"]
+__all__ = ["WorkJob"]
