@@ -182,7 +182,6 @@ class CapacityLedger:
         self._base_in_place = False
         self._base_pos: tuple[np.ndarray, np.ndarray] | None = None
         self._table: tuple[np.ndarray, ...] | None = None
-        self._undated: np.ndarray | None = None
         self._index: dict[str, int] | None = None
         self.reset(sites)
 
@@ -342,7 +341,7 @@ class CapacityLedger:
         self._changed()
 
     def _changed(self) -> None:
-        self._table = self._undated = self._index = None
+        self._table = self._index = None
         self._base_pos = None
 
     def _link(self, s: Site) -> None:
@@ -574,8 +573,7 @@ class CapacityLedger:
             raise ValueError(f"weight must have shape ({len(self._sites)},), got {w.shape}")
         out = np.zeros((len(days), 3, m), dtype=np.int64)
         if any(d is None for d in days):
-            undated = self._undated_table()
-            planned = np.stack([undated[k] @ w for k in range(3)])
+            planned = self._undated_sums(w)
             for i, d in enumerate(days):
                 if d is None:
                     out[i] = planned
@@ -599,33 +597,53 @@ class CapacityLedger:
             out[np.asarray(at)[some], :, j] = running[upto[some] - 1]
         return out
 
-    def _undated_table(self) -> np.ndarray:
-        """Every site's undated contribution, (3, n_models, n_sites), kept until a change
-        (callers must not write to it)."""
+    def _undated_fresh(self) -> np.ndarray:
+        """Every site's undated contribution, (3, n_models, n_sites): a new array, the
+        caller's own (not cached: at 100,000 sites each copy of it is a fresh 24 MB, and
+        on this kind of machine the first touch of fresh memory is most of its cost)."""
         n, m = len(self._sites), len(self.models)
-        if self._undated is None:
-            base = self._base
-            if base is not None and self._base_in_place:
-                # Every site at its base row: the base as it is, the held rows cleared.
-                undated = base.undated.copy()
-                undated[:, :, ~self._base_active] = 0
-            else:
-                undated = np.zeros((3, m, n), dtype=np.int64)
-                if base is not None:
-                    rows, pos = self._base_positions()
-                    undated[:, :, pos] = base.undated[:, :, rows]
-            index = self._positions()
-            for sid, c in self._contrib.items():
-                i = index[sid]
+        base = self._base
+        if base is not None and self._base_in_place:
+            # Every site at its base row: the base as it is, the held rows cleared.
+            undated = base.undated.copy()
+            undated[:, :, ~self._base_active] = 0
+        else:
+            undated = np.zeros((3, m, n), dtype=np.int64)
+            if base is not None:
+                rows, pos = self._base_positions()
+                undated[:, :, pos] = base.undated[:, :, rows]
+        index = self._positions()
+        for sid, c in self._contrib.items():
+            i = index[sid]
+            for model, b in c.undated.items():
+                undated[:, self._col[model], i] = b
+        return undated
+
+    def _undated_sums(self, w: np.ndarray) -> np.ndarray:
+        """(3, n_models): the undated contributions summed with weights ``w`` (one per
+        site, in the ledger's order), read from the base and the held contributions
+        without laying out the sites x models table."""
+        out = np.zeros((3, len(self.models)), dtype=np.int64)
+        base = self._base
+        if base is not None:
+            rows, pos = self._base_positions()
+            if rows.size:
+                weights = np.zeros(len(base), dtype=np.int64)
+                weights[rows] = w[pos]
+                for k in range(3):
+                    out[k] = base.undated[k] @ weights
+        index = self._positions()
+        for sid, c in self._contrib.items():
+            weight = int(w[index[sid]])
+            if weight:
                 for model, b in c.undated.items():
-                    undated[:, self._col[model], i] = b
-            self._undated = undated
-        return self._undated
+                    out[:, self._col[model]] += np.asarray(b, dtype=np.int64) * weight
+        return out
 
     def _at(self, day: int | None) -> np.ndarray:
         n, m = len(self._sites), len(self.models)
         if day is None:
-            return self._undated_table().copy().transpose(0, 2, 1)
+            return self._undated_fresh().transpose(0, 2, 1)
         out = np.zeros((3, m, n), dtype=np.int64)  # by model, then site: see at()
         site_i, col, days, vals = self._steps_table()
         upto = int(np.searchsorted(days, day, side="right"))  # the steps up to ``day``
