@@ -25,6 +25,7 @@ from explorer.io.progress import LoadCancelled
 from explorer.ui.worker_job import WorkerJob
 
 if TYPE_CHECKING:
+    from explorer.session.early_read import EarlyRead
     from explorer.session.session import Session
 
 
@@ -38,6 +39,10 @@ class LoadJob(WorkerJob):
     path : Path
     layer : str, optional
         The GeoPackage point layer to read.
+    early : EarlyRead, optional
+        A read of ``path`` already running (started with the application, see
+        :mod:`explorer.session.early_read`), claimed for this job: the job adopts it
+        (its progress, Cancel and errors as for a read of its own) instead of reading.
     parent : QObject, optional
 
     Signals
@@ -64,12 +69,14 @@ class LoadJob(WorkerJob):
         path: Path,
         *,
         layer: str | None = None,
+        early: EarlyRead | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.session = session
         self.path = Path(path)
         self.layer = layer
+        self.early = early
         self._cancel = threading.Event()
         self._last = -1
 
@@ -98,7 +105,10 @@ class LoadJob(WorkerJob):
     def _run(self) -> None:
         result: Any
         try:
-            result = self.session.read(self.path, layer=self.layer, progress=self._progress)
+            if self.early is not None:
+                result = self.early.join(self._progress)
+            else:
+                result = self.session.read(self.path, layer=self.layer, progress=self._progress)
             if self._cancel.is_set():
                 raise LoadCancelled(str(self.path))
         except LoadCancelled:

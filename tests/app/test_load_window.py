@@ -5,41 +5,9 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-import numpy as np
 import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtTest import QTest
-
-from explorer.core.chips import ChipCatalogue
-from explorer.core.schema import HardwareLine, Site
-from explorer.io.formats import write_sites
-
-
-def _sites(n: int, seed: int = 3) -> list[Site]:
-    rng = np.random.default_rng(seed)
-    lon = rng.uniform(75, 100, n)
-    lat = rng.uniform(34, 48, n)
-    chips = rng.integers(1, 4000, n)
-    models = ChipCatalogue.bundled().names[:3]
-    return [
-        Site(
-            id=f"s{i}",
-            name=f"Site {i}",
-            lon=float(lon[i]),
-            lat=float(lat[i]),
-            hardware=(HardwareLine(models[i % 3], int(chips[i])),),
-            confidence="illustrative",
-        )
-        for i in range(n)
-    ]
-
-
-@pytest.fixture(scope="module")
-def big_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """60,000 sites: long enough to read that the test can cancel half way."""
-    path = tmp_path_factory.mktemp("load") / "big.geojson"
-    write_sites(path, _sites(60_000), {"title": "big"})
-    return path
 
 
 def test_cancel_half_way_leaves_the_open_project_untouched(
