@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QW
 
 from explorer.io.progress import LoadCancelled
 from explorer.ui.worker_job import WorkerJob
+from explorer.web.reset_ahead import PreparedReset, prepare_reset
 
 if TYPE_CHECKING:
     from explorer.session.early_read import EarlyRead
@@ -50,7 +51,8 @@ class LoadJob(WorkerJob):
     progressed(int, str)
         Percent done and the stage, on the UI thread.
     succeeded(object)
-        The :class:`~explorer.session.session.ReadFile`: sites built, totals prepared.
+        The :class:`~explorer.session.session.ReadFile`: sites read, totals prepared;
+        the map's reset message for them is then in :attr:`map_reset`.
     failed(object)
         The exception that stopped the read (``DataFileError``, ``ValidationError``,
         ``OSError``...).
@@ -77,6 +79,9 @@ class LoadJob(WorkerJob):
         self.path = Path(path)
         self.layer = layer
         self.early = early
+        #: The map's reset message for what was read, built on the worker after the read
+        #: (:func:`~explorer.web.reset_ahead.prepare_reset`); set before ``succeeded``.
+        self.map_reset: PreparedReset | None = None
         self._cancel = threading.Event()
         self._last = -1
 
@@ -109,6 +114,7 @@ class LoadJob(WorkerJob):
                 result = self.early.join(self._progress)
             else:
                 result = self.session.read(self.path, layer=self.layer, progress=self._progress)
+            self.map_reset = prepare_reset(result, self.session.catalogue)
             if self._cancel.is_set():
                 raise LoadCancelled(str(self.path))
         except LoadCancelled:

@@ -641,11 +641,14 @@ class MainWindow(QMainWindow):
         self._on_load_ended(job)
         if job.is_cancelled:
             return  # cancelled after the read finished: still nothing changes
+        self.map.expect_reset(job.map_reset)  # sent when the store is reset to the file
         try:
             self.session.load_opened(opened)
         except (DataFileError, ValueError) as exc:
             self._open_failed(job.path, exc, True)
             return
+        finally:
+            self.map.expect_reset(None)
         self._opened()
         self._add_recent(job.path)
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -266,6 +267,14 @@ class MapBridge(QObject):
         self._known_ids = set(data["sites"]["id"])
         return seq
 
+    def post_reset_text(self, text: str, ids: Sequence[str]) -> int:
+        """:meth:`post_reset` with its data already JSON (``text``, as
+        :func:`~explorer.web.payload.to_json` wrote it off the UI thread: see
+        :mod:`explorer.web.reset_ahead`) and ``ids`` its sites' ids; returns the seq."""
+        seq = self._send(ToPage.SITES_RESET, lambda seq: f'{{"seq":{seq},"data":{text}}}')
+        self._known_ids = set(ids)
+        return seq
+
     def post_upserts(self, columns: dict[str, Any]) -> int:
         """Add or update sites on the page (columns, as in a reset's ``sites``)."""
         seq = self._post(ToPage.SITE_UPSERTED, columns)
@@ -380,8 +389,13 @@ class MapBridge(QObject):
         return self._post(ToPage.BOUNDARY_LAYER_SET, data)
 
     def _post(self, signal: ToPage, data: Any) -> int:
+        # to_json raises on NaN: nothing is sent then, and the seq is not used up.
+        return self._send(signal, lambda seq: to_json({"seq": seq, "data": data}))
+
+    def _send(self, signal: ToPage, message_text: Callable[[int], str]) -> int:
+        """Send (or queue) the message ``message_text(seq)`` writes for the next seq."""
         seq = self._seq + 1
-        message = _Message(signal, seq, to_json({"seq": seq, "data": data}))  # raises on NaN
+        message = _Message(signal, seq, message_text(seq))
         self._seq = seq
         if self._page_ready:
             getattr(self, signal).emit(message.json)

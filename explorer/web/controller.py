@@ -37,6 +37,7 @@ from explorer.web.site_columns import (
 )
 
 if TYPE_CHECKING:
+    from explorer.web.reset_ahead import PreparedReset
     from explorer.web.view import MapView
 
 log = logging.getLogger(__name__)
@@ -85,6 +86,7 @@ class MapController(QObject):
         self._move_pending: str | None = None
         self._move_applied = False
         self._when_rendered: list[tuple[int, Callable[[], None]]] = []
+        self._expected_reset: PreparedReset | None = None
         # Who names whom as campus: which other markers an edit changes. The ledger holds
         # every site that names a campus (and no site need be built for the others).
         self._relations = RelationIndex(session.live_totals.ledger.related_sites())
@@ -250,9 +252,34 @@ class MapController(QObject):
         touched |= relation_neighbours(new, self._relations)
         self._post_sites(touched)
 
+    def expect_reset(self, prepared: PreparedReset | None) -> None:
+        """Send ``prepared`` (built where a file was read, see
+        :mod:`explorer.web.reset_ahead`) for the next reset of the store if it is still
+        what the reset needs then: the store holding that very table, the live totals
+        that very ledger, on the same date and day. Otherwise it is dropped and the
+        message built here, as for any reset."""
+        self._expected_reset = prepared
+
+    def _take_expected_reset(self) -> PreparedReset | None:
+        prepared, self._expected_reset = self._expected_reset, None
+        if prepared is None:
+            return None
+        if (
+            self._store.rows_as_loaded() is not prepared.table
+            or self._session.live_totals.ledger is not prepared.ledger
+            or self._as_of() != prepared.as_of
+            or date.today() != prepared.today
+        ):
+            return None
+        return prepared
+
     def _on_store_reset(self) -> None:
         self._relations.reset(self._session.live_totals.ledger.related_sites())
-        self._bridge.post_reset(self._reset_data())
+        prepared = self._take_expected_reset()
+        if prepared is not None:
+            self._bridge.post_reset_text(prepared.text, prepared.ids)
+        else:
+            self._bridge.post_reset(self._reset_data())
         self._bridge.post_selection(self._selection.current)
 
     def _on_as_of_changed(self, as_of: date | None) -> None:

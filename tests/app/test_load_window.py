@@ -157,3 +157,87 @@ def test_progress_follows_only_the_newest_load(qtbot) -> None:  # noqa: ANN001
     assert progress.label.text() == "Opening second.geojson: reading"
     second.cancelled.emit()
     assert not progress.isVisible()
+
+
+def _reset_spies(window, monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:  # noqa: ANN001
+    """Record, by thread name, where reset messages are built and how they are posted."""
+    from explorer.web import reset_ahead, site_columns
+
+    calls: dict[str, list[str]] = {"built": [], "posted": [], "as_of": []}
+    real_payload = site_columns.reset_payload
+
+    def reset_payload(*args: object, **kwargs: object) -> object:
+        calls["built"].append(threading.current_thread().name)
+        return real_payload(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(reset_ahead, "reset_payload", reset_payload)
+    monkeypatch.setattr("explorer.web.controller.reset_payload", reset_payload)
+    bridge = window.map.bridge
+    real_text, real_data = bridge.post_reset_text, bridge.post_reset
+
+    def post_reset_text(text: str, ids: object) -> int:
+        calls["posted"].append("prepared")
+        return real_text(text, ids)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(bridge, "post_reset_text", post_reset_text)
+
+    def post_reset(data: dict[str, object]) -> int:
+        calls["posted"].append("built here")
+        calls["as_of"].append(str(data["as_of"]))
+        return real_data(data)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(bridge, "post_reset", post_reset)
+    return calls
+
+
+def test_the_maps_reset_for_a_file_is_built_on_the_worker(
+    qtbot,  # noqa: ANN001
+    make_window,  # noqa: ANN001
+    big_file: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from explorer.web.payload import to_json
+
+    from .conftest import js, wait_rendered
+
+    window = make_window()
+    calls = _reset_spies(window, monkeypatch)
+    assert window.open_path(big_file, background=True)
+    job = window.load_job
+    with qtbot.waitSignal(window.projectOpened, timeout=120_000):
+        pass
+    wait_rendered(qtbot, window)
+    # Built once, off the UI thread, and sent as it was built.
+    assert calls["built"] == ["explorer-load"]
+    assert calls["posted"] == ["prepared"]
+    prepared = job.map_reset
+    assert prepared is not None and len(prepared.ids) == 60_000
+    # What the window would have built itself, now that the file is loaded.
+    assert prepared.text == to_json(window.map._reset_data())
+    assert js(qtbot, lambda cb: window.map_view.evaluate("CSE.pageState().sites", cb)) == 60_000
+
+
+def test_a_prepared_reset_for_another_date_is_not_sent(
+    qtbot,  # noqa: ANN001
+    make_window,  # noqa: ANN001
+    big_file: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from datetime import date
+
+    from .conftest import wait_rendered
+
+    window = make_window()
+    calls = _reset_spies(window, monkeypatch)
+    assert window.open_path(big_file, background=True)
+    # In this same turn of the UI thread, before the read can be handed over: the file
+    # is read for "all planned", the window now counts up to a date.
+    window.session.set_as_of(date(2025, 12, 31))
+    with qtbot.waitSignal(window.projectOpened, timeout=120_000):
+        pass
+    wait_rendered(qtbot, window)
+    # The worker's message (all planned) was dropped; the window built the one it sent.
+    assert calls["built"] == ["explorer-load", threading.current_thread().name]
+    assert calls["posted"] == ["built here"]
+    assert calls["as_of"] == ["2025-12-31"]
+    assert len(window.store) == 60_000
