@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from explorer.core.chips import ChipCatalogue, ChipModel
-from explorer.core.schema import HardwareLine, Site
 
 
 def chip_model(
@@ -50,29 +49,6 @@ def totals_catalogue() -> ChipCatalogue:
             chip_model("Ascend 910C", restricted=False, tflops=800, watts=600),
         ]
     )
-
-
-def scattered_sites(n: int, seed: int = 3) -> list[Site]:
-    """``n`` plain sites (ids ``s0``..., names ``Site 0``...) scattered over Xinjiang and
-    Qinghai, one hardware line each of the bundled catalogue's first three models."""
-    import numpy as np
-
-    rng = np.random.default_rng(seed)
-    lon = rng.uniform(75, 100, n)
-    lat = rng.uniform(34, 48, n)
-    chips = rng.integers(1, 4000, n)
-    models = ChipCatalogue.bundled().names[:3]
-    return [
-        Site(
-            id=f"s{i}",
-            name=f"Site {i}",
-            lon=float(lon[i]),
-            lat=float(lat[i]),
-            hardware=(HardwareLine(models[i % 3], int(chips[i])),),
-            confidence="illustrative",
-        )
-        for i in range(n)
-    ]
 
 
 class SiteBuilds:

@@ -144,56 +144,6 @@ def _site_key(site: Site) -> tuple[object, ...]:
     return (site.lon, site.lat, site.hardware, site.power_mw, site.part_of, site.supersedes)
 
 
-def _site_columns(sites: Sequence[Site]) -> tuple[np.ndarray, ...]:
-    """(ids, lon, lat, power) for ``sites``."""
-    n = len(sites)
-    ids = np.empty(n, dtype=object)
-    lon = np.empty(n, dtype=np.float64)
-    lat = np.empty(n, dtype=np.float64)
-    power = np.full(n, np.nan, dtype=np.float64)
-    for i, s in enumerate(sites):
-        ids[i] = s.id
-        lon[i] = s.lon
-        lat[i] = s.lat
-        if s.power_mw is not None:
-            power[i] = s.power_mw
-    return ids, lon, lat, power
-
-
-def prepare_sites(
-    models: Sequence[str], sites: Sequence[Site] | SiteTable, as_of: date | None
-) -> PreparedSites:
-    """What a reset of live totals over the chip ``models`` (in their order) to
-    ``sites`` (built, or a table of them) at ``as_of`` rebuilds, computed now (see
-    :class:`PreparedSites`). Touches no shared state: any thread may call it."""
-    day = as_of.toordinal() if as_of is not None else None
-    if isinstance(sites, SiteTable):
-        table = sites
-        ledger = table.ledger(tuple(models))
-        ids = table.ids.astype(object, copy=True)
-        matrices = _matrices_at(ledger, ids, day)
-        superseded = ledger.superseded_ids()
-        # A set lookup per id: np.isin sorts object arrays (0.7 s at 100,000 sites).
-        counted = ~np.fromiter(map(superseded.__contains__, ids), dtype=bool, count=len(ids))
-        ledger.dated_days()  # builds its table of dated steps now, for the views
-        columns = (ids, table.lon.copy(), table.lat.copy(), table.power_mw.copy())
-        return PreparedSites(table, as_of, ledger, columns, matrices, counted)
-    sites = list(sites)
-    ledger = CapacityLedger(sites, tuple(models))
-    ids, lon, lat, power = _site_columns(sites)
-    matrices = _matrices_at(ledger, ids, day)
-    counted = np.array([not ledger.is_superseded(s.id) for s in sites], dtype=bool)
-    ledger.dated_days()  # builds its table of dated steps now, for the views that ask
-    return PreparedSites(
-        sites,
-        as_of,
-        ledger,
-        (ids, lon, lat, power),
-        matrices,
-        counted,
-    )
-
-
 class LiveTotals:
     """Per-region totals that follow the site and region stores.
 
@@ -410,15 +360,55 @@ class LiveTotals:
     def _matrices(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         return _matrices_at(self._ledger, self._ids, self._day())
 
+    def _columns(self, sites: Sequence[Site]) -> tuple[np.ndarray, ...]:
+        """(ids, lon, lat, power) for ``sites``."""
+        n = len(sites)
+        ids = np.empty(n, dtype=object)
+        lon = np.empty(n, dtype=np.float64)
+        lat = np.empty(n, dtype=np.float64)
+        power = np.full(n, np.nan, dtype=np.float64)
+        for i, s in enumerate(sites):
+            ids[i] = s.id
+            lon[i] = s.lon
+            lat[i] = s.lat
+            if s.power_mw is not None:
+                power[i] = s.power_mw
+        return ids, lon, lat, power
+
     def prepare(self, sites: Sequence[Site] | SiteTable, as_of: date | None) -> PreparedSites:
         """What a reset to ``sites`` (built, or a table of them) at ``as_of`` rebuilds,
-        computed now (see :class:`PreparedSites` and :func:`prepare_sites`).
+        computed now (see :class:`PreparedSites`).
 
         Reads nothing of this object's state but its chip models (fixed at
         construction), so it may run on another thread while this object is in use;
         hand the result to :meth:`expect` on the owning thread before the reset.
         """
-        return prepare_sites(self._models, sites, as_of)
+        day = as_of.toordinal() if as_of is not None else None
+        if isinstance(sites, SiteTable):
+            table = sites
+            ledger = table.ledger(self._models)
+            ids = table.ids.astype(object, copy=True)
+            matrices = _matrices_at(ledger, ids, day)
+            superseded = ledger.superseded_ids()
+            # A set lookup per id: np.isin sorts object arrays (0.7 s at 100,000 sites).
+            counted = ~np.fromiter(map(superseded.__contains__, ids), dtype=bool, count=len(ids))
+            ledger.dated_days()  # builds its table of dated steps now, for the views
+            columns = (ids, table.lon.copy(), table.lat.copy(), table.power_mw.copy())
+            return PreparedSites(table, as_of, ledger, columns, matrices, counted)
+        sites = list(sites)
+        ledger = CapacityLedger(sites, self._models)
+        ids, lon, lat, power = self._columns(sites)
+        matrices = _matrices_at(ledger, ids, day)
+        counted = np.array([not ledger.is_superseded(s.id) for s in sites], dtype=bool)
+        ledger.dated_days()  # builds its table of dated steps now, for the views that ask
+        return PreparedSites(
+            sites,
+            as_of,
+            ledger,
+            (ids, lon, lat, power),
+            matrices,
+            counted,
+        )
 
     def expect(self, prepared: PreparedSites | None) -> None:
         """Use ``prepared`` for the next rebuild of the sites if it is still what the
@@ -603,7 +593,7 @@ class LiveTotals:
         at = final - np.arange(len(new))
         touched = self._ledger.update(added=new)
         # The ledger keeps its own order; rows are patched by id below.
-        ids, lon, lat, power = _site_columns(new)
+        ids, lon, lat, power = self._columns(new)
         zeros = np.zeros((len(new), len(self._models)), dtype=np.int64)
         self._ids = np.insert(self._ids, at, ids)
         self._lon = np.insert(self._lon, at, lon)
@@ -673,4 +663,4 @@ class LiveTotals:
         self._announce(self._cache)
 
 
-__all__ = ["UNION_NAME", "LiveTotals", "PreparedSites", "SiteTable", "prepare_sites", "same_shape"]
+__all__ = ["UNION_NAME", "LiveTotals", "PreparedSites", "SiteTable", "same_shape"]

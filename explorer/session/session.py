@@ -62,7 +62,7 @@ from explorer.core.keyed_store import Rows
 from explorer.core.schema import EDITABLE_FIELDS, Site, now_iso
 from explorer.core.selection import Selection
 from explorer.core.store import SiteStore
-from explorer.geo.live_totals import LiveTotals, PreparedSites, prepare_sites
+from explorer.geo.live_totals import LiveTotals, PreparedSites
 from explorer.geo.region_store import RegionEntry, RegionStore
 from explorer.geo.regions import Region
 from explorer.geo.timeline import step_dates
@@ -113,44 +113,6 @@ class ReadFile:
     @property
     def display_name(self) -> str:
         return self.opened.display_name
-
-
-def read_file(
-    path: str | os.PathLike[str],
-    catalogue: ChipCatalogue,
-    *,
-    as_of: date | None = None,
-    layer: str | None = None,
-    progress: Progress | None = None,
-) -> ReadFile:
-    """What :meth:`Session.read` does for a session with ``catalogue`` at ``as_of``: the
-    file read and checked, and the live totals' snapshot of its sites prepared. Touches
-    no session, so it may run before one exists (:mod:`explorer.session.early_read`).
-
-    Raises
-    ------
-    DataFileError, ValidationError, LoadCancelled
-        As for :meth:`Session.open`.
-    """
-    from explorer.io.opening import open_file
-    from explorer.io.progress import report, scaled
-
-    # One pause for the whole read, and what it built frozen at the end (it is about to
-    # be loaded): re-enabling collection between the steps set off a full collection
-    # over the new values each time.
-    with paused_gc(keep=True):
-        opened = open_file(
-            path,
-            catalogue=catalogue,
-            layer=layer,
-            progress=scaled(progress, 0.0, 0.9),
-            history=True,
-        )
-        n = len(opened.columns)
-        report(progress, 0.9, f"totalling {n:,} sites")
-        prepared = prepare_sites(catalogue.names, opened.sites_source(), as_of)
-        report(progress, 1.0, f"totalled {n:,} sites")
-    return ReadFile(opened, prepared)
 
 
 _NOT_LOADED = _Unloaded()
@@ -325,7 +287,25 @@ class Session:
         DataFileError, ValidationError, LoadCancelled
             As for :meth:`open`.
         """
-        return read_file(path, self.catalogue, as_of=self.as_of, layer=layer, progress=progress)
+        from explorer.io.opening import open_file
+        from explorer.io.progress import report, scaled
+
+        # One pause for the whole read, and what it built frozen at the end (it is
+        # about to be loaded): re-enabling collection between the steps set off a full
+        # collection over the new values each time.
+        with paused_gc(keep=True):
+            opened = open_file(
+                path,
+                catalogue=self.catalogue,
+                layer=layer,
+                progress=scaled(progress, 0.0, 0.9),
+                history=True,
+            )
+            n = len(opened.columns)
+            report(progress, 0.9, f"totalling {n:,} sites")
+            prepared = self.live_totals.prepare(opened.sites_source(), self.as_of)
+            report(progress, 1.0, f"totalled {n:,} sites")
+        return ReadFile(opened, prepared)
 
     def load_opened(self, opened: OpenedFile | ReadFile) -> None:
         """Replace the content with what :meth:`read` (or ``open_file``) read."""
@@ -1097,5 +1077,4 @@ __all__ = [
     "ReadFile",
     "Session",
     "new_region_entries",
-    "read_file",
 ]

@@ -26,7 +26,6 @@ from explorer.ui.worker_job import WorkerJob
 from explorer.web.reset_ahead import PreparedReset, prepare_reset
 
 if TYPE_CHECKING:
-    from explorer.session.early_read import EarlyRead
     from explorer.session.session import Session
 
 
@@ -40,10 +39,6 @@ class LoadJob(WorkerJob):
     path : Path
     layer : str, optional
         The GeoPackage point layer to read.
-    early : EarlyRead, optional
-        A read of ``path`` already running (started with the application, see
-        :mod:`explorer.session.early_read`), claimed for this job: the job adopts it
-        (its progress, Cancel and errors as for a read of its own) instead of reading.
     parent : QObject, optional
 
     Signals
@@ -71,14 +66,12 @@ class LoadJob(WorkerJob):
         path: Path,
         *,
         layer: str | None = None,
-        early: EarlyRead | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.session = session
         self.path = Path(path)
         self.layer = layer
-        self.early = early
         #: The map's reset message for what was read, built on the worker after the read
         #: (:func:`~explorer.web.reset_ahead.prepare_reset`); set before ``succeeded``.
         self.map_reset: PreparedReset | None = None
@@ -110,10 +103,7 @@ class LoadJob(WorkerJob):
     def _run(self) -> None:
         result: Any
         try:
-            if self.early is not None:
-                result = self.early.join(self._progress)
-            else:
-                result = self.session.read(self.path, layer=self.layer, progress=self._progress)
+            result = self.session.read(self.path, layer=self.layer, progress=self._progress)
             self.map_reset = prepare_reset(result, self.session.catalogue)
             if self._cancel.is_set():
                 raise LoadCancelled(str(self.path))

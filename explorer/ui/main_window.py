@@ -80,7 +80,6 @@ from explorer.web.region_controller import RegionMapController
 from explorer.web.view import MapView
 
 if TYPE_CHECKING:
-    from explorer.session.early_read import EarlyRead
     from explorer.session.session import ReadFile
     from explorer.ui.export_dialog import ExportDialog
 
@@ -200,7 +199,6 @@ class MainWindow(QMainWindow):
         self.compare_dialog: CompareDialog | None = None
 
         self.load_job: LoadJob | None = None
-        self._early_read: EarlyRead | None = None
         self.load_progress = LoadProgress(self)
         self.statusBar().addWidget(self.load_progress)
         self.save_job: SaveJob | None = None
@@ -607,22 +605,11 @@ class MainWindow(QMainWindow):
         return name if ok and name else None
 
     # ------------------------------------------------------------------ loading off the UI thread
-    def offer_read(self, early: EarlyRead) -> None:
-        """The next load (:meth:`open_path` with ``background``) adopts ``early`` if it
-        opens that file against this window's catalogue (see
-        :mod:`explorer.session.early_read`); any other load drops it."""
-        self._early_read = early
-
     def _start_load(self, path: Path, *, interactive: bool, layer: str | None) -> None:
         if self.load_job is not None:
             self.load_job.cancel()
         self.session.collect_before_read()  # here, on the UI thread: see its notes
-        early, self._early_read = self._early_read, None
-        if early is not None and not early.claim(
-            path, layer=layer, catalogue=self.session.catalogue
-        ):
-            early = None
-        job = LoadJob(self.session, path, layer=layer, early=early, parent=self)
+        job = LoadJob(self.session, path, layer=layer, parent=self)
         self.load_job = job
         job.succeeded.connect(lambda opened: self._on_load_succeeded(job, opened))
         job.failed.connect(lambda exc: self._on_load_failed(job, exc, interactive))

@@ -27,17 +27,6 @@ from explorer.web.view import prepare_application  # noqa: E402
 prepare_application()
 
 
-@pytest.fixture(scope="session")
-def big_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """60,000 sites in GeoJSON: long enough to read that a test can cancel half way."""
-    from explorer.io.formats import write_sites
-    from tests.helpers import scattered_sites
-
-    path = tmp_path_factory.mktemp("load") / "big.geojson"
-    write_sites(path, scattered_sites(60_000), {"title": "big"})
-    return path
-
-
 @pytest.fixture
 def settings(tmp_path: Path) -> QSettings:
     """Settings in a private ini file, never the user's configuration."""

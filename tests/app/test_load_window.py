@@ -5,9 +5,41 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtTest import QTest
+
+from explorer.core.chips import ChipCatalogue
+from explorer.core.schema import HardwareLine, Site
+from explorer.io.formats import write_sites
+
+
+def _sites(n: int, seed: int = 3) -> list[Site]:
+    rng = np.random.default_rng(seed)
+    lon = rng.uniform(75, 100, n)
+    lat = rng.uniform(34, 48, n)
+    chips = rng.integers(1, 4000, n)
+    models = ChipCatalogue.bundled().names[:3]
+    return [
+        Site(
+            id=f"s{i}",
+            name=f"Site {i}",
+            lon=float(lon[i]),
+            lat=float(lat[i]),
+            hardware=(HardwareLine(models[i % 3], int(chips[i])),),
+            confidence="illustrative",
+        )
+        for i in range(n)
+    ]
+
+
+@pytest.fixture(scope="module")
+def big_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """60,000 sites: long enough to read that the test can cancel half way."""
+    path = tmp_path_factory.mktemp("load") / "big.geojson"
+    write_sites(path, _sites(60_000), {"title": "big"})
+    return path
 
 
 def test_cancel_half_way_leaves_the_open_project_untouched(
@@ -225,14 +257,22 @@ def test_a_prepared_reset_for_another_date_is_not_sent(
 ) -> None:
     from datetime import date
 
+    from explorer.ui.main_window import MainWindow
+
     from .conftest import wait_rendered
 
     window = make_window()
     calls = _reset_spies(window, monkeypatch)
+    real_succeeded = MainWindow._on_load_succeeded
+
+    def succeeded(self: MainWindow, job: object, opened: object) -> None:
+        # The file was read for "all planned"; before it is loaded, the window is set
+        # to count up to a date.
+        self.session.set_as_of(date(2025, 12, 31))
+        real_succeeded(self, job, opened)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(MainWindow, "_on_load_succeeded", succeeded)
     assert window.open_path(big_file, background=True)
-    # In this same turn of the UI thread, before the read can be handed over: the file
-    # is read for "all planned", the window now counts up to a date.
-    window.session.set_as_of(date(2025, 12, 31))
     with qtbot.waitSignal(window.projectOpened, timeout=120_000):
         pass
     wait_rendered(qtbot, window)

@@ -117,10 +117,7 @@ def open_target(window, *args, **kwargs):
         QApplication.instance().exit(0)
 
     window.projectOpened.connect(lambda *_: window.map.call_when_rendered(drawn))
-    started = opened(window, *args, **kwargs)
-    # The demo was read while the window was built: the window's load adopted that read.
-    report["adopted"] = window.load_job is not None and window.load_job.early is not None
-    return started
+    return opened(window, *args, **kwargs)
 
 explorer.app.open_target = open_target
 status = explorer.app.run_gui([])
@@ -133,30 +130,21 @@ def test_the_window_starts_with_the_page_loading_before_the_heavy_imports(
 ) -> None:
     # `explorer` as a user starts it (run_gui, the demo): the map view is made before the
     # window's modules are imported (they are imported on a helper thread while the
-    # event loop serves the page), the demo is read meanwhile, and its markers are then
-    # drawn.
+    # event loop serves the page), and the demo's markers are then drawn.
     report = _probe(GUI_PROBE, tmp_path, tmp_path / "cache")
     assert report["heavy_when_view_made"] == []
-    assert report["adopted"] is True
     assert report["ready"] is True
     assert report["sites"] == 41 and report["status"] == 0
 
 
-def test_work_done_while_serving_events_gives_its_result_and_a_failure_raises_here(
+def test_a_module_imported_while_serving_events_is_imported_and_a_bad_one_raises_later(
     qapp: object,
 ) -> None:
-    import threading
-
-    from explorer.app import _serving_events
+    from explorer.app import _import_serving_events
 
     sys.modules.pop("tests.app.start_probe_target", None)
-    caller = threading.current_thread()
-
-    def work() -> str:
-        __import__("tests.app.start_probe_target")
-        return "other thread" if threading.current_thread() is not caller else "this thread"
-
-    assert _serving_events(work) == "other thread"
+    _import_serving_events("tests.app.start_probe_target")
     assert "tests.app.start_probe_target" in sys.modules
-    with pytest.raises(ModuleNotFoundError):  # back, not hung, and raised here
-        _serving_events(lambda: __import__("tests.app.no_such_module"))
+    _import_serving_events("tests.app.no_such_module")  # back, not hung, not raised
+    with pytest.raises(ModuleNotFoundError):
+        __import__("tests.app.no_such_module")
