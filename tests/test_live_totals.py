@@ -377,3 +377,36 @@ def test_power_edits_inserts_and_dates_after_totals_were_read_stay_exact(
         SiteArrays.from_sites(sites.sites(), CAT, as_of=date(2030, 1, 1)), regions.get("r1").region
     )
     assert live.totals("r1") == fresh
+
+
+def test_counted_chips_of_every_site_is_what_each_site_counts_summed(
+    sites: SiteStore, regions: RegionStore
+) -> None:
+    """The footer's count: every site at once (summed per site, then the counted ones)
+    equals asking for every id, and what the ledger says each site counts, added up."""
+    sites.reset(
+        [
+            *make_sites(),
+            replace(_site("p", 90.6, 40.6, ("H100", 300)), part_of="a"),  # a part of a
+            replace(_site("s", 91.0, 40.2, ("H20", 40)), supersedes="c"),  # c counts 0
+            Site(
+                "r",
+                "r",
+                92.0,
+                40.0,
+                hardware=(
+                    HardwareLine("H100", 100, chips_low=80, chips_high=130),
+                    HardwareLine("H20", 9, status="cancelled"),
+                ),
+            ),
+        ]
+    )
+    live = LiveTotals(sites, regions, CAT)
+    ids = sites.ids()
+    rows = live.ledger.at(None, order=ids)
+    expected = tuple(int(rows[k].sum()) for k in range(3))
+    assert live.counted_chips() == live.counted_chips(ids) == expected
+    # a (1000, of which its part p holds 300) + b (200 + 50) + c (superseded: 0) + d (7)
+    # + s (40) + r (80 / 100 / 130; its cancelled line 0).
+    plain = 1000 + 250 + 7 + 40
+    assert expected == (plain + 80, plain + 100, plain + 130)

@@ -23,7 +23,7 @@ it, so a whole data set is evaluated at any date with one vectorised pass
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -182,12 +182,18 @@ class CapacityLedger:
         self._base_in_place = False
         self._base_pos: tuple[np.ndarray, np.ndarray] | None = None
         self._table: tuple[np.ndarray, ...] | None = None
-        self._index: dict[str, int] | None = None
+        self._index: Mapping[str, int] | None = None
+        self._related: list[Site] | None = None
         self.reset(sites)
 
     @classmethod
     def from_base(
-        cls, base: LedgerBase, held: Sequence[Site], models: Sequence[str]
+        cls,
+        base: LedgerBase,
+        held: Sequence[Site],
+        models: Sequence[str],
+        *,
+        index: Mapping[str, int] | None = None,
     ) -> CapacityLedger:
         """A ledger over the sites of ``base`` (in its order) whose plain contributions
         are its arrays.
@@ -201,12 +207,19 @@ class CapacityLedger:
             rows are not used.
         models : sequence of str
             The base's model columns, in order.
+        index : mapping of str to int, optional
+            Each of the base's ids to its row, if the caller has it (the table's shared
+            index: read and copied here, never changed).
         """
         if base.models != len(models):
             raise ValueError(f"base has {base.models} model columns for {len(models)} models")
         ledger = cls((), models)
         ledger._base = base
-        ledger._sites = dict(zip(base.ids, range(len(base)), strict=True))
+        if index is not None and len(index) == len(base):
+            ledger._sites = dict(index)
+            ledger._index = index  # the positions, while every site is at its base row
+        else:
+            ledger._sites = dict(zip(base.ids, range(len(base)), strict=True))
         if len(ledger._sites) != len(base):
             raise ValueError("base ids must be unique")
         ledger._base_active = np.ones(len(base), dtype=bool)
@@ -281,13 +294,19 @@ class CapacityLedger:
 
     def related_sites(self) -> list[Site]:
         """The held sites that name a campus or are named as one (the only ones that
-        can be a part or a campus), in the ledger's order."""
-        named = {cid for cid, pids in self._parts.items() if pids}
-        return [
-            v
-            for sid, v in self._sites.items()
-            if isinstance(v, Site) and (v.part_of or sid in named)
-        ]
+        can be a part or a campus), in the ledger's order.
+
+        Kept until the next change (a pass over every site: 0.3 s at a million, asked
+        on the UI thread after each load; a file read in the background asks it first
+        where it was read)."""
+        if self._related is None:
+            named = {cid for cid, pids in self._parts.items() if pids}
+            self._related = [
+                v
+                for sid, v in self._sites.items()
+                if isinstance(v, Site) and (v.part_of or sid in named)
+            ]
+        return list(self._related)
 
     def _compute(self, sid: str) -> SiteContribution | None:
         """The contribution of ``sid`` after the rules; None: its base row, as it is."""
@@ -341,7 +360,7 @@ class CapacityLedger:
         self._changed()
 
     def _changed(self) -> None:
-        self._table = self._index = None
+        self._table = self._index = self._related = None
         self._base_pos = None
 
     def _link(self, s: Site) -> None:
@@ -451,7 +470,7 @@ class CapacityLedger:
             out[:, self._col[model]] = b
         return out
 
-    def _positions(self) -> dict[str, int]:
+    def _positions(self) -> Mapping[str, int]:
         if self._index is None:
             self._index = {sid: i for i, sid in enumerate(self._sites)}
         return self._index

@@ -37,7 +37,7 @@ No Qt here: the Qt side re-emits :attr:`LiveTotals.updated` as a signal.
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Protocol, runtime_checkable
@@ -88,6 +88,10 @@ class SiteTable(Protocol):
 
     def ledger(self, models: Sequence[str]) -> CapacityLedger:
         """The capacity ledger of the rows, in row order."""
+        ...
+
+    def row_index(self) -> Mapping[str, int]:
+        """Each id's row, shared: never changed."""
         ...
 
 
@@ -300,17 +304,19 @@ class LiveTotals:
         ids : iterable of str, optional
             Site ids; unknown ids are skipped. None: every site.
         """
+        matrices = (self._low, self._chips, self._high)
         if ids is None:
-            rows: np.ndarray | slice = slice(None)
-        else:
-            found = (self._row.get(sid) for sid in ids)
-            rows = np.fromiter((r for r in found if r is not None), dtype=np.int64)
+            # Each site's row summed first (a pass over the matrix, one number per
+            # site), then the counted ones: picking the counted rows of the matrices
+            # themselves copied three sites x models matrices (0.27 s at a million).
+            counted = self._counted
+            low, mid, high = (int(m.sum(axis=1)[counted].sum()) for m in matrices)
+            return low, mid, high
+        found = (self._row.get(sid) for sid in ids)
+        rows = np.fromiter((r for r in found if r is not None), dtype=np.int64)
         counted = self._counted[rows]
-        return (
-            int(self._low[rows][counted].sum()),
-            int(self._chips[rows][counted].sum()),
-            int(self._high[rows][counted].sum()),
-        )
+        low, mid, high = (int(m[rows][counted].sum()) for m in matrices)
+        return low, mid, high
 
     def current(self) -> SiteArrays:
         """The sites as they stand, over the totals' own buffers (no copy): for reading
@@ -393,6 +399,7 @@ class LiveTotals:
             # A set lookup per id: np.isin sorts object arrays (0.7 s at 100,000 sites).
             counted = ~np.fromiter(map(superseded.__contains__, ids), dtype=bool, count=len(ids))
             ledger.dated_days()  # builds its table of dated steps now, for the views
+            ledger.related_sites()  # and the map's campus links (kept until a change)
             columns = (ids, table.lon.copy(), table.lat.copy(), table.power_mw.copy())
             return PreparedSites(table, as_of, ledger, columns, matrices, counted)
         sites = list(sites)
@@ -448,7 +455,14 @@ class LiveTotals:
         self._reindex()
 
     def _reindex(self) -> None:
-        self._row = {sid: i for i, sid in enumerate(self._ids.tolist())}
+        rows = self._sites.rows_as_loaded()
+        self._row: Mapping[str, int]
+        if isinstance(rows, SiteTable) and len(rows) == len(self._ids):
+            # The store holds a table's rows as they are, in that order: the table's
+            # shared index (only read here).
+            self._row = rows.row_index()
+        else:
+            self._row = {sid: i for i, sid in enumerate(self._ids.tolist())}
 
     def _patch_rows(self, sids: Iterable[str]) -> list[int]:
         """Re-evaluate the rows of ``sids`` from the ledger; returns the rows."""

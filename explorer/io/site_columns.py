@@ -11,7 +11,7 @@ on a million sites.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -187,6 +187,7 @@ class SiteColumns:
     lines: Columns
     source_offsets: np.ndarray
     sources: Columns
+    _row_index: dict[str, int] | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         for name in ("text", "lines", "sources"):
@@ -251,6 +252,18 @@ class SiteColumns:
     def row_ids(self) -> list[str]:
         """The id of every row, in order."""
         return self.ids.tolist()  # type: ignore[no-any-return]
+
+    def row_index(self) -> Mapping[str, int]:
+        """Each id's row: built once (on the load's worker thread, where the totals are
+        prepared) and shared by everyone who indexes these rows as they are (the store
+        copies it; the site table, the live totals and the capacity ledger read it).
+        Never change it. At a million rows building it took 0.35-0.4 s, each time."""
+        index = self._row_index
+        if index is None:
+            ids = self.row_ids()
+            index = dict(zip(ids, range(len(ids)), strict=True))
+            object.__setattr__(self, "_row_index", index)  # a cache: still frozen
+        return index
 
     def build_row(self, i: int) -> Site:
         """:meth:`site` (what a store calls to build the one row asked for)."""
@@ -576,7 +589,7 @@ class SiteColumns:
             load=load if load is not None else self.site,
         )
         held = self.take(self.related_rows()).sites()
-        return CapacityLedger.from_base(base, held, models)
+        return CapacityLedger.from_base(base, held, models, index=self.row_index())
 
 
 def _codes(values: np.ndarray, index: Mapping[str, int]) -> np.ndarray:

@@ -8,7 +8,7 @@ never changes the store. :class:`SiteTable` binds the view's row selection to th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import chain
 from typing import Any
 
@@ -97,7 +97,7 @@ class SiteTableModel(ColumnsTableModel):
         # The values store events handed over since the last reset; every other row is
         # as the store holds it, read from there (and so built) only when shown.
         self._sites: dict[str, Site] = {}
-        self._rows: dict[str, int] = {}
+        self._rows: Mapping[str, int] = {}
         self._italic = QFont()
         self._italic.setItalic(True)
         self._load()
@@ -258,7 +258,12 @@ class SiteTableModel(ColumnsTableModel):
         return mask
 
     def _reindex(self) -> None:
-        self._rows = {sid: i for i, sid in enumerate(self._ids)}
+        rows = self.store.rows_as_loaded()
+        if rows is not None and len(rows) == len(self._ids):
+            # The store holds a table's rows as they are: their shared index (only read).
+            self._rows = rows.row_index()
+        else:
+            self._rows = {sid: i for i, sid in enumerate(self._ids)}
         self._ranks: dict[str, np.ndarray] = {}
 
     def _on_inserted(self, sites: Sequence[Site]) -> None:

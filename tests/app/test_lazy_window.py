@@ -8,6 +8,7 @@ table scrolls into view), nothing else. What is built is counted by recording ev
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -111,3 +112,33 @@ def test_export_counts_without_building_and_builds_on_its_worker(
     # One pass over the rows not built yet (the rows on screen were built already).
     assert len(passes) == 1 and passes[0][0] > N - 200 and passes[0][1] is False
     assert (tmp_path / "all.geojson").read_text(encoding="utf-8").count("\n") > N
+
+
+def test_the_views_share_one_index_of_the_files_rows_until_it_changes(
+    qtbot,  # noqa: ANN001
+    make_window,  # noqa: ANN001
+    big_file: Path,
+) -> None:
+    window = make_window(big_file)
+    rows = window.store.rows_as_loaded()
+    assert isinstance(rows, SiteColumns)
+    index = rows.row_index()
+    live = window.session.live_totals
+    # Built once for the file (at a million rows each copy of it took 0.35-0.4 s to
+    # build): the site table and the live totals read it, the store holds its own copy.
+    assert window.table.model._rows is index
+    assert live._row is index
+    assert window.store._items is not index and list(window.store._items) == list(index)
+    sid = rows.ids[7]
+    site = window.store.get(sid)  # built now, and held by the store only
+    assert index[sid] == 7
+    # An edit goes through the store's own entry; the shared index is untouched.
+    assert window.session.edit_site(site, replace(site, name="Renamed"))
+    assert window.store.get(sid).name == "Renamed" and site.name != "Renamed"
+    assert index[sid] == 7
+    # Once the rows change (a site added), each view indexes the store's rows itself.
+    new = window.session.place_site(88.0, 43.0)
+    assert window.store.ids()[-1] == new.id
+    assert window.table.model._rows is not index and live._row is not index
+    assert window.table.model._rows[new.id] == N and live._row[new.id] == N
+    assert len(index) == N and new.id not in index
