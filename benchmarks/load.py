@@ -218,8 +218,9 @@ def paired(
 def bench_cli(
     folder: Path, sizes: list[int], repeats: int, trees: list[Path], formats: list[str]
 ) -> bool:
-    """Whole processes in turn (ours, the analyst's, ours, ...): medians of wall and CPU
-    time, the medians of the pairwise ratios (which hold when a shared machine's load
+    """Whole processes in turn (ours and the analyst's in each round, their order
+    turning from round to round): medians of wall and CPU time, the medians of the
+    pairwise ratios (which hold when a shared machine's load
     drifts), peak memory; ``trees`` are other checkouts of the code run in the same
     turns (e.g. the code before a change)."""
     region = regions_file(folder)
@@ -244,10 +245,17 @@ def bench_cli(
             runs: dict[str, list[Timed]] = {"geopandas": []}
             for tree in [ROOT, *trees]:
                 runs[str(tree)] = []
-            for _ in range(repeats):
-                for tree in [ROOT, *trees]:
-                    runs[str(tree)].append(run(ours_cmd, env=tree_env(tree), cwd=tree))
-                runs["geopandas"].append(run(theirs_cmd))
+            slots: list[Path | None] = [ROOT, *trees, None]  # None: the analyst's route
+            for r in range(repeats):
+                # The order turns one place each round: a process started right after
+                # one that freed 700 MB (geopandas) ran measurably slower on this VM, and
+                # the same command always in that place carried it every round.
+                shift = r % len(slots)
+                for slot in slots[shift:] + slots[:shift]:
+                    if slot is None:
+                        runs["geopandas"].append(run(theirs_cmd))
+                    else:
+                        runs[str(slot)].append(run(ours_cmd, env=tree_env(slot), cwd=slot))
             theirs = runs.pop("geopandas")
             want = json.loads(theirs[-1].out)
             for tree, ours in runs.items():
