@@ -651,7 +651,7 @@ class CapacityLedger:
                 weights[rows] = w[pos]
                 for k in range(3):
                     out[k] = base.undated[k] @ weights
-        index = self._positions()
+        index = self._positions() if self._contrib else {}
         for sid, c in self._contrib.items():
             weight = int(w[index[sid]])
             if weight:

@@ -14,6 +14,7 @@ window's status bar while a job runs.
 
 from __future__ import annotations
 
+import logging
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,6 +28,8 @@ from explorer.web.reset_ahead import PreparedReset, prepare_reset
 
 if TYPE_CHECKING:
     from explorer.session.session import Session
+
+log = logging.getLogger(__name__)
 
 
 class LoadJob(WorkerJob):
@@ -104,7 +107,7 @@ class LoadJob(WorkerJob):
         result: Any
         try:
             result = self.session.read(self.path, layer=self.layer, progress=self._progress)
-            self.map_reset = prepare_reset(result, self.session.catalogue)
+            self.map_reset = self._map_reset(result)
             if self._cancel.is_set():
                 raise LoadCancelled(str(self.path))
         except LoadCancelled:
@@ -114,6 +117,16 @@ class LoadJob(WorkerJob):
             self._emit("failed", exc)
             return
         self._emit("succeeded", result)
+
+    def _map_reset(self, result: Any) -> PreparedReset | None:
+        """The map's reset message for ``result``, or None if building it here failed:
+        the map then builds it on the UI thread, as for any reset (a file that was
+        read is never refused for this)."""
+        try:
+            return prepare_reset(result, self.session.catalogue)
+        except Exception:  # noqa: BLE001 - logged; the UI thread builds it instead
+            log.exception("could not build the map's reset for %s on the worker", self.path)
+            return None
 
     def _emit(self, name: str, *args: Any) -> None:
         try:

@@ -281,3 +281,26 @@ def test_a_prepared_reset_for_another_date_is_not_sent(
     assert calls["posted"] == ["built here"]
     assert calls["as_of"] == ["2025-12-31"]
     assert len(window.store) == 60_000
+
+
+def test_a_reset_that_fails_on_the_worker_is_built_by_the_window(
+    qtbot,  # noqa: ANN001
+    make_window,  # noqa: ANN001
+    big_file: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from .conftest import wait_rendered
+
+    def broken(*_args: object) -> None:
+        raise ValueError("no message today")
+
+    monkeypatch.setattr("explorer.ui.load_job.prepare_reset", broken)
+    window = make_window()
+    calls = _reset_spies(window, monkeypatch)
+    assert window.open_path(big_file, background=True)
+    with qtbot.waitSignal(window.projectOpened, timeout=120_000):
+        pass
+    wait_rendered(qtbot, window)
+    # The file opened all the same; the window built the map's message itself.
+    assert calls["posted"] == ["built here"]
+    assert len(window.store) == 60_000 and window.last_error == ""
