@@ -112,9 +112,11 @@ class SiteNamesModel(QObject):
         return self._row_of
 
     def text(self, row: int) -> str:
-        """Row ``row``'s text: ``(none)`` or ``Name (id)`` (made when shown, not kept)."""
+        """Row ``row``'s text: ``(none)`` or ``Name (id)``, made when shown, not kept (a
+        site renamed or removed since the last rebuild, which follows on the next turn of
+        the event loop, shows its current name, or none)."""
         sid = self.ids[row]
-        return site_choice_text(self.names[sid], sid) if sid else NONE_TEXT
+        return site_choice_text(self.names.get(sid, ""), sid) if sid else NONE_TEXT
 
     def id_of_text(self, text: str) -> str | None:
         """The id of the row whose text is exactly ``text``, or None."""
@@ -127,7 +129,7 @@ class SiteNamesModel(QObject):
         start = text.rfind(" (")
         while start >= 0:
             sid = text[start + 2 : -1]
-            if sid and sid in self.row_of and site_choice_text(self.names[sid], sid) == text:
+            if sid in self.names and sid in self.row_of and self.text(self.row_of[sid]) == text:
                 return sid
             start = text.rfind(" (", 0, start)
         return None

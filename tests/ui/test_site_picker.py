@@ -82,3 +82,25 @@ def test_each_rows_text_leads_back_to_its_site(qapp: object) -> None:
     assert model.id_of_text("Hami (nobody)") is None
     assert model.id_of_text("a (b") is None
     assert model.id_of_text(NONE_TEXT) == ""
+
+
+def test_a_row_asked_for_before_the_next_rebuild_shows_what_the_store_now_holds(
+    qapp: object,
+) -> None:
+    from dataclasses import replace
+
+    from explorer.core.commands import DeleteSites, EditSite
+
+    store = SiteStore(
+        [Site("a", "Alpha", 90.0, 40.0), Site("b", "Beta", 90.0, 40.0)], catalogue=CAT
+    )
+    model = SiteNamesModel(store)
+    assert [model.text(r) for r in range(3)] == [NONE_TEXT, "Alpha (a)", "Beta (b)"]
+    # Changes reach the list on the next turn of the event loop; a view may ask first.
+    EditSite(store, store.get("a"), replace(store.get("a"), name="Aleph")).do()
+    DeleteSites(store, ["b"]).do()
+    assert [model.text(r) for r in range(3)] == [NONE_TEXT, "Aleph (a)", " (b)"]
+    assert model.id_of_text("Aleph (a)") == "a"
+    assert model.id_of_text("Beta (b)") is None
+    model.rebuild()
+    assert [model.text(r) for r in range(len(model.ids))] == [NONE_TEXT, "Aleph (a)"]
