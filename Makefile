@@ -38,6 +38,7 @@ bench: install
 	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/edit_latency.py
 	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/export.py
 	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/export_scale.py
+	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/open_scale.py --million
 	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/load.py
 	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/map_scale.py
 	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/page_scripts.py
