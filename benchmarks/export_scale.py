@@ -24,7 +24,6 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from bytecode import compile_bytecode
+from window_runs import run_child, settled_heartbeat
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULT = "EXPORT-SCALE-RESULT "
@@ -48,7 +48,7 @@ KINDS = (
 
 def child(path: str, kind: str, suffix: str, out_dir: str) -> dict[str, float]:
     """Open ``path`` in the window, export one ``kind``: total and longest freeze."""
-    from PySide6.QtCore import QEventLoop, QSettings, QTimer
+    from PySide6.QtCore import QEventLoop, QSettings
 
     from explorer.web.engine import make_application
 
@@ -60,25 +60,7 @@ def child(path: str, kind: str, suffix: str, out_dir: str) -> dict[str, float]:
     window.show()
     if not window.open_path(Path(path), interactive=False):
         raise SystemExit(f"could not open {path}: {window.last_error}")
-    ticks: list[float] = []
-    beat = QTimer()
-    beat.setInterval(10)
-    beat.timeout.connect(lambda: ticks.append(time.perf_counter()))
-
-    # Settled: 50 ticks in a row, each within 30 ms of the one before.
-    settled = QEventLoop()
-
-    def check() -> None:
-        recent = ticks[-51:]
-        if len(recent) == 51 and all(
-            b - a < 0.03 for a, b in zip(recent, recent[1:], strict=False)
-        ):
-            settled.quit()
-
-    beat.timeout.connect(check)
-    beat.start()
-    settled.exec()
-    beat.timeout.disconnect(check)
+    beat, ticks = settled_heartbeat()
 
     dialog = window.make_export_dialog()
     dialog.show()
@@ -107,24 +89,15 @@ def child(path: str, kind: str, suffix: str, out_dir: str) -> dict[str, float]:
     return {"total": t1 - t0, "freeze": max(0.0, max(gaps) - 0.010)}
 
 
-def launch(tree: Path, path: Path, kind: str, suffix: str) -> dict[str, float]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(tree)
-    with tempfile.TemporaryDirectory() as out:
-        env["XDG_CONFIG_HOME"] = out
-        proc = subprocess.run(
-            [sys.executable, __file__, "--child", str(path), kind, suffix, out],
-            capture_output=True,
-            text=True,
-            env=env,
-            cwd=tree,
-            timeout=600,
-            check=False,
-        )
-    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith(RESULT)]
-    if not lines:
-        raise SystemExit(f"{tree}: {kind}{suffix} failed:\n{proc.stderr[-3000:]}")
-    return json.loads(lines[-1][len(RESULT) :])  # type: ignore[no-any-return]
+def launch(tree: Path, path: Path, kind: str, suffix: str, cache: Path) -> dict[str, float]:
+    return run_child(
+        __file__,
+        [str(path), kind, suffix],
+        tree,
+        result=RESULT,
+        what=f"{kind}{suffix}",
+        cache=cache / tree.name,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -146,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     trees = [ROOT, *args.tree]
     for tree in trees:
         compile_bytecode(tree)
+    cache = Path(tempfile.mkdtemp(prefix="export-scale-cache-"))  # map pages, per checkout
     load = os.getloadavg()
     print(f"\n### Export from the window, {args.sites:,} sites (medians of {args.repeat})\n")
     print(f"Load average before: {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}\n")
@@ -158,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         runs: dict[Path, list[dict[str, Any]]] = {t: [] for t in trees}
         for _ in range(args.repeat):
             for tree in trees:
-                runs[tree].append(launch(tree, path, kind, suffix))
+                runs[tree].append(launch(tree, path, kind, suffix, cache))
         cells = []
         for tree in trees:
             total = statistics.median(r["total"] for r in runs[tree])

@@ -27,7 +27,6 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from bytecode import compile_bytecode
+from window_runs import run_child, settled_heartbeat
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULT = "OPEN-SCALE-RESULT "
@@ -57,25 +57,7 @@ def child(path: str, out_dir: str) -> dict[str, float]:
     window = MainWindow(settings=settings)
     window.resize(1500, 950)
     window.show()
-    ticks: list[float] = []
-    beat = QTimer()
-    beat.setInterval(10)
-    beat.timeout.connect(lambda: ticks.append(time.perf_counter()))
-
-    # Settled: 50 ticks in a row, each within 30 ms of the one before.
-    settled = QEventLoop()
-
-    def check() -> None:
-        recent = ticks[-51:]
-        if len(recent) == 51 and all(
-            b - a < 0.03 for a, b in zip(recent, recent[1:], strict=False)
-        ):
-            settled.quit()
-
-    beat.timeout.connect(check)
-    beat.start()
-    settled.exec()
-    beat.timeout.disconnect(check)
+    beat, ticks = settled_heartbeat()
 
     stamps: dict[str, float] = {}
     errors: list[str] = []
@@ -115,25 +97,16 @@ def child(path: str, out_dir: str) -> dict[str, float]:
     }
 
 
-def launch(tree: Path, path: Path) -> dict[str, float]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(tree)
-    with tempfile.TemporaryDirectory() as out:
-        env["XDG_CONFIG_HOME"] = out
-        env["EXPLORER_CACHE_DIR"] = str(Path(out) / "cache")
-        proc = subprocess.run(
-            [sys.executable, __file__, "--child", str(path), out],
-            capture_output=True,
-            text=True,
-            env=env,
-            cwd=tree,
-            timeout=900,
-            check=False,
-        )
-    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith(RESULT)]
-    if not lines:
-        raise SystemExit(f"{tree}: opening {path.name} failed:\n{proc.stderr[-3000:]}")
-    return json.loads(lines[-1][len(RESULT) :])  # type: ignore[no-any-return]
+def launch(tree: Path, path: Path, cache: Path) -> dict[str, float]:
+    return run_child(
+        __file__,
+        [str(path)],
+        tree,
+        result=RESULT,
+        what=f"opening {path.name}",
+        cache=cache / tree.name,
+        timeout=900,
+    )
 
 
 def _span(values: list[float], digits: int = 2) -> str:
@@ -172,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     trees = [ROOT, *args.tree]
     for tree in trees:
         compile_bytecode(tree)
+    cache = Path(tempfile.mkdtemp(prefix="open-scale-cache-"))  # map pages, per checkout
     load = os.getloadavg()
     print(f"\n### File -> Open from the window (medians of {args.repeat}, range in brackets)\n")
     print(f"Load average before: {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}\n")
@@ -185,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
         for r in range(args.repeat):
             shift = r % len(trees)
             for tree in trees[shift:] + trees[:shift]:
-                runs[tree].append(launch(tree, path))
+                runs[tree].append(launch(tree, path, cache))
         for tree in trees:
             mine = runs[tree]
             cells = [

@@ -1,0 +1,78 @@
+"""What the window benchmarks (``export_scale.py``, ``open_scale.py``) share: running a
+child process on a checkout, and waiting in the child until the window has settled.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+
+def run_child(
+    script: str,
+    args: list[str],
+    tree: Path,
+    *,
+    result: str,
+    what: str,
+    cache: Path,
+    timeout: int = 600,
+) -> dict[str, Any]:
+    """Run ``script --child ARGS OUT`` with checkout ``tree``'s code, its settings in a
+    fresh folder ``OUT`` and its map-page cache in ``cache`` (never the user's); the JSON
+    it printed after ``result``. Raises ``SystemExit`` naming ``what`` when the child
+    printed none."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(tree)
+    env["EXPLORER_CACHE_DIR"] = str(cache)
+    with tempfile.TemporaryDirectory() as out:
+        env["XDG_CONFIG_HOME"] = out
+        proc = subprocess.run(
+            [sys.executable, script, "--child", *args, out],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tree,
+            timeout=timeout,
+            check=False,
+        )
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith(result)]
+    if not lines:
+        raise SystemExit(f"{tree}: {what} failed:\n{proc.stderr[-3000:]}")
+    return json.loads(lines[-1][len(result) :])  # type: ignore[no-any-return]
+
+
+def settled_heartbeat() -> tuple[Any, list[float]]:
+    """Start a 10 ms timer on the UI thread and return once the window has settled (50
+    ticks in a row, each within 30 ms of the one before): the timer, still running, and
+    the list its ticks append their ``perf_counter`` times to."""
+    import time
+
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    ticks: list[float] = []
+    beat = QTimer()
+    beat.setInterval(10)
+    beat.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    settled = QEventLoop()
+
+    def check() -> None:
+        recent = ticks[-51:]
+        if len(recent) == 51 and all(
+            b - a < 0.03 for a, b in zip(recent, recent[1:], strict=False)
+        ):
+            settled.quit()
+
+    beat.timeout.connect(check)
+    beat.start()
+    settled.exec()
+    beat.timeout.disconnect(check)
+    return beat, ticks
+
+
+__all__ = ["run_child", "settled_heartbeat"]
