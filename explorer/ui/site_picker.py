@@ -119,7 +119,8 @@ class SiteNamesModel(QObject):
         return site_choice_text(self.names.get(sid, ""), sid) if sid else NONE_TEXT
 
     def id_of_text(self, text: str) -> str | None:
-        """The id of the row whose text is exactly ``text``, or None."""
+        """The id of the site of the store whose row text is exactly ``text``, or None
+        (read from the names, without the row index)."""
         if text == NONE_TEXT:
             return ""
         if not text.endswith(")"):
@@ -129,7 +130,7 @@ class SiteNamesModel(QObject):
         start = text.rfind(" (")
         while start >= 0:
             sid = text[start + 2 : -1]
-            if sid in self.names and sid in self.row_of and self.text(self.row_of[sid]) == text:
+            if sid in self.names and site_choice_text(self.names[sid], sid) == text:
                 return sid
             start = text.rfind(" (", 0, start)
         return None
