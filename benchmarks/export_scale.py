@@ -30,8 +30,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bytecode import compile_bytecode
-from window_runs import run_child, settled_heartbeat
+from window_runs import prepared_checkouts, run_child, settled_heartbeat
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULT = "EXPORT-SCALE-RESULT "
@@ -117,9 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     args.data.mkdir(parents=True, exist_ok=True)
     path = write_synthetic(args.data, args.sites)
     trees = [ROOT, *args.tree]
-    for tree in trees:
-        compile_bytecode(tree)
-    cache = Path(tempfile.mkdtemp(prefix="export-scale-cache-"))  # map pages, per checkout
+    cache = prepared_checkouts(trees, "export-scale-cache-")  # map pages, per checkout
     load = os.getloadavg()
     print(f"\n### Export from the window, {args.sites:,} sites (medians of {args.repeat})\n")
     print(f"Load average before: {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}\n")

@@ -33,8 +33,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bytecode import compile_bytecode
-from window_runs import run_child, settled_heartbeat
+from window_runs import prepared_checkouts, run_child, settled_heartbeat
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULT = "OPEN-SCALE-RESULT "
@@ -143,9 +142,7 @@ def main(argv: list[str] | None = None) -> int:
         load_data.mkdir(parents=True, exist_ok=True)
         files.append(("1,000,000 sites, GeoParquet", make_data(load_data, 1_000_000)[".parquet"]))
     trees = [ROOT, *args.tree]
-    for tree in trees:
-        compile_bytecode(tree)
-    cache = Path(tempfile.mkdtemp(prefix="open-scale-cache-"))  # map pages, per checkout
+    cache = prepared_checkouts(trees, "open-scale-cache-")  # map pages, per checkout
     load = os.getloadavg()
     print(f"\n### File -> Open from the window (medians of {args.repeat}, range in brackets)\n")
     print(f"Load average before: {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}\n")

@@ -47,6 +47,17 @@ def run_child(
     return json.loads(lines[-1][len(result) :])  # type: ignore[no-any-return]
 
 
+def prepared_checkouts(trees: list[Path], prefix: str) -> Path:
+    """Compile each checkout in ``trees`` to bytecode (as an installed copy is) and make
+    the folder under which each caches its map pages for the runs (``run_child``'s
+    ``cache``, one subfolder per checkout)."""
+    from bytecode import compile_bytecode
+
+    for tree in trees:
+        compile_bytecode(tree)
+    return Path(tempfile.mkdtemp(prefix=prefix))
+
+
 def settled_heartbeat() -> tuple[Any, list[float]]:
     """Start a 10 ms timer on the UI thread and return once the window has settled (50
     ticks in a row, each within 30 ms of the one before): the timer, still running, and
@@ -75,4 +86,4 @@ def settled_heartbeat() -> tuple[Any, list[float]]:
     return beat, ticks
 
 
-__all__ = ["run_child", "settled_heartbeat"]
+__all__ = ["prepared_checkouts", "run_child", "settled_heartbeat"]
