@@ -109,6 +109,46 @@ def test_basemap_layers_and_controls_are_present(qtbot: Any, m: MapEnv) -> None:
     assert js(qtbot, m, "document.querySelectorAll('.leaflet-overlay-pane path').length") == 0
 
 
+def test_basemap_places_are_projected_as_leaflet_projects_them(qtbot: Any, m: MapEnv) -> None:
+    # The basemap projects its vertices and towns itself (no LatLng and Points per
+    # vertex); it must give Leaflet's numbers exactly, or drawn features and towns
+    # would drift from the markers and the pick tool.
+    mismatches = js(
+        qtbot,
+        m,
+        """(function () {
+  var crs = L.CRS.EPSG3857, bad = [], n = 0;
+  function check(what, lon, lat, x, y) {
+    var q = crs.latLngToPoint(L.latLng(lat, lon), 0);
+    n += 1;
+    if (q.x !== x || q.y !== y) { bad.push([what, lon, lat, x, y, q.x, q.y]); }
+  }
+  var t = CSE.basemap.towns;
+  for (var i = 0; i < t._n; i++) { check('town', t._lon[i], t._lat[i], t._wx[i], t._wy[i]); }
+  CSE.basemapLayers.forEach(function (ref) {
+    (ref.layer.features || []).forEach(function (f) {
+      var xs = [], ys = [];
+      f.polygons.forEach(function (rings) { rings.forEach(function (ring) {
+        ring.forEach(function (c) {
+          var q = crs.latLngToPoint(L.latLng(c[1], c[0]), 0); xs.push(q.x); ys.push(q.y);
+        });
+      }); });
+      n += 1;
+      var box = [Math.min.apply(null, xs), Math.min.apply(null, ys),
+                 Math.max.apply(null, xs), Math.max.apply(null, ys)];
+      var s = f.shape;
+      if (box[0] !== s.x0 || box[1] !== s.y0 || box[2] !== s.x1 || box[3] !== s.y1) {
+        bad.push([ref.key, f.name, box, [s.x0, s.y0, s.x1, s.y1]]);
+      }
+    });
+  });
+  return {checked: n, bad: bad.slice(0, 5)};
+})()""",
+    )
+    assert mismatches["bad"] == []
+    assert mismatches["checked"] > 1000  # every town and every polygon feature
+
+
 #: Towns in the page whose dot and label are shown inside a box [[s, w], [n, e]] (null:
 #: the map's view now).
 TOWNS_IN_JS = """(function (box) {

@@ -217,8 +217,11 @@
      * same frame (until then Leaflet keeps showing the last picture, scaled): the last
      * frame of a zoom step repaints the sites, the next the polygons, the one after the
      * towns, so no one frame rasterises all three. The page runs a pending repaint
-     * before it tells Python a message is on screen (CSE.basemap.flushPaints). */
-    options: { padding: PAINT_PAD, settleFrames: 0 },
+     * before it tells Python a message is on screen (CSE.basemap.flushPaints).
+     * deferFirstPaint: the first paint waits its settleFrames too (the towns: their
+     * names are the page's costliest paint, and the page's first frame, which the map's
+     * connection to Python waits behind, is then drawn without them). */
+    options: { padding: PAINT_PAD, settleFrames: 0, deferFirstPaint: false },
 
     _initContainer: function () {
       var canvas = (this._container = document.createElement('canvas'));
@@ -236,12 +239,21 @@
     /* Leaflet's renderer calls this on 'update'; this renderer holds no Leaflet paths. */
     _updatePaths: function () {},
 
+    /* A zoom or move before a deferred first paint: nothing drawn yet, nothing to move
+     * (Leaflet's own would read the centre of a paint that has not happened). */
+    _updateTransform: function (center, zoom) {
+      if (this._center) {
+        L.Renderer.prototype._updateTransform.call(this, center, zoom);
+      }
+    },
+
     _update: function () {
       if (this._map._animatingZoom && this._bounds) {
         return;
       }
-      if (!this._bounds || !this.options.settleFrames) {
-        this._updateNow(); // the first paint is never put off
+      var first = !this._bounds;
+      if (!this.options.settleFrames || (first && !this.options.deferFirstPaint)) {
+        this._updateNow();
         return;
       }
       if (this._pending) {
@@ -301,10 +313,20 @@
     }
   });
 
-  /* World pixels at zoom 0 (Web Mercator, 256 across) of a [lon, lat] pair. */
+  /* World pixels at zoom 0 (Web Mercator, 256 across) of a [lon, lat] pair: Leaflet's
+   * CRS.latLngToPoint(latLng, 0), the same arithmetic in the same order (so the same
+   * numbers), written into out[k], out[k + 1] without making a LatLng and two Points per
+   * vertex (tens of thousands of them while the page loads). */
   var CRS = L.CRS.EPSG3857;
-  function worldPoint(lon, lat) {
-    return CRS.latLngToPoint(L.latLng(lat, lon), 0);
+  var MERCATOR = L.Projection.SphericalMercator;
+  var TO_WORLD = 0.5 / (Math.PI * MERCATOR.R);
+  var WORLD_SIZE = CRS.scale(0);
+  var RADIANS = Math.PI / 180;
+  function projectInto(out, k, lon, lat) {
+    var max = MERCATOR.MAX_LATITUDE;
+    var sin = Math.sin(Math.max(Math.min(max, lat), -max) * RADIANS);
+    out[k] = WORLD_SIZE * (TO_WORLD * (MERCATOR.R * lon * RADIANS) + 0.5);
+    out[k + 1] = WORLD_SIZE * (-TO_WORLD * ((MERCATOR.R * Math.log((1 + sin) / (1 - sin))) / 2) + 0.5);
   }
 
   /* A feature's polygons ([[exterior, hole...], ...] of [lon, lat]) as one Path2D
@@ -319,13 +341,13 @@
       rings.forEach(function (ring) {
         var out = new Float64Array(ring.length * 2);
         for (var i = 0; i < ring.length; i++) {
-          var q = worldPoint(ring[i][0], ring[i][1]);
-          out[2 * i] = q.x;
-          out[2 * i + 1] = q.y;
-          minX = Math.min(minX, q.x);
-          maxX = Math.max(maxX, q.x);
-          minY = Math.min(minY, q.y);
-          maxY = Math.max(maxY, q.y);
+          projectInto(out, 2 * i, ring[i][0], ring[i][1]);
+          var x = out[2 * i];
+          var y = out[2 * i + 1];
+          minX = x < minX ? x : minX;
+          maxX = x > maxX ? x : maxX;
+          minY = y < minY ? y : minY;
+          maxY = y > maxY ? y : maxY;
         }
         pts.push(out);
       });
@@ -510,10 +532,11 @@
       this._dot = new Uint8Array(n);
       this._label = new Uint8Array(n);
       var population = new Float64Array(n);
+      var q = new Float64Array(2);
       for (var i = 0; i < n; i++) {
-        var q = worldPoint(c.lon[i], c.lat[i]);
-        this._wx[i] = q.x;
-        this._wy[i] = q.y;
+        projectInto(q, 0, c.lon[i], c.lat[i]);
+        this._wx[i] = q[0];
+        this._wy[i] = q[1];
         var mz = Number(c.min_zoom[i]);
         this._minZoom[i] = c.min_zoom[i] !== null && isFinite(mz) ? mz : TOWN_LABEL_DEFAULT_MIN_ZOOM;
         var pop = Number(c.population[i]);
@@ -703,7 +726,7 @@
       if (spec.draw === 'polygons') {
         layer = new PolygonLayer(spec, order, polygons);
       } else if (spec.draw === 'towns') {
-        layer = new TownsLayer(spec, { pane: 'cse-towns', settleFrames: 2 });
+        layer = new TownsLayer(spec, { pane: 'cse-towns', settleFrames: 2, deferFirstPaint: true });
         CSE.basemap.towns = layer;
       } else if (spec.draw === 'labels') {
         layer = physicalLabels(spec);
