@@ -183,3 +183,24 @@ def test_geoparquet_ids_stay_arrow_until_read_and_totals_list_theirs(
     assert columns.ids.tolist() == [s.id for s in sites]
     assert arrays.ids.tolist() == [s.id for s in sites]
     assert not arrays.ids.flags.writeable
+
+
+def test_row_index_and_counted_lines_built_in_slices(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Built a slice at a time (so the load's worker lets the window have the
+    # interpreter); the same index and the same ledger as in one piece.
+    from explorer.io import site_columns
+    from explorer.io.site_columns import SiteColumns
+    from tests.web.synthetic import synthetic_sites
+
+    sites = synthetic_sites(300, seed=4)
+    whole = SiteColumns.from_sites(sites)
+    models = ChipCatalogue.bundled().names
+    one_piece = whole.ledger(models)
+    monkeypatch.setattr(site_columns, "LOCK_SLICE", 7)
+    sliced = SiteColumns.from_sites(sites)
+    index = sliced.row_index()
+    assert index == {s.id: i for i, s in enumerate(sites)}
+    assert list(index) == [s.id for s in sites]
+    ledger = sliced.ledger(models)
+    for day in (None, 738_000, 740_000):
+        assert np.array_equal(ledger.at(day), one_piece.at(day))

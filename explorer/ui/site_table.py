@@ -46,6 +46,7 @@ from explorer.ui.qt_store import SelectionSignals, StoreSignals
 from explorer.ui.site_table_columns import (
     COLUMNS,
     DERIVED,
+    dense_ranks,
     haystack,
     models_text,
     sort_value,
@@ -232,9 +233,7 @@ class SiteTableModel(ColumnsTableModel):
         name = f"rank:{COLUMNS[column][0]}"
         ranks = self._ranks.get(name)
         if ranks is None:
-            keys = self.sort_keys(column)
-            rank_of = {k: i for i, k in enumerate(sorted(set(keys)))}
-            ranks = np.fromiter(map(rank_of.__getitem__, keys), dtype=np.int64, count=len(keys))
+            ranks = dense_ranks(self.sort_keys(column))
             self._ranks[name] = ranks
         return ranks
 

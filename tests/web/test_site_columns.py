@@ -7,6 +7,7 @@ read back from the code under test.
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
@@ -19,7 +20,7 @@ from explorer.core.schema import HardwareLine, Site
 from explorer.io.site_columns import SiteColumns
 from explorer.web import palette
 from explorer.web.legend import LegendRow, site_legend
-from explorer.web.payload import to_json
+from explorer.web.payload import SLICE, to_json
 from explorer.web.protocol import AGGREGATE_MIN_SITES
 from explorer.web.site_columns import (
     SITE_FLAGS,
@@ -94,6 +95,30 @@ def test_columns_are_strict_json() -> None:
 
 
 # ---------------------------------------------------------------------- counting
+def test_json_written_in_slices_is_what_one_dumps_writes() -> None:
+    # to_json writes object members and long lists a slice at a time (so the worker
+    # that writes a million sites' reset lets the window have the interpreter between
+    # slices); the text must be exactly one json.dumps's, and NaN still refused.
+    n = 2 * SLICE + 7
+    value = {
+        "seq": 3,
+        "data": {
+            "sites": {"id": [f"s-{i}\u00e9" for i in range(n)], "lon": [i / 7 for i in range(n)]},
+            "empty": [],
+            "exact": list(range(SLICE)),
+            "nested": [[1, 2], {"a": None, "b": True}],
+            "tuple": (1, "x"),
+        },
+        "text": 'quote " backslash \\ newline \n',
+    }
+    assert to_json(value) == json.dumps(
+        value, allow_nan=False, ensure_ascii=False, separators=(",", ":")
+    )
+    assert to_json({1: "int key"}) == '{"1":"int key"}'
+    with pytest.raises(ValueError):
+        to_json({"lon": [0.0] * n + [float("nan")]})
+
+
 def test_plain_sites_count_their_chips_restricted_by_the_catalogue() -> None:
     cat = hand_catalogue()
     sites = [
