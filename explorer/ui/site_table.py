@@ -46,7 +46,6 @@ from explorer.ui.qt_store import SelectionSignals, StoreSignals
 from explorer.ui.site_table_columns import (
     COLUMNS,
     DERIVED,
-    dense_ranks,
     haystack,
     models_text,
     sort_value,
@@ -60,6 +59,7 @@ from explorer.ui.tables import (
     column_index,
     row_runs,
 )
+from explorer.ui.text_order import dense_ranks
 
 _USER = int(Qt.ItemDataRole.UserRole)
 #: Role returning the site id (str) of a row, in any column.

@@ -6,7 +6,7 @@ Both give the same values for the same sites (``tests/ui/test_site_table_columns
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -99,67 +99,12 @@ def table_column(table: SiteColumns, name: str) -> list[Any]:
     raise KeyError(f"no table column {name!r}")
 
 
-#: From this many rows a column's ranks come from a sort in C (Arrow for text, numpy for
-#: numbers: at a million names 0.1-0.2 s against 1.3 s for ``sorted()`` and a dict);
-#: below it, importing Arrow's compute functions would cost more than it saves.
-FAST_RANKS_FROM = 20_000
-
-
-def dense_ranks(keys: Sequence[Any]) -> np.ndarray:
-    """Each key's rank among the distinct keys in ascending order (int64 from 0; equal
-    keys share a rank): the position of the key in ``sorted(set(keys))``.
-
-    Keys are all text or all numbers. Text compares by code point either way (Arrow
-    compares UTF-8 bytes, which order as code points do); text UTF-8 cannot hold (a
-    lone surrogate), integers past 64 bits, NaN or a mixture go the Python way."""
-    n = len(keys)
-    if n >= FAST_RANKS_FROM:
-        ranks = _fast_dense_ranks(keys)
-        if ranks is not None:
-            return ranks
-    rank_of = {k: i for i, k in enumerate(sorted(set(keys)))}
-    return np.fromiter(map(rank_of.__getitem__, keys), dtype=np.int64, count=n)
-
-
-def _fast_dense_ranks(keys: Sequence[Any]) -> np.ndarray | None:
-    """:func:`dense_ranks` sorted in C, or None where Python's order might differ."""
-    n = len(keys)
-    if not isinstance(keys[0], str):
-        values = np.asarray(keys)
-        if values.ndim != 1 or values.dtype.kind not in "iuf":
-            return None
-        if values.dtype.kind == "f" and np.isnan(values).any():
-            return None
-        # Equal values (0.0 and -0.0 too, as for a set) share a rank.
-        _, inverse = np.unique(values, return_inverse=True)
-        return np.asarray(inverse, dtype=np.int64).reshape(n)
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    from explorer.io.arrow_buffers import ints
-
-    try:
-        encoded = [k.encode("utf-8") for k in keys]
-    except (AttributeError, UnicodeEncodeError):  # not all text, or a lone surrogate
-        return None
-    # Built from buffers: pa.array of a list would import pandas (see arrow_buffers).
-    offsets = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=n), out=offsets[1:])
-    text = pa.Array.from_buffers(
-        pa.large_string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded))]
-    )
-    ranks = pc.rank(text, sort_keys="ascending", tiebreaker="dense")
-    return ints(ranks) - 1
-
-
 __all__ = [
     "COLUMNS",
     "DERIVED",
-    "FAST_RANKS_FROM",
     "HAYSTACK_FIELDS",
     "haystack",
     "models_text",
     "sort_value",
-    "dense_ranks",
     "table_column",
 ]

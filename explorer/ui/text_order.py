@@ -1,0 +1,117 @@
+"""Ordering many texts in C exactly as Python orders them: the site table's sort ranks
+and the site pickers' list.
+
+Python compares text by code point; Arrow compares UTF-8 bytes, which order the same
+way, keeps every character (numpy's fixed-width text drops trailing NULs) and needs
+memory for the bytes alone (numpy's needs the longest text's width for every row: a
+million sites with one 300-character name made a 1.2 GB array). At a million names
+Arrow ranks them in 0.1 s where ``sorted()`` and a dict took 1.3 s.
+
+Below :data:`FAST_FROM` rows, or for text UTF-8 cannot hold (a lone surrogate), Python
+sorts: importing Arrow's compute functions for the demo's forty sites would cost more
+than it saves. The arrays reach Arrow through their buffers, never ``pa.array`` of a
+list, which imports pandas (see :mod:`explorer.io.arrow_buffers`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+#: From this many rows the order comes from a sort in C.
+FAST_FROM = 20_000
+
+
+def dense_ranks(keys: Sequence[Any]) -> np.ndarray:
+    """Each key's rank among the distinct keys in ascending order (int64 from 0; equal
+    keys share a rank): the position of the key in ``sorted(set(keys))``.
+
+    Keys are all text or all numbers (Arrow ranks text, numpy numbers); text UTF-8
+    cannot hold, integers past 64 bits, NaN or a mixture go the Python way."""
+    n = len(keys)
+    if n >= FAST_FROM:
+        ranks = _fast_dense_ranks(keys)
+        if ranks is not None:
+            return ranks
+    rank_of = {k: i for i, k in enumerate(sorted(set(keys)))}
+    return np.fromiter(map(rank_of.__getitem__, keys), dtype=np.int64, count=n)
+
+
+def sorted_order(keys: Sequence[str], tiebreak: Sequence[str]) -> list[int]:
+    """The row numbers in the order ``sorted(range(n), key=lambda i: (keys[i],
+    tiebreak[i]))`` gives (rows equal in both keep their order)."""
+    n = len(keys)
+    if n >= FAST_FROM:
+        order = _fast_order(keys, tiebreak)
+        if order is not None:
+            return order
+    return sorted(range(n), key=lambda i: (keys[i], tiebreak[i]))
+
+
+def _fast_dense_ranks(keys: Sequence[Any]) -> np.ndarray | None:
+    """:func:`dense_ranks` sorted in C, or None where Python's order might differ."""
+    n = len(keys)
+    if not isinstance(keys[0], str):
+        values = np.asarray(keys)
+        if values.ndim != 1 or values.dtype.kind not in "iuf":
+            return None
+        if values.dtype.kind == "f" and np.isnan(values).any():
+            return None
+        # Equal values (0.0 and -0.0 too, as for a set) share a rank.
+        _, inverse = np.unique(values, return_inverse=True)
+        return np.asarray(inverse, dtype=np.int64).reshape(n)
+    text = _arrow_text(keys)
+    if text is None:
+        return None
+    import pyarrow.compute as pc
+
+    from explorer.io.arrow_buffers import ints
+
+    return ints(pc.rank(text, sort_keys="ascending", tiebreaker="dense")) - 1
+
+
+def _fast_order(keys: Sequence[str], tiebreak: Sequence[str]) -> list[int] | None:
+    """:func:`sorted_order` sorted by Arrow, or None for text UTF-8 cannot hold."""
+    first = _arrow_text(keys)
+    second = _arrow_text(tiebreak) if first is not None else None
+    if first is None or second is None:
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from explorer.io.arrow_buffers import ints
+
+    table = pa.table({"key": first, "tiebreak": second})
+    order = pc.sort_indices(table, sort_keys=[("key", "ascending"), ("tiebreak", "ascending")])
+    return ints(order).tolist()  # type: ignore[no-any-return]
+
+
+def _arrow_text(values: Sequence[Any]) -> Any:
+    """A ``large_string`` Arrow array of ``values``, or None when one is not text or
+    UTF-8 cannot hold it."""
+    n = len(values)
+    try:
+        joined = "".join(values)
+        if joined.isascii():
+            # Plain ASCII (most names and ids): a character is a byte, and one encode
+            # of the joined text is several times quicker than one per value.
+            data = joined.encode("ascii")
+            lengths = np.fromiter(map(len, values), dtype=np.int64, count=n)
+        else:
+            encoded = [v.encode("utf-8") for v in values]
+            data = b"".join(encoded)
+            lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=n)
+    except (TypeError, UnicodeEncodeError):
+        return None
+    import pyarrow as pa
+
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    return pa.Array.from_buffers(
+        pa.large_string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(data)]
+    )
+
+
+__all__ = ["FAST_FROM", "dense_ranks", "sorted_order"]
