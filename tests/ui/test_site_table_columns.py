@@ -9,15 +9,17 @@ import pytest
 
 from explorer.core.schema import HardwareLine
 from explorer.io.site_columns import SiteColumns
-from explorer.ui.site_table_columns import DERIVED, table_column
+from explorer.ui.site_table_columns import DERIVED, casefold_each, table_column
 from tests.web.synthetic import synthetic_sites
 
 
 @pytest.mark.parametrize("name", sorted(DERIVED))
 def test_a_column_from_the_table_equals_the_column_from_sites(name: str) -> None:
     sites = synthetic_sites(400, seed=9)
-    # Blank and odd values too: no power, no lines, a repeated model, mixed case.
+    # Blank and odd values too: no power, no lines, a repeated model, mixed case, text
+    # whose folding changes its length or depends on nothing around it (ß, ﬁ, final Σ).
     sites[0] = replace(sites[0], power_mw=None, hardware=(), notes="MiXeD Case")
+    sites[2] = replace(sites[2], name="STRASSE Straße ΟΔΟΣ ﬁ", operator="İstanbul")
     sites[1] = replace(
         sites[1],
         power_mw=0.0,
@@ -25,6 +27,21 @@ def test_a_column_from_the_table_equals_the_column_from_sites(name: str) -> None
     )
     table = SiteColumns.from_sites(sites)
     assert table_column(table, name) == [DERIVED[name](s) for s in sites]
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        [],
+        [""],
+        ["", ""],
+        ["Straße", "ΟΔΟΣ", "ﬁne", "İ", "MiXeD\x00Case", "\x02"],
+        ["a\x01b", "C"],  # the separator itself: folded one by one
+        ["\x01", "\x01"],
+    ],
+)
+def test_folding_joined_text_folds_each_value(values: list[str]) -> None:
+    assert casefold_each(values) == [v.casefold() for v in values]
 
 
 def test_an_unknown_column_is_refused() -> None:
