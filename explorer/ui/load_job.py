@@ -23,6 +23,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
 from explorer.io.progress import LoadCancelled
+from explorer.io.site_columns import SiteColumns
 from explorer.ui.worker_job import WorkerJob
 from explorer.web.reset_ahead import PreparedReset, prepare_reset
 
@@ -108,6 +109,7 @@ class LoadJob(WorkerJob):
         try:
             result = self.session.read(self.path, layer=self.layer, progress=self._progress)
             self.map_reset = self._map_reset(result)
+            self._warm_names(result)
             if self._cancel.is_set():
                 raise LoadCancelled(str(self.path))
         except LoadCancelled:
@@ -127,6 +129,14 @@ class LoadJob(WorkerJob):
         except Exception:  # noqa: BLE001 - logged; the UI thread builds it instead
             log.exception("could not build the map's reset for %s on the worker", self.path)
             return None
+
+    @staticmethod
+    def _warm_names(result: Any) -> None:
+        """Each site's name by id, built here rather than by the site pickers on the UI
+        thread when the file is loaded (see ``SiteColumns.names_by_id``)."""
+        table = getattr(getattr(result, "prepared", None), "sites", None)
+        if isinstance(table, SiteColumns):
+            table.names_by_id()
 
     def _emit(self, name: str, *args: Any) -> None:
         try:

@@ -78,7 +78,7 @@ class SiteNamesModel(QObject):
     def _read_names(self) -> None:
         rows = self.store.rows_as_loaded()
         if isinstance(rows, SiteColumns):
-            self.names = dict(zip(rows.row_ids(), rows.text["name"].tolist(), strict=True))
+            self.names = dict(rows.names_by_id())  # a copy: this one follows the store
         else:
             self.names = {s.id: s.name for s in self.store}
 

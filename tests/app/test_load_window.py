@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -247,6 +248,42 @@ def test_the_maps_reset_for_a_file_is_built_on_the_worker(
     # What the window would have built itself, now that the file is loaded.
     assert prepared.text == to_json(window.map._reset_data())
     assert js(qtbot, lambda cb: window.map_view.evaluate("CSE.pageState().sites", cb)) == 60_000
+
+
+def test_the_site_pickers_names_are_read_on_the_worker(
+    qtbot,  # noqa: ANN001
+    make_window,  # noqa: ANN001
+    big_file: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from explorer.io.site_columns import SiteColumns
+
+    built: list[tuple[int, str]] = []
+    original = SiteColumns.names_by_id
+
+    def spy(self: SiteColumns):  # noqa: ANN202
+        if self._names is None:
+            built.append((len(self), threading.current_thread().name))
+        return original(self)
+
+    monkeypatch.setattr(SiteColumns, "names_by_id", spy)
+    window = make_window()
+    built.clear()  # the demo's, opened as the window was made
+    assert window.open_path(big_file, background=True)
+    with qtbot.waitSignal(window.projectOpened, timeout=120_000):
+        pass
+    # Built once, on the load's worker; the pickers hold their own copy of it.
+    assert built == [(60_000, "explorer-load")]
+    rows = window.store.rows_as_loaded()
+    assert isinstance(rows, SiteColumns)
+    names = window.panel._site_names.names
+    assert names == dict(zip(rows.ids.tolist(), rows.text["name"].tolist(), strict=True))
+    assert names is not rows.names_by_id()
+    # The pickers follow the store from there: the file's table stays as it was read.
+    site = window.store.get(rows.ids[3])
+    assert window.session.edit_site(site, replace(site, name="Renamed"))
+    qtbot.waitUntil(lambda: window.panel._site_names.names[site.id] == "Renamed")
+    assert rows.names_by_id()[site.id] == site.name
 
 
 def test_a_prepared_reset_for_another_date_is_not_sent(
