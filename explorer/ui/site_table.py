@@ -107,6 +107,14 @@ class SiteTableModel(ColumnsTableModel):
         self._events.removed.connect(self._on_removed)
         self._events.changed.connect(self._on_changed)
         self._events.reset_done.connect(self._on_reset_done)
+        # Warms the filter's and the sort's columns after a reset, a piece per firing.
+        # A timer, not a queued call: queued calls run back to back with the reset
+        # that queued them, and the window would not take a click in between.
+        self._warm_timer = QTimer(self)
+        self._warm_timer.setSingleShot(True)
+        self._warm_timer.setInterval(0)
+        self._warm_timer.timeout.connect(self._warm_step)
+        self._warm_left: list[Callable[[], object]] = []
 
     # ------------------------------------------------------------------ lookups
     def row_of(self, sid: str) -> int | None:
@@ -310,12 +318,19 @@ class SiteTableModel(ColumnsTableModel):
         self._load()
         self.endResetModel()
         # Build what the text filter searches now, while the user is still looking at
-        # the new file, rather than on the first keystroke.
-        QTimer.singleShot(0, self._warm)
+        # the new file, rather than on the first keystroke; the name column's ranks
+        # next (the column people sort by first).
+        self._warm_left = [
+            lambda: self._column("hay"),
+            lambda: self.sort_ranks(column_of("name")),
+        ]
+        self._warm_timer.start()
 
-    def _warm(self) -> None:
-        self._column("hay")
-        self.sort_ranks(column_of("name"))  # the column people sort by first
+    def _warm_step(self) -> None:
+        if self._warm_left:
+            self._warm_left.pop(0)()
+        if self._warm_left:
+            self._warm_timer.start()
 
 
 class SiteFilterProxy(QAbstractProxyModel):

@@ -24,9 +24,13 @@ from explorer.web.site_codes import SITE_FLAGS, SITE_STATES
 
 
 class ToPage(StrEnum):
-    """Python → page: one :class:`MapBridge` signal each, carrying ``{"seq", "data"}``."""
+    """Python → page: one :class:`MapBridge` signal each, carrying ``{"seq", "data"}``
+    (a reset's parts carry pieces of that text)."""
 
     SITES_RESET = "sitesReset"
+    #: A long reset in parts, in order: ``"k:n:"`` and the k-th of n pieces of the
+    #: reset's text (see ``MapBridge``).
+    SITES_RESET_PART = "sitesResetPart"
     SITE_UPSERTED = "siteUpserted"
     SITE_REMOVED = "siteRemoved"
     SITES_COUNTED = "sitesCounted"

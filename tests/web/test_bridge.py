@@ -25,6 +25,7 @@ class Recorder:
         self.events: list[tuple[str, tuple[Any, ...]]] = []
         for name in (
             "sitesReset",
+            "sitesResetPart",
             "siteUpserted",
             "siteRemoved",
             "sitesCounted",
@@ -117,6 +118,40 @@ def test_page_reload_holds_messages_again(bridge: MapBridge) -> None:
     assert rec.events == []
     bridge.pageReady()
     assert rec.names() == ["siteUpserted", "ready"]
+
+
+def _gathered(rec: Recorder) -> str:
+    """The text of a reset sent in parts, from its parts in the order they went."""
+    parts = [args[0] for name, args in rec.events if name == "sitesResetPart"]
+    count = len(parts)
+    heads = [p.split(":", 2) for p in parts]
+    assert [h[:2] for h in heads] == [[str(k), str(count)] for k in range(count)]
+    return "".join(h[2] for h in heads)
+
+
+def test_a_long_reset_goes_in_parts_in_order(monkeypatch: pytest.MonkeyPatch, qapp: Any) -> None:
+    from explorer.web import bridge as bridge_module
+
+    monkeypatch.setattr(bridge_module, "RESET_PART_CHARS", 40)
+    b = MapBridge()
+    rec = Recorder(b)
+    data = _reset("a", "b", "c")
+    held = b.post_reset(data)  # held for a page not ready: in parts when it is
+    b.post_mode("place")
+    b.pageReady()
+    names = rec.names()
+    assert names[-2:] == ["modeChanged", "ready"] and set(names[:-2]) == {"sitesResetPart"}
+    assert len(names) - 2 > 3
+    assert json.loads(_gathered(rec)) == {"seq": held, "data": json.loads(json.dumps(data))}
+    rec.events.clear()
+    seq = b.post_reset(data)  # sent at once to a ready page
+    b.post_selection("b")
+    assert rec.names()[-1] == "selectionChanged"
+    assert json.loads(_gathered(rec)) == {"seq": seq, "data": json.loads(json.dumps(data))}
+    # A short reset goes whole, as before.
+    monkeypatch.setattr(bridge_module, "RESET_PART_CHARS", 10**9)
+    b.post_reset(data)
+    assert rec.names()[-1] == "sitesReset"
 
 
 def test_valid_page_events_are_reemitted(bridge: MapBridge) -> None:

@@ -344,6 +344,40 @@ def test_insert_and_remove_follow_the_store(qtbot: Any, m: MapEnv) -> None:
     assert state(qtbot, m)["sites"] == len(m.store)
 
 
+def test_a_long_reset_reaches_the_page_in_parts_before_what_follows_it(
+    qtbot: Any, m: MapEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A million sites' reset goes in parts (Qt writes each into the channel's JSON
+    # quicker than 100 MB in one piece); parts this small make the demo's reset
+    # several. The page joins them and applies what follows (an edit) after it.
+    from explorer.web import bridge as bridge_module
+
+    monkeypatch.setattr(bridge_module, "RESET_PART_CHARS", 150)
+    bridge = m.view.bridge
+    parts: list[str] = []
+    bridge.sitesResetPart.connect(parts.append)
+    original = list(m.store)
+    first = original[0]
+    try:
+        m.store.reset(original)
+        moved = dataclasses.replace(first, lon=first.lon + 0.75, name="Moved after the reset")
+        assert m.store.replace(moved)
+        wait_rendered(qtbot, m.controller)
+        count = int(parts[0].split(":")[1])
+        assert count >= 5 and len(parts) == count
+        assert [p.split(":", 2)[:2] for p in parts] == [[str(k), str(count)] for k in range(count)]
+        text = "".join(p.split(":", 2)[2] for p in parts)
+        assert json.loads(text)["data"]["sites"]["n"] == len(original)
+        ms = marker(qtbot, m, first.id)
+        assert ms["lon"] == pytest.approx(first.lon + 0.75) and "Moved after" in ms["tooltip_text"]
+        assert state(qtbot, m)["sites"] == len(original)
+    finally:
+        bridge.sitesResetPart.disconnect(parts.append)
+        m.store.reset(original)
+        wait_rendered(qtbot, m.controller)
+    assert marker(qtbot, m, first.id)["lon"] == pytest.approx(first.lon)
+
+
 def test_a_hostile_name_is_shown_as_text(qtbot: Any, m: MapEnv) -> None:
     site = Site(
         id="x-xss", name=XSS_NAME, lon=84.0, lat=42.0, hardware=(HardwareLine("H100", 500),)

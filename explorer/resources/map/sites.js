@@ -1274,6 +1274,38 @@
     };
   }
 
+  /* A long reset comes in parts, in order: "k:n:" then the k-th of n pieces of its
+   * text; the whole text goes to the reset's receiver once the last part is in. A part
+   * out of order (or without its header) drops what was gathered; a first part starts
+   * again. */
+  function resetParts(whole) {
+    var gathered = null;
+    return function (part) {
+      var head = typeof part === 'string' ? /^(\d{1,9}):(\d{1,9}):/.exec(part.slice(0, 24)) : null;
+      if (!head) {
+        console.error('cse: a reset part without its header; dropped');
+        gathered = null;
+        return;
+      }
+      var k = Number(head[1]);
+      var n = Number(head[2]);
+      if (k === 0) {
+        gathered = { n: n, pieces: [] };
+      }
+      if (!gathered || gathered.n !== n || gathered.pieces.length !== k || k >= n) {
+        console.error('cse: reset part ' + k + ' of ' + n + ' out of order; dropped');
+        gathered = null;
+        return;
+      }
+      gathered.pieces.push(part.slice(head[0].length));
+      if (gathered.pieces.length === n) {
+        var text = gathered.pieces.join('');
+        gathered = null;
+        whole(text);
+      }
+    };
+  }
+
   /* The basemap's layers (made by CSE.setupBasemap, not by folium) at the head of the
    * layer switcher, in their own order, before the overlays folium listed (Sites...). */
   function listBasemapFirst(control, layers) {
@@ -1363,6 +1395,7 @@
         bridge[name].connect(receiver(name, apply));
       }
       listen(TO_PAGE.SITES_RESET, reset);
+      bridge[TO_PAGE.SITES_RESET_PART].connect(resetParts(receiver(TO_PAGE.SITES_RESET, reset)));
       listen(TO_PAGE.SITE_UPSERTED, upsertMany);
       listen(TO_PAGE.SITE_REMOVED, removeMany);
       listen(TO_PAGE.SITES_COUNTED, counted);
