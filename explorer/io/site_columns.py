@@ -10,7 +10,7 @@ on a million sites.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -265,13 +265,7 @@ class SiteColumns:
         Never change it. At a million rows building it took 0.35-0.4 s, each time."""
         index = self._row_index
         if index is None:
-            ids = self.row_ids()
-            index = {}
-            # In slices: one dict(zip(...)) of a million ids held the interpreter lock
-            # for 0.3 s, stopping the window while the worker built it.
-            for a in range(0, len(ids), LOCK_SLICE):
-                part = ids[a : a + LOCK_SLICE]
-                index.update(zip(part, range(a, a + len(part)), strict=True))
+            index = _dict_in_slices(self.row_ids(), range)
             object.__setattr__(self, "_row_index", index)  # a cache: still frozen
         return index
 
@@ -281,12 +275,8 @@ class SiteColumns:
         UI thread took 0.25 s). Never change it."""
         names = self._names
         if names is None:
-            ids = self.row_ids()
             text = self.text["name"]
-            names = {}
-            for a in range(0, len(ids), LOCK_SLICE):
-                part = ids[a : a + LOCK_SLICE]
-                names.update(zip(part, text[a : a + len(part)].tolist(), strict=True))
+            names = _dict_in_slices(self.row_ids(), lambda a, b: text[a:b].tolist())
             object.__setattr__(self, "_names", names)  # a cache: still frozen
         return names
 
@@ -615,6 +605,17 @@ class SiteColumns:
         )
         held = self.take(self.related_rows()).sites()
         return CapacityLedger.from_base(base, held, models, index=self.row_index())
+
+
+def _dict_in_slices(keys: list[str], values: Callable[[int, int], Iterable[Any]]) -> dict[str, Any]:
+    """``{keys[i]: value i}``, ``values(a, b)`` giving the values of rows ``a`` to
+    ``b``, built a slice at a time: one ``dict(zip(...))`` of a million keys held the
+    interpreter lock for 0.3 s, stopping the window while the load's worker built it."""
+    out: dict[str, Any] = {}
+    for a in range(0, len(keys), LOCK_SLICE):
+        part = keys[a : a + LOCK_SLICE]
+        out.update(zip(part, values(a, a + len(part)), strict=True))
+    return out
 
 
 def _not_equal(values: np.ndarray, text: str) -> np.ndarray:

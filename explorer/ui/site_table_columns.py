@@ -14,6 +14,7 @@ import numpy as np
 
 from explorer.core.schema import Site
 from explorer.io.site_columns import SiteColumns
+from explorer.ui.text_order import casefold_each
 
 #: (key, header) per column of the table, in display order.
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -66,24 +67,6 @@ DERIVED: dict[str, Callable[[Site], Any]] = {
 }
 
 
-#: Joins the texts :func:`casefold_each` folds in one piece (a control character no
-#: name or note is expected to hold; text that holds one is folded a value at a time).
-_SEPARATOR = "\x01"
-
-
-def casefold_each(values: list[str]) -> list[str]:
-    """``[v.casefold() for v in values]``, folded as one joined text and split again:
-    a million values in a third of the time. Case folding maps each character on its
-    own (no context, unlike ``lower``'s final sigma) and never makes the separator, so
-    the pieces are the values folded."""
-    if not values:
-        return []
-    joined = _SEPARATOR.join(values)
-    if joined.count(_SEPARATOR) != len(values) - 1:  # some value holds the separator
-        return [v.casefold() for v in values]
-    return joined.casefold().split(_SEPARATOR)
-
-
 def _models_per_site(table: SiteColumns) -> list[tuple[str, ...]]:
     """Each site's chip models in line order without repeats."""
     models = table.lines["chip_model"].tolist()
@@ -121,7 +104,6 @@ __all__ = [
     "COLUMNS",
     "DERIVED",
     "HAYSTACK_FIELDS",
-    "casefold_each",
     "haystack",
     "models_text",
     "sort_value",

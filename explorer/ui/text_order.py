@@ -1,5 +1,5 @@
-"""Ordering many texts in C exactly as Python orders them: the site table's sort ranks
-and the site pickers' list.
+"""Ordering and case-folding many texts quickly, exactly as Python does: the site
+table's sort ranks and search text, and the site pickers' list.
 
 Python compares text by code point; Arrow compares UTF-8 bytes, which order the same
 way, keeps every character (numpy's fixed-width text drops trailing NULs) and needs
@@ -48,6 +48,24 @@ def sorted_order(keys: Sequence[str], tiebreak: Sequence[str]) -> list[int]:
         if order is not None:
             return order
     return sorted(range(n), key=lambda i: (keys[i], tiebreak[i]))
+
+
+#: Joins the texts :func:`casefold_each` folds in one piece (a control character no
+#: name or note is expected to hold; text that holds one is folded a value at a time).
+_SEPARATOR = "\x01"
+
+
+def casefold_each(values: list[str]) -> list[str]:
+    """``[v.casefold() for v in values]``, folded as one joined text and split again:
+    a million values in a third of the time. Case folding maps each character on its
+    own (no context, unlike ``lower``'s final sigma) and never makes the separator, so
+    the pieces are the values folded."""
+    if not values:
+        return []
+    joined = _SEPARATOR.join(values)
+    if joined.count(_SEPARATOR) != len(values) - 1:  # some value holds the separator
+        return [v.casefold() for v in values]
+    return joined.casefold().split(_SEPARATOR)
 
 
 def _fast_dense_ranks(keys: Sequence[Any]) -> np.ndarray | None:
@@ -114,4 +132,4 @@ def _arrow_text(values: Sequence[Any]) -> Any:
     )
 
 
-__all__ = ["FAST_FROM", "dense_ranks", "sorted_order"]
+__all__ = ["FAST_FROM", "casefold_each", "dense_ranks", "sorted_order"]

@@ -9,7 +9,7 @@ import pytest
 
 from explorer.core.schema import HardwareLine
 from explorer.io.site_columns import SiteColumns
-from explorer.ui.site_table_columns import DERIVED, casefold_each, table_column
+from explorer.ui.site_table_columns import DERIVED, table_column
 from tests.web.synthetic import synthetic_sites
 
 
@@ -27,21 +27,6 @@ def test_a_column_from_the_table_equals_the_column_from_sites(name: str) -> None
     )
     table = SiteColumns.from_sites(sites)
     assert table_column(table, name) == [DERIVED[name](s) for s in sites]
-
-
-@pytest.mark.parametrize(
-    "values",
-    [
-        [],
-        [""],
-        ["", ""],
-        ["Straße", "ΟΔΟΣ", "ﬁne", "İ", "MiXeD\x00Case", "\x02"],
-        ["a\x01b", "C"],  # the separator itself: folded one by one
-        ["\x01", "\x01"],
-    ],
-)
-def test_folding_joined_text_folds_each_value(values: list[str]) -> None:
-    assert casefold_each(values) == [v.casefold() for v in values]
 
 
 def test_an_unknown_column_is_refused() -> None:

@@ -14,6 +14,7 @@ from explorer.ui.text_order import (
     FAST_FROM,
     _fast_dense_ranks,
     _fast_order,
+    casefold_each,
     dense_ranks,
     sorted_order,
 )
@@ -129,3 +130,18 @@ def test_plain_ascii_text_is_ordered_and_ranked_as_python_does() -> None:
         range(len(keys)), key=lambda i: (keys[i], tiebreak[i])
     )
     assert dense_ranks(keys).tolist() == _python_ranks(keys)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        [],
+        [""],
+        ["", ""],
+        ["Straße", "ΟΔΟΣ", "ﬁne", "İ", "MiXeD\x00Case", "\x02"],
+        ["a\x01b", "C"],  # the separator itself: folded one by one
+        ["\x01", "\x01"],
+    ],
+)
+def test_folding_joined_text_folds_each_value(values: list[str]) -> None:
+    assert casefold_each(values) == [v.casefold() for v in values]
