@@ -92,6 +92,18 @@ def test_with_default_fills_blanks_only() -> None:
     ]
 
 
+def test_a_default_for_every_row_is_one_shared_value() -> None:
+    # A file with no line status: every line "unknown", as a dictionary of that one text
+    # (4 bytes a row), read back like any text column.
+    n = 5000
+    filled = av.with_default(pa.nulls(n, pa.null()), np.ones(n, bool), "unknown")
+    assert av.is_dictionary(filled) and filled.dictionary.to_pylist() == ["unknown"]
+    assert av.decoded(filled).to_pylist() == ["unknown"] * n
+    assert av.to_objects(filled).tolist() == ["unknown"] * n
+    assert av.is_in(filled, ["cancelled"]).sum() == 0 and av.is_in(filled, ["unknown"]).all()
+    assert av.distinct(filled) == ["unknown"]
+
+
 def test_totals_of_a_geoparquet_file_does_not_import_pandas(tmp_path: Path) -> None:
     """pandas (and geopandas) cost a third of a second to import and the totals path does
     not use them: a conversion that brings them back is caught here. (A GeoPackage is

@@ -365,9 +365,13 @@ def with_default(arr: pa.Array, blank: np.ndarray, default: str) -> pa.Array:
     """``arr`` with ``default`` where ``blank``."""
     if not blank.any():
         return arr
-    arr = decoded(arr)
     if blank.all():
-        return pa.repeat(ab.text_scalar(default), len(arr))
+        # One value for every row (a file with no line status, say): a dictionary of
+        # it, 4 bytes a row of zeros, not a million copies of the text.
+        n = len(arr)
+        codes = pa.Array.from_buffers(pa.int32(), n, [None, pa.py_buffer(np.zeros(n, np.int32))])
+        return pa.DictionaryArray.from_arrays(codes, ab.strings([default]))
+    arr = decoded(arr)
     return pc.if_else(ab.from_bools(blank), ab.text_scalar(default), arr)
 
 
