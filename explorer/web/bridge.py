@@ -93,7 +93,35 @@ _LATEST_ONLY = frozenset(
 class _Message:
     signal: ToPage
     seq: int
-    json: str
+    #: The message's JSON, in pieces whose concatenation is the text (a reset written
+    #: off the UI thread is framed, not copied into a new 100 MB string).
+    pieces: tuple[str, ...]
+
+    @property
+    def json(self) -> str:
+        return self.pieces[0] if len(self.pieces) == 1 else "".join(self.pieces)
+
+
+def _parts(pieces: tuple[str, ...], size: int) -> list[str]:
+    """``"k:n:"`` and the k-th of the n runs of ``size`` characters of the pieces'
+    concatenation, cut from the pieces without building the whole text."""
+    count = max(1, -(-sum(map(len, pieces)) // size))
+    out: list[str] = []
+    part = [f"0:{count}:"]
+    room = size
+    for piece in pieces:
+        start = 0
+        while start < len(piece):
+            take = min(room, len(piece) - start)
+            part.append(piece[start : start + take])
+            start += take
+            room -= take
+            if room == 0:
+                out.append("".join(part))
+                part, room = [f"{len(out)}:{count}:"], size
+    if len(part) > 1:
+        out.append("".join(part))
+    return out
 
 
 def _is_number(value: Any) -> bool:
@@ -277,7 +305,7 @@ class MapBridge(QObject):
         """:meth:`post_reset` with its data already JSON (``text``, as
         :func:`~explorer.web.payload.to_json` wrote it off the UI thread: see
         :mod:`explorer.web.reset_ahead`) and ``ids`` its sites' ids; returns the seq."""
-        seq = self._send(ToPage.SITES_RESET, lambda seq: f'{{"seq":{seq},"data":{text}}}')
+        seq = self._send(ToPage.SITES_RESET, lambda seq: (f'{{"seq":{seq},"data":', text, "}"))
         self._known_ids = set(ids)
         return seq
 
@@ -398,10 +426,12 @@ class MapBridge(QObject):
         # to_json raises on NaN: nothing is sent then, and the seq is not used up.
         return self._send(signal, lambda seq: to_json({"seq": seq, "data": data}))
 
-    def _send(self, signal: ToPage, message_text: Callable[[int], str]) -> int:
-        """Send (or queue) the message ``message_text(seq)`` writes for the next seq."""
+    def _send(self, signal: ToPage, message_text: Callable[[int], str | tuple[str, ...]]) -> int:
+        """Send (or queue) the message ``message_text(seq)`` writes for the next seq (its
+        text, or pieces of it)."""
         seq = self._seq + 1
-        message = _Message(signal, seq, message_text(seq))
+        text = message_text(seq)
+        message = _Message(signal, seq, (text,) if isinstance(text, str) else text)
         self._seq = seq
         if self._page_ready:
             self._deliver(message)
@@ -411,14 +441,12 @@ class MapBridge(QObject):
 
     def _deliver(self, message: _Message) -> None:
         """Emit ``message`` to the ready page; a long reset in parts, one after another."""
-        text = message.json
-        if message.signal != ToPage.SITES_RESET or len(text) <= RESET_PART_CHARS:
-            getattr(self, message.signal).emit(text)
+        pieces = message.pieces
+        if message.signal != ToPage.SITES_RESET or sum(map(len, pieces)) <= RESET_PART_CHARS:
+            getattr(self, message.signal).emit(message.json)
             return
-        count = -(-len(text) // RESET_PART_CHARS)
-        for k in range(count):
-            piece = text[k * RESET_PART_CHARS : (k + 1) * RESET_PART_CHARS]
-            self.sitesResetPart.emit(f"{k}:{count}:{piece}")
+        for part in _parts(pieces, RESET_PART_CHARS):
+            self.sitesResetPart.emit(part)
 
     def _enqueue(self, message: _Message) -> None:
         # Keep the queue short: a reset supersedes earlier site messages, and only the

@@ -129,6 +129,32 @@ def _gathered(rec: Recorder) -> str:
     return "".join(h[2] for h in heads)
 
 
+def test_parts_are_cut_from_the_pieces_as_from_the_whole_text() -> None:
+    # A reset written off the UI thread is framed ({"seq":..,"data": + text + }), and its
+    # parts are cut from those pieces without joining them first: every length, every
+    # boundary (inside a piece, on a piece's edge, an exact multiple of the size).
+    import random
+
+    from explorer.web.bridge import _parts
+
+    rng = random.Random(12)
+    for _ in range(3000):
+        pieces = tuple(
+            "".join(rng.choice('ab"é\\') for _ in range(rng.randint(0, 30)))
+            for _ in range(rng.randint(1, 4))
+        )
+        whole = "".join(pieces)
+        if not whole:
+            continue
+        size = rng.randint(1, 12)
+        parts = _parts(pieces, size)
+        count = -(-len(whole) // size)
+        heads = [p.split(":", 2) for p in parts]
+        assert [h[:2] for h in heads] == [[str(k), str(count)] for k in range(count)]
+        assert "".join(h[2] for h in heads) == whole
+        assert all(len(h[2]) == size for h in heads[:-1])
+
+
 def test_a_long_reset_goes_in_parts_in_order(monkeypatch: pytest.MonkeyPatch, qapp: Any) -> None:
     from explorer.web import bridge as bridge_module
 
