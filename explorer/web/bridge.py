@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -301,7 +301,7 @@ class MapBridge(QObject):
         self._known_ids = set(data["sites"]["id"])
         return seq
 
-    def post_reset_text(self, text: str, ids: Sequence[str]) -> int:
+    def post_reset_text(self, text: str, ids: Collection[str]) -> int:
         """:meth:`post_reset` with its data already JSON (``text``, as
         :func:`~explorer.web.payload.to_json` wrote it off the UI thread: see
         :mod:`explorer.web.reset_ahead`) and ``ids`` its sites' ids; returns the seq."""
