@@ -20,17 +20,20 @@ Run headless (as root, Chromium also needs its sandbox turned off)::
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import statistics
-import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from window_runs import prepared_checkouts, run_child, settled_heartbeat
+from window_runs import (
+    prepared_checkouts,
+    run_child,
+    settled_heartbeat,
+    synthetic_file,
+    window_parser,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULT = "EXPORT-SCALE-RESULT "
@@ -100,21 +103,15 @@ def launch(tree: Path, path: Path, kind: str, suffix: str, cache: Path) -> dict[
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = window_parser(
+        __doc__.split("\n\n")[0], repeat_help="runs of each kind (medians)", child_nargs=4
+    )
     parser.add_argument("--sites", type=int, default=100_000)
-    parser.add_argument("--repeat", type=int, default=3, help="runs of each kind (medians)")
-    parser.add_argument("--tree", type=Path, action="append", default=[])
-    parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "explorer-ms")
-    parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         print(RESULT + json.dumps(child(*args.child)), flush=True)
         return 0
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    from map_scale import write_synthetic
-
-    args.data.mkdir(parents=True, exist_ok=True)
-    path = write_synthetic(args.data, args.sites)
+    path = synthetic_file(args.data, args.sites)
     trees = [ROOT, *args.tree]
     cache = prepared_checkouts(trees, "export-scale-cache-")  # map pages, per checkout
     load = os.getloadavg()

@@ -23,17 +23,21 @@ Run headless (as root, Chromium also needs its sandbox turned off)::
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from window_runs import prepared_checkouts, run_child, settled_heartbeat
+from window_runs import (
+    prepared_checkouts,
+    run_child,
+    settled_heartbeat,
+    synthetic_file,
+    window_parser,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULT = "OPEN-SCALE-RESULT "
@@ -118,23 +122,17 @@ def _span(values: list[float], digits: int = 2) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repeat", type=int, default=3, help="runs of each file (medians)")
-    parser.add_argument("--tree", type=Path, action="append", default=[])
+    parser = window_parser(
+        __doc__.split("\n\n")[0], repeat_help="runs of each file (medians)", child_nargs=2
+    )
     parser.add_argument(
         "--million", action="store_true", help="also 10^6 GeoParquet sites (2.5 GB per run)"
     )
-    parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "explorer-ms")
-    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         print(RESULT + json.dumps(child(*args.child)), flush=True)
         return 0
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    from map_scale import write_synthetic
-
-    args.data.mkdir(parents=True, exist_ok=True)
-    files = [("100,000 sites, GeoJSON", write_synthetic(args.data, 100_000))]
+    files = [("100,000 sites, GeoJSON", synthetic_file(args.data, 100_000))]
     if args.million:
         from load import make_data
 

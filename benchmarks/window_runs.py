@@ -1,9 +1,11 @@
-"""What the window benchmarks (``export_scale.py``, ``open_scale.py``) share: running a
-child process on a checkout, and waiting in the child until the window has settled.
+"""What the window benchmarks (``export_scale.py``, ``open_scale.py``) share: their
+common options, the synthetic file, running a child process on a checkout, and waiting
+in the child until the window has settled.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -11,6 +13,30 @@ import sys
 import tempfile
 from pathlib import Path
 from typing import Any
+
+
+def window_parser(
+    description: str, *, repeat_help: str, child_nargs: int
+) -> argparse.ArgumentParser:
+    """A parser with the options every window benchmark takes: ``--repeat``, ``--tree``
+    (another checkout, run in the same rounds), ``--data`` (where synthetic files are
+    kept) and the hidden ``--child``."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--repeat", type=int, default=3, help=repeat_help)
+    parser.add_argument("--tree", type=Path, action="append", default=[])
+    parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "explorer-ms")
+    parser.add_argument("--child", nargs=child_nargs, help=argparse.SUPPRESS)
+    return parser
+
+
+def synthetic_file(data: Path, n: int) -> Path:
+    """``n`` synthetic sites written by the app's own writer into ``data`` (made once:
+    :func:`map_scale.write_synthetic`)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from map_scale import write_synthetic
+
+    data.mkdir(parents=True, exist_ok=True)
+    return write_synthetic(data, n)
 
 
 def run_child(
