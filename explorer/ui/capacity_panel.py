@@ -10,7 +10,7 @@ the dock is hidden (it catches up when shown).
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
@@ -19,6 +19,7 @@ from explorer.session.session import Session
 from explorer.ui.capacity_chart import CapacityChart
 from explorer.ui.capacity_series import CapacitySeries, capacity_series
 from explorer.ui.date_text import as_of_words
+from explorer.ui.idle_queue import IdleQueue, Urgency
 from explorer.ui.qt_store import (
     RegionStoreSignals,
     SelectionSignals,
@@ -40,6 +41,9 @@ class CapacityPanel(QWidget):
     ----------
     session : Session
     parent : QWidget, optional
+    idle : IdleQueue, optional
+        Where the chart's refresh waits for a free turn of the event loop (shared with
+        the window's other views; a private one by default).
 
     Attributes
     ----------
@@ -47,7 +51,9 @@ class CapacityPanel(QWidget):
     title_label, note_label : QLabel
     """
 
-    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, session: Session, parent: QWidget | None = None, *, idle: IdleQueue | None = None
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("capacity_panel")
         self.session = session
@@ -71,10 +77,7 @@ class CapacityPanel(QWidget):
         layout.addWidget(self.chart, 1)
         layout.addWidget(self.note_label)
 
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(0)
-        self._timer.timeout.connect(self.refresh)
+        self._idle = idle if idle is not None else IdleQueue(self)
         self._site_events = StoreSignals(session.sites, self)
         for sig in (
             self._site_events.inserted,
@@ -106,7 +109,7 @@ class CapacityPanel(QWidget):
 
     def refresh(self) -> None:
         """Recompute the series of the selected region (or every site) and draw it."""
-        self._timer.stop()
+        self._idle.cancel(self, "refresh")
         rid = self.session.region_selection.current
         if rid is not None and rid not in self.session.regions:
             rid = None
@@ -134,7 +137,7 @@ class CapacityPanel(QWidget):
     def _schedule(self, *_: object) -> None:
         self._dirty = True
         if self.isVisible():
-            self._timer.start()
+            self._idle.request(self, "refresh", self.refresh, Urgency.SHOWN)
 
     def _on_site_changed(self, old: Site, new: Site) -> None:
         # A name, status or notes edit changes no figure.
@@ -153,7 +156,7 @@ class CapacityPanel(QWidget):
         """Catch up with what changed while hidden."""
         super().showEvent(event)
         if self._dirty:
-            self._timer.start()
+            self._idle.request(self, "refresh", self.refresh, Urgency.SHOWN)
 
 
 __all__ = ["CapacityPanel"]

@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QCoreApplication, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QCoreApplication, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -65,6 +65,7 @@ from explorer.ui.conflict_dialog import ConflictDialog
 from explorer.ui.date_strip import AsOfStrip
 from explorer.ui.date_text import as_of_words
 from explorer.ui.history_panel import HistoryPanel
+from explorer.ui.idle_queue import IdleQueue, Urgency
 from explorer.ui.load_job import LoadJob, LoadProgress
 from explorer.ui.open_database_dialog import OpenDatabaseDialog
 from explorer.ui.qt_store import SessionSignals, StoreSignals
@@ -155,11 +156,13 @@ class MainWindow(QMainWindow):
         column.addWidget(self.map_view, 1)
         self.setCentralWidget(central)
 
-        self.panel = SitePanel(self.session)
+        # The views' deferred rebuilds, one per turn of the event loop (see IdleQueue).
+        self.idle = IdleQueue(self)
+        self.panel = SitePanel(self.session, idle=self.idle)
         self.panel_dock = self._dock(
             "Site", "site_dock", self.panel, Qt.DockWidgetArea.RightDockWidgetArea
         )
-        self.chart_panel = CapacityPanel(self.session)
+        self.chart_panel = CapacityPanel(self.session, idle=self.idle)
         self.chart_dock = self._dock(
             "Capacity over time",
             "chart_dock",
@@ -176,7 +179,11 @@ class MainWindow(QMainWindow):
         self.history_dock.hide()
         self.panel.historyRequested.connect(self.show_history)
         self.table = SiteTable(
-            self.store, self.selection, catalogue=self.catalogue, live_totals=self.live_totals
+            self.store,
+            self.selection,
+            catalogue=self.catalogue,
+            live_totals=self.live_totals,
+            idle=self.idle,
         )
         self.table_dock = self._dock(
             "Sites", "table_dock", self.table, Qt.DockWidgetArea.BottomDockWidgetArea
@@ -235,10 +242,6 @@ class MainWindow(QMainWindow):
         self.totals_label.setTextFormat(Qt.TextFormat.PlainText)
         self.totals_label.setObjectName("status_totals")
         self.statusBar().addPermanentWidget(self.totals_label)
-        self._totals_timer = QTimer(self)
-        self._totals_timer.setSingleShot(True)
-        self._totals_timer.setInterval(0)
-        self._totals_timer.timeout.connect(self.update_status_totals)
 
         self._build_actions()
         self._build_menus()
@@ -521,7 +524,7 @@ class MainWindow(QMainWindow):
 
     def update_status_totals(self) -> None:
         """Show :meth:`status_totals` in the status bar."""
-        self._totals_timer.stop()
+        self.idle.cancel(self, "status totals")
         t = self.status_totals()
         when = as_of_words(t.as_of)
         text = (
@@ -531,7 +534,7 @@ class MainWindow(QMainWindow):
         self.totals_label.setToolTip(f"All sites\n{totals_tooltip(t)}")
 
     def _schedule_status_totals(self, *_: object) -> None:
-        self._totals_timer.start()
+        self.idle.request(self, "status totals", self.update_status_totals, Urgency.SHOWN)
 
     # ------------------------------------------------------------------ project files
     def load_project_value(self, project: Project, *, path: Path | None, display_name: str) -> None:

@@ -57,6 +57,7 @@ from explorer.core.selection import Selection
 from explorer.core.store import SiteStore
 from explorer.session.session import Session
 from explorer.ui.hardware_line_card import HardwareLineCard, line_note
+from explorer.ui.idle_queue import IdleQueue
 from explorer.ui.qt_store import SelectionSignals, SessionSignals, StoreSignals
 from explorer.ui.site_picker import SiteNamesModel, SitePicker
 from explorer.ui.site_relations import relation_note, relation_problems
@@ -137,6 +138,9 @@ class SitePanel(QWidget):
         province follows a move when the session knows the boundaries). It never changes
         the store itself.
     parent : QWidget, optional
+    idle : IdleQueue, optional
+        Where the site pickers' list is rebuilt after a change, on a free turn of the
+        event loop (shared with the window's other views; a private one by default).
 
     Signals
     -------
@@ -147,9 +151,12 @@ class SitePanel(QWidget):
     problemsChanged = Signal(object)
     historyRequested = Signal()
 
-    def __init__(self, session: Session, *, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, session: Session, *, parent: QWidget | None = None, idle: IdleQueue | None = None
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("site_panel")
+        self._idle = idle
         self.setStyleSheet(_STYLE)
         self.session = session
         self.store: SiteStore = session.sites
@@ -355,7 +362,7 @@ class SitePanel(QWidget):
         self._register("notes", notes)
         form.addRow("Notes", self._with_error("notes", notes))
 
-        self._site_names = SiteNamesModel(self.store, self)
+        self._site_names = SiteNamesModel(self.store, self, idle=self._idle)
         for key, title, tip in (
             (
                 "part_of",

@@ -21,7 +21,6 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     Qt,
-    QTimer,
 )
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
@@ -42,6 +41,7 @@ from explorer.core.selection import Selection
 from explorer.core.store import SiteStore
 from explorer.geo.live_totals import LiveTotals
 from explorer.io.site_columns import SiteColumns
+from explorer.ui.idle_queue import IdleQueue, Urgency
 from explorer.ui.qt_store import SelectionSignals, StoreSignals
 from explorer.ui.site_table_columns import (
     COLUMNS,
@@ -50,6 +50,7 @@ from explorer.ui.site_table_columns import (
     models_text,
     sort_value,
     table_column,
+    table_column_steps,
 )
 from explorer.ui.tables import (
     ILLUSTRATIVE_TEXT,
@@ -59,7 +60,7 @@ from explorer.ui.tables import (
     column_index,
     row_runs,
 )
-from explorer.ui.text_order import dense_ranks
+from explorer.ui.text_order import Stepped, dense_ranks, dense_ranks_steps
 
 _USER = int(Qt.ItemDataRole.UserRole)
 #: Role returning the site id (str) of a row, in any column.
@@ -87,11 +88,17 @@ class SiteTableModel(ColumnsTableModel):
         answer Qt's questions consistently while it is announcing a change that the
         store has already made.
     parent : QObject, optional
+    idle : IdleQueue, optional
+        Where building the search text and sort ranks after a reset waits for free
+        turns of the event loop (shared with the window's other views; a private one
+        by default).
     """
 
     columns = COLUMNS
 
-    def __init__(self, store: SiteStore, parent: QObject | None = None) -> None:
+    def __init__(
+        self, store: SiteStore, parent: QObject | None = None, *, idle: IdleQueue | None = None
+    ) -> None:
         super().__init__(parent)
         self.store = store
         self._ids: list[str] = []
@@ -101,20 +108,20 @@ class SiteTableModel(ColumnsTableModel):
         self._rows: Mapping[str, int] = {}
         self._italic = QFont()
         self._italic.setItalic(True)
+        #: Counts the changes of rows: work done in steps keeps its result only if
+        #: nothing changed meanwhile.
+        self._version = 0
         self._load()
         self._events = StoreSignals(store, self)
         self._events.inserted.connect(self._on_inserted)
         self._events.removed.connect(self._on_removed)
         self._events.changed.connect(self._on_changed)
         self._events.reset_done.connect(self._on_reset_done)
-        # Warms the filter's and the sort's columns after a reset, a piece per firing.
-        # A timer, not a queued call: queued calls run back to back with the reset
-        # that queued them, and the window would not take a click in between.
-        self._warm_timer = QTimer(self)
-        self._warm_timer.setSingleShot(True)
-        self._warm_timer.setInterval(0)
-        self._warm_timer.timeout.connect(self._warm_step)
-        self._warm_left: list[Callable[[], object]] = []
+        # Warms the filter's and the sort's columns after a reset, a piece per free turn
+        # of the event loop, after what the window shows (not queued calls: those run
+        # back to back with the reset that queued them, and the window would take no
+        # click in between).
+        self._idle = idle if idle is not None else IdleQueue(self)
 
     # ------------------------------------------------------------------ lookups
     def row_of(self, sid: str) -> int | None:
@@ -173,6 +180,7 @@ class SiteTableModel(ColumnsTableModel):
 
     # ------------------------------------------------------------------ store events
     def _load(self) -> None:
+        self._version += 1
         self._ids = self.store.ids()
         self._sites = {}
         self._cache: dict[str, list[Any]] = {}
@@ -202,14 +210,22 @@ class SiteTableModel(ColumnsTableModel):
         is built for it."""
         cached = self._cache.get(name)
         if cached is None:
-            rows = self.store.rows_as_loaded()
-            if isinstance(rows, SiteColumns) and not self._sites and len(rows) == len(self._ids):
+            rows = self._rows_as_loaded()
+            if rows is not None:
                 cached = table_column(rows, name)
             else:
                 make = DERIVED[name]
                 cached = [make(self.site_at(i)) for i in range(len(self._ids))]
             self._cache[name] = cached
         return cached
+
+    def _rows_as_loaded(self) -> SiteColumns | None:
+        """The file's table the store holds, when every row shows it as read (no row
+        edited, added or removed since the reset)."""
+        rows = self.store.rows_as_loaded()
+        if isinstance(rows, SiteColumns) and not self._sites and len(rows) == len(self._ids):
+            return rows
+        return None
 
     def distinct_models(self) -> list[str]:
         """Every chip model the rows name, each once, in the order the rows first name
@@ -274,6 +290,7 @@ class SiteTableModel(ColumnsTableModel):
         self._ranks: dict[str, np.ndarray] = {}
 
     def _on_inserted(self, sites: Sequence[Site]) -> None:
+        self._version += 1
         # Place each new row where the store put it (undoing a delete restores positions).
         order = {sid: i for i, sid in enumerate(self.store.ids())}
         new = sorted((s for s in sites if s.id not in self._rows), key=lambda s: order[s.id])
@@ -290,6 +307,7 @@ class SiteTableModel(ColumnsTableModel):
             self.endInsertRows()
 
     def _on_removed(self, sites: Sequence[Site]) -> None:
+        self._version += 1
         rows = sorted(self._rows[s.id] for s in sites if s.id in self._rows)
         # The store has dropped them already: keep their values until the rows go.
         self._sites.update((s.id, s) for s in sites if s.id in self._rows)
@@ -304,6 +322,7 @@ class SiteTableModel(ColumnsTableModel):
             self.endRemoveRows()
 
     def _on_changed(self, old: Site, new: Site) -> None:
+        self._version += 1
         row = self._rows.get(new.id)
         if row is None:
             return
@@ -320,17 +339,35 @@ class SiteTableModel(ColumnsTableModel):
         # Build what the text filter searches now, while the user is still looking at
         # the new file, rather than on the first keystroke; the name column's ranks
         # next (the column people sort by first).
-        self._warm_left = [
-            lambda: self._column("hay"),
-            lambda: self.sort_ranks(column_of("name")),
-        ]
-        self._warm_timer.start()
+        self._idle.request(self, "warm search", self._warm_search, Urgency.WARM)
+        self._idle.request(self, "warm name ranks", self._warm_name_ranks, Urgency.WARM)
 
-    def _warm_step(self) -> None:
-        if self._warm_left:
-            self._warm_left.pop(0)()
-        if self._warm_left:
-            self._warm_timer.start()
+    def _warm_search(self) -> Stepped:
+        """The search text, built a few tens of milliseconds per turn of the event loop
+        from a file's rows as loaded; kept unless a row changed meanwhile (it is then
+        built when first searched)."""
+        rows = self._rows_as_loaded()
+        if "hay" in self._cache or rows is None:
+            self._column("hay")
+            return
+        version = self._version
+        hay = yield from table_column_steps(rows, "hay")
+        if self._version == version and "hay" not in self._cache:
+            self._cache["hay"] = hay
+
+    def _warm_name_ranks(self) -> Stepped:
+        """The name column's sort ranks, ranked by Arrow on the queue's helper thread;
+        kept unless a row changed meanwhile."""
+        column = column_of("name")
+        name = f"rank:{COLUMNS[column][0]}"
+        if name in self._ranks:
+            return
+        version = self._version
+        keys = self.sort_keys(column)
+        yield None
+        ranks = yield from dense_ranks_steps(keys, self._idle.off_thread)
+        if self._version == version:
+            self._ranks.setdefault(name, ranks)
 
 
 class SiteFilterProxy(QAbstractProxyModel):
@@ -625,6 +662,10 @@ class SiteTable(QWidget):
     catalogue : ChipCatalogue, optional
         Supplies the chip-model filter choices (models present in the store are always
         offered too).
+    live_totals : LiveTotals, optional
+        Counts the footer's chips (see ``footer``).
+    idle : IdleQueue, optional
+        Shared with the window's other views (see :class:`SiteTableModel`).
     parent : QWidget, optional
 
     Attributes
@@ -648,6 +689,7 @@ class SiteTable(QWidget):
         *,
         catalogue: ChipCatalogue | None = None,
         live_totals: LiveTotals | None = None,
+        idle: IdleQueue | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -658,7 +700,7 @@ class SiteTable(QWidget):
         self._catalogue_models: tuple[str, ...] = catalogue.names if catalogue else ()
         self._syncing = False
 
-        self.model = SiteTableModel(store, self)
+        self.model = SiteTableModel(store, self, idle=idle)
         self.proxy = SiteFilterProxy(self)
         self.proxy.setSourceModel(self.model)
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from explorer.core.schema import Site
 from explorer.io.site_columns import SiteColumns
-from explorer.ui.text_order import casefold_each
+from explorer.ui.text_order import STEP_ROWS, Stepped, casefold_each
 
 #: (key, header) per column of the table, in display order.
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -100,6 +100,21 @@ def table_column(table: SiteColumns, name: str) -> list[Any]:
     raise KeyError(f"no table column {name!r}")
 
 
+def table_column_steps(table: SiteColumns, name: str) -> Stepped:
+    """:func:`table_column` in steps: the search text :data:`STEP_ROWS` rows at a time
+    (joining and case-folding five fields of a million rows took 0.5-1.2 s at once)."""
+    n = len(table)
+    if name != "hay" or n <= STEP_ROWS:
+        return table_column(table, name)
+    hay: list[str] = []
+    for start in range(0, n, STEP_ROWS):
+        if start:
+            yield None
+        part = [table.text[f][start : start + STEP_ROWS].tolist() for f in HAYSTACK_FIELDS]
+        hay += casefold_each(list(map("\x00".join, zip(*part, strict=True))))
+    return hay
+
+
 __all__ = [
     "COLUMNS",
     "DERIVED",
@@ -108,4 +123,5 @@ __all__ = [
     "models_text",
     "sort_value",
     "table_column",
+    "table_column_steps",
 ]

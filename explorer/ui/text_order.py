@@ -15,13 +15,26 @@ list, which imports pandas (see :mod:`explorer.io.arrow_buffers`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Generator, Sequence
+from concurrent.futures import Future
 from typing import Any
 
 import numpy as np
 
 #: From this many rows the order comes from a sort in C.
 FAST_FROM = 20_000
+
+#: Rows folded per step by the stepped functions (a few tens of milliseconds).
+STEP_ROWS = 65_536
+
+#: Runs a call elsewhere (a helper thread) and hands back its future: how the stepped
+#: functions wait for a sort that lets go of the interpreter (see
+#: :meth:`explorer.ui.idle_queue.IdleQueue.off_thread`).
+OffThread = Callable[..., "Future[Any]"]
+
+#: A function done in steps: each ``next`` does a part and yields None (a turn of the
+#: event loop for the caller) or a future to wait for; its return value is the answer.
+Stepped = Generator["Future[Any] | None", None, Any]
 
 
 def dense_ranks(keys: Sequence[Any]) -> np.ndarray:
@@ -68,6 +81,65 @@ def casefold_each(values: list[str]) -> list[str]:
     return joined.casefold().split(_SEPARATOR)
 
 
+def casefold_steps(values: list[str]) -> Stepped:
+    """:func:`casefold_each` in steps of :data:`STEP_ROWS` values."""
+    if len(values) <= STEP_ROWS:
+        return casefold_each(values)
+    folded: list[str] = []
+    for start in range(0, len(values), STEP_ROWS):
+        if start:
+            yield None
+        folded += casefold_each(values[start : start + STEP_ROWS])
+    return folded
+
+
+def dense_ranks_steps(keys: Sequence[Any], off_thread: OffThread) -> Stepped:
+    """:func:`dense_ranks` in steps: Arrow ranks text on ``off_thread``."""
+    text = _arrow_text(keys) if len(keys) >= FAST_FROM and isinstance(keys[0], str) else None
+    if text is None:
+        return dense_ranks(keys)
+    yield None
+    from explorer.io.arrow_buffers import ints
+
+    future = off_thread(_arrow_ranks, text)
+    yield future
+    return ints(future.result()) - 1
+
+
+def sorted_order_steps(
+    keys: Sequence[str], tiebreak: Sequence[str], off_thread: OffThread
+) -> Stepped:
+    """:func:`sorted_order` in steps: Arrow sorts on ``off_thread``."""
+    n = len(keys)
+    first = _arrow_text(keys) if n >= FAST_FROM else None
+    if first is None:
+        return sorted_order(keys, tiebreak)
+    yield None
+    second = _arrow_text(tiebreak)
+    if second is None:
+        return sorted_order(keys, tiebreak)
+    yield None
+    from explorer.io.arrow_buffers import ints
+
+    future = off_thread(_arrow_order, first, second)
+    yield future
+    return ints(future.result()).tolist()
+
+
+def _arrow_ranks(text: Any) -> Any:
+    import pyarrow.compute as pc
+
+    return pc.rank(text, sort_keys="ascending", tiebreaker="dense")
+
+
+def _arrow_order(first: Any, second: Any) -> Any:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    table = pa.table({"key": first, "tiebreak": second})
+    return pc.sort_indices(table, sort_keys=[("key", "ascending"), ("tiebreak", "ascending")])
+
+
 def _fast_dense_ranks(keys: Sequence[Any]) -> np.ndarray | None:
     """:func:`dense_ranks` sorted in C, or None where Python's order might differ."""
     n = len(keys)
@@ -83,11 +155,9 @@ def _fast_dense_ranks(keys: Sequence[Any]) -> np.ndarray | None:
     text = _arrow_text(keys)
     if text is None:
         return None
-    import pyarrow.compute as pc
-
     from explorer.io.arrow_buffers import ints
 
-    return ints(pc.rank(text, sort_keys="ascending", tiebreaker="dense")) - 1
+    return ints(_arrow_ranks(text)) - 1
 
 
 def _fast_order(keys: Sequence[str], tiebreak: Sequence[str]) -> list[int] | None:
@@ -96,14 +166,9 @@ def _fast_order(keys: Sequence[str], tiebreak: Sequence[str]) -> list[int] | Non
     second = _arrow_text(tiebreak) if first is not None else None
     if first is None or second is None:
         return None
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
     from explorer.io.arrow_buffers import ints
 
-    table = pa.table({"key": first, "tiebreak": second})
-    order = pc.sort_indices(table, sort_keys=[("key", "ascending"), ("tiebreak", "ascending")])
-    return ints(order).tolist()  # type: ignore[no-any-return]
+    return ints(_arrow_order(first, second)).tolist()  # type: ignore[no-any-return]
 
 
 def _arrow_text(values: Sequence[Any]) -> Any:
@@ -132,4 +197,15 @@ def _arrow_text(values: Sequence[Any]) -> Any:
     )
 
 
-__all__ = ["FAST_FROM", "casefold_each", "dense_ranks", "sorted_order"]
+__all__ = [
+    "FAST_FROM",
+    "STEP_ROWS",
+    "OffThread",
+    "Stepped",
+    "casefold_each",
+    "casefold_steps",
+    "dense_ranks",
+    "dense_ranks_steps",
+    "sorted_order",
+    "sorted_order_steps",
+]

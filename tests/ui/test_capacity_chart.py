@@ -176,7 +176,7 @@ def test_hidden_panel_waits_until_shown(
     session.region_selection.set("r2")
     # No work while nobody can see it: none done, none scheduled (not a wait that a
     # slow machine could end before the work would have come).
-    assert not panel._timer.isActive()  # noqa: SLF001
+    assert not panel._idle.is_pending(panel, "refresh")  # noqa: SLF001
     assert panel.series is series
     panel.show()
     qtbot.waitUntil(
@@ -244,5 +244,5 @@ def test_an_edit_that_changes_no_figure_costs_no_recount(
     series = panel.series
     old = session.sites.get("golmud")
     push(undo_stack, EditSite(session.sites, old, old.with_changes(name="Golmud (renamed)")))
-    assert not panel._timer.isActive()  # noqa: SLF001 - no recount scheduled
+    assert not panel._idle.is_pending(panel, "refresh")  # noqa: SLF001 - no recount scheduled
     assert panel.series is series

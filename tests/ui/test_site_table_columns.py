@@ -9,7 +9,7 @@ import pytest
 
 from explorer.core.schema import HardwareLine
 from explorer.io.site_columns import SiteColumns
-from explorer.ui.site_table_columns import DERIVED, table_column
+from explorer.ui.site_table_columns import DERIVED, table_column, table_column_steps
 from tests.web.synthetic import synthetic_sites
 
 
@@ -27,6 +27,27 @@ def test_a_column_from_the_table_equals_the_column_from_sites(name: str) -> None
     )
     table = SiteColumns.from_sites(sites)
     assert table_column(table, name) == [DERIVED[name](s) for s in sites]
+
+
+def test_the_search_text_in_steps_equals_the_search_text_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import explorer.ui.site_table_columns as columns
+
+    sites = synthetic_sites(1_000, seed=12)
+    sites[999] = replace(sites[999], name="Last ΟΔΟΣ", notes="ﬁnal")
+    table = SiteColumns.from_sites(sites)
+    monkeypatch.setattr(columns, "STEP_ROWS", 128)
+    steps = table_column_steps(table, "hay")
+    count = 0
+    try:
+        while True:
+            assert next(steps) is None
+            count += 1
+    except StopIteration as stop:
+        hay = stop.value
+    assert count == 7  # 1,000 rows, 128 at a time
+    assert hay == table_column(table, "hay") == [DERIVED["hay"](s) for s in sites]
 
 
 def test_an_unknown_column_is_refused() -> None:

@@ -15,8 +15,11 @@ from explorer.ui.text_order import (
     _fast_dense_ranks,
     _fast_order,
     casefold_each,
+    casefold_steps,
     dense_ranks,
+    dense_ranks_steps,
     sorted_order,
+    sorted_order_steps,
 )
 
 
@@ -145,3 +148,54 @@ def test_plain_ascii_text_is_ordered_and_ranked_as_python_does() -> None:
 )
 def test_folding_joined_text_folds_each_value(values: list[str]) -> None:
     assert casefold_each(values) == [v.casefold() for v in values]
+
+
+def _run(steps, off_thread_calls: list[str] | None = None):  # noqa: ANN001, ANN202
+    """Run stepped work as the idle queue does; its answer and how many steps it took."""
+    count = 0
+    try:
+        step = next(steps)
+        while True:
+            count += 1
+            if step is not None:
+                step.result()
+            step = next(steps)
+    except StopIteration as stop:
+        return stop.value, count
+
+
+def _off_thread(calls: list[str]):  # noqa: ANN202
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(max_workers=1)
+
+    def submit(call, *args):  # noqa: ANN001, ANN202
+        calls.append(call.__name__)
+        return pool.submit(call, *args)
+
+    return submit
+
+
+def test_work_in_steps_gives_what_the_whole_call_gives(monkeypatch: pytest.MonkeyPatch) -> None:
+    import explorer.ui.text_order as text_order
+
+    monkeypatch.setattr(text_order, "STEP_ROWS", 1_000)
+    rng = random.Random(11)
+    n = FAST_FROM + 2_345
+    keys = _tricky_texts(rng, n)
+    ids = [f"s{rng.randrange(10**6)}" for _ in range(n)]
+    folded, steps = _run(casefold_steps(keys))
+    assert folded == casefold_each(keys) and steps == n // 1_000
+    calls: list[str] = []
+    order, steps = _run(sorted_order_steps(folded, ids, _off_thread(calls)))
+    assert order == sorted_order(folded, ids)
+    assert steps >= 3 and calls == ["_arrow_order"]  # Arrow sorted on the helper thread
+    ranks, _ = _run(dense_ranks_steps(folded, _off_thread(calls)))
+    assert ranks.tolist() == dense_ranks(folded).tolist() == _python_ranks(folded)
+    assert calls == ["_arrow_order", "_arrow_ranks"]
+    # Below FAST_FROM, or text Arrow cannot hold: Python's way, at once.
+    small, steps = _run(sorted_order_steps(folded[:50], ids[:50], _off_thread(calls)))
+    assert small == sorted_order(folded[:50], ids[:50]) and steps == 0
+    odd = [*folded[:-1], "\ud800"]
+    assert _run(dense_ranks_steps(odd, _off_thread(calls)))[0].tolist() == _python_ranks(odd)
+    assert len(calls) == 2
