@@ -42,12 +42,14 @@ Steps = Generator[Step, None, Any]
 class Urgency(IntEnum):
     """Which pending piece runs first (lowest first; in order of request within one)."""
 
+    #: What the map page waits for (a long reset's parts).
+    PAGE = 0
     #: What the user sees now (a chart, a total).
-    SHOWN = 0
+    SHOWN = 1
     #: Lists the user reaches in one click (the site pickers).
-    LIST = 1
+    LIST = 2
     #: What only makes a later action faster (search text, sort ranks).
-    WARM = 2
+    WARM = 3
 
 
 @dataclass

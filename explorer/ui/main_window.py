@@ -137,6 +137,13 @@ class MainWindow(QMainWindow):
 
         self.map_view = MapView(self) if map_view is None else map_view
         self.map = MapController(self.map_view, self.session)
+        # The views' deferred rebuilds, one per turn of the event loop (see IdleQueue);
+        # a long reset of the map's sites goes first, a part per turn.
+        self.idle = IdleQueue(self)
+        bridge = self.map_view.bridge
+        bridge.spread_parts(
+            lambda steps: self.idle.request(bridge, "reset parts", steps, Urgency.PAGE)
+        )
         self.region_map = RegionMapController(self.map_view, self.session, self)
         # The date every live total counts up to sits above the map it also drives.
         self.as_of_strip = AsOfStrip(self.session)
@@ -156,8 +163,6 @@ class MainWindow(QMainWindow):
         column.addWidget(self.map_view, 1)
         self.setCentralWidget(central)
 
-        # The views' deferred rebuilds, one per turn of the event loop (see IdleQueue).
-        self.idle = IdleQueue(self)
         self.panel = SitePanel(self.session, idle=self.idle)
         self.panel_dock = self._dock(
             "Site", "site_dock", self.panel, Qt.DockWidgetArea.RightDockWidgetArea

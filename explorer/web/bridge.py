@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -259,6 +259,13 @@ class MapBridge(QObject):
         self.resync_needed = False
         #: The same for queued region messages.
         self.region_resync_needed = False
+        #: Hands the sending of a long reset's parts to the window's deferred work, a
+        #: part per turn of the event loop (see :meth:`spread_parts`); None: at once.
+        self._spread: Callable[[Callable[[], Iterator[None]]], None] | None = None
+        #: A long reset's parts still to send, and the messages posted since (they
+        #: follow its last part).
+        self._parts_left: list[str] = []
+        self._behind: list[_Message] = []
 
     # ------------------------------------------------------------------ state
     @property
@@ -289,6 +296,20 @@ class MapBridge(QObject):
     def page_unloaded(self) -> None:
         """Hold messages again: the page is (re)loading and has lost its state."""
         self._page_ready = False
+        self._parts_left = []  # the reset they belong to is gone with the page
+        behind, self._behind = self._behind, []
+        for message in behind:
+            self._enqueue(message)
+
+    def spread_parts(self, schedule: Callable[[Callable[[], Iterator[None]]], None]) -> None:
+        """Send a long reset's parts a part per turn of the event loop rather than all
+        at once (Qt writes each into the web channel's JSON on this thread: a million
+        sites' parts took 0.3-0.4 s in one go). ``schedule(steps)`` must run the
+        generator ``steps()`` returns a step per turn (the window's
+        :class:`~explorer.ui.idle_queue.IdleQueue`, ahead of its views' work), starting
+        it over when scheduled again. The first part goes at once; messages posted
+        meanwhile follow the last part; a new reset replaces the parts left."""
+        self._spread = schedule
 
     # ------------------------------------------------------------------ posting
     def post_reset(self, data: dict[str, Any]) -> int:
@@ -440,13 +461,41 @@ class MapBridge(QObject):
         return message.seq
 
     def _deliver(self, message: _Message) -> None:
-        """Emit ``message`` to the ready page; a long reset in parts, one after another."""
+        """Emit ``message`` to the ready page; a long reset in parts, one after another
+        (or a part per turn of the event loop, see :meth:`spread_parts`)."""
+        if self._parts_left:
+            if message.signal != ToPage.SITES_RESET:
+                self._behind.append(message)  # after the reset on its way
+                return
+            # A new reset replaces the one on its way and the site messages after it;
+            # the rest go first, in the order they were posted.
+            self._parts_left = []
+            behind, self._behind = self._behind, []
+            for earlier in behind:
+                if earlier.signal not in _SITE_MESSAGES:
+                    self._deliver(earlier)
         pieces = message.pieces
         if message.signal != ToPage.SITES_RESET or sum(map(len, pieces)) <= RESET_PART_CHARS:
             getattr(self, message.signal).emit(message.json)
             return
-        for part in _parts(pieces, RESET_PART_CHARS):
-            self.sitesResetPart.emit(part)
+        parts = _parts(pieces, RESET_PART_CHARS)
+        if self._spread is None:
+            for part in parts:
+                self.sitesResetPart.emit(part)
+            return
+        self.sitesResetPart.emit(parts[0])
+        self._parts_left = parts[1:]
+        self._spread(self._send_parts_left)
+
+    def _send_parts_left(self) -> Iterator[None]:
+        """The parts of the reset on its way, a step each, then what was posted since."""
+        while self._parts_left:  # emptied if the page goes meanwhile
+            self.sitesResetPart.emit(self._parts_left.pop(0))
+            if self._parts_left:
+                yield None
+        behind, self._behind = self._behind, []
+        for message in behind:
+            self._deliver(message)  # a long reset among them spreads in turn
 
     def _enqueue(self, message: _Message) -> None:
         # Keep the queue short: a reset supersedes earlier site messages, and only the

@@ -351,16 +351,17 @@ def test_after_a_load_the_views_rebuild_one_step_per_turn_of_the_event_loop(
     big_file: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The chart, the status bar's totals, the site pickers' list and the table's search
-    text and name ranks are rebuilt after a load each on turns of the event loop of its
-    own, a step per turn, the shown ones first: the window paints and takes input in
-    between (at a million sites they took 1.5 s back to back)."""
+    """The map's reset parts, then the chart, the status bar's totals, the site pickers'
+    list and the table's search text and name ranks are sent or rebuilt after a load
+    each on turns of the event loop of its own, a step per turn: the window paints and
+    takes input in between (at a million sites they took 1.5 s back to back)."""
     from collections.abc import Generator
 
     from explorer.ui.capacity_panel import CapacityPanel
     from explorer.ui.main_window import MainWindow
     from explorer.ui.site_picker import SiteNamesModel
     from explorer.ui.site_table import SiteTableModel, column_of
+    from explorer.web.bridge import MapBridge
 
     turn = [0]
     ran: list[tuple[str, int]] = []
@@ -391,6 +392,7 @@ def test_after_a_load_the_views_rebuild_one_step_per_turn_of_the_event_loop(
     spy(SiteNamesModel, "_rebuild_steps", "pickers")
     spy(SiteTableModel, "_warm_search", "search text")
     spy(SiteTableModel, "_warm_name_ranks", "name ranks")
+    spy(MapBridge, "_send_parts_left", "map parts")
     window = make_window()
     ticker = QTimer(window)
     ticker.setInterval(0)
@@ -402,9 +404,11 @@ def test_after_a_load_the_views_rebuild_one_step_per_turn_of_the_event_loop(
     qtbot.waitUntil(lambda: len(window.idle) == 0, timeout=60_000)
     ticker.stop()
     labels = [label for label, _ in ran]
-    assert set(labels) == {"chart", "totals", "pickers", "search text", "name ranks"}
+    assert set(labels) == {"map parts", "chart", "totals", "pickers", "search text", "name ranks"}
     assert labels.count("chart") == labels.count("totals") == 1
     first = {label: labels.index(label) for label in set(labels)}
+    # The map's reset (6 MB: two parts, the second a turn later) before the views.
+    assert first["map parts"] == 0
     assert first["pickers"] > max(first["chart"], first["totals"])
     assert first["search text"] > first["pickers"]
     assert labels.count("pickers") > 2  # the list was built in steps

@@ -180,6 +180,112 @@ def test_a_long_reset_goes_in_parts_in_order(monkeypatch: pytest.MonkeyPatch, qa
     assert rec.names()[-1] == "sitesReset"
 
 
+class _Turns:
+    """A stand-in for the window's deferred work: holds the stepped work the bridge
+    hands over and runs a step per :meth:`turn` (scheduling again starts over)."""
+
+    def __init__(self) -> None:
+        self.steps: Any = None
+        self.scheduled = 0
+
+    def __call__(self, steps: Any) -> None:
+        self.scheduled += 1
+        self.steps = steps()
+
+    def turn(self) -> bool:
+        try:
+            next(self.steps)
+        except StopIteration:
+            self.steps = None
+            return False
+        return True
+
+    def run_out(self) -> int:
+        turns = 0
+        while self.steps is not None:
+            self.turn()
+            turns += 1
+        return turns
+
+
+def test_a_spread_reset_goes_a_part_per_turn_and_what_follows_after_it(
+    monkeypatch: pytest.MonkeyPatch, qapp: Any
+) -> None:
+    from explorer.web import bridge as bridge_module
+
+    monkeypatch.setattr(bridge_module, "RESET_PART_CHARS", 40)
+    b = MapBridge()
+    turns = _Turns()
+    b.spread_parts(turns)
+    b.pageReady()
+    rec = Recorder(b)
+    data = _reset("a", "b", "c")
+    seq = b.post_reset(data)
+    assert rec.names() == ["sitesResetPart"]  # the first part at once
+    b.post_selection("b")  # posted while the parts are on their way
+    b.post_upserts(_columns("d"))
+    count = int(rec.events[0][1][0].split(":")[1])
+    assert count > 3
+    for k in range(1, count - 1):
+        assert turns.turn()
+        assert rec.names() == ["sitesResetPart"] * (k + 1)  # one part per turn
+    assert not turns.turn()  # the last part, then what was posted meanwhile
+    assert rec.names()[count - 1 :] == ["sitesResetPart", "selectionChanged", "siteUpserted"]
+    rec.events = [e for e in rec.events if e[0] == "sitesResetPart"]
+    assert json.loads(_gathered(rec)) == {"seq": seq, "data": json.loads(json.dumps(data))}
+    # A short reset, or no spreading, goes as before.
+    rec.events.clear()
+    monkeypatch.setattr(bridge_module, "RESET_PART_CHARS", 10**9)
+    b.post_reset(data)
+    assert rec.names() == ["sitesReset"] and turns.steps is None
+
+
+def test_a_new_reset_replaces_the_parts_left_of_the_one_on_its_way(
+    monkeypatch: pytest.MonkeyPatch, qapp: Any
+) -> None:
+    from explorer.web import bridge as bridge_module
+
+    monkeypatch.setattr(bridge_module, "RESET_PART_CHARS", 40)
+    b = MapBridge()
+    turns = _Turns()
+    b.spread_parts(turns)
+    b.pageReady()
+    rec = Recorder(b)
+    b.post_reset(_reset("a", "b", "c"))
+    turns.turn()
+    b.post_upserts(_columns("d"))  # about the old set: the new reset makes it moot
+    b.post_mode("place")  # not about the sites: still sent, before the new reset
+    rec.events.clear()
+    new = _reset("x", "y", "z", "w")
+    seq = b.post_reset(new)
+    assert rec.names() == ["modeChanged", "sitesResetPart"]
+    assert rec.events[1][1][0].startswith("0:")  # the new reset, from its first part
+    assert turns.scheduled == 2
+    turns.run_out()
+    rec.events = rec.events[1:]
+    assert json.loads(_gathered(rec)) == {"seq": seq, "data": json.loads(json.dumps(new))}
+
+
+def test_a_page_reload_drops_the_parts_left_and_holds_what_followed(
+    monkeypatch: pytest.MonkeyPatch, qapp: Any
+) -> None:
+    from explorer.web import bridge as bridge_module
+
+    monkeypatch.setattr(bridge_module, "RESET_PART_CHARS", 40)
+    b = MapBridge()
+    turns = _Turns()
+    b.spread_parts(turns)
+    b.pageReady()
+    rec = Recorder(b)
+    b.post_reset(_reset("a", "b", "c"))
+    b.post_mode("place")
+    b.page_unloaded()
+    assert turns.run_out() == 1  # nothing more to send to a page that is gone
+    assert rec.names() == ["sitesResetPart"]
+    b.pageReady()  # the held message goes to the new page
+    assert rec.names() == ["sitesResetPart", "modeChanged", "ready"]
+
+
 def test_valid_page_events_are_reemitted(bridge: MapBridge) -> None:
     rec = Recorder(bridge)
     bridge.siteClicked("a")
