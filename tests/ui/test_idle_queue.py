@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QCoreApplication, QObject, QTimer
 from pytestqt.qtbot import QtBot
 from shiboken6 import Shiboken
 
@@ -197,3 +197,39 @@ def test_run_steps_runs_stepped_work_at_once(queue: IdleQueue) -> None:
         return future.result() + 1
 
     assert run_steps(steps()) == 21
+
+
+def test_a_queue_deleted_while_its_helper_thread_works_is_left_alone(
+    qtbot: QtBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The window closes while Arrow sorts on the helper thread: the call finishes, its
+    # result goes nowhere, nothing raises and the waiting piece never runs.
+    import threading
+
+    queue = IdleQueue()
+    owner = QObject()
+    done: list[str] = []
+    started, release, finished = threading.Event(), threading.Event(), threading.Event()
+
+    def slow() -> int:
+        started.set()
+        release.wait(10)
+        finished.set()
+        return 1
+
+    def steps():  # noqa: ANN202
+        yield queue.off_thread(slow)
+        done.append("resumed")
+
+    queue.request(owner, "sort", steps)
+    qtbot.waitUntil(started.is_set, timeout=5_000)
+    pool = queue._pool  # noqa: SLF001
+    assert pool is not None
+    Shiboken.delete(queue)
+    release.set()
+    with qtbot.capture_exceptions() as raised:
+        pool.shutdown(wait=True)  # the call and its done-callback have run
+        QCoreApplication.processEvents()  # and whatever it queued has arrived
+    assert finished.is_set() and raised == [] and done == []
+    # A done-callback that raised would only be logged by concurrent.futures.
+    assert [r.getMessage() for r in caplog.records if r.name == "concurrent.futures"] == []
