@@ -208,9 +208,9 @@ class _Turns:
         return turns
 
 
-def test_a_spread_reset_goes_a_part_per_turn_and_what_follows_after_it(
-    monkeypatch: pytest.MonkeyPatch, qapp: Any
-) -> None:
+@pytest.fixture
+def spreading(monkeypatch: pytest.MonkeyPatch, qapp: Any) -> tuple[MapBridge, _Turns, Recorder]:
+    """A ready bridge spreading resets over :class:`_Turns`, parts of 40 characters."""
     from explorer.web import bridge as bridge_module
 
     monkeypatch.setattr(bridge_module, "RESET_PART_CHARS", 40)
@@ -218,7 +218,13 @@ def test_a_spread_reset_goes_a_part_per_turn_and_what_follows_after_it(
     turns = _Turns()
     b.spread_parts(turns)
     b.pageReady()
-    rec = Recorder(b)
+    return b, turns, Recorder(b)
+
+
+def test_a_spread_reset_goes_a_part_per_turn_and_what_follows_after_it(
+    spreading: tuple[MapBridge, _Turns, Recorder], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    b, turns, rec = spreading
     data = _reset("a", "b", "c")
     seq = b.post_reset(data)
     assert rec.names() == ["sitesResetPart"]  # the first part at once
@@ -233,24 +239,17 @@ def test_a_spread_reset_goes_a_part_per_turn_and_what_follows_after_it(
     assert rec.names()[count - 1 :] == ["sitesResetPart", "selectionChanged", "siteUpserted"]
     rec.events = [e for e in rec.events if e[0] == "sitesResetPart"]
     assert json.loads(_gathered(rec)) == {"seq": seq, "data": json.loads(json.dumps(data))}
-    # A short reset, or no spreading, goes as before.
+    # A short reset goes whole, as before.
     rec.events.clear()
-    monkeypatch.setattr(bridge_module, "RESET_PART_CHARS", 10**9)
+    monkeypatch.setattr("explorer.web.bridge.RESET_PART_CHARS", 10**9)
     b.post_reset(data)
     assert rec.names() == ["sitesReset"] and turns.steps is None
 
 
 def test_a_new_reset_replaces_the_parts_left_of_the_one_on_its_way(
-    monkeypatch: pytest.MonkeyPatch, qapp: Any
+    spreading: tuple[MapBridge, _Turns, Recorder],
 ) -> None:
-    from explorer.web import bridge as bridge_module
-
-    monkeypatch.setattr(bridge_module, "RESET_PART_CHARS", 40)
-    b = MapBridge()
-    turns = _Turns()
-    b.spread_parts(turns)
-    b.pageReady()
-    rec = Recorder(b)
+    b, turns, rec = spreading
     b.post_reset(_reset("a", "b", "c"))
     turns.turn()
     b.post_upserts(_columns("d"))  # about the old set: the new reset makes it moot
@@ -267,16 +266,9 @@ def test_a_new_reset_replaces_the_parts_left_of_the_one_on_its_way(
 
 
 def test_a_page_reload_drops_the_parts_left_and_holds_what_followed(
-    monkeypatch: pytest.MonkeyPatch, qapp: Any
+    spreading: tuple[MapBridge, _Turns, Recorder],
 ) -> None:
-    from explorer.web import bridge as bridge_module
-
-    monkeypatch.setattr(bridge_module, "RESET_PART_CHARS", 40)
-    b = MapBridge()
-    turns = _Turns()
-    b.spread_parts(turns)
-    b.pageReady()
-    rec = Recorder(b)
+    b, turns, rec = spreading
     b.post_reset(_reset("a", "b", "c"))
     b.post_mode("place")
     b.page_unloaded()
