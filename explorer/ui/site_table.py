@@ -231,13 +231,8 @@ class SiteTableModel(ColumnsTableModel):
         """Every chip model the rows name, each once, in the order the rows first name
         them. While the store holds a file's rows as loaded, read from the table's line
         column (lines are in row order), not from the per-row column of model tuples."""
-        rows = self.store.rows_as_loaded()
-        if (
-            "models" not in self._cache
-            and isinstance(rows, SiteColumns)
-            and not self._sites
-            and len(rows) == len(self._ids)
-        ):
+        rows = self._rows_as_loaded()
+        if "models" not in self._cache and rows is not None:
             return list(dict.fromkeys(rows.lines["chip_model"].tolist()))
         return list(dict.fromkeys(chain.from_iterable(self._column("models"))))
 
