@@ -73,6 +73,11 @@ SiteRole = _USER + 3
 _NUMERIC = frozenset({"chips", "power_mw"})
 
 
+def _rank_key(column: int) -> str:
+    """Where the model keeps the sort ranks of ``column``."""
+    return f"rank:{COLUMNS[column][0]}"
+
+
 def column_of(key: str) -> int:
     """Column number of the column ``key`` (e.g. ``"chips"``); raises ``KeyError``."""
     return column_index(COLUMNS, key)
@@ -249,7 +254,7 @@ class SiteTableModel(ColumnsTableModel):
         """Each source row's rank in ``column`` (int64; equal keys share a rank), so any
         subset of rows sorts as integers: text sorted with ``sorted()`` on every
         keystroke or header click took 60-200 ms at 100,000 rows, the ranks once."""
-        name = f"rank:{COLUMNS[column][0]}"
+        name = _rank_key(column)
         ranks = self._ranks.get(name)
         if ranks is None:
             ranks = dense_ranks(self.sort_keys(column))
@@ -354,7 +359,7 @@ class SiteTableModel(ColumnsTableModel):
         """The name column's sort ranks, ranked by Arrow on the queue's helper thread;
         kept unless a row changed meanwhile."""
         column = column_of("name")
-        name = f"rank:{COLUMNS[column][0]}"
+        name = _rank_key(column)
         if name in self._ranks:
             return
         version = self._version

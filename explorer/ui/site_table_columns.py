@@ -79,8 +79,7 @@ def table_column(table: SiteColumns, name: str) -> list[Any]:
     columns (what ``[DERIVED[name](site) for site in table.sites()]`` gives)."""
     text = table.text
     if name == "hay":
-        fields = [text[f].tolist() for f in HAYSTACK_FIELDS]
-        return casefold_each(list(map("\x00".join, zip(*fields, strict=True))))
+        return _hay(table, 0, len(table))
     if name in ("status", "province"):
         return text[name].tolist()  # type: ignore[no-any-return]
     if name == "models":
@@ -110,9 +109,14 @@ def table_column_steps(table: SiteColumns, name: str) -> Stepped:
     for start in range(0, n, STEP_ROWS):
         if start:
             yield None
-        part = [table.text[f][start : start + STEP_ROWS].tolist() for f in HAYSTACK_FIELDS]
-        hay += casefold_each(list(map("\x00".join, zip(*part, strict=True))))
+        hay += _hay(table, start, start + STEP_ROWS)
     return hay
+
+
+def _hay(table: SiteColumns, start: int, stop: int) -> list[str]:
+    """The search text of rows ``start:stop``: the fields joined, case-folded."""
+    fields = [table.text[f][start:stop].tolist() for f in HAYSTACK_FIELDS]
+    return casefold_each(list(map("\x00".join, zip(*fields, strict=True))))
 
 
 __all__ = [
