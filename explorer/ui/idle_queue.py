@@ -23,20 +23,22 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Generator
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from shiboken6 import Shiboken
+
+if TYPE_CHECKING:  # the helper thread's module is imported when first used, not at start
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 T = TypeVar("T")
 
 #: What a piece of stepped work yields: None (a turn of the event loop) or a future to
 #: wait for.
-Step = Future[Any] | None
-Steps = Generator[Step, None, Any]
+Step: TypeAlias = "Future[Any] | None"
+Steps: TypeAlias = "Generator[Step, None, Any]"
 
 
 class Urgency(IntEnum):
@@ -139,6 +141,8 @@ class IdleQueue(QObject):
         """``call(*args)`` on this queue's helper thread: for a long call that lets go of
         the interpreter (Arrow's sorts), yielded by stepped work to wait for it."""
         if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
             self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="explorer-idle")
             self.destroyed.connect(lambda *_, pool=self._pool: pool.shutdown(wait=False))
         future = self._pool.submit(call, *args)

@@ -16,8 +16,10 @@ list, which imports pandas (see :mod:`explorer.io.arrow_buffers`).
 from __future__ import annotations
 
 from collections.abc import Callable, Generator, Sequence
-from concurrent.futures import Future
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 import numpy as np
 
