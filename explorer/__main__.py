@@ -10,6 +10,9 @@ def main(argv: list[str] | None = None) -> int:
     from explorer.cli import SUBCOMMANDS, run_cli
 
     if argv and (argv[0] in SUBCOMMANDS or argv[0] in ("-h", "--help", "--version")):
+        from explorer.cli.freed_memory import keep_freed_memory
+
+        keep_freed_memory()
         return run_cli(argv)
     from explorer.app import run_gui
 

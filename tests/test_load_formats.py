@@ -641,14 +641,14 @@ def test_geoparquet_dictionary_columns_read_as_plain_ones(
     columns read plain."""
     import pyarrow.parquet as pq
 
-    from explorer.io import geoparquet
+    from explorer.io import parquet_table
 
     path = tmp_path / "flat.parquet"
     pq.write_table(_hostile_flat_table(3000, seed=3), path, row_group_size=700)
     results = []
     for threshold in (0.0, 1e9):  # no column as a dictionary, every text column as one
-        monkeypatch.setattr(geoparquet, "_DICTIONARY_BYTES_PER_ROW", threshold)
-        chosen = geoparquet._few_values(pq.ParquetFile(path))
+        monkeypatch.setattr(parquet_table, "DICTIONARY_BYTES_PER_ROW", threshold)
+        chosen = parquet_table.few_values(pq.ParquetFile(path))
         assert bool(chosen) == bool(threshold)
         got = read_sites(path, strict=False, catalogue=cat)
         arrays = got.columns.site_arrays(cat)
@@ -665,11 +665,11 @@ def test_geoparquet_dictionary_columns_read_as_plain_ones(
 def test_few_valued_columns_of_a_large_file_are_read_as_dictionaries(tmp_path: Path) -> None:
     import pyarrow.parquet as pq
 
-    from explorer.io.geoparquet import _few_values
+    from explorer.io.parquet_table import few_values
 
     path = tmp_path / "flat.parquet"
     pq.write_table(_hostile_flat_table(20_000, seed=4), path)
-    chosen = set(_few_values(pq.ParquetFile(path)))
+    chosen = set(few_values(pq.ParquetFile(path)))
     assert {"status", "chip_model", "confidence", "line_status"} <= chosen
     assert not chosen & {"id", "name"}
 

@@ -60,6 +60,7 @@ def open_sites(
     and listed in ``problems`` (for ``validate``). ``layer`` names a GeoPackage's point
     layer (``--layer``).
     """
+    read_ahead(path)
     from explorer.io.opening import open_file
 
     try:
@@ -69,6 +70,22 @@ def open_sites(
         shown = display_name(path)
         more = f" (run '{PROG} validate {shown}' to list them all)" if n > 1 else ""
         raise CliError(f"{shown}: {plural(n, 'problem')}; first: {exc.problems[0]}{more}") from None
+
+
+def read_ahead(path: str) -> None:
+    """Start reading a GeoParquet sites file on a thread of Arrow's own while the command
+    imports what else it needs (see :mod:`explorer.io.parquet_table`); nothing for other
+    formats, whose readers need the interpreter themselves."""
+    from explorer.io.formats import file_kind
+
+    try:
+        kind = file_kind(path)
+    except DataFileError:
+        return
+    if kind == "parquet":
+        from explorer.io.parquet_table import read_ahead as start
+
+        start(path)
 
 
 def regions_for(opened: OpenedFile, regions_path: str | None, *, name: str) -> list[Region]:

@@ -18,6 +18,7 @@ from explorer.cli.common import (
     open_sites,
     plural,
     print_json,
+    read_ahead,
     regions_for,
     writable,
 )
@@ -58,6 +59,8 @@ def add_totals(sub: Any) -> None:
 
 
 def _cmd_totals(args: argparse.Namespace) -> int:
+    if not args.in_database:
+        read_ahead(args.sites)
     from explorer.geo.totals import totals, totals_many
     from explorer.io.region_files import load_regions
 

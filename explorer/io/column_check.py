@@ -36,6 +36,7 @@ from explorer.geo.id_column import given, ids_at
 from explorer.io import arrow_buffers as ab
 from explorer.io import arrow_values as av
 from explorer.io.distinct_text import surely_distinct
+from explorer.io.on_thread import OnThread
 from explorer.io.progress import Progress, report
 from explorer.io.raw_sites import (
     FLAT_LINE_KEYS,
@@ -312,6 +313,9 @@ def check_sites(
     ck = _Checker(raw, catalogue)
     report(progress, 0.0, f"checking {n:,} sites")
     ids, id_arr = ck.ids()
+    # Whether any id repeats, proved on another core while the rest is checked (NumPy
+    # lets go of the interpreter for the folding and the sort).
+    distinct = OnThread("ids distinct", surely_distinct, id_arr)
     text = {k: ck.text(k) for k in _TEXT_RULES}
     text["status"] = ck.choice("status", STATUSES, "unknown")
     text["confidence"] = ck.choice("confidence", CONFIDENCES, "low")
@@ -378,7 +382,7 @@ def check_sites(
     first = np.arange(n)
     # Proved distinct from folded bytes when they are (the usual case); otherwise the
     # exact way, through a hash table of the ids.
-    if not surely_distinct(id_arr):
+    if not distinct.result():
         enc = id_arr.dictionary_encode()
         if len(enc.dictionary) < n:  # some id repeats (the codes are 0 .. k-1, in first use)
             codes = ab.ints(enc.indices)

@@ -34,6 +34,7 @@ from explorer.core.errors import DataFileError, Problem
 from explorer.core.schema import Site
 from explorer.io.atomic import atomic_target
 from explorer.io.column_check import RawSites
+from explorer.io.parquet_table import read_table, take_ahead
 from explorer.io.point_layers import raw_from_table
 from explorer.io.progress import Progress, report
 from explorer.io.records import refuse_unwritable
@@ -182,26 +183,10 @@ def read_geoparquet_raw(
     DataFileError
         Missing or unreadable file, not Parquet, or no point geometry to read.
     """
-    import pyarrow.parquet as pq
-
     report(progress, 0.0, "reading")
-    if not os.path.exists(path):
-        raise DataFileError(f"{path}: no such file")
-    if os.path.isdir(path):
-        raise DataFileError(f"{path} is a directory, not a file")
-    try:
-        # ParquetFile, not read_table: the dataset layer read_table goes through imports
-        # pandas, a third of a second before the first byte is read.
-        parquet = pq.ParquetFile(str(path))
-        few = _few_values(parquet)
-        if few:
-            parquet = pq.ParquetFile(str(path), read_dictionary=few)
-        table = parquet.read()
-    except PermissionError:
-        raise DataFileError(f"{path}: permission denied") from None
-    except (pa.ArrowException, OSError) as exc:
-        text = " ".join(str(exc).split())[:200]
-        raise DataFileError(f"{path} is not a readable Parquet file ({text})") from None
+    table = take_ahead(path)
+    if table is None:
+        table = read_table(path)
     report(progress, 0.6, "reading")
     file_meta = table.schema.metadata or {}
     problems: list[Problem] = []
@@ -227,41 +212,6 @@ def read_geoparquet_raw(
         raw = raw_from_table(path, table, geometry, crs)
     report(progress, 1.0, "reading")
     return raw, metadata, problems
-
-
-#: Text columns taking less than this many bytes of the file per row are read as
-#: dictionaries (a few distinct values, stored once, and a small index per row).
-_DICTIONARY_BYTES_PER_ROW = 0.5
-
-
-def _few_values(parquet: Any) -> list[str]:
-    """The top-level text columns of ``parquet`` (a ``pyarrow.parquet.ParquetFile``) to
-    read as dictionaries: those stored in under half a byte per row.
-
-    Such a column can only hold a few distinct values (status, province, chip model...):
-    read as a dictionary, it is not decoded into a string per row (a tenth of a second
-    for five such columns at a million rows) and the checks run on its distinct values.
-    The choice only changes how fast the file is read, never what is read.
-    """
-    meta = parquet.metadata
-    rows = meta.num_rows
-    if rows == 0:
-        return []
-    schema = parquet.schema_arrow
-    text = {
-        f.name
-        for f in schema
-        if (pa.types.is_string(f.type) or pa.types.is_large_string(f.type)) and f.name != "id"
-    }
-    size: dict[str, int] = {}
-    for r in range(meta.num_row_groups):
-        group = meta.row_group(r)
-        for j in range(group.num_columns):
-            column = group.column(j)
-            name = column.path_in_schema
-            if name in text:
-                size[name] = size.get(name, 0) + column.total_compressed_size
-    return [name for name, total in size.items() if total < rows * _DICTIONARY_BYTES_PER_ROW]
 
 
 def _geometry_column(
