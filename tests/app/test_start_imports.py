@@ -148,3 +148,42 @@ def test_a_module_imported_while_serving_events_is_imported_and_a_bad_one_raises
     _import_serving_events("tests.app.no_such_module")  # back, not hung, not raised
     with pytest.raises(ModuleNotFoundError):
         __import__("tests.app.no_such_module")
+
+
+SCAN_PROBE = r"""
+import inspect, json, sys
+
+if sys.argv[1] == "app":
+    from explorer.web.engine import make_application
+
+    app = make_application([])
+else:  # PySide6 as it comes: the comparison that shows the probe sees the scan
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication([])
+read = []
+source = inspect.getsource
+
+def counted(obj):
+    read.append(getattr(obj, "__name__", "?"))
+    return source(obj)
+
+inspect.getsource = counted
+import explorer.ui.main_window
+
+defaults = sys.modules["__feature__"].pyside_feature_dict
+names = ("explorer.ui.site_panel", "explorer.geo.regions", "numpy")
+print(json.dumps({"read": len(read), "defaults": [defaults.get(n) for n in names]}), flush=True)
+"""
+
+
+def test_pyside_reads_no_module_source_after_the_application_is_made(tmp_path: Path) -> None:
+    # PySide6 reads every imported module's source to default its __feature__ selection
+    # (0 if the text names PySide6, else -1); the application selects no feature, so
+    # make_application has every module default to 0 without reading a source.
+    plain = _probe(SCAN_PROBE, tmp_path, tmp_path / "cache", "plain")
+    assert plain["read"] > 100
+    assert plain["defaults"] == [0, -1, -1]
+    app = _probe(SCAN_PROBE, tmp_path, tmp_path / "cache", "app")
+    assert app["read"] == 0
+    assert app["defaults"] == [0, 0, 0]
