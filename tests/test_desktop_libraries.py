@@ -64,8 +64,10 @@ def test_without_ldd_the_known_list_is_looked_up(
     plugin = tmp_path / "libqxcb.so"
     plugin.write_bytes(b"")
     absent = {"xcb-cursor", "xkbcommon-x11"}
+    import ctypes.util
+
     monkeypatch.setattr(
-        dl.ctypes.util, "find_library", lambda stem: None if stem in absent else f"lib{stem}.so"
+        ctypes.util, "find_library", lambda stem: None if stem in absent else f"lib{stem}.so"
     )
     assert dl.missing_x11_libraries(plugin, ldd=lambda _p: None) == [
         "libxcb-cursor.so.0",

@@ -47,22 +47,10 @@ from explorer.cli.data import (
 )
 from explorer.cli.render import add_report, add_snapshot
 from explorer.cli.team import add_copy, add_diff, add_history, format_diff, format_history_table
+from explorer.command_names import SUBCOMMANDS
 from explorer.core.chips import ChipCatalogue
 from explorer.core.errors import Problem, ValidationError
 from explorer.terminal_text import escaped_output
-
-#: Sub-command names; ``explorer/__main__.py`` sends these to :func:`run_cli`.
-SUBCOMMANDS: tuple[str, ...] = (
-    "totals",
-    "timeline",
-    "validate",
-    "convert",
-    "snapshot",
-    "report",
-    "history",
-    "diff",
-    "copy",
-)
 
 
 class _Parser(argparse.ArgumentParser):

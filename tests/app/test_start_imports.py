@@ -187,3 +187,24 @@ def test_pyside_reads_no_module_source_after_the_application_is_made(tmp_path: P
     app = _probe(SCAN_PROBE, tmp_path, tmp_path / "cache", "app")
     assert app["read"] == 0
     assert app["defaults"] == [0, 0, 0]
+
+
+ENTRY_PROBE = r"""
+import json, sys
+import explorer.app
+from explorer.__main__ import main
+
+explorer.app.run_gui = lambda argv: 0  # the window itself is not the question here
+status = main(sys.argv[1:])
+heavy = ("explorer.cli", "argparse", "subprocess", "ctypes.util", "PySide6")
+print(json.dumps({"status": status, "loaded": [m for m in heavy if m in sys.modules]}))
+"""
+
+
+def test_opening_the_window_imports_no_command_code_before_qt(tmp_path: Path) -> None:
+    # `explorer FILE` decides it is not a command from the names alone; the X11 check's
+    # tools (subprocess, ctypes.util) are imported only when the check runs.
+    window = _probe(ENTRY_PROBE, tmp_path, tmp_path / "cache", "sites.geojson")
+    assert window == {"status": 0, "loaded": []}
+    command = _probe(ENTRY_PROBE, tmp_path, tmp_path / "cache", "--version")
+    assert command["status"] == 0 and "explorer.cli" in command["loaded"]
