@@ -47,7 +47,9 @@ from explorer.web.page import (
     DEFAULT_ZOOM,
     MAP_RESOURCES,
     QWEBCHANNEL_URL,
+    SCRIPT_SRC,
     build_map_html,
+    inline_script,
     page_assets,
 )
 from explorer.web.protocol import COLOR_MODES, ToPage
@@ -59,7 +61,6 @@ STATIC_BRIDGE = MAP_RESOURCES / "export.js"
 #: Longest title accepted.
 MAX_TITLE = 300
 
-_SCRIPT_SRC = re.compile(r'<script src="(?P<src>[^"]+)"></script>')
 _STYLESHEET = re.compile(r'<link rel="stylesheet" href="(?P<href>[^"]+)"\s*/?>')
 _PAGE_CSP = re.compile(r'<meta http-equiv="Content-Security-Policy"[^>]*>\s*')
 _INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
@@ -192,13 +193,6 @@ def _json_block(value: Any) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def _inline_js(path: Path) -> str:
-    # "</script" cannot occur in JS except in strings, comments and regexes, where
-    # "<\/script" means the same: this keeps the inlined file from closing its tag.
-    text = path.read_text(encoding="utf-8")
-    return "<script>" + re.sub(r"</(script)", r"<\\/\1", text, flags=re.IGNORECASE) + "</script>"
-
-
 def _inline_css(path: Path) -> str:
     """The stylesheet with every relative ``url(...)`` it names turned into ``data:``."""
     text = path.read_text(encoding="utf-8")
@@ -269,10 +263,10 @@ def build_html(
     def script(m: re.Match[str]) -> str:
         src = m.group("src")
         if src == QWEBCHANNEL_URL:
-            return _inline_js(STATIC_BRIDGE)
+            return inline_script(STATIC_BRIDGE)
         if src not in assets:
             raise RuntimeError(f"the map page loads {src}, which cannot be inlined")
-        return _inline_js(assets[src])
+        return inline_script(assets[src])
 
     def stylesheet(m: re.Match[str]) -> str:
         href = m.group("href")
@@ -281,7 +275,7 @@ def build_html(
         return _inline_css(assets[href])
 
     # Functions as replacements: inlined file text is never read as a regex template.
-    html = _SCRIPT_SRC.sub(script, html)
+    html = SCRIPT_SRC.sub(script, html)
     html = _STYLESHEET.sub(stylesheet, html)
 
     # Counted once (campus rule, supersession, cancelled lines), as every total is:

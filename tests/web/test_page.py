@@ -15,7 +15,9 @@ from explorer.web.page import (
     PROVINCE_NOTE,
     QWEBCHANNEL_URL,
     build_map_html,
+    inline_script,
     load_basemap_layer,
+    page_assets,
     write_map_page,
 )
 from tests.web.conftest import expected_basemap_keys
@@ -25,11 +27,13 @@ SRC_OR_HREF = re.compile(r'<(?:script|link)\b[^>]*?\b(?:src|href)="([^"]+)"')
 
 def test_page_references_local_assets_only(basemap_dir: Path) -> None:
     html = build_map_html(basemap_dir=basemap_dir)
-    assert "http://" not in html and "https://" not in html
     refs = SRC_OR_HREF.findall(html)
-    assert refs == [
+    # Leaflet and our scripts are in the page itself; Qt's bridge and the stylesheets
+    # (which name Leaflet's images by relative URL) are loaded.
+    assert refs == [QWEBCHANNEL_URL, "leaflet/leaflet.css", "map/map.css"]
+    assets = page_assets()
+    inlined = [
         "leaflet/leaflet.js",
-        QWEBCHANNEL_URL,
         "map/basemap.js",
         "map/sitedata.js",
         "map/aggregate.js",
@@ -38,11 +42,20 @@ def test_page_references_local_assets_only(basemap_dir: Path) -> None:
         "map/draw.js",
         "map/regions.js",
         "map/boundary.js",
-        "leaflet/leaflet.css",
-        "map/map.css",
     ]
-    for cdn in ("jquery", "bootstrap", "awesome", "cdn"):
+    at = [html.index(inline_script(assets[rel])) for rel in inlined]
+    assert at == sorted(at), "the scripts are in the page in their load order"
+    assert html.index(QWEBCHANNEL_URL) < at[1]  # the bridge before our scripts use it
+    for cdn in ("jquery", "bootstrap", "awesome", "cdn."):
         assert cdn not in html.lower()
+
+
+def test_an_inlined_script_cannot_close_its_element(tmp_path: Path) -> None:
+    js = tmp_path / "x.js"
+    js.write_text('var s = "</script><img src=x onerror=alert(1)>"; // </SCRIPT>\n')
+    element = inline_script(js)
+    assert element.count("</script>") == 1 and element.endswith("</script>")
+    assert "</SCRIPT>" not in element and "<\\/SCRIPT>" in element
 
 
 def test_page_scripts_are_limited_by_a_content_security_policy(basemap_dir: Path) -> None:
@@ -51,11 +64,11 @@ def test_page_scripts_are_limited_by_a_content_security_policy(basemap_dir: Path
     assert match is not None
     directives = dict(d.strip().split(" ", 1) for d in match.group(1).split(";"))
     script_src = directives["script-src"].split()
-    # Local files, Qt's resources and the page's own inline scripts by hash: no
-    # 'unsafe-inline' (so no inline event handlers) and no remote origin.
-    assert script_src[:2] == ["file:", "qrc:"]
-    assert all(s.startswith("'sha256-") for s in script_src[2:])
-    assert len(script_src[2:]) == html.count("<script>")
+    # Qt's resources and the page's own inline scripts by hash: no 'unsafe-inline' (so
+    # no inline event handlers), no script from a file and no remote origin.
+    assert script_src[0] == "qrc:"
+    assert all(s.startswith("'sha256-") for s in script_src[1:])
+    assert len(script_src[1:]) == html.count("<script>")
     assert directives["object-src"] == "'none'"
     # The CSP must come before any script.
     assert html.index("Content-Security-Policy") < html.index("<script")
