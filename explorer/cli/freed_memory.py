@@ -9,10 +9,11 @@ threshold to its most (32 MB) and the heap's trim threshold to 1 GB keeps freed 
 in the heap for the next one: a million-site GeoParquet ``totals`` spent half the
 system time (0.10 against 0.19 s) and took 0.44 against 0.55 s in all (medians of 15
 paired runs), for 56 MB more at its peak (a million-site GeoJSON: about 170 MB more,
-1.23 against 1.06 GB, the fixed 32 MB threshold keeping more blocks in the heap). One arena for every thread: a block freed by
-one thread is reused by the next, not kept in an arena of the thread that made it (the
-read ahead and the checks' helper threads). A command process ends soon after; the
-window, which runs for hours, keeps glibc's defaults.
+1.23 against 1.06 GB, the fixed 32 MB threshold keeping more blocks in the heap). One
+arena for every thread: a block freed by one thread is reused by the next, not kept in
+an arena of the thread that made it (the read ahead and the checks' helper threads). A
+command process ends soon after; the window, which runs for hours, keeps glibc's
+defaults.
 """
 
 from __future__ import annotations
