@@ -261,12 +261,12 @@ def build_html(
     assets = page_assets()
 
     def script(m: re.Match[str]) -> str:
+        # The page carries its other scripts already (explorer.web.page); Qt's bridge
+        # becomes our static one.
         src = m.group("src")
-        if src == QWEBCHANNEL_URL:
-            return inline_script(STATIC_BRIDGE)
-        if src not in assets:
+        if src != QWEBCHANNEL_URL:
             raise RuntimeError(f"the map page loads {src}, which cannot be inlined")
-        return inline_script(assets[src])
+        return inline_script(STATIC_BRIDGE)
 
     def stylesheet(m: re.Match[str]) -> str:
         href = m.group("href")

@@ -209,6 +209,7 @@ def test_written_page_has_every_asset_it_references(tmp_path: Path, basemap_dir:
             continue
         assert (tmp_path / ref).is_file(), ref
     assert (tmp_path / "leaflet" / "images" / "layers.png").is_file()
+    assert not list(tmp_path.rglob("*.js")), "the scripts are in the page, not copied"
 
 
 @pytest.mark.parametrize(
