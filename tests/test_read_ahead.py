@@ -191,3 +191,41 @@ def test_glibc_takes_the_thresholds() -> None:
     code = "from explorer.cli.freed_memory import keep_freed_memory as k; print(k())"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "True"
+
+
+def test_a_call_not_taken_still_finishes_before_the_process_exits(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    # The call outlives the main code; the process must not exit under it (a read left
+    # running in Arrow's threads crashed a failed command at exit).
+    done = tmp_path / "done"
+    code = (
+        "import time, pathlib\n"
+        "from explorer.io.on_thread import OnThread\n"
+        "def slow(path):\n"
+        "    time.sleep(0.3)  # work still running when the main code ends\n"
+        "    pathlib.Path(path).write_text('finished')\n"
+        f"OnThread('slow', slow, {str(done)!r})\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+    assert done.read_text() == "finished"
+
+
+def test_a_command_that_fails_while_its_file_is_read_ahead_exits_cleanly(
+    tmp_path: Path,
+) -> None:
+    import subprocess
+    import sys
+
+    path = tmp_path / "sites.parquet"
+    write_sites(path, _sites(20_000, 8))
+    for _ in range(3):
+        run = subprocess.run(
+            [sys.executable, "-m", "explorer", "totals", str(path), "--layer", "x"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert run.returncode == 2, run.stderr
+        assert "only a GeoPackage has layers" in run.stderr
