@@ -131,3 +131,64 @@ def test_environment_problem_includes_it(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setattr("explorer.web.engine.x11_problem", lambda env: "the window needs X11")
     if sys.platform.startswith("linux"):
         assert environment_problem() == "the window needs X11"
+
+
+class _Ldd:
+    """An ``ldd`` stand-in that counts its runs."""
+
+    def __init__(self, output: str) -> None:
+        self.output, self.runs = output, 0
+
+    def __call__(self, _path: Path) -> str:
+        self.runs += 1
+        return self.output
+
+
+@pytest.fixture
+def linker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
+    """A plugin, a linker cache and a cache directory of the test's own."""
+    plugin = tmp_path / "libqxcb.so"
+    plugin.write_bytes(b"plugin")
+    cache = tmp_path / "ld.so.cache"
+    cache.write_bytes(b"libraries")
+    monkeypatch.setattr(dl, "LINKER_CACHE", cache)
+    return {"plugin": plugin, "linker_cache": cache, "cache_dir": tmp_path / "cache"}
+
+
+def test_a_passed_check_is_remembered_until_the_libraries_change(linker: dict[str, Path]) -> None:
+    ldd = _Ldd("\tlibxcb.so.1 => /x\n")
+
+    def check(env: dict[str, str] = X11_ENV) -> str | None:
+        return dl.x11_problem(env, plugin=linker["plugin"], ldd=ldd, cache_dir=linker["cache_dir"])
+
+    assert check() is None and ldd.runs == 1
+    assert check() is None and ldd.runs == 1  # remembered: no ldd
+    # ldconfig rewrote the linker's cache (a package installed or removed): check again.
+    linker["linker_cache"].write_bytes(b"libraries, one fewer")
+    assert check() is None and ldd.runs == 2
+    assert check() is None and ldd.runs == 2
+    # Another LD_LIBRARY_PATH, or another plugin (PySide6 upgraded): check again.
+    assert check({**X11_ENV, "LD_LIBRARY_PATH": "/opt/lib"}) is None and ldd.runs == 3
+    linker["plugin"].write_bytes(b"plugin, newer")
+    assert check() is None and ldd.runs == 4
+
+
+def test_a_failed_check_is_never_remembered(linker: dict[str, Path]) -> None:
+    ldd = _Ldd(LDD_BARE)
+    for runs in (1, 2):
+        problem = dl.x11_problem(
+            X11_ENV, plugin=linker["plugin"], ldd=ldd, cache_dir=linker["cache_dir"]
+        )
+        assert problem is not None and "libxcb-cursor.so.0" in problem
+        assert ldd.runs == runs
+
+
+def test_an_unwritable_cache_only_means_checking_again(linker: dict[str, Path]) -> None:
+    linker["cache_dir"].write_text("a file where the directory would be")
+    ldd = _Ldd("\tlibxcb.so.1 => /x\n")
+    for runs in (1, 2):
+        assert (
+            dl.x11_problem(X11_ENV, plugin=linker["plugin"], ldd=ldd, cache_dir=linker["cache_dir"])
+            is None
+        )
+        assert ldd.runs == runs
