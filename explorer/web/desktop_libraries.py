@@ -204,11 +204,12 @@ def x11_problem(
         pass
     missing = missing_x11_libraries(plugin, ldd=ldd)
     if not missing:
+        from explorer.io.atomic import atomic_target  # only when a check has run
+
         try:
             cache_dir.mkdir(parents=True, exist_ok=True)
-            tmp = marker.with_name(f"{marker.name}.{os.getpid()}.tmp")
-            tmp.write_text(state, encoding="utf-8")
-            os.replace(tmp, marker)
+            with atomic_target(marker) as tmp:
+                tmp.write_text(state, encoding="utf-8")
         except OSError:
             pass  # not remembered: the next start checks again
         return None
