@@ -53,15 +53,16 @@ def run_gui(argv: list[str]) -> int:
         print(f"explorer: error: {problem}", file=sys.stderr)
         return 2
     app = make_application([])
-    # The map first: Chromium starts and loads the page in its own processes while this
-    # one imports and builds the rest of the window.
+    # The window's modules (numpy, shapely, the session: about 0.2 s) import on a helper
+    # thread from here, while this thread makes the map view (Chromium then loads the
+    # page in its own processes).
+    window_modules = ImportAhead("explorer.ui.main_window")
     from explorer.web.view import MapView
 
     map_view = MapView()
-    # Chromium's browser side runs on this thread: while it imports the window's modules
-    # (numpy, shapely, pyarrow, the session: about 0.2 s) the page's file requests and
-    # script wait. They are imported on a helper thread while this one serves the page.
-    _import_serving_events("explorer.ui.main_window")
+    # Chromium's browser side runs on this thread: the page's file requests and scripts
+    # wait for its event loop, so the loop turns until the import is done.
+    window_modules.wait_serving_events()
     from explorer.ui.main_window import MainWindow
 
     window = MainWindow(map_view=map_view)
@@ -72,27 +73,40 @@ def run_gui(argv: list[str]) -> int:
     return int(app.exec())
 
 
-def _import_serving_events(module: str) -> None:
-    """Import ``module`` on a helper thread while this thread's event loop turns; back
-    when the import is done. A failed import is left to the caller's own import, which
-    raises it again."""
-    import importlib
-    import threading
+class ImportAhead:
+    """Import a module on a helper thread from construction; :meth:`wait_serving_events`
+    turns this thread's event loop until it is done. A failed import is left to the
+    caller's own import, which raises it again."""
 
-    from PySide6.QtCore import QEventLoop, QMetaObject, Qt
+    def __init__(self, module: str) -> None:
+        import threading
 
-    loop = QEventLoop()
+        from PySide6.QtCore import QEventLoop
 
-    def work() -> None:
+        self._loop = QEventLoop()
+        self._done = threading.Event()
+        self._helper = threading.Thread(
+            target=self._work, args=(module,), name="import " + module, daemon=True
+        )
+        self._helper.start()
+
+    def _work(self, module: str) -> None:
+        import importlib
+
+        from PySide6.QtCore import QMetaObject, Qt
+
         try:
             importlib.import_module(module)
         except BaseException:  # raised again by the caller's own import
             pass
         finally:
-            # Queued: runs on this thread once its loop is turning (never before exec).
-            QMetaObject.invokeMethod(loop, "quit", Qt.ConnectionType.QueuedConnection)
+            self._done.set()
+            # Queued: runs on the loop's thread while it turns. The flag is set before
+            # the post, so a waiter either sees the flag or is woken by the post.
+            QMetaObject.invokeMethod(self._loop, "quit", Qt.ConnectionType.QueuedConnection)
 
-    helper = threading.Thread(target=work, name="import " + module, daemon=True)
-    helper.start()
-    loop.exec()
-    helper.join()
+    def wait_serving_events(self) -> None:
+        """Back when the import is done; this thread's events are served meanwhile."""
+        if not self._done.is_set():
+            self._loop.exec()
+        self._helper.join()

@@ -91,7 +91,7 @@ def test_a_start_with_the_page_cached_imports_no_folium_pandas_or_geopandas(
 
 
 GUI_PROBE = r"""
-import json, sys
+import json, sys, threading
 import explorer.app
 from explorer.web import view
 
@@ -99,13 +99,21 @@ report = {}
 made = view.MapView.__init__
 
 def init(self, *args, **kwargs):
-    # The page starts loading here: before numpy, shapely and the session are imported.
-    report["heavy_when_view_made"] = sorted(
-        m for m in ("numpy", "shapely", "explorer.session.session") if m in sys.modules
-    )
+    report["view_thread"] = threading.current_thread().name
     made(self, *args, **kwargs)
 
 view.MapView.__init__ = init
+
+
+class Watch:
+    # Where the window's module is imported: a finder asked first, answering nothing.
+    def find_spec(self, name, path=None, target=None):
+        if name == "explorer.ui.main_window":
+            report.setdefault("window_import_thread", threading.current_thread().name)
+        return None
+
+
+sys.meta_path.insert(0, Watch())
 opened = explorer.app.open_target
 
 def open_target(window, *args, **kwargs):
@@ -125,14 +133,15 @@ print(json.dumps({**report, "status": status}), flush=True)
 """
 
 
-def test_the_window_starts_with_the_page_loading_before_the_heavy_imports(
+def test_the_window_s_modules_import_on_a_helper_thread_while_the_map_view_is_made(
     tmp_path: Path,
 ) -> None:
-    # `explorer` as a user starts it (run_gui, the demo): the map view is made before the
-    # window's modules are imported (they are imported on a helper thread while the
-    # event loop serves the page), and the demo's markers are then drawn.
+    # `explorer` as a user starts it (run_gui, the demo): the window's modules are
+    # imported on a helper thread while this one makes the map view and serves the
+    # page, and the demo's markers are then drawn.
     report = _probe(GUI_PROBE, tmp_path, tmp_path / "cache")
-    assert report["heavy_when_view_made"] == []
+    assert report["view_thread"] == "MainThread"
+    assert report["window_import_thread"] == "import explorer.ui.main_window"
     assert report["ready"] is True
     assert report["sites"] == 41 and report["status"] == 0
 
@@ -140,12 +149,16 @@ def test_the_window_starts_with_the_page_loading_before_the_heavy_imports(
 def test_a_module_imported_while_serving_events_is_imported_and_a_bad_one_raises_later(
     qapp: object,
 ) -> None:
-    from explorer.app import _import_serving_events
+    from explorer.app import ImportAhead
 
     sys.modules.pop("tests.app.start_probe_target", None)
-    _import_serving_events("tests.app.start_probe_target")
+    ImportAhead("tests.app.start_probe_target").wait_serving_events()
     assert "tests.app.start_probe_target" in sys.modules
-    _import_serving_events("tests.app.no_such_module")  # back, not hung, not raised
+    ImportAhead("tests.app.no_such_module").wait_serving_events()  # back, not raised
+    # Done before the wait: the flag is seen and the loop is not entered.
+    done = ImportAhead("tests.app.start_probe_target")
+    done._helper.join()
+    done.wait_serving_events()
     with pytest.raises(ModuleNotFoundError):
         __import__("tests.app.no_such_module")
 
