@@ -139,6 +139,18 @@ def test_problems_are_worded_from_the_files_own_numbers(tmp_path: Path) -> None:
         pytest.param(lambda f: f[9]["properties"].update(chips="1472"), id="number-and-text"),
         pytest.param(lambda f: f[9]["properties"].update(name=12.5), id="text-given-as-float"),
         pytest.param(lambda f: f[9].update(geometry=None), id="missing-geometry"),
+        pytest.param(lambda f: f[9].pop("geometry"), id="no-geometry-member"),
+        pytest.param(lambda f: f[9]["geometry"].update(coordinates=[75]), id="one-coordinate"),
+        pytest.param(
+            lambda f: f[9]["geometry"].update(coordinates=["75", 35]), id="text-coordinate"
+        ),
+        pytest.param(
+            lambda f: f[9]["geometry"].update(coordinates=[True, 35]), id="boolean-coordinate"
+        ),
+        pytest.param(
+            lambda f: f[9]["geometry"].update(coordinates=[None, 35]), id="null-coordinate"
+        ),
+        pytest.param(lambda f: f[9]["geometry"].pop("type"), id="geometry-without-type"),
         pytest.param(
             lambda f: f[9].update(geometry={"type": "LineString", "coordinates": [[1, 2], [3, 4]]}),
             id="not-a-point",
@@ -171,6 +183,21 @@ def test_the_route_steps_aside_and_the_general_read_stands(tmp_path: Path, chang
     _, (columns, problems) = _both(path)
     assert [str(p) for p in fast.problems] == [str(p) for p in problems]
     assert _sites(fast.columns) == _sites(columns)
+
+
+def test_whole_numbers_and_a_third_coordinate_are_read_as_points(tmp_path: Path) -> None:
+    features = [_feature(i) for i in range(N)]
+    features[3]["geometry"]["coordinates"] = [80, 40]  # JSON integers
+    features[4]["geometry"]["coordinates"] = [81.5, 41.25, 1200.0]  # with an elevation
+    features[5]["geometry"]["bbox"] = [81, 41, 82, 42]  # a member the reader skips
+    path = _write(tmp_path / "points.geojson", features)
+    assert geojson_arrow.read_with_arrow(str(path), path.read_bytes()) is not None
+    fast, (columns, problems) = _both(path)
+    assert fast.problems == [] and problems == []
+    sites = _sites(fast.columns)
+    assert sites == _sites(columns)
+    assert (sites[3].lon, sites[3].lat) == (80.0, 40.0)
+    assert (sites[4].lon, sites[4].lat) == (81.5, 41.25)
 
 
 def test_a_small_file_never_takes_it(tmp_path: Path) -> None:
