@@ -5,10 +5,9 @@ value per attribute.
 into Python values and gathers them into columns: at a million features most of the
 time goes to building, transposing and converting those values (1.5 s to gather the
 columns, 1.3 s to turn them into Arrow, 0.6 s to free them). Here msgspec only finds
-each feature's ``properties`` (kept as the raw JSON bytes), which are joined one per
-line and parsed by Arrow's JSON reader straight into typed columns (in C++, on every
-core); the points are decoded by msgspec straight into numbers (a Point's two
-coordinates: Arrow's parse of them cost more than they are).
+each feature's ``properties`` and ``geometry`` (kept as the raw JSON bytes), the
+properties are joined one per line and parsed by Arrow's JSON reader straight into
+typed columns (in C++, on every core), and the points likewise.
 
 This route is taken only when it reads the file exactly as the general one does, and
 declines (returns None) otherwise, the general route then reading the file again:
@@ -38,14 +37,14 @@ from __future__ import annotations
 
 import io
 import re
-from operator import attrgetter, itemgetter
-from typing import Any, Literal
+from operator import attrgetter
+from typing import Any
 
 import msgspec
 import numpy as np
 
 from explorer.core.errors import Problem
-from explorer.io.arrow_buffers import valid
+from explorer.io.arrow_buffers import floats, ints, text_scalar, valid
 from explorer.io.raw_sites import FLAT_LINE_KEYS, SITE_KEYS, RawSites
 from explorer.io.record_check import GEOJSON_ARROW_BYTES, SMALL_FILE_RECORDS
 from explorer.io.site_columns import LINE_INTS
@@ -60,19 +59,11 @@ SITE_ATTRIBUTES = frozenset((*SITE_KEYS, *FLAT_LINE_KEYS, "hardware", "sources")
 _SURROGATE = re.compile(rb"\\u[dD][89abAB]")
 
 
-class _Point(msgspec.Struct, gc=False):
-    """A Point geometry with numbers (JSON integers too) for coordinates: a feature
-    without one fails the decode, and the file goes the general way."""
-
-    type: Literal["Point"]
-    coordinates: list[float]
-
-
-class _Feature(msgspec.Struct, gc=False, kw_only=True):
+class _Feature(msgspec.Struct, gc=False):
     type: Any = None
     id: Any = None
     properties: msgspec.Raw = msgspec.Raw(b"null")
-    geometry: _Point  # required: a feature without one goes the general way
+    geometry: msgspec.Raw = msgspec.Raw(b"null")
 
 
 class _Collection(msgspec.Struct, gc=False):
@@ -84,7 +75,6 @@ class _Collection(msgspec.Struct, gc=False):
 _DECODER = msgspec.json.Decoder(_Collection)
 _PROPERTIES = attrgetter("properties")
 _GEOMETRY = attrgetter("geometry")
-_COORDINATES = attrgetter("coordinates")
 _TYPE = attrgetter("type")
 _ID = attrgetter("id")
 
@@ -116,11 +106,12 @@ def read_with_arrow(
         return None
     import pyarrow as pa
 
-    lon_lat = _points(list(map(_GEOMETRY, feats)))
-    if lon_lat is None:
-        return None
     table = _parse_lines(_objects(list(map(_PROPERTIES, feats)), compact), n)
-    if table is None:
+    points = _parse_lines(_objects(list(map(_GEOMETRY, feats)), compact), n)
+    if table is None or points is None:
+        return None
+    lon_lat = _points(points)
+    if lon_lat is None:
         return None
     columns = {
         c: table.column(c).combine_chunks() for c in table.column_names if c in SITE_ATTRIBUTES
@@ -203,15 +194,34 @@ def _parse_lines(lines: bytes, n: int) -> Any:
     return table if table.num_rows == n else None
 
 
-def _points(geometries: list[_Point]) -> tuple[np.ndarray, np.ndarray] | None:
-    """(lon, lat) of Points with at least two coordinates each; None if one has fewer."""
-    coords = list(map(_COORDINATES, geometries))
-    if min(map(len, coords), default=2) < 2:
+def _points(table: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    """(lon, lat) of Point geometries with at least two numbers each; None otherwise."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if "type" not in table.column_names or "coordinates" not in table.column_names:
         return None
-    n = len(coords)
-    lon = np.fromiter(map(itemgetter(0), coords), dtype=np.float64, count=n)
-    lat = np.fromiter(map(itemgetter(1), coords), dtype=np.float64, count=n)
-    return lon, lat
+    kinds = table.column("type").combine_chunks()
+    if not pa.types.is_string(kinds.type) or kinds.null_count:
+        return None
+    # The scalar made by us: handed a Python str, Arrow's compute wrapper imports pandas
+    # (a fifth of a second) to see whether it is a pandas value.
+    if not pc.all(pc.equal(kinds, text_scalar("Point"))).as_py():
+        return None
+    coords = table.column("coordinates").combine_chunks()
+    if not pa.types.is_list(coords.type) or coords.null_count:
+        return None
+    value_type = coords.type.value_type
+    if not (pa.types.is_floating(value_type) or pa.types.is_integer(value_type)):
+        return None
+    if pc.min(pc.list_value_length(coords)).as_py() < 2:
+        return None
+    values = coords.values
+    if values.null_count:
+        return None
+    offsets = ints(coords.offsets)[:-1]
+    flat = floats(values)
+    return flat[offsets], flat[offsets + 1]
 
 
 #: Attributes that hold numbers (the general route reads them as numbers too).
