@@ -98,7 +98,10 @@ class CapacityChart(QWidget):
         self._all_models: tuple[str, ...] = ()
         self.setMouseTracking(True)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setMinimumSize(280, 180)
+        # Short enough for its dock on a 1366x768 screen with the note under it (at 180
+        # the layout ran out of room and the note was drawn over the chart's axis);
+        # below a plot of 30 px the chart draws its legend only.
+        self.setMinimumSize(280, 120)
         self.setBackgroundRole(QPalette.ColorRole.Base)
         self.setAutoFillBackground(True)
 

@@ -246,3 +246,15 @@ def test_an_edit_that_changes_no_figure_costs_no_recount(
     push(undo_stack, EditSite(session.sites, old, old.with_changes(name="Golmud (renamed)")))
     assert not panel._idle.is_pending(panel, "refresh")  # noqa: SLF001 - no recount scheduled
     assert panel.series is series
+
+
+def test_a_short_dock_keeps_the_note_clear_of_the_chart(panel: CapacityPanel, qtbot: QtBot) -> None:
+    # The dock's height on a 1366x768 screen (the window's default layout): the chart
+    # gives up height to its note below rather than running under it.
+    panel.resize(380, 235)
+    qtbot.waitUntil(lambda: panel.note_label.text() != "")
+    panel.layout().activate()
+    chart, note = panel.chart.geometry(), panel.note_label.geometry()
+    assert note.height() >= panel.note_label.heightForWidth(note.width())  # all its lines
+    assert chart.bottom() < note.top(), (chart, note)
+    assert note.bottom() < panel.height()
