@@ -109,6 +109,28 @@ def test_basemap_layers_and_controls_are_present(qtbot: Any, m: MapEnv) -> None:
     assert js(qtbot, m, "document.querySelectorAll('.leaflet-overlay-pane path').length") == 0
 
 
+def test_on_a_narrow_map_the_attribution_leaves_the_scale_bar_clear(qtbot: Any, m: MapEnv) -> None:
+    # The map's width in the window on a 1366x768 screen: the attribution's one long
+    # line reached over the scale bar at the bottom left.
+    rects = (
+        "[...['.leaflet-control-attribution', '.leaflet-control-scale']].map(function (q) {"
+        " var r = document.querySelector(q).getBoundingClientRect();"
+        " return [r.left, r.top, r.right, r.bottom]; })"
+    )
+    size = m.view.size()
+    m.view.resize(600, 430)
+    try:
+        qtbot.waitUntil(lambda: js(qtbot, m, "window.innerWidth") == 600, timeout=10_000)
+        (a_left, a_top, a_right, a_bottom), (s_left, s_top, s_right, s_bottom) = js(qtbot, m, rects)
+        assert s_right > s_left and a_right > a_left  # both shown
+        overlap = a_left < s_right and s_left < a_right and a_top < s_bottom and s_top < a_bottom
+        assert not overlap, ((a_left, a_top, a_right, a_bottom), (s_left, s_top, s_right, s_bottom))
+        assert a_right <= 600 and a_bottom <= 430  # all of it on the map
+    finally:
+        m.view.resize(size)
+        qtbot.waitUntil(lambda: js(qtbot, m, "window.innerWidth") == size.width(), timeout=10_000)
+
+
 def test_basemap_places_are_projected_as_leaflet_projects_them(qtbot: Any, m: MapEnv) -> None:
     # The basemap projects its vertices and towns itself (no LatLng and Points per
     # vertex); it must give Leaflet's numbers exactly, or drawn features and towns
