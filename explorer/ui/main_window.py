@@ -100,6 +100,10 @@ BOUNDARY_FILTER = "Boundary layers (*.gpkg *.geojson *.json *.shp *.zip);;All fi
 BACKGROUND_SAVE_SITES = 20_000
 
 
+#: The window's size on its first start (no saved layout), screen permitting.
+FIRST_SIZE = (1400, 900)
+
+
 class MainWindow(QMainWindow):
     """Top-level window over a :class:`Session` (built here, on the window's undo stack).
 
@@ -921,7 +925,15 @@ class MainWindow(QMainWindow):
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
         else:
-            self.resize(1400, 900)
+            # 1400 x 900, or what of it the screen has room for (a 1366 x 768 laptop
+            # leaves about 1366 x 730): the window's first layout is never larger than
+            # its screen.
+            screen = self.screen()
+            room = screen.availableGeometry().size() if screen is not None else None
+            width, height = FIRST_SIZE
+            if room is not None and room.width() > 0 and room.height() > 0:
+                width, height = min(width, room.width()), min(height, room.height())
+            self.resize(width, height)
             self.resizeDocks([self.panel_dock], [440], Qt.Orientation.Horizontal)
             self.resizeDocks([self.table_dock], [240], Qt.Orientation.Vertical)
             self.resizeDocks(

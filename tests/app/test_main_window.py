@@ -259,6 +259,21 @@ def test_layout_and_recent_files_persist(qtbot, make_window, settings, tmp_path:
     assert again.recent_files()[0] == str(target.resolve())
 
 
+def test_the_first_layout_fits_the_screen(qtbot, settings) -> None:  # noqa: ANN001
+    # No saved layout: 1400 x 900, or what the screen has room for (the offscreen
+    # platform's screen is 800 x 800; a 1366 x 768 laptop has about 1366 x 730).
+    from explorer.ui.main_window import FIRST_SIZE, MainWindow
+
+    window = MainWindow(settings=settings)
+    qtbot.addWidget(window)
+    room = window.screen().availableGeometry().size()
+    assert room.height() < FIRST_SIZE[1]  # the case this is about
+    assert window.height() <= room.height()
+    # Never narrower than the docks and the map need (then the screen is too small).
+    assert window.width() <= max(room.width(), window.minimumSizeHint().width())
+    assert window.width() < FIRST_SIZE[0]
+
+
 def test_find_shortcut_focuses_the_filter(qtbot, make_window) -> None:  # noqa: ANN001
     window = make_window()
     window.activateWindow()
