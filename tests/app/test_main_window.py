@@ -272,6 +272,14 @@ def test_the_first_layout_fits_the_screen(qtbot, settings) -> None:  # noqa: ANN
     # Never narrower than the docks and the map need (then the screen is too small).
     assert window.width() <= max(room.width(), window.minimumSizeHint().width())
     assert window.width() < FIRST_SIZE[0]
+    # A short window shares the side column evenly: the capacity chart has room for
+    # its bars (with 520:330 it drew its legend only).
+    from explorer import DEMO_SITES
+
+    window._ask_unsaved = lambda: QMessageBox.StandardButton.Discard  # type: ignore[method-assign]
+    assert window.open_path(DEMO_SITES, interactive=False)
+    window.show()
+    qtbot.waitUntil(lambda: len(window.chart_panel.chart.bar_rects()) > 0, timeout=15_000)
 
 
 def test_find_shortcut_focuses_the_filter(qtbot, make_window) -> None:  # noqa: ANN001
