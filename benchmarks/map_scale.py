@@ -244,6 +244,9 @@ def tree_env(tree: Path, cache: Path, config: Path) -> dict[str, str]:
     env["XDG_CONFIG_HOME"] = str(config)  # no saved window layout, no recent files
     env["EXPLORER_CACHE_DIR"] = str(cache)
     env.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from window_runs import desktop_screen  # the window opens at its desktop size
+
+    env = desktop_screen(env)
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         env.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
     return env
