@@ -935,12 +935,9 @@ class MainWindow(QMainWindow):
                 width, height = min(width, room.width()), min(height, room.height())
             self.resize(width, height)
             self.resizeDocks([self.panel_dock], [440], Qt.Orientation.Horizontal)
-            # The table's share of the height as at 900; a shorter window shares its
-            # side column evenly (the chart needs about 230 px to draw its bars under
-            # its legend and over its note).
-            self.resizeDocks(
-                [self.table_dock], [round(240 * height / FIRST_SIZE[1])], Qt.Orientation.Vertical
-            )
+            self.resizeDocks([self.table_dock], [240], Qt.Orientation.Vertical)
+            # A shorter window shares its side column evenly: the chart needs about
+            # 230 px to draw its bars under its legend and over its note.
             split = [520, 330] if height >= FIRST_SIZE[1] else [1, 1]
             self.resizeDocks([self.panel_dock, self.chart_dock], split, Qt.Orientation.Vertical)
         if isinstance(state, QByteArray):
