@@ -936,8 +936,8 @@ class MainWindow(QMainWindow):
             self.resize(width, height)
             self.resizeDocks([self.panel_dock], [440], Qt.Orientation.Horizontal)
             self.resizeDocks([self.table_dock], [240], Qt.Orientation.Vertical)
-            # A shorter window shares its side column evenly: the chart needs about
-            # 230 px to draw its bars under its legend and over its note.
+            # A shorter window shares its side column evenly (on a 1366 x 768 laptop
+            # the 520:330 split left the chart too short to draw its bars).
             split = [520, 330] if height >= FIRST_SIZE[1] else [1, 1]
             self.resizeDocks([self.panel_dock, self.chart_dock], split, Qt.Orientation.Vertical)
         if isinstance(state, QByteArray):
