@@ -64,6 +64,7 @@ from explorer.ui.compare_dialog import CompareDialog
 from explorer.ui.conflict_dialog import ConflictDialog
 from explorer.ui.date_strip import AsOfStrip
 from explorer.ui.date_text import as_of_words
+from explorer.ui.elided_label import ElidedLabel
 from explorer.ui.history_panel import HistoryPanel
 from explorer.ui.idle_queue import IdleQueue, Urgency
 from explorer.ui.load_job import LoadJob, LoadProgress
@@ -242,13 +243,13 @@ class MainWindow(QMainWindow):
         self.connection_label.setTextFormat(Qt.TextFormat.PlainText)
         self.connection_label.hide()
         self.statusBar().addPermanentWidget(self.connection_label)
-        self.provenance_label = QLabel()
-        self.provenance_label.setTextFormat(Qt.TextFormat.PlainText)
+        # The two texts give up width with "…" (whole in their tooltips) rather than
+        # being cut mid-word at the bar's edge on a narrow window.
+        self.provenance_label = ElidedLabel()
         self.provenance_label.setObjectName("provenance_label")
         self.statusBar().addPermanentWidget(self.provenance_label)
         # All sites, as of the session's date: the one total that needs no region.
-        self.totals_label = QLabel()
-        self.totals_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.totals_label = ElidedLabel()
         self.totals_label.setObjectName("status_totals")
         self.statusBar().addPermanentWidget(self.totals_label)
 

@@ -282,6 +282,25 @@ def test_the_first_layout_fits_the_screen(qtbot, settings) -> None:  # noqa: ANN
     qtbot.waitUntil(lambda: len(window.chart_panel.chart.bar_rects()) > 0, timeout=15_000)
 
 
+def test_a_narrow_window_shortens_the_status_texts_with_an_ellipsis(qtbot, make_window) -> None:  # noqa: ANN001
+    window = make_window()
+    window.resize(900, 800)
+    bar = window.statusBar()
+    labels = (window.provenance_label, window.totals_label)
+    qtbot.waitUntil(lambda: all(label.isVisible() for label in labels))
+    # As narrow as the window goes (the docks' least: under 1,000 px), where the texts
+    # were cut mid-word at the bar's right edge.
+    qtbot.waitUntil(lambda: window.width() < 1000)
+    bar.layout().activate()
+    for label in labels:
+        assert label.geometry().right() <= bar.width()  # inside the bar, not cut at its edge
+    shown = [label.shown_text() for label in labels]
+    assert any(s.endswith("…") for s in shown), shown
+    assert window.provenance_label.text().startswith("Illustrative scenario")  # whole
+    assert window.provenance_label.toolTip() == window.provenance_label.text()
+    assert window.totals_label.toolTip().startswith("All sites")  # the window's own tooltip
+
+
 def test_find_shortcut_focuses_the_filter(qtbot, make_window) -> None:  # noqa: ANN001
     window = make_window()
     window.activateWindow()
