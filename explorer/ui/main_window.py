@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMainWindow,
     QMessageBox,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -251,7 +252,10 @@ class MainWindow(QMainWindow):
         # All sites, as of the session's date: the one total that needs no region.
         self.totals_label = ElidedLabel()
         self.totals_label.setObjectName("status_totals")
-        self.statusBar().addPermanentWidget(self.totals_label)
+        # It takes the room the others leave: the provenance warning is cut last (the
+        # totals are in the table's footer and this label's tooltip too).
+        self.totals_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.statusBar().addPermanentWidget(self.totals_label, 1)
 
         self._build_actions()
         self._build_menus()

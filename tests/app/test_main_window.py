@@ -296,6 +296,8 @@ def test_a_narrow_window_shortens_the_status_texts_with_an_ellipsis(qtbot, make_
         assert label.geometry().right() <= bar.width()  # inside the bar, not cut at its edge
     shown = [label.shown_text() for label in labels]
     assert any(s.endswith("…") for s in shown), shown
+    # The illustrative warning is cut last: the totals give up their width first.
+    assert window.provenance_label.shown_text() == window.provenance_label.text()
     assert window.provenance_label.text().startswith("Illustrative scenario")  # whole
     assert window.provenance_label.toolTip() == window.provenance_label.text()
     assert window.totals_label.toolTip().startswith("All sites")  # the window's own tooltip
