@@ -171,3 +171,59 @@ def test_an_unknown_model_in_the_columns_is_refused() -> None:
     columns = SiteColumns.from_sites([Site("a", "A", 90, 40, hardware=(HardwareLine("X", 1),))])
     with pytest.raises(ValueError, match="unknown chip model 'X'"):
         columns.ledger(MODELS)
+
+
+def _arrow_text(values: Any, kind: str) -> Any:
+    """``values`` (str, ``""`` for none) as an Arrow column of ``kind``: text with nulls
+    for the blanks, or a dictionary holding a value no row uses and one twice."""
+    import pyarrow as pa
+
+    texts = [v or None for v in values]
+    if kind == "string":
+        return pa.array(texts, type=pa.string())
+    distinct = sorted({v for v in values})
+    dictionary = pa.array(["never used", *distinct, distinct[0]], type=pa.string())
+    where = {v: j + 1 for j, v in enumerate(distinct)}
+    indices = pa.array([where[v] for v in values], type=pa.int32())
+    return pa.DictionaryArray.from_arrays(indices, dictionary)
+
+
+@pytest.mark.parametrize("kind", ["string", "dictionary"])
+def test_a_ledger_from_arrow_line_text_matches_one_from_sites(kind: str) -> None:
+    # Files read through Arrow keep a line's model, status and date as Arrow text; the
+    # ledger codes them without making Python strings and must count as from sites.
+    import dataclasses
+
+    from explorer.io.site_columns import LINE_TEXT, Columns
+
+    sites = _sites(random.Random(7), 80)
+    columns = SiteColumns.from_sites(sites)
+    lines = {k: columns.lines[k] for k in columns.lines}
+    arrow = dataclasses.replace(
+        columns,
+        lines=Columns({k: _arrow_text(v, kind) if k in LINE_TEXT else v for k, v in lines.items()}),
+    )
+    assert not isinstance(arrow.lines._values["chip_model"], np.ndarray)
+    _same(CapacityLedger(sites, MODELS), arrow.ledger(MODELS), [s.id for s in sites])
+    for key in ("chip_model", "status", "online"):
+        coded = arrow.lines.codes(key)
+        assert [coded.values[c] for c in coded.codes] == list(lines[key]), key
+        assert len(set(coded.values)) == len(coded.values), key
+        assert "never used" not in coded.values
+
+
+def test_text_codes() -> None:
+    from explorer.io.site_columns import Columns, TextCodes
+
+    coded = TextCodes.of(["b", "", "a", "b"])
+    assert coded.codes.tolist() == [0, 1, 2, 0] and coded.values == ["b", "", "a"]
+    assert coded.lookup({"a": 5, "b": 7, "": 0}).tolist() == [7, 0, 5, 7]
+    with pytest.raises(KeyError, match="'a'"):
+        coded.lookup({"b": 1, "": 0})
+    assert coded.equals("b").tolist() == [True, False, False, True]
+    assert coded.equals("absent").tolist() == [False] * 4
+    empty = TextCodes.of([])
+    assert empty.codes.shape == (0,) and empty.equals("x").shape == (0,)
+    # Kept: asked twice, coded once.
+    table = Columns({"k": np.array(["x", "y", "x"], dtype=object)})
+    assert table.codes("k") is table.codes("k")

@@ -165,6 +165,10 @@ def test_problems_are_worded_from_the_files_own_numbers(tmp_path: Path) -> None:
         pytest.param(
             lambda f: f[9]["properties"].update(sources=[None]), id="source-not-an-object"
         ),
+        pytest.param(lambda f: f.__setitem__(9, None), id="feature-null"),
+        pytest.param(lambda f: f.__setitem__(9, [1, 2]), id="feature-not-an-object"),
+        pytest.param(lambda f: f[9].pop("type"), id="feature-without-type"),
+        pytest.param(lambda f: f[9].update(properties="text"), id="properties-text"),
     ],
 )
 def test_the_route_steps_aside_and_the_general_read_stands(tmp_path: Path, change: Any) -> None:
@@ -198,6 +202,64 @@ def test_whole_numbers_and_a_third_coordinate_are_read_as_points(tmp_path: Path)
     assert sites == _sites(columns)
     assert (sites[3].lon, sites[3].lat) == (80.0, 40.0)
     assert (sites[4].lon, sites[4].lat) == (81.5, 41.25)
+
+
+def test_feature_members_and_ids_the_reader_does_not_use(tmp_path: Path) -> None:
+    # Members of the features (a bbox, a foreign member of one kind), a whole-number
+    # feature id beside the record's own, and a feature without properties at all.
+    features = [_feature(i) for i in range(N)]
+    for i, f in enumerate(features):
+        f["bbox"] = [1, 2, 3, 4]
+        f["foreign"] = {"k": i}
+    features[20]["id"] = 4242  # the record's id wins
+    features[21].pop("properties")
+    path = _write(tmp_path / "members.geojson", features)
+    read = geojson_arrow.read_with_arrow(str(path), path.read_bytes())
+    assert read is not None
+    fast, (columns, problems) = _both(path)
+    assert [str(p) for p in fast.problems] == [str(p) for p in problems]
+    assert {p.where for p in problems} == {"feature 22"}  # counted from 1: no id
+    assert _sites(fast.columns) == _sites(columns)
+    ids = [str(i) for i in columns.ids]
+    assert "s00020" in ids and "4242" not in ids
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(lambda f: (f[9].update(id=7), f[10].update(id="x")), id="ids-mixed"),
+        pytest.param(lambda f: f[9].update(id=1.5), id="id-a-fraction"),
+        pytest.param(lambda f: f[9].update(id={"a": 1}), id="id-an-object"),
+        pytest.param(
+            lambda f: (f[9].update(foreign=1), f[10].update(foreign="x")), id="foreign-mixed"
+        ),
+        pytest.param(
+            lambda f: (f[9].update(id=7), f[9]["properties"].update(id="")),
+            id="id-filled-by-a-number",
+        ),
+    ],
+)
+def test_feature_ids_and_foreign_members_read_as_the_general_route(
+    tmp_path: Path, change: Any
+) -> None:
+    # Whichever route reads them: feature ids of any kind (used only where the record
+    # has none) and foreign members of mixed kinds (never used).
+    features = [_feature(i) for i in range(N)]
+    change(features)
+    path = _write(tmp_path / "ids.geojson", features)
+    fast, (columns, problems) = _both(path)
+    assert [str(p) for p in fast.problems] == [str(p) for p in problems]
+    assert _sites(fast.columns) == _sites(columns)
+
+
+def test_a_key_twice_in_a_feature_steps_aside(tmp_path: Path) -> None:
+    features = [_feature(i) for i in range(N)]
+    text = json.dumps({"type": "FeatureCollection", "features": features})
+    twice = text.replace('"name": "Site 9 ', '"name": "first", "name": "Site 9 ', 1)
+    assert twice != text
+    path = tmp_path / "twice.geojson"
+    path.write_text(twice, encoding="utf-8")
+    assert geojson_arrow.read_with_arrow(str(path), path.read_bytes()) is None
 
 
 def test_a_small_file_never_takes_it(tmp_path: Path) -> None:

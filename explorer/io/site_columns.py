@@ -60,17 +60,47 @@ def _is_arrow(value: Any) -> bool:
     return not isinstance(value, np.ndarray)
 
 
+@dataclass(frozen=True)
+class TextCodes:
+    """A text column as a code per row and its distinct values: row ``i`` holds
+    ``values[codes[i]]`` (``""`` where missing). What is worked out per text (a chip
+    model's column, a date's day) is then worked out once per distinct value."""
+
+    codes: np.ndarray  # int64
+    values: list[str]
+
+    @classmethod
+    def of(cls, texts: Iterable[str]) -> TextCodes:
+        """The codes of a sequence of ``str`` (first seen, first coded)."""
+        index: dict[str, int] = {}
+        codes = np.fromiter((index.setdefault(t, len(index)) for t in texts), dtype=np.int64)
+        return cls(codes, list(index))
+
+    def lookup(self, index: Mapping[str, int]) -> np.ndarray:
+        """``index[text]`` per row (int64); ``KeyError`` naming a text not in it."""
+        table = np.fromiter(map(index.__getitem__, self.values), np.int64, len(self.values))
+        return table[self.codes]
+
+    def equals(self, text: str) -> np.ndarray:
+        """Mask of the rows that hold ``text``."""
+        if text not in self.values:
+            return np.zeros(len(self.codes), dtype=bool)
+        return self.codes == self.values.index(text)
+
+
 class Columns(Mapping[str, np.ndarray]):
     """Named columns of one table, each a numpy array or an Arrow array.
 
     Reading a column (``columns[name]``) gives numpy (text as an object array of
     ``str``, missing as ``""``), converted on first read and kept. Text that nothing
     reads never becomes a million Python strings: ``explorer totals`` reads ids and a
-    few codes through :meth:`arrow`.
+    few codes through :meth:`arrow`, and the live totals and the map read the few
+    distinct values of a line's model, status and date through :meth:`codes`.
     """
 
     def __init__(self, values: Mapping[str, Any]) -> None:
         self._values: dict[str, Any] = dict(values)
+        self._codes: dict[str, TextCodes] = {}
 
     def __getitem__(self, key: str) -> np.ndarray:
         value = self._values[key]
@@ -80,6 +110,20 @@ class Columns(Mapping[str, np.ndarray]):
             value = to_objects(value)
             self._values[key] = value
         return value
+
+    def codes(self, key: str) -> TextCodes:
+        """The text column ``key`` as :class:`TextCodes` (kept): an Arrow column is
+        coded by Arrow, its text never made Python strings row by row (at 100,000
+        sites a line column's strings and their lookups took 20-30 ms each)."""
+        coded = self._codes.get(key)
+        if coded is None:
+            value = self._values[key]
+            if _is_arrow(value):
+                coded = TextCodes(*_encode(self.arrow(key)))
+            else:
+                coded = TextCodes.of(value)
+            self._codes[key] = coded
+        return coded
 
     def value(self, key: str, i: int) -> Any:
         """``self[key][i]`` without converting an Arrow column whole (text: ``""``
@@ -570,8 +614,11 @@ class SiteColumns:
 
         n, m = len(self), len(models)
         ln = self.lines
-        line_col = _codes(ln["chip_model"], {name: j for j, name in enumerate(models)})
-        counts = _not_equal(ln["status"], "cancelled")
+        try:
+            line_col = ln.codes("chip_model").lookup({name: j for j, name in enumerate(models)})
+        except KeyError as exc:
+            raise ValueError(f"unknown chip model {str(exc.args[0])!r}") from None
+        counts = ~ln.codes("status").equals("cancelled")
         line_site = self.line_site()
         chips = ln["chips"]
         low = np.where(ln["chips_low"] < 0, chips, ln["chips_low"])
@@ -584,9 +631,15 @@ class SiteColumns:
         counted = vals[counts]
         for k in range(3):
             _sum_cells(undated[k], flat, counted[:, k], one_each)
-        online = ln["online"]
-        dated = counts & (online != "")
-        days = _codes(online[dated], {d: period_end_ordinal(d) for d in set(online[dated])})
+        online = ln.codes("online")
+        dated = counts & ~online.equals("")
+        dated_codes = online.codes[dated]
+        # The day of each date a counted line names (a date only on cancelled lines is
+        # never worked out).
+        day_of = np.zeros(len(online.values), dtype=np.int64)
+        for code in np.flatnonzero(np.bincount(dated_codes, minlength=len(online.values))):
+            day_of[code] = period_end_ordinal(online.values[code])
+        days = day_of[dated_codes]
         base = LedgerBase(
             ids=self.row_ids(),
             undated=undated.reshape(3, m, n),
@@ -628,24 +681,6 @@ def _sum_cells(out: np.ndarray, flat: np.ndarray, values: np.ndarray, one_each: 
         out[flat] = values
     else:
         np.add.at(out, flat, values.astype(np.int64, copy=False))
-
-
-def _not_equal(values: np.ndarray, text: str) -> np.ndarray:
-    """``values != text`` for an array of text, a slice at a time: comparing a million
-    Python strings is one call that holds the interpreter lock (0.16 s) otherwise."""
-    out = np.empty(len(values), dtype=bool)
-    for a in range(0, len(values), LOCK_SLICE):
-        out[a : a + LOCK_SLICE] = values[a : a + LOCK_SLICE] != text
-    return out
-
-
-def _codes(values: np.ndarray, index: Mapping[str, int]) -> np.ndarray:
-    """``index[v]`` for each text ``v`` (int64); a value not in ``index`` raises
-    ``ValueError`` naming it (a chip model the catalogue does not know)."""
-    try:
-        return np.fromiter(map(index.__getitem__, values), dtype=np.int64, count=len(values))
-    except KeyError as exc:
-        raise ValueError(f"unknown chip model {str(exc.args[0])!r}") from None
 
 
 def _encode(arr: Any) -> tuple[np.ndarray, list[str]]:

@@ -69,7 +69,7 @@ from explorer.core.dates import NEVER, period_end_ordinal
 from explorer.core.schema import LINE_STATUSES, Site
 from explorer.geo.capacity import CapacityLedger
 from explorer.geo.totals import SiteArrays
-from explorer.io.site_columns import SiteColumns
+from explorer.io.site_columns import SiteColumns, TextCodes
 from explorer.web.site_codes import SITE_FLAGS, SITE_STATES
 
 #: Binary column types: numpy's little-endian codes, as the page reads them.
@@ -345,11 +345,6 @@ def _online_day(text: str) -> int | None:
     return day if day != NEVER else None
 
 
-def _indices(values: Sequence[Any], index: Mapping[Any, int], dtype: str) -> list[str]:
-    """``values`` looked up in ``index`` (a C-level loop), encoded."""
-    return encode(np.fromiter(map(index.__getitem__, values), np.int64, len(values)), dtype)
-
-
 def _or_chips(values: Sequence[int | None], chips: np.ndarray) -> np.ndarray:
     """A range end per line: the value, or the line's chips where there is none."""
     as_float = np.array(values, dtype=np.float64)  # None -> NaN, in C
@@ -366,16 +361,16 @@ class _Fields:
     ids: list[str]
     names: list[str]
     supersedes: list[str]
-    confidence: Any  # str values: a list, or an object array
+    confidence: TextCodes
     lon: Any
     lat: Any
     count: Any
-    models: Any
+    models: TextCodes
     chips: np.ndarray
     lows: np.ndarray
     highs: np.ndarray
-    onlines: Any
-    statuses: Any
+    onlines: TextCodes
+    statuses: TextCodes
 
     @classmethod
     def of_sites(cls, sites: Sequence[Site]) -> _Fields:
@@ -392,16 +387,16 @@ class _Fields:
             ids,
             names,
             supersedes,
-            confidence,
+            TextCodes.of(confidence),
             lon,
             lat,
             count=[len(s.hardware) for s in sites],
-            models=models,
+            models=TextCodes.of(models),
             chips=chips_a,
             lows=_or_chips(lows, chips_a),
             highs=_or_chips(highs, chips_a),
-            onlines=onlines,
-            statuses=statuses,
+            onlines=TextCodes.of(onlines),
+            statuses=TextCodes.of(statuses),
         )
 
     @classmethod
@@ -412,34 +407,34 @@ class _Fields:
             table.row_ids(),
             table.text["name"].tolist(),
             table.text["supersedes"].tolist(),
-            table.text["confidence"],
+            table.text.codes("confidence"),
             table.lon,
             table.lat,
             count=np.diff(table.line_offsets),
-            models=ln["chip_model"],
+            models=ln.codes("chip_model"),
             chips=chips,
             lows=np.where(ln["chips_low"] < 0, chips, ln["chips_low"]),
             highs=np.where(ln["chips_high"] < 0, chips, ln["chips_high"]),
-            onlines=ln["online"],
-            statuses=ln["status"],
+            onlines=ln.codes("online"),
+            statuses=ln.codes("status"),
         )
 
 
 def _line_columns(fields: _Fields, model_index: Mapping[str, int]) -> dict[str, Any]:
     onlines, statuses = fields.onlines, fields.statuses
     texts = {"": 0}
-    for t in set(onlines) - {""}:
-        texts[t] = len(texts)
+    for t in onlines.values:
+        texts.setdefault(t, len(texts))
     status_index = dict(_STATUS_INDEX)
-    for s in set(statuses) - set(status_index):
-        status_index[s] = _STATUS_INDEX["unknown"]
+    for s in statuses.values:
+        status_index.setdefault(s, _STATUS_INDEX["unknown"])
     chips_a, low_a, high_a = fields.chips, fields.lows, fields.highs
     out: dict[str, Any] = {
         "count": encode(fields.count, "u2"),
-        "model": _indices(fields.models, model_index, "i2"),
+        "model": encode(fields.models.lookup(model_index), "i2"),
         "chips": _counts(chips_a),
-        "status": _indices(statuses, status_index, "u1"),
-        "online": _indices(onlines, texts, "u2"),
+        "status": encode(statuses.lookup(status_index), "u1"),
+        "online": encode(onlines.lookup(texts), "u2"),
         "online_texts": list(texts),
         "online_days": [_online_day(t) for t in texts],
     }
@@ -479,7 +474,7 @@ def site_columns(
         lon, lat = fields.lon, fields.lat
     counts = _Counts(ids, ledger, as_of, arrays)
     flags, part_of = _relations(ids, ledger)
-    illustrative = np.fromiter(map("illustrative".__eq__, fields.confidence), bool, n)
+    illustrative = fields.confidence.equals("illustrative")
     flags[illustrative] |= SITE_FLAGS["ILLUSTRATIVE"]
     campus = (flags & SITE_FLAGS["CAMPUS"]) > 0
     restricted = restricted_models(ledger.models, catalogue, rules_day(as_of, today))

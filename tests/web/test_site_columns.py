@@ -300,6 +300,60 @@ def test_counted_columns_match_a_full_reset_on_the_same_date() -> None:
     assert by_id == counted
 
 
+def _online_texts(columns: dict[str, Any]) -> list[str]:
+    lines = columns["lines"]
+    return [lines["online_texts"][k] for k in decode(lines["online"]).tolist()]
+
+
+@pytest.mark.parametrize("kind", ["string", "dictionary"])
+def test_a_table_read_through_arrow_gives_the_same_columns(kind: str) -> None:
+    # A large file read through Arrow keeps its text as Arrow columns: the map's
+    # columns code a line's model, status and date and a site's confidence from them.
+    import dataclasses
+
+    import pyarrow as pa
+
+    from explorer.io.site_columns import LINE_TEXT, Columns
+
+    cat = dated_catalogue()
+    sites = [
+        *campus_sites((300, 200)),
+        Site(
+            id="h20",
+            name="H20",
+            lon=88.0,
+            lat=44.0,
+            confidence="illustrative",
+            hardware=(
+                line("H20", 80, online="2025-01", status="cancelled"),
+                line("H100", 8, online="2027", status="odd status"),
+            ),
+        ),
+    ]
+    table = SiteColumns.from_sites(sites)
+
+    def arrow(values: Any) -> Any:
+        column = pa.array([v or None for v in values], type=pa.string())
+        return column if kind == "string" else column.dictionary_encode()
+
+    as_arrow = dataclasses.replace(
+        table,
+        lines=Columns(
+            {k: arrow(table.lines[k]) if k in LINE_TEXT else table.lines[k] for k in table.lines}
+        ),
+        text=Columns({k: arrow(table.text[k]) for k in table.text}),
+    )
+    expected = site_columns(table, table.ledger(("H100", "H20")), cat, JUNE_2025)
+    got = site_columns(as_arrow, as_arrow.ledger(("H100", "H20")), cat, JUNE_2025)
+    assert _online_texts(got) == _online_texts(expected)
+    for columns in (got, expected):
+        del columns["lines"]["online"], columns["lines"]["online_texts"]
+        del columns["lines"]["online_days"]
+    assert got == expected
+    flags = decode(expected["flags"])
+    assert flags[-1] & SITE_FLAGS["ILLUSTRATIVE"] and not flags[0] & SITE_FLAGS["ILLUSTRATIVE"]
+
+
 def test_line_ranges_travel_for_the_lines_that_have_one() -> None:
     site = Site(
         id="a",
