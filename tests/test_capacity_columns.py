@@ -224,6 +224,14 @@ def test_text_codes() -> None:
     assert coded.equals("absent").tolist() == [False] * 4
     empty = TextCodes.of([])
     assert empty.codes.shape == (0,) and empty.equals("x").shape == (0,)
+    assert coded.in_order_seen() == ["b", "", "a"] and empty.in_order_seen() == []
+    # An Arrow dictionary is coded in its own order; the order seen is the rows'.
+    import pyarrow as pa
+
+    arr = pa.DictionaryArray.from_arrays(
+        pa.array([2, 0, 2, 1], pa.int32()), pa.array(["a", "b", "c", "unused"])
+    )
+    assert Columns({"k": arr}).codes("k").in_order_seen() == ["c", "a", "b"]
     # Kept: asked twice, coded once.
     table = Columns({"k": np.array(["x", "y", "x"], dtype=object)})
     assert table.codes("k") is table.codes("k")

@@ -81,6 +81,12 @@ class TextCodes:
         table = np.fromiter(map(index.__getitem__, self.values), np.int64, len(self.values))
         return table[self.codes]
 
+    def in_order_seen(self) -> list[str]:
+        """The distinct values in the order the rows first hold them."""
+        first = np.full(len(self.values), len(self.codes), dtype=np.int64)
+        np.minimum.at(first, self.codes, np.arange(len(self.codes), dtype=np.int64))
+        return [self.values[k] for k in np.argsort(first, kind="stable").tolist()]
+
     def equals(self, text: str) -> np.ndarray:
         """Mask of the rows that hold ``text``."""
         if text not in self.values:

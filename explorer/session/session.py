@@ -433,7 +433,7 @@ class Session:
 
         rows = self.sites.rows_as_loaded()
         if isinstance(rows, SiteColumns):
-            return int((rows.text["confidence"] == "illustrative").sum())
+            return int(rows.text.codes("confidence").equals("illustrative").sum())
         return sum(1 for s in self.sites if s.is_illustrative)
 
     def save(self, path: str | os.PathLike[str]) -> Path:

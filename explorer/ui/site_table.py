@@ -238,7 +238,7 @@ class SiteTableModel(ColumnsTableModel):
         column (lines are in row order), not from the per-row column of model tuples."""
         rows = self._rows_as_loaded()
         if "models" not in self._cache and rows is not None:
-            return list(dict.fromkeys(rows.lines["chip_model"].tolist()))
+            return rows.lines.codes("chip_model").in_order_seen()
         return list(dict.fromkeys(chain.from_iterable(self._column("models"))))
 
     def derived(self, name: str) -> list[Any]:
