@@ -20,7 +20,7 @@ from explorer.core.schema import HardwareLine, Site
 from explorer.io.site_columns import SiteColumns
 from explorer.web import palette
 from explorer.web.legend import LegendRow, site_legend
-from explorer.web.payload import SLICE, to_json
+from explorer.web.payload import MANY_TEXTS, SLICE, to_json
 from explorer.web.protocol import AGGREGATE_MIN_SITES
 from explorer.web.site_columns import (
     SITE_FLAGS,
@@ -117,6 +117,18 @@ def test_json_written_in_slices_is_what_one_dumps_writes() -> None:
     assert to_json({1: "int key"}) == '{"1":"int key"}'
     with pytest.raises(ValueError):
         to_json({"lon": [0.0] * n + [float("nan")]})
+    # Long lists of text are written by msgspec: the same text for every kind of
+    # character, a lone surrogate (which msgspec cannot write) and a mixed list too.
+    odd = ['q"b\\', "\n\r\t\b\f\x00\x1f\x7f", "\u2028\u2029", "数据 é", "\U0001f600", ""]
+    for texts in (
+        odd * MANY_TEXTS,
+        [*odd * MANY_TEXTS, "lone \ud800"],
+        [*odd * MANY_TEXTS, 5],
+        [f"s{i}" for i in range(SLICE + 3)],
+    ):
+        assert to_json({"t": texts}) == json.dumps(
+            {"t": texts}, allow_nan=False, ensure_ascii=False, separators=(",", ":")
+        )
 
 
 def test_plain_sites_count_their_chips_restricted_by_the_catalogue() -> None:
