@@ -8,6 +8,7 @@ crosses the QWebChannel or is embedded in an exported page.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 #: A list longer than this is written in slices of this many items. One call into the
@@ -43,6 +44,7 @@ def to_json(value: Any) -> str:
     one ``json.dumps``, written an object member and a list slice at a time."""
     if isinstance(value, dict) and all(isinstance(key, str) for key in value):
         return "{" + ",".join(_dumps(k) + ":" + to_json(v) for k, v in value.items()) + "}"
+    dumps: Callable[[Any], str]
     if isinstance(value, list) and len(value) >= MANY_TEXTS and set(map(type, value)) == {str}:
         dumps = _dumps_texts
     else:
