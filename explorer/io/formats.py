@@ -368,18 +368,10 @@ def file_kind(path: str | os.PathLike[str]) -> str:
     )
 
 
-#: Files at least this large are read into memory the system backs with huge pages.
-LARGE_FILE_BYTES = 16 << 20
-
-
-def _read_bytes(path: str | os.PathLike[str]) -> bytes | memoryview:
-    """The bytes of ``path`` (a large file's as a read-only view of a numpy buffer, see
-    :func:`_read_large`); failures as one-line DataFileError."""
+def _read_bytes(path: str | os.PathLike[str]) -> bytes:
+    """The bytes of ``path``; failures as one-line DataFileError."""
     try:
-        with Path(path).open("rb", buffering=0) as fh:
-            if os.fstat(fh.fileno()).st_size >= LARGE_FILE_BYTES:
-                return _read_large(fh)
-            return fh.readall()
+        return Path(path).read_bytes()
     except FileNotFoundError:
         raise DataFileError(f"{path}: no such file") from None
     except IsADirectoryError:
@@ -390,33 +382,10 @@ def _read_bytes(path: str | os.PathLike[str]) -> bytes | memoryview:
         raise DataFileError(f"{path}: cannot read ({exc.strerror or exc})") from None
 
 
-def _read_large(fh: io.FileIO) -> bytes | memoryview:
-    """The rest of ``fh`` in a numpy buffer, as a read-only view.
-
-    numpy asks the system for huge pages for a buffer this large (``madvise``), where
-    ``bytes`` of that size get small ones: on a virtual machine each first touch of a
-    small page is a fault the hypervisor may make dear. Reading a 60 MB GeoJSON
-    (100,000 sites) took 757 page faults instead of 14,555 (19 against 35 ms in a quiet
-    minute; a page fault there has measured 2-13 us). A file that grew since its size
-    was taken is read to its end, as ``bytes``."""
-    buf = np.empty(os.fstat(fh.fileno()).st_size, dtype=np.uint8)
-    view = memoryview(buf)  # type: ignore[arg-type]  # numpy arrays are buffers
-    got = 0
-    while got < len(buf):
-        n = fh.readinto(view[got:])
-        if not n:
-            break  # shorter than it was: what there is
-        got += n
-    rest = fh.readall() if got == len(buf) else b""
-    if rest:
-        return bytes(view) + rest
-    return view[:got].toreadonly()
-
-
-def _decode(path: str | os.PathLike[str], data: bytes | memoryview) -> str:
+def _decode(path: str | os.PathLike[str], data: bytes) -> str:
     """UTF-8 text (a BOM is dropped); undecodable bytes as a one-line DataFileError."""
     try:
-        return str(data, "utf-8-sig")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise DataFileError(
             f"{path} is not UTF-8 text (undecodable byte at offset {exc.start})"
@@ -490,7 +459,7 @@ def _dump_csv(sites: list[Site], fh: TextIO, *, keep_formulas: bool = False) -> 
 
 
 def _read_csv(
-    path: str | os.PathLike[str], data: bytes | memoryview, progress: Progress | None
+    path: str | os.PathLike[str], data: bytes, progress: Progress | None
 ) -> tuple[RawSites, dict[str, Any], list[Problem]]:
     from explorer.io.record_columns import raw_from_records
 

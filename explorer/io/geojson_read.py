@@ -127,7 +127,7 @@ def json_type(value: Any) -> str:
 
 def read_geojson_raw(
     path: str | os.PathLike[str],
-    data: bytes | memoryview,
+    data: bytes,
     progress: Progress | None = None,
     *,
     arrow: bool = True,
@@ -144,7 +144,7 @@ def read_geojson_raw(
         Not JSON, or not a FeatureCollection with a list of features.
     """
     report(progress, 0.0, "reading")
-    body = data[3:] if bytes(data[:3]) == b"\xef\xbb\xbf" else data
+    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
     if arrow and len(body) >= GEOJSON_ARROW_BYTES:
         from explorer.io.geojson_arrow import read_with_arrow
 
@@ -152,9 +152,6 @@ def read_geojson_raw(
         if fast is not None:
             report(progress, 1.0, "reading")
             return fast
-    if not isinstance(data, bytes):  # a large file's buffer: the general route takes bytes
-        data = bytes(data)
-        body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
     try:
         # msgspec refuses what decode_json refuses (lone surrogates, integers beyond
         # 64 bits, runaway nesting); the generic reading then words it.
