@@ -11,7 +11,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if argv and (argv[0] in SUBCOMMANDS or argv[0] in ("-h", "--help", "--version")):
         from explorer.cli import run_cli
-        from explorer.core.freed_memory import keep_freed_memory
+        from explorer.cli.freed_memory import keep_freed_memory
 
         keep_freed_memory()
         return run_cli(argv)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -56,9 +55,8 @@ def run_gui(argv: list[str]) -> int:
     app = make_application([])
     # The window's modules (numpy, shapely, the session: about 0.2 s) import on a helper
     # thread from here, while this thread makes the map view (Chromium then loads the
-    # page in its own processes). The helper first sets how freed memory is kept, before
-    # any file is read (explorer.core.freed_memory).
-    window_modules = ImportAhead("explorer.ui.main_window", first=_keep_freed_memory)
+    # page in its own processes).
+    window_modules = ImportAhead("explorer.ui.main_window")
     from explorer.web.view import MapView
 
     map_view = MapView()
@@ -75,19 +73,12 @@ def run_gui(argv: list[str]) -> int:
     return int(app.exec())
 
 
-def _keep_freed_memory() -> None:
-    from explorer.core.freed_memory import keep_freed_memory_in_window
-
-    keep_freed_memory_in_window()
-
-
 class ImportAhead:
-    """Import a module on a helper thread from construction (after calling ``first``, if
-    given); :meth:`wait_serving_events` turns this thread's event loop until it is done.
-    A failed import is left to the caller's own import, which raises it again; what
-    ``first`` raises is lost with it (it must be a call whose failure changes nothing)."""
+    """Import a module on a helper thread from construction; :meth:`wait_serving_events`
+    turns this thread's event loop until it is done. A failed import is left to the
+    caller's own import, which raises it again."""
 
-    def __init__(self, module: str, *, first: Callable[[], object] | None = None) -> None:
+    def __init__(self, module: str) -> None:
         import threading
 
         from PySide6.QtCore import QEventLoop
@@ -95,21 +86,16 @@ class ImportAhead:
         self._loop = QEventLoop()
         self._done = threading.Event()
         self._helper = threading.Thread(
-            target=self._work, args=(module, first), name="import " + module, daemon=True
+            target=self._work, args=(module,), name="import " + module, daemon=True
         )
         self._helper.start()
 
-    def _work(self, module: str, first: Callable[[], object] | None) -> None:
+    def _work(self, module: str) -> None:
         import importlib
 
         from PySide6.QtCore import QMetaObject, Qt
 
         try:
-            if first is not None:
-                try:
-                    first()
-                except Exception:  # noqa: BLE001 - a call whose failure changes nothing
-                    pass
             importlib.import_module(module)
         except BaseException:  # raised again by the caller's own import
             pass

@@ -158,7 +158,7 @@ def test_a_command_keeps_freed_memory_and_the_window_does_not(
     import explorer.app
     import explorer.cli
     from explorer import __main__ as entry
-    from explorer.core import freed_memory
+    from explorer.cli import freed_memory
 
     calls: list[str] = []
 
@@ -188,7 +188,7 @@ def test_glibc_takes_the_thresholds() -> None:
     import sys
 
     # In a process of its own: the test run keeps glibc's defaults.
-    code = "from explorer.core.freed_memory import keep_freed_memory as k; print(k())"
+    code = "from explorer.cli.freed_memory import keep_freed_memory as k; print(k())"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "True"
 

@@ -104,17 +104,6 @@ def init(self, *args, **kwargs):
 
 view.MapView.__init__ = init
 
-from explorer.core import freed_memory
-
-kept = freed_memory.keep_freed_memory_in_window
-
-def keep():
-    report["memory_thread"] = threading.current_thread().name
-    report["memory_kept"] = kept()
-    report["memory_before_window"] = "explorer.ui.main_window" not in sys.modules
-    return report["memory_kept"]
-
-freed_memory.keep_freed_memory_in_window = keep
 
 class Watch:
     # Where the window's module is imported: a finder asked first, answering nothing.
@@ -153,11 +142,6 @@ def test_the_window_s_modules_import_on_a_helper_thread_while_the_map_view_is_ma
     report = _probe(GUI_PROBE, tmp_path, tmp_path / "cache")
     assert report["view_thread"] == "MainThread"
     assert report["window_import_thread"] == "import explorer.ui.main_window"
-    # The helper first sets how freed memory is kept (before any file is read).
-    assert report["memory_thread"] == "import explorer.ui.main_window"
-    assert report["memory_before_window"] is True
-    if sys.platform.startswith("linux") and __import__("platform").libc_ver()[0] == "glibc":
-        assert report["memory_kept"] is True
     assert report["ready"] is True
     assert report["sites"] == 41 and report["status"] == 0
 
@@ -171,20 +155,6 @@ def test_a_module_imported_while_serving_events_is_imported_and_a_bad_one_raises
     ImportAhead("tests.app.start_probe_target").wait_serving_events()
     assert "tests.app.start_probe_target" in sys.modules
     ImportAhead("tests.app.no_such_module").wait_serving_events()  # back, not raised
-    # ``first`` runs on the helper before the import; what it raises is lost with it.
-    calls: list[tuple[str, bool]] = []
-
-    def first() -> None:
-        import threading
-
-        imported = "tests.app.start_probe_target" in sys.modules
-        calls.append((threading.current_thread().name, imported))
-        raise OSError("no mallopt here")
-
-    sys.modules.pop("tests.app.start_probe_target", None)
-    ImportAhead("tests.app.start_probe_target", first=first).wait_serving_events()
-    assert calls == [("import tests.app.start_probe_target", False)]
-    assert "tests.app.start_probe_target" in sys.modules
     # Done before the wait: the flag is seen and the loop is not entered.
     done = ImportAhead("tests.app.start_probe_target")
     done._helper.join()
