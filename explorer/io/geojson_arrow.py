@@ -271,9 +271,14 @@ def _fill_ids(columns: dict[str, Any], feature_ids: list[Any], n: int) -> bool:
     general route does; False when the ids then mix types (left to that route)."""
     import pyarrow as pa
 
+    from explorer.io.arrow_values import is_blank
+
+    ids = columns.get("id")
+    if ids is not None and not ids.null_count:
+        if not (pa.types.is_string(ids.type) and is_blank(ids).any()):
+            return True  # every record has its own: the features' are not read
     if feature_ids.count(None) == n:
         return True
-    ids = columns.get("id")
     values = ids.to_pylist() if ids is not None else [None] * n
     changed = False
     for i, v in enumerate(values):
