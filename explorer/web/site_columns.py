@@ -236,8 +236,11 @@ def _rows(ids: Sequence[str], ledger: CapacityLedger, day: int | None) -> np.nda
     return np.stack([ledger.site_rows(sid, day) for sid in ids], axis=1)
 
 
-def _relations(ids: Sequence[str], ledger: CapacityLedger) -> tuple[np.ndarray, dict[int, str]]:
-    """(campus/part flags, row -> campus id for counted parts) for the sites ``ids``.
+def _relations(
+    ids: Sequence[str], ledger: CapacityLedger, index: Mapping[str, int] | None = None
+) -> tuple[np.ndarray, dict[int, str]]:
+    """(campus/part flags, row -> campus id for counted parts) for the sites ``ids``
+    (``index``: each of them to its row, if the caller has it).
 
     Asked of the ledger, which holds every site that names a campus: only the few that
     take part in one are looked at, never every site.
@@ -250,7 +253,11 @@ def _relations(ids: Sequence[str], ledger: CapacityLedger) -> tuple[np.ndarray, 
     campus_bit, part_bit = SITE_FLAGS["CAMPUS"], SITE_FLAGS["PART"]
     campuses = set(links.values())
     wanted = set(links) | campuses
-    for i, sid in enumerate(ids):
+    if index is None:
+        rows: Iterable[tuple[int, str]] = enumerate(ids)
+    else:  # the few taking part, by their rows (not a pass over 100,000 ids: 10 ms)
+        rows = sorted((index[sid], sid) for sid in wanted if sid in index)
+    for i, sid in rows:
         if sid not in wanted or ledger.is_superseded(sid):
             continue
         if sid in links:
@@ -473,7 +480,8 @@ def site_columns(
     else:
         lon, lat = fields.lon, fields.lat
     counts = _Counts(ids, ledger, as_of, arrays)
-    flags, part_of = _relations(ids, ledger)
+    index = sites.row_index() if isinstance(sites, SiteColumns) else None
+    flags, part_of = _relations(ids, ledger, index)
     illustrative = fields.confidence.equals("illustrative")
     flags[illustrative] |= SITE_FLAGS["ILLUSTRATIVE"]
     campus = (flags & SITE_FLAGS["CAMPUS"]) > 0
