@@ -286,18 +286,22 @@ def test_a_superseded_campus_leaves_its_parts_standing_alone() -> None:
     assert got["p0"]["part_of"] == ""
 
 
+def campus_and_h20(**h20: Any) -> list[Site]:
+    """A campus with two parts, and a site of an H20 and an H100 line (``h20``: changes
+    to it)."""
+    other = Site(
+        id="h20",
+        name="H20",
+        lon=88.0,
+        lat=44.0,
+        hardware=(line("H20", 80, online="2025-01"), line("H100", 8, online="2027")),
+    )
+    return [*campus_sites((300, 200)), other.with_changes(**h20)]
+
+
 def test_counted_columns_match_a_full_reset_on_the_same_date() -> None:
     cat = dated_catalogue()
-    sites = [
-        *campus_sites((300, 200)),
-        Site(
-            id="h20",
-            name="H20",
-            lon=88.0,
-            lat=44.0,
-            hardware=(line("H20", 80, online="2025-01"), line("H100", 8, online="2027")),
-        ),
-    ]
+    sites = campus_and_h20()
     ledger = ledger_for(sites, cat)
     counted = column_values(counted_columns(sites, ledger, cat, JUNE_2025))
     full = column_values(site_columns(sites, ledger, cat, JUNE_2025))
@@ -328,20 +332,13 @@ def test_a_table_read_through_arrow_gives_the_same_columns(kind: str) -> None:
     from explorer.io.site_columns import LINE_TEXT, Columns
 
     cat = dated_catalogue()
-    sites = [
-        *campus_sites((300, 200)),
-        Site(
-            id="h20",
-            name="H20",
-            lon=88.0,
-            lat=44.0,
-            confidence="illustrative",
-            hardware=(
-                line("H20", 80, online="2025-01", status="cancelled"),
-                line("H100", 8, online="2027", status="odd status"),
-            ),
+    sites = campus_and_h20(
+        confidence="illustrative",
+        hardware=(
+            line("H20", 80, online="2025-01", status="cancelled"),
+            line("H100", 8, online="2027", status="odd status"),
         ),
-    ]
+    )
     table = SiteColumns.from_sites(sites)
 
     def arrow(values: Any) -> Any:
