@@ -229,7 +229,10 @@ def launch(
     )
     lines = [line for line in out.stdout.splitlines() if line.startswith(RESULT)]
     if not lines:
-        raise RuntimeError(f"{kind} child failed: {out.stderr[-2000:]}")
+        raise RuntimeError(
+            f"{kind} child failed (exit status {out.returncode}): {out.stderr[-2000:]}"
+            f"{out.stdout[-500:]}"
+        )
     stamps = json.loads(lines[-1][len(RESULT) :])
     if "drawn" not in stamps:
         raise RuntimeError(f"{kind} child ended before drawing: {out.stderr[-2000:]}")
