@@ -91,6 +91,7 @@ class IdleQueue(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._pending: dict[tuple[int, str], _Piece] = {}
+        self._stepping: set[tuple[int, str]] = set()  # the pieces running a step now
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)
@@ -128,6 +129,23 @@ class IdleQueue(QObject):
         piece = self._pending.get((id(owner), name))
         if piece is not None and piece.owner() is owner:
             del self._pending[(id(owner), name)]
+
+    def finish(self, owner: QObject, name: str) -> bool:
+        """Run what is left of ``(owner, name)`` now, if it is pending, waiting for any
+        helper-thread call it waits on; True if it ran. For an owner that needs the
+        result at once: the steps already taken are not done again. Asked from within a
+        step of that very work, it does nothing (False)."""
+        key = (id(owner), name)
+        piece = self._pending.get(key)
+        if piece is None or piece.owner() is not owner or key in self._stepping:
+            return False
+        from concurrent.futures import wait
+
+        while self._pending.get(key) is piece:
+            if piece.waiting is not None:
+                wait((piece.waiting,))
+            self._step(key, piece)
+        return True
 
     def is_pending(self, owner: QObject, name: str) -> bool:
         """Whether ``(owner, name)`` waits to run (or to run its next step)."""
@@ -178,6 +196,7 @@ class IdleQueue(QObject):
         asked for again during the step."""
         piece.waiting = None
         version = piece.version
+        self._stepping.add(key)
         try:
             if piece.steps is None:
                 out = piece.work()
@@ -194,6 +213,8 @@ class IdleQueue(QObject):
         except BaseException:
             self._forget(key, piece, version)
             raise
+        finally:
+            self._stepping.discard(key)
         if piece.version == version:
             piece.waiting = step
 

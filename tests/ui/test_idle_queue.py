@@ -233,3 +233,49 @@ def test_a_queue_deleted_while_its_helper_thread_works_is_left_alone(
     assert finished.is_set() and raised == [] and done == []
     # A done-callback that raised would only be logged by concurrent.futures.
     assert [r.getMessage() for r in caplog.records if r.name == "concurrent.futures"] == []
+
+
+def test_finish_runs_what_is_left_now_without_doing_a_step_again(
+    queue: IdleQueue, qtbot: QtBot
+) -> None:
+    import threading
+
+    owner = QObject()
+    done: list[str] = []
+    release = threading.Event()
+
+    def slow() -> str:
+        release.wait(10)
+        return "ranked"
+
+    def steps():  # noqa: ANN202
+        done.append("1")
+        yield None
+        done.append("2")
+        future = queue.off_thread(slow)
+        yield future
+        done.append(f"3 with {future.result()}")
+
+    queue.request(owner, "warm", steps, Urgency.WARM)
+    qtbot.waitUntil(lambda: done == ["1", "2"], timeout=5_000)  # waiting on the helper
+    assert queue.is_pending(owner, "warm")
+    threading.Timer(0.05, release.set).start()
+    assert queue.finish(owner, "warm")  # waits for the call, then the last step
+    assert done == ["1", "2", "3 with ranked"]
+    assert len(queue) == 0
+    assert not queue.finish(owner, "warm")  # nothing pending any more
+
+
+def test_finish_asked_from_within_its_own_step_does_nothing(
+    queue: IdleQueue, qtbot: QtBot
+) -> None:
+    owner = QObject()
+    answers: list[bool] = []
+
+    def work() -> None:
+        answers.append(queue.finish(owner, "a"))
+
+    queue.request(owner, "a", work)
+    qtbot.waitUntil(lambda: len(queue) == 0, timeout=5_000)
+    assert answers == [False]
+    assert not queue.finish(QObject(), "a")  # another owner's name is not this one's

@@ -75,3 +75,48 @@ def test_the_model_choices_from_the_table_equal_those_from_sites(qtbot: object) 
     assert model.distinct_models() == list(
         dict.fromkeys(h.chip_model for s in edited for h in s.hardware)
     )
+
+
+def test_a_keystroke_during_the_warm_up_finishes_it_instead_of_starting_over(
+    qtbot: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # After a load the table builds its search text a step at a time. A keystroke that
+    # needs it before the steps are done finishes the steps left: every row's search
+    # text is made once, not once for the keystroke and again by the warm-up.
+    from PySide6.QtCore import QCoreApplication
+
+    import explorer.ui.site_table_columns as columns
+    from explorer.core.chips import ChipCatalogue
+    from explorer.core.selection import Selection
+    from explorer.core.store import SiteStore
+    from explorer.ui.idle_queue import IdleQueue
+    from explorer.ui.site_table import SiteTable
+
+    sites = synthetic_sites(1_000, seed=21)
+    table_rows = SiteColumns.from_sites(sites)
+    monkeypatch.setattr(columns, "STEP_ROWS", 128)
+    made: list[int] = []
+    hay = columns._hay
+
+    def counted(t: SiteColumns, a: int, b: int) -> list[str]:
+        out = hay(t, a, b)
+        made.append(len(out))
+        return out
+
+    monkeypatch.setattr(columns, "_hay", counted)
+    idle = IdleQueue()
+    store = SiteStore([], catalogue=ChipCatalogue.bundled())
+    table = SiteTable(store, Selection(), catalogue=ChipCatalogue.bundled(), idle=idle)
+    store.reset(table_rows)
+    while len(made) < 2:  # a step per turn of the event loop: two of eight taken
+        QCoreApplication.processEvents()
+    assert made == [128, 128]
+    assert idle.is_pending(table.model, "warm search")
+    table.filter_edit.setText(sites[700].name)
+    assert not idle.is_pending(table.model, "warm search")
+    shown = {table.proxy.data(table.proxy.index(r, 0)) for r in range(table.proxy.rowCount())}
+    assert sites[700].name in shown
+    qtbot.waitUntil(lambda: len(idle) == 0, timeout=5_000)  # type: ignore[attr-defined]
+    assert sum(made) == len(sites)  # each row's search text made once
+    assert table.model._cache["hay"] == [DERIVED["hay"](s) for s in sites]
+    table.deleteLater()
