@@ -147,6 +147,16 @@ class IdleQueue(QObject):
             self._step(key, piece)
         return True
 
+    def hurry(self, owner: QObject, name: str, urgency: Urgency) -> bool:
+        """Run ``(owner, name)`` at ``urgency`` if that is more urgent than its own, the
+        steps it has taken kept; True if it is pending."""
+        piece = self._pending.get((id(owner), name))
+        if piece is None or piece.owner() is not owner:
+            return False
+        piece.urgency = min(piece.urgency, urgency)
+        self._timer.start()
+        return True
+
     def is_pending(self, owner: QObject, name: str) -> bool:
         """Whether ``(owner, name)`` waits to run (or to run its next step)."""
         piece = self._pending.get((id(owner), name))

@@ -120,3 +120,51 @@ def test_a_keystroke_during_the_warm_up_finishes_it_instead_of_starting_over(
     assert sum(made) == len(sites)  # each row's search text made once
     assert table.model._cache["hay"] == [DERIVED["hay"](s) for s in sites]
     table.deleteLater()
+
+
+def test_on_a_large_file_the_text_filter_waits_for_the_warm_up_without_stopping(
+    qtbot: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Above SEARCH_AT_ONCE_ROWS a keystroke typed while the search text is still being
+    # built does not build the rest at once (a million rows stopped the window for up
+    # to a second): the other filters apply now, the text when the warm-up is done,
+    # and the footer says the search is on its way.
+    import explorer.ui.site_table as site_table
+    import explorer.ui.site_table_columns as columns
+    from explorer.core.chips import ChipCatalogue
+    from explorer.core.selection import Selection
+    from explorer.core.store import SiteStore
+    from explorer.ui.idle_queue import IdleQueue
+    from explorer.ui.site_table import SiteTable
+
+    sites = synthetic_sites(1_000, seed=22)
+    sites[640] = replace(sites[640], name="Needle in the rows")
+    monkeypatch.setattr(columns, "STEP_ROWS", 128)
+    monkeypatch.setattr(site_table, "SEARCH_AT_ONCE_ROWS", 500)
+    made: list[int] = []
+    hay = columns._hay
+
+    def counted(t: SiteColumns, a: int, b: int) -> list[str]:
+        out = hay(t, a, b)
+        made.append(len(out))
+        return out
+
+    monkeypatch.setattr(columns, "_hay", counted)
+    idle = IdleQueue()
+    store = SiteStore([], catalogue=ChipCatalogue.bundled())
+    table = SiteTable(store, Selection(), catalogue=ChipCatalogue.bundled(), idle=idle)
+    store.reset(SiteColumns.from_sites(sites))
+    table.filter_edit.setText("NEEDLE")
+    assert sum(made) < len(sites)  # the keystroke built nothing itself
+    assert table.proxy.text_waits
+    assert table.proxy.rowCount() == len(sites)
+    assert "(searching…)" in table.footer.text()
+    qtbot.waitUntil(lambda: not table.proxy.text_waits, timeout=5_000)  # type: ignore[attr-defined]
+    assert table.proxy.rowCount() == 1
+    assert table.proxy.data(table.proxy.index(0, 0)) == "Needle in the rows"
+    assert table.footer.text().startswith("1 of 1,000 sites")
+    assert sum(made) == len(sites)
+    # Once built, the text applies at once.
+    table.filter_edit.setText("needle in")
+    assert not table.proxy.text_waits and table.proxy.rowCount() == 1
+    table.deleteLater()
