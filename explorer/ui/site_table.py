@@ -376,6 +376,11 @@ class SiteTableModel(ColumnsTableModel):
                 self._cache["hay"] = hay
         self.searchReady.emit()  # built, or (a row changed meanwhile) built when searched
 
+    def finish_search(self) -> None:
+        """Build the search text now if it is not built (its warm-up finished from where
+        it is)."""
+        self._column("hay")
+
     def search_waits(self) -> bool:
         """Whether a text filter should wait for :attr:`searchReady` instead of having
         the search text built now: it is being built after a load, and there are more
@@ -672,7 +677,17 @@ class SiteFilterProxy(QAbstractProxyModel):
         return int(self._model().chips_array()[self._rows].sum()) if self._rows.size else 0
 
     def visible_ids(self) -> list[str]:
-        """Ids of the sites that pass the filters, in displayed order."""
+        """Ids of the sites that pass the filters, in displayed order (a text filter
+        still waiting for the search text is applied first: an export of the listed
+        sites never takes the rows shown while it waited)."""
+        if self._text_waits:
+            self._model().finish_search()
+            self._refilter()
+        return self.shown_ids()
+
+    def shown_ids(self) -> list[str]:
+        """Ids of the rows shown now, in displayed order (while a text filter waits,
+        the rows the other filters pass)."""
         model = self._model()
         return [model.site_id_at(r) for r in self._rows.tolist()]
 
@@ -962,7 +977,7 @@ class SiteTable(QWidget):
             return
         # Counted, not summed: a campus and its parts, a superseded record and a
         # cancelled line would otherwise count twice (or at all) in the footer.
-        low, mid, high = live.counted_chips(None if shown == total else self.proxy.visible_ids())
+        low, mid, high = live.counted_chips(None if shown == total else self.proxy.shown_ids())
         spread = f" ({low:,}–{high:,})" if (low, high) != (mid, mid) else ""
         when = f" by {live.as_of.isoformat()}" if live.as_of is not None else ""
         self.footer.setText(

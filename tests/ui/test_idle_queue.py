@@ -266,9 +266,7 @@ def test_finish_runs_what_is_left_now_without_doing_a_step_again(
     assert not queue.finish(owner, "warm")  # nothing pending any more
 
 
-def test_finish_asked_from_within_its_own_step_does_nothing(
-    queue: IdleQueue, qtbot: QtBot
-) -> None:
+def test_finish_asked_from_within_its_own_step_does_nothing(queue: IdleQueue, qtbot: QtBot) -> None:
     owner = QObject()
     answers: list[bool] = []
 
