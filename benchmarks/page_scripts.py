@@ -38,31 +38,53 @@ from pathlib import Path
 LAYER_ORDER = ("countries", "provinces", "lakes", "towns", "physical labels")
 
 _CSP = re.compile(r'<meta http-equiv="Content-Security-Policy"[^>]*>')
-_SCRIPT_SRC = re.compile(r'<script src="([^"]*)"></script>')
+_SCRIPT = re.compile(r"<script([^>]*)>(.*?)</script>", re.DOTALL)
 _STATEMENT = re.compile(r"\n(\s*)var (\w+) = ")
 _PAGE_CALL = re.compile(r"\n(\s*)(CSE\.\w+)\(")
 
 
 def marked_copy(page_dir: Path, target: Path) -> Path:
-    """A copy of the page in ``page_dir`` with marks before every step; its index file."""
+    """A copy of the page in ``page_dir`` with marks before every step; its index file.
+
+    A mark goes before each script element (Leaflet and our scripts are inline since
+    they stopped being loaded from files; each is named by the file it came from), and
+    before each top-level statement of folium's inline script only: marks inside our
+    own scripts' functions would time the wrong thing and slow what they mark."""
+    from explorer.web.page import inline_script, page_assets
+
     shutil.copytree(page_dir, target)
     index = target / "index.html"
     html = _CSP.sub("", index.read_text(encoding="utf-8"))
+    names = {
+        inline_script(path): src.rsplit("/", 1)[-1]
+        for src, path in page_assets().items()
+        if src.endswith(".js")
+    }
 
-    def before_file(m: re.Match[str]) -> str:
-        name = m.group(1).rsplit("/", 1)[-1]
-        return f"<script>performance.mark('load {name}')</script>" + m.group(0)
+    def marked(m: re.Match[str]) -> str:
+        attrs, body = m.group(1), m.group(2)
+        src = re.search(r'src="([^"]*)"', attrs)
+        if src is not None:
+            name = "load " + src.group(1).rsplit("/", 1)[-1]
+        elif m.group(0) in names:
+            name = "load " + names[m.group(0)]
+        elif "var map_" in body:
+            body = _STATEMENT.sub(
+                lambda s: f"\n{s.group(1)}performance.mark('run {s.group(2)}');var {s.group(2)} = ",
+                body,
+            )
+            body = _PAGE_CALL.sub(
+                lambda s: f"\n{s.group(1)}performance.mark('run {s.group(2)}');{s.group(2)}(",
+                body,
+            )
+            return (
+                f"<script>performance.mark('inline script')</script><script{attrs}>{body}</script>"
+            )
+        else:
+            name = "run folium's settings"
+        return f"<script>performance.mark({json.dumps(name)})</script>" + m.group(0)
 
-    html = _SCRIPT_SRC.sub(before_file, html)
-    html = html.replace(
-        "<script>\n", "<script>performance.mark('inline script')</script>\n<script>\n"
-    )
-    html = _STATEMENT.sub(
-        lambda m: f"\n{m.group(1)}performance.mark('run {m.group(2)}');var {m.group(2)} = ", html
-    )
-    html = _PAGE_CALL.sub(
-        lambda m: f"\n{m.group(1)}performance.mark('run {m.group(2)}');{m.group(2)}(", html
-    )
+    html = _SCRIPT.sub(marked, html)
     html = html.replace("</html>", "<script>performance.mark('end')</script></html>")
     index.write_text(html, encoding="utf-8")
     return index
