@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 import pytest
@@ -21,6 +22,17 @@ def queue(qtbot: QtBot) -> IdleQueue:
 
 def _recorder(done: list[str], name: str) -> Callable[[], None]:
     return lambda: done.append(name)
+
+
+def _held_call(release: threading.Event, answer: str) -> Callable[[], str]:
+    """A call for the queue's helper thread: ``answer`` once ``release`` is set."""
+
+    def call() -> str:
+        assert threading.current_thread() is not threading.main_thread()
+        release.wait(10)
+        return answer
+
+    return call
 
 
 def _other_timer(done: list[str]) -> QTimer:
@@ -141,20 +153,13 @@ def test_work_in_steps_takes_a_turn_per_step(queue: IdleQueue, qtbot: QtBot) -> 
 def test_waiting_for_a_call_off_the_ui_thread_lets_other_work_run(
     queue: IdleQueue, qtbot: QtBot
 ) -> None:
-    import threading
-
     owner = QObject()
     done: list[str] = []
     release = threading.Event()
 
-    def slow() -> str:
-        assert threading.current_thread() is not threading.main_thread()
-        release.wait(10)
-        return "sorted"
-
     def steps():  # noqa: ANN202
         done.append("asked")
-        future = queue.off_thread(slow)
+        future = queue.off_thread(_held_call(release, "sorted"))
         yield future
         done.append(f"resumed with {future.result()}")
 
@@ -204,8 +209,6 @@ def test_a_queue_deleted_while_its_helper_thread_works_is_left_alone(
 ) -> None:
     # The window closes while Arrow sorts on the helper thread: the call finishes, its
     # result goes nowhere, nothing raises and the waiting piece never runs.
-    import threading
-
     queue = IdleQueue()
     owner = QObject()
     done: list[str] = []
@@ -238,21 +241,15 @@ def test_a_queue_deleted_while_its_helper_thread_works_is_left_alone(
 def test_finish_runs_what_is_left_now_without_doing_a_step_again(
     queue: IdleQueue, qtbot: QtBot
 ) -> None:
-    import threading
-
     owner = QObject()
     done: list[str] = []
     release = threading.Event()
-
-    def slow() -> str:
-        release.wait(10)
-        return "ranked"
 
     def steps():  # noqa: ANN202
         done.append("1")
         yield None
         done.append("2")
-        future = queue.off_thread(slow)
+        future = queue.off_thread(_held_call(release, "ranked"))
         yield future
         done.append(f"3 with {future.result()}")
 

@@ -4,6 +4,7 @@ from the built sites, for every column."""
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -11,6 +12,11 @@ from explorer.core.schema import HardwareLine
 from explorer.io.site_columns import SiteColumns
 from explorer.ui.site_table_columns import DERIVED, table_column, table_column_steps
 from tests.web.synthetic import synthetic_sites
+
+if TYPE_CHECKING:
+    from explorer.core.schema import Site
+    from explorer.ui.idle_queue import IdleQueue
+    from explorer.ui.site_table import SiteTable
 
 
 @pytest.mark.parametrize("name", sorted(DERIVED))
@@ -77,14 +83,11 @@ def test_the_model_choices_from_the_table_equal_those_from_sites(qtbot: object) 
     )
 
 
-def test_a_keystroke_during_the_warm_up_finishes_it_instead_of_starting_over(
-    qtbot: object, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # After a load the table builds its search text a step at a time. A keystroke that
-    # needs it before the steps are done finishes the steps left: every row's search
-    # text is made once, not once for the keystroke and again by the warm-up.
-    from PySide6.QtCore import QCoreApplication
-
+def _table_counting_search_text(
+    sites: list[Site], monkeypatch: pytest.MonkeyPatch
+) -> tuple[SiteTable, IdleQueue, list[int]]:
+    """(table widget, its idle queue, rows of search text made per call) for ``sites``
+    loaded as a file's columns, the warm-up stepping 128 rows at a time."""
     import explorer.ui.site_table_columns as columns
     from explorer.core.chips import ChipCatalogue
     from explorer.core.selection import Selection
@@ -92,8 +95,6 @@ def test_a_keystroke_during_the_warm_up_finishes_it_instead_of_starting_over(
     from explorer.ui.idle_queue import IdleQueue
     from explorer.ui.site_table import SiteTable
 
-    sites = synthetic_sites(1_000, seed=21)
-    table_rows = SiteColumns.from_sites(sites)
     monkeypatch.setattr(columns, "STEP_ROWS", 128)
     made: list[int] = []
     hay = columns._hay
@@ -107,7 +108,20 @@ def test_a_keystroke_during_the_warm_up_finishes_it_instead_of_starting_over(
     idle = IdleQueue()
     store = SiteStore([], catalogue=ChipCatalogue.bundled())
     table = SiteTable(store, Selection(), catalogue=ChipCatalogue.bundled(), idle=idle)
-    store.reset(table_rows)
+    store.reset(SiteColumns.from_sites(sites))
+    return table, idle, made
+
+
+def test_a_keystroke_during_the_warm_up_finishes_it_instead_of_starting_over(
+    qtbot: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # After a load the table builds its search text a step at a time. A keystroke that
+    # needs it before the steps are done finishes the steps left: every row's search
+    # text is made once, not once for the keystroke and again by the warm-up.
+    from PySide6.QtCore import QCoreApplication
+
+    sites = synthetic_sites(1_000, seed=21)
+    table, idle, made = _table_counting_search_text(sites, monkeypatch)
     while len(made) < 2:  # a step per turn of the event loop: two of eight taken
         QCoreApplication.processEvents()
     assert made == [128, 128]
@@ -131,30 +145,11 @@ def test_on_a_large_file_the_text_filter_waits_for_the_warm_up_without_stopping(
     # to a second): the other filters apply now, the text when the warm-up is done,
     # and the footer says the search is on its way.
     import explorer.ui.site_table as site_table
-    import explorer.ui.site_table_columns as columns
-    from explorer.core.chips import ChipCatalogue
-    from explorer.core.selection import Selection
-    from explorer.core.store import SiteStore
-    from explorer.ui.idle_queue import IdleQueue
-    from explorer.ui.site_table import SiteTable
 
     sites = synthetic_sites(1_000, seed=22)
     sites[640] = replace(sites[640], name="Needle in the rows")
-    monkeypatch.setattr(columns, "STEP_ROWS", 128)
     monkeypatch.setattr(site_table, "SEARCH_AT_ONCE_ROWS", 500)
-    made: list[int] = []
-    hay = columns._hay
-
-    def counted(t: SiteColumns, a: int, b: int) -> list[str]:
-        out = hay(t, a, b)
-        made.append(len(out))
-        return out
-
-    monkeypatch.setattr(columns, "_hay", counted)
-    idle = IdleQueue()
-    store = SiteStore([], catalogue=ChipCatalogue.bundled())
-    table = SiteTable(store, Selection(), catalogue=ChipCatalogue.bundled(), idle=idle)
-    store.reset(SiteColumns.from_sites(sites))
+    table, idle, made = _table_counting_search_text(sites, monkeypatch)
     table.filter_edit.setText("NEEDLE")
     assert sum(made) < len(sites)  # the keystroke built nothing itself
     assert table.proxy.text_waits
